@@ -1,0 +1,95 @@
+"""Key performance indicators of one run (the keys are documented in README.md).
+
+Conversion rates use *resolved* denominators: of the leads that left a stage,
+the share that moved on. Leads still open at the horizon are not counted as
+losses, so a short run does not understate conversion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.records.facts import Facts
+
+
+def _r(x: float, nd: int = 6) -> float:
+    return float(round(float(x), nd))
+
+
+def stage_table(f: Facts) -> list[dict]:
+    """The bow-tie table: one row per stage."""
+    L = f.layout
+    ns = len(L.stages)
+    lost_total = sum(f.lost.values())
+    rows = []
+    for k, name in enumerate(L.stages):
+        left = len(f.dwell[k]) if k < ns - 1 else 0
+        lost_k = int(lost_total[k])
+        moved_on = left - lost_k if k < ns - 1 else 0
+        resolved = moved_on + lost_k
+        d = f.dwell[k]
+        rows.append({
+            "stage": name,
+            "entered": int(f.entries[k]),
+            "moved_on": int(moved_on),
+            "lost": lost_k,
+            "open": int(f.final_wip[k]) if len(f.final_wip) else None,
+            "conversion": _r(moved_on / resolved) if resolved else None,
+            "median_days": _r(np.median(d), 3) if len(d) else None,
+            "mean_days": _r(d.mean(), 3) if len(d) else None,
+        })
+    return rows
+
+
+def role_table(f: Facts) -> dict[str, dict]:
+    L = f.layout
+    T = L.horizon_days
+    out = {}
+    mean_queue = f.queue.mean(axis=0) if len(f.queue) else np.zeros(len(L.roles))
+    for r, name in enumerate(L.roles):
+        busy = f.busy_days[r]
+        n = int(f.tasks[r])
+        cap = None if L.unlimited[r] or L.headcount[r] == 0 else L.headcount[r] * T
+        out[name] = {
+            "headcount": None if L.unlimited[r] else L.headcount[r],
+            "tasks": n,
+            "utilization": _r(busy.sum() / cap, 4) if cap else None,
+            "mean_wait_hours": _r(f.wait_sum_days[r] / n * 24.0, 3) if n else 0.0,
+            "mean_queue_length": _r(mean_queue[r], 3),
+            "busy_hours_per_rep": [_r(b * 24.0, 1) for b in busy] if cap else None,
+        }
+    return out
+
+
+def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
+    """All KPIs of a run as plain JSON-ready values."""
+    L = f.layout
+    stages = stage_table(f)
+    created = int(f.created_by_source.sum())
+    won = int(f.won_by_segment.sum())
+    lost_by = {k: int(v.sum()) for k, v in f.lost.items()}
+    lost = sum(lost_by.values())
+    bookings = float(f.bookings_by_segment.sum())
+    lost_after = sum(int(v[win_rate_stage:].sum()) for v in f.lost.values())
+    decided = won + lost_after
+    weeks = L.horizon_days / 7.0
+    return {
+        "horizon_weeks": _r(weeks, 4),
+        "leads_created": created,
+        "leads_created_by_source": {s: int(n) for s, n in zip(L.sources, f.created_by_source, strict=True)},
+        "leads_won": won,
+        "leads_lost": lost,
+        "leads_lost_by_reason": lost_by,
+        "leads_open": int(f.final_wip.sum()) if len(f.final_wip) else created - won - lost,
+        "bookings_usd": _r(bookings, 2),
+        "bookings_by_segment_usd": {g: _r(v, 2) for g, v in zip(L.segments, f.bookings_by_segment, strict=True)},
+        "wins_by_segment": {g: int(v) for g, v in zip(L.segments, f.won_by_segment, strict=True)},
+        "bookings_per_week_usd": _r(bookings / weeks, 2),
+        "average_deal_usd": _r(bookings / won, 2) if won else None,
+        "average_discount_fraction": _r(1 - bookings / f.list_value_won_usd, 4) if won else None,
+        "win_rate": _r(won / decided, 4) if decided else None,
+        "win_rate_from_stage": L.stages[win_rate_stage],
+        "lost_to_sla": lost_by.get("sla", 0),
+        "stages": stages,
+        "roles": role_table(f),
+    }

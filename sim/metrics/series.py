@@ -1,0 +1,31 @@
+"""Weekly time series of a run."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.records.facts import Facts
+
+
+def weekly_frame(f: Facts):
+    """One row per week: flows (created, won, bookings, lost), pipeline per stage at
+    the end of the week, and the mean queue length per role during the week."""
+    import pandas as pd
+
+    L = f.layout
+    nw = L.n_weeks
+    data = {"week": np.arange(nw)}
+    for k, v in f.weekly.items():
+        data[k] = v.astype(np.int64) if k != "bookings_usd" else v
+    if len(f.samples_t):
+        week_of = np.minimum((f.samples_t // 7.0).astype(np.int64), nw - 1)
+        last_sample = np.full(nw, -1)
+        last_sample[week_of] = np.arange(len(week_of))  # later samples overwrite earlier
+        counts = np.bincount(week_of, minlength=nw)
+        for s, name in enumerate(L.stages[:-1]):
+            col = f.wip[:, s]
+            data[f"pipeline_{name}"] = np.where(last_sample >= 0, col[last_sample], 0)
+        for r, name in enumerate(L.roles):
+            sums = np.bincount(week_of, weights=f.queue[:, r], minlength=nw)
+            data[f"queue_{name}"] = np.divide(sums, counts, out=np.zeros(nw), where=counts > 0)
+    return pd.DataFrame(data)

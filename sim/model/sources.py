@@ -1,0 +1,109 @@
+"""Where leads come from.
+
+* :class:`InboundSource` - marketing-created leads, a Poisson process with an
+  optional month-of-year profile (non-homogeneous Poisson by thinning).
+* :class:`OutboundSource` - a finite list of target accounts. A new account is
+  taken into a cadence only when a rep of the prospecting role has room
+  (``max_open_per_rep``), so outbound volume is set by SDR capacity, not by a
+  rate. An account that said no (or never answered) goes back on the list
+  after ``cooling_off_days``; a won account leaves the list for good.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.draws import block_draw, uniform01
+from sim.model.rng import Streams
+from sim.scenario.schema import Inbound, Outbound
+
+if TYPE_CHECKING:
+    from sim.model.world import World
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+class InboundSource:
+    def __init__(self, world: World, idx: int, name: str, spec: Inbound, streams: Streams):
+        self.world, self.idx, self.name, self.spec = world, idx, name, spec
+        self.segments = [g for g, share in spec.segment_mix.items() if share > 0]
+        shares = np.array([spec.segment_mix[g] for g in self.segments])
+        self.cum = list(np.cumsum(shares / shares.sum())) if len(shares) else []
+        self.routes = [world.routes[(name, g)] for g in self.segments]
+        profile = spec.seasonality_monthly or [1.0] * 12
+        self.profile = list(profile)
+        self.peak = max(profile)
+        rate_per_day = spec.rate_per_week / 7.0 * self.peak
+        gen = streams.generator(f"arrivals/{name}")
+        self.gap = block_draw(lambda n: gen.exponential(1.0 / rate_per_day, n)) if rate_per_day else None
+        self.thin = uniform01(streams.generator(f"thinning/{name}"))
+        self.pick = uniform01(streams.generator(f"segment/{name}"))
+
+    def start(self) -> None:
+        if self.gap is not None and self.segments:
+            self.world.env.process(self._arrivals())
+
+    def _arrivals(self):
+        env, world = self.world.env, self.world
+        seasonal = self.spec.seasonality_monthly is not None
+        cum, routes, segments = self.cum, self.routes, self.segments
+        last = len(cum) - 1
+        while True:
+            yield env.timeout(self.gap())
+            if seasonal:
+                month = int((env.now % 365.25) // DAYS_PER_MONTH) % 12
+                if self.thin() * self.peak >= self.profile[month]:
+                    continue
+            u = self.pick()
+            i = 0
+            while i < last and u >= cum[i]:
+                i += 1
+            world.new_lead(self.idx, segments[i], routes[i])
+
+
+class OutboundSource:
+    def __init__(self, world: World, idx: int, name: str, spec: Outbound, streams: Streams):
+        self.world, self.idx, self.name, self.spec = world, idx, name, spec
+        segs = [g for g, n in spec.accounts.items() if n > 0]
+        self.segments = segs
+        order = np.repeat(np.arange(len(segs)), [spec.accounts[g] for g in segs])
+        streams.generator(f"accounts/{name}").shuffle(order)
+        self.available: deque[int] = deque(order.tolist())
+        self.routes = [world.routes[(name, g)] for g in segs]
+        self.role = self.routes[0].steps[0].role if segs else None
+        self._returned = None
+
+    def start(self) -> None:
+        if self.segments:
+            self.world.env.process(self._cadence())
+
+    def _cooled(self, seg: int) -> None:
+        self.available.append(seg)
+        if self._returned is not None and not self._returned.triggered:
+            self._returned.succeed()
+
+    def _lost_callback(self, seg: int):
+        env, cool = self.world.env, self.spec.cooling_off_days
+
+        def on_lost():
+            ev = env.timeout(cool)
+            ev.callbacks.append(lambda _ev: self._cooled(seg))
+        return on_lost
+
+    def _cadence(self):
+        env, world, role = self.world.env, self.world, self.role
+        while True:
+            if not self.available:
+                self._returned = env.event()
+                yield self._returned
+            rep = role.try_assign()
+            if rep < 0:
+                ev = role.wait_assign()
+                yield ev
+                rep = ev.value
+            seg = self.available.popleft()
+            world.new_lead(self.idx, self.segments[seg], self.routes[seg], owner=rep,
+                           on_lost=self._lost_callback(seg))

@@ -1,0 +1,197 @@
+"""The SimPy world: roles, sources and the life of a lead.
+
+A lead is one SimPy process walking its route (see :mod:`sim.model.plan`).
+For each step it may cross a hand-off (delay, leakage), wait for an owner rep
+with room, wait in the role's queue (an SLA can expire there), take the work
+time of a rep, take the customer's elapsed time, and then convert or not,
+with speed-to-lead decay applied to the time it waited for the first touch.
+
+The world reports what happens to a recorder (:mod:`sim.records`) and keeps
+only live counters of its own (leads per stage, for daily pipeline samples).
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from sim.model.curves import Piecewise
+from sim.model.plan import Route, build_routes
+from sim.model.rng import Streams
+from sim.model.roles import RoleRuntime
+from sim.model.sources import InboundSource, OutboundSource
+from sim.records.facts import Kind, Layout
+from sim.scenario.schema import Outbound, Scenario
+
+WON = int(Kind.WON)
+LOST_CONVERSION = int(Kind.LOST_CONVERSION)
+LOST_SLA = int(Kind.LOST_SLA)
+LOST_HANDOFF = int(Kind.LOST_HANDOFF)
+LOST_NO_CONTACT = int(Kind.LOST_NO_CONTACT)
+
+
+def layout_of(scenario: Scenario, horizon_days: float) -> Layout:
+    return Layout(
+        stages=list(scenario.stages),
+        roles=list(scenario.roles),
+        headcount=[r.headcount for r in scenario.roles.values()],
+        unlimited=[r.unlimited_capacity for r in scenario.roles.values()],
+        segments=list(scenario.segments),
+        sources=list(scenario.sources),
+        horizon_days=horizon_days,
+    )
+
+
+class World:
+    """One run's model: build it from a scenario, then :meth:`run` it."""
+
+    def __init__(self, scenario: Scenario, streams: Streams, recorder, horizon_days: float):
+        self.scenario = scenario
+        self.horizon_days = horizon_days
+        self.env = env = simpy.Environment()
+        self.rec = recorder
+        self.roles = {name: RoleRuntime(env, i, name, spec, streams.generator(f"routing/{name}"))
+                      for i, (name, spec) in enumerate(scenario.roles.items())}
+        self.routes: dict[tuple[str, str], Route] = build_routes(scenario, streams, self.roles)
+        self.decay = Piecewise(scenario.speed_to_lead.curve_hours)
+        self.wip = [0] * len(scenario.stages)
+        self.segment_index = {g: i for i, g in enumerate(scenario.segments)}
+        self._next_id = 0
+        self.sources = []
+        for i, (name, src) in enumerate(scenario.sources.items()):
+            cls = OutboundSource if isinstance(src, Outbound) else InboundSource
+            self.sources.append(cls(self, i, name, src, streams))
+
+    # -- lead lifecycle -------------------------------------------------------------
+    def new_lead(self, source: int, segment: str, route: Route, owner: int = -1,
+                 on_lost=None) -> None:
+        """Create a lead now and start its process (``owner``: preset owner of the
+        first step's role, for outbound cadences that reserved the slot)."""
+        lid = self._next_id
+        self._next_id = lid + 1
+        acv = route.acv()
+        self.rec.lead(lid, self.env.now, source, self.segment_index[segment], route.entry, acv)
+        self.wip[route.entry] += 1
+        self.env.process(self._life(lid, self.segment_index[segment], route, acv, owner, on_lost))
+
+    def _life(self, lid, seg, route, acv, owner, on_lost):
+        env = self.env
+        rec = self.rec
+        wip = self.wip
+        stage = route.entry
+        t_stage = env.now
+        owner_role = route.steps[0].role if owner >= 0 else None
+        prev_role = None
+        outcome = LOST_CONVERSION
+        for st in route.steps:
+            role = st.role
+            if role is not None and prev_role is not None and role is not prev_role:
+                # hand-off to another role: the previous owner lets go, the lead may leak
+                if owner_role is not None:
+                    owner_role.release(owner)
+                    owner_role, owner = None, -1
+                if st.leak is not None and st.leak() < st.handoff_leak:
+                    outcome = LOST_HANDOFF
+                    break
+                if st.handoff_delay is not None:
+                    yield env.timeout(st.handoff_delay())
+            ready = env.now
+            wait = 0.0
+            connected = True
+            if role is not None:
+                prev_role = role
+                deadline = ready + st.sla_days if st.sla_days is not None else math.inf
+                if role.owns and owner_role is not role:
+                    owner = role.try_assign()
+                    if owner < 0:
+                        ev = role.wait_assign()
+                        if deadline < math.inf:
+                            yield ev | env.timeout(deadline - env.now)
+                            if not ev.processed and not ev.triggered:
+                                role.cancel_wait(ev)
+                                outcome = LOST_SLA
+                                break
+                        else:
+                            yield ev
+                        owner = ev.value
+                    owner_role = role
+                for attempt in range(st.attempts):
+                    if attempt:
+                        yield env.timeout(st.gap())
+                    res = role.res if role.res is not None else (
+                        role.rep_res[owner] if role.owns else None)
+                    t0 = env.now
+                    if res is None:  # unlimited capacity: no queue
+                        rep = 0
+                    else:
+                        req = res.request()
+                        if deadline < math.inf and attempt == 0:
+                            yield req | env.timeout(deadline - t0)
+                            if not req.triggered:
+                                req.cancel()
+                                outcome = LOST_SLA
+                                break
+                        else:
+                            yield req
+                        rep = role.free.pop() if role.res is not None else owner
+                    if attempt == 0:
+                        wait = env.now - ready
+                    svc = st.work() if st.work is not None else 0.0
+                    rec.work(env.now, lid, st.stage, role.idx, rep, env.now - t0, svc)
+                    if svc:
+                        yield env.timeout(svc)
+                    if res is not None:
+                        if role.res is not None:
+                            role.free.append(rep)
+                        res.release(req)
+                    connected = st.connect is None or st.connect() < st.connect_p
+                    if connected:
+                        break
+                else:
+                    outcome = LOST_NO_CONTACT
+                    break
+                if outcome == LOST_SLA:
+                    break
+            if st.elapsed is not None:
+                yield env.timeout(st.elapsed())
+            p = st.p
+            if st.decay:
+                p *= self.decay(wait * 24.0)
+            if st.conv() >= p:
+                outcome = LOST_CONVERSION
+                break
+            now = env.now
+            rec.advance(now, lid, st.stage, now - t_stage)
+            wip[stage] -= 1
+            stage = st.stage
+            wip[stage] += 1
+            t_stage = now
+            if st.last:
+                outcome = WON
+                break
+        if owner_role is not None:
+            owner_role.release(owner)
+        wip[stage] -= 1
+        if outcome == WON:
+            booked = acv * (1.0 - route.discount() * route.discount_multiplier)
+            rec.end(env.now, lid, stage, WON, 0.0, seg, booked)
+        else:
+            rec.end(env.now, lid, stage, outcome, env.now - t_stage, seg, 0.0)
+            if on_lost is not None:
+                on_lost()
+
+    # -- observation ---------------------------------------------------------------
+    def _sampler(self):
+        env = self.env
+        roles = list(self.roles.values())
+        while True:
+            self.rec.sample(env.now, self.wip, [r.queue_length() for r in roles])
+            yield env.timeout(1.0)
+
+    def run(self) -> None:
+        for src in self.sources:
+            src.start()
+        self.env.process(self._sampler())
+        self.env.run(until=self.horizon_days)
+        self.rec.finish(self.env.now, self.wip)

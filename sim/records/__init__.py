@@ -1,0 +1,15 @@
+"""Records: what happened in a run, kept compactly, with no knowledge of who reads it.
+
+The engine reports to a recorder through five calls (``lead``, ``work``,
+``advance``, ``end``, ``sample``). Two recorders implement them:
+:class:`~sim.records.events.EventLog` keeps every event in typed columns (for
+``--out`` and analysis); :class:`~sim.records.tally.Tally` keeps only running
+aggregates (KPI-only mode for batches). Both reduce to the same
+:class:`~sim.records.facts.Facts`, from which :mod:`sim.metrics` computes KPIs.
+"""
+
+from sim.records.events import EventLog
+from sim.records.facts import Facts, Kind
+from sim.records.tally import Tally
+
+__all__ = ["EventLog", "Facts", "Kind", "Tally"]

@@ -1,0 +1,91 @@
+"""The reduced record of a run that every KPI is computed from."""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+
+class Kind(IntEnum):
+    """Event kinds of the event log (stored as int8)."""
+
+    CREATED = 0
+    ADVANCE = 1  # entered ``stage``; v1 = days spent in the previous stage
+    WORK = 2  # a rep's task started; v1 = queue wait (days), v2 = work time (days)
+    WON = 3  # v1 = days in the stage before, v2 = booked ACV (USD)
+    LOST_CONVERSION = 4  # failed the step out of ``stage``; v1 = days in stage
+    LOST_SLA = 5  # not picked up within the SLA
+    LOST_HANDOFF = 6  # dropped at a hand-off between roles
+    LOST_NO_CONTACT = 7  # outbound: no connect after the last attempt
+
+
+LOST_KINDS = (Kind.LOST_CONVERSION, Kind.LOST_SLA, Kind.LOST_HANDOFF, Kind.LOST_NO_CONTACT)
+LOSS_NAMES = {
+    Kind.LOST_CONVERSION: "not_converted",
+    Kind.LOST_SLA: "sla",
+    Kind.LOST_HANDOFF: "handoff",
+    Kind.LOST_NO_CONTACT: "no_contact",
+}
+
+
+@dataclass
+class Layout:
+    """Names behind the integer codes used in records."""
+
+    stages: list[str]
+    roles: list[str]
+    headcount: list[int]
+    unlimited: list[bool]
+    segments: list[str]
+    sources: list[str]
+    horizon_days: float
+
+    @property
+    def n_weeks(self) -> int:
+        return max(1, int(np.ceil(self.horizon_days / 7.0 - 1e-9)))
+
+
+@dataclass
+class Facts:
+    """Everything the metrics need, identical whichever recorder produced it."""
+
+    layout: Layout
+    created_by_source: np.ndarray  # [source]
+    entries: np.ndarray  # [stage]: leads that were in the stage at some point
+    lost: dict[str, np.ndarray]  # reason -> [stage the lead was lost in]
+    dwell: list[np.ndarray]  # per stage: days spent, for leads that left it
+    won_by_segment: np.ndarray  # [segment]
+    bookings_by_segment: np.ndarray  # [segment] booked ACV (USD)
+    list_value_won_usd: float
+    busy_days: list[np.ndarray]  # per role, per rep: work days inside the horizon
+    wait_sum_days: np.ndarray  # [role]
+    tasks: np.ndarray  # [role]
+    weekly: dict[str, np.ndarray]  # name -> [week]
+    samples_t: np.ndarray  # daily sample times
+    wip: np.ndarray  # [sample, stage] leads in each stage
+    queue: np.ndarray  # [sample, role] tasks waiting for each role
+    final_wip: np.ndarray  # [stage] leads in each stage when the run ended (engine's counters)
+
+
+@dataclass
+class Samples:
+    """Daily samples of pipeline (WIP per stage) and queue lengths per role."""
+
+    t: array = field(default_factory=lambda: array("d"))
+    wip: list[list[int]] = field(default_factory=list)
+    queue: list[list[int]] = field(default_factory=list)
+    final_wip: list[int] = field(default_factory=list)
+
+    def add(self, t: float, wip: list[int], queue: list[int]) -> None:
+        self.t.append(t)
+        self.wip.append(list(wip))
+        self.queue.append(list(queue))
+
+    def arrays(self, n_stages: int, n_roles: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        t = np.frombuffer(self.t, dtype=np.float64).copy()
+        wip = np.array(self.wip, dtype=np.int64).reshape(len(t), n_stages)
+        queue = np.array(self.queue, dtype=np.int64).reshape(len(t), n_roles)
+        return t, wip, queue

@@ -1,0 +1,98 @@
+"""KPI-only recorder: running aggregates instead of an event per row.
+
+For batches of many replications, where only KPIs are wanted: memory stays at
+one float per completed stage transit (kept for median stage times) and a few
+counters. Its :meth:`Tally.facts` equals :meth:`EventLog.facts` for the same
+run (tested), so KPIs do not depend on the recording mode.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+
+from sim.records.facts import LOSS_NAMES, Facts, Kind, Layout, Samples
+
+
+class Tally:
+    def __init__(self, layout: Layout):
+        L = self.layout = layout
+        ns, nr, ng, nw = len(L.stages), len(L.roles), len(L.segments), L.n_weeks
+        self.samples = Samples()
+        self._created = [0] * len(L.sources)
+        self._entries = [0] * ns
+        self._lost = {name: [0] * ns for name in LOSS_NAMES.values()}
+        self._dwell = [array("d") for _ in range(ns)]
+        self._won = [0] * ng
+        self._bookings = [0.0] * ng
+        self._list_won = 0.0
+        self._acv: dict[int, float] = {}  # open leads' list ACV (dropped when they end)
+        self._busy = [[0.0] * (1 if L.unlimited[r] else max(L.headcount[r], 1)) for r in range(nr)]
+        self._unl = list(L.unlimited)
+        self._wait = [0.0] * nr
+        self._tasks = [0] * nr
+        self._weekly = {k: [0.0] * nw for k in ("created", "won", "bookings_usd", "lost")}
+        self._nw = nw
+        self._T = L.horizon_days
+
+    def _week(self, t: float) -> int:
+        return min(int(t // 7.0), self._nw - 1)
+
+    def lead(self, lead, t, source, segment, stage, acv):
+        self._created[source] += 1
+        self._entries[stage] += 1
+        self._acv[lead] = acv
+        self._weekly["created"][self._week(t)] += 1
+
+    def work(self, t, lead, stage, role, rep, wait, service):
+        busy = min(t + service, self._T) - t
+        if busy > 0:
+            self._busy[role][0 if self._unl[role] else rep] += busy
+        self._wait[role] += wait
+        self._tasks[role] += 1
+
+    def advance(self, t, lead, stage, dwell):
+        self._entries[stage] += 1
+        self._dwell[stage - 1].append(dwell)
+
+    def end(self, t, lead, stage, kind, dwell, segment, value):
+        acv = self._acv.pop(lead)
+        if kind == Kind.WON:
+            self._won[segment] += 1
+            self._bookings[segment] += value
+            self._list_won += acv
+            self._weekly["won"][self._week(t)] += 1
+            self._weekly["bookings_usd"][self._week(t)] += value
+        else:
+            self._lost[LOSS_NAMES[Kind(kind)]][stage] += 1
+            self._dwell[stage].append(dwell)
+            self._weekly["lost"][self._week(t)] += 1
+
+    def sample(self, t, wip, queue):
+        self.samples.add(t, wip, queue)
+
+    def finish(self, t: float, wip: list[int]) -> None:
+        self.samples.final_wip = list(wip)
+
+    def facts(self) -> Facts:
+        L = self.layout
+        st, wip, queue = self.samples.arrays(len(L.stages), len(L.roles))
+        return Facts(
+            layout=L,
+            created_by_source=np.array(self._created, dtype=np.int64),
+            entries=np.array(self._entries, dtype=np.int64),
+            lost={k: np.array(v, dtype=np.int64) for k, v in self._lost.items()},
+            dwell=[np.frombuffer(a, dtype=np.float64).copy() for a in self._dwell],
+            won_by_segment=np.array(self._won, dtype=np.int64),
+            bookings_by_segment=np.array(self._bookings),
+            list_value_won_usd=self._list_won,
+            busy_days=[np.array(b) for b in self._busy],
+            wait_sum_days=np.array(self._wait),
+            tasks=np.array(self._tasks, dtype=np.int64),
+            weekly={k: np.array(v) for k, v in self._weekly.items()},
+            samples_t=st,
+            wip=wip,
+            queue=queue,
+            final_wip=np.array(self.samples.final_wip, dtype=np.int64),
+        )

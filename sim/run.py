@@ -1,0 +1,85 @@
+"""One run: scenario + seed -> :class:`Result` (the desmod-style result bundle)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from sim.metrics import kpis as compute_kpis
+from sim.metrics import weekly_frame
+from sim.model.rng import Streams
+from sim.model.world import World, layout_of
+from sim.records import EventLog, Facts, Tally
+from sim.scenario.schema import Scenario
+
+Record = Literal["events", "kpis"]
+
+
+@dataclass
+class Result:
+    """What a run produced. ``events``/``leads`` are None in KPI-only mode."""
+
+    scenario: Scenario
+    seed: int | list[int]
+    horizon_weeks: float
+    runtime_s: float
+    kpis: dict[str, Any]
+    facts: Facts = field(repr=False)
+    log: EventLog | None = field(default=None, repr=False)
+    _frames: tuple | None = field(default=None, repr=False)
+
+    @property
+    def weekly(self):
+        """Weekly series as a pandas DataFrame."""
+        return weekly_frame(self.facts)
+
+    def _tables(self):
+        if self.log is None:
+            raise ValueError("this run kept KPIs only (record='kpis'); rerun with record='events'")
+        if self._frames is None:
+            self._frames = self.log.frames()
+        return self._frames
+
+    @property
+    def events(self):
+        """The event log as a pandas DataFrame (one row per event)."""
+        return self._tables()[0]
+
+    @property
+    def leads(self):
+        """One row per lead: source, segment, list ACV, outcome and when."""
+        return self._tables()[1]
+
+
+def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = None,
+             weeks: float | None = None, record: Record = "events") -> Result:
+    """Run ``scenario`` once.
+
+    ``seed`` defaults to the scenario's own ``seed``; a ``SeedSequence`` (as a
+    batch driver spawns per replication) is used as the run's root. ``weeks``
+    overrides ``horizon_weeks``. ``record='kpis'`` keeps running aggregates
+    only (no event log), for large batches.
+    """
+    if record not in ("events", "kpis"):
+        raise ValueError(f"record must be 'events' or 'kpis', got {record!r}")
+    seed = scenario.seed if seed is None else seed
+    horizon_weeks = float(scenario.horizon_weeks if weeks is None else weeks)
+    if not horizon_weeks > 0:
+        raise ValueError(f"weeks must be > 0, got {weeks}")
+    t0 = time.perf_counter()
+    layout = layout_of(scenario, horizon_weeks * 7.0)
+    recorder = EventLog(layout) if record == "events" else Tally(layout)
+    world = World(scenario, Streams(seed), recorder, layout.horizon_days)
+    world.run()
+    facts = recorder.facts()
+    stage_idx = scenario.stages.index(scenario.win_rate_stage)
+    k = compute_kpis(facts, stage_idx)
+    runtime = time.perf_counter() - t0
+    seed_out = (list(seed.entropy if isinstance(seed.entropy, list) else [seed.entropy])
+                + list(seed.spawn_key)) if isinstance(seed, np.random.SeedSequence) else int(seed)
+    return Result(scenario=scenario, seed=seed_out, horizon_weeks=horizon_weeks, runtime_s=runtime,
+                  kpis={"scenario": scenario.name, "seed": seed_out, **k}, facts=facts,
+                  log=recorder if isinstance(recorder, EventLog) else None)

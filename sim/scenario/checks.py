@@ -1,0 +1,147 @@
+"""Cross-reference checks that a per-field schema cannot express.
+
+Each problem is reported at the key where the user must fix it, with the
+allowed values and, for near misses, a "did you mean".
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sim.scenario.schema import Outbound, Scenario
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    message: str
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """A ' (did you mean X?)' suffix, or '' when nothing is close."""
+    match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
+    known = list(known)
+    return f"unknown {kind} {name!r}{suggest(name, known)}; expected one of {known}"
+
+
+def step_role(scenario: Scenario, source_name: str, stage: str, segment: str | None = None
+              ) -> str | None:
+    """The role that works the step into ``stage`` for leads of ``source_name`` in
+    ``segment``: the source's override, else the segment's, else the step's role."""
+    src = scenario.sources[source_name]
+    if stage in src.roles:
+        return src.roles[stage]
+    if segment is not None and stage in scenario.segments[segment].roles:
+        return scenario.segments[segment].roles[stage]
+    step = scenario.steps.get(stage)
+    return step.role if step else None
+
+
+def entry_stage(scenario: Scenario, source_name: str) -> str:
+    src = scenario.sources[source_name]
+    if src.entry_stage is not None:
+        return src.entry_stage
+    return scenario.stages[0] if isinstance(src, Outbound) else scenario.stages[1]
+
+
+def check(scenario: Scenario) -> list[Problem]:
+    """Every cross-reference problem of a schema-valid scenario (empty list: fine)."""
+    out: list[Problem] = []
+    stages = scenario.stages
+    step_stages = stages[1:]
+    roles = list(scenario.roles)
+    segments = list(scenario.segments)
+    used_roles: dict[str, Path] = {}
+
+    if scenario.win_rate_from is not None and scenario.win_rate_from not in stages[:-1]:
+        out.append(Problem(("win_rate_from",), _unknown("stage", scenario.win_rate_from, stages[:-1])))
+
+    for stage, step in scenario.steps.items():
+        if stage not in step_stages:
+            out.append(Problem(("steps", stage), _unknown("step (a stage after the first)", stage, step_stages)))
+            continue
+        if step.role is not None:
+            if step.role not in roles:
+                out.append(Problem(("steps", stage, "role"), _unknown("role", step.role, roles)))
+            else:
+                used_roles.setdefault(step.role, ("steps", stage, "role"))
+        elif step.sla_hours is not None:
+            out.append(Problem(("steps", stage, "sla_hours"), "an SLA needs a role to pick the lead up; set steps."
+                               f"{stage}.role"))
+
+    for name, seg in scenario.segments.items():
+        missing = [s for s in step_stages if s not in seg.steps]
+        if missing:
+            out.append(Problem(("segments", name, "steps"), f"missing numbers for step(s) {missing}; every "
+                               f"stage after the first needs conversion_probability"))
+        for stage in seg.steps:
+            if stage not in step_stages:
+                out.append(Problem(("segments", name, "steps", stage), _unknown("step", stage, step_stages)))
+        for stage, role in seg.roles.items():
+            if stage not in step_stages:
+                out.append(Problem(("segments", name, "roles", stage), _unknown("step", stage, step_stages)))
+            elif role is not None and role not in roles:
+                out.append(Problem(("segments", name, "roles", stage), _unknown("role", role, roles)))
+            elif role is not None:
+                used_roles.setdefault(role, ("segments", name, "roles", stage))
+
+    for rname, role in scenario.roles.items():
+        if role.max_open_per_rep is not None and not role.owns_leads:
+            out.append(Problem(("roles", rname, "max_open_per_rep"),
+                               "a limit on open leads per rep needs owns_leads: true"))
+
+    for sname, src in scenario.sources.items():
+        base: Path = ("sources", sname)
+        if src.entry_stage is not None and src.entry_stage not in stages[:-1]:
+            out.append(Problem(base + ("entry_stage",), _unknown("entry stage", src.entry_stage, stages[:-1])))
+            continue
+        for stage, role in src.roles.items():
+            if stage not in step_stages:
+                out.append(Problem(base + ("roles", stage), _unknown("step", stage, step_stages)))
+            elif role is not None and role not in roles:
+                out.append(Problem(base + ("roles", stage), _unknown("role", role, roles)))
+            elif role is not None:
+                used_roles.setdefault(role, base + ("roles", stage))
+        for stage in src.conversion_multiplier:
+            if stage not in step_stages:
+                out.append(Problem(base + ("conversion_multiplier", stage), _unknown("step", stage, step_stages)))
+        mix = src.segment_mix if src.kind == "inbound" else src.accounts
+        key = "segment_mix" if src.kind == "inbound" else "accounts"
+        for seg in mix:
+            if seg not in segments:
+                out.append(Problem(base + (key, seg), _unknown("segment", seg, segments)))
+        if src.kind == "inbound":
+            total = sum(src.segment_mix.values())
+            if abs(total - 1.0) > 1e-6:
+                out.append(Problem(base + ("segment_mix",), f"shares must sum to 1, they sum to {total:g}"))
+        elif any(p.path[:2] == base for p in out):
+            continue
+        else:
+            first = stages[stages.index(entry_stage(scenario, sname)) + 1]
+            found = {step_role(scenario, sname, first, g) for g in src.accounts if g in segments}
+            if not found:
+                continue
+            role = found.pop() if len(found) == 1 else None
+            spec = scenario.roles.get(role) if role is not None else None
+            if len(found) > 0:
+                out.append(Problem(base, f"outbound prospecting (step {first!r}) must be done by one "
+                                   f"role for all its segments; set sources.{sname}.roles.{first}"))
+            elif spec is None or not spec.owns_leads or spec.max_open_per_rep is None:
+                out.append(Problem(base, f"outbound prospecting is paced by the role of its first step "
+                                   f"({first!r}, role {role!r}): that role needs owns_leads: true and "
+                                   f"max_open_per_rep (accounts in cadence per rep)"))
+
+    for role, where in used_roles.items():
+        spec = scenario.roles[role]
+        if spec.headcount == 0 and not spec.unlimited_capacity:
+            out.append(Problem(("roles", role, "headcount"), f"role {role!r} has no reps but does work "
+                               f"(see {'.'.join(map(str, where))}); set headcount >= 1"))
+    return out

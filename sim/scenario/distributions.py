@@ -1,0 +1,146 @@
+"""Distribution specifications used in scenario files.
+
+A distribution is written either as a bare number (a constant) or as a mapping
+with a ``dist`` tag, e.g. ``{dist: lognormal, median: 25000, sigma: 0.6}``.
+Parameters are named for what a user knows (a median deal size, a mean
+duration and its coefficient of variation), not for numpy's internal
+parameterization; the conversion to numpy's arguments happens in
+:mod:`sim.model.draws`, the only place that draws numbers.
+
+The unit is carried by the *field name* that holds the distribution
+(``acv_usd``, ``work_hours``, ``elapsed_days``), never by the distribution.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+NonNeg = Annotated[float, Field(ge=0)]
+Pos = Annotated[float, Field(gt=0)]
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def mean(self) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class Constant(_Dist):
+    """Always the same value."""
+
+    dist: Literal["constant"] = "constant"
+    value: NonNeg
+
+    def mean(self) -> float:
+        return self.value
+
+
+class Exponential(_Dist):
+    """Memoryless durations (the M in M/M/c)."""
+
+    dist: Literal["exponential"]
+    mean_value: Pos = Field(alias="mean")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def mean(self) -> float:
+        return self.mean_value
+
+
+class LogNormal(_Dist):
+    """Right-skewed sizes and durations: deal sizes, sales cycles."""
+
+    dist: Literal["lognormal"]
+    median: Pos
+    sigma: Annotated[float, Field(ge=0, le=5)] = Field(
+        description="standard deviation of log(value); 0.5 means the middle 68% span about x0.6..x1.65"
+    )
+
+    def mean(self) -> float:
+        import math
+
+        return self.median * math.exp(self.sigma**2 / 2)
+
+
+class Gamma(_Dist):
+    """Durations with a chosen spread: cv=1 is exponential, cv<1 is more regular."""
+
+    dist: Literal["gamma"]
+    mean_value: Pos = Field(alias="mean")
+    cv: Pos = Field(description="coefficient of variation (std/mean)")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def mean(self) -> float:
+        return self.mean_value
+
+
+class Uniform(_Dist):
+    dist: Literal["uniform"]
+    low: NonNeg
+    high: NonNeg
+
+    @model_validator(mode="after")
+    def _order(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+        return self
+
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+
+class Triangular(_Dist):
+    """Three-point estimate (low, most likely, high), as people guess durations."""
+
+    dist: Literal["triangular"]
+    low: NonNeg
+    mode: NonNeg
+    high: NonNeg
+
+    @model_validator(mode="after")
+    def _order(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high) or self.low == self.high:
+            raise ValueError(
+                f"need low <= mode <= high and low < high, got {self.low}, {self.mode}, {self.high}"
+            )
+        return self
+
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+
+class Beta(_Dist):
+    """Fractions in [0, 1] such as discounts, given by their mean and spread."""
+
+    dist: Literal["beta"]
+    mean_value: Annotated[float, Field(gt=0, lt=1, alias="mean")]
+    concentration: Pos = Field(
+        default=10.0, description="a+b; larger means tighter around the mean"
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def mean(self) -> float:
+        return self.mean_value
+
+
+def _number_is_constant(value: Any) -> Any:
+    """Let users write ``work_hours: 2`` for a constant."""
+    if isinstance(value, bool):
+        return value  # let validation reject it with a clear type error
+    if isinstance(value, int | float):
+        return {"dist": "constant", "value": value}
+    return value
+
+
+Dist = Annotated[
+    Constant | Exponential | LogNormal | Gamma | Uniform | Triangular | Beta,
+    Field(discriminator="dist"),
+    BeforeValidator(_number_is_constant),
+]
+
+DIST_TAGS = ("constant", "exponential", "lognormal", "gamma", "uniform", "triangular", "beta")

@@ -1,0 +1,348 @@
+"""Reading scenario files safely and reporting problems where they are.
+
+Why this module exists rather than a bare ``yaml.safe_load``:
+
+* **Safety.** Only YAML's safe subset is constructed (no ``!!python`` tags);
+  files are size-capped, and anchors/aliases are expanded under a budget so an
+  "alias bomb" is refused before anything walks the expanded document.
+* **Errors that point.** Every problem names the file, the line, the key path,
+  the value found and what was expected; unknown keys get a "did you mean".
+* **Composition.** ``extends: base.yaml`` merges a parent file (relative to
+  the child, never outside the scenarios' folder tree, cycles refused), and
+  ``--set key.path=value`` overrides are applied last and reported as such.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import ScenarioError
+from sim.scenario.checks import check, suggest
+from sim.scenario.schema import Scenario
+
+MAX_FILE_BYTES = 2_000_000
+MAX_NODES = 200_000  # expanded YAML nodes; real scenarios have a few hundred
+MAX_EXTENDS_DEPTH = 16
+
+KeyPath = tuple[Any, ...]
+Origin = tuple[str, int | None]  # (file or "--set ...", 1-based line)
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+def _node_lines(node: yaml.Node, file: str, origins: dict[KeyPath, Origin]) -> None:
+    """Record the line of every key path in ``node``; refuse alias bombs."""
+    budget = [MAX_NODES]
+
+    def walk(n: yaml.Node, path: KeyPath) -> None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ScenarioError.at(
+                file, None, (), f"the document expands to more than {MAX_NODES} nodes "
+                "(too many anchors/aliases?); refusing to read it")
+        origins.setdefault(path, (file, n.start_mark.line + 1))
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                key = k.value if isinstance(k, yaml.ScalarNode) else str(k.value)
+                origins[path + (key,)] = (file, k.start_mark.line + 1)
+                walk(v, path + (key,))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                walk(v, path + (i,))
+
+    walk(node, ())
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, Origin]]:
+    """Safely parse one YAML document; return the data and a key-path -> line map."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ScenarioError.at(file, None, (), "the file is empty; expected a mapping of "
+                                   "scenario keys (name, segments, sources, ...)")
+        origins: dict[KeyPath, Origin] = {}
+        _node_lines(node, file, origins)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = (exc.problem or "invalid YAML").strip()
+        if "could not determine a constructor" in what:
+            what += " (only plain YAML is allowed: no !!python or other custom tags)"
+        raise ScenarioError.at(file, line, (), f"cannot read YAML: {what}") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError.at(file, None, (), f"cannot read YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return data, origins
+
+
+def _read_text(path: Path) -> str:
+    file = _display(path)
+    if not path.exists():
+        raise ScenarioError.at(file, None, (), "no such file")
+    if not path.is_file():
+        raise ScenarioError.at(file, None, (), "not a file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError.at(file, None, (), f"file is {size} bytes; scenario files are capped at "
+                               f"{MAX_FILE_BYTES}")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError.at(file, None, (), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ScenarioError.at(file, None, (), f"cannot read: {exc.strerror}") from None
+
+
+# --------------------------------------------------------------------------- extends
+
+
+def scenarios_root(path: Path) -> Path:
+    """The folder tree ``extends`` may not leave: the nearest ancestor named
+    ``scenarios``, else the top file's own folder."""
+    path = path.resolve()
+    for parent in path.parents:
+        if parent.name == "scenarios":
+            return parent
+    return path.parent
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Child values win; mappings merge key by key; lists and scalars are replaced."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = deep_merge(base[k], v) if k in base else v
+        return out
+    return over
+
+
+def _display(path: Path) -> str:
+    """A path as the user would write it: relative to the working folder when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _read_chain(path: Path, root: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[KeyPath, Origin]]:
+    file = _display(path)
+    data, origins = parse_yaml(_read_text(path), file)
+    if not isinstance(data, dict):
+        raise ScenarioError.at(file, origins.get((), (file, None))[1], (),
+                               f"expected a mapping of scenario keys at the top, got {type(data).__name__}")
+    if "extends" not in data:
+        return data, origins
+    parent_ref = data.pop("extends")
+    line = origins.get(("extends",), (file, None))[1]
+    if not isinstance(parent_ref, str) or not parent_ref:
+        raise ScenarioError.at(file, line, ("extends",), f"expected a relative file name, got {parent_ref!r}")
+    parent = (path.parent / parent_ref).resolve()
+    if os.path.commonpath([parent, root]) != str(root):
+        raise ScenarioError.at(file, line, ("extends",), f"{parent_ref!r} is outside the scenarios folder "
+                               f"tree {str(root)!r}; extends may only name files inside it")
+    if parent in chain or parent == path:
+        cycle = " -> ".join(p.name for p in (*chain, path, parent))
+        raise ScenarioError.at(file, line, ("extends",), f"extends cycle: {cycle}")
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError.at(file, line, ("extends",), f"extends chain deeper than {MAX_EXTENDS_DEPTH}")
+    base, base_origins = _read_chain(parent, root, (*chain, path))
+    origins = {k: v for k, v in origins.items() if k != ("extends",)}
+    return deep_merge(base, data), {**base_origins, **origins}
+
+
+# --------------------------------------------------------------------------- --set
+
+
+def apply_overrides(data: dict, overrides: typing.Iterable[str], origins: dict[KeyPath, Origin]) -> dict:
+    """Apply ``key.path=value`` overrides; values are parsed as YAML scalars/lists."""
+    for item in overrides:
+        if "=" not in item:
+            raise ScenarioError.at("--set", None, (), f"{item!r}: expected key.path=value")
+        key, raw = item.split("=", 1)
+        parts = [p for p in key.strip().split(".")]
+        if not key.strip() or any(not p for p in parts):
+            raise ScenarioError.at("--set", None, (), f"{item!r}: empty key path")
+        try:
+            value, _ = parse_yaml(raw, f"--set {key}") if raw.strip() else (None, {})
+        except ScenarioError as exc:
+            raise ScenarioError.at("--set", None, (), f"{item!r}: value is not valid YAML "
+                                   f"({exc.problems[0].message})") from None
+        node: Any = data
+        path: list[Any] = []
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise ScenarioError.at("--set", None, tuple(path),
+                                           f"{item!r}: {part!r} is not an index of a list of {len(node)}")
+                part = int(part)  # type: ignore[assignment]
+            elif not isinstance(node, dict):
+                raise ScenarioError.at("--set", None, tuple(path), f"{item!r}: cannot set a key inside "
+                                       f"a {type(node).__name__}")
+            path.append(part)
+            if last:
+                node[part] = value
+            else:
+                if isinstance(node, dict) and part not in node:
+                    node[part] = {}
+                nxt = node[part]
+                if isinstance(nxt, dict | list):
+                    nxt = type(nxt)(nxt)  # copy: never mutate a shared (aliased) node
+                    node[part] = nxt
+                node = nxt
+        origins[tuple(path)] = (f"--set {item}", None)
+    return data
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _unwrap(ann: Any, data: Any) -> Any:
+    """The model class an annotation resolves to for ``data``, if any."""
+    while True:
+        origin = typing.get_origin(ann)
+        if origin is typing.Annotated:
+            ann = typing.get_args(ann)[0]
+        elif origin in (typing.Union, types.UnionType):
+            models = [a for a in typing.get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)]
+            for m in models:
+                tag = next((f for f in ("kind", "dist") if f in m.model_fields), None)
+                default = m.model_fields[tag].annotation if tag else None
+                if tag and isinstance(data, dict) and typing.get_args(default) == (data.get(tag),):
+                    return m
+            others = [a for a in typing.get_args(ann) if a is not type(None)]
+            ann = models[0] if models else (others[0] if others else ann)
+            if not models:
+                continue
+            return ann
+        else:
+            return ann
+
+
+def _allowed_keys(path: KeyPath, root: Any) -> list[str] | None:
+    """Keys a mapping at ``path`` may hold, found by walking the schema with the data."""
+    ann: Any = Scenario
+    node = root
+    for part in path:
+        ann = _unwrap(ann, node)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            field = next((f for n, f in ann.model_fields.items() if (f.alias or n) == part), None)
+            if field is None:
+                return None
+            ann = field.annotation
+        elif typing.get_origin(ann) is dict:
+            ann = typing.get_args(ann)[1]
+        elif typing.get_origin(ann) is list:
+            ann = typing.get_args(ann)[0]
+        else:
+            return None
+        node = node.get(part) if isinstance(node, dict) else None
+    ann = _unwrap(ann, node)
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return [f.alias or n for n, f in ann.model_fields.items()]
+    return None
+
+
+def _clean_loc(loc: tuple, data: Any) -> KeyPath:
+    """Drop pydantic's union-tag entries so the path is the user's key path."""
+    out: list[Any] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and part in (node.get("kind"), node.get("dist")):
+            continue
+        elif isinstance(part, str) and ("[" in part or part.startswith("function-")):
+            continue
+        else:
+            out.append(part)
+            node = None
+    return tuple(out)
+
+
+def _origin(path: KeyPath, origins: dict[KeyPath, Origin], default_file: str) -> Origin:
+    for n in range(len(path), -1, -1):
+        if path[:n] in origins:
+            return origins[path[:n]]
+    return (default_file, None)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def _format_pydantic(exc: ValidationError, data: dict, origins, file: str) -> ScenarioError:
+    err = ScenarioError()
+    for e in exc.errors(include_url=False):
+        path = _clean_loc(e["loc"], data)
+        where = _origin(path, origins, file)
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(path[:-1], data) or []
+            msg = f"unknown key {path[-1]!r}{suggest(path[-1], allowed)}"
+            if allowed:
+                msg += f"; allowed keys here: {', '.join(allowed)}"
+        elif kind == "missing":
+            msg = "required key is missing"
+        else:
+            msg = f"{e['msg']}, got {_short(e.get('input'))}"
+            msg = msg.replace("Value error, ", "")
+        err.add(where[0], where[1], path, msg)
+    return err
+
+
+# --------------------------------------------------------------------------- API
+
+
+def validate_data(data: Any, origins: dict[KeyPath, Origin] | None = None,
+                  file: str = "<scenario>") -> Scenario:
+    """Validate an already-parsed mapping; raise :class:`ScenarioError` on problems."""
+    origins = origins or {}
+    if not isinstance(data, dict):
+        raise ScenarioError.at(file, None, (), f"expected a mapping, got {type(data).__name__}")
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _format_pydantic(exc, data, origins, file) from None
+    problems = check(scenario)
+    if problems:
+        err = ScenarioError()
+        for p in problems:
+            where = _origin(p.path, origins, file)
+            err.add(where[0], where[1], p.path, p.message)
+        raise err
+    return scenario
+
+
+def load_data(path: str | os.PathLike, overrides: typing.Iterable[str] = ()) -> tuple[dict, dict]:
+    """The merged (``extends`` then ``--set``) raw mapping of a file and its origins."""
+    p = Path(path)
+    root = scenarios_root(p) if p.exists() else p.parent.resolve()
+    data, origins = _read_chain(p.resolve() if p.exists() else p, root, ())
+    data = apply_overrides(data, overrides, origins)
+    return data, origins
+
+
+def load_scenario(path: str | os.PathLike, overrides: typing.Iterable[str] = ()) -> Scenario:
+    """Read, merge and validate a scenario file.
+
+    >>> s = load_scenario("scenarios/small_team.yaml", ["horizon_weeks=4"])  # doctest: +SKIP
+    """
+    data, origins = load_data(path, overrides)
+    return validate_data(data, origins, str(path))

@@ -1,0 +1,259 @@
+"""The scenario format: pydantic models, one per section of a scenario file.
+
+Every model forbids unknown keys (a typo is an error, never silently ignored)
+and every quantity carries its unit in its name. Cross-references between
+sections (a step naming a role, a source naming a segment) are checked in
+:mod:`sim.scenario.checks`, so that each problem is reported at its own key.
+
+Vocabulary (see ``../shared/domain.md``):
+
+* **stage** - a state a lead can be in: ``target_account``, ``mql``, ``sql``,
+  ``opportunity``, ``negotiation``, ``won``. The last stage is the win.
+* **step** - the move *into* a stage; steps are keyed by the stage they lead
+  to. A step may need a role's work (hours of a rep's time), takes calendar
+  time (the customer's side) and converts with a probability.
+* **segment** - a market tier (SMB, mid-market, enterprise) with its own deal
+  sizes, conversion rates and durations.
+* **source** - where leads come from: inbound (marketing-created, Poisson)
+  or outbound (a finite list of target accounts prospected by a role).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sim.scenario.distributions import Dist
+
+Name = Annotated[
+    str,
+    Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40, description="lower_snake_case name"),
+]
+Probability = Annotated[float, Field(ge=0, le=1)]
+Multiplier = Annotated[float, Field(ge=0, le=100)]
+
+DEFAULT_STAGES = ["target_account", "mql", "sql", "opportunity", "negotiation", "won"]
+
+# Speed-to-lead: multiplier on the step's conversion probability as a function of
+# the hours a lead waited before the first touch. Anchors (domain.md, section 3):
+# Oldroyd et al., HBR 2011 - firms that tried within an hour were ~7x as likely to
+# qualify the lead as those that tried an hour later, ~60x as likely as those that
+# waited 24 h or more. We read "within an hour" as the 0-1 h average and put the
+# 1-2 h level at 1/7 and 24 h+ at 1/60 of the immediate response. The MIT/InsideSales
+# figure (21x from 5 to 30 minutes) is steeper still; this curve is the milder reading.
+DEFAULT_SPEED_TO_LEAD_CURVE = [
+    (0.0, 1.0),
+    (0.25, 0.9),
+    (1.0, 0.35),
+    (2.0, 0.143),
+    (24.0, 0.0167),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Handoff(_Model):
+    """What a hand-off between two roles costs: calendar delay and leakage."""
+
+    delay_days: Dist = Field(default=0.0, description="calendar delay added at the hand-off")
+    leakage_probability: Probability = Field(
+        default=0.0, description="chance the lead is dropped at the hand-off (no-show, lost note)"
+    )
+
+
+class SpeedToLead(_Model):
+    """Conversion decay with waiting time, for steps that set ``speed_to_lead: true``."""
+
+    curve_hours: list[tuple[Annotated[float, Field(ge=0)], Multiplier]] = Field(
+        default=DEFAULT_SPEED_TO_LEAD_CURVE,
+        min_length=1,
+        description="[hours waited, conversion multiplier] points, linear in between, "
+        "flat after the last point",
+    )
+
+    @field_validator("curve_hours")
+    @classmethod
+    def _ascending(cls, v):
+        hours = [h for h, _ in v]
+        if hours[0] != 0:
+            raise ValueError("the first point must be at 0 hours")
+        if any(b <= a for a, b in zip(hours, hours[1:], strict=False)):
+            raise ValueError(f"hours must be strictly increasing, got {hours}")
+        return v
+
+
+class Step(_Model):
+    """Segment-independent settings of the step into a stage."""
+
+    role: Name | None = Field(
+        default=None, description="role whose reps do the work; null: no sales work (marketing)"
+    )
+    sla_hours: Annotated[float, Field(gt=0)] | None = Field(
+        default=None, description="a lead not picked up within this many hours is lost"
+    )
+    speed_to_lead: bool = Field(
+        default=False, description="apply the speed-to-lead decay to the wait before first touch"
+    )
+    handoff: Handoff | None = Field(
+        default=None, description="overrides the scenario-wide hand-off when the role changes here"
+    )
+
+
+class SegmentStep(_Model):
+    """Per-segment numbers of one step."""
+
+    conversion_probability: Probability
+    elapsed_days: Dist = Field(
+        default=0.0, description="calendar time beyond queueing and work (the customer's side)"
+    )
+    work_hours: Dist = Field(default=0.0, description="hours of a rep's time the step takes")
+
+
+class ValueExchange(_Model):
+    """Key moment in negotiation: when asked for a discount, ask for something back."""
+
+    discount_multiplier: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.6, description="the discount granted shrinks by this factor"
+    )
+    win_probability_multiplier: Annotated[float, Field(gt=0, le=2)] = Field(
+        default=0.97, description="some buyers walk away when asked for something back"
+    )
+
+
+class Segment(_Model):
+    """A market tier: deal sizes, conversion rates and durations of every step."""
+
+    acv_usd: Dist = Field(description="annual contract value at list price")
+    steps: dict[Name, SegmentStep] = Field(description="one entry per step (every stage but the first)")
+    discount_fraction: Dist = Field(default=0.0, description="discount off list at signature, 0..1")
+    roles: dict[Name, Name | None] = Field(
+        default_factory=dict,
+        description="step -> role overrides for this tier (e.g. enterprise deals to field AEs); "
+        "a source's own overrides win")
+    value_exchange: ValueExchange | None = None
+
+    @field_validator("discount_fraction")
+    @classmethod
+    def _bounded(cls, v):
+        upper = {"constant": "value", "uniform": "high", "triangular": "high"}
+        if v.dist == "beta":
+            return v
+        if v.dist not in upper:
+            raise ValueError(
+                f"a discount needs a distribution bounded by 1 (constant, uniform, triangular, beta), "
+                f"got {v.dist}"
+            )
+        if getattr(v, upper[v.dist]) > 1:
+            raise ValueError("a discount is a fraction: it cannot exceed 1")
+        return v
+
+
+class Role(_Model):
+    """A team of reps doing one kind of work (MDR, SDR, AE, ...)."""
+
+    headcount: Annotated[int, Field(ge=0, le=100_000)] = 1
+    unlimited_capacity: bool = Field(
+        default=False, description="no queue at all (for what-if and validation runs)"
+    )
+    hours_per_week: Annotated[float, Field(gt=0, le=168)] = Field(
+        default=40.0, description="working hours per rep per week"
+    )
+    owns_leads: bool = Field(
+        default=False, description="a lead gets one owner rep for all the role's steps"
+    )
+    max_open_per_rep: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="most leads a rep owns at once; others wait for a free rep"
+    )
+    routing: Literal["least_loaded", "round_robin", "random"] = Field(
+        default="least_loaded", description="how an owner is chosen among reps with room"
+    )
+
+
+class _Source(_Model):
+    entry_stage: Name | None = Field(default=None, description="stage new leads start in")
+    roles: dict[Name, Name | None] = Field(
+        default_factory=dict, description="step -> role overrides for leads of this source"
+    )
+    conversion_multiplier: dict[Name, Multiplier] = Field(
+        default_factory=dict, description="step -> multiplier on its conversion for this source"
+    )
+
+
+class Inbound(_Source):
+    """Marketing-created leads arriving as a Poisson process."""
+
+    kind: Literal["inbound"]
+    rate_per_week: Annotated[float, Field(ge=0)]
+    segment_mix: dict[Name, Annotated[float, Field(ge=0)]] = Field(
+        description="share of leads per segment; must sum to 1"
+    )
+    seasonality_monthly: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None,
+        min_length=12,
+        max_length=12,
+        description="rate multiplier per month of the year (Jan..Dec); average 1 keeps the volume",
+    )
+
+
+class Attempts(_Model):
+    """Cold outreach: several touches to reach someone (TOPO: ~22.5 dials a conversation)."""
+
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 6
+    connect_probability: Probability = 0.2
+    days_between_attempts: Dist = 2.0
+
+
+class Outbound(_Source):
+    """A finite list of target accounts, prospected as fast as the owning role has room."""
+
+    kind: Literal["outbound"]
+    accounts: dict[Name, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(
+        description="number of target accounts per segment (the finite market)"
+    )
+    attempts: Attempts = Field(default_factory=Attempts)
+    cooling_off_days: Annotated[float, Field(ge=0)] = Field(
+        default=90.0, description="an account that said no returns to the list after this long"
+    )
+
+
+Source = Annotated[Inbound | Outbound, Field(discriminator="kind")]
+
+
+class Scenario(_Model):
+    """A whole scenario: the market, the funnel and the organization."""
+
+    name: Name
+    description: str = ""
+    horizon_weeks: Annotated[float, Field(gt=0, le=1040)] = 52
+    seed: Annotated[int, Field(ge=0)] = 0
+    stages: list[Name] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=2)
+    steps: dict[Name, Step] = Field(default_factory=dict)
+    roles: dict[Name, Role] = Field(default_factory=dict)
+    segments: dict[Name, Segment] = Field(min_length=1)
+    sources: dict[Name, Source] = Field(min_length=1)
+    win_rate_from: Name | None = Field(
+        default=None, description="stage the win rate is counted from (default: sql if present, "
+        "else the second stage)")
+    handoff: Handoff = Field(default_factory=Handoff)
+    speed_to_lead: SpeedToLead = Field(default_factory=SpeedToLead)
+
+    @field_validator("stages")
+    @classmethod
+    def _unique(cls, v):
+        seen = [s for i, s in enumerate(v) if s in v[:i]]
+        if seen:
+            raise ValueError(f"stage names must be unique, repeated: {sorted(set(seen))}")
+        return v
+
+    @property
+    def won_stage(self) -> str:
+        return self.stages[-1]
+
+    @property
+    def win_rate_stage(self) -> str:
+        if self.win_rate_from is not None:
+            return self.win_rate_from
+        return "sql" if "sql" in self.stages[:-1] else self.stages[1]
