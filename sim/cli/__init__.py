@@ -1,0 +1,1 @@
+"""Presentation layer: the ``salesim`` command line, text reports and file output."""

@@ -1,0 +1,154 @@
+"""The ``salesim`` command line.
+
+Exit codes: 0 success; 2 bad input (scenario, flag or file), reported as a
+message on stderr without a traceback; 1 an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sim.errors import SalesimError, UsageError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors go through our own reporting (exit 2, one message)."""
+
+    def error(self, message: str):  # noqa: D401
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return v
+
+
+def _pos_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return v
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                   help="override a scenario value, e.g. --set roles.ae.headcount=3 (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="salesim", description="Simulate a B2B revenue organization.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one scenario and print a summary")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--seed", type=_nonneg_int, help="root random seed (default: the scenario's seed)")
+    run.add_argument("--weeks", type=_pos_float, help="horizon in weeks (default: the scenario's)")
+    run.add_argument("--json", action="store_true", help="print the KPIs as one JSON object")
+    run.add_argument("--out", type=Path, help="write events, leads, weekly series and KPIs to DIR")
+    run.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format for --out")
+    run.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    _add_set(run)
+
+    val = sub.add_parser("validate", help="check scenario files without running them")
+    val.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    _add_set(val)
+
+    sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    sch.add_argument("--out", type=Path, help="write to a file instead of stdout")
+    return parser
+
+
+def cmd_run(args) -> int:
+    from sim.cli.output import check_target, write_run
+    from sim.cli.report import summary
+    from sim.run import simulate
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    if args.out is not None:
+        check_target(args.out, args.force)
+    result = simulate(scenario, seed=args.seed, weeks=args.weeks,
+                      record="events" if args.out is not None else "kpis")
+    if args.out is not None:
+        write_run(result, args.out, args.format, force=args.force)
+    if args.json:
+        print(json.dumps(result.kpis))
+    else:
+        print(summary(result.kpis))
+        if args.out is not None:
+            print(f"\nwrote {args.out}/ (events, leads, weekly as {args.format}; kpis.json)")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from sim.errors import ScenarioError
+    from sim.scenario import load_scenario
+
+    failed = 0
+    for path in args.scenarios:
+        try:
+            load_scenario(path, args.overrides)
+            print(f"{path}: ok")
+        except ScenarioError as exc:
+            failed += 1
+            print(str(exc), file=sys.stderr)
+    return EXIT_USAGE if failed else 0
+
+
+def cmd_schema(args) -> int:
+    from sim.scenario.schema import Scenario
+
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "salesim scenario"
+    text = json.dumps(schema, indent=2) + "\n"
+    if args.out is not None:
+        try:
+            args.out.write_text(text)
+        except OSError as exc:
+            raise UsageError(f"--out {args.out}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.version:
+            import sim
+
+            print(f"salesim {sim.__version__}")
+            return 0
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return COMMANDS[args.command](args)
+    except SalesimError as exc:
+        text = str(exc)
+        print(text if text.startswith("salesim") else f"salesim: error: {text}" if "\n" not in text
+              else f"salesim: error:\n{text}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("salesim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

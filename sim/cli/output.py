@@ -1,0 +1,70 @@
+"""Writing a run's results to a folder, atomically.
+
+Everything is written into a temporary sibling folder first and renamed into
+place at the end, so an interrupted or failed run never leaves a half-written
+output folder behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from sim.errors import UsageError
+
+FORMATS = ("csv", "parquet")
+
+
+def check_target(out: Path, force: bool) -> None:
+    """Refuse an output folder we would clobber, before any simulation time is spent."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise UsageError(f"--out {out}: folder exists and is not empty; add --force to replace it")
+    parent = out.resolve().parent
+    if not parent.exists():
+        raise UsageError(f"--out {out}: parent folder {parent} does not exist")
+
+
+def write_run(result, out: Path, fmt: str, force: bool = False) -> list[Path]:
+    """Write events, leads, weekly series, KPIs and the resolved scenario to ``out``."""
+    import sim
+
+    check_target(out, force)
+    parent = out.resolve().parent
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    try:
+        tables = {"weekly": result.weekly}
+        if result.log is not None:
+            tables["events"], tables["leads"] = result.events, result.leads
+        for name, df in tables.items():
+            if fmt == "parquet":
+                df.to_parquet(tmp / f"{name}.parquet", index=False)
+            else:
+                df.to_csv(tmp / f"{name}.csv", index=False)
+        (tmp / "kpis.json").write_text(json.dumps(result.kpis, indent=2) + "\n")
+        (tmp / "scenario.resolved.yaml").write_text(
+            yaml.safe_dump(result.scenario.model_dump(mode="json", by_alias=True), sort_keys=False))
+        (tmp / "run.json").write_text(json.dumps({
+            "salesim_version": sim.__version__,
+            "seed": result.seed,
+            "horizon_weeks": result.horizon_weeks,
+            "runtime_s": round(result.runtime_s, 4),
+            "events": len(result.log) if result.log is not None else None,
+        }, indent=2) + "\n")
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=parent))
+            os.replace(out, old / "x")
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return sorted(out.iterdir())
