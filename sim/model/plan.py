@@ -38,6 +38,20 @@ class Route:
     discount_multiplier: float
 
 
+def roles_with_several_steps(scenario: Scenario) -> set[str]:
+    """Roles that work more than one step for some lead (they get priority queues)."""
+    steps_of: dict[str, set[str]] = {}
+    for sname, src in scenario.sources.items():
+        segs = src.accounts if isinstance(src, Outbound) else src.segment_mix
+        entry = scenario.stages.index(entry_stage(scenario, sname))
+        for g in segs:
+            for stage in scenario.stages[entry + 1:]:
+                r = step_role(scenario, sname, stage, g)
+                if r is not None:
+                    steps_of.setdefault(r, set()).add(stage)
+    return {r for r, s in steps_of.items() if len(s) > 1}
+
+
 def build_routes(scenario: Scenario, streams: Streams, roles: dict[str, RoleRuntime]
                  ) -> dict[tuple[str, str], Route]:
     """A route for every (source, segment) pair that can produce leads."""

@@ -10,6 +10,9 @@ Two ways a role's work is queued, chosen by ``owns_leads``:
   caps how many leads a rep owns at once; beyond it, leads wait for a rep with
   room, in arrival order.
 
+A role that works more than one step uses a priority queue: later steps
+first, so follow-ups of interested prospects are not stuck behind cold touches.
+
 Work hours become calendar time at ``7 / hours_per_week`` days per hour: a rep
 working 40 h a week spreads one hour of work over 0.175 days.
 """
@@ -28,10 +31,10 @@ from sim.scenario.schema import Role
 
 class RoleRuntime:
     __slots__ = ("idx", "name", "env", "unlimited", "owns", "days_per_hour", "headcount", "res",
-                 "rep_res", "free", "open", "max_open", "waiting", "routing", "_rr", "_u")
+                 "rep_res", "free", "open", "max_open", "waiting", "routing", "prioritized", "_rr", "_u")
 
     def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role,
-                 rng: np.random.Generator):
+                 rng: np.random.Generator, prioritized: bool = False):
         self.env = env
         self.idx = idx
         self.name = name
@@ -39,14 +42,18 @@ class RoleRuntime:
         self.owns = spec.owns_leads and not self.unlimited
         self.days_per_hour = 7.0 / spec.hours_per_week
         n = self.headcount = spec.headcount
+        # A role working several steps serves the step closest to the money first
+        # (a rep follows up an interested prospect before the next cold touch).
+        self.prioritized = prioritized
+        kind = simpy.PriorityResource if prioritized else simpy.Resource
         self.res: simpy.Resource | None = None
         self.rep_res: list[simpy.Resource] = []
         self.free: list[int] = []
         if not self.unlimited:
             if self.owns:
-                self.rep_res = [simpy.Resource(env, 1) for _ in range(n)]
+                self.rep_res = [kind(env, 1) for _ in range(n)]
             else:
-                self.res = simpy.Resource(env, n)
+                self.res = kind(env, n)
                 self.free = list(range(n - 1, -1, -1))
         self.open = [0] * n
         self.max_open = spec.max_open_per_rep or math.inf

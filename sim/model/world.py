@@ -17,7 +17,7 @@ import math
 import simpy
 
 from sim.model.curves import Piecewise
-from sim.model.plan import Route, build_routes
+from sim.model.plan import Route, build_routes, roles_with_several_steps
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
 from sim.model.sources import InboundSource, OutboundSource
@@ -51,7 +51,9 @@ class World:
         self.horizon_days = horizon_days
         self.env = env = simpy.Environment()
         self.rec = recorder
-        self.roles = {name: RoleRuntime(env, i, name, spec, streams.generator(f"routing/{name}"))
+        multi = roles_with_several_steps(scenario)
+        self.roles = {name: RoleRuntime(env, i, name, spec, streams.generator(f"routing/{name}"),
+                                        prioritized=name in multi)
                       for i, (name, spec) in enumerate(scenario.roles.items())}
         self.routes: dict[tuple[str, str], Route] = build_routes(scenario, streams, self.roles)
         self.decay = Piecewise(scenario.speed_to_lead.curve_hours)
@@ -125,7 +127,7 @@ class World:
                     if res is None:  # unlimited capacity: no queue
                         rep = 0
                     else:
-                        req = res.request()
+                        req = res.request(-st.stage) if role.prioritized else res.request()
                         if deadline < math.inf and attempt == 0:
                             yield req | env.timeout(deadline - t0)
                             if not req.triggered:
