@@ -21,7 +21,7 @@ from sim.model.plan import Route, build_routes, roles_with_several_steps
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
 from sim.model.sources import InboundSource, OutboundSource
-from sim.records.facts import Kind, Layout
+from sim.model.vocab import Kind, Layout
 from sim.scenario.schema import Outbound, Scenario
 
 WON = int(Kind.WON)

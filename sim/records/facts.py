@@ -4,48 +4,12 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 import numpy as np
 
+from sim.model.vocab import LOSS_NAMES, LOST_KINDS, Kind, Layout
 
-class Kind(IntEnum):
-    """Event kinds of the event log (stored as int8)."""
-
-    CREATED = 0
-    ADVANCE = 1  # entered ``stage``; v1 = days spent in the previous stage
-    WORK = 2  # a rep's task started; v1 = queue wait (days), v2 = work time (days)
-    WON = 3  # v1 = days in the stage before, v2 = booked ACV (USD)
-    LOST_CONVERSION = 4  # failed the step out of ``stage``; v1 = days in stage
-    LOST_SLA = 5  # not picked up within the SLA
-    LOST_HANDOFF = 6  # dropped at a hand-off between roles
-    LOST_NO_CONTACT = 7  # outbound: no connect after the last attempt
-
-
-LOST_KINDS = (Kind.LOST_CONVERSION, Kind.LOST_SLA, Kind.LOST_HANDOFF, Kind.LOST_NO_CONTACT)
-LOSS_NAMES = {
-    Kind.LOST_CONVERSION: "not_converted",
-    Kind.LOST_SLA: "sla",
-    Kind.LOST_HANDOFF: "handoff",
-    Kind.LOST_NO_CONTACT: "no_contact",
-}
-
-
-@dataclass
-class Layout:
-    """Names behind the integer codes used in records."""
-
-    stages: list[str]
-    roles: list[str]
-    headcount: list[int]
-    unlimited: list[bool]
-    segments: list[str]
-    sources: list[str]
-    horizon_days: float
-
-    @property
-    def n_weeks(self) -> int:
-        return max(1, int(np.ceil(self.horizon_days / 7.0 - 1e-9)))
+__all__ = ["LOSS_NAMES", "LOST_KINDS", "Facts", "Kind", "Layout", "Samples"]
 
 
 @dataclass

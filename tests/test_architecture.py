@@ -1,0 +1,54 @@
+"""The layering of ARCHITECTURE.md, enforced: lower layers never import upper ones,
+and there is no global random state anywhere in the package."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[1] / "sim"
+ORDER = ["errors", "scenario", "model", "records", "metrics", "run", "cli"]
+
+
+def _layer(path: Path) -> str | None:
+    rel = path.relative_to(PKG).parts
+    name = rel[0].removesuffix(".py")
+    return name if name in ORDER else None
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim."):
+            out.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith("sim."):
+                    out.add(a.name.split(".")[1])
+    return out
+
+
+FILES = [p for p in PKG.rglob("*.py") if _layer(p)]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PKG)))
+def test_no_upward_imports(path):
+    me = _layer(path)
+    for target in _imports(path):
+        if target not in ORDER or target == me:
+            continue
+        allowed = ORDER.index(target) < ORDER.index(me)
+        assert allowed, f"{path.relative_to(PKG)} ({me}) imports sim.{target}, a higher layer"
+
+
+def test_no_global_rng_or_unsafe_yaml():
+    bad = re.compile(r"np\.random\.(seed|rand|randn|random|choice|normal|exponential|poisson|uniform)\("
+                     r"|\brandom\.(seed|random|choice|uniform|expovariate|gauss)\("
+                     r"|yaml\.load\(|yaml\.unsafe_load|\beval\(|\bexec\(")
+    hits = [f"{p}:{i}" for p in PKG.rglob("*.py")
+            for i, line in enumerate(p.read_text().splitlines(), 1) if bad.search(line)]
+    assert not hits, hits
