@@ -33,13 +33,16 @@ def _nonneg_int(text: str) -> int:
     return v
 
 
-def _pos_float(text: str) -> float:
+MAX_WEEKS = 1040  # the same cap as a scenario's horizon_weeks (20 years)
+
+
+def _weeks(text: str) -> float:
     try:
         v = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
-    if not v > 0 or v != v or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number of weeks in (0, {MAX_WEEKS}], got {text!r}") from None
+    if not 0 < v <= MAX_WEEKS:
+        raise argparse.ArgumentTypeError(f"expected a number of weeks in (0, {MAX_WEEKS}], got {text!r}")
     return v
 
 
@@ -56,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario and print a summary")
     run.add_argument("scenario", help="scenario YAML file")
     run.add_argument("--seed", type=_nonneg_int, help="root random seed (default: the scenario's seed)")
-    run.add_argument("--weeks", type=_pos_float, help="horizon in weeks (default: the scenario's)")
+    run.add_argument("--weeks", type=_weeks, help="horizon in weeks (default: the scenario's)")
     run.add_argument("--json", action="store_true", help="print the KPIs as one JSON object")
     run.add_argument("--out", type=Path, help="write events, leads, weekly series and KPIs to DIR")
     run.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format for --out")

@@ -38,6 +38,9 @@ def write_run(result, out: Path, fmt: str, force: bool = False) -> list[Path]:
     check_target(out, force)
     parent = out.resolve().parent
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the result is an ordinary folder
     try:
         tables = {"weekly": result.weekly}
         if result.log is not None:

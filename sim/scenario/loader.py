@@ -50,9 +50,15 @@ def _node_lines(node: yaml.Node, file: str, origins: dict[KeyPath, Origin]) -> N
                 "(too many anchors/aliases?); refusing to read it")
         origins.setdefault(path, (file, n.start_mark.line + 1))
         if isinstance(n, yaml.MappingNode):
+            seen: dict[Any, int] = {}
             for k, v in n.value:
                 key = k.value if isinstance(k, yaml.ScalarNode) else str(k.value)
-                origins[path + (key,)] = (file, k.start_mark.line + 1)
+                line = k.start_mark.line + 1
+                if key in seen and key != "<<":
+                    raise ScenarioError.at(file, line, path + (key,), f"key repeated (first at line "
+                                           f"{seen[key]}); a later value would silently win")
+                seen[key] = line
+                origins[path + (key,)] = (file, line)
                 walk(v, path + (key,))
         elif isinstance(n, yaml.SequenceNode):
             for i, v in enumerate(n.value):
@@ -61,12 +67,14 @@ def _node_lines(node: yaml.Node, file: str, origins: dict[KeyPath, Origin]) -> N
     walk(node, ())
 
 
-def parse_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, Origin]]:
+def parse_yaml(text: str, file: str, allow_null: bool = False) -> tuple[Any, dict[KeyPath, Origin]]:
     """Safely parse one YAML document; return the data and a key-path -> line map."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
-        if node is None:
+        if not allow_null and (node is None or (isinstance(node, yaml.ScalarNode)
+                                                and node.tag.endswith(":null"))):
             raise ScenarioError.at(file, None, (), "the file is empty; expected a mapping of "
                                    "scenario keys (name, segments, sources, ...)")
         origins: dict[KeyPath, Origin] = {}
@@ -79,10 +87,13 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, Origin]]:
         if "could not determine a constructor" in what:
             what += " (only plain YAML is allowed: no !!python or other custom tags)"
         raise ScenarioError.at(file, line, (), f"cannot read YAML: {what}") from None
-    except yaml.YAMLError as exc:
+    except yaml.YAMLError as exc:  # e.g. ReaderError: control characters such as NUL
         raise ScenarioError.at(file, None, (), f"cannot read YAML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError.at(file, None, (), "cannot read YAML: the document is nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, origins
 
 
@@ -151,6 +162,9 @@ def _read_chain(path: Path, root: Path, chain: tuple[Path, ...]) -> tuple[dict, 
     if os.path.commonpath([parent, root]) != str(root):
         raise ScenarioError.at(file, line, ("extends",), f"{parent_ref!r} is outside the scenarios folder "
                                f"tree {str(root)!r}; extends may only name files inside it")
+    if not parent.is_file():
+        raise ScenarioError.at(file, line, ("extends",), f"{parent_ref!r}: no such file "
+                               f"(looked for {_display(parent)})")
     if parent in chain or parent == path:
         cycle = " -> ".join(p.name for p in (*chain, path, parent))
         raise ScenarioError.at(file, line, ("extends",), f"extends cycle: {cycle}")
@@ -174,7 +188,7 @@ def apply_overrides(data: dict, overrides: typing.Iterable[str], origins: dict[K
         if not key.strip() or any(not p for p in parts):
             raise ScenarioError.at("--set", None, (), f"{item!r}: empty key path")
         try:
-            value, _ = parse_yaml(raw, f"--set {key}") if raw.strip() else (None, {})
+            value, _ = parse_yaml(raw, f"--set {key}", allow_null=True) if raw.strip() else (None, {})
         except ScenarioError as exc:
             raise ScenarioError.at("--set", None, (), f"{item!r}: value is not valid YAML "
                                    f"({exc.problems[0].message})") from None
@@ -254,6 +268,38 @@ def _allowed_keys(path: KeyPath, root: Any) -> list[str] | None:
     return None
 
 
+def _is_dist_field(path: KeyPath, data: Any) -> bool:
+    """True when the key at ``path`` holds a distribution (e.g. work_hours)."""
+    ann: Any = Scenario
+    node = data
+    for part in path:
+        ann = _unwrap(ann, node)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            field = next((f for n, f in ann.model_fields.items() if (f.alias or n) == part), None)
+            if field is None:
+                return False
+            ann = field.annotation
+        elif typing.get_origin(ann) is dict:
+            ann = typing.get_args(ann)[1]
+        else:
+            return False
+        node = node.get(part) if isinstance(node, dict) else None
+    return any(isinstance(a, type) and issubclass(a, BaseModel) and "dist" in a.model_fields
+               for a in _flat_args(ann))
+
+
+def _flat_args(ann: Any) -> list[Any]:
+    out, todo = [], [ann]
+    while todo:
+        a = todo.pop()
+        args = typing.get_args(a)
+        if args and typing.get_origin(a) in (typing.Annotated, typing.Union, types.UnionType):
+            todo.extend(args[:1] if typing.get_origin(a) is typing.Annotated else args)
+        else:
+            out.append(a)
+    return out
+
+
 def _clean_loc(loc: tuple, data: Any) -> KeyPath:
     """Drop pydantic's union-tag entries so the path is the user's key path."""
     out: list[Any] = []
@@ -300,9 +346,18 @@ def _format_pydantic(exc: ValidationError, data: dict, origins, file: str) -> Sc
                 msg += f"; allowed keys here: {', '.join(allowed)}"
         elif kind == "missing":
             msg = "required key is missing"
+        elif kind == "union_tag_invalid":
+            tag = e.get("ctx", {}).get("tag")
+            expected = e.get("ctx", {}).get("expected_tags", "")
+            choices = [t.strip(" '") for t in expected.split(",")]
+            msg = f"unknown type {tag!r}{suggest(tag, choices)}; expected one of {expected}"
         else:
-            msg = f"{e['msg']}, got {_short(e.get('input'))}"
-            msg = msg.replace("Value error, ", "")
+            msg = e["msg"].replace("Value error, ", "")
+            if kind != "value_error" or "got " not in msg:
+                msg += f", got {_short(e.get('input'))}"
+            if kind in ("model_type", "dict_type", "model_attributes_type") and path and \
+                    _is_dist_field(path, data):
+                msg += " (a distribution is a number or a mapping like {dist: exponential, mean: 2})"
         err.add(where[0], where[1], path, msg)
     return err
 
