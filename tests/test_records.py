@@ -47,7 +47,7 @@ def test_event_log_is_columnar_and_compact(small_team):
     log = result.log
     cols = log.columns()
     assert {c.dtype.kind for c in cols.values()} <= {"f", "i"}
-    assert len(log) == len(cols["t"]) > 1000
+    assert len(log) == len(cols["t"]) + len(log.lead_columns()["t"]) == len(result.events) > 1000
     # about 40 bytes an event (8 typed columns), leads table included
     assert log.nbytes() / len(log) < 60
 

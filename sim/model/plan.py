@@ -22,7 +22,7 @@ class StepPlan:
     """One step of one route (source x segment)."""
 
     __slots__ = ("stage", "role", "p", "conv", "work", "elapsed", "handoff_leak", "handoff_delay",
-                 "sla_days", "decay", "attempts", "connect_p", "connect", "gap", "leak", "last")
+                 "sla_days", "decay", "attempts", "connect_p", "connect", "gap", "leak", "last", "simple")
 
     def __init__(self, **kw):
         for k in self.__slots__:
@@ -31,6 +31,7 @@ class StepPlan:
 
 @dataclass
 class Route:
+    segment: int  # index of the segment in the scenario
     entry: int  # stage index new leads start in
     steps: list[StepPlan]
     acv: Draw
@@ -105,10 +106,14 @@ def build_routes(scenario: Scenario, streams: Streams, roles: dict[str, RoleRunt
                          if first_outbound else None),
                     last=last,
                 )
+                plan.simple = (role is not None and role.res is not None and plan.attempts == 1
+                               and plan.sla_days is None and plan.leak is None
+                               and plan.handoff_delay is None and not plan.decay)
                 steps.append(plan)
                 if rname is not None:
                     prev_role = rname
             routes[(sname, gname)] = Route(
+                segment=list(scenario.segments).index(gname),
                 entry=entry,
                 steps=steps,
                 acv=sampler(seg.acv_usd, streams.generator(f"acv/{key}")),

@@ -49,7 +49,7 @@ class InboundSource:
     def _arrivals(self):
         env, world = self.world.env, self.world
         seasonal = self.spec.seasonality_monthly is not None
-        cum, routes, segments = self.cum, self.routes, self.segments
+        cum, routes = self.cum, self.routes
         last = len(cum) - 1
         while True:
             yield env.timeout(self.gap())
@@ -61,7 +61,7 @@ class InboundSource:
             i = 0
             while i < last and u >= cum[i]:
                 i += 1
-            world.new_lead(self.idx, segments[i], routes[i])
+            world.new_lead(self.idx, routes[i])
 
 
 class OutboundSource:
@@ -105,5 +105,5 @@ class OutboundSource:
                 yield ev
                 rep = ev.value
             seg = self.available.popleft()
-            world.new_lead(self.idx, self.segments[seg], self.routes[seg], owner=rep,
+            world.new_lead(self.idx, self.routes[seg], owner=rep,
                            on_lost=self._lost_callback(seg))

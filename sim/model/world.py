@@ -58,7 +58,6 @@ class World:
         self.routes: dict[tuple[str, str], Route] = build_routes(scenario, streams, self.roles)
         self.decay = Piecewise(scenario.speed_to_lead.curve_hours)
         self.wip = [0] * len(scenario.stages)
-        self.segment_index = {g: i for i, g in enumerate(scenario.segments)}
         self._next_id = 0
         self.sources = []
         for i, (name, src) in enumerate(scenario.sources.items()):
@@ -66,97 +65,52 @@ class World:
             self.sources.append(cls(self, i, name, src, streams))
 
     # -- lead lifecycle -------------------------------------------------------------
-    def new_lead(self, source: int, segment: str, route: Route, owner: int = -1,
-                 on_lost=None) -> None:
+    def new_lead(self, source: int, route: Route, owner: int = -1, on_lost=None) -> None:
         """Create a lead now and start its process (``owner``: preset owner of the
         first step's role, for outbound cadences that reserved the slot)."""
         lid = self._next_id
         self._next_id = lid + 1
         acv = route.acv()
-        self.rec.lead(lid, self.env.now, source, self.segment_index[segment], route.entry, acv)
+        self.rec.lead(lid, self.env.now, source, route.segment, route.entry, acv)
         self.wip[route.entry] += 1
-        self.env.process(self._life(lid, self.segment_index[segment], route, acv, owner, on_lost))
+        self.env.process(self._life(lid, route, acv, owner, on_lost))
 
-    def _life(self, lid, seg, route, acv, owner, on_lost):
+    def _life(self, lid, route, acv, owner, on_lost):
+        """One lead's walk along its route. Simple steps (a pooled queue, one
+        attempt, no SLA, no hand-off cost, no decay) take a straight-line fast
+        path; everything else goes through :meth:`_worked_step`."""
         env = self.env
+        timeout = env.timeout
         rec = self.rec
         wip = self.wip
         stage = route.entry
-        t_stage = env.now
+        now = t_stage = env.now
         owner_role = route.steps[0].role if owner >= 0 else None
         prev_role = None
         outcome = LOST_CONVERSION
         for st in route.steps:
             role = st.role
-            if role is not None and prev_role is not None and role is not prev_role:
-                # hand-off to another role: the previous owner lets go, the lead may leak
-                if owner_role is not None:
-                    owner_role.release(owner)
-                    owner_role, owner = None, -1
-                if st.leak is not None and st.leak() < st.handoff_leak:
-                    outcome = LOST_HANDOFF
-                    break
-                if st.handoff_delay is not None:
-                    yield env.timeout(st.handoff_delay())
-            ready = env.now
             wait = 0.0
-            connected = True
-            if role is not None:
+            if st.simple and owner_role is None:
+                res = role.res
+                req = res.request(-st.stage) if role.prioritized else res.request()
+                yield req
+                t0, now = now, env.now
+                rep = role.free.pop()
+                svc = st.work() if st.work is not None else 0.0
+                rec.work(now, lid, st.stage, role.idx, rep, now - t0, svc)
+                if svc:
+                    yield timeout(svc)
+                role.free.append(rep)
+                res.release(req)
                 prev_role = role
-                deadline = ready + st.sla_days if st.sla_days is not None else math.inf
-                if role.owns and owner_role is not role:
-                    owner = role.try_assign()
-                    if owner < 0:
-                        ev = role.wait_assign()
-                        if deadline < math.inf:
-                            yield ev | env.timeout(deadline - env.now)
-                            if not ev.processed and not ev.triggered:
-                                role.cancel_wait(ev)
-                                outcome = LOST_SLA
-                                break
-                        else:
-                            yield ev
-                        owner = ev.value
-                    owner_role = role
-                for attempt in range(st.attempts):
-                    if attempt:
-                        yield env.timeout(st.gap())
-                    res = role.res if role.res is not None else (
-                        role.rep_res[owner] if role.owns else None)
-                    t0 = env.now
-                    if res is None:  # unlimited capacity: no queue
-                        rep = 0
-                    else:
-                        req = res.request(-st.stage) if role.prioritized else res.request()
-                        if deadline < math.inf and attempt == 0:
-                            yield req | env.timeout(deadline - t0)
-                            if not req.triggered:
-                                req.cancel()
-                                outcome = LOST_SLA
-                                break
-                        else:
-                            yield req
-                        rep = role.free.pop() if role.res is not None else owner
-                    if attempt == 0:
-                        wait = env.now - ready
-                    svc = st.work() if st.work is not None else 0.0
-                    rec.work(env.now, lid, st.stage, role.idx, rep, env.now - t0, svc)
-                    if svc:
-                        yield env.timeout(svc)
-                    if res is not None:
-                        if role.res is not None:
-                            role.free.append(rep)
-                        res.release(req)
-                    connected = st.connect is None or st.connect() < st.connect_p
-                    if connected:
-                        break
-                else:
-                    outcome = LOST_NO_CONTACT
-                    break
-                if outcome == LOST_SLA:
+            elif role is not None:
+                outcome, wait, prev_role, owner_role, owner = yield from self._worked_step(
+                    st, lid, prev_role, owner_role, owner)
+                if outcome >= 0:
                     break
             if st.elapsed is not None:
-                yield env.timeout(st.elapsed())
+                yield timeout(st.elapsed())
             p = st.p
             if st.decay:
                 p *= self.decay(wait * 24.0)
@@ -175,13 +129,79 @@ class World:
         if owner_role is not None:
             owner_role.release(owner)
         wip[stage] -= 1
+        now = env.now
         if outcome == WON:
             booked = acv * (1.0 - route.discount() * route.discount_multiplier)
-            rec.end(env.now, lid, stage, WON, 0.0, seg, booked)
+            rec.end(now, lid, stage, WON, 0.0, route.segment, booked, acv)
         else:
-            rec.end(env.now, lid, stage, outcome, env.now - t_stage, seg, 0.0)
+            rec.end(now, lid, stage, outcome, now - t_stage, route.segment, 0.0, acv)
             if on_lost is not None:
                 on_lost()
+
+    def _worked_step(self, st, lid, prev_role, owner_role, owner):
+        """The general case of a step worked by a role: hand-off, owner assignment,
+        SLA, several attempts to connect. Returns ``(outcome, wait, prev_role,
+        owner_role, owner)`` with ``outcome`` -1 when the lead may go on to its
+        conversion draw."""
+        env = self.env
+        role = st.role
+        if prev_role is not None and role is not prev_role:
+            # hand-off to another role: the previous owner lets go, the lead may leak
+            if owner_role is not None:
+                owner_role.release(owner)
+                owner_role, owner = None, -1
+            if st.leak is not None and st.leak() < st.handoff_leak:
+                return LOST_HANDOFF, 0.0, role, owner_role, owner
+            if st.handoff_delay is not None:
+                yield env.timeout(st.handoff_delay())
+        ready = env.now
+        deadline = ready + st.sla_days if st.sla_days is not None else math.inf
+        if role.owns and owner_role is not role:
+            owner = role.try_assign()
+            if owner < 0:
+                ev = role.wait_assign()
+                if deadline < math.inf:
+                    yield ev | env.timeout(deadline - env.now)
+                    if not ev.triggered:
+                        role.cancel_wait(ev)
+                        return LOST_SLA, 0.0, role, None, -1
+                else:
+                    yield ev
+                owner = ev.value
+            owner_role = role
+        pooled = role.res is not None
+        wait = 0.0
+        for attempt in range(st.attempts):
+            if attempt:
+                yield env.timeout(st.gap())
+            res = role.res if pooled else (role.rep_res[owner] if role.owns else None)
+            t0 = env.now
+            if res is None:  # unlimited capacity: no queue
+                rep = 0
+            else:
+                req = res.request(-st.stage) if role.prioritized else res.request()
+                if deadline < math.inf and attempt == 0:
+                    yield req | env.timeout(deadline - t0)
+                    if not req.triggered:
+                        req.cancel()
+                        return LOST_SLA, 0.0, role, owner_role, owner
+                else:
+                    yield req
+                rep = role.free.pop() if pooled else owner
+            now = env.now
+            if attempt == 0:
+                wait = now - ready
+            svc = st.work() if st.work is not None else 0.0
+            self.rec.work(now, lid, st.stage, role.idx, rep, now - t0, svc)
+            if svc:
+                yield env.timeout(svc)
+            if res is not None:
+                if pooled:
+                    role.free.append(rep)
+                res.release(req)
+            if st.connect is None or st.connect() < st.connect_p:
+                return -1, wait, role, owner_role, owner
+        return LOST_NO_CONTACT, wait, role, owner_role, owner
 
     # -- observation ---------------------------------------------------------------
     def _sampler(self):

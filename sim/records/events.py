@@ -38,9 +38,7 @@ class EventLog:
         ls["source"].append(source)
         ls["segment"].append(segment)
         ls["stage"].append(stage)
-        ls["acv"].append(acv)
-        a = self._row
-        a[0](t); a[1](lead); a[2](0); a[3](stage); a[4](-1); a[5](-1); a[6](0.0); a[7](acv)  # noqa: E702
+        ls["acv"].append(acv)  # the "created" event is this row of the lead table
 
     def work(self, t: float, lead: int, stage: int, role: int, rep: int, wait: float,
              service: float) -> None:
@@ -52,7 +50,7 @@ class EventLog:
         a[0](t); a[1](lead); a[2](1); a[3](stage); a[4](-1); a[5](-1); a[6](dwell); a[7](0.0)  # noqa: E702
 
     def end(self, t: float, lead: int, stage: int, kind: int, dwell: float, segment: int,
-            value: float) -> None:
+            value: float, acv: float) -> None:
         a = self._row
         a[0](t); a[1](lead); a[2](kind); a[3](stage); a[4](-1); a[5](-1); a[6](dwell); a[7](value)  # noqa: E702
 
@@ -64,13 +62,14 @@ class EventLog:
 
     # -- reading ------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._cols["t"])
+        """Number of events, lead creations included."""
+        return len(self._cols["t"]) + len(self._leads["t"])
 
     def nbytes(self) -> int:
         return sum(a.itemsize * len(a) for a in (*self._cols.values(), *self._leads.values()))
 
     def columns(self) -> dict[str, np.ndarray]:
-        """Zero-copy numpy views of the event columns."""
+        """Zero-copy numpy views of the event columns (lead creation is in the lead table)."""
         dt = {"d": np.float64, "q": np.int64, "b": np.int8, "h": np.int16, "i": np.int32}
         return {k: np.frombuffer(a, dtype=dt[a.typecode]) for k, a in self._cols.items()}
 
@@ -143,6 +142,15 @@ class EventLog:
         L = self.layout
         c = self.columns()
         lc = self.lead_columns()
+        n = len(lc["t"])
+        # merge the creation events (kept only in the lead table) into time order
+        created = {"t": lc["t"], "lead": np.arange(n, dtype=np.int64),
+                   "kind": np.full(n, int(Kind.CREATED), dtype=np.int8), "stage": lc["stage"],
+                   "role": np.full(n, -1, dtype=np.int16), "rep": np.full(n, -1, dtype=np.int32),
+                   "v1": np.zeros(n), "v2": lc["acv"]}
+        c = {k: np.concatenate([created[k], v]) for k, v in c.items()}
+        order = np.argsort(c["t"], kind="stable")
+        c = {k: v[order] for k, v in c.items()}
         kind = c["kind"]
         names = [k.name.lower() for k in Kind]
 
@@ -168,7 +176,6 @@ class EventLog:
             "dwell_days": only(is_end, c["v1"]),
             "value_usd": only(has_value, c["v2"]),
         })
-        n = len(lc["t"])
         outcome = np.full(n, "open", dtype=object)
         outcome_t = np.full(n, np.nan)
         outcome_stage = np.full(n, -1, dtype=np.int64)

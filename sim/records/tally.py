@@ -14,6 +14,8 @@ import numpy as np
 
 from sim.records.facts import LOSS_NAMES, Facts, Kind, Layout, Samples
 
+WON = int(Kind.WON)
+
 
 class Tally:
     def __init__(self, layout: Layout):
@@ -22,28 +24,24 @@ class Tally:
         self.samples = Samples()
         self._created = [0] * len(L.sources)
         self._entries = [0] * ns
-        self._lost = {name: [0] * ns for name in LOSS_NAMES.values()}
+        self._lost = {int(k): [0] * ns for k in LOSS_NAMES}  # by event kind
         self._dwell = [array("d") for _ in range(ns)]
         self._won = [0] * ng
         self._bookings = [0.0] * ng
         self._list_won = 0.0
-        self._acv: dict[int, float] = {}  # open leads' list ACV (dropped when they end)
         self._busy = [[0.0] * (1 if L.unlimited[r] else max(L.headcount[r], 1)) for r in range(nr)]
         self._unl = list(L.unlimited)
         self._wait = [0.0] * nr
         self._tasks = [0] * nr
         self._weekly = {k: [0.0] * nw for k in ("created", "won", "bookings_usd", "lost")}
+        self._w_created, self._w_won, self._w_bookings, self._w_lost = self._weekly.values()
         self._nw = nw
         self._T = L.horizon_days
-
-    def _week(self, t: float) -> int:
-        return min(int(t // 7.0), self._nw - 1)
 
     def lead(self, lead, t, source, segment, stage, acv):
         self._created[source] += 1
         self._entries[stage] += 1
-        self._acv[lead] = acv
-        self._weekly["created"][self._week(t)] += 1
+        self._w_created[min(int(t // 7.0), self._nw - 1)] += 1
 
     def work(self, t, lead, stage, role, rep, wait, service):
         busy = min(t + service, self._T) - t
@@ -56,18 +54,18 @@ class Tally:
         self._entries[stage] += 1
         self._dwell[stage - 1].append(dwell)
 
-    def end(self, t, lead, stage, kind, dwell, segment, value):
-        acv = self._acv.pop(lead)
-        if kind == Kind.WON:
+    def end(self, t, lead, stage, kind, dwell, segment, value, acv):
+        w = min(int(t // 7.0), self._nw - 1)
+        if kind == WON:
             self._won[segment] += 1
             self._bookings[segment] += value
             self._list_won += acv
-            self._weekly["won"][self._week(t)] += 1
-            self._weekly["bookings_usd"][self._week(t)] += value
+            self._w_won[w] += 1
+            self._w_bookings[w] += value
         else:
-            self._lost[LOSS_NAMES[Kind(kind)]][stage] += 1
+            self._lost[kind][stage] += 1
             self._dwell[stage].append(dwell)
-            self._weekly["lost"][self._week(t)] += 1
+            self._w_lost[w] += 1
 
     def sample(self, t, wip, queue):
         self.samples.add(t, wip, queue)
@@ -82,7 +80,7 @@ class Tally:
             layout=L,
             created_by_source=np.array(self._created, dtype=np.int64),
             entries=np.array(self._entries, dtype=np.int64),
-            lost={k: np.array(v, dtype=np.int64) for k, v in self._lost.items()},
+            lost={LOSS_NAMES[Kind(k)]: np.array(v, dtype=np.int64) for k, v in self._lost.items()},
             dwell=[np.frombuffer(a, dtype=np.float64).copy() for a in self._dwell],
             won_by_segment=np.array(self._won, dtype=np.int64),
             bookings_by_segment=np.array(self._bookings),

@@ -1,0 +1,324 @@
+"""Engine overhead benchmark: salesim vs. a hand-written bare-SimPy model.
+
+Both run the same open network of four M/M/c stations (a plain funnel):
+
+* Poisson arrivals, 40 leads/day;
+* stations of 6, 4, 4, 3 servers with exponential service means of
+  0.1, 0.15, 0.5, 0.5 days;
+* after station i a lead moves on to station i+1 with probability
+  0.5, 0.3, 0.9; after station 4 it leaves.
+
+Station utilizations are 0.67, 0.75, 0.75, 0.90.
+
+The salesim side is a scenario built as a dict and validated with
+``sim.validate_data``: stages s0..s4 (s4 is the win), one pooled role per step
+working 168 h/week (so one work hour is 1/24 day), no elapsed time, no hand-off
+cost, one inbound source at 280 leads/week. The bare side is the same network
+written directly with ``simpy.Resource`` and one ``random.Random(seed)``.
+
+It reports leads/second for both, the ratio engine time / bare time (project
+target: <= 1.5), how time grows with the number of leads (ideal: linear), and
+the peak memory of a run in event-log mode vs. KPI-only mode.
+
+Run::
+
+    python benchmarks/bench_engine.py                    # 10k and 100k leads, best of 3
+    python benchmarks/bench_engine.py --leads 10000 100000 --repeat 3
+    python benchmarks/bench_engine.py --quick            # smoke run, a few seconds
+
+The exit status is 0 whether or not the target is met: this is a report, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from datetime import date
+
+import simpy
+
+import sim
+
+# -- the network ---------------------------------------------------------------------
+ARRIVALS_PER_DAY = 40.0
+SERVERS = (6, 4, 4, 3)
+SERVICE_MEAN_DAYS = (0.1, 0.15, 0.5, 0.5)
+MOVE_ON = (0.5, 0.3, 0.9)  # after the last station a lead leaves
+TARGET_RATIO = 1.5
+
+
+def expected_utilizations() -> list[float]:
+    """Offered load per server: lambda_i * mean_i / c_i, lambda_i thinned by routing."""
+    out, lam = [], ARRIVALS_PER_DAY
+    for i, (c, m) in enumerate(zip(SERVERS, SERVICE_MEAN_DAYS, strict=True)):
+        out.append(lam * m / c)
+        if i < len(MOVE_ON):
+            lam *= MOVE_ON[i]
+    return out
+
+
+# -- salesim side ---------------------------------------------------------------------
+def scenario_data(leads: int) -> dict:
+    """The network as a salesim scenario (a plain dict, as a YAML file would give)."""
+    n = len(SERVERS)
+    stages = [f"s{k}" for k in range(n + 1)]  # s0 = entry, s4 = won
+    conversion = (*MOVE_ON, 1.0)
+    return {
+        "name": "bench_mmc_network",
+        "description": "4-station M/M/c funnel, equivalent to the bare-SimPy baseline",
+        "horizon_weeks": leads / (ARRIVALS_PER_DAY * 7.0),
+        "seed": 0,
+        "stages": stages,
+        "steps": {stages[k + 1]: {"role": f"r{k + 1}"} for k in range(n)},
+        "roles": {
+            f"r{k + 1}": {"headcount": SERVERS[k], "hours_per_week": 168, "owns_leads": False}
+            for k in range(n)
+        },
+        "segments": {
+            "all": {
+                "acv_usd": 10000,
+                "steps": {
+                    stages[k + 1]: {
+                        "conversion_probability": conversion[k],
+                        "work_hours": {"dist": "exponential", "mean": SERVICE_MEAN_DAYS[k] * 24.0},
+                    }
+                    for k in range(n)
+                },
+            }
+        },
+        "sources": {
+            "inbound": {
+                "kind": "inbound",
+                "entry_stage": stages[0],
+                "rate_per_week": ARRIVALS_PER_DAY * 7.0,
+                "segment_mix": {"all": 1.0},
+            }
+        },
+    }
+
+
+def run_engine(scenario, seed: int, record: str):
+    gc.collect()
+    t0 = time.perf_counter()
+    result = sim.simulate(scenario, seed=seed, record=record)
+    return time.perf_counter() - t0, result
+
+
+# -- bare SimPy side ------------------------------------------------------------------
+def bare_model(leads: int, seed: int):
+    """The same network written directly in SimPy; returns (env, stats) ready to run."""
+    rng = random.Random(seed)
+    expo, unif = rng.expovariate, rng.random
+    env = simpy.Environment()
+    timeout = env.timeout
+    horizon = leads / ARRIVALS_PER_DAY
+    busy = [0.0] * len(SERVERS)
+    created = [0]
+    plan = [
+        (i, simpy.Resource(env, c), 1.0 / m, MOVE_ON[i] if i < len(MOVE_ON) else 0.0)
+        for i, (c, m) in enumerate(zip(SERVERS, SERVICE_MEAN_DAYS, strict=True))
+    ]
+
+    def lead():
+        for i, res, rate, p in plan:
+            req = res.request()
+            yield req
+            svc = expo(rate)
+            busy[i] += min(svc, horizon - env.now)  # busy time inside the horizon
+            yield timeout(svc)
+            res.release(req)
+            if unif() >= p:
+                return
+
+    def arrivals():
+        process = env.process
+        while True:
+            yield timeout(expo(ARRIVALS_PER_DAY))
+            created[0] += 1
+            process(lead())
+
+    env.process(arrivals())
+    return env, horizon, {"busy": busy, "created": created}
+
+
+def run_bare(leads: int, seed: int):
+    gc.collect()
+    t0 = time.perf_counter()
+    env, horizon, stats = bare_model(leads, seed)
+    env.run(until=horizon)
+    elapsed = time.perf_counter() - t0
+    util = [b / (c * horizon) for b, c in zip(stats["busy"], SERVERS, strict=True)]
+    return elapsed, {"created": stats["created"][0], "utilization": util}
+
+
+# -- measurements ---------------------------------------------------------------------
+def engine_utilizations(result) -> list[float]:
+    return [result.kpis["roles"][f"r{k + 1}"]["utilization"] for k in range(len(SERVERS))]
+
+
+def time_all(sizes: list[int], repeat: int, seed: int) -> dict:
+    """Best-of-``repeat`` wall times, engine (events, kpis) and bare runs interleaved."""
+    out = {}
+    for n in sizes:
+        scenario = sim.validate_data(scenario_data(n))
+        times = {"events": [], "kpis": [], "bare": []}
+        info = {}
+        for r in range(repeat):
+            # rotate the order so that drift (thermal, other load) hits every variant
+            order = ["events", "bare", "kpis"]
+            order = order[r % 3:] + order[:r % 3]
+            for what in order:
+                if what == "bare":
+                    t, stats = run_bare(n, seed + r)
+                    info.setdefault("bare", stats)
+                else:
+                    t, result = run_engine(scenario, seed + r, what)
+                    if what not in info:
+                        info[what] = {"created": result.kpis["leads_created"],
+                                      "utilization": engine_utilizations(result),
+                                      "log_rows": len(result.log) if result.log is not None else None}
+                    del result
+                times[what].append(t)
+                print(f"  {n:>9,} leads  run {r + 1}/{repeat}  {what:<6} {t:8.3f} s",
+                      file=sys.stderr, flush=True)
+        out[n] = {"best": {k: min(v) for k, v in times.items()},
+                  "median": {k: statistics.median(v) for k, v in times.items()},
+                  "all": times, "info": info}
+    return out
+
+
+def peak_memory(n: int, seed: int) -> dict:
+    """tracemalloc peak (bytes) of one run per variant, and the event log's own size."""
+    scenario = sim.validate_data(scenario_data(n))
+    out = {}
+    for what in ("events", "kpis", "bare"):
+        gc.collect()
+        tracemalloc.start()
+        if what == "bare":
+            env, horizon, _ = bare_model(n, seed)
+            env.run(until=horizon)
+            result = None
+        else:
+            result = sim.simulate(scenario, seed=seed, record=what)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        out[what] = peak
+        if what == "events":
+            out["log_nbytes"] = result.log.nbytes()
+            out["log_rows"] = len(result.log)
+        del result
+        print(f"  {n:>9,} leads  memory {what:<6} peak {peak / 2**20:8.1f} MiB",
+              file=sys.stderr, flush=True)
+    return out
+
+
+# -- report ---------------------------------------------------------------------------
+def mib(b: float) -> str:
+    return f"{b / 2**20:.1f} MiB"
+
+
+def report(timing: dict, memory: dict | None, mem_n: int | None, repeat: int) -> None:
+    sizes = sorted(timing)
+    print()
+    print(f"salesim engine benchmark  {date.today().isoformat()}  python {platform.python_version()}"
+          f"  simpy {simpy.__version__}  salesim {sim.__version__}")
+    print(f"best of {repeat}; leads/s = nominal leads / wall seconds of one whole run "
+          "(engine: sim.simulate incl. KPIs)")
+    print()
+
+    # sanity: utilizations at the largest size (first run of each variant)
+    exp = expected_utilizations()
+    first = timing[sizes[-1]]["info"]
+    print(f"Sanity check ({sizes[-1]:,} leads): station utilization")
+    print(f"  {'':<16}" + "".join(f"{f'r{k + 1} (c={c})':>12}" for k, c in enumerate(SERVERS))
+          + f"{'leads created':>16}")
+    print(f"  {'expected':<16}" + "".join(f"{u:>12.3f}" for u in exp) + f"{sizes[-1]:>16,}")
+    for label, key in (("engine events", "events"), ("engine kpis", "kpis"), ("bare simpy", "bare")):
+        i = first[key]
+        print(f"  {label:<16}" + "".join(f"{u:>12.3f}" for u in i["utilization"])
+              + f"{i['created']:>16,}")
+    print()
+
+    print("Throughput")
+    hdr = (f"  {'leads':>9} | {'engine events':>14} | {'engine kpis':>12} | {'bare simpy':>11} |"
+           f" {'ratio events':>12} | {'ratio kpis':>10}")
+    print(hdr)
+    print(f"  {'':>9} | {'leads/s':>14} | {'leads/s':>12} | {'leads/s':>11} |"
+          f" {'eng/bare':>12} | {'eng/bare':>10}")
+    print("  " + "-" * (len(hdr) - 2))
+    for n in sizes:
+        b = timing[n]["best"]
+        print(f"  {n:>9,} | {n / b['events']:>14,.0f} | {n / b['kpis']:>12,.0f} |"
+              f" {n / b['bare']:>11,.0f} | {b['events'] / b['bare']:>11.2f}x |"
+              f" {b['kpis'] / b['bare']:>9.2f}x")
+    print()
+    print("  best seconds (median of runs in brackets)")
+    for n in sizes:
+        b, m = timing[n]["best"], timing[n]["median"]
+        print(f"  {n:>9,}   events {b['events']:.3f} [{m['events']:.3f}]   kpis {b['kpis']:.3f}"
+              f" [{m['kpis']:.3f}]   bare {b['bare']:.3f} [{m['bare']:.3f}]   ratio of medians:"
+              f" events {m['events'] / m['bare']:.2f}x, kpis {m['kpis'] / m['bare']:.2f}x")
+    print()
+
+    if len(sizes) > 1:
+        lo, hi = sizes[0], sizes[-1]
+        print(f"Linearity: time({hi:,}) / time({lo:,})  (ideal {hi / lo:g})")
+        for label, key in (("engine events", "events"), ("engine kpis", "kpis"), ("bare simpy", "bare")):
+            r = timing[hi]["best"][key] / timing[lo]["best"][key]
+            print(f"  {label:<16}{r:8.2f}   ({r / (hi / lo):.2f}x ideal)")
+        print()
+
+    if memory is not None:
+        print(f"Peak memory ({mem_n:,} leads, tracemalloc, separate untimed runs)")
+        print(f"  {'engine events':<16}{mib(memory['events']):>12}")
+        print(f"  {'engine kpis':<16}{mib(memory['kpis']):>12}")
+        print(f"  {'bare simpy':<16}{mib(memory['bare']):>12}")
+        print(f"  event log: {memory['log_rows']:,} rows, {mib(memory['log_nbytes'])}"
+              f" ({memory['log_nbytes'] / max(memory['log_rows'], 1):.0f} bytes/row incl. lead table)")
+        print()
+
+    print(f"Target: engine time <= {TARGET_RATIO}x bare-SimPy time")
+    for n in sizes:
+        b = timing[n]["best"]
+        for key in ("events", "kpis"):
+            r = b[key] / b["bare"]
+            verdict = "MET" if r <= TARGET_RATIO else "NOT MET"
+            print(f"  {n:>9,} leads, {key:<6} mode: {r:5.2f}x  -> {verdict}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--leads", type=int, nargs="+", default=[10_000, 100_000],
+                    help="run sizes in leads (default: 10000 100000)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per measurement, best kept (default 3)")
+    ap.add_argument("--seed", type=int, default=1, help="base seed (run r uses seed+r)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: --leads 1000 5000 --repeat 1")
+    ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.leads, args.repeat = [1000, 5000], 1
+    sizes = sorted(set(args.leads))
+    max_leads = int(1040 * 7 * ARRIVALS_PER_DAY)  # the schema caps horizon_weeks at 1040
+    if sizes[0] < 1 or sizes[-1] > max_leads or args.repeat < 1:
+        ap.error(f"--leads must be in 1..{max_leads:,} and --repeat >= 1")
+
+    print(f"timing {', '.join(f'{n:,}' for n in sizes)} leads, best of {args.repeat} ...",
+          file=sys.stderr)
+    timing = time_all(sizes, args.repeat, args.seed)
+    memory = None
+    if not args.no_memory:
+        memory = peak_memory(sizes[-1], args.seed)
+    report(timing, memory, sizes[-1], args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
