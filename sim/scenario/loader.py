@@ -244,8 +244,13 @@ def _unwrap(ann: Any, data: Any) -> Any:
             return ann
 
 
-def _allowed_keys(path: KeyPath, root: Any) -> list[str] | None:
-    """Keys a mapping at ``path`` may hold, found by walking the schema with the data."""
+_MISSING = object()
+
+
+def _annotation_at(path: KeyPath, root: Any) -> tuple[Any, Any]:
+    """The schema annotation of the key at ``path`` and the data there (walking the
+    schema alongside the data, so tagged unions resolve by their tag);
+    ``(_MISSING, None)`` when the path leaves the schema."""
     ann: Any = Scenario
     node = root
     for part in path:
@@ -253,15 +258,21 @@ def _allowed_keys(path: KeyPath, root: Any) -> list[str] | None:
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             field = next((f for n, f in ann.model_fields.items() if (f.alias or n) == part), None)
             if field is None:
-                return None
+                return _MISSING, None
             ann = field.annotation
         elif typing.get_origin(ann) is dict:
             ann = typing.get_args(ann)[1]
         elif typing.get_origin(ann) is list:
             ann = typing.get_args(ann)[0]
         else:
-            return None
+            return _MISSING, None
         node = node.get(part) if isinstance(node, dict) else None
+    return ann, node
+
+
+def _allowed_keys(path: KeyPath, root: Any) -> list[str] | None:
+    """Keys a mapping at ``path`` may hold."""
+    ann, node = _annotation_at(path, root)
     ann = _unwrap(ann, node)
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return [f.alias or n for n, f in ann.model_fields.items()]
@@ -270,20 +281,7 @@ def _allowed_keys(path: KeyPath, root: Any) -> list[str] | None:
 
 def _is_dist_field(path: KeyPath, data: Any) -> bool:
     """True when the key at ``path`` holds a distribution (e.g. work_hours)."""
-    ann: Any = Scenario
-    node = data
-    for part in path:
-        ann = _unwrap(ann, node)
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            field = next((f for n, f in ann.model_fields.items() if (f.alias or n) == part), None)
-            if field is None:
-                return False
-            ann = field.annotation
-        elif typing.get_origin(ann) is dict:
-            ann = typing.get_args(ann)[1]
-        else:
-            return False
-        node = node.get(part) if isinstance(node, dict) else None
+    ann, _ = _annotation_at(path, data)
     return any(isinstance(a, type) and issubclass(a, BaseModel) and "dist" in a.model_fields
                for a in _flat_args(ann))
 
