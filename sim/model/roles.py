@@ -31,7 +31,8 @@ from sim.scenario.schema import Role
 
 class RoleRuntime:
     __slots__ = ("idx", "name", "env", "unlimited", "owns", "days_per_hour", "headcount", "res",
-                 "rep_res", "free", "open", "max_open", "waiting", "routing", "prioritized", "_rr", "_u")
+                 "rep_res", "free", "open", "max_open", "waiting", "routing", "prioritized", "_rr", "_u",
+                 "commission_rate", "fee")
 
     def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role,
                  rng: np.random.Generator, prioritized: bool = False):
@@ -59,6 +60,8 @@ class RoleRuntime:
         self.max_open = spec.max_open_per_rep or math.inf
         self.waiting: deque[simpy.Event] = deque()
         self.routing = spec.routing
+        self.commission_rate = spec.commission_rate
+        self.fee = spec.fee_per_handoff_usd
         self._rr = 0
         self._u = uniform01(rng, 256)
 
@@ -108,6 +111,34 @@ class RoleRuntime:
             self.waiting.popleft().succeed(rep)
         else:
             self.open[rep] -= 1
+
+    def task(self, rec, lead: int, stage: int, segment: int, draw, expires: float | None = None):
+        """One task in the shared queue of a pooled role (post-sale work, a second
+        seller's time): a generator returning the wait, or -1.0 if nobody picked
+        the task up within ``expires`` days."""
+        env = self.env
+        t0 = env.now
+        if self.res is None:  # unlimited capacity
+            rep, req = 0, None
+        else:
+            req = self.res.request()
+            if expires is not None:
+                yield req | env.timeout(expires)
+                if not req.triggered:
+                    req.cancel()
+                    return -1.0
+            else:
+                yield req
+            rep = self.free.pop()
+        now = env.now
+        svc = draw() if draw is not None else 0.0
+        rec.work(now, lead, stage, self.idx, rep, now - t0, svc, segment)
+        if svc:
+            yield env.timeout(svc)
+        if req is not None:
+            self.free.append(rep)
+            self.res.release(req)
+        return now - t0
 
     def queue_length(self) -> int:
         if self.res is not None:

@@ -47,3 +47,39 @@ class Layout:
     @property
     def n_weeks(self) -> int:
         return max(1, int(np.ceil(self.horizon_days / 7.0 - 1e-9)))
+
+
+class AccountKind(IntEnum):
+    """Events in a customer account's life (the bow-tie's right side).
+
+    Each carries ``arr_delta``: the change in counted ARR (contracts count from
+    their start, at go-live or signature as the scenario says) and ``acv``: the
+    contract's annual value after the event.
+    """
+
+    SIGNED = 0  # a new logo signed its first contract
+    LIVE = 1  # went live (the customer signed off go-live)
+    ONBOARDING_CHURN = 2  # cancelled before go-live
+    RENEWED = 3  # renewed at term end; arr_delta = price uplift
+    CHURNED = 4  # did not renew
+    EXPANDED = 5  # account-manager expansion won
+    MINED = 6  # a lead mined from the account (ADR) was won
+    CONTRACTED = 7  # renewed smaller
+    EXPANSION_LOST = 8  # an expansion opportunity was worked and lost
+    EXPANSION_EXPIRED = 9  # nobody picked an expansion opportunity up in time
+
+
+ARR_BRIDGE = {
+    "new": (AccountKind.SIGNED, AccountKind.LIVE),
+    "expansion": (AccountKind.RENEWED, AccountKind.EXPANDED, AccountKind.MINED),
+    "contraction": (AccountKind.CONTRACTED,),
+    "churn": (AccountKind.CHURNED, AccountKind.ONBOARDING_CHURN),
+}
+
+
+class CostKind(IntEnum):
+    """Variable costs booked as they occur (salaries are computed from headcount)."""
+
+    COMMISSION = 0
+    FEE = 1
+    MARKETING = 2

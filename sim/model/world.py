@@ -16,19 +16,21 @@ import math
 
 import simpy
 
+from sim.model.accounts import AccountBook
 from sim.model.curves import Piecewise
 from sim.model.plan import Route, build_routes, roles_with_several_steps
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
 from sim.model.sources import InboundSource, OutboundSource
-from sim.model.vocab import Kind, Layout
-from sim.scenario.schema import Outbound, Scenario
+from sim.model.vocab import CostKind, Kind, Layout
+from sim.scenario.schema import Inbound, Outbound, Scenario
 
 WON = int(Kind.WON)
 LOST_CONVERSION = int(Kind.LOST_CONVERSION)
 LOST_SLA = int(Kind.LOST_SLA)
 LOST_HANDOFF = int(Kind.LOST_HANDOFF)
 LOST_NO_CONTACT = int(Kind.LOST_NO_CONTACT)
+COMMISSION, FEE, MARKETING = int(CostKind.COMMISSION), int(CostKind.FEE), int(CostKind.MARKETING)
 
 
 def layout_of(scenario: Scenario, horizon_days: float) -> Layout:
@@ -59,23 +61,33 @@ class World:
         self.decay = Piecewise(scenario.speed_to_lead.curve_hours)
         self.wip = [0] * len(scenario.stages)
         self._next_id = 0
+        self.accounts = AccountBook(self, scenario, streams)
         self.sources = []
         for i, (name, src) in enumerate(scenario.sources.items()):
-            cls = OutboundSource if isinstance(src, Outbound) else InboundSource
-            self.sources.append(cls(self, i, name, src, streams))
+            if isinstance(src, Outbound):
+                self.sources.append(OutboundSource(self, i, name, src, streams))
+            elif isinstance(src, Inbound):
+                self.sources.append(InboundSource(self, i, name, src, streams))
+            # account-mining sources are driven by each live account (AccountBook)
 
     # -- lead lifecycle -------------------------------------------------------------
-    def new_lead(self, source: int, route: Route, owner: int = -1, on_lost=None) -> None:
+    def new_lead(self, source: int, route: Route, owner: int = -1, on_lost=None, account: int = -1) -> None:
         """Create a lead now and start its process (``owner``: preset owner of the
-        first step's role, for outbound cadences that reserved the slot)."""
+        first step's role, for outbound cadences that reserved the slot;
+        ``account``: the customer a mined lead came from)."""
         lid = self._next_id
         self._next_id = lid + 1
+        if route.pql is not None and route.pql_draw() < route.pql_p:
+            route = route.pql  # a product-qualified lead: routed to sales
         acv = route.acv()
-        self.rec.lead(lid, self.env.now, source, route.segment, route.entry, acv)
+        now = self.env.now
+        self.rec.lead(lid, now, source, route.segment, route.entry, acv)
+        if route.cost_per_lead:
+            self.rec.cost(now, MARKETING, -1, route.segment, route.cost_per_lead)
         self.wip[route.entry] += 1
-        self.env.process(self._life(lid, route, acv, owner, on_lost))
+        self.env.process(self._life(lid, route, acv, owner, on_lost, account))
 
-    def _life(self, lid, route, acv, owner, on_lost):
+    def _life(self, lid, route, acv, owner, on_lost, account):
         """One lead's walk along its route. Simple steps (a pooled queue, one
         attempt, no SLA, no hand-off cost, no decay) take a straight-line fast
         path; everything else goes through :meth:`_worked_step`."""
@@ -84,6 +96,7 @@ class World:
         rec = self.rec
         wip = self.wip
         stage = route.entry
+        seg = route.segment
         now = t_stage = env.now
         owner_role = route.steps[0].role if owner >= 0 else None
         prev_role = None
@@ -98,7 +111,7 @@ class World:
                 t0, now = now, env.now
                 rep = role.free.pop()
                 svc = st.work() if st.work is not None else 0.0
-                rec.work(now, lid, st.stage, role.idx, rep, now - t0, svc)
+                rec.work(now, lid, st.stage, role.idx, rep, now - t0, svc, seg)
                 if svc:
                     yield timeout(svc)
                 role.free.append(rep)
@@ -106,7 +119,7 @@ class World:
                 prev_role = role
             elif role is not None:
                 outcome, wait, prev_role, owner_role, owner = yield from self._worked_step(
-                    st, lid, prev_role, owner_role, owner)
+                    st, lid, seg, prev_role, owner_role, owner)
                 if outcome >= 0:
                     break
             if st.elapsed is not None:
@@ -118,7 +131,7 @@ class World:
                 outcome = LOST_CONVERSION
                 break
             now = env.now
-            rec.advance(now, lid, st.stage, now - t_stage)
+            rec.advance(now, lid, st.stage, now - t_stage, acv)
             wip[stage] -= 1
             stage = st.stage
             wip[stage] += 1
@@ -132,13 +145,20 @@ class World:
         now = env.now
         if outcome == WON:
             booked = acv * (1.0 - route.discount() * route.discount_multiplier)
-            rec.end(now, lid, stage, WON, 0.0, route.segment, booked, acv)
+            rec.end(now, lid, stage, WON, 0.0, seg, booked, acv)
+            closer = route.closer
+            if closer is not None and closer.commission_rate:
+                rec.cost(now, COMMISSION, closer.idx, seg, booked * closer.commission_rate)
+            if account >= 0:
+                self.accounts.mined_win(account, lid, seg, booked)
+            else:
+                self.accounts.open(lid, seg, booked)
         else:
-            rec.end(now, lid, stage, outcome, now - t_stage, route.segment, 0.0, acv)
+            rec.end(now, lid, stage, outcome, now - t_stage, seg, 0.0, acv)
             if on_lost is not None:
                 on_lost()
 
-    def _worked_step(self, st, lid, prev_role, owner_role, owner):
+    def _worked_step(self, st, lid, seg, prev_role, owner_role, owner):
         """The general case of a step worked by a role: hand-off, owner assignment,
         SLA, several attempts to connect. Returns ``(outcome, wait, prev_role,
         owner_role, owner)`` with ``outcome`` -1 when the lead may go on to its
@@ -152,6 +172,8 @@ class World:
                 owner_role, owner = None, -1
             if st.leak is not None and st.leak() < st.handoff_leak:
                 return LOST_HANDOFF, 0.0, role, owner_role, owner
+            if st.fee_role is not None:  # e.g. an SDR's per-meeting fee
+                self.rec.cost(env.now, FEE, st.fee_role.idx, seg, st.fee_role.fee)
             if st.handoff_delay is not None:
                 yield env.timeout(st.handoff_delay())
         ready = env.now
@@ -192,7 +214,7 @@ class World:
             if attempt == 0:
                 wait = now - ready
             svc = st.work() if st.work is not None else 0.0
-            self.rec.work(now, lid, st.stage, role.idx, rep, now - t0, svc)
+            self.rec.work(now, lid, st.stage, role.idx, rep, now - t0, svc, seg)
             if svc:
                 yield env.timeout(svc)
             if res is not None:
@@ -200,6 +222,8 @@ class World:
                     role.free.append(rep)
                 res.release(req)
             if st.connect is None or st.connect() < st.connect_p:
+                if st.assist is not None:  # a second seller's time on the step
+                    yield from st.assist.task(self.rec, lid, st.stage, seg, st.assist_work)
                 return -1, wait, role, owner_role, owner
         return LOST_NO_CONTACT, wait, role, owner_role, owner
 

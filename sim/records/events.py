@@ -13,6 +13,7 @@ from array import array
 import numpy as np
 
 from sim.records.facts import LOSS_NAMES, LOST_KINDS, Facts, Kind, Layout, Samples
+from sim.records.ledger import AccountLog, CostLog
 
 
 class EventLog:
@@ -30,6 +31,10 @@ class EventLog:
                      c["role"].append, c["rep"].append, c["v1"].append, c["v2"].append)
         self._leads = {"t": array("d"), "source": array("h"), "segment": array("h"),
                        "stage": array("h"), "acv": array("d")}
+        self.accounts = AccountLog()
+        self.costs = CostLog()
+        self.account = self.accounts.add
+        self.cost = self.costs.add
 
     # -- recorder protocol (called by the engine on the per-event path) --------
     def lead(self, lead: int, t: float, source: int, segment: int, stage: int, acv: float) -> None:
@@ -41,11 +46,11 @@ class EventLog:
         ls["acv"].append(acv)  # the "created" event is this row of the lead table
 
     def work(self, t: float, lead: int, stage: int, role: int, rep: int, wait: float,
-             service: float) -> None:
+             service: float, segment: int) -> None:
         a = self._row
         a[0](t); a[1](lead); a[2](2); a[3](stage); a[4](role); a[5](rep); a[6](wait); a[7](service)  # noqa: E702
 
-    def advance(self, t: float, lead: int, stage: int, dwell: float) -> None:
+    def advance(self, t: float, lead: int, stage: int, dwell: float, acv: float) -> None:
         a = self._row
         a[0](t); a[1](lead); a[2](1); a[3](stage); a[4](-1); a[5](-1); a[6](dwell); a[7](0.0)  # noqa: E702
 
@@ -87,6 +92,8 @@ class EventLog:
 
         adv = kind == Kind.ADVANCE
         entries = np.bincount(lc["stage"], minlength=ns) + np.bincount(stage[adv], minlength=ns)
+        entry_value = (np.bincount(lc["stage"], weights=lc["acv"], minlength=ns)
+                       + np.bincount(stage[adv], weights=lc["acv"][c["lead"][adv]], minlength=ns))
         lost = {LOSS_NAMES[k]: np.bincount(stage[kind == k], minlength=ns) for k in LOST_KINDS}
         lost_any = np.isin(kind, LOST_KINDS)
         dwell = []
@@ -98,6 +105,9 @@ class EventLog:
         work = kind == Kind.WORK
         wt, wrole, wrep = c["t"][work], c["role"][work], c["rep"][work]
         busy_each = np.clip(np.minimum(wt + c["v2"][work], T) - wt, 0.0, None)
+        wseg = lc["segment"][c["lead"][work]]
+        busy_seg = np.zeros((nr, ng))
+        np.add.at(busy_seg, (wrole.astype(np.int64), wseg.astype(np.int64)), busy_each)
         busy = []
         for r in range(nr):
             m = wrole == r
@@ -133,6 +143,10 @@ class EventLog:
             wip=wip,
             queue=queue,
             final_wip=np.array(self.samples.final_wip, dtype=np.int64),
+            entry_value_usd=entry_value,
+            busy_by_segment=busy_seg,
+            accounts=self.accounts.arrays(),
+            costs=self.costs.arrays(),
         )
 
     def frames(self):

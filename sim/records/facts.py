@@ -32,6 +32,10 @@ class Facts:
     wip: np.ndarray  # [sample, stage] leads in each stage
     queue: np.ndarray  # [sample, role] tasks waiting for each role
     final_wip: np.ndarray  # [stage] leads in each stage when the run ended (engine's counters)
+    entry_value_usd: np.ndarray  # [stage] list ACV of the leads that entered each stage
+    busy_by_segment: np.ndarray  # [role, segment] work days inside the horizon
+    accounts: dict[str, np.ndarray]  # the account event log (AccountLog columns)
+    costs: dict[str, np.ndarray]  # the variable-cost log (CostLog columns)
 
 
 @dataclass

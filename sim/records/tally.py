@@ -13,6 +13,7 @@ from array import array
 import numpy as np
 
 from sim.records.facts import LOSS_NAMES, Facts, Kind, Layout, Samples
+from sim.records.ledger import AccountLog, CostLog
 
 WON = int(Kind.WON)
 
@@ -31,6 +32,12 @@ class Tally:
         self._list_won = 0.0
         self._busy = [[0.0] * (1 if L.unlimited[r] else max(L.headcount[r], 1)) for r in range(nr)]
         self._unl = list(L.unlimited)
+        self._busy_seg = [[0.0] * ng for _ in range(nr)]
+        self._entry_value = [0.0] * ns
+        self.accounts = AccountLog()
+        self.costs = CostLog()
+        self.account = self.accounts.add
+        self.cost = self.costs.add
         self._wait = [0.0] * nr
         self._tasks = [0] * nr
         self._weekly = {k: [0.0] * nw for k in ("created", "won", "bookings_usd", "lost")}
@@ -41,17 +48,20 @@ class Tally:
     def lead(self, lead, t, source, segment, stage, acv):
         self._created[source] += 1
         self._entries[stage] += 1
+        self._entry_value[stage] += acv
         self._w_created[min(int(t // 7.0), self._nw - 1)] += 1
 
-    def work(self, t, lead, stage, role, rep, wait, service):
+    def work(self, t, lead, stage, role, rep, wait, service, segment):
         busy = min(t + service, self._T) - t
         if busy > 0:
             self._busy[role][0 if self._unl[role] else rep] += busy
+            self._busy_seg[role][segment] += busy
         self._wait[role] += wait
         self._tasks[role] += 1
 
-    def advance(self, t, lead, stage, dwell):
+    def advance(self, t, lead, stage, dwell, acv):
         self._entries[stage] += 1
+        self._entry_value[stage] += acv
         self._dwell[stage - 1].append(dwell)
 
     def end(self, t, lead, stage, kind, dwell, segment, value, acv):
@@ -93,4 +103,8 @@ class Tally:
             wip=wip,
             queue=queue,
             final_wip=np.array(self.samples.final_wip, dtype=np.int64),
+            entry_value_usd=np.array(self._entry_value),
+            busy_by_segment=np.array(self._busy_seg).reshape(len(L.roles), len(L.segments)),
+            accounts=self.accounts.arrays(),
+            costs=self.costs.arrays(),
         )

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sim.scenario.schema import Outbound, Scenario
+from sim.scenario.schema import AccountMining, Inbound, Outbound, Scenario
 
 Path = tuple[str | int, ...]
 
@@ -32,17 +32,31 @@ def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
     return f"unknown {kind} {name!r}{suggest(name, known)}; expected one of {known}"
 
 
-def step_role(scenario: Scenario, source_name: str, stage: str, segment: str | None = None
-              ) -> str | None:
+def step_role(scenario: Scenario, source_name: str, stage: str, segment: str | None = None,
+              pql: bool = False) -> str | None:
     """The role that works the step into ``stage`` for leads of ``source_name`` in
-    ``segment``: the source's override, else the segment's, else the step's role."""
+    ``segment``: the source's override, else (for product-qualified leads) the
+    segment's PQL roles, else the segment's roles, else the step's role."""
     src = scenario.sources[source_name]
     if stage in src.roles:
         return src.roles[stage]
-    if segment is not None and stage in scenario.segments[segment].roles:
+    seg = scenario.segments[segment] if segment is not None else None
+    if pql and seg is not None and seg.pql is not None and stage in seg.pql.roles:
+        return seg.pql.roles[stage]
+    if seg is not None and stage in seg.roles:
         return scenario.segments[segment].roles[stage]
     step = scenario.steps.get(stage)
     return step.role if step else None
+
+
+def source_segments(scenario: Scenario, source_name: str) -> list[str]:
+    """The segments a source can produce leads in."""
+    src = scenario.sources[source_name]
+    if isinstance(src, Inbound):
+        return list(src.segment_mix)
+    if isinstance(src, Outbound):
+        return list(src.accounts)
+    return list(src.segments) if src.segments is not None else list(scenario.segments)
 
 
 def entry_stage(scenario: Scenario, source_name: str) -> str:
@@ -93,6 +107,35 @@ def check(scenario: Scenario) -> list[Problem]:
             elif role is not None:
                 used_roles.setdefault(role, ("segments", name, "roles", stage))
 
+    for name, seg in scenario.segments.items():
+        for stage, numbers in seg.steps.items():
+            if numbers.assist is not None:
+                if numbers.assist.role not in roles:
+                    out.append(Problem(("segments", name, "steps", stage, "assist", "role"),
+                                       _unknown("role", numbers.assist.role, roles)))
+                else:
+                    used_roles.setdefault(numbers.assist.role, ("segments", name, "steps", stage, "assist"))
+        if seg.pql is not None:
+            for stage, role in seg.pql.roles.items():
+                if stage not in step_stages:
+                    out.append(Problem(("segments", name, "pql", "roles", stage), _unknown("step", stage, step_stages)))
+                elif role is not None and role not in roles:
+                    out.append(Problem(("segments", name, "pql", "roles", stage), _unknown("role", role, roles)))
+                elif role is not None:
+                    used_roles.setdefault(role, ("segments", name, "pql", "roles", stage))
+
+    for key in ("onboarding_role", "csm_role", "am_role"):
+        role = getattr(scenario.post_sale, key)
+        if role is None:
+            continue
+        if role not in roles:
+            out.append(Problem(("post_sale", key), _unknown("role", role, roles)))
+            continue
+        used_roles.setdefault(role, ("post_sale", key))
+        if key != "csm_role" and scenario.roles[role].owns_leads:
+            out.append(Problem(("post_sale", key), f"role {role!r} works a shared queue of customers: "
+                               f"set roles.{role}.owns_leads: false"))
+
     for rname, role in scenario.roles.items():
         if role.max_open_per_rep is not None and not role.owns_leads:
             out.append(Problem(("roles", rname, "max_open_per_rep"),
@@ -113,11 +156,14 @@ def check(scenario: Scenario) -> list[Problem]:
         for stage in src.conversion_multiplier:
             if stage not in step_stages:
                 out.append(Problem(base + ("conversion_multiplier", stage), _unknown("step", stage, step_stages)))
-        mix = src.segment_mix if src.kind == "inbound" else src.accounts
-        key = "segment_mix" if src.kind == "inbound" else "accounts"
-        for seg in mix:
+        mix, key = source_segments(scenario, sname), {"inbound": "segment_mix", "outbound": "accounts",
+                                                       "account_mining": "segments"}[src.kind]
+        for i, seg in enumerate(mix):
             if seg not in segments:
-                out.append(Problem(base + (key, seg), _unknown("segment", seg, segments)))
+                where = (key, i) if isinstance(src, AccountMining) else (key, seg)
+                out.append(Problem(base + where, _unknown("segment", seg, segments)))
+        if isinstance(src, AccountMining):
+            continue
         if src.kind == "inbound":
             total = sum(src.segment_mix.values())
             if abs(total - 1.0) > 1e-6:

@@ -24,6 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql
 from sim.scenario.distributions import Dist
 
 Name = Annotated[
@@ -110,6 +111,7 @@ class SegmentStep(_Model):
         default=0.0, description="calendar time beyond queueing and work (the customer's side)"
     )
     work_hours: Dist = Field(default=0.0, description="hours of a rep's time the step takes")
+    assist: Assist | None = Field(default=None, description="a second seller's time on this step")
 
 
 class ValueExchange(_Model):
@@ -134,6 +136,11 @@ class Segment(_Model):
         description="step -> role overrides for this tier (e.g. enterprise deals to field AEs); "
         "a source's own overrides win")
     value_exchange: ValueExchange | None = None
+    motion: Literal["plg", "inside", "two_stage", "field", "strategic"] | None = Field(
+        default=None, description="label of the tier's sales motion (for reports; the mechanics are "
+        "in its roles, hours and durations)")
+    pql: Pql | None = Field(default=None, description="self-serve tiers: route a share of sign-ups to sales")
+    customer: Customer = Field(default_factory=Customer, description="the right side of the bow-tie")
 
     @field_validator("discount_fraction")
     @classmethod
@@ -170,6 +177,13 @@ class Role(_Model):
     routing: Literal["least_loaded", "round_robin", "random"] = Field(
         default="least_loaded", description="how an owner is chosen among reps with room"
     )
+    loaded_cost_per_year_usd: Annotated[float, Field(ge=0)] = Field(
+        default=0.0, description="salary, benefits, tools and overhead per rep per year")
+    commission_rate: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.0, description="share of the bookings this role closes (new deals or expansions)")
+    fee_per_handoff_usd: Annotated[float, Field(ge=0)] = Field(
+        default=0.0, description="paid per lead the role passes on to the next role (e.g. an SDR's "
+        "per-meeting fee)")
 
 
 class _Source(_Model):
@@ -180,6 +194,8 @@ class _Source(_Model):
     conversion_multiplier: dict[Name, Multiplier] = Field(
         default_factory=dict, description="step -> multiplier on its conversion for this source"
     )
+    cost_per_lead_usd: Annotated[float, Field(ge=0)] = Field(
+        default=0.0, description="marketing or list cost of each lead this source creates")
 
 
 class Inbound(_Source):
@@ -219,7 +235,20 @@ class Outbound(_Source):
     )
 
 
-Source = Annotated[Inbound | Outbound, Field(discriminator="kind")]
+class AccountMining(_Source):
+    """Leads mined from existing customers (the ADR's job): new or higher-priced
+    products. They enter the funnel like other leads; a win adds expansion ARR
+    to the customer's account instead of creating a new logo."""
+
+    kind: Literal["account_mining"]
+    leads_per_account_per_year: Annotated[float, Field(ge=0, le=52)] = Field(
+        description="leads per live customer account per year (Poisson)")
+    segments: list[Name] | None = Field(default=None, description="tiers mined (default: all)")
+    acv_multiplier: Annotated[float, Field(gt=0, le=100)] = Field(
+        default=1.0, description="deal size relative to the tier's acv_usd (new products may cost more)")
+
+
+Source = Annotated[Inbound | Outbound | AccountMining, Field(discriminator="kind")]
 
 
 class Scenario(_Model):
@@ -239,6 +268,8 @@ class Scenario(_Model):
         "else the second stage)")
     handoff: Handoff = Field(default_factory=Handoff)
     speed_to_lead: SpeedToLead = Field(default_factory=SpeedToLead)
+    post_sale: PostSale = Field(default_factory=PostSale)
+    economics: Economics = Field(default_factory=Economics)
 
     @field_validator("stages")
     @classmethod

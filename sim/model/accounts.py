@@ -1,0 +1,248 @@
+"""The bow-tie's right side: customer accounts after the win.
+
+Every new logo becomes an account with its own SimPy process:
+
+1. **Onboarding.** The onboarding role's work waits in its queue (a backlog),
+   then the customer's own time to go-live. The wait raises the chance of
+   cancelling before go-live along ``post_sale.onboarding_wait_churn_curve``.
+2. **Contract.** ARR counts from the contract start (go-live or signature).
+   Renewal falls due every ``term_years``; the renewal odds are the tier's
+   probability times a health multiplier: the time-average load of the
+   account's CSM book over the term, read through
+   ``post_sale.csm_load_renewal_curve`` (accounts that need a CSM when there
+   is none take ``no_csm_renewal_multiplier``). A renewal may raise the price
+   and may contract the contract.
+3. **Expansion.** Opportunities arrive as a Poisson process per live account;
+   each waits for the account-manager role and expires if nobody picks it up
+   in time, so AM capacity limits expansion. Leads mined by the ADR source
+   (see :class:`~sim.scenario.schema.AccountMining`) go through the funnel and,
+   when won, add ARR here.
+
+Capacity effects are curves in the scenario, never constants in this code.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.model.curves import Piecewise
+from sim.model.draws import block_draw, is_zero, sampler, uniform01
+from sim.model.rng import Streams
+from sim.model.vocab import AccountKind, CostKind
+from sim.scenario.schema import AccountMining, Scenario
+
+if TYPE_CHECKING:
+    from sim.model.roles import RoleRuntime
+    from sim.model.world import World
+
+YEAR_DAYS = 365.25
+WEEKS_PER_MONTH = 52 / 12
+
+SIGNED, LIVE, ONB_CHURN = int(AccountKind.SIGNED), int(AccountKind.LIVE), int(AccountKind.ONBOARDING_CHURN)
+RENEWED, CHURNED, EXPANDED = int(AccountKind.RENEWED), int(AccountKind.CHURNED), int(AccountKind.EXPANDED)
+MINED, CONTRACTED = int(AccountKind.MINED), int(AccountKind.CONTRACTED)
+EXP_LOST, EXP_EXPIRED = int(AccountKind.EXPANSION_LOST), int(AccountKind.EXPANSION_EXPIRED)
+
+
+class TierPlan:
+    """Samplers and numbers of one segment's customers (resolved once)."""
+
+    def __init__(self, scenario: Scenario, gname: str, streams: Streams, onb: RoleRuntime | None,
+                 am: RoleRuntime | None):
+        c = scenario.segments[gname].customer
+        key = f"customers/{gname}"
+        self.term_days = c.term_years * YEAR_DAYS
+        self.onb_work = (sampler(c.onboarding.work_hours, streams.generator(f"{key}/onboarding_work"),
+                                 onb.days_per_hour)
+                         if onb is not None and not is_zero(c.onboarding.work_hours) else None)
+        self.onb_elapsed = (None if is_zero(c.onboarding.elapsed_days) else
+                            sampler(c.onboarding.elapsed_days, streams.generator(f"{key}/onboarding_days")))
+        self.onb_churn_p = c.onboarding.churn_probability
+        self.u_onb = uniform01(streams.generator(f"{key}/onboarding_churn"))
+        r = c.renewal
+        self.renew_p, self.uplift, self.contract_p, self.contract_frac = (
+            r.probability, r.price_uplift_fraction, r.contraction_probability, r.contraction_fraction)
+        self.u_renew = uniform01(streams.generator(f"{key}/renewal"))
+        self.u_contract = uniform01(streams.generator(f"{key}/contraction"))
+        e = c.expansion
+        self.exp_rate = e.opportunities_per_year if am is not None else 0.0
+        gen = streams.generator(f"{key}/expansion_gap")
+        self.exp_gap = (block_draw(lambda n: gen.exponential(YEAR_DAYS / self.exp_rate, n), 64)
+                        if self.exp_rate > 0 else None)
+        self.exp_p = e.conversion_probability
+        self.u_exp = uniform01(streams.generator(f"{key}/expansion"))
+        self.exp_frac = sampler(e.acv_increase_fraction, streams.generator(f"{key}/expansion_size"))
+        self.exp_work = (sampler(e.work_hours, streams.generator(f"{key}/expansion_work"), am.days_per_hour)
+                         if am is not None and not is_zero(e.work_hours) else None)
+        self.exp_elapsed = (None if is_zero(e.elapsed_days) else
+                            sampler(e.elapsed_days, streams.generator(f"{key}/expansion_days")))
+        self.exp_expires = e.expires_days
+        self.csm_hours_per_week = c.csm_hours_per_month / WEEKS_PER_MONTH
+
+
+class AccountBook:
+    """All customer accounts of a run, and the CSM books."""
+
+    def __init__(self, world: World, scenario: Scenario, streams: Streams):
+        self.world = world
+        self.env = world.env
+        self.rec = world.rec
+        ps = scenario.post_sale
+        self.onb = world.roles[ps.onboarding_role] if ps.onboarding_role else None
+        self.am = world.roles[ps.am_role] if ps.am_role else None
+        csm = scenario.roles[ps.csm_role] if ps.csm_role else None
+        self.csm_hours = csm.hours_per_week if csm is not None else 0.0
+        n_csm = 0 if csm is None else (1 if csm.unlimited_capacity else csm.headcount)
+        self.csm_unlimited = bool(csm and csm.unlimited_capacity)
+        self.csm_demand = [0.0] * n_csm  # hours per week each CSM's book needs
+        self.csm_integral = [0.0] * n_csm  # integral of book load over time
+        self.csm_since = [0.0] * n_csm
+        self.no_csm = ps.no_csm_renewal_multiplier
+        self.signature_start = ps.contract_start == "signature"
+        self.onb_curve = Piecewise(ps.onboarding_wait_churn_curve)
+        self.health_curve = Piecewise(ps.csm_load_renewal_curve)
+        self.tiers = [TierPlan(scenario, g, streams, self.onb, self.am) for g in scenario.segments]
+        self.am_rate = self.am.commission_rate if self.am is not None else 0.0
+        # mining sources: (source index, tiers mined, rate per account per day)
+        self.mining = []
+        for i, (sname, src) in enumerate(scenario.sources.items()):
+            if isinstance(src, AccountMining) and src.leads_per_account_per_year > 0:
+                tiers = {list(scenario.segments).index(g): world.routes[(sname, g)]
+                         for g in (src.segments or scenario.segments)}
+                gen = streams.generator(f"mining/{sname}")
+                mean = YEAR_DAYS / src.leads_per_account_per_year
+                self.mining.append((i, tiers, block_draw(lambda n, g=gen, m=mean: g.exponential(m, n), 64)))
+        self.acv: list[float] = []
+        self.segment: list[int] = []
+        self.active: list[bool] = []  # counted in ARR right now
+        self.lead: list[int] = []  # the lead whose win opened the account
+
+    # -- CSM books ---------------------------------------------------------------------
+    def _csm_touch(self, i: int) -> None:
+        now = self.env.now
+        self.csm_integral[i] += self.csm_demand[i] / self.csm_hours * (now - self.csm_since[i])
+        self.csm_since[i] = now
+
+    def _csm_assign(self, hours: float) -> int:
+        if not self.csm_demand:
+            return -1
+        i = min(range(len(self.csm_demand)), key=self.csm_demand.__getitem__)
+        self._csm_touch(i)
+        if not self.csm_unlimited:
+            self.csm_demand[i] += hours
+        return i
+
+    def _csm_release(self, i: int, hours: float) -> None:
+        if i >= 0 and not self.csm_unlimited:
+            self._csm_touch(i)
+            self.csm_demand[i] -= hours
+
+    def _health(self, csm: int, needs_csm: bool, since_integral: float, since_t: float) -> float:
+        if not needs_csm:
+            return 1.0
+        if csm < 0:
+            return self.no_csm
+        self._csm_touch(csm)
+        span = self.env.now - since_t
+        load = (self.csm_integral[csm] - since_integral) / span if span > 0 else 0.0
+        return self.health_curve(load)
+
+    # -- the account's life ------------------------------------------------------------
+    def open(self, lead: int, segment: int, acv: float) -> int:
+        """A new logo signed: create the account and start its life."""
+        a = len(self.acv)
+        self.acv.append(acv)
+        self.segment.append(segment)
+        self.active.append(False)
+        self.lead.append(lead)
+        self.env.process(self._life(a, self.tiers[segment]))
+        return a
+
+    def mined_win(self, account: int, lead: int, segment: int, booked: float) -> None:
+        """A lead mined from ``account`` was won: more ARR for a live account, or
+        a new contract (a returning customer) if it has churned since."""
+        if self.active[account]:
+            self.acv[account] += booked
+            self.rec.account(self.env.now, account, segment, MINED, booked, self.acv[account])
+        else:
+            self.open(lead, segment, booked)
+
+    def _life(self, a: int, tp: TierPlan):
+        env, rec, seg = self.env, self.rec, self.segment[a]
+        counted = self.acv[a] if self.signature_start else 0.0
+        rec.account(env.now, a, seg, SIGNED, counted, self.acv[a])
+        self.active[a] = self.signature_start
+        start = env.now
+        wait = 0.0
+        if tp.onb_work is not None:
+            wait = yield from self.onb.task(rec, self.lead[a], -1, seg, tp.onb_work)
+        if tp.onb_elapsed is not None:
+            yield env.timeout(tp.onb_elapsed())
+        if tp.u_onb() < tp.onb_churn_p + self.onb_curve(wait):
+            self.active[a] = False
+            rec.account(env.now, a, seg, ONB_CHURN, -counted, 0.0)
+            return
+        rec.account(env.now, a, seg, LIVE, self.acv[a] - counted, self.acv[a])
+        self.active[a] = True
+        if not self.signature_start:
+            start = env.now
+        needs_csm = tp.csm_hours_per_week > 0
+        csm = self._csm_assign(tp.csm_hours_per_week) if needs_csm else -1
+        if tp.exp_gap is not None:
+            env.process(self._expansions(a, tp))
+        for source, tiers, gap in self.mining:
+            if seg in tiers:
+                env.process(self._mining(a, source, tiers[seg], gap))
+        renewal = start + tp.term_days
+        while True:
+            since_i = 0.0
+            if csm >= 0:
+                self._csm_touch(csm)
+                since_i = self.csm_integral[csm]
+            since_t = env.now
+            yield env.timeout(renewal - env.now)
+            p = tp.renew_p * self._health(csm, needs_csm, since_i, since_t)
+            if tp.u_renew() >= p:
+                self.active[a] = False
+                rec.account(env.now, a, seg, CHURNED, -self.acv[a], 0.0)
+                self._csm_release(csm, tp.csm_hours_per_week)
+                return
+            up = self.acv[a] * tp.uplift
+            self.acv[a] += up
+            rec.account(env.now, a, seg, RENEWED, up, self.acv[a])
+            if tp.u_contract() < tp.contract_p:
+                down = self.acv[a] * tp.contract_frac
+                self.acv[a] -= down
+                rec.account(env.now, a, seg, CONTRACTED, -down, self.acv[a])
+            renewal += tp.term_days
+
+    def _expansions(self, a: int, tp: TierPlan):
+        env, rec, seg = self.env, self.rec, self.segment[a]
+        while True:
+            yield env.timeout(tp.exp_gap())
+            if not self.active[a]:
+                return
+            wait = yield from self.am.task(rec, self.lead[a], -1, seg, tp.exp_work, tp.exp_expires)
+            if wait < 0:
+                rec.account(env.now, a, seg, EXP_EXPIRED, 0.0, self.acv[a])
+                continue
+            if tp.exp_elapsed is not None:
+                yield env.timeout(tp.exp_elapsed())
+            if not self.active[a]:
+                return
+            if tp.u_exp() < tp.exp_p:
+                inc = self.acv[a] * tp.exp_frac()
+                self.acv[a] += inc
+                rec.account(env.now, a, seg, EXPANDED, inc, self.acv[a])
+                if self.am_rate:
+                    rec.cost(env.now, int(CostKind.COMMISSION), self.am.idx, seg, inc * self.am_rate)
+            else:
+                rec.account(env.now, a, seg, EXP_LOST, 0.0, self.acv[a])
+
+    def _mining(self, a: int, source: int, route, gap):
+        env = self.env
+        while True:
+            yield env.timeout(gap())
+            if not self.active[a]:
+                return
+            self.world.new_lead(source, route, account=a)

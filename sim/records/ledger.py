@@ -1,0 +1,45 @@
+"""Small columnar logs shared by both recorders: customer-account events and
+variable costs. They are few next to lead events (an account has a handful of
+events a year; costs come with leads, wins and hand-offs), so the KPI-only
+mode keeps them too and revenue metrics are identical in both modes."""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+
+
+class _Columns:
+    SPEC: dict[str, str] = {}
+
+    def __init__(self):
+        self._cols = {k: array(code) for k, code in self.SPEC.items()}
+        self._app = tuple(a.append for a in self._cols.values())
+
+    def __len__(self) -> int:
+        return len(next(iter(self._cols.values())))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        dt = {"d": np.float64, "q": np.int64, "b": np.int8, "h": np.int16, "i": np.int32}
+        return {k: np.frombuffer(a, dtype=dt[a.typecode]).copy() for k, a in self._cols.items()}
+
+
+class AccountLog(_Columns):
+    """One row per account event (see :class:`~sim.model.vocab.AccountKind`)."""
+
+    SPEC = {"t": "d", "account": "i", "segment": "h", "kind": "b", "arr_delta": "d", "acv": "d"}
+
+    def add(self, t, account, segment, kind, arr_delta, acv) -> None:
+        a = self._app
+        a[0](t); a[1](account); a[2](segment); a[3](kind); a[4](arr_delta); a[5](acv)  # noqa: E702
+
+
+class CostLog(_Columns):
+    """One row per variable cost (see :class:`~sim.model.vocab.CostKind`)."""
+
+    SPEC = {"t": "d", "kind": "b", "role": "h", "segment": "h", "usd": "d"}
+
+    def add(self, t, kind, role, segment, usd) -> None:
+        a = self._app
+        a[0](t); a[1](kind); a[2](role); a[3](segment); a[4](usd)  # noqa: E702
