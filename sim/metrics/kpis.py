@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.metrics.economics import economics_kpis
+from sim.metrics.revenue import WEEKS_PER_YEAR, customer_stages, revenue_kpis
 from sim.records.facts import Facts
 
 
@@ -37,6 +39,7 @@ def stage_table(f: Facts) -> list[dict]:
             "conversion": _r(moved_on / resolved) if resolved else None,
             "median_days": _r(np.median(d), 3) if len(d) else None,
             "mean_days": _r(d.mean(), 3) if len(d) else None,
+            "value_usd": _r(f.entry_value_usd[k], 2),
         })
     return rows
 
@@ -73,6 +76,11 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
     lost_after = sum(int(v[win_rate_stage:].sum()) for v in f.lost.values())
     decided = won + lost_after
     weeks = L.horizon_days / 7.0
+    money, weekly = revenue_kpis(f)
+    year_ago = float(weekly["arr_usd"][-1 - WEEKS_PER_YEAR]) if L.n_weeks > WEEKS_PER_YEAR else None
+    econ, _ = economics_kpis(f, money["arr_end_usd"], year_ago)
+    money = {k: (_r(v, 2) if isinstance(v, float) and k.endswith("_usd") else
+                 _r(v, 4) if isinstance(v, float) else v) for k, v in money.items()}
     return {
         "horizon_weeks": _r(weeks, 4),
         "leads_created": created,
@@ -92,4 +100,7 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         "lost_to_sla": lost_by.get("sla", 0),
         "stages": stages,
         "roles": role_table(f),
+        **money,
+        "customer_stages": customer_stages(f),
+        **econ,
     }

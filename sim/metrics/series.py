@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.metrics.economics import economics_kpis
+from sim.metrics.revenue import revenue_kpis
 from sim.records.facts import Facts
 
 
 def weekly_frame(f: Facts):
-    """One row per week: flows (created, won, bookings, lost), pipeline per stage at
-    the end of the week, and the mean queue length per role during the week."""
+    """One row per week: lead flows (created, won, bookings, lost), pipeline per
+    stage at the end of the week, the mean queue length per role during the week,
+    the ARR bridge, customers, recognized revenue, invoices, cash and cost."""
     import pandas as pd
 
     L = f.layout
@@ -28,4 +31,7 @@ def weekly_frame(f: Facts):
         for r, name in enumerate(L.roles):
             sums = np.bincount(week_of, weights=f.queue[:, r], minlength=nw)
             data[f"queue_{name}"] = np.divide(sums, counts, out=np.zeros(nw), where=counts > 0)
+    money, weekly = revenue_kpis(f)
+    data.update(weekly)
+    _, data["cost_usd"] = economics_kpis(f, money["arr_end_usd"], None)
     return pd.DataFrame(data)

@@ -4,7 +4,7 @@ model never imports the records layer; recorders import it from here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
@@ -43,6 +43,12 @@ class Layout:
     segments: list[str]
     sources: list[str]
     horizon_days: float
+    role_cost_per_year: list[float] = field(default_factory=list)  # loaded cost per rep
+    service_roles: list[int] = field(default_factory=list)  # onboarding and CSM: cost of service, not S&M
+    motions: list[str | None] = field(default_factory=list)  # per segment
+    gross_margin: float = 0.8
+    billing: str = "annual_in_advance"
+    collection_lag_days: float = 30.0
 
     @property
     def n_weeks(self) -> int:

@@ -34,7 +34,15 @@ COMMISSION, FEE, MARKETING = int(CostKind.COMMISSION), int(CostKind.FEE), int(Co
 
 
 def layout_of(scenario: Scenario, horizon_days: float) -> Layout:
+    roles = list(scenario.roles)
+    ps = scenario.post_sale
     return Layout(
+        role_cost_per_year=[r.loaded_cost_per_year_usd for r in scenario.roles.values()],
+        service_roles=[roles.index(r) for r in (ps.onboarding_role, ps.csm_role) if r is not None],
+        motions=[g.motion for g in scenario.segments.values()],
+        gross_margin=scenario.economics.gross_margin,
+        billing=scenario.economics.billing,
+        collection_lag_days=scenario.economics.collection_lag_days,
         stages=list(scenario.stages),
         roles=list(scenario.roles),
         headcount=[r.headcount for r in scenario.roles.values()],

@@ -1,0 +1,243 @@
+"""Recurring revenue from the account event log: ARR and its bridge, recognized
+revenue, invoices and cash, retention (NRR, GRR, churn) and growth.
+
+Definitions (the ones the domain brief asks for):
+
+* **ARR** is the sum of the annual contract value of counted contracts; it
+  steps at the contract start (go-live or signature, per scenario).
+* **ARR bridge**, every week: ``ARR_end = ARR_start + new + expansion -
+  churn - contraction`` (churn and contraction are reported as positive
+  amounts).
+* **Recognized revenue** is ratable: a contract of value V over T years
+  recognizes V/T a year, i.e. ARR/365.25 per day from the contract start.
+* **Invoices and cash**: annual billing in advance (at the contract start and
+  each anniversary, plus a prorated invoice for a mid-year expansion) or
+  monthly billing in arrears; cash arrives ``collection_lag_days`` later.
+* **NRR / GRR (trailing 12 months)**: of the ARR held by accounts a year
+  before the end, the share they hold at the end (GRR caps each account at its
+  starting ARR, so expansion cannot hide churn).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.vocab import ARR_BRIDGE, AccountKind
+from sim.records.facts import Facts
+
+YEAR_DAYS = 365.25
+MONTH_DAYS = YEAR_DAYS / 12
+WEEKS_PER_YEAR = 52
+
+
+def _week_index(t: np.ndarray, nw: int) -> np.ndarray:
+    return np.minimum((t // 7.0).astype(np.int64), nw - 1)
+
+
+def arr_bridge(f: Facts) -> dict[str, np.ndarray]:
+    """Weekly ARR bridge: start, new, expansion, contraction, churn, end (USD)."""
+    nw = f.layout.n_weeks
+    a = f.accounts
+    w = _week_index(a["t"], nw)
+    out = {}
+    for name, kinds in ARR_BRIDGE.items():
+        m = np.isin(a["kind"], [int(k) for k in kinds])
+        out[name] = np.bincount(w[m], weights=a["arr_delta"][m], minlength=nw)
+    out["churn"] = -out["churn"] + 0.0  # reported as positive amounts (and no -0.0)
+    out["contraction"] = -out["contraction"] + 0.0
+    net = out["new"] + out["expansion"] - out["contraction"] - out["churn"]
+    out["end"] = np.cumsum(net)
+    out["start"] = np.concatenate([[0.0], out["end"][:-1]])
+    return out
+
+
+def account_arr_by_week(f: Facts) -> np.ndarray:
+    """[account, week] counted ARR of each account at the end of each week."""
+    a = f.accounts
+    nw = f.layout.n_weeks
+    n = int(a["account"].max()) + 1 if len(a["account"]) else 0
+    m = np.zeros((n, nw))
+    np.add.at(m, (a["account"].astype(np.int64), _week_index(a["t"], nw)), a["arr_delta"])
+    return np.cumsum(m, axis=1)
+
+
+def revenue_by_week(f: Facts) -> np.ndarray:
+    """Recognized revenue per week: the integral of ARR over the week / 365.25."""
+    nw = f.layout.n_weeks
+    T = f.layout.horizon_days
+    a = f.accounts
+    order = np.argsort(a["t"], kind="stable")
+    t, d = a["t"][order], a["arr_delta"][order]
+    arr_after = np.cumsum(d)
+    # integral of ARR up to each event time (ARR is constant between events)
+    knots = np.concatenate([[0.0], t, [max(T, t[-1] if len(t) else 0.0)]])
+    levels = np.concatenate([[0.0], arr_after])
+    integral = np.concatenate([[0.0], np.cumsum(levels * np.diff(knots))])
+    bounds = np.minimum(np.arange(nw + 1) * 7.0, T)
+    cum = np.interp(bounds, knots, integral) / YEAR_DAYS
+    return np.diff(cum)
+
+
+def invoices(f: Facts) -> tuple[np.ndarray, np.ndarray]:
+    """(invoice times, amounts) under the scenario's billing terms."""
+    L = f.layout
+    a = f.accounts
+    T = L.horizon_days
+    if L.billing == "monthly_in_arrears":
+        # each month's recognized revenue is invoiced at the month's end
+        ends = np.arange(MONTH_DAYS, T + 1e-9, MONTH_DAYS)
+        weekly = revenue_by_week(f)
+        week_edges = np.minimum(np.arange(L.n_weeks + 1) * 7.0, T)
+        cum = np.interp(np.concatenate([[0.0], ends]), week_edges, np.concatenate([[0.0], np.cumsum(weekly)]))
+        return ends, np.diff(cum)
+    times, amounts = [], []
+    order = np.lexsort((a["t"], a["account"]))
+    acc, t, kind, delta = a["account"][order], a["t"][order], a["kind"][order], a["arr_delta"][order]
+    starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
+    stops = np.r_[starts[1:], len(acc)]
+    ends_kinds = (int(AccountKind.CHURNED), int(AccountKind.ONBOARDING_CHURN))
+    mid_year = (int(AccountKind.EXPANDED), int(AccountKind.MINED))
+    for s, e in zip(starts, stops, strict=True):
+        arr = np.cumsum(delta[s:e])
+        counted = np.flatnonzero(delta[s:e] > 0)
+        if not len(counted):
+            continue
+        start = t[s + counted[0]]
+        churn = [t[s + i] for i in range(e - s) if kind[s + i] in ends_kinds]
+        stop = min(churn[0] if churn else np.inf, T)
+        k = 0
+        while start + k * YEAR_DAYS < stop:
+            when = start + k * YEAR_DAYS
+            level = arr[np.searchsorted(t[s:e], when + 1e-9, side="right") - 1]
+            times.append(when)
+            amounts.append(level)
+            k += 1
+        for i in range(e - s):
+            if kind[s + i] in mid_year and t[s + i] < stop:
+                into_year = (t[s + i] - start) % YEAR_DAYS
+                times.append(t[s + i])
+                amounts.append(delta[s + i] * (1 - into_year / YEAR_DAYS))
+    return np.array(times), np.array(amounts)
+
+
+def revenue_kpis(f: Facts) -> tuple[dict, dict[str, np.ndarray]]:
+    """Revenue KPIs and the weekly revenue series."""
+    L = f.layout
+    nw = L.n_weeks
+    T = L.horizon_days
+    a = f.accounts
+    bridge = arr_bridge(f)
+    per_account = account_arr_by_week(f)
+    revenue = revenue_by_week(f)
+    inv_t, inv_usd = invoices(f)
+    cash_t = inv_t + L.collection_lag_days
+    in_h = inv_t < T
+    paid = cash_t < T
+    weekly = {
+        "arr_usd": bridge["end"],
+        "mrr_usd": bridge["end"] / 12,
+        "arr_new_usd": bridge["new"],
+        "arr_expansion_usd": bridge["expansion"],
+        "arr_contraction_usd": bridge["contraction"],
+        "arr_churned_usd": bridge["churn"],
+        "customers": (per_account > 1e-9).sum(axis=0) if len(per_account) else np.zeros(nw, dtype=np.int64),
+        "revenue_usd": revenue,
+        "invoiced_usd": np.bincount(_week_index(inv_t[in_h], nw), weights=inv_usd[in_h], minlength=nw),
+        "cash_usd": np.bincount(_week_index(cash_t[paid], nw), weights=inv_usd[paid], minlength=nw),
+    }
+    kinds = a["kind"]
+
+    def count(kind):
+        return int((kinds == int(kind)).sum())
+
+    k = {
+        "arr_end_usd": float(bridge["end"][-1]) if nw else 0.0,
+        "mrr_end_usd": float(bridge["end"][-1] / 12) if nw else 0.0,
+        "arr_new_usd": float(bridge["new"].sum()),
+        "arr_expansion_usd": float(bridge["expansion"].sum()),
+        "arr_contraction_usd": float(bridge["contraction"].sum()),
+        "arr_churned_usd": float(bridge["churn"].sum()),
+        "customers_end": int(weekly["customers"][-1]),
+        "new_logos": count(AccountKind.SIGNED),
+        "churned_logos": count(AccountKind.CHURNED),
+        "onboarding_churned": count(AccountKind.ONBOARDING_CHURN),
+        "recognized_revenue_usd": float(revenue.sum()),
+        "invoiced_usd": float(inv_usd[in_h].sum()) if len(inv_usd) else 0.0,
+        "cash_collected_usd": float(inv_usd[paid].sum()) if len(inv_usd) else 0.0,
+    }
+    k.update(_retention(per_account, nw))
+    k.update(_growth(bridge["end"]))
+    return k, weekly
+
+
+def _retention(per_account: np.ndarray, nw: int) -> dict:
+    out = {"nrr_trailing_12m": None, "grr_trailing_12m": None, "logo_churn_trailing_12m": None,
+           "revenue_churn_trailing_12m": None}
+    if nw <= WEEKS_PER_YEAR or not len(per_account):
+        return out
+    then = per_account[:, nw - 1 - WEEKS_PER_YEAR]
+    now = per_account[:, nw - 1]
+    base = then > 1e-9
+    if not base.any():
+        return out
+    start = then[base].sum()
+    grr = np.minimum(now[base], then[base]).sum() / start
+    out.update(
+        nrr_trailing_12m=float(now[base].sum() / start),
+        grr_trailing_12m=float(grr),
+        logo_churn_trailing_12m=float((now[base] <= 1e-9).mean()),
+        revenue_churn_trailing_12m=float(1 - grr),
+    )
+    return out
+
+
+def _growth(arr_end: np.ndarray) -> dict:
+    """Year-over-year ARR growth for each full year of the horizon after the first."""
+    years = len(arr_end) // WEEKS_PER_YEAR
+    at_year_end = [arr_end[(y + 1) * WEEKS_PER_YEAR - 1] for y in range(years)]
+    growth = [float(at_year_end[y] / at_year_end[y - 1] - 1) if at_year_end[y - 1] > 0 else None
+              for y in range(1, years)]
+    known = [g for g in growth if g is not None]
+    return {
+        "arr_by_year_end_usd": [round(float(x), 2) for x in at_year_end],
+        "arr_growth_by_year": [None if g is None else round(g, 4) for g in growth],
+        "arr_growth_volatility": round(float(np.std(known)), 4) if len(known) >= 2 else None,
+    }
+
+
+def customer_stages(f: Facts) -> list[dict]:
+    """The bow-tie's right side as table rows: new logos, go-live, renewal, expansion."""
+    a = f.accounts
+    kind, t, acv, delta = a["kind"], a["t"], a["acv"], a["arr_delta"]
+    signed_at = {}
+    for acc, tt, kk in zip(a["account"], t, kind, strict=True):
+        if kk == AccountKind.SIGNED:
+            signed_at[int(acc)] = tt
+
+    def since_signed(mask):
+        d = [tt - signed_at.get(int(acc), tt) for acc, tt in zip(a["account"][mask], t[mask], strict=True)]
+        return float(np.median(d)) if d else None
+
+    def row(stage, entered, moved, resolved, days, arr):
+        return {"stage": stage, "entered": int(entered), "moved_on": int(moved),
+                "lost": int(resolved - moved) if resolved is not None else None,
+                "conversion": round(moved / resolved, 6) if resolved else None,
+                "median_days": round(days, 3) if days is not None else None, "arr_usd": round(float(arr), 2)}
+
+    def m(*kinds):
+        return np.isin(kind, [int(k) for k in kinds])
+
+    signed, live, onb = m(AccountKind.SIGNED), m(AccountKind.LIVE), m(AccountKind.ONBOARDING_CHURN)
+    renewed, churned = m(AccountKind.RENEWED), m(AccountKind.CHURNED)
+    expanded = m(AccountKind.EXPANDED)
+    exp_all = m(AccountKind.EXPANDED, AccountKind.EXPANSION_LOST, AccountKind.EXPANSION_EXPIRED)
+    mined = m(AccountKind.MINED)
+    return [
+        row("new_logo", signed.sum(), signed.sum(), None, None, acv[signed].sum()),
+        row("go_live", live.sum() + onb.sum(), live.sum(), live.sum() + onb.sum(),
+            since_signed(live | onb), acv[live].sum()),
+        row("renewal", renewed.sum() + churned.sum(), renewed.sum(), renewed.sum() + churned.sum(),
+            since_signed(renewed | churned), acv[renewed].sum()),
+        row("expansion", exp_all.sum(), expanded.sum(), exp_all.sum(), None, delta[expanded].sum()),
+        row("mined_expansion", mined.sum(), mined.sum(), None, None, delta[mined].sum()),
+    ]
