@@ -31,7 +31,7 @@ def economics_kpis(f: Facts, arr_end: float, arr_year_ago: float | None) -> tupl
     L = f.layout
     T = L.horizon_days
     years = T / YEAR_DAYS
-    nr, ng, nw = len(L.roles), len(L.segments), L.n_weeks
+    nr, nw = len(L.roles), L.n_weeks
     cost_rate = np.array(L.role_cost_per_year or [0.0] * nr)
     heads = np.array([0 if u else h for h, u in zip(L.headcount, L.unlimited, strict=True)], dtype=float)
     salaries = heads * cost_rate * years

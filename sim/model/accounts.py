@@ -92,6 +92,7 @@ class AccountBook:
         self.am = world.roles[ps.am_role] if ps.am_role else None
         csm = scenario.roles[ps.csm_role] if ps.csm_role else None
         self.csm_hours = csm.hours_per_week if csm is not None else 0.0
+        self.csm_idx = list(scenario.roles).index(ps.csm_role) if csm is not None else -1
         n_csm = 0 if csm is None else (1 if csm.unlimited_capacity else csm.headcount)
         self.csm_unlimited = bool(csm and csm.unlimited_capacity)
         self.csm_demand = [0.0] * n_csm  # hours per week each CSM's book needs
@@ -136,6 +137,14 @@ class AccountBook:
         if i >= 0 and not self.csm_unlimited:
             self._csm_touch(i)
             self.csm_demand[i] -= hours
+
+    def book_busy(self) -> dict[int, list[float]]:
+        """Days of CSM time the books needed over the run, per CSM (for utilization)."""
+        if not self.csm_demand or self.csm_unlimited:
+            return {}
+        for i in range(len(self.csm_demand)):
+            self._csm_touch(i)
+        return {self.csm_idx: list(self.csm_integral)}
 
     def _health(self, csm: int, needs_csm: bool, since_integral: float, since_t: float) -> float:
         if not needs_csm:

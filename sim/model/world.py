@@ -248,4 +248,4 @@ class World:
             src.start()
         self.env.process(self._sampler())
         self.env.run(until=self.horizon_days)
-        self.rec.finish(self.env.now, self.wip)
+        self.rec.finish(self.env.now, self.wip, self.accounts.book_busy())

@@ -62,8 +62,9 @@ class EventLog:
     def sample(self, t: float, wip: list[int], queue: list[int]) -> None:
         self.samples.add(t, wip, queue)
 
-    def finish(self, t: float, wip: list[int]) -> None:
+    def finish(self, t: float, wip: list[int], book_busy: dict[int, list[float]] | None = None) -> None:
         self.samples.final_wip = list(wip)
+        self.samples.book_busy = dict(book_busy or {})
 
     # -- reading ------------------------------------------------------------------
     def __len__(self) -> int:
@@ -130,7 +131,7 @@ class EventLog:
             won_by_segment=np.bincount(won_seg, minlength=ng),
             bookings_by_segment=np.bincount(won_seg, weights=c["v2"][won], minlength=ng),
             list_value_won_usd=float(lc["acv"][c["lead"][won]].sum()),
-            busy_days=busy,
+            busy_days=self.samples.with_books(busy),
             wait_sum_days=np.bincount(wrole, weights=c["v1"][work], minlength=nr),
             tasks=np.bincount(wrole, minlength=nr),
             weekly={

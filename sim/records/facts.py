@@ -46,6 +46,12 @@ class Samples:
     wip: list[list[int]] = field(default_factory=list)
     queue: list[list[int]] = field(default_factory=list)
     final_wip: list[int] = field(default_factory=list)
+    book_busy: dict[int, list[float]] = field(default_factory=dict)
+
+    def with_books(self, busy: list[np.ndarray]) -> list[np.ndarray]:
+        """Add the load of account books (CSMs) to the roles' busy days: a book that
+        needs 20 h a week of a 40 h CSM keeps the CSM half busy."""
+        return [b + np.asarray(self.book_busy[r]) if r in self.book_busy else b for r, b in enumerate(busy)]
 
     def add(self, t: float, wip: list[int], queue: list[int]) -> None:
         self.t.append(t)

@@ -80,8 +80,9 @@ class Tally:
     def sample(self, t, wip, queue):
         self.samples.add(t, wip, queue)
 
-    def finish(self, t: float, wip: list[int]) -> None:
+    def finish(self, t: float, wip: list[int], book_busy: dict[int, list[float]] | None = None) -> None:
         self.samples.final_wip = list(wip)
+        self.samples.book_busy = dict(book_busy or {})
 
     def facts(self) -> Facts:
         L = self.layout
@@ -95,7 +96,7 @@ class Tally:
             won_by_segment=np.array(self._won, dtype=np.int64),
             bookings_by_segment=np.array(self._bookings),
             list_value_won_usd=self._list_won,
-            busy_days=[np.array(b) for b in self._busy],
+            busy_days=self.samples.with_books([np.array(b) for b in self._busy]),
             wait_sum_days=np.array(self._wait),
             tasks=np.array(self._tasks, dtype=np.int64),
             weekly={k: np.array(v) for k, v in self._weekly.items()},
