@@ -100,6 +100,9 @@ def scenario_data(leads: int) -> dict:
                 "segment_mix": {"all": 1.0},
             }
         },
+        # A plain network ends at its last station: no customer lifecycle after the win
+        # (the bare model has none either).
+        "post_sale": {"enabled": False},
     }
 
 

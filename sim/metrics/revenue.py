@@ -90,34 +90,41 @@ def invoices(f: Facts) -> tuple[np.ndarray, np.ndarray]:
         week_edges = np.minimum(np.arange(L.n_weeks + 1) * 7.0, T)
         cum = np.interp(np.concatenate([[0.0], ends]), week_edges, np.concatenate([[0.0], np.cumsum(weekly)]))
         return ends, np.diff(cum)
-    times, amounts = [], []
+    if not len(a["t"]):
+        return np.zeros(0), np.zeros(0)
     order = np.lexsort((a["t"], a["account"]))
-    acc, t, kind, delta = a["account"][order], a["t"][order], a["kind"][order], a["arr_delta"][order]
-    starts = np.flatnonzero(np.r_[True, acc[1:] != acc[:-1]])
-    stops = np.r_[starts[1:], len(acc)]
-    ends_kinds = (int(AccountKind.CHURNED), int(AccountKind.ONBOARDING_CHURN))
-    mid_year = (int(AccountKind.EXPANDED), int(AccountKind.MINED))
-    for s, e in zip(starts, stops, strict=True):
-        arr = np.cumsum(delta[s:e])
-        counted = np.flatnonzero(delta[s:e] > 0)
-        if not len(counted):
-            continue
-        start = t[s + counted[0]]
-        churn = [t[s + i] for i in range(e - s) if kind[s + i] in ends_kinds]
-        stop = min(churn[0] if churn else np.inf, T)
-        k = 0
-        while start + k * YEAR_DAYS < stop:
-            when = start + k * YEAR_DAYS
-            level = arr[np.searchsorted(t[s:e], when + 1e-9, side="right") - 1]
-            times.append(when)
-            amounts.append(level)
-            k += 1
-        for i in range(e - s):
-            if kind[s + i] in mid_year and t[s + i] < stop:
-                into_year = (t[s + i] - start) % YEAR_DAYS
-                times.append(t[s + i])
-                amounts.append(delta[s + i] * (1 - into_year / YEAR_DAYS))
-    return np.array(times), np.array(amounts)
+    acc, t, kind, delta = (a["account"][order].astype(np.int64), a["t"][order], a["kind"][order],
+                           a["arr_delta"][order])
+    n = int(acc.max()) + 1
+    # counted ARR of the account after each of its events (cumsum within account)
+    cum = np.cumsum(delta)
+    first = np.r_[True, acc[1:] != acc[:-1]]
+    base = np.maximum.accumulate(np.where(first, np.arange(len(acc)), 0))
+    level = cum - (cum[base] - delta[base])
+    # billing starts when the account's ARR first counts, stops at churn (or the horizon)
+    pos = delta > 0
+    start = np.full(n, np.inf)
+    np.minimum.at(start, acc[pos], t[pos])
+    stop = np.full(n, T)
+    ends = np.isin(kind, [int(AccountKind.CHURNED), int(AccountKind.ONBOARDING_CHURN)])
+    np.minimum.at(stop, acc[ends], t[ends])
+    billed = np.flatnonzero(np.isfinite(start) & (start < stop))
+    # anniversaries strictly before the stop (a churn on an anniversary is not billed,
+    # whatever the rounding of the day it falls on)
+    count = np.ceil((stop[billed] - start[billed] - 1e-6) / YEAR_DAYS).astype(np.int64)
+    who = np.repeat(billed, count)
+    k = np.arange(len(who)) - np.repeat(np.cumsum(count) - count, count)
+    when = start[who] + k * YEAR_DAYS
+    # ARR level at each anniversary: the last event of that account at or before it
+    span = T + 10 * YEAR_DAYS
+    keys = acc * span + t
+    idx = np.searchsorted(keys, who * span + when + 1e-9, side="right") - 1
+    amounts = level[idx]
+    mid = np.isin(kind, [int(AccountKind.EXPANDED), int(AccountKind.MINED)]) & (t < stop[acc])
+    into_year = np.mod(t[mid] - start[acc[mid]], YEAR_DAYS)
+    times = np.concatenate([when, t[mid]])
+    amounts = np.concatenate([amounts, delta[mid] * (1 - into_year / YEAR_DAYS)])
+    return times, amounts
 
 
 def revenue_kpis(f: Facts) -> tuple[dict, dict[str, np.ndarray]]:
@@ -209,14 +216,14 @@ def customer_stages(f: Facts) -> list[dict]:
     """The bow-tie's right side as table rows: new logos, go-live, renewal, expansion."""
     a = f.accounts
     kind, t, acv, delta = a["kind"], a["t"], a["acv"], a["arr_delta"]
-    signed_at = {}
-    for acc, tt, kk in zip(a["account"], t, kind, strict=True):
-        if kk == AccountKind.SIGNED:
-            signed_at[int(acc)] = tt
+    acc = a["account"].astype(np.int64)
+    signed_at = np.full(int(acc.max()) + 1 if len(acc) else 0, np.nan)
+    is_signed = kind == int(AccountKind.SIGNED)
+    signed_at[acc[is_signed]] = t[is_signed]
 
     def since_signed(mask):
-        d = [tt - signed_at.get(int(acc), tt) for acc, tt in zip(a["account"][mask], t[mask], strict=True)]
-        return float(np.median(d)) if d else None
+        d = t[mask] - signed_at[acc[mask]]
+        return float(np.median(d)) if len(d) else None
 
     def row(stage, entered, moved, resolved, days, arr):
         return {"stage": stage, "entered": int(entered), "moved_on": int(moved),

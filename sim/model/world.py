@@ -70,6 +70,7 @@ class World:
         self.wip = [0] * len(scenario.stages)
         self._next_id = 0
         self.accounts = AccountBook(self, scenario, streams)
+        self.track_customers = scenario.post_sale.enabled
         self.sources = []
         for i, (name, src) in enumerate(scenario.sources.items()):
             if isinstance(src, Outbound):
@@ -157,7 +158,9 @@ class World:
             closer = route.closer
             if closer is not None and closer.commission_rate:
                 rec.cost(now, COMMISSION, closer.idx, seg, booked * closer.commission_rate)
-            if account >= 0:
+            if not self.track_customers:
+                pass
+            elif account >= 0:
                 self.accounts.mined_win(account, lid, seg, booked)
             else:
                 self.accounts.open(lid, seg, booked)

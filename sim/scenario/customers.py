@@ -96,6 +96,8 @@ class Assist(_Model):
 class PostSale(_Model):
     """Who looks after customers, and how capacity bites after the sale."""
 
+    enabled: bool = Field(
+        default=True, description="false: wins end the simulation of a lead (left-side-only studies, faster)")
     onboarding_role: Name | None = Field(default=None, description="null: customers onboard themselves")
     csm_role: Name | None = Field(default=None, description="null: no customer success team")
     am_role: Name | None = Field(default=None, description="null: nobody works expansion opportunities")
