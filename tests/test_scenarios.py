@@ -42,6 +42,10 @@ def test_flagship_sits_in_reference_ranges(mid_size):
     inside = (k["bookings_by_segment_usd"]["smb"] + k["bookings_by_segment_usd"]["mid_market"])
     per_ae_year = inside / mid_size.roles["ae"].headcount / (mid_size.horizon_weeks / 52)
     assert 300_000 <= per_ae_year <= 1_200_000
+    # retention: median GRR ~88%, tier bands 70-80% / 80-90% / >90% (SaaS Capital, Bessemer)
+    assert 0.78 <= k["grr_trailing_12m"] <= 0.95
+    assert k["grr_trailing_12m"] <= k["nrr_trailing_12m"] <= 1.2
+    assert 3 <= k["cac_payback_months"] <= 24  # median ~15 months; SMB 8-12 (survey, L-M)
     # the extends variant really differs from its parent where it says
     fast = sim.load_scenario(SCENARIOS / "variants" / "small_team_fast_response.yaml")
     assert fast.steps["sql"].sla_hours == 1 and fast.roles["mdr"].headcount == 2
