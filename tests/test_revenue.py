@@ -34,7 +34,8 @@ def _facts_with_accounts(events, horizon_days, billing="annual_in_advance"):
                  list_value_won_usd=0.0, busy_days=[], wait_sum_days=z, tasks=np.zeros(0, int), weekly={},
                  samples_t=z, wip=np.zeros((0, 2)), queue=np.zeros((0, 0)), final_wip=np.zeros(2, int),
                  entry_value_usd=np.zeros(2), busy_by_segment=np.zeros((0, 1)), accounts=acc,
-                 costs={"t": z, "kind": z.astype(int), "role": z.astype(int), "segment": z.astype(int), "usd": z})
+                 costs={"t": z, "kind": z.astype(int), "role": z.astype(int), "segment": z.astype(int), "usd": z},
+                 rep_outcomes={}, people={}, timeline={})
 
 
 def test_ratable_recognition_of_a_multi_year_contract():

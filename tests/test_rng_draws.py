@@ -49,6 +49,7 @@ SPECS = [
     d.Uniform(dist="uniform", low=1.0, high=3.0),
     d.Triangular(dist="triangular", low=0.0, mode=1.0, high=5.0),
     d.Beta(dist="beta", mean=0.2, concentration=10),
+    d.Pareto(dist="pareto", alpha=3.0, minimum=1.0),
 ]
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from sim.model.curves import Piecewise
 from sim.model.draws import block_draw, is_zero, sampler, uniform01
+from sim.model.plan import priority
 from sim.model.rng import Streams
 from sim.model.vocab import AccountKind, CostKind
 from sim.scenario.schema import AccountMining, Scenario
@@ -93,7 +94,18 @@ class AccountBook:
         csm = scenario.roles[ps.csm_role] if ps.csm_role else None
         self.csm_hours = csm.hours_per_week if csm is not None else 0.0
         self.csm_idx = list(scenario.roles).index(ps.csm_role) if csm is not None else -1
+        self.csm_rt = world.roles[ps.csm_role] if csm is not None else None
+        # generalists: an owned role that does post-sale work looks after its own accounts
+        owned = [world.roles[r] for r in (ps.onboarding_role, ps.csm_role, ps.am_role)
+                 if r is not None and world.roles[r].owns]
+        self.keeper = owned[0] if owned else None
+        self.care_by_task = csm is not None and self.csm_rt.owns
+        if self.care_by_task:
+            csm = None  # no book-load model: care is tasks in the owner's queue
         n_csm = 0 if csm is None else (1 if csm.unlimited_capacity else csm.headcount)
+        self.prio = {kind: {r: priority(scenario, r, kind) for r in scenario.roles}
+                     for kind in ("onboarding", "account_care")}
+        self.care_curve = Piecewise(ps.missed_care_renewal_curve)
         self.csm_unlimited = bool(csm and csm.unlimited_capacity)
         self.csm_demand = [0.0] * n_csm  # hours per week each CSM's book needs
         self.csm_integral = [0.0] * n_csm  # integral of book load over time
@@ -117,6 +129,9 @@ class AccountBook:
         self.segment: list[int] = []
         self.active: list[bool] = []  # counted in ARR right now
         self.lead: list[int] = []  # the lead whose win opened the account
+        self.keeper_seat: list[int] = []  # the generalist seat that owns the account (-1: none)
+        self.care_missed: list[int] = []
+        self.care_done: list[int] = []
 
     # -- CSM books ---------------------------------------------------------------------
     def _csm_touch(self, i: int) -> None:
@@ -125,6 +140,11 @@ class AccountBook:
         self.csm_since[i] = now
 
     def _csm_assign(self, hours: float) -> int:
+        if self.csm_rt is not None and self.csm_rt.headcount > len(self.csm_demand) and not self.csm_unlimited:
+            grow = self.csm_rt.headcount - len(self.csm_demand)  # CSMs hired during the run
+            self.csm_demand += [0.0] * grow
+            self.csm_integral += [0.0] * grow
+            self.csm_since += [self.env.now] * grow
         if not self.csm_demand:
             return -1
         i = min(range(len(self.csm_demand)), key=self.csm_demand.__getitem__)
@@ -156,14 +176,33 @@ class AccountBook:
         load = (self.csm_integral[csm] - since_integral) / span if span > 0 else 0.0
         return self.health_curve(load)
 
+    def _orphan(self, a: int, csm: int) -> float:
+        """Renewal multiplier for an account whose caretaker has left and is not replaced."""
+        for role, seat in ((self.keeper, self.keeper_seat[a]), (self.csm_rt, csm)):
+            if role is not None and seat >= 0 and role.staff is not None and role.occupant[seat] < 0:
+                return role.staff.spec.orphan_renewal_multiplier
+        return 1.0
+
     # -- the account's life ------------------------------------------------------------
-    def open(self, lead: int, segment: int, acv: float) -> int:
-        """A new logo signed: create the account and start its life."""
+    def open(self, lead: int, segment: int, acv: float, closer=None, closer_seat: int = -1) -> int:
+        """A new logo signed: create the account and start its life. A generalist
+        who closed the deal keeps the account."""
         a = len(self.acv)
         self.acv.append(acv)
         self.segment.append(segment)
         self.active.append(False)
         self.lead.append(lead)
+        keeper = self.keeper
+        if keeper is None:
+            seat = -1
+        elif closer is keeper and closer_seat >= 0:
+            seat = closer_seat
+        else:
+            present = [i for i in range(keeper.headcount) if keeper.occupant[i] >= 0] or [0]
+            seat = min(present, key=keeper.open.__getitem__)
+        self.keeper_seat.append(seat)
+        self.care_missed.append(0)
+        self.care_done.append(0)
         self.env.process(self._life(a, self.tiers[segment]))
         return a
 
@@ -184,7 +223,8 @@ class AccountBook:
         start = env.now
         wait = 0.0
         if tp.onb_work is not None:
-            wait = yield from self.onb.task(rec, self.lead[a], -1, seg, tp.onb_work)
+            wait = yield from self.onb.task(rec, self.lead[a], -1, seg, tp.onb_work, seat=self.keeper_seat[a],
+                                            priority=self.prio["onboarding"][self.onb.name])
         if tp.onb_elapsed is not None:
             yield env.timeout(tp.onb_elapsed())
         if tp.u_onb() < tp.onb_churn_p + self.onb_curve(wait):
@@ -196,7 +236,9 @@ class AccountBook:
         if not self.signature_start:
             start = env.now
         needs_csm = tp.csm_hours_per_week > 0
-        csm = self._csm_assign(tp.csm_hours_per_week) if needs_csm else -1
+        csm = self._csm_assign(tp.csm_hours_per_week) if needs_csm and not self.care_by_task else -1
+        if needs_csm and self.care_by_task:
+            env.process(self._care(a, tp))
         if tp.exp_gap is not None:
             env.process(self._expansions(a, tp))
         for source, tiers, gap in self.mining:
@@ -210,7 +252,13 @@ class AccountBook:
                 since_i = self.csm_integral[csm]
             since_t = env.now
             yield env.timeout(renewal - env.now)
-            p = tp.renew_p * self._health(csm, needs_csm, since_i, since_t)
+            if self.care_by_task and needs_csm:
+                checks = self.care_missed[a] + self.care_done[a]
+                health = self.care_curve(self.care_missed[a] / checks) if checks else 1.0
+                self.care_missed[a] = self.care_done[a] = 0
+            else:
+                health = self._health(csm, needs_csm, since_i, since_t)
+            p = tp.renew_p * health * self._orphan(a, csm)
             if tp.u_renew() >= p:
                 self.active[a] = False
                 rec.account(env.now, a, seg, CHURNED, -self.acv[a], 0.0)
@@ -231,7 +279,8 @@ class AccountBook:
             yield env.timeout(tp.exp_gap())
             if not self.active[a]:
                 return
-            wait = yield from self.am.task(rec, self.lead[a], -1, seg, tp.exp_work, tp.exp_expires)
+            wait = yield from self.am.task(rec, self.lead[a], -1, seg, tp.exp_work, tp.exp_expires,
+                                           seat=self.keeper_seat[a], priority=self.prio["account_care"][self.am.name])
             if wait < 0:
                 rec.account(env.now, a, seg, EXP_EXPIRED, 0.0, self.acv[a])
                 continue
@@ -247,6 +296,24 @@ class AccountBook:
                     rec.cost(env.now, int(CostKind.COMMISSION), self.am.idx, seg, inc * self.am_rate)
             else:
                 rec.account(env.now, a, seg, EXP_LOST, 0.0, self.acv[a])
+
+    def _care(self, a: int, tp: TierPlan):
+        """Account care as monthly check-ins in the owner's queue: a check-in not
+        done within the month is missed (a busy generalist sells first)."""
+        env, role = self.env, self.csm_rt
+        month = YEAR_DAYS / 12
+        hours = tp.csm_hours_per_week * WEEKS_PER_MONTH * role.days_per_hour
+        prio = self.prio["account_care"][role.name]
+        while True:
+            yield env.timeout(month)
+            if not self.active[a]:
+                return
+            wait = yield from role.task(self.rec, self.lead[a], -1, self.segment[a], lambda: hours, month,
+                                        seat=self.keeper_seat[a], priority=prio)
+            if wait < 0:
+                self.care_missed[a] += 1
+            else:
+                self.care_done[a] += 1
 
     def _mining(self, a: int, source: int, route, gap):
         env = self.env

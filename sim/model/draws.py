@@ -39,7 +39,7 @@ def uniform01(rng: np.random.Generator, size: int = BLOCK) -> Draw:
     return block_draw(rng.random, size)
 
 
-def sampler(spec: d.Constant | d.Exponential | d.LogNormal | d.Gamma | d.Uniform | d.Triangular | d.Beta,
+def sampler(spec: d.Constant | d.Exponential | d.LogNormal | d.Gamma | d.Uniform | d.Triangular | d.Beta | d.Pareto,
             rng: np.random.Generator | None, scale: float = 1.0, size: int = BLOCK) -> Draw:
     """A draw function for a distribution spec, with values multiplied by ``scale``.
 
@@ -71,6 +71,9 @@ def sampler(spec: d.Constant | d.Exponential | d.LogNormal | d.Gamma | d.Uniform
         a = spec.mean_value * spec.concentration
         b = (1 - spec.mean_value) * spec.concentration
         return block_draw(lambda n: rng.beta(a, b, n) * scale, size)
+    if isinstance(spec, d.Pareto):
+        a, m = spec.alpha, spec.minimum * scale
+        return block_draw(lambda n: (rng.pareto(a, n) + 1.0) * m, size)
     raise TypeError(f"unknown distribution {spec!r}")  # pragma: no cover
 
 

@@ -23,7 +23,7 @@ class StepPlan:
 
     __slots__ = ("stage", "role", "p", "conv", "work", "elapsed", "handoff_leak", "handoff_delay",
                  "sla_days", "decay", "attempts", "connect_p", "connect", "gap", "leak", "last", "simple",
-                 "assist", "assist_work", "fee_role")
+                 "assist", "assist_work", "fee_role", "prio")
 
     def __init__(self, **kw):
         for k in self.__slots__:
@@ -43,6 +43,26 @@ class Route:
     pql: Route | None = None  # product-qualified variant (routed to sales)
     pql_p: float = 0.0
     pql_draw: Draw | None = field(default=None, repr=False)
+
+
+WORK_KINDS = ("closing", "onboarding", "account_care", "prospecting")
+
+
+def priority(scenario: Scenario, role: str | None, kind: str, stage: int = 0) -> int:
+    """Queue priority of a task (lower first): the role's time policy ranks the
+    kind of work; within a kind, later stages first (closest to the money)."""
+    spec = scenario.roles.get(role) if role else None
+    policy = list(spec.people.time_policy) if spec is not None and spec.people else list(WORK_KINDS)
+    rank = policy.index(kind) if kind in policy else len(policy)
+    return rank * 100 - stage
+
+
+def post_sale_owned_roles(scenario: Scenario) -> set[str]:
+    """Owned roles that also do post-sale work (generalists): they need priority
+    queues to split their week by their time policy."""
+    ps = scenario.post_sale
+    return {r for r in (ps.onboarding_role, ps.csm_role, ps.am_role)
+            if r is not None and scenario.roles[r].owns_leads}
 
 
 def roles_with_several_steps(scenario: Scenario) -> set[str]:
@@ -112,6 +132,8 @@ def _route(scenario: Scenario, streams: Streams, roles: dict[str, RoleRuntime], 
                                  assist.days_per_hour) if assist is not None else None),
             last=last,
         )
+        win_from = stages.index(scenario.win_rate_stage)
+        plan.prio = priority(scenario, rname, "closing" if k > win_from else "prospecting", k)
         plan.simple = (role is not None and role.res is not None and plan.attempts == 1
                        and plan.sla_days is None and plan.leak is None and plan.handoff_delay is None
                        and not plan.decay and plan.fee_role is None and plan.assist is None)

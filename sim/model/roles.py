@@ -28,35 +28,70 @@ import simpy
 from sim.model.draws import uniform01
 from sim.scenario.schema import Role
 
+WORK_DAYS_PER_YEAR = 52 * 5
+
+
+class _Resizable:
+    """A SimPy resource whose capacity can change (reps leave, reps are hired).
+
+    Shrinking never interrupts a task in progress: the capacity check only
+    gates new grants. Growing grants as many waiting requests as it can."""
+
+    def resize(self, capacity: int) -> None:
+        grow = capacity - self._capacity
+        self._capacity = capacity
+        for _ in range(max(grow, 0)):
+            self._trigger_put(None)
+
+
+class Seats(_Resizable, simpy.Resource):
+    pass
+
+
+class PrioritySeats(_Resizable, simpy.PriorityResource):
+    pass
+
+
+def _make(kind, env, n):
+    res = kind(env, max(n, 1))
+    res._capacity = n
+    return res
+
 
 class RoleRuntime:
     __slots__ = ("idx", "name", "env", "unlimited", "owns", "days_per_hour", "headcount", "res",
                  "rep_res", "free", "open", "max_open", "waiting", "routing", "prioritized", "_rr", "_u",
-                 "commission_rate", "fee")
+                 "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind")
 
     def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role,
-                 rng: np.random.Generator, prioritized: bool = False):
+                 rng: np.random.Generator, prioritized: bool = False, staff=None):
         self.env = env
         self.idx = idx
         self.name = name
         self.unlimited = spec.unlimited_capacity
         self.owns = spec.owns_leads and not self.unlimited
-        self.days_per_hour = 7.0 / spec.hours_per_week
+        off = spec.people.time_off_days_per_year if spec.people else 0.0
+        # time off (holidays, vacation) takes hours out of every week
+        self.days_per_hour = 7.0 / (spec.hours_per_week * max(1 - off / WORK_DAYS_PER_YEAR, 0.05))
+        self.staff = staff
         n = self.headcount = spec.headcount
         # A role working several steps serves the step closest to the money first
         # (a rep follows up an interested prospect before the next cold touch).
         self.prioritized = prioritized
-        kind = simpy.PriorityResource if prioritized else simpy.Resource
+        kind = self._kind = PrioritySeats if prioritized else Seats
         self.res: simpy.Resource | None = None
         self.rep_res: list[simpy.Resource] = []
         self.free: list[int] = []
         if not self.unlimited:
             if self.owns:
-                self.rep_res = [kind(env, 1) for _ in range(n)]
+                self.rep_res = [_make(kind, env, 1) for _ in range(n)]
             else:
-                self.res = kind(env, n)
+                self.res = _make(kind, env, n)
                 self.free = list(range(n - 1, -1, -1))
         self.open = [0] * n
+        self.open_value = [0.0] * n  # list ACV of the leads each seat owns (key-person exposure)
+        self.occupant = list(range(n)) if staff is None else [staff.hire(i, env.now, ramped=True) for i in range(n)]
+        self.vacating: set[int] = set()  # seats whose leaver is finishing a task
         self.max_open = spec.max_open_per_rep or math.inf
         self.waiting: deque[simpy.Event] = deque()
         self.routing = spec.routing
@@ -68,7 +103,7 @@ class RoleRuntime:
     # -- ownership -----------------------------------------------------------------
     def _pick(self) -> int:
         """A rep with room by the routing rule, or -1 when all are full."""
-        room = [i for i in range(self.headcount) if self.open[i] < self.max_open]
+        room = [i for i in range(self.headcount) if self.open[i] < self.max_open and self.occupant[i] >= 0]
         if not room:
             return -1
         if self.routing == "least_loaded":
@@ -112,16 +147,19 @@ class RoleRuntime:
         else:
             self.open[rep] -= 1
 
-    def task(self, rec, lead: int, stage: int, segment: int, draw, expires: float | None = None):
-        """One task in the shared queue of a pooled role (post-sale work, a second
-        seller's time): a generator returning the wait, or -1.0 if nobody picked
-        the task up within ``expires`` days."""
+    def task(self, rec, lead: int, stage: int, segment: int, draw, expires: float | None = None,
+             seat: int = -1, priority: int = 0):
+        """One task for the role (post-sale work, a second seller's time): in the
+        shared queue of a pooled role, or in ``seat``'s own queue for an owned
+        role. A generator returning the wait, or -1.0 if nobody picked the task
+        up within ``expires`` days."""
         env = self.env
         t0 = env.now
-        if self.res is None:  # unlimited capacity
+        res = self.res if self.res is not None else (self.rep_res[seat] if seat >= 0 and self.rep_res else None)
+        if res is None:  # unlimited capacity
             rep, req = 0, None
         else:
-            req = self.res.request()
+            req = res.request(priority) if self.prioritized else res.request()
             if expires is not None:
                 yield req | env.timeout(expires)
                 if not req.triggered:
@@ -129,16 +167,79 @@ class RoleRuntime:
                     return -1.0
             else:
                 yield req
-            rep = self.free.pop()
+            rep = self.free.pop() if self.res is not None else seat
         now = env.now
         svc = draw() if draw is not None else 0.0
-        rec.work(now, lead, stage, self.idx, rep, now - t0, svc, segment)
+        staff = self.staff
+        if staff is not None and rep >= 0 and self.occupant[rep] >= 0:
+            svc /= staff.ramp(self.occupant[rep], now)
+        rec.work(now, lead, stage, self.idx, self.occupant[rep] if req is not None else 0, now - t0, svc, segment)
         if svc:
             yield env.timeout(svc)
         if req is not None:
-            self.free.append(rep)
-            self.res.release(req)
+            if self.res is not None:
+                self.seat_freed(rep)
+            res.release(req)
         return now - t0
+
+    # -- people coming and going ---------------------------------------------------------
+    def leave(self, seat: int) -> int:
+        """The rep in ``seat`` leaves now; returns who left (-1 if the seat was empty).
+        A task in progress is finished; the seat then stays empty until filled."""
+        rep = self.occupant[seat]
+        if rep < 0:
+            return -1
+        self.occupant[seat] = -1
+        if self.staff is not None:
+            self.staff.left[rep] = self.env.now
+        if self.res is not None:
+            if seat in self.free:
+                self.free.remove(seat)
+                self.res.resize(self.res._capacity - 1)
+            else:
+                self.vacating.add(seat)
+        elif self.rep_res:
+            self.rep_res[seat].resize(0)
+        return rep
+
+    def seat_freed(self, seat: int) -> None:
+        """A pooled rep finished a task: back to the free list, or gone if leaving.
+        (Called before the resource is released, so the next grant sees it.)"""
+        if seat in self.vacating:
+            self.vacating.discard(seat)
+            self.res.resize(self.res._capacity - 1)
+        else:
+            self.free.append(seat)
+
+    def fill(self, seat: int) -> int:
+        """A new rep takes ``seat`` (a backfill or a new hire); returns their id."""
+        now = self.env.now
+        rep = self.staff.hire(seat, now) if self.staff is not None else len(self.occupant) + seat
+        self.occupant[seat] = rep
+        if self.res is not None:
+            if seat in self.vacating:  # the leaver is still busy: no capacity change
+                self.vacating.discard(seat)
+            else:
+                self.free.append(seat)
+                self.res.resize(self.res._capacity + 1)
+        elif self.rep_res:
+            self.rep_res[seat].resize(1)
+        while self.waiting and self.open[seat] < self.max_open:  # leads waiting for an owner
+            self.open[seat] += 1
+            self.waiting.popleft().succeed(seat)
+        return rep
+
+    def add_seat(self) -> int:
+        """A new seat (headcount + 1), filled at once."""
+        seat = self.headcount
+        self.headcount += 1
+        self.open.append(0)
+        self.open_value.append(0.0)
+        self.occupant.append(-1)
+        if self.rep_res or (self.owns and not self.unlimited):
+            self.rep_res.append(_make(self._kind, self.env, 0))
+        self.fill(seat)
+        return seat
 
     def queue_length(self) -> int:
         if self.res is not None:

@@ -21,14 +21,16 @@ class Kind(IntEnum):
     LOST_SLA = 5  # not picked up within the SLA
     LOST_HANDOFF = 6  # dropped at a hand-off between roles
     LOST_NO_CONTACT = 7  # outbound: no connect after the last attempt
+    LOST_OWNER_LEFT = 8  # the rep who owned the lead left and the lead went with them
 
 
-LOST_KINDS = (Kind.LOST_CONVERSION, Kind.LOST_SLA, Kind.LOST_HANDOFF, Kind.LOST_NO_CONTACT)
+LOST_KINDS = (Kind.LOST_CONVERSION, Kind.LOST_SLA, Kind.LOST_HANDOFF, Kind.LOST_NO_CONTACT, Kind.LOST_OWNER_LEFT)
 LOSS_NAMES = {
     Kind.LOST_CONVERSION: "not_converted",
     Kind.LOST_SLA: "sla",
     Kind.LOST_HANDOFF: "handoff",
     Kind.LOST_NO_CONTACT: "no_contact",
+    Kind.LOST_OWNER_LEFT: "owner_left",
 }
 
 
@@ -89,3 +91,13 @@ class CostKind(IntEnum):
     COMMISSION = 0
     FEE = 1
     MARKETING = 2
+
+
+class TimelineKind(IntEnum):
+    REP_LEFT = 0  # attrition or a timeline rep_leaves
+    REP_HIRED = 1  # backfill or a timeline hire
+    MARKET_SHOCK = 2
+    SHOCK_OVER = 3
+    PLAYBOOKS = 4
+    PRICE_CHANGE = 5
+    PROCESS_LIFT = 6  # data-driven improvement lifted a stage (rep = stage)

@@ -18,7 +18,8 @@ import simpy
 
 from sim.model.accounts import AccountBook
 from sim.model.curves import Piecewise
-from sim.model.plan import Route, build_routes, roles_with_several_steps
+from sim.model.people import Staff, odds_scale
+from sim.model.plan import Route, build_routes, post_sale_owned_roles, roles_with_several_steps
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
 from sim.model.sources import InboundSource, OutboundSource
@@ -30,6 +31,7 @@ LOST_CONVERSION = int(Kind.LOST_CONVERSION)
 LOST_SLA = int(Kind.LOST_SLA)
 LOST_HANDOFF = int(Kind.LOST_HANDOFF)
 LOST_NO_CONTACT = int(Kind.LOST_NO_CONTACT)
+LOST_OWNER_LEFT = int(Kind.LOST_OWNER_LEFT)
 COMMISSION, FEE, MARKETING = int(CostKind.COMMISSION), int(CostKind.FEE), int(CostKind.MARKETING)
 
 
@@ -62,9 +64,16 @@ class World:
         self.env = env = simpy.Environment()
         self.rec = recorder
         multi = roles_with_several_steps(scenario)
-        self.roles = {name: RoleRuntime(env, i, name, spec, streams.generator(f"routing/{name}"),
-                                        prioritized=name in multi)
-                      for i, (name, spec) in enumerate(scenario.roles.items())}
+        ns = len(scenario.stages)
+        self.roles = {
+            name: RoleRuntime(env, i, name, spec, streams.generator(f"routing/{name}"),
+                              prioritized=name in multi or name in post_sale_owned_roles(scenario),
+                              staff=(Staff(name, spec.people, ns, streams, scenario.process)
+                                     if spec.people is not None and not spec.unlimited_capacity else None))
+            for i, (name, spec) in enumerate(scenario.roles.items())}
+        self.boost = [1.0] * ns  # data-driven improvement: lift per stage
+        self.moved = [0] * ns  # leads that converted into each stage
+        self.failed = [0] * ns  # leads lost while in each stage
         self.routes: dict[tuple[str, str], Route] = build_routes(scenario, streams, self.roles)
         self.decay = Piecewise(scenario.speed_to_lead.curve_hours)
         self.wip = [0] * len(scenario.stages)
@@ -104,43 +113,71 @@ class World:
         timeout = env.timeout
         rec = self.rec
         wip = self.wip
+        boost = self.boost
         stage = route.entry
         seg = route.segment
         now = t_stage = env.now
         owner_role = route.steps[0].role if owner >= 0 else None
+        owner_occ = owner_role.occupant[owner] if owner_role is not None else -1
+        if owner_role is not None and owner_role.owns:
+            owner_role.open_value[owner] += acv
         prev_role = None
+        last_role, last_rep = None, -1
         outcome = LOST_CONVERSION
         for st in route.steps:
             role = st.role
             wait = 0.0
+            occ = -1
             if st.simple and owner_role is None:
                 res = role.res
-                req = res.request(-st.stage) if role.prioritized else res.request()
+                req = res.request(st.prio) if role.prioritized else res.request()
                 yield req
                 t0, now = now, env.now
-                rep = role.free.pop()
+                seat = role.free.pop()
+                occ = role.occupant[seat]
                 svc = st.work() if st.work is not None else 0.0
-                rec.work(now, lid, st.stage, role.idx, rep, now - t0, svc, seg)
+                if role.staff is not None:
+                    svc /= role.staff.ramp(occ, now)
+                rec.work(now, lid, st.stage, role.idx, occ, now - t0, svc, seg)
                 if svc:
                     yield timeout(svc)
-                role.free.append(rep)
+                if role.vacating:
+                    role.seat_freed(seat)
+                else:
+                    role.free.append(seat)
                 res.release(req)
                 prev_role = role
             elif role is not None:
-                outcome, wait, prev_role, owner_role, owner = yield from self._worked_step(
-                    st, lid, seg, prev_role, owner_role, owner)
+                outcome, wait, prev_role, owner_role, owner, occ = yield from self._worked_step(
+                    st, lid, seg, acv, prev_role, owner_role, owner)
                 if outcome >= 0:
                     break
+                if owner_role is role:
+                    owner_occ = occ
             if st.elapsed is not None:
                 yield timeout(st.elapsed())
-            p = st.p
+            if owner_role is not None and owner_role.occupant[owner] != owner_occ:
+                # the owner left since: the lead may go with them
+                staff = owner_role.staff
+                if staff is not None and staff.u_lose() < staff.spec.lose_open_deals_probability:
+                    outcome = LOST_OWNER_LEFT
+                    break
+                owner_occ = owner_role.occupant[owner]
+            p = st.p * boost[st.stage]
             if st.decay:
                 p *= self.decay(wait * 24.0)
+            if occ >= 0:
+                last_role, last_rep = role, occ
+                staff = role.staff
+                if staff is not None:
+                    p = odds_scale(p, staff.skill(occ, st.stage, env.now))
+                    staff.did(occ, st.stage)
             if st.conv() >= p:
                 outcome = LOST_CONVERSION
                 break
             now = env.now
             rec.advance(now, lid, st.stage, now - t_stage, acv)
+            self.moved[st.stage] += 1
             wip[stage] -= 1
             stage = st.stage
             wip[stage] += 1
@@ -149,40 +186,50 @@ class World:
                 outcome = WON
                 break
         if owner_role is not None:
+            if owner_role.owns:
+                owner_role.open_value[owner] -= acv
             owner_role.release(owner)
         wip[stage] -= 1
         now = env.now
+        ridx = last_role.idx if last_role is not None else -1
         if outcome == WON:
             booked = acv * (1.0 - route.discount() * route.discount_multiplier)
-            rec.end(now, lid, stage, WON, 0.0, seg, booked, acv)
+            rec.end(now, lid, stage, WON, 0.0, seg, booked, acv, ridx, last_rep)
             closer = route.closer
             if closer is not None and closer.commission_rate:
                 rec.cost(now, COMMISSION, closer.idx, seg, booked * closer.commission_rate)
+            if last_role is not None and last_role.staff is not None:
+                last_role.staff.bookings[last_rep] += booked
+                last_role.staff.wins[last_rep] += 1
             if not self.track_customers:
                 pass
             elif account >= 0:
                 self.accounts.mined_win(account, lid, seg, booked)
             else:
-                self.accounts.open(lid, seg, booked)
+                seat = last_role.staff.seat[last_rep] if last_role is not None and last_role.staff else -1
+                self.accounts.open(lid, seg, booked, last_role, seat)
         else:
-            rec.end(now, lid, stage, outcome, now - t_stage, seg, 0.0, acv)
+            self.failed[stage] += 1
+            rec.end(now, lid, stage, outcome, now - t_stage, seg, 0.0, acv, ridx, last_rep)
             if on_lost is not None:
                 on_lost()
 
-    def _worked_step(self, st, lid, seg, prev_role, owner_role, owner):
+    def _worked_step(self, st, lid, seg, acv, prev_role, owner_role, owner):
         """The general case of a step worked by a role: hand-off, owner assignment,
         SLA, several attempts to connect. Returns ``(outcome, wait, prev_role,
-        owner_role, owner)`` with ``outcome`` -1 when the lead may go on to its
-        conversion draw."""
+        owner_role, owner, rep)`` with ``outcome`` -1 when the lead may go on to
+        its conversion draw, and ``rep`` the rep who did the work."""
         env = self.env
         role = st.role
         if prev_role is not None and role is not prev_role:
             # hand-off to another role: the previous owner lets go, the lead may leak
             if owner_role is not None:
+                if owner_role.owns:
+                    owner_role.open_value[owner] -= acv
                 owner_role.release(owner)
                 owner_role, owner = None, -1
             if st.leak is not None and st.leak() < st.handoff_leak:
-                return LOST_HANDOFF, 0.0, role, owner_role, owner
+                return LOST_HANDOFF, 0.0, role, owner_role, owner, -1
             if st.fee_role is not None:  # e.g. an SDR's per-meeting fee
                 self.rec.cost(env.now, FEE, st.fee_role.idx, seg, st.fee_role.fee)
             if st.handoff_delay is not None:
@@ -197,46 +244,51 @@ class World:
                     yield ev | env.timeout(deadline - env.now)
                     if not ev.triggered:
                         role.cancel_wait(ev)
-                        return LOST_SLA, 0.0, role, None, -1
+                        return LOST_SLA, 0.0, role, None, -1, -1
                 else:
                     yield ev
                 owner = ev.value
             owner_role = role
+            role.open_value[owner] += acv
         pooled = role.res is not None
         wait = 0.0
+        occ = -1
         for attempt in range(st.attempts):
             if attempt:
                 yield env.timeout(st.gap())
             res = role.res if pooled else (role.rep_res[owner] if role.owns else None)
             t0 = env.now
             if res is None:  # unlimited capacity: no queue
-                rep = 0
+                seat = 0
             else:
-                req = res.request(-st.stage) if role.prioritized else res.request()
+                req = res.request(st.prio) if role.prioritized else res.request()
                 if deadline < math.inf and attempt == 0:
                     yield req | env.timeout(deadline - t0)
                     if not req.triggered:
                         req.cancel()
-                        return LOST_SLA, 0.0, role, owner_role, owner
+                        return LOST_SLA, 0.0, role, owner_role, owner, -1
                 else:
                     yield req
-                rep = role.free.pop() if pooled else owner
+                seat = role.free.pop() if pooled else owner
             now = env.now
             if attempt == 0:
                 wait = now - ready
+            occ = role.occupant[seat] if res is not None else 0
             svc = st.work() if st.work is not None else 0.0
-            self.rec.work(now, lid, st.stage, role.idx, rep, now - t0, svc, seg)
+            if role.staff is not None and res is not None:
+                svc /= role.staff.ramp(occ, now)
+            self.rec.work(now, lid, st.stage, role.idx, occ, now - t0, svc, seg)
             if svc:
                 yield env.timeout(svc)
             if res is not None:
                 if pooled:
-                    role.free.append(rep)
+                    role.seat_freed(seat)
                 res.release(req)
             if st.connect is None or st.connect() < st.connect_p:
                 if st.assist is not None:  # a second seller's time on the step
                     yield from st.assist.task(self.rec, lid, st.stage, seg, st.assist_work)
-                return -1, wait, role, owner_role, owner
-        return LOST_NO_CONTACT, wait, role, owner_role, owner
+                return -1, wait, role, owner_role, owner, occ
+        return LOST_NO_CONTACT, wait, role, owner_role, owner, occ
 
     # -- observation ---------------------------------------------------------------
     def _sampler(self):

@@ -13,7 +13,19 @@ from array import array
 import numpy as np
 
 from sim.records.facts import LOSS_NAMES, LOST_KINDS, Facts, Kind, Layout, Samples
-from sim.records.ledger import AccountLog, CostLog
+from sim.records.ledger import AccountLog, CostLog, TimelineLog
+
+
+def _rep_outcomes(x: dict[str, np.ndarray]) -> dict[tuple[int, int], list[float]]:
+    """(role, rep) -> [wins, losses, bookings] over leads whose last step the rep worked."""
+    out: dict[tuple[int, int], list[float]] = {}
+    keep = x["rep"] >= 0
+    for r, p, w, b in zip(x["role"][keep].tolist(), x["rep"][keep].tolist(), x["won"][keep].tolist(),
+                          x["booked"][keep].tolist(), strict=True):
+        v = out.setdefault((r, p), [0, 0, 0.0])
+        v[0 if w else 1] += 1
+        v[2] += b
+    return out
 
 
 class EventLog:
@@ -33,8 +45,10 @@ class EventLog:
                        "stage": array("h"), "acv": array("d")}
         self.accounts = AccountLog()
         self.costs = CostLog()
+        self.timeline_log = TimelineLog()
         self.account = self.accounts.add
         self.cost = self.costs.add
+        self.timeline = self.timeline_log.add
 
     # -- recorder protocol (called by the engine on the per-event path) --------
     def lead(self, lead: int, t: float, source: int, segment: int, stage: int, acv: float) -> None:
@@ -55,16 +69,19 @@ class EventLog:
         a[0](t); a[1](lead); a[2](1); a[3](stage); a[4](-1); a[5](-1); a[6](dwell); a[7](0.0)  # noqa: E702
 
     def end(self, t: float, lead: int, stage: int, kind: int, dwell: float, segment: int,
-            value: float, acv: float) -> None:
+            value: float, acv: float, role: int = -1, rep: int = -1) -> None:
+        """A lead's outcome; ``role``/``rep``: who worked its last step."""
         a = self._row
-        a[0](t); a[1](lead); a[2](kind); a[3](stage); a[4](-1); a[5](-1); a[6](dwell); a[7](value)  # noqa: E702
+        a[0](t); a[1](lead); a[2](kind); a[3](stage); a[4](role); a[5](rep); a[6](dwell); a[7](value)  # noqa: E702
 
     def sample(self, t: float, wip: list[int], queue: list[int]) -> None:
         self.samples.add(t, wip, queue)
 
-    def finish(self, t: float, wip: list[int], book_busy: dict[int, list[float]] | None = None) -> None:
+    def finish(self, t: float, wip: list[int], book_busy: dict[int, list[float]] | None = None,
+               people: dict[int, dict] | None = None) -> None:
         self.samples.final_wip = list(wip)
         self.samples.book_busy = dict(book_busy or {})
+        self.samples.people = dict(people or {})
 
     # -- reading ------------------------------------------------------------------
     def __len__(self) -> int:
@@ -114,6 +131,9 @@ class EventLog:
             m = wrole == r
             busy.append(np.bincount(wrep[m], weights=busy_each[m], minlength=max(L.headcount[r], 1))
                         if not L.unlimited[r] else np.array([busy_each[m].sum()]))
+        ends = won | lost_any
+        per_rep = {"role": c["role"][ends], "rep": c["rep"][ends], "won": won[ends],
+                   "booked": np.where(won[ends], c["v2"][ends], 0.0)}
         nw = L.n_weeks
 
         def weekly(t, weights=None):
@@ -146,6 +166,9 @@ class EventLog:
             final_wip=np.array(self.samples.final_wip, dtype=np.int64),
             entry_value_usd=entry_value,
             busy_by_segment=busy_seg,
+            rep_outcomes=_rep_outcomes(per_rep),
+            people=dict(self.samples.people),
+            timeline=self.timeline_log.arrays(),
             accounts=self.accounts.arrays(),
             costs=self.costs.arrays(),
         )

@@ -36,6 +36,9 @@ class Facts:
     busy_by_segment: np.ndarray  # [role, segment] work days inside the horizon
     accounts: dict[str, np.ndarray]  # the account event log (AccountLog columns)
     costs: dict[str, np.ndarray]  # the variable-cost log (CostLog columns)
+    rep_outcomes: dict[tuple[int, int], list[float]]  # (role, rep) -> [wins, losses, bookings]
+    people: dict[int, dict]  # role -> table of its reps (seat, hired, left, skill, ...)
+    timeline: dict[str, np.ndarray]  # interventions and departures (TimelineLog columns)
 
 
 @dataclass
@@ -47,11 +50,20 @@ class Samples:
     queue: list[list[int]] = field(default_factory=list)
     final_wip: list[int] = field(default_factory=list)
     book_busy: dict[int, list[float]] = field(default_factory=dict)
+    people: dict[int, dict] = field(default_factory=dict)
 
     def with_books(self, busy: list[np.ndarray]) -> list[np.ndarray]:
         """Add the load of account books (CSMs) to the roles' busy days: a book that
         needs 20 h a week of a 40 h CSM keeps the CSM half busy."""
-        return [b + np.asarray(self.book_busy[r]) if r in self.book_busy else b for r, b in enumerate(busy)]
+        out = []
+        for r, b in enumerate(busy):
+            extra = np.asarray(self.book_busy.get(r, []), dtype=float)
+            if len(extra) > len(b):
+                b = np.concatenate([b, np.zeros(len(extra) - len(b))])
+            b = np.asarray(b, dtype=float).copy()
+            b[: len(extra)] += extra
+            out.append(b)
+        return out
 
     def add(self, t: float, wip: list[int], queue: list[int]) -> None:
         self.t.append(t)

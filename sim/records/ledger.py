@@ -43,3 +43,14 @@ class CostLog(_Columns):
     def add(self, t, kind, role, segment, usd) -> None:
         a = self._app
         a[0](t); a[1](kind); a[2](role); a[3](segment); a[4](usd)  # noqa: E702
+
+
+class TimelineLog(_Columns):
+    """Interventions and people events (see :class:`~sim.model.vocab.TimelineKind`):
+    ``pipeline_usd`` and ``arr_usd`` are what the rep owned when they left."""
+
+    SPEC = {"t": "d", "kind": "b", "role": "h", "rep": "i", "pipeline_usd": "d", "arr_usd": "d"}
+
+    def add(self, t, kind, role, rep, pipeline_usd, arr_usd) -> None:
+        a = self._app
+        a[0](t); a[1](kind); a[2](role); a[3](rep); a[4](pipeline_usd); a[5](arr_usd)  # noqa: E702

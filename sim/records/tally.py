@@ -13,7 +13,7 @@ from array import array
 import numpy as np
 
 from sim.records.facts import LOSS_NAMES, Facts, Kind, Layout, Samples
-from sim.records.ledger import AccountLog, CostLog
+from sim.records.ledger import AccountLog, CostLog, TimelineLog
 
 WON = int(Kind.WON)
 
@@ -36,8 +36,11 @@ class Tally:
         self._entry_value = [0.0] * ns
         self.accounts = AccountLog()
         self.costs = CostLog()
+        self.timeline_log = TimelineLog()
         self.account = self.accounts.add
         self.cost = self.costs.add
+        self.timeline = self.timeline_log.add
+        self._reps: dict[tuple[int, int], list[float]] = {}
         self._wait = [0.0] * nr
         self._tasks = [0] * nr
         self._weekly = {k: [0.0] * nw for k in ("created", "won", "bookings_usd", "lost")}
@@ -54,7 +57,11 @@ class Tally:
     def work(self, t, lead, stage, role, rep, wait, service, segment):
         busy = min(t + service, self._T) - t
         if busy > 0:
-            self._busy[role][0 if self._unl[role] else rep] += busy
+            b = self._busy[role]
+            i = 0 if self._unl[role] else rep
+            if i >= len(b):  # a rep hired during the run
+                b.extend([0.0] * (i + 1 - len(b)))
+            b[i] += busy
             self._busy_seg[role][segment] += busy
         self._wait[role] += wait
         self._tasks[role] += 1
@@ -64,8 +71,14 @@ class Tally:
         self._entry_value[stage] += acv
         self._dwell[stage - 1].append(dwell)
 
-    def end(self, t, lead, stage, kind, dwell, segment, value, acv):
+    def end(self, t, lead, stage, kind, dwell, segment, value, acv, role=-1, rep=-1):
         w = min(int(t // 7.0), self._nw - 1)
+        if rep >= 0:
+            v = self._reps.get((role, rep))
+            if v is None:
+                v = self._reps[(role, rep)] = [0, 0, 0.0]
+            v[0 if kind == WON else 1] += 1
+            v[2] += value
         if kind == WON:
             self._won[segment] += 1
             self._bookings[segment] += value
@@ -80,9 +93,11 @@ class Tally:
     def sample(self, t, wip, queue):
         self.samples.add(t, wip, queue)
 
-    def finish(self, t: float, wip: list[int], book_busy: dict[int, list[float]] | None = None) -> None:
+    def finish(self, t: float, wip: list[int], book_busy: dict[int, list[float]] | None = None,
+               people: dict[int, dict] | None = None) -> None:
         self.samples.final_wip = list(wip)
         self.samples.book_busy = dict(book_busy or {})
+        self.samples.people = dict(people or {})
 
     def facts(self) -> Facts:
         L = self.layout
@@ -106,6 +121,9 @@ class Tally:
             final_wip=np.array(self.samples.final_wip, dtype=np.int64),
             entry_value_usd=np.array(self._entry_value),
             busy_by_segment=np.array(self._busy_seg).reshape(len(L.roles), len(L.segments)),
+            rep_outcomes={k: list(v) for k, v in sorted(self._reps.items())},
+            people=dict(self.samples.people),
+            timeline=self.timeline_log.arrays(),
             accounts=self.accounts.arrays(),
             costs=self.costs.arrays(),
         )

@@ -185,6 +185,33 @@ def check(scenario: Scenario) -> list[Problem]:
                                    f"({first!r}, role {role!r}): that role needs owns_leads: true and "
                                    f"max_open_per_rep (accounts in cadence per rep)"))
 
+    for i, ev in enumerate(scenario.timeline):
+        base = ("timeline", i)
+        if ev.action in ("rep_leaves", "hire"):
+            if ev.role is None:
+                out.append(Problem(base + ("role",), f"{ev.action} needs a role"))
+            elif ev.role not in roles:
+                out.append(Problem(base + ("role",), _unknown("role", ev.role, roles)))
+            elif scenario.roles[ev.role].unlimited_capacity:
+                out.append(Problem(base + ("role",), f"role {ev.role!r} has unlimited capacity: no reps to "
+                                   f"{'lose' if ev.action == 'rep_leaves' else 'add'}"))
+            if ev.action == "rep_leaves" and ev.rep is None:
+                out.append(Problem(base + ("rep",), "rep_leaves needs rep: a seat number or 'top'"))
+        if ev.action == "market_shock":
+            src = scenario.sources.get(ev.source) if ev.source else None
+            if ev.source is None or ev.source not in scenario.sources:
+                out.append(Problem(base + ("source",), _unknown("source", str(ev.source),
+                                                                list(scenario.sources))))
+            elif not isinstance(src, Inbound):
+                out.append(Problem(base + ("source",), "market_shock scales an inbound source's rate"))
+        if ev.action == "price_change" and ev.segment is not None and ev.segment not in segments:
+            out.append(Problem(base + ("segment",), _unknown("segment", ev.segment, segments)))
+    if scenario.process.data_driven is not None:
+        for stage in scenario.process.data_driven.benchmark:
+            if stage not in step_stages:
+                out.append(Problem(("process", "data_driven", "benchmark", stage),
+                                   _unknown("step", stage, step_stages)))
+
     for role, where in used_roles.items():
         spec = scenario.roles[role]
         if spec.headcount == 0 and not spec.unlimited_capacity:

@@ -111,8 +111,12 @@ class PostSale(_Model):
         description="[CSM book load (hours needed / hours available), renewal multiplier]")
     no_csm_renewal_multiplier: Annotated[float, Field(ge=0, le=2)] = Field(
         default=0.85, description="renewal multiplier of accounts that need a CSM when there is none")
+    missed_care_renewal_curve: list[tuple[Annotated[float, Field(ge=0, le=1)], Annotated[float, Field(ge=0, le=2)]]] = (
+        Field(default=[(0.0, 1.0), (0.25, 0.95), (0.5, 0.85), (1.0, 0.7)], min_length=1,
+              description="when account care is a task of the account's owner (a generalist doing "
+              "customer success): [share of monthly check-ins missed over the term, renewal multiplier]"))
 
-    _curves = field_validator("onboarding_wait_churn_curve", "csm_load_renewal_curve")(
+    _curves = field_validator("onboarding_wait_churn_curve", "csm_load_renewal_curve", "missed_care_renewal_curve")(
         classmethod(lambda cls, v: _check_curve(v)))
 
 

@@ -128,6 +128,18 @@ class Beta(_Dist):
         return self.mean_value
 
 
+class Pareto(_Dist):
+    """Heavy-tailed: a few draws far above the rest (individual performance follows
+    a power law: O'Boyle & Aguinis 2012). ``alpha`` near 1 is a very heavy tail."""
+
+    dist: Literal["pareto"]
+    alpha: Annotated[float, Field(gt=1, le=20)] = Field(description="tail index (> 1 so the mean exists)")
+    minimum: Pos = Field(description="the smallest value")
+
+    def mean(self) -> float:
+        return self.alpha * self.minimum / (self.alpha - 1)
+
+
 def _number_is_constant(value: Any) -> Any:
     """Let users write ``work_hours: 2`` for a constant."""
     if isinstance(value, bool):
@@ -138,9 +150,9 @@ def _number_is_constant(value: Any) -> Any:
 
 
 Dist = Annotated[
-    Constant | Exponential | LogNormal | Gamma | Uniform | Triangular | Beta,
+    Constant | Exponential | LogNormal | Gamma | Uniform | Triangular | Beta | Pareto,
     Field(discriminator="dist"),
     BeforeValidator(_number_is_constant),
 ]
 
-DIST_TAGS = ("constant", "exponential", "lognormal", "gamma", "uniform", "triangular", "beta")
+DIST_TAGS = ("constant", "exponential", "lognormal", "gamma", "uniform", "triangular", "beta", "pareto")

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql
 from sim.scenario.distributions import Dist
+from sim.scenario.people import Event, People, Process
 
 Name = Annotated[
     str,
@@ -184,6 +185,8 @@ class Role(_Model):
     fee_per_handoff_usd: Annotated[float, Field(ge=0)] = Field(
         default=0.0, description="paid per lead the role passes on to the next role (e.g. an SDR's "
         "per-meeting fee)")
+    people: People | None = Field(default=None, description="reps as individuals (skill, ramp, "
+                                  "learning, attrition, time off); absent: a plain pool of capacity")
 
 
 class _Source(_Model):
@@ -270,6 +273,8 @@ class Scenario(_Model):
     speed_to_lead: SpeedToLead = Field(default_factory=SpeedToLead)
     post_sale: PostSale = Field(default_factory=PostSale)
     economics: Economics = Field(default_factory=Economics)
+    process: Process = Field(default_factory=Process)
+    timeline: list[Event] = Field(default_factory=list, description="dated interventions")
 
     @field_validator("stages")
     @classmethod

@@ -1,0 +1,108 @@
+"""Reps as individuals: skill, ramp, learning, tenure.
+
+A role has *seats*; a seat is filled by one rep at a time. A rep's skill is
+drawn at hire (the role's ``people.skill`` distribution, times a per-stage
+lognormal spread), scaled by the ramp (linear from ``ramp_start`` to 1 over
+``ramp_days`` after hire) and by what practice has taught them (``1 +
+learning_per_task x tasks done at that stage``, capped). Skill multiplies the
+*odds* of converting a step the rep works, so a star lifts a 30% step towards
+(not past) 100%: p' = p s / (1 - p + p s).
+
+The process layer acts here: playbooks pull every rep's skill towards the
+average and shorten the ramp; enablement speeds up learning. Both are
+parameters of the mechanism, never a change to outcomes.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.model.draws import block_draw, sampler, uniform01
+from sim.model.rng import Streams
+from sim.scenario.people import People, Process
+
+
+class Staff:
+    """The individual reps of one role (only built when the role has ``people``)."""
+
+    def __init__(self, role_name: str, spec: People, n_stages: int, streams: Streams, process: Process):
+        self.spec = spec
+        key = f"people/{role_name}"
+        self._skill = sampler(spec.skill, streams.generator(f"{key}/skill"))
+        self._skill_mean = spec.skill.mean()
+        sg = streams.generator(f"{key}/stage_skill")
+        sigma = spec.stage_skill_sigma
+        self._stage = block_draw(lambda n: sg.lognormal(-sigma * sigma / 2, sigma, n), 256) if sigma > 0 else None
+        self.u_lose = uniform01(streams.generator(f"{key}/lose_open_deals"))
+        tg = streams.generator(f"{key}/tenure")
+        rate = spec.attrition_per_year
+        self._tenure = block_draw(lambda n: tg.exponential(365.25 / rate, n), 64) if rate > 0 else None
+        self.n_stages = n_stages
+        self.spread = 1.0  # playbooks shrink it
+        self.ramp_days = spec.ramp_days
+        self.ramp_start = spec.ramp_start
+        self.learn = spec.learning_per_task * (process.enablement.learning_multiplier if process.enablement else 1)
+        self.cap = spec.learning_cap
+        if process.playbooks is not None:
+            self.use_playbooks(process.playbooks)
+        # per rep
+        self.seat: list[int] = []
+        self.hired: list[float] = []
+        self.left: list[float] = []
+        self.raw: list[list[float]] = []  # drawn skill per stage, before playbooks
+        self.practice: list[list[int]] = []
+        self.bookings: list[float] = []
+        self.wins: list[int] = []
+
+    def use_playbooks(self, pb) -> None:
+        """Scripts: a shorter ramp, and skills pulled towards the average (for
+        reps already on board too: the script helps the weak ones most)."""
+        self.spread = pb.skill_spread_multiplier
+        self.ramp_days = self.spec.ramp_days * pb.ramp_multiplier
+
+    def hire(self, seat: int, now: float, ramped: bool = False) -> int:
+        """A new rep in ``seat``; the initial team starts fully ramped."""
+        rep = len(self.seat)
+        base = self._skill()
+        self.seat.append(seat)
+        self.hired.append(now - (self.ramp_days if ramped else 0.0) - (1e-9 if ramped else 0.0))
+        self.left.append(math.inf)
+        self.raw.append([base * (self._stage() if self._stage else 1.0) for _ in range(self.n_stages)])
+        self.practice.append([0] * self.n_stages)
+        self.bookings.append(0.0)
+        self.wins.append(0)
+        return rep
+
+    def tenure(self) -> float:
+        return self._tenure() if self._tenure is not None else math.inf
+
+    def ramp(self, rep: int, now: float) -> float:
+        if self.ramp_days <= 0:
+            return 1.0
+        x = (now - self.hired[rep]) / self.ramp_days
+        return 1.0 if x >= 1 else self.ramp_start + (1 - self.ramp_start) * max(x, 0.0)
+
+    def skill(self, rep: int, stage: int, now: float) -> float:
+        raw = self.raw[rep][stage]
+        m = self._skill_mean
+        base = m + (raw - m) * self.spread if self.spread != 1.0 else raw
+        learned = min(self.cap, 1.0 + self.learn * self.practice[rep][stage]) if self.learn else 1.0
+        return max(base, 0.0) * learned * self.ramp(rep, now)
+
+    def did(self, rep: int, stage: int) -> None:
+        self.practice[rep][stage] += 1
+
+    def table(self) -> dict[str, list]:
+        """Who was on the team: for per-rep results."""
+        return {"seat": list(self.seat), "hired_days": list(self.hired), "left_days": list(self.left),
+                "skill": [sum(r) / len(r) for r in self.raw], "bookings_usd": list(self.bookings),
+                "wins": list(self.wins)}
+
+
+def odds_scale(p: float, s: float) -> float:
+    """Scale the odds of probability ``p`` by ``s`` (s=1 leaves p unchanged)."""
+    if s == 1.0:
+        return p
+    num = p * s
+    den = 1.0 - p + num
+    return num / den if den > 0 else 1.0
