@@ -39,6 +39,7 @@ class Route:
     discount: Draw
     discount_multiplier: float
     cost_per_lead: float = 0.0
+    price: float = 1.0  # list-price multiplier (timeline price changes)
     closer: RoleRuntime | None = None  # role of the last step (earns the commission)
     pql: Route | None = None  # product-qualified variant (routed to sales)
     pql_p: float = 0.0

@@ -35,7 +35,12 @@ class InboundSource:
         self.routes = [world.routes[(name, g)] for g in self.segments]
         profile = spec.seasonality_monthly or [1.0] * 12
         self.profile = list(profile)
-        self.peak = max(profile)
+        # market shocks from the timeline scale the rate; arrivals are thinned from the
+        # highest rate the run can reach (a shock below 1 leaves earlier arrivals as they were)
+        shocks = [ev.rate_multiplier for ev in world.scenario.timeline
+                  if ev.action == "market_shock" and ev.source == name]
+        self.shock = 1.0
+        self.peak = max(profile) * max([1.0, *shocks])
         rate_per_day = spec.rate_per_week / 7.0 * self.peak
         gen = streams.generator(f"arrivals/{name}")
         self.gap = block_draw(lambda n: gen.exponential(1.0 / rate_per_day, n)) if rate_per_day else None
@@ -48,14 +53,14 @@ class InboundSource:
 
     def _arrivals(self):
         env, world = self.world.env, self.world
-        seasonal = self.spec.seasonality_monthly is not None
+        seasonal = self.spec.seasonality_monthly is not None or self.peak != 1.0
         cum, routes = self.cum, self.routes
         last = len(cum) - 1
         while True:
             yield env.timeout(self.gap())
-            if seasonal:
+            if seasonal or self.shock != 1.0:
                 month = int((env.now % 365.25) // DAYS_PER_MONTH) % 12
-                if self.thin() * self.peak >= self.profile[month]:
+                if self.thin() * self.peak >= self.profile[month] * self.shock:
                     continue
             u = self.pick()
             i = 0

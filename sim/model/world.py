@@ -23,7 +23,8 @@ from sim.model.plan import Route, build_routes, post_sale_owned_roles, roles_wit
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
 from sim.model.sources import InboundSource, OutboundSource
-from sim.model.vocab import CostKind, Kind, Layout
+from sim.model.vocab import CostKind, Kind, Layout, TimelineKind
+from sim.scenario.people import Playbooks
 from sim.scenario.schema import Inbound, Outbound, Scenario
 
 WON = int(Kind.WON)
@@ -32,6 +33,10 @@ LOST_SLA = int(Kind.LOST_SLA)
 LOST_HANDOFF = int(Kind.LOST_HANDOFF)
 LOST_NO_CONTACT = int(Kind.LOST_NO_CONTACT)
 LOST_OWNER_LEFT = int(Kind.LOST_OWNER_LEFT)
+REP_LEFT, REP_HIRED = int(TimelineKind.REP_LEFT), int(TimelineKind.REP_HIRED)
+MARKET_SHOCK, SHOCK_OVER = int(TimelineKind.MARKET_SHOCK), int(TimelineKind.SHOCK_OVER)
+PLAYBOOKS, PRICE_CHANGE = int(TimelineKind.PLAYBOOKS), int(TimelineKind.PRICE_CHANGE)
+PROCESS_LIFT = int(TimelineKind.PROCESS_LIFT)
 COMMISSION, FEE, MARKETING = int(CostKind.COMMISSION), int(CostKind.FEE), int(CostKind.MARKETING)
 
 
@@ -73,6 +78,7 @@ class World:
             for i, (name, spec) in enumerate(scenario.roles.items())}
         self.boost = [1.0] * ns  # data-driven improvement: lift per stage
         self.moved = [0] * ns  # leads that converted into each stage
+        self.rep_bookings: dict[tuple[int, int], float] = {}  # reps without a people model
         self.failed = [0] * ns  # leads lost while in each stage
         self.routes: dict[tuple[str, str], Route] = build_routes(scenario, streams, self.roles)
         self.decay = Piecewise(scenario.speed_to_lead.curve_hours)
@@ -97,7 +103,7 @@ class World:
         self._next_id = lid + 1
         if route.pql is not None and route.pql_draw() < route.pql_p:
             route = route.pql  # a product-qualified lead: routed to sales
-        acv = route.acv()
+        acv = route.acv() * route.price
         now = self.env.now
         self.rec.lead(lid, now, source, route.segment, route.entry, acv)
         if route.cost_per_lead:
@@ -198,9 +204,13 @@ class World:
             closer = route.closer
             if closer is not None and closer.commission_rate:
                 rec.cost(now, COMMISSION, closer.idx, seg, booked * closer.commission_rate)
-            if last_role is not None and last_role.staff is not None:
-                last_role.staff.bookings[last_rep] += booked
-                last_role.staff.wins[last_rep] += 1
+            if last_role is not None:
+                if last_role.staff is not None:
+                    last_role.staff.bookings[last_rep] += booked
+                    last_role.staff.wins[last_rep] += 1
+                else:
+                    key = (last_role.idx, last_rep)
+                    self.rep_bookings[key] = self.rep_bookings.get(key, 0.0) + booked
             if not self.track_customers:
                 pass
             elif account >= 0:
@@ -290,6 +300,119 @@ class World:
                 return -1, wait, role, owner_role, owner, occ
         return LOST_NO_CONTACT, wait, role, owner_role, owner, occ
 
+    # -- people and interventions ---------------------------------------------------------
+    def _start_tenure(self, role, seat: int) -> None:
+        staff = role.staff
+        if staff is not None and staff.spec.attrition_per_year > 0:
+            self.env.process(self._tenure(role, seat, role.occupant[seat], staff.tenure()))
+
+    def _tenure(self, role, seat: int, rep: int, days: float):
+        yield self.env.timeout(days)
+        if role.occupant[seat] == rep:  # not already gone by a timeline event
+            self.depart(role, seat)
+
+    def depart(self, role, seat: int) -> int:
+        """The rep in ``seat`` leaves now: record what they held, backfill if the
+        role does."""
+        arr = 0.0
+        book = self.accounts
+        if book.keeper is role:
+            arr = sum(acv for acv, on, s in zip(book.acv, book.active, book.keeper_seat, strict=True)
+                      if on and s == seat)
+        pipeline = role.open_value[seat] if role.owns else 0.0
+        rep = role.leave(seat)
+        if rep < 0:
+            return rep
+        self.rec.timeline(self.env.now, REP_LEFT, role.idx, rep, pipeline, arr)
+        staff = role.staff
+        if staff is None or staff.spec.backfill:
+            self.env.process(self._backfill(role, seat, staff.spec.hiring_lag_days if staff else 0.0))
+        return rep
+
+    def _backfill(self, role, seat: int, lag: float):
+        yield self.env.timeout(lag)
+        if role.occupant[seat] < 0:
+            self.hire(role, seat)
+
+    def hire(self, role, seat: int | None = None) -> int:
+        """Fill ``seat`` (a backfill) or add a seat (a hiring plan)."""
+        if seat is None:
+            seat = role.add_seat()
+        else:
+            role.fill(seat)
+        self.rec.timeline(self.env.now, REP_HIRED, role.idx, role.occupant[seat], 0.0, 0.0)
+        self._start_tenure(role, seat)
+        return seat
+
+    def top_seat(self, role) -> int:
+        """The present rep with the most bookings so far (-1 if none present)."""
+        present = [i for i in range(role.headcount) if role.occupant[i] >= 0]
+        if not present:
+            return -1
+        if role.staff is not None:
+            return max(present, key=lambda i: role.staff.bookings[role.occupant[i]])
+        return max(present, key=lambda i: self.rep_bookings.get((role.idx, role.occupant[i]), 0.0))
+
+    def _timeline(self):
+        env, rec = self.env, self.rec
+        for ev in sorted(self.scenario.timeline, key=lambda e: e.week):
+            yield env.timeout(max(ev.week * 7.0 - env.now, 0.0))
+            role = self.roles.get(ev.role) if ev.role else None
+            if ev.action == "rep_leaves":
+                seat = self.top_seat(role) if ev.rep == "top" else ev.rep
+                if 0 <= seat < role.headcount:
+                    self.depart(role, seat)
+            elif ev.action == "hire":
+                for _ in range(ev.count):
+                    self.hire(role)
+            elif ev.action == "market_shock":
+                src = next(s for s in self.sources if s.name == ev.source)
+                src.shock = ev.rate_multiplier
+                rec.timeline(env.now, MARKET_SHOCK, -1, src.idx, ev.rate_multiplier, 0.0)
+                end = env.timeout(ev.weeks * 7.0)
+                end.callbacks.append(lambda _e, src=src: self._shock_over(src))
+            elif ev.action == "playbooks":
+                pb = self.scenario.process.playbooks or Playbooks()
+                for r in self.roles.values():
+                    if r.staff is not None:
+                        r.staff.use_playbooks(pb)
+                rec.timeline(env.now, PLAYBOOKS, -1, -1, 0.0, 0.0)
+            elif ev.action == "price_change":
+                seg = None if ev.segment is None else list(self.scenario.segments).index(ev.segment)
+                for route in self.routes.values():
+                    for r in (route, route.pql):
+                        if r is not None and (seg is None or r.segment == seg):
+                            r.price *= ev.price_multiplier
+                rec.timeline(env.now, PRICE_CHANGE, -1, -1 if seg is None else seg, ev.price_multiplier, 0.0)
+
+    def _shock_over(self, src) -> None:
+        src.shock = 1.0
+        self.rec.timeline(self.env.now, SHOCK_OVER, -1, src.idx, 1.0, 0.0)
+
+    def _improve(self, dd):
+        """Data-driven improvement: each period, lift the stage furthest below its
+        benchmark a little (one KPI at a time), up to a cap."""
+        env = self.env
+        stages = self.scenario.stages
+        configured = {}
+        for route in self.routes.values():
+            for st in route.steps:
+                configured.setdefault(st.stage, []).append(st.p)
+        bench = {k: dd.benchmark.get(stages[k], sum(ps) / len(ps)) for k, ps in configured.items()}
+        while True:
+            yield env.timeout(dd.period_days)
+            worst, worst_ratio = -1, math.inf
+            for k, target in bench.items():
+                n = self.moved[k] + self.failed[k - 1]
+                if n < dd.min_observations or target <= 0 or self.boost[k] >= 1 + dd.max_lift - 1e-12:
+                    continue
+                ratio = self.moved[k] / n / target
+                if ratio < worst_ratio:
+                    worst, worst_ratio = k, ratio
+            if worst >= 0:
+                self.boost[worst] = min(1 + dd.max_lift, self.boost[worst] * (1 + dd.lift_fraction))
+                self.rec.timeline(env.now, PROCESS_LIFT, -1, worst, self.boost[worst], worst_ratio)
+
     # -- observation ---------------------------------------------------------------
     def _sampler(self):
         env = self.env
@@ -301,6 +424,14 @@ class World:
     def run(self) -> None:
         for src in self.sources:
             src.start()
+        for role in self.roles.values():
+            for seat in range(role.headcount):
+                self._start_tenure(role, seat)
+        if self.scenario.timeline:
+            self.env.process(self._timeline())
+        if self.scenario.process.data_driven is not None:
+            self.env.process(self._improve(self.scenario.process.data_driven))
         self.env.process(self._sampler())
         self.env.run(until=self.horizon_days)
-        self.rec.finish(self.env.now, self.wip, self.accounts.book_busy())
+        people = {r.idx: r.staff.table() for r in self.roles.values() if r.staff is not None}
+        self.rec.finish(self.env.now, self.wip, self.accounts.book_busy(), people)

@@ -197,6 +197,10 @@ def check(scenario: Scenario) -> list[Problem]:
                                    f"{'lose' if ev.action == 'rep_leaves' else 'add'}"))
             if ev.action == "rep_leaves" and ev.rep is None:
                 out.append(Problem(base + ("rep",), "rep_leaves needs rep: a seat number or 'top'"))
+            elif (ev.action == "rep_leaves" and isinstance(ev.rep, int) and ev.role in scenario.roles
+                  and not 0 <= ev.rep < scenario.roles[ev.role].headcount):
+                out.append(Problem(base + ("rep",), f"seat {ev.rep} does not exist: role {ev.role!r} has seats "
+                                   f"0..{scenario.roles[ev.role].headcount - 1} at the start"))
         if ev.action == "market_shock":
             src = scenario.sources.get(ev.source) if ev.source else None
             if ev.source is None or ev.source not in scenario.sources:
