@@ -332,7 +332,7 @@ def test_mapping_expected_but_list_given():
         ("horizon_weeks: 4", "horizon_weeks: 0", ("horizon_weeks",),
          "Input should be greater than 0, got 0"),
         ("horizon_weeks: 4", "horizon_weeks: .nan", ("horizon_weeks",),
-         "Input should be less than or equal to 1040, got nan"),
+         "Input should be a finite number, got nan"),
         ("seed: 1", "seed: -5", ("seed",), "Input should be greater than or equal to 0, got -5"),
     ],
     ids=["probability", "headcount", "sigma", "hours", "horizon-0", "horizon-nan", "seed"],

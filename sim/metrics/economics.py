@@ -72,6 +72,7 @@ def economics_kpis(f: Facts, arr_end: float, arr_year_ago: float | None) -> tupl
             "commissions_usd": round(float(c["usd"][by_kind[CostKind.COMMISSION]].sum()), 2),
             "fees_usd": round(float(c["usd"][by_kind[CostKind.FEE]].sum()), 2),
             "marketing_usd": round(float(c["usd"][by_kind[CostKind.MARKETING]].sum()), 2),
+            "unallocated_sales_marketing_usd": round(_unallocated(f, salaries, service), 2),
         },
         "cac_usd": _r(cac),
         "cac_payback_months": _r(payback),
@@ -88,6 +89,12 @@ def economics_kpis(f: Facts, arr_end: float, arr_year_ago: float | None) -> tupl
 
 def _r(x, nd: int = 2):
     return None if x is None else round(float(x), nd)
+
+
+def _unallocated(f: Facts, salaries: np.ndarray, service: np.ndarray) -> float:
+    """S&M salaries of roles that did no work for any tier (so no tier carries them)."""
+    idle = f.busy_by_segment.sum(axis=1) <= 0
+    return float(salaries[idle & ~service].sum())
 
 
 def _cost_of_sale(f: Facts, salaries: np.ndarray, service: np.ndarray) -> dict[str, dict]:

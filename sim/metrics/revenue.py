@@ -61,21 +61,24 @@ def account_arr_by_week(f: Facts) -> np.ndarray:
     return np.cumsum(m, axis=1)
 
 
-def revenue_by_week(f: Facts) -> np.ndarray:
-    """Recognized revenue per week: the integral of ARR over the week / 365.25."""
-    nw = f.layout.n_weeks
+def revenue_through(f: Facts, x: np.ndarray) -> np.ndarray:
+    """Revenue recognized from the start to each time in ``x``: the integral of
+    ARR / 365.25. ARR is constant between account events, so the integral is
+    exactly piecewise linear between them and interpolation is exact."""
     T = f.layout.horizon_days
     a = f.accounts
     order = np.argsort(a["t"], kind="stable")
     t, d = a["t"][order], a["arr_delta"][order]
-    arr_after = np.cumsum(d)
-    # integral of ARR up to each event time (ARR is constant between events)
     knots = np.concatenate([[0.0], t, [max(T, t[-1] if len(t) else 0.0)]])
-    levels = np.concatenate([[0.0], arr_after])
+    levels = np.concatenate([[0.0], np.cumsum(d)])
     integral = np.concatenate([[0.0], np.cumsum(levels * np.diff(knots))])
-    bounds = np.minimum(np.arange(nw + 1) * 7.0, T)
-    cum = np.interp(bounds, knots, integral) / YEAR_DAYS
-    return np.diff(cum)
+    return np.interp(x, knots, integral) / YEAR_DAYS
+
+
+def revenue_by_week(f: Facts) -> np.ndarray:
+    """Recognized revenue per week."""
+    bounds = np.minimum(np.arange(f.layout.n_weeks + 1) * 7.0, f.layout.horizon_days)
+    return np.diff(revenue_through(f, bounds))
 
 
 def invoices(f: Facts) -> tuple[np.ndarray, np.ndarray]:
@@ -86,10 +89,7 @@ def invoices(f: Facts) -> tuple[np.ndarray, np.ndarray]:
     if L.billing == "monthly_in_arrears":
         # each month's recognized revenue is invoiced at the month's end
         ends = np.arange(MONTH_DAYS, T + 1e-9, MONTH_DAYS)
-        weekly = revenue_by_week(f)
-        week_edges = np.minimum(np.arange(L.n_weeks + 1) * 7.0, T)
-        cum = np.interp(np.concatenate([[0.0], ends]), week_edges, np.concatenate([[0.0], np.cumsum(weekly)]))
-        return ends, np.diff(cum)
+        return ends, np.diff(revenue_through(f, np.concatenate([[0.0], ends])))
     if not len(a["t"]):
         return np.zeros(0), np.zeros(0)
     order = np.lexsort((a["t"], a["account"]))

@@ -121,7 +121,7 @@ class AccountBook:
         for i, (sname, src) in enumerate(scenario.sources.items()):
             if isinstance(src, AccountMining) and src.leads_per_account_per_year > 0:
                 tiers = {list(scenario.segments).index(g): world.routes[(sname, g)]
-                         for g in (src.segments or scenario.segments)}
+                         for g in (src.segments if src.segments is not None else scenario.segments)}
                 gen = streams.generator(f"mining/{sname}")
                 mean = YEAR_DAYS / src.leads_per_account_per_year
                 self.mining.append((i, tiers, block_draw(lambda n, g=gen, m=mean: g.exponential(m, n), 64)))
@@ -251,7 +251,7 @@ class AccountBook:
                 self._csm_touch(csm)
                 since_i = self.csm_integral[csm]
             since_t = env.now
-            yield env.timeout(renewal - env.now)
+            yield env.timeout(max(renewal - env.now, 0.0))  # overdue if onboarding outlasted the term
             if self.care_by_task and needs_csm:
                 checks = self.care_missed[a] + self.care_done[a]
                 health = self.care_curve(self.care_missed[a] / checks) if checks else 1.0

@@ -66,6 +66,20 @@ def post_sale_owned_roles(scenario: Scenario) -> set[str]:
             if r is not None and scenario.roles[r].owns_leads}
 
 
+def selling_roles(scenario: Scenario) -> set[str]:
+    """Roles that work some funnel step for some lead."""
+    out = set()
+    for sname in scenario.sources:
+        entry = scenario.stages.index(entry_stage(scenario, sname))
+        for g in source_segments(scenario, sname):
+            for pql in (False, True):
+                out.update(r for st in scenario.stages[entry + 1:]
+                           if (r := step_role(scenario, sname, st, g, pql)) is not None)
+            seg = scenario.segments[g]
+            out.update(n.assist.role for n in seg.steps.values() if n.assist is not None)
+    return out
+
+
 def roles_with_several_steps(scenario: Scenario) -> set[str]:
     """Roles that work more than one step for some lead (they get priority queues)."""
     steps_of: dict[str, set[str]] = {}

@@ -61,7 +61,7 @@ def _make(kind, env, n):
 class RoleRuntime:
     __slots__ = ("idx", "name", "env", "unlimited", "owns", "days_per_hour", "headcount", "res",
                  "rep_res", "free", "open", "max_open", "waiting", "routing", "prioritized", "_rr", "_u",
-                 "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind")
+                 "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_released")
 
     def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role,
                  rng: np.random.Generator, prioritized: bool = False, staff=None):
@@ -92,6 +92,7 @@ class RoleRuntime:
         self.open_value = [0.0] * n  # list ACV of the leads each seat owns (key-person exposure)
         self.occupant = list(range(n)) if staff is None else [staff.hire(i, env.now, ramped=True) for i in range(n)]
         self.vacating: set[int] = set()  # seats whose leaver is finishing a task
+        self._released: simpy.Event | None = None
         self.max_open = spec.max_open_per_rep or math.inf
         self.waiting: deque[simpy.Event] = deque()
         self.routing = spec.routing
@@ -101,9 +102,9 @@ class RoleRuntime:
         self._u = uniform01(rng, 256)
 
     # -- ownership -----------------------------------------------------------------
-    def _pick(self) -> int:
-        """A rep with room by the routing rule, or -1 when all are full."""
-        room = [i for i in range(self.headcount) if self.open[i] < self.max_open and self.occupant[i] >= 0]
+    def _pick(self, limit: float) -> int:
+        """A rep with fewer than ``limit`` open leads by the routing rule, or -1."""
+        room = [i for i in range(self.headcount) if self.open[i] < limit and self.occupant[i] >= 0]
         if not room:
             return -1
         if self.routing == "least_loaded":
@@ -113,16 +114,18 @@ class RoleRuntime:
             start = self._rr
             for k in range(n):
                 i = (start + k) % n
-                if self.open[i] < self.max_open:
+                if self.open[i] < limit and self.occupant[i] >= 0:
                     self._rr = (i + 1) % n
                     return i
         return room[min(int(self._u() * len(room)), len(room) - 1)]
 
-    def try_assign(self) -> int:
-        """Assign an owner now if one has room (and nobody is waiting ahead)."""
+    def try_assign(self, limit: float | None = None) -> int:
+        """Assign an owner now if one has room (and nobody is waiting ahead).
+        ``limit`` below ``max_open_per_rep`` keeps room for other work (an
+        outbound cadence that only fills a rep's book up to its own cap)."""
         if self.waiting:
             return -1
-        rep = self._pick()
+        rep = self._pick(self.max_open if limit is None else limit)
         if rep >= 0:
             self.open[rep] += 1
         return rep
@@ -146,6 +149,15 @@ class RoleRuntime:
             self.waiting.popleft().succeed(rep)
         else:
             self.open[rep] -= 1
+            if self._released is not None:
+                ev, self._released = self._released, None
+                ev.succeed()
+
+    def next_release(self) -> simpy.Event:
+        """An event that succeeds the next time any rep's book gets room."""
+        if self._released is None:
+            self._released = self.env.event()
+        return self._released
 
     def task(self, rec, lead: int, stage: int, segment: int, draw, expires: float | None = None,
              seat: int = -1, priority: int = 0):

@@ -29,7 +29,7 @@ DAYS_PER_MONTH = 365.25 / 12
 class InboundSource:
     def __init__(self, world: World, idx: int, name: str, spec: Inbound, streams: Streams):
         self.world, self.idx, self.name, self.spec = world, idx, name, spec
-        self.segments = [g for g, share in spec.segment_mix.items() if share > 0]
+        self.segments = [g for g in world.scenario.segments if spec.segment_mix.get(g, 0) > 0]
         shares = np.array([spec.segment_mix[g] for g in self.segments])
         self.cum = list(np.cumsum(shares / shares.sum())) if len(shares) else []
         self.routes = [world.routes[(name, g)] for g in self.segments]
@@ -72,7 +72,7 @@ class InboundSource:
 class OutboundSource:
     def __init__(self, world: World, idx: int, name: str, spec: Outbound, streams: Streams):
         self.world, self.idx, self.name, self.spec = world, idx, name, spec
-        segs = [g for g, n in spec.accounts.items() if n > 0]
+        segs = [g for g in world.scenario.segments if spec.accounts.get(g, 0) > 0]
         self.segments = segs
         order = np.repeat(np.arange(len(segs)), [spec.accounts[g] for g in segs])
         streams.generator(f"accounts/{name}").shuffle(order)
@@ -100,15 +100,15 @@ class OutboundSource:
 
     def _cadence(self):
         env, world, role = self.world.env, self.world, self.role
+        cap = self.spec.cadence_per_rep
         while True:
             if not self.available:
                 self._returned = env.event()
                 yield self._returned
-            rep = role.try_assign()
-            if rep < 0:
-                ev = role.wait_assign()
-                yield ev
-                rep = ev.value
+            rep = role.try_assign(cap)
+            if rep < 0:  # every book is full (or at the cadence cap): wait for room
+                yield role.next_release()
+                continue
             seg = self.available.popleft()
-            world.new_lead(self.idx, self.routes[seg], owner=rep,
+            world.new_lead(self.idx, self.routes[seg], owner=rep, owner_role=role,
                            on_lost=self._lost_callback(seg))

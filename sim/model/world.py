@@ -19,7 +19,7 @@ import simpy
 from sim.model.accounts import AccountBook
 from sim.model.curves import Piecewise
 from sim.model.people import Staff, odds_scale
-from sim.model.plan import Route, build_routes, post_sale_owned_roles, roles_with_several_steps
+from sim.model.plan import Route, build_routes, post_sale_owned_roles, roles_with_several_steps, selling_roles
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
 from sim.model.sources import InboundSource, OutboundSource
@@ -45,7 +45,9 @@ def layout_of(scenario: Scenario, horizon_days: float) -> Layout:
     ps = scenario.post_sale
     return Layout(
         role_cost_per_year=[r.loaded_cost_per_year_usd for r in scenario.roles.values()],
-        service_roles=[roles.index(r) for r in (ps.onboarding_role, ps.csm_role) if r is not None],
+        # cost of service: onboarding and CSM roles that do not also sell (a generalist sells)
+        service_roles=[roles.index(r) for r in (ps.onboarding_role, ps.csm_role)
+                       if r is not None and r not in selling_roles(scenario)],
         motions=[g.motion for g in scenario.segments.values()],
         gross_margin=scenario.economics.gross_margin,
         billing=scenario.economics.billing,
@@ -95,7 +97,8 @@ class World:
             # account-mining sources are driven by each live account (AccountBook)
 
     # -- lead lifecycle -------------------------------------------------------------
-    def new_lead(self, source: int, route: Route, owner: int = -1, on_lost=None, account: int = -1) -> None:
+    def new_lead(self, source: int, route: Route, owner: int = -1, on_lost=None, account: int = -1,
+                 owner_role=None) -> None:
         """Create a lead now and start its process (``owner``: preset owner of the
         first step's role, for outbound cadences that reserved the slot;
         ``account``: the customer a mined lead came from)."""
@@ -109,9 +112,9 @@ class World:
         if route.cost_per_lead:
             self.rec.cost(now, MARKETING, -1, route.segment, route.cost_per_lead)
         self.wip[route.entry] += 1
-        self.env.process(self._life(lid, route, acv, owner, on_lost, account))
+        self.env.process(self._life(lid, route, acv, owner, on_lost, account, owner_role))
 
-    def _life(self, lid, route, acv, owner, on_lost, account):
+    def _life(self, lid, route, acv, owner, on_lost, account, owner_role=None):
         """One lead's walk along its route. Simple steps (a pooled queue, one
         attempt, no SLA, no hand-off cost, no decay) take a straight-line fast
         path; everything else goes through :meth:`_worked_step`."""
@@ -123,7 +126,8 @@ class World:
         stage = route.entry
         seg = route.segment
         now = t_stage = env.now
-        owner_role = route.steps[0].role if owner >= 0 else None
+        if owner < 0:
+            owner_role = None  # (a preset owner is released on the role that reserved it)
         owner_occ = owner_role.occupant[owner] if owner_role is not None else -1
         if owner_role is not None and owner_role.owns:
             owner_role.open_value[owner] += acv

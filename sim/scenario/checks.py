@@ -63,7 +63,9 @@ def entry_stage(scenario: Scenario, source_name: str) -> str:
     src = scenario.sources[source_name]
     if src.entry_stage is not None:
         return src.entry_stage
-    return scenario.stages[0] if isinstance(src, Outbound) else scenario.stages[1]
+    if isinstance(src, Outbound) or len(scenario.stages) == 2:
+        return scenario.stages[0]
+    return scenario.stages[1]
 
 
 def check(scenario: Scenario) -> list[Problem]:
@@ -110,6 +112,14 @@ def check(scenario: Scenario) -> list[Problem]:
     for name, seg in scenario.segments.items():
         for stage, numbers in seg.steps.items():
             if numbers.assist is not None:
+                step = scenario.steps.get(stage)
+                if numbers.assist.role in roles and scenario.roles[numbers.assist.role].owns_leads:
+                    out.append(Problem(("segments", name, "steps", stage, "assist", "role"),
+                                       f"an assisting role works a shared queue: set roles."
+                                       f"{numbers.assist.role}.owns_leads: false"))
+                if (step is None or step.role is None) and not seg.roles.get(stage):
+                    out.append(Problem(("segments", name, "steps", stage, "assist"),
+                                       "a second seller needs a first one: this step has no role"))
                 if numbers.assist.role not in roles:
                     out.append(Problem(("segments", name, "steps", stage, "assist", "role"),
                                        _unknown("role", numbers.assist.role, roles)))
@@ -132,9 +142,6 @@ def check(scenario: Scenario) -> list[Problem]:
             out.append(Problem(("post_sale", key), _unknown("role", role, roles)))
             continue
         used_roles.setdefault(role, ("post_sale", key))
-        if key != "csm_role" and scenario.roles[role].owns_leads:
-            out.append(Problem(("post_sale", key), f"role {role!r} works a shared queue of customers: "
-                               f"set roles.{role}.owns_leads: false"))
 
     for rname, role in scenario.roles.items():
         if role.max_open_per_rep is not None and not role.owns_leads:
@@ -163,6 +170,8 @@ def check(scenario: Scenario) -> list[Problem]:
                 where = (key, i) if isinstance(src, AccountMining) else (key, seg)
                 out.append(Problem(base + where, _unknown("segment", seg, segments)))
         if isinstance(src, AccountMining):
+            if src.segments is not None and len(set(src.segments)) != len(src.segments):
+                out.append(Problem(base + ("segments",), f"segments repeated: {src.segments}"))
             continue
         if src.kind == "inbound":
             total = sum(src.segment_mix.values())
@@ -172,7 +181,9 @@ def check(scenario: Scenario) -> list[Problem]:
             continue
         else:
             first = stages[stages.index(entry_stage(scenario, sname)) + 1]
-            found = {step_role(scenario, sname, first, g) for g in src.accounts if g in segments}
+            found = {step_role(scenario, sname, first, g, pql) for g, n in src.accounts.items()
+                     if g in segments and n > 0
+                     for pql in ((False, True) if scenario.segments[g].pql is not None else (False,))}
             if not found:
                 continue
             role = found.pop() if len(found) == 1 else None

@@ -22,7 +22,7 @@ Pos = Annotated[float, Field(gt=0)]
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def mean(self) -> float:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -44,7 +44,7 @@ class Exponential(_Dist):
     dist: Literal["exponential"]
     mean_value: Pos = Field(alias="mean")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def mean(self) -> float:
         return self.mean_value
@@ -72,7 +72,7 @@ class Gamma(_Dist):
     mean_value: Pos = Field(alias="mean")
     cv: Pos = Field(description="coefficient of variation (std/mean)")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def mean(self) -> float:
         return self.mean_value
@@ -122,7 +122,7 @@ class Beta(_Dist):
         default=10.0, description="a+b; larger means tighter around the mean"
     )
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def mean(self) -> float:
         return self.mean_value

@@ -24,7 +24,7 @@ WorkKind = Literal["prospecting", "closing", "onboarding", "account_care"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
 class People(_Model):

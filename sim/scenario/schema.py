@@ -54,7 +54,7 @@ DEFAULT_SPEED_TO_LEAD_CURVE = [
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
 class Handoff(_Model):
@@ -205,7 +205,7 @@ class Inbound(_Source):
     """Marketing-created leads arriving as a Poisson process."""
 
     kind: Literal["inbound"]
-    rate_per_week: Annotated[float, Field(ge=0)]
+    rate_per_week: Annotated[float, Field(ge=0, le=1_000_000)]
     segment_mix: dict[Name, Annotated[float, Field(ge=0)]] = Field(
         description="share of leads per segment; must sum to 1"
     )
@@ -233,9 +233,12 @@ class Outbound(_Source):
         description="number of target accounts per segment (the finite market)"
     )
     attempts: Attempts = Field(default_factory=Attempts)
-    cooling_off_days: Annotated[float, Field(ge=0)] = Field(
+    cooling_off_days: Annotated[float, Field(gt=0)] = Field(
         default=90.0, description="an account that said no returns to the list after this long"
     )
+    cadence_per_rep: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="a new account enters the cadence only while its rep owns fewer leads "
+        "than this (default: the role's max_open_per_rep); lower keeps room for inbound and closing work")
 
 
 class AccountMining(_Source):
@@ -246,7 +249,7 @@ class AccountMining(_Source):
     kind: Literal["account_mining"]
     leads_per_account_per_year: Annotated[float, Field(ge=0, le=52)] = Field(
         description="leads per live customer account per year (Poisson)")
-    segments: list[Name] | None = Field(default=None, description="tiers mined (default: all)")
+    segments: list[Name] | None = Field(default=None, min_length=1, description="tiers mined (default: all)")
     acv_multiplier: Annotated[float, Field(gt=0, le=100)] = Field(
         default=1.0, description="deal size relative to the tier's acv_usd (new products may cost more)")
 
