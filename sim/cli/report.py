@@ -48,7 +48,27 @@ def summary(k: dict) -> str:
     lines += _table(["role", "reps", "tasks", "utilization", "mean wait h", "mean queue"], rows)
     if "arr_end_usd" in k:
         lines += [""] + _money_section(k)
+    if len(k.get("reps", [])) > 1:
+        lines += [""] + _people_section(k)
     return "\n".join(lines)
+
+
+def _people_section(k: dict) -> list[str]:
+    kp = k["key_person_exposure"]
+    lines = ["People (reps who close deals)",
+             f"spread          Gini of bookings {_fmt(k['rep_bookings_gini'], '.2f')}   top 20% of reps hold "
+             f"{_fmt(k['top20_bookings_share'], '.0%')} of bookings",
+             f"departures      {len(k['departures'])}   most a leaver held: pipeline {_money(kp['max_pipeline_usd'])}, "
+             f"ARR {_money(kp['max_arr_usd'])}",
+             "win rate        by quarter " + " ".join(_fmt(x, ".0%") for x in k["win_rate_by_quarter"])
+             + f"   (std {_fmt(k['win_rate_stability'], '.3f')})",
+             f"cost per ARR    {_fmt(k['cost_per_arr_usd'], '.2f')}"]
+    top = sorted(k["reps"], key=lambda r: -r["bookings_usd"])[:5]
+    rows = [[f"{r['role']} #{r['rep']}", _fmt(r["wins"]), _fmt(r["win_rate"], ".0%"), _money(r["bookings_usd"]),
+             _fmt(r.get("skill"), ".2f"), "yes" if r.get("left_days") is not None else ""] for r in top]
+    lines += ["", "Top reps by bookings"]
+    lines += _table(["rep", "wins", "win rate", "bookings", "skill", "left"], rows)
+    return lines
 
 
 def _money(x) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.metrics.economics import economics_kpis
+from sim.metrics.people import people_kpis
 from sim.metrics.revenue import WEEKS_PER_YEAR, customer_stages, revenue_kpis
 from sim.records.facts import Facts
 
@@ -103,4 +104,5 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         **money,
         "customer_stages": customer_stages(f),
         **econ,
+        **people_kpis(f, money["arr_end_usd"], econ["costs"]["total_usd"]),
     }

@@ -19,7 +19,8 @@ def weekly_frame(f: Facts):
     nw = L.n_weeks
     data = {"week": np.arange(nw)}
     for k, v in f.weekly.items():
-        data[k] = v.astype(np.int64) if k != "bookings_usd" else v
+        if k != "lost_decided":
+            data[k] = v.astype(np.int64) if k != "bookings_usd" else v
     if len(f.samples_t):
         week_of = np.minimum((f.samples_t // 7.0).astype(np.int64), nw - 1)
         last_sample = np.full(nw, -1)

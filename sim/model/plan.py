@@ -66,6 +66,13 @@ def post_sale_owned_roles(scenario: Scenario) -> set[str]:
             if r is not None and scenario.roles[r].owns_leads}
 
 
+def closing_roles(scenario: Scenario) -> set[str]:
+    """Roles that work the last step (the win) for some lead."""
+    won = scenario.stages[-1]
+    return {r for sname in scenario.sources for g in source_segments(scenario, sname) for pql in (False, True)
+            if (r := step_role(scenario, sname, won, g, pql)) is not None}
+
+
 def selling_roles(scenario: Scenario) -> set[str]:
     """Roles that work some funnel step for some lead."""
     out = set()

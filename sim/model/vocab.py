@@ -51,6 +51,8 @@ class Layout:
     gross_margin: float = 0.8
     billing: str = "annual_in_advance"
     collection_lag_days: float = 30.0
+    win_rate_stage: int = 1  # losses from this stage on count against the win rate
+    closer_roles: list[int] = field(default_factory=list)  # roles that work a route's last step
 
     @property
     def n_weeks(self) -> int:

@@ -19,7 +19,14 @@ import simpy
 from sim.model.accounts import AccountBook
 from sim.model.curves import Piecewise
 from sim.model.people import Staff, odds_scale
-from sim.model.plan import Route, build_routes, post_sale_owned_roles, roles_with_several_steps, selling_roles
+from sim.model.plan import (
+    Route,
+    build_routes,
+    closing_roles,
+    post_sale_owned_roles,
+    roles_with_several_steps,
+    selling_roles,
+)
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
 from sim.model.sources import InboundSource, OutboundSource
@@ -52,6 +59,8 @@ def layout_of(scenario: Scenario, horizon_days: float) -> Layout:
         gross_margin=scenario.economics.gross_margin,
         billing=scenario.economics.billing,
         collection_lag_days=scenario.economics.collection_lag_days,
+        win_rate_stage=scenario.stages.index(scenario.win_rate_stage),
+        closer_roles=sorted({roles.index(r) for r in closing_roles(scenario)}),
         stages=list(scenario.stages),
         roles=list(scenario.roles),
         headcount=[r.headcount for r in scenario.roles.values()],

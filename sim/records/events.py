@@ -131,7 +131,7 @@ class EventLog:
             m = wrole == r
             busy.append(np.bincount(wrep[m], weights=busy_each[m], minlength=max(L.headcount[r], 1))
                         if not L.unlimited[r] else np.array([busy_each[m].sum()]))
-        ends = won | lost_any
+        ends = won | (lost_any & (stage >= L.win_rate_stage))  # per-rep win rate counts decided deals
         per_rep = {"role": c["role"][ends], "rep": c["rep"][ends], "won": won[ends],
                    "booked": np.where(won[ends], c["v2"][ends], 0.0)}
         nw = L.n_weeks
@@ -159,6 +159,7 @@ class EventLog:
                 "won": weekly(c["t"][won]),
                 "bookings_usd": weekly(c["t"][won], c["v2"][won]),
                 "lost": weekly(ends_t),
+                "lost_decided": weekly(c["t"][lost_any & (stage >= L.win_rate_stage)]),
             },
             samples_t=st,
             wip=wip,

@@ -43,8 +43,9 @@ class Tally:
         self._reps: dict[tuple[int, int], list[float]] = {}
         self._wait = [0.0] * nr
         self._tasks = [0] * nr
-        self._weekly = {k: [0.0] * nw for k in ("created", "won", "bookings_usd", "lost")}
-        self._w_created, self._w_won, self._w_bookings, self._w_lost = self._weekly.values()
+        self._weekly = {k: [0.0] * nw for k in ("created", "won", "bookings_usd", "lost", "lost_decided")}
+        self._w_created, self._w_won, self._w_bookings, self._w_lost, self._w_decided = self._weekly.values()
+        self._wr_stage = L.win_rate_stage
         self._nw = nw
         self._T = L.horizon_days
 
@@ -73,7 +74,7 @@ class Tally:
 
     def end(self, t, lead, stage, kind, dwell, segment, value, acv, role=-1, rep=-1):
         w = min(int(t // 7.0), self._nw - 1)
-        if rep >= 0:
+        if rep >= 0 and (kind == WON or stage >= self._wr_stage):  # per-rep win rate counts decided deals
             v = self._reps.get((role, rep))
             if v is None:
                 v = self._reps[(role, rep)] = [0, 0, 0.0]
@@ -89,6 +90,8 @@ class Tally:
             self._lost[kind][stage] += 1
             self._dwell[stage].append(dwell)
             self._w_lost[w] += 1
+            if stage >= self._wr_stage:
+                self._w_decided[w] += 1
 
     def sample(self, t, wip, queue):
         self.samples.add(t, wip, queue)
