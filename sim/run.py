@@ -44,6 +44,26 @@ class Result:
         return self._frames
 
     @property
+    def timeline(self):
+        """Interventions and people events (departures with what the rep held,
+        hires, market shocks, playbook roll-outs, price changes, process lifts)."""
+        import pandas as pd
+
+        from sim.model.vocab import TimelineKind
+
+        tl = self.facts.timeline
+        L = self.facts.layout
+        kind = np.asarray(tl.get("kind", []), dtype=np.int64)
+        return pd.DataFrame({
+            "t_days": tl.get("t", []),
+            "event": [TimelineKind(k).name.lower() for k in kind],
+            "role": [L.roles[r] if r >= 0 else None for r in np.asarray(tl.get("role", []), dtype=np.int64)],
+            "rep": tl.get("rep", []),
+            "pipeline_usd": tl.get("pipeline_usd", []),
+            "arr_usd": tl.get("arr_usd", []),
+        })
+
+    @property
     def events(self):
         """The event log as a pandas DataFrame (one row per event)."""
         return self._tables()[0]

@@ -1,7 +1,8 @@
 """Cost and unit economics.
 
-* Salaries: headcount x loaded cost per rep per year x years of the horizon
-  (headcount is fixed within a run for now).
+* Salaries: loaded cost per rep per year x years of filled seats (the
+  starting team, plus hires from their first day, minus leavers from their
+  last: a vacancy costs no salary).
 * Variable costs from the cost log: commissions (a role's rate on the bookings
   it closes, or on expansions for account managers), per-hand-off fees (an
   SDR's per-meeting fee) and marketing cost per lead.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.vocab import AccountKind, CostKind
+from sim.model.vocab import AccountKind, CostKind, TimelineKind
 from sim.records.facts import Facts
 
 YEAR_DAYS = 365.25
@@ -34,7 +35,7 @@ def economics_kpis(f: Facts, arr_end: float, arr_year_ago: float | None) -> tupl
     nr, nw = len(L.roles), L.n_weeks
     cost_rate = np.array(L.role_cost_per_year or [0.0] * nr)
     heads = np.array([0 if u else h for h, u in zip(L.headcount, L.unlimited, strict=True)], dtype=float)
-    salaries = heads * cost_rate * years
+    salaries = seat_years(f, heads) * cost_rate
     c = f.costs
     by_kind = {k: c["kind"] == int(k) for k in CostKind}
     role_var = np.zeros(nr)
@@ -85,6 +86,20 @@ def economics_kpis(f: Facts, arr_end: float, arr_year_ago: float | None) -> tupl
     days_in_week = np.minimum(7.0, T - 7.0 * np.arange(nw))
     weekly_cost = np.bincount(week, weights=c["usd"], minlength=nw) + salaries.sum() / T * days_in_week
     return k, weekly_cost
+
+
+def seat_years(f: Facts, heads: np.ndarray) -> np.ndarray:
+    """Years of filled seats per role: the starting team for the whole horizon,
+    plus hires from their first day, minus leavers from their last (a vacancy
+    costs no salary)."""
+    T = f.layout.horizon_days
+    days = heads * T
+    tl = f.timeline
+    if len(tl.get("kind", [])):
+        for kind, sign in ((int(TimelineKind.REP_HIRED), 1.0), (int(TimelineKind.REP_LEFT), -1.0)):
+            m = tl["kind"] == kind
+            np.add.at(days, tl["role"][m].astype(np.int64), sign * (T - tl["t"][m]))
+    return days / YEAR_DAYS
 
 
 def _r(x, nd: int = 2):
