@@ -30,7 +30,8 @@ QUICK = ["--weeks", "8", "--seed", "3"]
 
 KPI_KEYS = {"leads_created", "leads_won", "leads_lost", "leads_open", "bookings_usd", "win_rate",
             "stages", "roles", "lost_to_sla"}
-OUT_FILES_CSV = {"events.csv", "leads.csv", "weekly.csv", "timeline.csv", "kpis.json", "scenario.resolved.yaml", "run.json"}
+OUT_FILES_CSV = {"events.csv", "leads.csv", "weekly.csv", "timeline.csv", "kpis.json", "scenario.resolved.yaml",
+                 "run.json"}
 
 BAD_SCENARIO = """\
 name: bad
