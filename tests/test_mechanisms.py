@@ -128,16 +128,23 @@ def test_value_exchange_trades_discount_for_win_rate(small_team):
 
 
 def test_seasonality_shapes_inbound_volume():
-    data = chain([0.5], rate_per_week=200, headcount=None)
-    profile = [0.0] * 6 + [2.0] * 6  # nothing Jan-Jun, double Jul-Dec
+    """Thinning from the peak rate: a month's volume is proportional to its profile
+    value (here 0, 0.5, 1 and 1.5 in four quarters), not just on or off."""
+    data = chain([0.5], rate_per_week=300, headcount=None)
+    profile = [0.0] * 3 + [0.5] * 3 + [1.0] * 3 + [1.5] * 3
     data["sources"]["web"]["seasonality_monthly"] = profile
-    result = sim.simulate(build(data, horizon_weeks=52), seed=7)
+    result = sim.simulate(build(data, horizon_weeks=52 * 2), seed=7)
     created = result.leads.created_days.to_numpy()
-    first_half = created < 365.25 / 2
-    assert first_half.sum() == 0
-    n = len(created)  # expected 200/7 per day * 2 over half a year
-    assert stats.poisson.cdf(n, 200 / 7 * 2 * (364 - 365.25 / 2)) > 0.0005
-    assert stats.poisson.sf(n, 200 / 7 * 2 * (364 - 365.25 / 2)) > 0.0005
+    month = ((created % 365.25) // (365.25 / 12)).astype(int)
+    quarter = np.bincount(month // 3, minlength=4)
+    assert quarter[0] == 0
+    n = quarter.sum()
+    for q, level in ((1, 0.5), (2, 1.0), (3, 1.5)):
+        expected = level / 3.0  # share of the non-zero quarters' volume
+        assert stats.binomtest(int(quarter[q]), int(n), expected).pvalue > 0.001, (q, quarter)
+    # and the total matches the configured mean rate (profile mean 0.75)
+    mean = 300 / 7 * 0.75 * 7 * 104
+    assert stats.poisson.cdf(n, mean) > 0.0005 and stats.poisson.sf(n, mean) > 0.0005
 
 
 @pytest.mark.parametrize("routing", ["round_robin", "least_loaded", "random"])

@@ -235,3 +235,34 @@ def test_mined_leads_expand_existing_accounts():
     # ... and creates no new logo
     assert k["new_logos"] == k["leads_won"] - len(mined)
     assert k["roles"]["adr"]["tasks"] > 0
+
+
+def test_retention_definitions_on_a_known_book():
+    """Two accounts of 100 live a year before the end: one expands to 150, one
+    churns. NRR = 150/200, GRR = (min(150, 100) + 0)/200, logo churn 1/2."""
+    from sim.metrics.revenue import revenue_kpis
+    L, E, C = int(AccountKind.LIVE), int(AccountKind.EXPANDED), int(AccountKind.CHURNED)
+    events = [(0.0, 0, 0, L, 100.0, 100.0), (0.0, 1, 0, L, 100.0, 100.0),
+              (400.0, 0, 0, E, 50.0, 150.0), (380.0, 1, 0, C, -100.0, 0.0)]
+    k, weekly = revenue_kpis(_facts_with_accounts(events, horizon_days=104 * 7))
+    assert k["nrr_trailing_12m"] == pytest.approx(0.75)
+    assert k["grr_trailing_12m"] == pytest.approx(0.5)
+    assert k["logo_churn_trailing_12m"] == pytest.approx(0.5)
+    assert k["arr_end_usd"] == 150.0 and k["customers_end"] == 1
+    assert k["arr_by_year_end_usd"] == [200.0, 150.0] and k["arr_growth_by_year"] == [-0.25]
+
+
+def test_payback_and_magic_number_follow_their_definitions():
+    data = copy.deepcopy(_customers())
+    data["roles"]["r1"] = {"headcount": 2, "hours_per_week": 168, "loaded_cost_per_year_usd": 100_000}
+    data["economics"] = {"gross_margin": 0.75}
+    result = sim.simulate(build(data, horizon_weeks=104), seed=8)
+    k = result.kpis
+    a = result.facts.accounts
+    signed = a["kind"] == int(AccountKind.SIGNED)
+    avg_acv = a["acv"][signed].mean()
+    assert k["cac_payback_months"] == pytest.approx(k["cac_usd"] / (avg_acv * 0.75 / 12), abs=0.006)  # 2 d.p.
+    w = result.weekly
+    sm_last_year = k["costs"]["sales_marketing_usd"] / (104 * 7 / YEAR)  # salaries only here
+    net_new = w.arr_usd.iloc[-1] - w.arr_usd.iloc[-53]
+    assert k["magic_number"] == pytest.approx(net_new / sm_last_year, rel=1e-3)
