@@ -300,7 +300,9 @@ class World:
             svc = st.work() if st.work is not None else 0.0
             if role.staff is not None and res is not None:
                 svc /= role.staff.ramp(occ, now)
-            self.rec.work(now, lid, st.stage, role.idx, occ, now - t0, svc, seg)
+            # the first attempt's wait includes waiting for an owner with room, so the
+            # role's mean wait and queue length (which counts those leads) agree
+            self.rec.work(now, lid, st.stage, role.idx, occ, now - (ready if attempt == 0 else t0), svc, seg)
             if svc:
                 yield env.timeout(svc)
             if res is not None:
