@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.metrics.economics import economics_kpis
 from sim.metrics.people import people_kpis
-from sim.metrics.revenue import WEEKS_PER_YEAR, customer_stages, revenue_kpis
+from sim.metrics.revenue import YEAR_DAYS, arr_at, customer_stages, revenue_kpis
 from sim.records.facts import Facts
 
 
@@ -78,7 +78,7 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
     decided = won + lost_after
     weeks = L.horizon_days / 7.0
     money, weekly = revenue_kpis(f)
-    year_ago = float(weekly["arr_usd"][-1 - WEEKS_PER_YEAR]) if L.n_weeks > WEEKS_PER_YEAR else None
+    year_ago = arr_at(f, L.horizon_days - YEAR_DAYS) if L.horizon_days > YEAR_DAYS else None
     econ, _ = economics_kpis(f, money["arr_end_usd"], year_ago)
     money = {k: (_r(v, 2) if isinstance(v, float) and k.endswith("_usd") else
                  _r(v, 4) if isinstance(v, float) else v) for k, v in money.items()}

@@ -61,6 +61,19 @@ def account_arr_by_week(f: Facts) -> np.ndarray:
     return np.cumsum(m, axis=1)
 
 
+def account_arr_at(f: Facts, x: float) -> np.ndarray:
+    """[account] counted ARR of each account at time ``x`` (events at ``x`` included)."""
+    a = f.accounts
+    n = int(a["account"].max()) + 1 if len(a["account"]) else 0
+    upto = a["t"] <= x
+    return np.bincount(a["account"][upto].astype(np.int64), weights=a["arr_delta"][upto], minlength=n)
+
+
+def arr_at(f: Facts, x: float) -> float:
+    a = f.accounts
+    return float(a["arr_delta"][a["t"] <= x].sum())
+
+
 def revenue_through(f: Facts, x: np.ndarray) -> np.ndarray:
     """Revenue recognized from the start to each time in ``x``: the integral of
     ARR / 365.25. ARR is constant between account events, so the integral is
@@ -172,18 +185,21 @@ def revenue_kpis(f: Facts) -> tuple[dict, dict[str, np.ndarray]]:
         "invoiced_usd": float(inv_usd[in_h].sum()) if len(inv_usd) else 0.0,
         "cash_collected_usd": float(inv_usd[paid].sum()) if len(inv_usd) else 0.0,
     }
-    k.update(_retention(per_account, nw))
-    k.update(_growth(bridge["end"]))
+    k.update(_retention(f))
+    k.update(_growth(f))
     return k, weekly
 
 
-def _retention(per_account: np.ndarray, nw: int) -> dict:
+def _retention(f: Facts) -> dict:
+    """Trailing twelve months: accounts holding ARR exactly one year (365.25 days)
+    before the end, and what they hold at the end."""
     out = {"nrr_trailing_12m": None, "grr_trailing_12m": None, "logo_churn_trailing_12m": None,
            "revenue_churn_trailing_12m": None}
-    if nw <= WEEKS_PER_YEAR or not len(per_account):
+    T = f.layout.horizon_days
+    if T <= YEAR_DAYS or not len(f.accounts["account"]):
         return out
-    then = per_account[:, nw - 1 - WEEKS_PER_YEAR]
-    now = per_account[:, nw - 1]
+    then = account_arr_at(f, T - YEAR_DAYS)
+    now = account_arr_at(f, T)
     base = then > 1e-9
     if not base.any():
         return out
@@ -198,10 +214,11 @@ def _retention(per_account: np.ndarray, nw: int) -> dict:
     return out
 
 
-def _growth(arr_end: np.ndarray) -> dict:
-    """Year-over-year ARR growth for each full year of the horizon after the first."""
-    years = len(arr_end) // WEEKS_PER_YEAR
-    at_year_end = [arr_end[(y + 1) * WEEKS_PER_YEAR - 1] for y in range(years)]
+def _growth(f: Facts) -> dict:
+    """Year-over-year ARR growth for each full year of the horizon after the first
+    (years of 365.25 days from the start)."""
+    years = int(f.layout.horizon_days / YEAR_DAYS + 1e-9)
+    at_year_end = [arr_at(f, (y + 1) * YEAR_DAYS) for y in range(years)]
     growth = [float(at_year_end[y] / at_year_end[y - 1] - 1) if at_year_end[y - 1] > 0 else None
               for y in range(1, years)]
     known = [g for g in growth if g is not None]
