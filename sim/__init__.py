@@ -4,6 +4,8 @@
 >>> scenario = sim.load_scenario("scenarios/small_team.yaml")   # doctest: +SKIP
 >>> result = sim.simulate(scenario, seed=7)                     # doctest: +SKIP
 >>> result.kpis["bookings_usd"], result.weekly.head()            # doctest: +SKIP
+>>> batch = sim.run_batch(scenario, reps=200, out="runs/st")    # doctest: +SKIP
+>>> batch.summary, batch.fan, batch.replications                 # doctest: +SKIP
 """
 
 from sim.errors import SalesimError, ScenarioError
@@ -12,5 +14,17 @@ from sim.scenario import Scenario, load_scenario, validate_data
 
 __version__ = "0.1.0"
 
+# Monte Carlo studies (sim.experiments), imported on first use so that
+# ``import sim`` stays light (no pandas, scipy or Dask until a study runs).
+_EXPERIMENTS = ("run_batch", "compare", "sweep", "compound_study")
+
 __all__ = ["Result", "SalesimError", "Scenario", "ScenarioError", "load_scenario", "simulate",
-           "validate_data", "__version__"]
+           "validate_data", "__version__", *_EXPERIMENTS]
+
+
+def __getattr__(name: str):
+    if name in _EXPERIMENTS:
+        import sim.experiments
+
+        return getattr(sim.experiments, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

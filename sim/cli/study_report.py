@@ -1,0 +1,96 @@
+"""Text reports of studies: KPI summaries, fans, targets, comparisons, sweeps.
+
+Why plain text tables: the terminal report is for reading at a glance; every
+number in it is also in the study folder (CSV/Parquet) for plotting.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def num(x, pct: bool = False) -> str:
+    """A number for a table: thousands separators for large values, a few digits otherwise."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "-" if x is None else str(x)
+    if math.isnan(v):
+        return "-"
+    if pct:
+        return f"{v:.1%}"
+    a = abs(v)
+    if a >= 100:
+        return f"{v:,.0f}"
+    if v == int(v):
+        return f"{v:,.0f}"
+    if a >= 1:
+        return f"{v:.2f}"
+    return f"{v:.3g}"
+
+
+def table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def fmt(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths,
+                                                                                           strict=True)))
+
+    return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
+
+
+def summary_table(summary, kpis: list[str]) -> list[str]:
+    lo = next(c for c in summary.columns if c.endswith("_low"))
+    hi = next(c for c in summary.columns if c.endswith("_high"))
+    level = lo.removeprefix("ci").removesuffix("_low")
+    rows = []
+    for k in kpis:
+        if k not in summary.index or summary.loc[k, "n"] == 0:
+            continue
+        s = summary.loc[k]
+        rows.append([k, num(s["mean"]), num(s["std"]), f"[{num(s[lo])}, {num(s[hi])}]",
+                     num(s["p5"]), num(s["p50"]), num(s["p95"]), str(int(s["n"]))])
+    return table(["kpi", "mean", "std", f"{level}% CI of mean", "p5", "p50", "p95", "n"], rows)
+
+
+def fan_lines(fan, every: int = 13) -> list[str]:
+    if fan is None or not len(fan):
+        return []
+    weeks = list(fan.index)
+    picks = sorted(set(weeks[every - 1::every]) | {weeks[-1]})
+    cols = [c for c in fan.columns if c.startswith("p")]
+    rows = [[f"week {int(w) + 1}", *(num(fan.loc[w, c]) for c in cols)] for w in picks]
+    return [f"Weekly fan: {fan.attrs.get('series', '')} (percentiles across replications)",
+            *table(["", *cols], rows)]
+
+
+def target_lines(targets) -> list[str]:
+    if targets is None or not len(targets):
+        return []
+    lines = ["Targets (share of replications; Wilson 95% interval)"]
+    for _, t in targets.iterrows():
+        lines.append(f"P({t['kpi']} {t['op']} {num(t['target'])}) = {num(t['probability'], pct=True)}  "
+                     f"[{num(t['ci_low'], pct=True)}, {num(t['ci_high'], pct=True)}]  "
+                     f"({int(t['hits'])} of {int(t['n'])})")
+    return lines
+
+
+def side_by_side_lines(means, kpis: list[str]) -> list[str]:
+    cols = list(means.columns)
+    rows = [[k, *(num(means.loc[k, c]) for c in cols)] for k in kpis if k in means.index]
+    return table(["kpi", *cols], rows)
+
+
+def paired_lines(paired, kpis: list[str], challenger: str, baseline: str) -> list[str]:
+    p = paired[(paired["scenario"] == challenger) & paired["kpi"].isin(kpis)].set_index("kpi")
+    rows = []
+    for k in kpis:
+        if k not in p.index or p.loc[k, "n"] == 0:
+            continue
+        r = p.loc[k]
+        rows.append([k, num(r["baseline_mean"]), num(r["mean"]), num(r["diff"]),
+                     f"[{num(r['diff_ci_low'])}, {num(r['diff_ci_high'])}]", num(r["p_value"]),
+                     num(r["p_higher"], pct=True), num(r["variance_reduction"], pct=True)])
+    head = [f"{challenger} vs {baseline} (paired, common random numbers)"]
+    return head + table(["kpi", baseline, challenger, "diff", "95% CI of diff", "p-value", "P(higher)",
+                         "CRN var. cut"], rows)
