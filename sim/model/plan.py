@@ -44,6 +44,11 @@ class Route:
     pql: Route | None = None  # product-qualified variant (routed to sales)
     pql_p: float = 0.0
     pql_draw: Draw | None = field(default=None, repr=False)
+    fast: list[tuple] = field(default_factory=list, repr=False)  # per step, the fields the hot path reads
+
+    def __post_init__(self):
+        self.fast = [(st.simple, st.role, st.stage, st.prio, st.work, st.elapsed, st.p, st.decay, st.conv,
+                      st.last, st) for st in self.steps]
 
 
 WORK_KINDS = ("closing", "onboarding", "account_care", "prospecting")

@@ -87,7 +87,8 @@ class World:
                               staff=(Staff(name, spec.people, ns, streams, scenario.process)
                                      if spec.people is not None and not spec.unlimited_capacity else None))
             for i, (name, spec) in enumerate(scenario.roles.items())}
-        self.boost = [1.0] * ns  # data-driven improvement: lift per stage
+        # data-driven improvement: lift per stage (None when the loop is off: no work on the hot path)
+        self.boost = [1.0] * ns if scenario.process.data_driven is not None else None
         self.moved = [0] * ns  # leads that converted into each stage
         self.rep_bookings: dict[tuple[int, int], float] = {}  # reps without a people model
         self.failed = [0] * ns  # leads lost while in each stage
@@ -143,21 +144,21 @@ class World:
         prev_role = None
         last_role, last_rep = None, -1
         outcome = LOST_CONVERSION
-        for st in route.steps:
-            role = st.role
+        for simple, role, k, prio, work, elapsed, p, decay, conv, last, st in route.fast:
             wait = 0.0
             occ = -1
-            if st.simple and owner_role is None:
+            if simple and owner_role is None:
                 res = role.res
-                req = res.request(st.prio) if role.prioritized else res.request()
+                req = res.request(prio) if role.prioritized else res.request()
                 yield req
                 t0, now = now, env.now
                 seat = role.free.pop()
                 occ = role.occupant[seat]
-                svc = st.work() if st.work is not None else 0.0
-                if role.staff is not None:
-                    svc /= role.staff.ramp(occ, now)
-                rec.work(now, lid, st.stage, role.idx, occ, now - t0, svc, seg)
+                svc = work() if work is not None else 0.0
+                staff = role.staff
+                if staff is not None:
+                    svc /= staff.ramp(occ, now)
+                rec.work(now, lid, k, role.idx, occ, now - t0, svc, seg)
                 if svc:
                     yield timeout(svc)
                 if role.vacating:
@@ -173,8 +174,8 @@ class World:
                     break
                 if owner_role is role:
                     owner_occ = occ
-            if st.elapsed is not None:
-                yield timeout(st.elapsed())
+            if elapsed is not None:
+                yield timeout(elapsed())
             if owner_role is not None and owner_role.occupant[owner] != owner_occ:
                 # the owner left since: the lead may go with them
                 staff = owner_role.staff
@@ -182,26 +183,28 @@ class World:
                     outcome = LOST_OWNER_LEFT
                     break
                 owner_occ = owner_role.occupant[owner]
-            p = st.p * boost[st.stage]
-            if st.decay:
+            if boost is not None:
+                p *= boost[k]
+            if decay:
                 p *= self.decay(wait * 24.0)
             if occ >= 0:
                 last_role, last_rep = role, occ
                 staff = role.staff
                 if staff is not None:
-                    p = odds_scale(p, staff.skill(occ, st.stage, env.now))
-                    staff.did(occ, st.stage)
-            if st.conv() >= p:
+                    p = odds_scale(p, staff.skill(occ, k, env.now))
+                    staff.did(occ, k)
+            if conv() >= p:
                 outcome = LOST_CONVERSION
                 break
             now = env.now
-            rec.advance(now, lid, st.stage, now - t_stage, acv)
-            self.moved[st.stage] += 1
+            rec.advance(now, lid, k, now - t_stage, acv)
+            if boost is not None:
+                self.moved[k] += 1
             wip[stage] -= 1
-            stage = st.stage
+            stage = k
             wip[stage] += 1
             t_stage = now
-            if st.last:
+            if last:
                 outcome = WON
                 break
         if owner_role is not None:
@@ -232,7 +235,8 @@ class World:
                 seat = last_role.staff.seat[last_rep] if last_role is not None and last_role.staff else -1
                 self.accounts.open(lid, seg, booked, last_role, seat)
         else:
-            self.failed[stage] += 1
+            if boost is not None:
+                self.failed[stage] += 1
             rec.end(now, lid, stage, outcome, now - t_stage, seg, 0.0, acv, ridx, last_rep)
             if on_lost is not None:
                 on_lost()

@@ -31,7 +31,6 @@ class Tally:
         self._bookings = [0.0] * ng
         self._list_won = 0.0
         self._busy = [[0.0] * (1 if L.unlimited[r] else max(L.headcount[r], 1)) for r in range(nr)]
-        self._unl = list(L.unlimited)
         self._busy_seg = [[0.0] * ng for _ in range(nr)]
         self._entry_value = [0.0] * ns
         self.accounts = AccountLog()
@@ -56,13 +55,15 @@ class Tally:
         self._w_created[min(int(t // 7.0), self._nw - 1)] += 1
 
     def work(self, t, lead, stage, role, rep, wait, service, segment):
-        busy = min(t + service, self._T) - t
+        end = t + service
+        busy = service if end <= self._T else self._T - t
         if busy > 0:
             b = self._busy[role]
-            i = 0 if self._unl[role] else rep
-            if i >= len(b):  # a rep hired during the run
-                b.extend([0.0] * (i + 1 - len(b)))
-            b[i] += busy
+            try:
+                b[rep] += busy
+            except IndexError:  # a rep hired during the run
+                b.extend([0.0] * (rep + 1 - len(b)))
+                b[rep] += busy
             self._busy_seg[role][segment] += busy
         self._wait[role] += wait
         self._tasks[role] += 1
