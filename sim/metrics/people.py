@@ -46,7 +46,7 @@ def rep_table(f: Facts) -> list[dict]:
     L = f.layout
     rows = []
     for r in L.closer_roles:
-        table = f.people.get(r)
+        table = f.people.get(r)  # (the "pods" entry is keyed by name, never a role index)
         reps = range(len(table["seat"])) if table else sorted({p for (rr, p) in f.rep_outcomes if rr == r})
         for p in reps:
             wins, losses, booked = f.rep_outcomes.get((r, p), [0, 0, 0.0])

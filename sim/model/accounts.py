@@ -130,6 +130,10 @@ class AccountBook:
         self.active: list[bool] = []  # counted in ARR right now
         self.lead: list[int] = []  # the lead whose win opened the account
         self.keeper_seat: list[int] = []  # the generalist seat that owns the account (-1: none)
+        self.pod: list[int] = []  # the POD that won the account
+        pods = scenario.pods
+        self.no_capability = (pods.missing_capability_renewal_multiplier if pods is not None
+                              and ps.onboarding_role is None and ps.csm_role is None else 1.0)
         self.care_missed: list[int] = []
         self.care_done: list[int] = []
 
@@ -184,7 +188,7 @@ class AccountBook:
         return 1.0
 
     # -- the account's life ------------------------------------------------------------
-    def open(self, lead: int, segment: int, acv: float, closer=None, closer_seat: int = -1) -> int:
+    def open(self, lead: int, segment: int, acv: float, closer=None, closer_seat: int = -1, pod: int = 0) -> int:
         """A new logo signed: create the account and start its life. A generalist
         who closed the deal keeps the account."""
         a = len(self.acv)
@@ -192,13 +196,15 @@ class AccountBook:
         self.segment.append(segment)
         self.active.append(False)
         self.lead.append(lead)
+        self.pod.append(pod)
         keeper = self.keeper
         if keeper is None:
             seat = -1
         elif closer is keeper and closer_seat >= 0:
             seat = closer_seat
         else:
-            present = [i for i in range(keeper.headcount) if keeper.occupant[i] >= 0] or [0]
+            present = [i for i in range(keeper.headcount) if keeper.occupant[i] >= 0
+                       and (not keeper.podded or keeper.seat_pod[i] == pod)] or [0]
             seat = min(present, key=keeper.open.__getitem__)
         self.keeper_seat.append(seat)
         self.care_missed.append(0)
@@ -213,7 +219,7 @@ class AccountBook:
             self.acv[account] += booked
             self.rec.account(self.env.now, account, segment, MINED, booked, self.acv[account])
         else:
-            self.open(lead, segment, booked)
+            self.open(lead, segment, booked, pod=self.pod[account])
 
     def _life(self, a: int, tp: TierPlan):
         env, rec, seg = self.env, self.rec, self.segment[a]
@@ -224,7 +230,7 @@ class AccountBook:
         wait = 0.0
         if tp.onb_work is not None:
             wait = yield from self.onb.task(rec, self.lead[a], -1, seg, tp.onb_work, seat=self.keeper_seat[a],
-                                            priority=self.prio["onboarding"][self.onb.name])
+                                            priority=self.prio["onboarding"][self.onb.name], pod=self.pod[a])
         if tp.onb_elapsed is not None:
             yield env.timeout(tp.onb_elapsed())
         if tp.u_onb() < tp.onb_churn_p + self.onb_curve(wait):
@@ -258,7 +264,7 @@ class AccountBook:
                 self.care_missed[a] = self.care_done[a] = 0
             else:
                 health = self._health(csm, needs_csm, since_i, since_t)
-            p = tp.renew_p * health * self._orphan(a, csm)
+            p = tp.renew_p * health * self._orphan(a, csm) * self.no_capability
             if tp.u_renew() >= p:
                 self.active[a] = False
                 rec.account(env.now, a, seg, CHURNED, -self.acv[a], 0.0)
@@ -280,7 +286,8 @@ class AccountBook:
             if not self.active[a]:
                 return
             wait = yield from self.am.task(rec, self.lead[a], -1, seg, tp.exp_work, tp.exp_expires,
-                                           seat=self.keeper_seat[a], priority=self.prio["account_care"][self.am.name])
+                                           seat=self.keeper_seat[a], priority=self.prio["account_care"][self.am.name],
+                                           pod=self.pod[a])
             if wait < 0:
                 rec.account(env.now, a, seg, EXP_EXPIRED, 0.0, self.acv[a])
                 continue
@@ -309,7 +316,7 @@ class AccountBook:
             if not self.active[a]:
                 return
             wait = yield from role.task(self.rec, self.lead[a], -1, self.segment[a], lambda: hours, month,
-                                        seat=self.keeper_seat[a], priority=prio)
+                                        seat=self.keeper_seat[a], priority=prio, pod=self.pod[a])
             if wait < 0:
                 self.care_missed[a] += 1
             else:
@@ -321,4 +328,4 @@ class AccountBook:
             yield env.timeout(gap())
             if not self.active[a]:
                 return
-            self.world.new_lead(source, route, account=a)
+            self.world.new_lead(source, route, account=a, pod=self.pod[a])

@@ -53,6 +53,8 @@ class Staff:
         self.practice: list[list[int]] = []
         self.bookings: list[float] = []
         self.wins: list[int] = []
+        self.speed: list[float] = []  # share of a rep's hours spent on their own tasks (a POD lead coaches)
+        self.ramp_scale: list[float] = []  # coached hires ramp faster
 
     def use_playbooks(self, pb) -> None:
         """Scripts: a shorter ramp, and skills pulled towards the average (for
@@ -71,15 +73,36 @@ class Staff:
         self.practice.append([0] * self.n_stages)
         self.bookings.append(0.0)
         self.wins.append(0)
+        self.speed.append(1.0)
+        self.ramp_scale.append(1.0)
         return rep
+
+    def promote(self, rep: int, selling_share: float) -> int:
+        """The same person in a new seat (a POD lead): same skills, practice and
+        hire date, selling only part of their time."""
+        new = len(self.seat)
+        self.seat.append(-1)
+        self.hired.append(self.hired[rep])
+        self.left.append(math.inf)
+        self.raw.append(list(self.raw[rep]))
+        self.practice.append(list(self.practice[rep]))
+        self.bookings.append(0.0)
+        self.wins.append(0)
+        self.speed.append(selling_share)
+        self.ramp_scale.append(1.0)
+        return new
 
     def tenure(self) -> float:
         return self._tenure() if self._tenure is not None else math.inf
 
+    def productivity(self, rep: int, now: float) -> float:
+        """Speed of the rep's own work: ramp x share of time spent selling."""
+        return self.ramp(rep, now) * self.speed[rep]
+
     def ramp(self, rep: int, now: float) -> float:
         if self.ramp_days <= 0:
             return 1.0
-        x = (now - self.hired[rep]) / self.ramp_days
+        x = (now - self.hired[rep]) / (self.ramp_days * self.ramp_scale[rep])
         return 1.0 if x >= 1 else self.ramp_start + (1 - self.ramp_start) * max(x, 0.0)
 
     def skill(self, rep: int, stage: int, now: float) -> float:

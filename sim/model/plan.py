@@ -106,6 +106,12 @@ def roles_with_several_steps(scenario: Scenario) -> set[str]:
     return {r for r, s in steps_of.items() if len(s) > 1}
 
 
+def _const(days):
+    from sim.scenario.distributions import Constant
+
+    return None if days is None else Constant(value=days)
+
+
 def _route(scenario: Scenario, streams: Streams, roles: dict[str, RoleRuntime], sname: str, gname: str,
            pql: bool) -> Route:
     stages = scenario.stages
@@ -129,6 +135,12 @@ def _route(scenario: Scenario, streams: Streams, roles: dict[str, RoleRuntime], 
         handoff = None
         if role is not None and prev_role is not None and rname != prev_role:
             handoff = step.handoff if step and step.handoff else scenario.handoff
+            pods = scenario.pods
+            if pods is not None and rname in pods.roles and prev_role in pods.roles:
+                # inside a POD the hand-off is to a teammate: cheaper (when configured)
+                handoff = handoff.model_copy(update={
+                    k: v for k, v in (("delay_days", _const(pods.inside_handoff_delay_days)),
+                                      ("leakage_probability", pods.inside_handoff_leakage)) if v is not None})
         first_outbound = isinstance(src, Outbound) and k == entry + 1
         assist = roles[numbers.assist.role] if numbers.assist is not None else None
         plan = StepPlan(

@@ -61,10 +61,12 @@ def _make(kind, env, n):
 class RoleRuntime:
     __slots__ = ("idx", "name", "env", "unlimited", "owns", "days_per_hour", "headcount", "res",
                  "rep_res", "free", "open", "max_open", "waiting", "routing", "prioritized", "_rr", "_u",
-                 "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_released")
+                 "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_released",
+                 "podded", "seat_pod", "pools", "frees", "waitq", "left_rep", "_next_rep")
 
     def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role,
-                 rng: np.random.Generator, prioritized: bool = False, staff=None):
+                 rng: np.random.Generator, prioritized: bool = False, staff=None,
+                 seat_pods: list[int] | None = None, n_pods: int = 1):
         self.env = env
         self.idx = idx
         self.name = name
@@ -79,22 +81,38 @@ class RoleRuntime:
         # (a rep follows up an interested prospect before the next cold touch).
         self.prioritized = prioritized
         kind = self._kind = PrioritySeats if prioritized else Seats
+        # PODs: a podded role has one pool (and one free list, one owner queue) per POD;
+        # a shared role has one of each, which every POD index maps to.
+        self.podded = seat_pods is not None
+        self.seat_pod = list(seat_pods) if seat_pods is not None else [0] * n
         self.res: simpy.Resource | None = None
         self.rep_res: list[simpy.Resource] = []
         self.free: list[int] = []
+        self.pools: list[simpy.Resource | None] = [None] * n_pods
+        self.frees: list[list[int]] = [self.free] * n_pods
         if not self.unlimited:
             if self.owns:
                 self.rep_res = [_make(kind, env, 1) for _ in range(n)]
+            elif self.podded:
+                self.frees = [[i for i in range(n - 1, -1, -1) if self.seat_pod[i] == p] for p in range(n_pods)]
+                self.pools = [_make(kind, env, len(f)) for f in self.frees]
+                self.res, self.free = self.pools[0], self.frees[0]
             else:
                 self.res = _make(kind, env, n)
                 self.free = list(range(n - 1, -1, -1))
+                self.pools = [self.res] * n_pods
+                self.frees = [self.free] * n_pods
         self.open = [0] * n
         self.open_value = [0.0] * n  # list ACV of the leads each seat owns (key-person exposure)
         self.occupant = list(range(n)) if staff is None else [staff.hire(i, env.now, ramped=True) for i in range(n)]
         self.vacating: set[int] = set()  # seats whose leaver is finishing a task
+        self.left_rep = [-1] * n  # who last left each seat (finishes a task in hand)
+        self._next_rep = n
         self._released: simpy.Event | None = None
         self.max_open = spec.max_open_per_rep or math.inf
-        self.waiting: deque[simpy.Event] = deque()
+        self.waitq: list[deque[simpy.Event]] = ([deque() for _ in range(n_pods)] if self.podded
+                                                 else [deque()] * n_pods)
+        self.waiting: deque[simpy.Event] = self.waitq[0]
         self.routing = spec.routing
         self.commission_rate = spec.commission_rate
         self.fee = spec.fee_per_handoff_usd
@@ -102,9 +120,11 @@ class RoleRuntime:
         self._u = uniform01(rng, 256)
 
     # -- ownership -----------------------------------------------------------------
-    def _pick(self, limit: float) -> int:
-        """A rep with fewer than ``limit`` open leads by the routing rule, or -1."""
-        room = [i for i in range(self.headcount) if self.open[i] < limit and self.occupant[i] >= 0]
+    def _pick(self, limit: float, pod: int = 0) -> int:
+        """A rep with fewer than ``limit`` open leads by the routing rule, or -1
+        (for a podded role, only the seats of ``pod``)."""
+        room = [i for i in range(self.headcount) if self.open[i] < limit and self.occupant[i] >= 0
+                and (not self.podded or self.seat_pod[i] == pod)]
         if not room:
             return -1
         if self.routing == "least_loaded":
@@ -114,39 +134,47 @@ class RoleRuntime:
             start = self._rr
             for k in range(n):
                 i = (start + k) % n
-                if self.open[i] < limit and self.occupant[i] >= 0:
+                if i in room:
                     self._rr = (i + 1) % n
                     return i
         return room[min(int(self._u() * len(room)), len(room) - 1)]
 
-    def try_assign(self, limit: float | None = None) -> int:
+    def try_assign(self, limit: float | None = None, pod: int = 0) -> int:
         """Assign an owner now if one has room (and nobody is waiting ahead).
         ``limit`` below ``max_open_per_rep`` keeps room for other work (an
         outbound cadence that only fills a rep's book up to its own cap)."""
-        if self.waiting:
+        if self.waitq[pod]:
             return -1
-        rep = self._pick(self.max_open if limit is None else limit)
+        rep = self._pick(self.max_open if limit is None else limit, pod)
         if rep >= 0:
             self.open[rep] += 1
         return rep
 
-    def wait_assign(self) -> simpy.Event:
+    def wait_assign(self, pod: int = 0) -> simpy.Event:
         """An event that succeeds with the rep index when one has room (FIFO)."""
         ev = self.env.event()
-        self.waiting.append(ev)
+        self.waitq[pod].append(ev)
         return ev
 
-    def cancel_wait(self, ev: simpy.Event) -> None:
+    def cancel_wait(self, ev: simpy.Event, pod: int = 0) -> None:
         try:
-            self.waiting.remove(ev)
+            self.waitq[pod].remove(ev)
         except ValueError:  # already granted: give the slot back
             if ev.triggered:
                 self.release(ev.value)
 
     def release(self, rep: int) -> None:
         """A lead leaves its owner: the slot goes to the first waiting lead, if any."""
-        if self.waiting:
-            self.waiting.popleft().succeed(rep)
+        pod = self.seat_pod[rep]
+        waiting = self.waitq[pod]
+        if waiting and self.occupant[rep] < 0:  # a vacant seat takes no new leads
+            self.open[rep] -= 1
+            other = self._pick(self.max_open, pod)
+            if other >= 0:
+                self.open[other] += 1
+                waiting.popleft().succeed(other)
+        elif waiting:
+            waiting.popleft().succeed(rep)
         else:
             self.open[rep] -= 1
             if self._released is not None:
@@ -160,14 +188,15 @@ class RoleRuntime:
         return self._released
 
     def task(self, rec, lead: int, stage: int, segment: int, draw, expires: float | None = None,
-             seat: int = -1, priority: int = 0):
+             seat: int = -1, priority: int = 0, pod: int = 0):
         """One task for the role (post-sale work, a second seller's time): in the
         shared queue of a pooled role, or in ``seat``'s own queue for an owned
         role. A generator returning the wait, or -1.0 if nobody picked the task
         up within ``expires`` days."""
         env = self.env
         t0 = env.now
-        res = self.res if self.res is not None else (self.rep_res[seat] if seat >= 0 and self.rep_res else None)
+        res = self.pools[pod] if self.res is not None else (
+            self.rep_res[seat] if seat >= 0 and self.rep_res else None)
         if res is None:  # unlimited capacity
             rep, req = 0, None
         else:
@@ -179,13 +208,14 @@ class RoleRuntime:
                     return -1.0
             else:
                 yield req
-            rep = self.free.pop() if self.res is not None else seat
+            rep = self.frees[pod].pop() if self.res is not None else seat
         now = env.now
         svc = draw() if draw is not None else 0.0
         staff = self.staff
-        if staff is not None and rep >= 0 and self.occupant[rep] >= 0:
-            svc /= staff.ramp(self.occupant[rep], now)
-        rec.work(now, lead, stage, self.idx, self.occupant[rep] if req is not None else 0, now - t0, svc, segment)
+        occ = self.occupant_of(rep) if req is not None else 0
+        if staff is not None and req is not None:
+            svc /= staff.productivity(occ, now)
+        rec.work(now, lead, stage, self.idx, occ, now - t0, svc, segment)
         if svc:
             yield env.timeout(svc)
         if req is not None:
@@ -202,12 +232,16 @@ class RoleRuntime:
         if rep < 0:
             return -1
         self.occupant[seat] = -1
+        self.left_rep[seat] = rep
         if self.staff is not None:
             self.staff.left[rep] = self.env.now
         if self.res is not None:
-            if seat in self.free:
-                self.free.remove(seat)
-                self.res.resize(self.res._capacity - 1)
+            pod = self.seat_pod[seat]
+            free, res = self.frees[pod], self.pools[pod]
+            # only take the seat out now if no granted request is about to claim it
+            if seat in free and res._capacity - len(res.users) > 0:
+                free.remove(seat)
+                res.resize(res._capacity - 1)
             else:
                 self.vacating.add(seat)
         elif self.rep_res:
@@ -217,43 +251,66 @@ class RoleRuntime:
     def seat_freed(self, seat: int) -> None:
         """A pooled rep finished a task: back to the free list, or gone if leaving.
         (Called before the resource is released, so the next grant sees it.)"""
+        pod = self.seat_pod[seat]
         if seat in self.vacating:
             self.vacating.discard(seat)
-            self.res.resize(self.res._capacity - 1)
+            res = self.pools[pod]
+            res.resize(res._capacity - 1)
         else:
-            self.free.append(seat)
+            self.frees[pod].append(seat)
 
-    def fill(self, seat: int) -> int:
-        """A new rep takes ``seat`` (a backfill or a new hire); returns their id."""
+    def fill(self, seat: int, rep: int | None = None) -> int:
+        """A new rep takes ``seat`` (a backfill or a new hire; ``rep``: someone
+        already known, e.g. a promoted rep); returns their id."""
         now = self.env.now
-        rep = self.staff.hire(seat, now) if self.staff is not None else len(self.occupant) + seat
+        if rep is None:
+            if self.staff is not None:
+                rep = self.staff.hire(seat, now)
+            else:
+                rep, self._next_rep = self._next_rep, self._next_rep + 1
+        elif self.staff is not None:
+            self.staff.seat[rep] = seat
         self.occupant[seat] = rep
+        pod = self.seat_pod[seat]
         if self.res is not None:
             if seat in self.vacating:  # the leaver is still busy: no capacity change
                 self.vacating.discard(seat)
             else:
-                self.free.append(seat)
-                self.res.resize(self.res._capacity + 1)
+                res = self.pools[pod]
+                self.frees[pod].append(seat)
+                res.resize(res._capacity + 1)
         elif self.rep_res:
             self.rep_res[seat].resize(1)
-        while self.waiting and self.open[seat] < self.max_open:  # leads waiting for an owner
+        waiting = self.waitq[pod]
+        while waiting and self.open[seat] < self.max_open:  # leads waiting for an owner
             self.open[seat] += 1
-            self.waiting.popleft().succeed(seat)
+            waiting.popleft().succeed(seat)
+        if self.open[seat] < self.max_open and self._released is not None:  # e.g. an outbound cadence
+            ev, self._released = self._released, None
+            ev.succeed()
         return rep
 
-    def add_seat(self) -> int:
-        """A new seat (headcount + 1), filled at once."""
+    def add_seat(self, pod: int = 0, rep: int | None = None) -> int:
+        """A new seat (headcount + 1) in ``pod``, filled at once."""
         seat = self.headcount
         self.headcount += 1
         self.open.append(0)
         self.open_value.append(0.0)
         self.occupant.append(-1)
+        self.left_rep.append(-1)
+        self.seat_pod.append(pod if self.podded else 0)
         if self.rep_res or (self.owns and not self.unlimited):
             self.rep_res.append(_make(self._kind, self.env, 0))
-        self.fill(seat)
+        self.fill(seat, rep)
         return seat
+
+    def occupant_of(self, seat: int) -> int:
+        """Who works in ``seat`` now: its occupant, or the leaver finishing a last task."""
+        occ = self.occupant[seat]
+        return occ if occ >= 0 else self.left_rep[seat]
 
     def queue_length(self) -> int:
         if self.res is not None:
-            return len(self.res.queue)
-        return sum(len(r.queue) for r in self.rep_res) + len(self.waiting)
+            return sum(len(r.queue) for r in self.pools[: (len(self.pools) if self.podded else 1)])
+        waiting = self.waitq if self.podded else self.waitq[:1]
+        return sum(len(r.queue) for r in self.rep_res) + sum(len(w) for w in waiting)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -40,7 +41,8 @@ class InboundSource:
         shocks = [ev.rate_multiplier for ev in world.scenario.timeline
                   if ev.action == "market_shock" and ev.source == name]
         self.shock = 1.0
-        self.peak = max(profile) * max([1.0, *shocks])
+        self.active_shocks: list[float] = []
+        self.peak = max(profile) * max(1.0, math.prod(m for m in shocks if m > 1))
         rate_per_day = spec.rate_per_week / 7.0 * self.peak
         gen = streams.generator(f"arrivals/{name}")
         self.gap = block_draw(lambda n: gen.exponential(1.0 / rate_per_day, n)) if rate_per_day else None
@@ -101,14 +103,26 @@ class OutboundSource:
     def _cadence(self):
         env, world, role = self.world.env, self.world, self.role
         cap = self.spec.cadence_per_rep
+        pods = world.pods if role.podded else None
+        tries = 0
         while True:
             if not self.available:
                 self._returned = env.event()
                 yield self._returned
-            rep = role.try_assign(cap)
-            if rep < 0:  # every book is full (or at the cadence cap): wait for room
-                yield role.next_release()
+            seg = self.available[0]
+            pod = pods.pod_for(self.routes[seg].segment) if pods is not None else 0
+            rep = role.try_assign(cap, pod)
+            if rep < 0:
+                tries += 1
+                limit = role.max_open if cap is None else cap
+                if (pods is not None and tries < min(len(self.available), 50)
+                        and any(role._pick(limit, q) >= 0 for q in range(len(pods.pods)) if q != pod)):
+                    self.available.rotate(-1)  # this account's POD is full, another has room
+                    continue
+                tries = 0
+                yield role.next_release()  # every book is full (or at the cadence cap): wait for room
                 continue
-            seg = self.available.popleft()
+            tries = 0
+            self.available.popleft()
             world.new_lead(self.idx, self.routes[seg], owner=rep, owner_role=role,
-                           on_lost=self._lost_callback(seg))
+                           on_lost=self._lost_callback(seg), pod=pod)

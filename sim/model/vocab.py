@@ -103,3 +103,4 @@ class TimelineKind(IntEnum):
     PLAYBOOKS = 4
     PRICE_CHANGE = 5
     PROCESS_LIFT = 6  # data-driven improvement lifted a stage (rep = stage)
+    POD_SPLIT = 7  # a POD split (role/rep: the promoted lead; pipeline_usd: parent POD, arr_usd: new POD)

@@ -27,6 +27,7 @@ from sim.model.plan import (
     roles_with_several_steps,
     selling_roles,
 )
+from sim.model.pods import PodBook, initial_seat_pods
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
 from sim.model.sources import InboundSource, OutboundSource
@@ -80,12 +81,15 @@ class World:
         self.env = env = simpy.Environment()
         self.rec = recorder
         multi = roles_with_several_steps(scenario)
+        n_pods = scenario.pods.fission.max_pods if scenario.pods is not None else 1
+        self.layout = layout_of(scenario, horizon_days)
         ns = len(scenario.stages)
         self.roles = {
             name: RoleRuntime(env, i, name, spec, streams.generator(f"routing/{name}"),
                               prioritized=name in multi or name in post_sale_owned_roles(scenario),
                               staff=(Staff(name, spec.people, ns, streams, scenario.process)
-                                     if spec.people is not None and not spec.unlimited_capacity else None))
+                                     if spec.people is not None and not spec.unlimited_capacity else None),
+                              seat_pods=initial_seat_pods(scenario, name), n_pods=n_pods)
             for i, (name, spec) in enumerate(scenario.roles.items())}
         # data-driven improvement: lift per stage (None when the loop is off: no work on the hot path)
         self.boost = [1.0] * ns if scenario.process.data_driven is not None else None
@@ -97,6 +101,7 @@ class World:
         self.wip = [0] * len(scenario.stages)
         self._next_id = 0
         self.accounts = AccountBook(self, scenario, streams)
+        self.pods = PodBook(self, scenario, streams) if scenario.pods is not None else None
         self.track_customers = scenario.post_sale.enabled
         self.sources = []
         for i, (name, src) in enumerate(scenario.sources.items()):
@@ -108,7 +113,7 @@ class World:
 
     # -- lead lifecycle -------------------------------------------------------------
     def new_lead(self, source: int, route: Route, owner: int = -1, on_lost=None, account: int = -1,
-                 owner_role=None) -> None:
+                 owner_role=None, pod: int | None = None) -> None:
         """Create a lead now and start its process (``owner``: preset owner of the
         first step's role, for outbound cadences that reserved the slot;
         ``account``: the customer a mined lead came from)."""
@@ -122,9 +127,11 @@ class World:
         if route.cost_per_lead:
             self.rec.cost(now, MARKETING, -1, route.segment, route.cost_per_lead)
         self.wip[route.entry] += 1
-        self.env.process(self._life(lid, route, acv, owner, on_lost, account, owner_role))
+        if pod is None:
+            pod = self.pods.pod_for(route.segment) if self.pods is not None else 0
+        self.env.process(self._life(lid, route, acv, owner, on_lost, account, owner_role, pod))
 
-    def _life(self, lid, route, acv, owner, on_lost, account, owner_role=None):
+    def _life(self, lid, route, acv, owner, on_lost, account, owner_role=None, pod=0):
         """One lead's walk along its route. Simple steps (a pooled queue, one
         attempt, no SLA, no hand-off cost, no decay) take a straight-line fast
         path; everything else goes through :meth:`_worked_step`."""
@@ -148,28 +155,30 @@ class World:
             wait = 0.0
             occ = -1
             if simple and owner_role is None:
-                res = role.res
+                res = role.pools[pod]
                 req = res.request(prio) if role.prioritized else res.request()
                 yield req
                 t0, now = now, env.now
-                seat = role.free.pop()
+                seat = role.frees[pod].pop()
                 occ = role.occupant[seat]
+                if occ < 0:
+                    occ = role.left_rep[seat]
                 svc = work() if work is not None else 0.0
                 staff = role.staff
                 if staff is not None:
-                    svc /= staff.ramp(occ, now)
+                    svc /= staff.productivity(occ, now)
                 rec.work(now, lid, k, role.idx, occ, now - t0, svc, seg)
                 if svc:
                     yield timeout(svc)
                 if role.vacating:
                     role.seat_freed(seat)
                 else:
-                    role.free.append(seat)
+                    role.frees[pod].append(seat)
                 res.release(req)
                 prev_role = role
             elif role is not None:
                 outcome, wait, prev_role, owner_role, owner, occ = yield from self._worked_step(
-                    st, lid, seg, acv, prev_role, owner_role, owner)
+                    st, lid, seg, acv, prev_role, owner_role, owner, pod)
                 if outcome >= 0:
                     break
                 if owner_role is role:
@@ -227,21 +236,25 @@ class World:
                 else:
                     key = (last_role.idx, last_rep)
                     self.rep_bookings[key] = self.rep_bookings.get(key, 0.0) + booked
+            if self.pods is not None:
+                self.pods.won(pod, booked, now)
             if not self.track_customers:
                 pass
             elif account >= 0:
                 self.accounts.mined_win(account, lid, seg, booked)
             else:
                 seat = last_role.staff.seat[last_rep] if last_role is not None and last_role.staff else -1
-                self.accounts.open(lid, seg, booked, last_role, seat)
+                self.accounts.open(lid, seg, booked, last_role, seat, pod)
         else:
             if boost is not None:
                 self.failed[stage] += 1
+            if self.pods is not None and stage >= self.pods.decided_from:
+                self.pods.lost(pod)
             rec.end(now, lid, stage, outcome, now - t_stage, seg, 0.0, acv, ridx, last_rep)
             if on_lost is not None:
                 on_lost()
 
-    def _worked_step(self, st, lid, seg, acv, prev_role, owner_role, owner):
+    def _worked_step(self, st, lid, seg, acv, prev_role, owner_role, owner, pod=0):
         """The general case of a step worked by a role: hand-off, owner assignment,
         SLA, several attempts to connect. Returns ``(outcome, wait, prev_role,
         owner_role, owner, rep)`` with ``outcome`` -1 when the lead may go on to
@@ -264,13 +277,13 @@ class World:
         ready = env.now
         deadline = ready + st.sla_days if st.sla_days is not None else math.inf
         if role.owns and owner_role is not role:
-            owner = role.try_assign()
+            owner = role.try_assign(None, pod)
             if owner < 0:
-                ev = role.wait_assign()
+                ev = role.wait_assign(pod)
                 if deadline < math.inf:
                     yield ev | env.timeout(deadline - env.now)
                     if not ev.triggered:
-                        role.cancel_wait(ev)
+                        role.cancel_wait(ev, pod)
                         return LOST_SLA, 0.0, role, None, -1, -1
                 else:
                     yield ev
@@ -283,7 +296,7 @@ class World:
         for attempt in range(st.attempts):
             if attempt:
                 yield env.timeout(st.gap())
-            res = role.res if pooled else (role.rep_res[owner] if role.owns else None)
+            res = role.pools[pod] if pooled else (role.rep_res[owner] if role.owns else None)
             t0 = env.now
             if res is None:  # unlimited capacity: no queue
                 seat = 0
@@ -296,14 +309,14 @@ class World:
                         return LOST_SLA, 0.0, role, owner_role, owner, -1
                 else:
                     yield req
-                seat = role.free.pop() if pooled else owner
+                seat = role.frees[pod].pop() if pooled else owner
             now = env.now
             if attempt == 0:
                 wait = now - ready
-            occ = role.occupant[seat] if res is not None else 0
+            occ = role.occupant_of(seat) if res is not None else 0
             svc = st.work() if st.work is not None else 0.0
             if role.staff is not None and res is not None:
-                svc /= role.staff.ramp(occ, now)
+                svc /= role.staff.productivity(occ, now)
             # the first attempt's wait includes waiting for an owner with room, so the
             # role's mean wait and queue length (which counts those leads) agree
             self.rec.work(now, lid, st.stage, role.idx, occ, now - (ready if attempt == 0 else t0), svc, seg)
@@ -315,7 +328,7 @@ class World:
                 res.release(req)
             if st.connect is None or st.connect() < st.connect_p:
                 if st.assist is not None:  # a second seller's time on the step
-                    yield from st.assist.task(self.rec, lid, st.stage, seg, st.assist_work)
+                    yield from st.assist.task(self.rec, lid, st.stage, seg, st.assist_work, pod=pod)
                 return -1, wait, role, owner_role, owner, occ
         return LOST_NO_CONTACT, wait, role, owner_role, owner, occ
 
@@ -386,10 +399,11 @@ class World:
                     self.hire(role)
             elif ev.action == "market_shock":
                 src = next(s for s in self.sources if s.name == ev.source)
-                src.shock = ev.rate_multiplier
+                src.active_shocks.append(ev.rate_multiplier)  # overlapping shocks multiply
+                src.shock = math.prod(src.active_shocks)
                 rec.timeline(env.now, MARKET_SHOCK, -1, src.idx, ev.rate_multiplier, 0.0)
                 end = env.timeout(ev.weeks * 7.0)
-                end.callbacks.append(lambda _e, src=src: self._shock_over(src))
+                end.callbacks.append(lambda _e, src=src, m=ev.rate_multiplier: self._shock_over(src, m))
             elif ev.action == "playbooks":
                 pb = self.scenario.process.playbooks or Playbooks()
                 for r in self.roles.values():
@@ -404,9 +418,10 @@ class World:
                             r.price *= ev.price_multiplier
                 rec.timeline(env.now, PRICE_CHANGE, -1, -1 if seg is None else seg, ev.price_multiplier, 0.0)
 
-    def _shock_over(self, src) -> None:
-        src.shock = 1.0
-        self.rec.timeline(self.env.now, SHOCK_OVER, -1, src.idx, 1.0, 0.0)
+    def _shock_over(self, src, multiplier: float) -> None:
+        src.active_shocks.remove(multiplier)
+        src.shock = math.prod(src.active_shocks)
+        self.rec.timeline(self.env.now, SHOCK_OVER, -1, src.idx, multiplier, 0.0)
 
     def _improve(self, dd):
         """Data-driven improvement: each period, lift the stage furthest below its
@@ -450,7 +465,11 @@ class World:
             self.env.process(self._timeline())
         if self.scenario.process.data_driven is not None:
             self.env.process(self._improve(self.scenario.process.data_driven))
+        if self.pods is not None and self.scenario.pods.fission.policy != "never":
+            self.env.process(self.pods.run())
         self.env.process(self._sampler())
         self.env.run(until=self.horizon_days)
         people = {r.idx: r.staff.table() for r in self.roles.values() if r.staff is not None}
+        if self.pods is not None:
+            people["pods"] = self.pods.table(self.accounts)
         self.rec.finish(self.env.now, self.wip, self.accounts.book_busy(), people)

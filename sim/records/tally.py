@@ -57,13 +57,11 @@ class Tally:
     def work(self, t, lead, stage, role, rep, wait, service, segment):
         end = t + service
         busy = service if end <= self._T else self._T - t
+        b = self._busy[role]
+        if rep >= len(b):  # a rep hired during the run
+            b.extend([0.0] * (rep + 1 - len(b)))
         if busy > 0:
-            b = self._busy[role]
-            try:
-                b[rep] += busy
-            except IndexError:  # a rep hired during the run
-                b.extend([0.0] * (rep + 1 - len(b)))
-                b[rep] += busy
+            b[rep] += busy
             self._busy_seg[role][segment] += busy
         self._wait[role] += wait
         self._tasks[role] += 1

@@ -134,6 +134,11 @@ def check(scenario: Scenario) -> list[Problem]:
                 elif role is not None:
                     used_roles.setdefault(role, ("segments", name, "pql", "roles", stage))
 
+    owned_post = {getattr(scenario.post_sale, k) for k in ("onboarding_role", "csm_role", "am_role")}
+    owned_post = sorted(r for r in owned_post if r in scenario.roles and scenario.roles[r].owns_leads)
+    if len(owned_post) > 1:
+        out.append(Problem(("post_sale",), f"the post-sale roles that own accounts must be one role (the "
+                           f"generalist keeping its accounts), got {owned_post}"))
     for key in ("onboarding_role", "csm_role", "am_role"):
         role = getattr(scenario.post_sale, key)
         if role is None:
@@ -227,9 +232,63 @@ def check(scenario: Scenario) -> list[Problem]:
                 out.append(Problem(("process", "data_driven", "benchmark", stage),
                                    _unknown("step", stage, step_stages)))
 
+    if scenario.pods is not None:
+        out.extend(_check_pods(scenario))
+
     for role, where in used_roles.items():
         spec = scenario.roles[role]
         if spec.headcount == 0 and not spec.unlimited_capacity:
             out.append(Problem(("roles", role, "headcount"), f"role {role!r} has no reps but does work "
                                f"(see {'.'.join(map(str, where))}); set headcount >= 1"))
+    return out
+
+
+def _check_pods(scenario: Scenario) -> list[Problem]:
+    pods = scenario.pods
+    out: list[Problem] = []
+    roles = list(scenario.roles)
+    base: Path = ("pods",)
+    for i, r in enumerate(pods.roles):
+        if r not in roles:
+            out.append(Problem(base + ("roles", i), _unknown("role", r, roles)))
+        elif scenario.roles[r].unlimited_capacity:
+            out.append(Problem(base + ("roles", i), f"role {r!r} has unlimited capacity: nothing to split"))
+    slices = list(scenario.segments) if pods.slice == "segment" else list(pods.industries)
+    if pods.slice == "industry":
+        total = sum(pods.industries.values())
+        if not pods.industries or abs(total - 1) > 1e-6:
+            out.append(Problem(base + ("industries",), f"shares must sum to 1, they sum to {total:g}"))
+    owned: dict[str, str] = {}
+    names = set()
+    for i, pod in enumerate(pods.initial):
+        where = base + ("initial", i)
+        if pod.name in names:
+            out.append(Problem(where + ("name",), f"POD name {pod.name!r} repeated"))
+        names.add(pod.name)
+        for j, sl in enumerate(pod.owns):
+            if sl not in slices:
+                out.append(Problem(where + ("owns", j), _unknown(pods.slice, sl, slices)))
+            elif sl in owned:
+                out.append(Problem(where + ("owns", j), f"{sl!r} is already owned by POD {owned[sl]!r}"))
+            else:
+                owned[sl] = pod.name
+        for r in pod.headcount:
+            if r not in pods.roles:
+                out.append(Problem(where + ("headcount", r), _unknown("podded role", r, pods.roles)))
+    missing = [sl for sl in slices if sl not in owned]
+    if missing:
+        out.append(Problem(base + ("initial",), f"every {pods.slice} needs an owning POD; nobody owns {missing}"))
+    if len(pods.initial) > pods.fission.max_pods:
+        out.append(Problem(base + ("fission", "max_pods"), f"{len(pods.initial)} initial PODs exceed max_pods"))
+    for r in pods.fission.new_pod_headcount:
+        if r not in pods.roles:
+            out.append(Problem(base + ("fission", "new_pod_headcount", r), _unknown("podded role", r, pods.roles)))
+    promote = pods.fission.promote_role
+    if promote is not None and promote not in pods.roles:
+        out.append(Problem(base + ("fission", "promote_role"), _unknown("podded role", promote, pods.roles)))
+    for r in pods.roles:
+        if r in roles and sum(p.headcount.get(r, 0) for p in pods.initial) != scenario.roles[r].headcount:
+            out.append(Problem(("roles", r, "headcount"), f"the initial PODs hold "
+                               f"{sum(p.headcount.get(r, 0) for p in pods.initial)} {r} seats; the role's "
+                               f"headcount must match"))
     return out

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql
 from sim.scenario.distributions import Dist
 from sim.scenario.people import Event, People, Process
+from sim.scenario.pods import Pods
 
 Name = Annotated[
     str,
@@ -278,6 +279,7 @@ class Scenario(_Model):
     economics: Economics = Field(default_factory=Economics)
     process: Process = Field(default_factory=Process)
     timeline: list[Event] = Field(default_factory=list, description="dated interventions")
+    pods: Pods | None = Field(default=None, description="vertical teams owning market slices (PODs)")
 
     @field_validator("stages")
     @classmethod

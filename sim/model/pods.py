@@ -1,0 +1,182 @@
+"""PODs at run time: which POD owns a lead, how PODs mature, and how they split.
+
+The podded roles keep one pool of seats per POD (see
+:class:`~sim.model.roles.RoleRuntime`), so a POD's members share its queues
+and nobody else's; shared roles (e.g. onboarding) serve every POD. A lead's
+POD is chosen when it is created, from its slice: its segment, or an industry
+drawn for it. A slice owned by several PODs (after a split that shares it) is
+dealt round-robin.
+
+Fission: every ``check_every_days`` a POD that is mature (old enough, with
+enough bookings and win rate, and for ``mature_and_demand`` more work waiting
+per seat than the rule allows) splits. Its most experienced rep of the
+promoted role becomes the new POD's lead: they leave their seat (backfilled
+after the hiring lag) and take a seat in the new POD, where their own work
+takes ``1 / lead_selling_share`` as long because they coach; the new POD's
+other members are hired and ramp faster for being coached. Open pipeline
+stays with the parent. ``by_slice`` hands half of the parent's slices to the
+new POD; otherwise the two share them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.model.draws import uniform01
+from sim.model.rng import Streams
+from sim.model.vocab import TimelineKind
+from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.model.world import World
+
+POD_SPLIT = int(TimelineKind.POD_SPLIT)
+REP_HIRED = int(TimelineKind.REP_HIRED)
+
+
+def initial_seat_pods(scenario: Scenario, role: str) -> list[int] | None:
+    """POD index of each initial seat of a podded role (None: not podded)."""
+    pods = scenario.pods
+    if pods is None or role not in pods.roles:
+        return None
+    return [i for i, pod in enumerate(pods.initial) for _ in range(pod.headcount.get(role, 0))]
+
+
+class PodBook:
+    def __init__(self, world: World, scenario: Scenario, streams: Streams):
+        spec = self.spec = scenario.pods
+        self.world = world
+        self.env = world.env
+        self.segments = list(scenario.segments)
+        self.decided_from = scenario.stages.index(scenario.win_rate_stage)
+        if spec.slice == "industry":
+            names = list(spec.industries)
+            total, cum = 0.0, []
+            for n in names:
+                total += spec.industries[n]
+                cum.append(total)
+            self.industries, self.cum = names, cum
+            self.u_industry = uniform01(streams.generator("pods/industry"))
+        nw = world.layout.n_weeks
+        self.nw = nw
+        self.pods = [dict(name=p.name, owns=list(p.owns), parent=None, born=0.0, bookings=0.0, wins=0, decided=0,
+                          weekly=[0.0] * nw) for p in spec.initial]
+        self.splits: list[dict] = []
+        self._rr: dict[str, int] = {}
+        ps = scenario.post_sale
+        self.capable = ps.onboarding_role is not None or ps.csm_role is not None
+        self.roles = [world.roles[r] for r in spec.roles]
+        if not self.capable:  # PODs before the company can organize around the customer
+            for r in self.roles:
+                if r.staff is not None:
+                    r.staff.ramp_days *= spec.missing_capability_ramp_multiplier
+
+    # -- leads ------------------------------------------------------------------------
+    def pod_for(self, segment: int) -> int:
+        if self.spec.slice == "segment":
+            value = self.segments[segment]
+        else:
+            u, i = self.u_industry(), 0
+            while i < len(self.cum) - 1 and u >= self.cum[i]:
+                i += 1
+            value = self.industries[i]
+        owners = [i for i, p in enumerate(self.pods) if value in p["owns"]]
+        k = self._rr.get(value, 0)
+        self._rr[value] = k + 1
+        return owners[k % len(owners)]
+
+    def won(self, pod: int, booked: float, t: float) -> None:
+        p = self.pods[pod]
+        p["bookings"] += booked
+        p["wins"] += 1
+        p["weekly"][min(int(t // 7.0), self.nw - 1)] += booked
+
+    def lost(self, pod: int) -> None:
+        self.pods[pod]["decided"] += 1
+
+    # -- maturity and fission -----------------------------------------------------------
+    def _seats(self, pod: int, role) -> list[int]:
+        return [s for s in range(role.headcount) if role.seat_pod[s] == pod and role.occupant[s] >= 0]
+
+    def _queue_per_seat(self, pod: int) -> float:
+        waiting, seats = 0, 0
+        for r in self.roles:
+            mine = self._seats(pod, r)
+            seats += len(mine)
+            if r.res is not None:
+                waiting += len(r.pools[pod].queue)
+            else:
+                waiting += sum(len(r.rep_res[s].queue) for s in mine) + len(r.waitq[pod])
+        return waiting / seats if seats else 0.0
+
+    def mature(self, i: int) -> bool:
+        m, p = self.spec.fission.maturity, self.pods[i]
+        decided = p["wins"] + p["decided"]
+        if self.env.now - p["born"] < m.min_age_days or p["bookings"] < m.min_bookings_usd:
+            return False
+        if m.min_win_rate > 0 and (not decided or p["wins"] / decided < m.min_win_rate):
+            return False
+        if self.spec.fission.policy == "mature_and_demand":
+            return self._queue_per_seat(i) >= m.min_queue_per_seat
+        return len(p["owns"]) >= 2  # by_slice: something to hand over
+
+    def run(self):
+        fs = self.spec.fission
+        while True:
+            yield self.env.timeout(fs.check_every_days)
+            for i in range(len(self.pods)):
+                if len(self.pods) >= fs.max_pods:
+                    break
+                if self.mature(i):
+                    self.split(i)
+
+    def split(self, parent: int) -> int | None:
+        fs, world, env = self.spec.fission, self.world, self.env
+        role = world.roles[fs.promote_role or self.spec.roles[-1]]
+        seats = self._seats(parent, role)
+        if not seats:
+            return None
+        staff = role.staff
+        seat = min(seats, key=lambda s: staff.hired[role.occupant[s]]) if staff is not None else min(seats)
+        child = len(self.pods)
+        p = self.pods[parent]
+        owns = p["owns"]
+        if fs.policy == "by_slice":
+            half = len(owns) // 2
+            p["owns"], child_owns = owns[:half], owns[half:]
+        else:
+            child_owns = list(owns)
+        self.pods.append(dict(name=f"{p['name']}_{child}", owns=child_owns, parent=parent, born=env.now,
+                              bookings=0.0, wins=0, decided=0, weekly=[0.0] * self.nw))
+        old = role.occupant[seat]
+        role.leave(seat)  # the promoted rep's old seat is backfilled after the hiring lag
+        world.env.process(world._backfill(role, seat, staff.spec.hiring_lag_days if staff else 0.0))
+        new = staff.promote(old, fs.lead_selling_share) if staff is not None else None
+        new_seat = role.add_seat(child, new)
+        world._start_tenure(role, new_seat)
+        lead = role.occupant[new_seat]
+        world.rec.timeline(env.now, POD_SPLIT, role.idx, lead, float(parent), float(child))
+        for r in self.roles:
+            for _ in range(fs.new_pod_headcount.get(r.name, 0) - (1 if r is role else 0)):
+                s = r.add_seat(child)
+                if r.staff is not None:
+                    r.staff.ramp_scale[r.occupant[s]] = fs.coaching_ramp_multiplier
+                world.rec.timeline(env.now, REP_HIRED, r.idx, r.occupant[s], 0.0, 0.0)
+                world._start_tenure(r, s)
+        self.splits.append(dict(t_days=round(env.now, 2), parent=p["name"], child=self.pods[child]["name"],
+                                promoted_role=role.name, promoted_rep=int(lead)))
+        return child
+
+    def table(self, accounts) -> dict:
+        """Per POD (for KPIs): names, genealogy, slices, bookings, seats, ARR."""
+        arr = [0.0] * len(self.pods)
+        for acv, on, pod in zip(accounts.acv, accounts.active, accounts.pod, strict=True):
+            if on:
+                arr[pod] += acv
+        heads = [{r.name: len(self._seats(i, r)) for r in self.roles} for i in range(len(self.pods))]
+        return {"pods": [dict(name=p["name"], parent=None if p["parent"] is None else self.pods[p["parent"]]["name"],
+                              born_days=round(p["born"], 2), owns=list(p["owns"]), wins=p["wins"],
+                              decided=p["decided"], bookings_usd=round(p["bookings"], 2), headcount_end=heads[i],
+                              arr_end_usd=round(arr[i], 2), weekly_bookings_usd=list(p["weekly"]))
+                         for i, p in enumerate(self.pods)],
+                "splits": list(self.splits), "capable": self.capable}
