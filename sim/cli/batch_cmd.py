@@ -6,6 +6,7 @@ Presentation only: the work is :func:`sim.experiments.run_batch`.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from sim.cli.study_args import add_study_flags, guarded, study_kwargs
 
@@ -25,9 +26,12 @@ def add_parser(sub) -> None:
     p.add_argument("--fan", metavar="COLUMN", help="weekly column for the fan (default: arr_usd if present, "
                    "else cumulative bookings_usd)")
     p.add_argument("--no-weekly", action="store_true", help="do not keep weekly series (smaller output)")
+    p.add_argument("--plot", type=Path, metavar="FILE.png", help="write a figure of the fan (percentile bands "
+                   "of --fan's column by week) to FILE.png")
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.cli.plots import check_png_target, plot_fan
     from sim.errors import UsageError
     from sim.experiments import run_batch
     from sim.experiments.batch import as_scenario, probe
@@ -36,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
     scenario = as_scenario(args.scenario, args.overrides)
     if args.fan is not None and args.no_weekly:
         raise UsageError("--fan needs the weekly series; drop --no-weekly")
+    if args.plot is not None:
+        if args.no_weekly:
+            raise UsageError("--plot needs the weekly series; drop --no-weekly")
+        check_png_target(args.plot)
     found = probe(scenario) if (args.kpi or args.fan) else None
     if found is not None:  # check names before spending time on the batch
         select_kpis(found[0], args.kpi)
@@ -47,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
     def go() -> int:
         result = run_batch(scenario, args.reps, targets=args.target, weekly=not args.no_weekly, **kw)
         print(report(result, args))
+        if args.plot is not None:
+            plot_fan(result.fan_of(args.fan) if args.fan else result.fan, args.plot)
+            print(f"wrote {args.plot}")
         return 0
 
     return guarded(go, kw["out"])

@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="write events, leads, weekly series and KPIs to DIR")
     run.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format for --out")
     run.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    run.add_argument("--plot", type=Path, metavar="FILE.png",
+                     help="write a figure of the run (bookings, ARR and revenue, pipeline, queues) to FILE.png")
     _add_set(run)
 
     val = sub.add_parser("validate", help="check scenario files without running them")
@@ -81,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args) -> int:
     from sim.cli.output import check_target, write_run
+    from sim.cli.plots import check_png_target, plot_run
     from sim.cli.report import summary
     from sim.run import simulate
     from sim.scenario import load_scenario
@@ -88,16 +91,22 @@ def cmd_run(args) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     if args.out is not None:
         check_target(args.out, args.force)
+    if args.plot is not None:
+        check_png_target(args.plot)
     result = simulate(scenario, seed=args.seed, weeks=args.weeks,
                       record="events" if args.out is not None else "kpis")
     if args.out is not None:
         write_run(result, args.out, args.format, force=args.force)
+    if args.plot is not None:
+        plot_run(result, args.plot)
     if args.json:
         print(json.dumps(result.kpis))
     else:
         print(summary(result.kpis))
         if args.out is not None:
             print(f"\nwrote {args.out}/ (events, leads, weekly as {args.format}; kpis.json)")
+        if args.plot is not None:
+            print(f"wrote {args.plot}")
     return 0
 
 
