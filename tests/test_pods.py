@@ -4,6 +4,7 @@ when mature, conservation through splits, and the prerequisite capability."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import sim
 from tests.conftest import SCENARIOS
@@ -49,6 +50,11 @@ def test_splits_wait_for_maturity_and_conserve_people_and_leads():
     assert heads <= 6 + len(splits) * (hires + 1)
     assert k["leads_created"] == k["leads_won"] + k["leads_lost"] + k["leads_open"]
     assert sum(p["wins"] for p in k["pods"]) == k["leads_won"]
+    # accounts: every new logo is live, churned, or still being onboarded, and POD ARR adds up
+    stages = {r["stage"]: r for r in k["customer_stages"]}
+    onboarding = k["new_logos"] - stages["go_live"]["entered"]
+    assert k["new_logos"] == k["customers_end"] + k["churned_logos"] + k["onboarding_churned"] + onboarding
+    assert sum(p["arr_end_usd"] for p in k["pods"]) == pytest.approx(k["arr_end_usd"], abs=1.0)
     names = {p["name"] for p in k["pods"]}
     assert all(s["parent"] in names and s["child"] in names for s in splits)
 

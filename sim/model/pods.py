@@ -116,6 +116,11 @@ class PodBook:
             return False
         if m.min_win_rate > 0 and (not decided or p["wins"] / decided < m.min_win_rate):
             return False
+        if m.min_member_tenure_days > 0:
+            tenures = [self.env.now - r.staff.hired[r.occupant[s]] for r in self.roles if r.staff is not None
+                       for s in self._seats(i, r)]
+            if not tenures or sum(tenures) / len(tenures) < m.min_member_tenure_days:
+                return False
         if self.spec.fission.policy == "mature_and_demand":
             return self._queue_per_seat(i) >= m.min_queue_per_seat
         return len(p["owns"]) >= 2  # by_slice: something to hand over

@@ -33,6 +33,8 @@ class Maturity(_Model):
     """When a POD counts as mature enough to split (all set conditions must hold)."""
 
     min_age_days: Annotated[float, Field(ge=0)] = Field(default=365.0, description="days since the POD formed")
+    min_member_tenure_days: Annotated[float, Field(ge=0)] = Field(
+        default=0.0, description="average tenure of the POD's present members (reps with a people model)")
     min_bookings_usd: Annotated[float, Field(ge=0)] = Field(default=0.0, description="bookings since it formed")
     min_win_rate: Probability = Field(default=0.0, description="win rate since it formed")
     min_queue_per_seat: Annotated[float, Field(ge=0)] = Field(
