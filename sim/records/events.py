@@ -13,7 +13,7 @@ from array import array
 import numpy as np
 
 from sim.records.facts import LOSS_NAMES, LOST_KINDS, Facts, Kind, Layout, Samples
-from sim.records.ledger import AccountLog, CostLog, TimelineLog
+from sim.records.ledger import Ledgers
 
 
 def _rep_outcomes(x: dict[str, np.ndarray]) -> dict[tuple[int, int], list[float]]:
@@ -28,7 +28,7 @@ def _rep_outcomes(x: dict[str, np.ndarray]) -> dict[tuple[int, int], list[float]
     return out
 
 
-class EventLog:
+class EventLog(Ledgers):
     """Recorder that keeps every event (the full record of a run)."""
 
     def __init__(self, layout: Layout):
@@ -43,12 +43,7 @@ class EventLog:
                      c["role"].append, c["rep"].append, c["v1"].append, c["v2"].append)
         self._leads = {"t": array("d"), "source": array("h"), "segment": array("h"),
                        "stage": array("h"), "acv": array("d")}
-        self.accounts = AccountLog()
-        self.costs = CostLog()
-        self.timeline_log = TimelineLog()
-        self.account = self.accounts.add
-        self.cost = self.costs.add
-        self.timeline = self.timeline_log.add
+        self._init_ledgers()
 
     # -- recorder protocol (called by the engine on the per-event path) --------
     def lead(self, lead: int, t: float, source: int, segment: int, stage: int, acv: float) -> None:

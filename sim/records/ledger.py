@@ -54,3 +54,15 @@ class TimelineLog(_Columns):
     def add(self, t, kind, role, rep, pipeline_usd, arr_usd) -> None:
         a = self._app
         a[0](t); a[1](kind); a[2](role); a[3](rep); a[4](pipeline_usd); a[5](arr_usd)  # noqa: E702
+
+
+class Ledgers:
+    """The small logs every recorder keeps, and the recorder calls that feed them."""
+
+    def _init_ledgers(self) -> None:
+        self.accounts = AccountLog()
+        self.costs = CostLog()
+        self.timeline_log = TimelineLog()
+        self.account = self.accounts.add
+        self.cost = self.costs.add
+        self.timeline = self.timeline_log.add

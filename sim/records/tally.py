@@ -13,12 +13,12 @@ from array import array
 import numpy as np
 
 from sim.records.facts import LOSS_NAMES, Facts, Kind, Layout, Samples
-from sim.records.ledger import AccountLog, CostLog, TimelineLog
+from sim.records.ledger import Ledgers
 
 WON = int(Kind.WON)
 
 
-class Tally:
+class Tally(Ledgers):
     def __init__(self, layout: Layout):
         L = self.layout = layout
         ns, nr, ng, nw = len(L.stages), len(L.roles), len(L.segments), L.n_weeks
@@ -33,12 +33,7 @@ class Tally:
         self._busy = [[0.0] * (1 if L.unlimited[r] else max(L.headcount[r], 1)) for r in range(nr)]
         self._busy_seg = [[0.0] * ng for _ in range(nr)]
         self._entry_value = [0.0] * ns
-        self.accounts = AccountLog()
-        self.costs = CostLog()
-        self.timeline_log = TimelineLog()
-        self.account = self.accounts.add
-        self.cost = self.costs.add
-        self.timeline = self.timeline_log.add
+        self._init_ledgers()
         self._reps: dict[tuple[int, int], list[float]] = {}
         self._wait = [0.0] * nr
         self._tasks = [0] * nr

@@ -27,12 +27,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
-def _check_curve(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def check_curve(points: list[tuple[float, float]], unit: str = "") -> list[tuple[float, float]]:
+    """A piecewise curve starts at 0 and its x values strictly increase."""
     xs = [x for x, _ in points]
     if xs[0] != 0:
-        raise ValueError("the first point must be at 0")
+        raise ValueError(f"the first point must be at 0{unit}")
     if any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
-        raise ValueError(f"x values must be strictly increasing, got {xs}")
+        raise ValueError(f"{unit.strip() or 'x values'} must be strictly increasing, got {xs}")
     return points
 
 
@@ -117,7 +118,7 @@ class PostSale(_Model):
               "customer success): [share of monthly check-ins missed over the term, renewal multiplier]"))
 
     _curves = field_validator("onboarding_wait_churn_curve", "csm_load_renewal_curve", "missed_care_renewal_curve")(
-        classmethod(lambda cls, v: _check_curve(v)))
+        classmethod(lambda cls, v: check_curve(v)))
 
 
 class Economics(_Model):

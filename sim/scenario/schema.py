@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql
+from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, check_curve
 from sim.scenario.distributions import Dist
 from sim.scenario.people import Event, People, Process
 from sim.scenario.pods import Pods
@@ -80,12 +80,7 @@ class SpeedToLead(_Model):
     @field_validator("curve_hours")
     @classmethod
     def _ascending(cls, v):
-        hours = [h for h, _ in v]
-        if hours[0] != 0:
-            raise ValueError("the first point must be at 0 hours")
-        if any(b <= a for a, b in zip(hours, hours[1:], strict=False)):
-            raise ValueError(f"hours must be strictly increasing, got {hours}")
-        return v
+        return check_curve(v, " hours")
 
 
 class Step(_Model):
