@@ -142,27 +142,10 @@ def run_figure(result: Any, title: str | None = None):
     ax_m.set_ylabel("USD")
     _usd_axis(ax_m)
 
-    stages = [c for c in weekly.columns if c.startswith("pipeline_")]
-    for c in stages:
-        ax_p.plot(week, weekly[c], label=c.removeprefix("pipeline_"), lw=1.5)
-    if stages:
-        ax_p.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small", title="stage")
-    else:
-        _missing(ax_p, "pipeline series")
-    ax_p.set_title("Open pipeline per stage at week end")
-    ax_p.set_ylabel("open leads")
-    _count_axis(ax_p)
-
-    queues = [c for c in weekly.columns if c.startswith("queue_")]
-    for c in queues:
-        ax_q.plot(week, weekly[c], label=c.removeprefix("queue_"), lw=1.5)
-    if queues:
-        ax_q.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small", title="role")
-    else:
-        _missing(ax_q, "queue series")
-    ax_q.set_title("Queue length per role (weekly mean)")
-    ax_q.set_ylabel("tasks waiting")
-    _count_axis(ax_q)
+    _prefixed_panel(ax_p, week, weekly, "pipeline_", "stage", "Open pipeline per stage at week end",
+                    "open leads", "pipeline series")
+    _prefixed_panel(ax_q, week, weekly, "queue_", "role", "Queue length per role (weekly mean)",
+                    "tasks waiting", "queue series")
 
     for ax in axes.flat:
         _week_axis(ax)
@@ -170,6 +153,21 @@ def run_figure(result: Any, title: str | None = None):
         ax.grid(alpha=0.3)
     fig.suptitle(title, fontsize="x-large")
     return fig
+
+
+def _prefixed_panel(ax, week, weekly, prefix: str, legend_title: str, title: str, ylabel: str,
+                    missing: str) -> None:
+    """One line per weekly column named ``prefix<name>`` (pipeline per stage, queue per role)."""
+    cols = [c for c in weekly.columns if c.startswith(prefix)]
+    for c in cols:
+        ax.plot(week, weekly[c], label=c.removeprefix(prefix), lw=1.5)
+    if cols:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize="small", title=legend_title)
+    else:
+        _missing(ax, missing)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    _count_axis(ax)
 
 
 def plot_run(result: Any, path: str | os.PathLike | None = None, title: str | None = None):
