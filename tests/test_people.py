@@ -178,3 +178,16 @@ def test_playbooks_and_data_loop_are_mechanisms():
     assert len(first_s2) == 0 or (lifted[first_s2[0]:] == 2).all()
     boosts = lifts["pipeline_usd"][lifts["kind"] == 6]
     assert boosts[lifted == 1].max() == pytest.approx(1.2)  # capped at +20%
+
+
+def test_utilization_and_headcount_follow_hires():
+    """Capacity counts seats from a hire's first day: four SDRs hired at once make a
+    five-SDR team whose utilization cannot exceed 100%."""
+    data = sim.load_scenario(SCENARIOS / "small_team.yaml").model_dump(by_alias=True)
+    data["sources"]["website"]["rate_per_week"] = 80
+    data["timeline"] = [{"week": 0, "action": "hire", "role": "sdr", "count": 4}]
+    k = sim.simulate(sim.validate_data(data), seed=1, weeks=26, record="kpis").kpis
+    sdr = k["roles"]["sdr"]
+    assert sdr["headcount"] == 5
+    assert 0.5 < sdr["utilization"] <= 1.0 + 1e-9
+    assert k["arr_per_head_by_role_usd"]["sdr"] == pytest.approx(k["arr_end_usd"] / 5, abs=0.01)

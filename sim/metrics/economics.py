@@ -63,7 +63,8 @@ def economics_kpis(f: Facts, arr_end: float, arr_year_ago: float | None) -> tupl
     else:
         magic = arr_end / sm_cost if sm_cost > 0 else None
 
-    total_heads = float(heads.sum())
+    heads_end = seats_at_end(f, heads)
+    total_heads = float(heads_end.sum())
     k = {
         "costs": {
             "total_usd": round(total, 2),
@@ -79,7 +80,8 @@ def economics_kpis(f: Facts, arr_end: float, arr_year_ago: float | None) -> tupl
         "cac_payback_months": _r(payback),
         "magic_number": _r(magic, 4),
         "arr_per_head_usd": _r(arr_end / total_heads) if total_heads else None,
-        "arr_per_head_by_role_usd": {r: _r(arr_end / h) if h else None for r, h in zip(L.roles, heads, strict=True)},
+        "arr_per_head_by_role_usd": {r: _r(arr_end / h) if h else None
+                                     for r, h in zip(L.roles, heads_end, strict=True)},
         "cost_of_sale_by_segment": _cost_of_sale(f, salaries, service),
     }
     week = np.minimum((c["t"] // 7.0).astype(np.int64), nw - 1)
@@ -100,6 +102,17 @@ def seat_years(f: Facts, heads: np.ndarray) -> np.ndarray:
             m = tl["kind"] == kind
             np.add.at(days, tl["role"][m].astype(np.int64), sign * (T - tl["t"][m]))
     return days / YEAR_DAYS
+
+
+def seats_at_end(f: Facts, heads: np.ndarray) -> np.ndarray:
+    """Filled seats per role when the run ends (the starting team, hires, leavers)."""
+    out = heads.astype(float).copy()
+    tl = f.timeline
+    if len(tl.get("kind", [])):
+        for kind, sign in ((int(TimelineKind.REP_HIRED), 1.0), (int(TimelineKind.REP_LEFT), -1.0)):
+            m = tl["kind"] == kind
+            np.add.at(out, tl["role"][m].astype(np.int64), sign)
+    return out
 
 
 def _r(x, nd: int = 2):

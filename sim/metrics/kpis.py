@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.metrics.economics import economics_kpis
+from sim.metrics.economics import economics_kpis, seat_years, seats_at_end
 from sim.metrics.people import people_kpis
 from sim.metrics.pods import pod_kpis
 from sim.metrics.revenue import YEAR_DAYS, arr_at, customer_stages, revenue_kpis
@@ -48,15 +48,17 @@ def stage_table(f: Facts) -> list[dict]:
 
 def role_table(f: Facts) -> dict[str, dict]:
     L = f.layout
-    T = L.horizon_days
     out = {}
     mean_queue = f.queue.mean(axis=0) if len(f.queue) else np.zeros(len(L.roles))
+    heads = np.array([0 if u else h for h, u in zip(L.headcount, L.unlimited, strict=True)], dtype=float)
+    seat_days = seat_years(f, heads) * YEAR_DAYS  # hires count from their first day, vacancies not at all
+    at_end = seats_at_end(f, heads)
     for r, name in enumerate(L.roles):
         busy = f.busy_days[r]
         n = int(f.tasks[r])
-        cap = None if L.unlimited[r] or L.headcount[r] == 0 else L.headcount[r] * T
+        cap = None if L.unlimited[r] or seat_days[r] <= 0 else seat_days[r]
         out[name] = {
-            "headcount": None if L.unlimited[r] else L.headcount[r],
+            "headcount": None if L.unlimited[r] else int(round(at_end[r])),
             "tasks": n,
             "utilization": _r(busy.sum() / cap, 4) if cap else None,
             "mean_wait_hours": _r(f.wait_sum_days[r] / n * 24.0, 3) if n else 0.0,
