@@ -27,7 +27,6 @@ from sim.records.facts import Facts
 
 YEAR_DAYS = 365.25
 MONTH_DAYS = YEAR_DAYS / 12
-WEEKS_PER_YEAR = 52
 
 
 def _week_index(t: np.ndarray, nw: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from sim.model.draws import Draw, is_zero, sampler, uniform01
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
 from sim.scenario.checks import entry_stage, source_segments, step_role
+from sim.scenario.distributions import Constant
 from sim.scenario.schema import AccountMining, Outbound, Scenario
 
 
@@ -107,8 +108,6 @@ def roles_with_several_steps(scenario: Scenario) -> set[str]:
 
 
 def _const(days):
-    from sim.scenario.distributions import Constant
-
     return None if days is None else Constant(value=days)
 
 

@@ -60,7 +60,7 @@ def _make(kind, env, n):
 
 class RoleRuntime:
     __slots__ = ("idx", "name", "env", "unlimited", "owns", "days_per_hour", "headcount", "res",
-                 "rep_res", "free", "open", "max_open", "waiting", "routing", "prioritized", "_rr", "_u",
+                 "rep_res", "free", "open", "max_open", "routing", "prioritized", "_rr", "_u",
                  "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_released",
                  "podded", "seat_pod", "pools", "frees", "waitq", "left_rep", "_next_rep")
 
@@ -112,7 +112,6 @@ class RoleRuntime:
         self.max_open = spec.max_open_per_rep or math.inf
         self.waitq: list[deque[simpy.Event]] = ([deque() for _ in range(n_pods)] if self.podded
                                                  else [deque()] * n_pods)
-        self.waiting: deque[simpy.Event] = self.waitq[0]
         self.routing = spec.routing
         self.commission_rate = spec.commission_rate
         self.fee = spec.fee_per_handoff_usd
@@ -304,6 +303,12 @@ class RoleRuntime:
         self.fill(seat, rep)
         return seat
 
+    @property
+    def waiting(self) -> list[simpy.Event]:
+        """Leads waiting for an owner with room, in every POD."""
+        queues = self.waitq if self.podded else self.waitq[:1]
+        return [ev for q in queues for ev in q]
+
     def occupant_of(self, seat: int) -> int:
         """Who works in ``seat`` now: its occupant, or the leaver finishing a last task."""
         occ = self.occupant[seat]
@@ -312,5 +317,4 @@ class RoleRuntime:
     def queue_length(self) -> int:
         if self.res is not None:
             return sum(len(r.queue) for r in self.pools[: (len(self.pools) if self.podded else 1)])
-        waiting = self.waitq if self.podded else self.waitq[:1]
-        return sum(len(r.queue) for r in self.rep_res) + sum(len(w) for w in waiting)
+        return sum(len(r.queue) for r in self.rep_res) + len(self.waiting)

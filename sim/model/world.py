@@ -238,11 +238,9 @@ class World:
                     self.rep_bookings[key] = self.rep_bookings.get(key, 0.0) + booked
             if self.pods is not None:
                 self.pods.won(pod, booked, now)
-            if not self.track_customers:
-                pass
-            elif account >= 0:
+            if self.track_customers and account >= 0:
                 self.accounts.mined_win(account, lid, seg, booked)
-            else:
+            elif self.track_customers:
                 seat = last_role.staff.seat[last_rep] if last_role is not None and last_role.staff else -1
                 self.accounts.open(lid, seg, booked, last_role, seat, pod)
         else:
