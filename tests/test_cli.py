@@ -82,16 +82,19 @@ def test_run_prints_summary(capsys):
     assert rc == 0, err
     assert err == ""
     assert out.startswith("scenario small_team  seed 3  horizon 8 weeks\n")
-    assert "Bow-tie, end to end" in out
-    assert re.search(r"^stage\s+entered\s+conversion\s+lost\s+open\s+median d\s+value/ARR$", out, re.M)
+    assert "Funnel, before the sale" in out and "Customers, after the sale" in out
+    assert re.search(r"^stage\s+leads entered\s+conversion\s+lost\s+open at end\s+median days in stage"
+                     r"\s+list value entered \(USD\)$", out, re.M)
     for stage in ("target_account", "mql", "sql", "opportunity", "negotiation", "won"):
         assert re.search(rf"^{stage}\s+\d", out, re.M), stage
-    assert re.search(r"^bookings\s+\$[\d,]+\s+\(\$[\d,]+/week\)", out, re.M)
+    assert re.search(r"^bookings \(USD\)\s+\$[\d.,]+[kM]? in total, \$[\d.,]+[kM]? a week", out, re.M)
     assert re.search(r"^won / lost / open\s+\d+ / \d+ / \d+", out, re.M)
-    assert re.search(r"^win rate\s+[\d.]+% \(from sql\)", out, re.M)
-    assert re.search(r"^role\s+reps\s+tasks\s+utilization\s+mean wait h\s+mean queue$", out, re.M)
+    assert re.search(r"^win rate\s+[\d.]+% of leads resolved from sql on", out, re.M)
+    assert re.search(r"^role\s+reps\s+tasks done\s+utilization\s+mean wait per task \(hours\)"
+                     r"\s+mean queue \(tasks\)$", out, re.M)
     for role, reps in (("mdr", 1), ("sdr", 1), ("ae", 2)):
         assert re.search(rf"^{role}\s+{reps}\s+\d+\s+[\d.]+%", out, re.M), role
+    assert "one random draw" in out
     assert "wrote" not in out
 
 
@@ -226,11 +229,18 @@ def test_run_out_is_a_file(capsys, tmp_path):
     assert target.read_text() == "x"
 
 
-def test_run_out_parent_missing(capsys, tmp_path):
-    rc, _, err = run_main(capsys, "run", SMALL, *QUICK, "--out", tmp_path / "no" / "out")
-    assert rc == 2
-    assert "does not exist" in err
-    assert not (tmp_path / "no").exists()
+def test_run_out_makes_missing_parent_folders(capsys, tmp_path):
+    rc, _, err = run_main(capsys, "run", SMALL, *QUICK, "--out", tmp_path / "no" / "such" / "out")
+    assert rc == 0, err
+    assert (tmp_path / "no" / "such" / "out" / "kpis.json").is_file()
+
+
+def test_run_out_under_a_file_is_refused_and_makes_nothing(capsys, tmp_path):
+    (tmp_path / "file").write_text("x")
+    rc, out, err = run_main(capsys, "run", SMALL, *QUICK, "--out", tmp_path / "file" / "sub" / "out")
+    assert rc == 2 and out == ""
+    assert "is not a folder" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
 def test_bad_scenario_with_out_writes_nothing(capsys, tmp_path, bad_file):

@@ -76,11 +76,12 @@ def test_import_sim_does_not_import_matplotlib():
 
 
 @pytest.mark.parametrize("bad, words", [
-    ("missing/run.png", "does not exist"),
+    ("afile/run.png", "is not a folder"),
     (".", "is a folder"),
     ("run.pdf", "ending in .png"),
 ])
 def test_bad_png_target_is_a_usage_error(tmp_path, bad, words):
+    (tmp_path / "afile").write_text("x")
     with pytest.raises(UsageError, match=words):
         sim_plots().check_png_target(tmp_path / bad)
 
@@ -137,25 +138,35 @@ def test_cli_run_plot_with_json_keeps_stdout_json(tmp_path, capsys):
     assert is_png(tmp_path / "run.png")
 
 
-@pytest.mark.parametrize("bad", ["missing/run.png", "run.jpg", "."])
+@pytest.mark.parametrize("bad", ["afile/run.png", "run.jpg", "."])
 def test_cli_run_bad_plot_path_exits_2(tmp_path, capsys, bad):
+    (tmp_path / "afile").write_text("x")
     target = tmp_path / bad
     rc = main(["run", SMALL, *QUICK, "--plot", str(target)])
     stdout, err = capsys.readouterr()
     assert rc == 2
     assert "--plot" in err and "Traceback" not in err
     assert stdout == ""  # refused before the run
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+def test_cli_run_plot_makes_missing_folders(tmp_path, capsys):
+    out = tmp_path / "figures" / "new" / "run.png"
+    rc = main(["run", SMALL, *QUICK, "--plot", str(out)])
+    _, err = capsys.readouterr()
+    assert rc == 0, err
+    assert is_png(out)
 
 
 def test_cli_run_bad_plot_path_subprocess_no_traceback(tmp_path):
-    target = tmp_path / "nope" / "run.png"
+    (tmp_path / "afile").write_text("x")
+    target = tmp_path / "afile" / "run.png"
     proc = subprocess.run([sys.executable, "-m", "sim", "run", SMALL, *QUICK, "--plot", str(target)],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert "--plot" in proc.stderr and "does not exist" in proc.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert "--plot" in proc.stderr and "is not a folder" in proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
 
 
 def test_cli_batch_plot(tmp_path, capsys):
@@ -169,8 +180,9 @@ def test_cli_batch_plot(tmp_path, capsys):
 
 
 def test_cli_batch_bad_plot_exits_2_before_the_batch(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
     rc = main(["batch", SMALL, "--reps", "3", "--weeks", "6", "--workers", "1", "--quiet",
-               "--out", str(tmp_path / "study"), "--plot", str(tmp_path / "missing" / "fan.png")])
+               "--out", str(tmp_path / "study"), "--plot", str(tmp_path / "afile" / "fan.png")])
     _, err = capsys.readouterr()
     assert rc == 2 and "--plot" in err
     assert not (tmp_path / "study").exists()

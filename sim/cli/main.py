@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(args) -> int:
     from sim.cli.output import check_target, write_run
     from sim.cli.plots import check_png_target, plot_run
-    from sim.cli.report import summary
+    from sim.cli.render import emit
+    from sim.cli.report import RunView, sections
     from sim.run import simulate
     from sim.scenario import load_scenario
 
@@ -102,7 +103,7 @@ def cmd_run(args) -> int:
     if args.json:
         print(json.dumps(result.kpis))
     else:
-        print(summary(result.kpis))
+        emit(sections(RunView(result.kpis, result.weekly, scenario, tuple(args.overrides))))
         if args.out is not None:
             print(f"\nwrote {args.out}/ (events, leads, weekly as {args.format}; kpis.json)")
         if args.plot is not None:

@@ -1,5 +1,6 @@
 """Writing a run's results to a folder, atomically.
 
+Missing parent folders are created (``--out runs/st`` on a fresh clone).
 Everything is written into a temporary sibling folder first and renamed into
 place at the end, so an interrupted or failed run never leaves a half-written
 output folder behind.
@@ -16,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from sim.errors import UsageError
+from sim.outpaths import check_parent, make_parent
 
 FORMATS = ("csv", "parquet")
 
@@ -26,9 +28,7 @@ def check_target(out: Path, force: bool) -> None:
         raise UsageError(f"--out {out}: exists and is not a folder")
     if out.exists() and any(out.iterdir()) and not force:
         raise UsageError(f"--out {out}: folder exists and is not empty; add --force to replace it")
-    parent = out.resolve().parent
-    if not parent.exists():
-        raise UsageError(f"--out {out}: parent folder {parent} does not exist")
+    check_parent(out, "--out")
 
 
 def write_run(result, out: Path, fmt: str, force: bool = False) -> list[Path]:
@@ -36,7 +36,7 @@ def write_run(result, out: Path, fmt: str, force: bool = False) -> list[Path]:
     import sim
 
     check_target(out, force)
-    parent = out.resolve().parent
+    parent = make_parent(out, "--out")
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
     umask = os.umask(0)
     os.umask(umask)

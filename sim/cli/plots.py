@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UsageError
+from sim.outpaths import check_parent, make_parent
 
 DPI = 110
 LABELS = {"arr_usd": "ARR", "mrr_usd": "MRR", "bookings_usd": "bookings", "revenue_usd": "recognized revenue",
@@ -33,17 +34,14 @@ def check_png_target(path: str | os.PathLike, flag: str = "--plot") -> Path:
         raise UsageError(f"{flag} {p}: is a folder; give a file name such as {p / 'run.png'}")
     if p.suffix.lower() != ".png":
         raise UsageError(f"{flag} {p}: expected a file name ending in .png")
-    parent = p.resolve().parent
-    if not parent.is_dir():
-        raise UsageError(f"{flag} {p}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"{flag} {p}: folder {parent} is not writable")
+    check_parent(p, flag)
     return p
 
 
 def save_png(fig, path: str | os.PathLike, flag: str = "--plot") -> Path:
     """Render ``fig`` to ``path`` atomically (temporary sibling file, then rename)."""
     p = check_png_target(path, flag)
+    make_parent(p, flag)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.resolve().parent)
     except OSError as exc:

@@ -1,107 +1,212 @@
-"""Human-readable summary of one run's KPIs."""
+"""The run summary: one run's KPIs as sections a reader can scan.
+
+Why sections: each part of the summary (funnel, customers, roles,
+bottlenecks, money, people...) is one function from a :class:`RunView` to a
+:class:`Section` (a heading, a few lines, at most one table, footnotes), listed
+in :data:`SECTIONS`. Adding a part means writing one function and listing it;
+the text and the terminal renderings (:mod:`sim.cli.render`) are shared.
+Headings are plain words with units; every number's unit is in its column
+heading or next to it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-def _fmt(x, spec: str = ",.0f", none: str = "-") -> str:
-    return none if x is None else format(x, spec)
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-
-    def fmt(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
-
-    return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
+from sim.cli.render import Section, money, num, pct, render_text
+from sim.metrics.bottlenecks import SATURATED, find_bottlenecks
 
 
-def summary(k: dict) -> str:
-    lines = [f"scenario {k['scenario']}  seed {k['seed']}  horizon {k['horizon_weeks']:g} weeks", ""]
-    lines.append("Bow-tie, end to end: conversion = share of those leaving a stage that moved on;")
-    lines.append("value = list ACV of leads entering a stage (left), ARR carried (right)")
-    rows = [[s["stage"], _fmt(s["entered"]), _fmt(s["conversion"], ".1%"), _fmt(s["lost"]),
-             _fmt(s["open"]), _fmt(s["median_days"], ".1f"), _money(s.get("value_usd"))]
-            for s in k["stages"]]
-    rows += [[s["stage"], _fmt(s["entered"]), _fmt(s["conversion"], ".1%"), _fmt(s["lost"]), "",
-              _fmt(s["median_days"], ".1f"), _money(s["arr_usd"])]
-             for s in k.get("customer_stages", [])]
-    lines += _table(["stage", "entered", "conversion", "lost", "open", "median d", "value/ARR"], rows)
-    lines.append("")
-    lines.append(f"leads created   {k['leads_created']:,}  "
-                 + "  ".join(f"{s}: {n:,}" for s, n in k["leads_created_by_source"].items()))
-    lines.append(f"won / lost / open   {k['leads_won']:,} / {k['leads_lost']:,} / {k['leads_open']:,}"
-                 f"   (lost by reason: " + ", ".join(f"{r} {n:,}" for r, n in
-                                                   k["leads_lost_by_reason"].items()) + ")")
-    lines.append(f"leads lost to SLA   {k['lost_to_sla']:,}")
-    lines.append(f"bookings        ${k['bookings_usd']:,.0f}  (${k['bookings_per_week_usd']:,.0f}/week)  "
-                 + "  ".join(f"{g}: ${v:,.0f}" for g, v in k["bookings_by_segment_usd"].items()))
-    lines.append(f"win rate        {_fmt(k['win_rate'], '.1%')} (from {k['win_rate_from_stage']})   "
-                 f"average deal ${_fmt(k['average_deal_usd'])}   "
-                 f"average discount {_fmt(k['average_discount_fraction'], '.1%')}")
-    lines.append("")
-    lines.append("Roles")
-    rows = [[name, _fmt(r["headcount"], "d", "unlimited"), _fmt(r["tasks"]), _fmt(r["utilization"], ".1%"),
-             _fmt(r["mean_wait_hours"], ".2f"), _fmt(r["mean_queue_length"], ".2f")]
-            for name, r in k["roles"].items()]
-    lines += _table(["role", "reps", "tasks", "utilization", "mean wait h", "mean queue"], rows)
-    if "arr_end_usd" in k:
-        lines += [""] + _money_section(k)
-    if len(k.get("reps", [])) > 1:
-        lines += [""] + _people_section(k)
-    return "\n".join(lines)
+@dataclass
+class RunView:
+    """What the summary is built from: the KPIs, and when known the weekly series,
+    the scenario (for which role works which step) and the ``--set`` overrides."""
+
+    kpis: dict
+    weekly: Any = None
+    scenario: Any = None
+    overrides: Sequence[str] = field(default=())
+
+    @property
+    def steps(self) -> dict[str, str | None]:
+        sc = self.scenario
+        return {} if sc is None else {name: step.role for name, step in sc.steps.items()}
+
+    @property
+    def csm_role(self) -> str | None:
+        sc = self.scenario
+        return None if sc is None else getattr(sc.post_sale, "csm_role", None)
 
 
-def _people_section(k: dict) -> list[str]:
+def run_header(v: RunView) -> Section:
+    k = v.kpis
+    lines = [f"scenario {k['scenario']}  seed {k['seed']}  horizon {k['horizon_weeks']:g} weeks"]
+    if v.overrides:
+        lines.append("overrides (--set): " + ", ".join(v.overrides))
+    return Section("", lines)
+
+
+def funnel(v: RunView) -> Section:
+    rows = [[s["stage"], num(s["entered"]), pct(s["conversion"]), num(s["lost"]), num(s["open"]),
+             num(s["median_days"], ".1f"), money(s.get("value_usd"))] for s in v.kpis["stages"]]
+    return Section(
+        "Funnel, before the sale (left side of the bow-tie)",
+        ["conversion = share of the leads that left a stage which moved on (open leads do not count as lost)"],
+        ["stage", "leads entered", "conversion", "lost", "open at end", "median days in stage",
+         "list value entered (USD)"], rows)
+
+
+def customers(v: RunView) -> Section | None:
+    cs = v.kpis.get("customer_stages")
+    if not cs:
+        return None
+    rows = [[s["stage"], num(s["entered"]), pct(s["conversion"]), num(s["lost"]),
+             num(s["median_days"], ".1f"), money(s["arr_usd"])] for s in cs]
+    return Section("Customers, after the sale (right side of the bow-tie)",
+                   ["median days are counted from the signature"],
+                   ["stage", "accounts entered", "conversion", "lost", "median days since signature", "ARR (USD)"],
+                   rows)
+
+
+def outcomes(v: RunView) -> Section:
+    k = v.kpis
+    by_source = ", ".join(f"{s} {n:,}" for s, n in k["leads_created_by_source"].items())
+    reasons = ", ".join(f"{r.replace('_', ' ')} {n:,}" for r, n in k["leads_lost_by_reason"].items() if n)
+    by_tier = ", ".join(f"{g} {money(x)}" for g, x in k["bookings_by_segment_usd"].items())
+    return Section("Leads and bookings", [
+        f"leads created        {k['leads_created']:,}  ({by_source})",
+        f"won / lost / open    {k['leads_won']:,} / {k['leads_lost']:,} / {k['leads_open']:,}"
+        + (f"  (lost: {reasons})" if reasons else ""),
+        f"bookings (USD)       {money(k['bookings_usd'])} in total, {money(k['bookings_per_week_usd'])} a week"
+        + (f"  ({by_tier})" if by_tier else ""),
+        f"win rate             {pct(k['win_rate'])} of leads resolved from {k['win_rate_from_stage']} on",
+        f"average deal (USD)   {money(k['average_deal_usd'])} after an average discount of "
+        f"{pct(k['average_discount_fraction'])}",
+    ])
+
+
+def roles(v: RunView) -> Section:
+    csm = v.csm_role
+    rows = []
+    for name, r in v.kpis["roles"].items():
+        label = f"{name} *" if name == csm else name
+        rows.append([label, num(r["headcount"], none="unlimited"), num(r["tasks"]), pct(r["utilization"]),
+                     num(r["mean_wait_hours"], ".1f"), num(r["mean_queue_length"], ".1f")])
+    notes = ["utilization = work time / available time of the role's seats"]
+    foot = []
+    if csm in v.kpis["roles"]:
+        foot.append(f"* {csm}: looking after customers is not counted in tasks; its utilization is the hours its "
+                    "book of accounts needs / hours available (it can pass 100%)")
+    return Section("Roles", notes, ["role", "reps", "tasks done", "utilization", "mean wait per task (hours)",
+                                    "mean queue (tasks)"], rows, foot)
+
+
+def bottlenecks(v: RunView) -> Section:
+    found = find_bottlenecks(v.kpis, v.weekly, v.steps)
+    if not found:
+        return Section("Bottlenecks", [f"none: no role at >= {SATURATED:.0%} utilization and no queue growing "
+                                       "over the horizon"])
+    lines = []
+    for b in found:
+        why = []
+        if "saturated" in b.reasons:
+            why.append(f"{pct(b.utilization)} utilized")
+        if "queue growing" in b.reasons:
+            why.append(f"queue growing from {b.queue_early:.1f} to {b.queue_late:.1f} tasks "
+                       "(weekly mean, second vs last quarter of the horizon)")
+        cost = [f"each task waits {num(b.mean_wait_hours, '.1f')} h on average",
+                f"{num(b.mean_queue_length, '.1f')} tasks wait on average"]
+        if b.stages:
+            cost.append(f"{b.open_leads:,} leads still waiting in {', '.join(b.stages)} at the end")
+        lines.append(f"! {b.role}: {'; '.join(why)}. Cost: {'; '.join(cost)}.")
+    lines.append(f"(flagged: utilization >= {SATURATED:.0%}, or a weekly queue that keeps growing; "
+                 "more seats or less work per task for this role would move the funnel)")
+    return Section("Bottlenecks", lines)
+
+
+def recurring_revenue(v: RunView) -> Section | None:
+    k = v.kpis
+    if "arr_end_usd" not in k:
+        return None
+    growth = "  ".join(f"year {i + 2} {pct(g)}" for i, g in enumerate(k["arr_growth_by_year"]))
+    return Section("Recurring revenue (USD)", [
+        f"ARR at the end       {money(k['arr_end_usd'])}  (MRR {money(k['mrr_end_usd'])})",
+        f"customers            {k['customers_end']:,} live at the end; {k['new_logos']:,} signed, "
+        f"{k['churned_logos']:,} lost at renewal, {k['onboarding_churned']:,} lost before go-live",
+        f"ARR bridge           + new {money(k['arr_new_usd'])}  + expansion {money(k['arr_expansion_usd'])}"
+        f"  - contraction {money(k['arr_contraction_usd'])}  - churn {money(k['arr_churned_usd'])}",
+        f"revenue              recognized {money(k['recognized_revenue_usd'])}, invoiced "
+        f"{money(k['invoiced_usd'])}, cash collected {money(k['cash_collected_usd'])}",
+        f"retention, last 12 months   NRR {pct(k['nrr_trailing_12m'])}  GRR {pct(k['grr_trailing_12m'])}  "
+        f"logo churn {pct(k['logo_churn_trailing_12m'])}"
+        + ("" if k["nrr_trailing_12m"] is not None else "  (needs a horizon over a year)"),
+        f"ARR growth, year on year    {growth or '- (needs two full years)'}",
+    ])
+
+
+def unit_economics(v: RunView) -> Section | None:
+    k = v.kpis
+    if "costs" not in k:
+        return None
+    c = k["costs"]
+    return Section("Unit economics (USD)", [
+        f"cost                 total {money(c['total_usd'])}: sales & marketing {money(c['sales_marketing_usd'])}, "
+        f"service {money(c['service_usd'])}",
+        f"CAC                  {money(k['cac_usd'])} per new logo; payback {num(k['cac_payback_months'], '.1f')} "
+        f"months; magic number {num(k['magic_number'], '.2f')}",
+        f"ARR per head         {money(k['arr_per_head_usd'])};  cost per $1 of ARR {num(k['cost_per_arr_usd'], '.2f')}",
+    ])
+
+
+def cost_of_sale(v: RunView) -> Section | None:
+    tiers = v.kpis.get("cost_of_sale_by_segment")
+    if not tiers:
+        return None
+    with_motion = any(t.get("motion") for t in tiers.values())
+    head = ["tier", *(["motion"] if with_motion else []), "wins", "average deal (USD)", "cost per win (USD)",
+            "cost / ACV"]
+    rows = [[g, *([t["motion"] or "-"] if with_motion else []), num(t["wins"]), money(t["average_deal_usd"]),
+             money(t["cost_per_win_usd"]), num(t["cost_to_acv_ratio"], ".2f")] for g, t in tiers.items()]
+    return Section("Cost of sale by tier", ["sales & marketing cost split by the hours worked for each tier, "
+                                            "plus its commissions, fees and lead costs"], head, rows)
+
+
+def people(v: RunView) -> Section | None:
+    k = v.kpis
+    if len(k.get("reps", [])) <= 1:
+        return None
     kp = k["key_person_exposure"]
-    lines = ["People (reps who close deals)",
-             f"spread          Gini of bookings {_fmt(k['rep_bookings_gini'], '.2f')}   top 20% of reps hold "
-             f"{_fmt(k['top20_bookings_share'], '.0%')} of bookings",
-             f"departures      {len(k['departures'])}   most a leaver held: pipeline {_money(kp['max_pipeline_usd'])}, "
-             f"ARR {_money(kp['max_arr_usd'])}",
-             "win rate        by quarter " + " ".join(_fmt(x, ".0%") for x in k["win_rate_by_quarter"])
-             + f"   (std {_fmt(k['win_rate_stability'], '.3f')})",
-             f"cost per ARR    {_fmt(k['cost_per_arr_usd'], '.2f')}"]
     top = sorted(k["reps"], key=lambda r: -r["bookings_usd"])[:5]
-    rows = [[f"{r['role']} #{r['rep']}", _fmt(r["wins"]), _fmt(r["win_rate"], ".0%"), _money(r["bookings_usd"]),
-             _fmt(r.get("skill"), ".2f"), "yes" if r.get("left_days") is not None else ""] for r in top]
-    lines += ["", "Top reps by bookings"]
-    lines += _table(["rep", "wins", "win rate", "bookings", "skill", "left"], rows)
-    return lines
+    rows = [[f"{r['role']} #{r['rep']}", num(r["wins"]), pct(r["win_rate"], ".0%"), money(r["bookings_usd"]),
+             num(r.get("skill"), ".2f"), "yes" if r.get("left_days") is not None else ""] for r in top]
+    return Section("People (reps who close deals)", [
+        f"spread               Gini of bookings {num(k['rep_bookings_gini'], '.2f')} (0 = equal); the top 20% of "
+        f"reps hold {pct(k['top20_bookings_share'], '.0%')} of bookings",
+        f"departures           {len(k['departures'])}; the most a leaver held: pipeline "
+        f"{money(kp['max_pipeline_usd'])}, ARR {money(kp['max_arr_usd'])}",
+        "win rate by quarter  " + " ".join(pct(x, ".0%") for x in k["win_rate_by_quarter"])
+        + f"  (standard deviation {num(k['win_rate_stability'], '.3f')})",
+        "top reps by bookings:",
+    ], ["rep", "wins", "win rate", "bookings (USD)", "skill", "left"], rows)
 
 
-def _money(x) -> str:
-    if x is None:
-        return "-"
-    for unit, div in (("M", 1e6), ("k", 1e3)):
-        if abs(x) >= div:
-            return f"${x / div:,.2f}{unit}"
-    return f"${x:,.0f}"
+def one_draw(v: RunView) -> Section:
+    return Section("", ["This is one random draw (one seed). Run `salesim batch` for a distribution, or "
+                        "`salesim compare` to compare scenarios over paired draws."])
 
 
-def _money_section(k: dict) -> list[str]:
-    pct = lambda x: _fmt(x, ".1%")  # noqa: E731
-    lines = ["Recurring revenue",
-             f"ARR end         {_money(k['arr_end_usd'])}  (MRR {_money(k['mrr_end_usd'])})   customers "
-             f"{k['customers_end']:,}  (new logos {k['new_logos']:,}, churned {k['churned_logos']:,}, "
-             f"before go-live {k['onboarding_churned']:,})",
-             f"ARR bridge      +new {_money(k['arr_new_usd'])}  +expansion {_money(k['arr_expansion_usd'])}  "
-             f"-contraction {_money(k['arr_contraction_usd'])}  -churn {_money(k['arr_churned_usd'])}",
-             f"revenue         recognized {_money(k['recognized_revenue_usd'])}  invoiced "
-             f"{_money(k['invoiced_usd'])}  cash {_money(k['cash_collected_usd'])}",
-             f"retention (12m) NRR {pct(k['nrr_trailing_12m'])}  GRR {pct(k['grr_trailing_12m'])}  logo churn "
-             f"{pct(k['logo_churn_trailing_12m'])}",
-             "ARR growth      " + ("  ".join(f"year {i + 2}: {pct(g)}" for i, g in enumerate(k["arr_growth_by_year"]))
-                                   or "- (needs two full years)"),
-             "",
-             "Unit economics",
-             f"cost            total {_money(k['costs']['total_usd'])}  S&M {_money(k['costs']['sales_marketing_usd'])}"
-             f"  service {_money(k['costs']['service_usd'])}",
-             f"CAC             {_money(k['cac_usd'])}  payback {_fmt(k['cac_payback_months'], '.1f')} months  "
-             f"magic number {_fmt(k['magic_number'], '.2f')}  ARR per head {_money(k['arr_per_head_usd'])}"]
-    rows = [[g, v["motion"] or "-", _fmt(v["wins"]), _money(v["average_deal_usd"]), _money(v["cost_per_win_usd"]),
-             _fmt(v["cost_to_acv_ratio"], ".2f")] for g, v in k["cost_of_sale_by_segment"].items()]
-    lines += ["", "Cost of sale by tier (S&M cost allocated by hours worked)"]
-    lines += _table(["tier", "motion", "wins", "avg deal", "cost per win", "cost / ACV"], rows)
-    return lines
+SECTIONS: list[Callable[[RunView], Section | None]] = [
+    run_header, funnel, customers, outcomes, roles, bottlenecks, recurring_revenue, unit_economics, cost_of_sale,
+    people, one_draw,
+]
+
+
+def sections(view: RunView) -> list[Section]:
+    return [s for s in (build(view) for build in SECTIONS) if s is not None]
+
+
+def summary(k: dict, weekly: Any = None, scenario: Any = None, overrides: Sequence[str] = ()) -> str:
+    """The run summary as plain text (what a file or a pipe gets)."""
+    return render_text(sections(RunView(k, weekly, scenario, tuple(overrides))))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from sim.cli.render import table
+
 
 def num(x, pct: bool = False) -> str:
     """A number for a table: thousands separators for large values, a few digits otherwise."""
@@ -27,16 +29,6 @@ def num(x, pct: bool = False) -> str:
     if a >= 1:
         return f"{v:.2f}"
     return f"{v:.3g}"
-
-
-def table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-
-    def fmt(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths,
-                                                                                           strict=True)))
-
-    return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
 
 
 def summary_table(summary, kpis: list[str]) -> list[str]:

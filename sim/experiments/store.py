@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.errors import UsageError
+from sim.outpaths import check_parent, make_parent
 
 FORMAT = "salesim-study"
 FORMAT_VERSION = 1
@@ -152,8 +153,7 @@ class FolderStore(MemoryStore):
         out = self.out
         if out.exists() and not out.is_dir():
             raise UsageError(f"--out {out}: exists and is not a folder")
-        if not out.resolve().parent.exists():
-            raise UsageError(f"--out {out}: parent folder {out.resolve().parent} does not exist")
+        check_parent(out, "--out")
         existing = out / MANIFEST
         nonempty = out.exists() and _has_content(out)
         if nonempty and not resume:
@@ -164,6 +164,7 @@ class FolderStore(MemoryStore):
                              "salesim study to resume")
         self._made_folder = not out.exists()
         try:
+            make_parent(out, "--out")
             out.mkdir(exist_ok=True)
             (out / PARTS).mkdir(exist_ok=True)
         except OSError as exc:
