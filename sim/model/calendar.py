@@ -1,0 +1,320 @@
+"""Working time: when reps work, and arithmetic on it that stays cheap on the hot path.
+
+A rep works only inside the intervals of a :class:`WorkCalendar` (a sorted list
+of disjoint ``[start, end)`` intervals, in days since the run's start). The
+table is built once per run (per role, POD or rep with absences) from a weekly
+pattern, holidays and absences, with the cumulative working time before each
+interval, so that
+
+* ``end(t, w)`` - when ``w`` days of work started at ``t`` are done, carrying
+  over nights, weekends, holidays and absences exactly;
+* ``worked(t)`` / ``business(t1, t2)`` - working time elapsed;
+* ``next_working(t)`` - the first instant at or after ``t`` when work can happen;
+
+each cost one or two bisections (O(log n)), with a no-bisection fast path for
+the common case of a task that fits in the current working period.
+
+Why a table and not modular arithmetic on the week: holidays and per-rep
+absences break the weekly period, and a table handles them at no extra cost
+per call. Past the table's end (the horizon plus a margin) ``end`` returns
+``math.inf``: such work never finishes inside the run.
+
+Time of day follows the calendar's own clock (its time-zone label is for
+reports only): day ``d`` of the run is ``start_date + d`` and ``t`` days into
+the run is ``t mod 1`` of the way through that local day.
+
+This module is pure (no SimPy, no scenario types): the model builds calendars
+from the scenario and uses them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+HOURS = 24.0
+WEEK_HOURS = 7 * 24
+
+
+class WorkCalendar:
+    """Working time as a table of disjoint intervals ``[starts[i], ends[i])`` in days."""
+
+    __slots__ = ("starts", "ends", "cum", "cum_end", "limit")
+
+    def __init__(self, starts: Sequence[float], ends: Sequence[float], limit: float | None = None):
+        merged_s: list[float] = []
+        merged_e: list[float] = []
+        for a, b in zip(starts, ends, strict=True):
+            if b <= a:
+                continue
+            if merged_s and a < merged_e[-1]:
+                raise ValueError("working intervals must be sorted and disjoint")
+            if merged_e and a == merged_e[-1]:  # adjacent periods (e.g. a night shift over midnight) join
+                merged_e[-1] = b
+            else:
+                merged_s.append(a)
+                merged_e.append(b)
+        self.starts = merged_s
+        self.ends = merged_e
+        cum = [0.0]
+        for a, b in zip(merged_s, merged_e, strict=True):
+            cum.append(cum[-1] + (b - a))
+        self.cum = cum[:-1]  # working time before interval i
+        self.cum_end = cum[1:]  # working time up to the end of interval i
+        #: the table is exact up to here; beyond it work never finishes
+        self.limit = limit if limit is not None else (merged_e[-1] if merged_e else 0.0)
+
+    # -- queries -------------------------------------------------------------------
+    def is_working(self, t: float) -> bool:
+        i = bisect_right(self.starts, t) - 1
+        return i >= 0 and t < self.ends[i]
+
+    def next_working(self, t: float) -> float:
+        """``t`` if work can happen at ``t``, else the start of the next working period."""
+        starts = self.starts
+        i = bisect_right(starts, t) - 1
+        if i >= 0 and t < self.ends[i]:
+            return t
+        return starts[i + 1] if i + 1 < len(starts) else math.inf
+
+    def worked(self, t: float) -> float:
+        """Working time (days) from the run's start to ``t``."""
+        i = bisect_right(self.starts, t) - 1
+        if i < 0:
+            return 0.0
+        return self.cum[i] + min(t - self.starts[i], self.ends[i] - self.starts[i])
+
+    def business(self, t1: float, t2: float) -> float:
+        """Working time (days) between ``t1`` and ``t2`` (0 if ``t2 <= t1``)."""
+        return self.worked(t2) - self.worked(t1) if t2 > t1 else 0.0
+
+    def end(self, t: float, work: float) -> float:
+        """When ``work`` days of working time started (or queued) at ``t`` are done.
+
+        Work waits for the next working period if ``t`` is outside one, and a
+        task that does not fit in what is left of a period continues in the next.
+        """
+        if work <= 0.0:
+            return t
+        starts, ends = self.starts, self.ends
+        i = bisect_right(starts, t) - 1
+        if i < 0 or t >= ends[i]:
+            i += 1
+            if i >= len(starts):
+                return math.inf
+            t = starts[i]
+        done = t + work
+        if done <= ends[i]:  # fits in this period: no second bisection
+            return done
+        w = self.cum[i] + (t - starts[i]) + work
+        j = bisect_left(self.cum_end, w, i)
+        if j >= len(starts):
+            return math.inf
+        return starts[j] + (w - self.cum[j])
+
+    def at_work(self, w: float) -> float:
+        """The instant when cumulative working time reaches ``w`` (inverse of :meth:`worked`)."""
+        if w <= 0.0:
+            return self.starts[0] if self.starts else math.inf
+        j = bisect_left(self.cum_end, w)
+        if j >= len(self.starts):
+            return math.inf
+        return self.starts[j] + (w - self.cum[j])
+
+    def hours_between(self, t1: float, t2: float) -> float:
+        return self.business(t1, t2) * HOURS
+
+    def without(self, blocks: Iterable[tuple[float, float]]) -> WorkCalendar:
+        """This calendar minus ``blocks`` (absences): a rep's own working time."""
+        cut = sorted((a, b) for a, b in blocks if b > a)
+        if not cut:
+            return self
+        out_s: list[float] = []
+        out_e: list[float] = []
+        k = 0
+        for a, b in zip(self.starts, self.ends, strict=True):
+            while k < len(cut) and cut[k][1] <= a:
+                k += 1
+            j = k
+            s = a
+            while j < len(cut) and cut[j][0] < b:
+                ca, cb = cut[j]
+                if ca > s:
+                    out_s.append(s)
+                    out_e.append(ca)
+                s = max(s, cb)
+                if cb >= b:
+                    break
+                j += 1
+            if s < b:
+                out_s.append(s)
+                out_e.append(b)
+        return WorkCalendar(out_s, out_e, self.limit)
+
+    def working_days(self) -> list[int]:
+        """Indices of the days (since the run's start) that hold some working time."""
+        days: list[int] = []
+        for a, b in zip(self.starts, self.ends, strict=True):
+            d0, d1 = int(math.floor(a)), int(math.ceil(b))
+            for d in range(d0, d1):
+                if (not days or days[-1] != d) and min(b, d + 1) > max(a, d):
+                    days.append(d)
+        return days
+
+    def hours_per_week(self, weeks: float | None = None) -> float:
+        """Average working hours per week over the table (or its first ``weeks``)."""
+        span = self.limit if weeks is None else weeks * 7.0
+        return self.worked(span) * HOURS / (span / 7.0) if span > 0 else 0.0
+
+
+# -- building a calendar from a weekly pattern ---------------------------------------
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_clock(text: str) -> float:
+    """``"09:30"`` -> 9.5 (hours; ``"24:00"`` allowed as an end of day)."""
+    hh, mm = text.split(":")
+    h, m = int(hh), int(mm)
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
+        raise ValueError(f"not a time of day: {text!r}")
+    return h + m / 60.0
+
+
+def day_periods(hours: tuple[float, float], breaks: Sequence[tuple[float, float]] = ()) -> list[tuple[float, float]]:
+    """Working periods of one day in hours, e.g. 9-17.5 minus a 12.5-13.5 lunch.
+    ``hours`` may cross midnight (22-6: a night shift); then the periods run past
+    24 (22-30), into the next calendar day."""
+    a, b = hours
+    if b <= a:
+        b += 24.0
+    spans = [(a, b)]
+    for ba, bb in [*breaks, *((x + 24.0, y + 24.0) for x, y in breaks)]:
+        nxt = []
+        for sa, sb in spans:
+            if bb <= sa or ba >= sb:
+                nxt.append((sa, sb))
+                continue
+            if ba > sa:
+                nxt.append((sa, ba))
+            if bb < sb:
+                nxt.append((bb, sb))
+        spans = nxt
+    return sorted(s for s in spans if s[1] > s[0])
+
+
+def build(
+    days: Iterable[str],
+    periods: Sequence[tuple[float, float]],
+    start_date: dt.date,
+    horizon_days: float,
+    holidays: Iterable[dt.date] = (),
+    yearly_holidays: Iterable[tuple[int, int]] = (),
+    margin_days: float = 400.0,
+) -> WorkCalendar:
+    """A calendar from working weekdays, the day's working periods (hours since
+    the day's midnight, up to 48 for a shift that runs into the next day: it
+    belongs to the day it starts on) and closed dates, covering the horizon plus
+    ``margin_days``."""
+    work_days = {WEEKDAYS.index(d) for d in days}
+    n_days = int(math.ceil(horizon_days + margin_days)) + 1
+    closed = set()
+    end_date = start_date + dt.timedelta(days=n_days)
+    for h in holidays:
+        closed.add((h - start_date).days)
+    for month, day in yearly_holidays:
+        for year in range(start_date.year, end_date.year + 1):
+            try:
+                closed.add((dt.date(year, month, day) - start_date).days)
+            except ValueError:  # 29 February in a common year
+                continue
+    w0 = start_date.weekday()
+    pieces = sorted((a, b) for a, b in periods if b > a)
+    starts: list[float] = []
+    ends: list[float] = []
+    for d in range(n_days):
+        if d in closed or (w0 + d) % 7 not in work_days:
+            continue
+        for a, b in pieces:
+            s, e = d + a / HOURS, d + b / HOURS
+            if starts and s < ends[-1]:  # periods running past midnight into the next day's
+                s = ends[-1]
+            if e > s:
+                starts.append(s)
+                ends.append(e)
+    return WorkCalendar(starts, ends, float(n_days - 1))
+
+
+def whole_days(cal_days: Iterable[str], start_date: dt.date, horizon_days: float,
+               holidays: Iterable[dt.date] = (), yearly_holidays: Iterable[tuple[int, int]] = ()) -> WorkCalendar:
+    """Business days as whole days (for the customer's clock: '10 business days')."""
+    return build(cal_days, [(0.0, 24.0)], start_date, horizon_days, holidays, yearly_holidays)
+
+
+# -- absences -----------------------------------------------------------------------
+def draw_absences(cal: WorkCalendar, rng: np.random.Generator, days_per_year: float, block_days: int,
+                  t_from: float, t_to: float) -> list[tuple[float, float]]:
+    """Dated absences of one rep between ``t_from`` and ``t_to``: about
+    ``days_per_year`` working days a year (pro rata), taken in blocks of
+    ``block_days`` consecutive working days starting on uniformly drawn working
+    days, not overlapping. Returned as whole calendar-day spans ``[a, b)``."""
+    if days_per_year <= 0 or t_to <= t_from:
+        return []
+    wdays = [d for d in cal.working_days() if t_from <= d < t_to]
+    if not wdays:
+        return []
+    out: list[tuple[float, float]] = []
+    year = 365.25
+    y0 = t_from
+    while y0 < t_to:
+        y1 = min(y0 + year, t_to)
+        pool = [i for i, d in enumerate(wdays) if y0 <= d < y1]
+        due = int(round(days_per_year * (y1 - y0) / year))
+        taken: set[int] = set()
+        tries = 0
+        while due > 0 and pool and tries < 50:
+            size = min(block_days, due)
+            k = pool[int(rng.integers(len(pool)))]
+            block = list(range(k, min(k + size, len(wdays))))
+            tries += 1
+            if not block or any(b in taken for b in block):
+                continue
+            taken.update(block)
+            out.append((float(wdays[block[0]]), float(wdays[block[-1]] + 1)))
+            due -= len(block)
+        y0 = y1
+    out.sort()
+    return out
+
+
+# -- arrival profiles ------------------------------------------------------------------
+class WeekProfile:
+    """An hour-of-week rate multiplier (168 values, mean 1 so the weekly volume is kept),
+    the product of a weekday factor and an hour-of-day factor. Arrivals follow
+    it by thinning: draw at the peak rate, keep each with ``factor(t) / peak``."""
+
+    __slots__ = ("table", "peak", "offset")
+
+    def __init__(self, weekday: Sequence[float], hour: Sequence[float], start_weekday: int = 0):
+        if len(weekday) != 7 or len(hour) != 24:
+            raise ValueError("a week profile needs 7 weekday and 24 hour factors")
+        raw = [w * h for w in weekday for h in hour]
+        mean = sum(raw) / WEEK_HOURS
+        if mean <= 0:
+            raise ValueError("a week profile needs some positive factor")
+        self.table = [x / mean for x in raw]
+        self.peak = max(self.table)
+        self.offset = start_weekday  # day 0 of the run is this weekday (0 = Monday)
+
+    def factor(self, t: float) -> float:
+        return self.table[int(((t + self.offset) % 7.0) * HOURS) % WEEK_HOURS]
+
+    def share_in(self, cal: WorkCalendar, weeks: int = 1) -> float:
+        """Share of arrivals that fall in ``cal``'s working time over the first ``weeks``."""
+        hours = range(int(weeks * WEEK_HOURS))
+        rates = [self.factor((h + 0.5) / HOURS) for h in hours]
+        inside = sum(r * cal.business(h / HOURS, (h + 1) / HOURS) * HOURS for r, h in zip(rates, hours, strict=True))
+        return inside / sum(rates)
