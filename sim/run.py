@@ -10,8 +10,9 @@ import numpy as np
 
 from sim.metrics import kpis as compute_kpis
 from sim.metrics import weekly_frame
+from sim.model.layout import layout_of
 from sim.model.rng import Streams
-from sim.model.world import World, layout_of
+from sim.model.world import World
 from sim.records import EventLog, Facts, Tally
 from sim.scenario.schema import Scenario
 

@@ -63,3 +63,64 @@ def test_no_global_rng_or_unsafe_yaml():
     hits = [f"{p}:{i}" for p in PKG.rglob("*.py")
             for i, line in enumerate(p.read_text().splitlines(), 1) if bad.search(line)]
     assert not hits, hits
+
+
+MAX_MODULE_LINES = 350
+
+
+def test_no_module_is_too_long():
+    """Small modules with one job each (DEVELOPERS.md): none over ~350 lines."""
+    long = {str(p.relative_to(PKG)): n for p in PKG.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+
+
+def _runtime_sim_imports(path: Path) -> set[str]:
+    """Full names of the ``sim.*`` modules ``path`` imports when it runs (imports
+    under ``if TYPE_CHECKING:`` are for type checkers only and are skipped)."""
+    tree = ast.parse(path.read_text())
+    skip = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+            and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+            for n in ast.walk(node)}
+    out = set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim."):
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.startswith("sim."))
+    return out
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import cycle found by a depth-first search (empty: none)."""
+    found, state = [], {}
+
+    def visit(node, stack):
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                found.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, stack)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [])
+    return found
+
+
+def test_cycle_finder_finds_cycles():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_no_import_cycle_inside_the_model():
+    model = PKG / "model"
+    graph = {f"sim.model.{p.stem}": {m for m in _runtime_sim_imports(p) if m.startswith("sim.model.")}
+             for p in model.glob("*.py")}
+    assert not _cycles(graph), _cycles(graph)

@@ -10,8 +10,9 @@ import pytest
 from scipy import stats
 
 import sim
+from sim.model.layout import layout_of
 from sim.model.rng import Streams
-from sim.model.world import World, layout_of
+from sim.model.world import World
 from sim.records import Tally
 from tests.conftest import build, chain
 

@@ -11,9 +11,10 @@ from scipy import stats
 
 import sim
 from sim.metrics.revenue import arr_bridge, revenue_by_week
+from sim.model.layout import layout_of
 from sim.model.rng import Streams
 from sim.model.vocab import AccountKind, Layout
-from sim.model.world import World, layout_of
+from sim.model.world import World
 from sim.records import Tally
 from sim.records.facts import Facts
 from tests.conftest import SCENARIOS, build, chain

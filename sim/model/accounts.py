@@ -229,8 +229,8 @@ class AccountBook:
         start = env.now
         wait = 0.0
         if tp.onb_work is not None:
-            wait = yield from self.onb.task(rec, self.lead[a], -1, seg, tp.onb_work, seat=self.keeper_seat[a],
-                                            priority=self.prio["onboarding"][self.onb.name], pod=self.pod[a])
+            wait, _ = yield from self.onb.serve(rec, self.lead[a], -1, seg, tp.onb_work, self.pod[a],
+                                                self.keeper_seat[a], self.prio["onboarding"][self.onb.name])
         if tp.onb_elapsed is not None:
             yield env.timeout(tp.onb_elapsed())
         if tp.u_onb() < tp.onb_churn_p + self.onb_curve(wait):
@@ -285,9 +285,9 @@ class AccountBook:
             yield env.timeout(tp.exp_gap())
             if not self.active[a]:
                 return
-            wait = yield from self.am.task(rec, self.lead[a], -1, seg, tp.exp_work, tp.exp_expires,
-                                           seat=self.keeper_seat[a], priority=self.prio["account_care"][self.am.name],
-                                           pod=self.pod[a])
+            wait, _ = yield from self.am.serve(rec, self.lead[a], -1, seg, tp.exp_work, self.pod[a],
+                                               self.keeper_seat[a], self.prio["account_care"][self.am.name],
+                                               expires=tp.exp_expires)
             if wait < 0:
                 rec.account(env.now, a, seg, EXP_EXPIRED, 0.0, self.acv[a])
                 continue
@@ -315,8 +315,8 @@ class AccountBook:
             yield env.timeout(month)
             if not self.active[a]:
                 return
-            wait = yield from role.task(self.rec, self.lead[a], -1, self.segment[a], lambda: hours, month,
-                                        seat=self.keeper_seat[a], priority=prio, pod=self.pod[a])
+            wait, _ = yield from role.serve(self.rec, self.lead[a], -1, self.segment[a], lambda: hours,
+                                            self.pod[a], self.keeper_seat[a], prio, expires=month)
             if wait < 0:
                 self.care_missed[a] += 1
             else:
@@ -328,4 +328,4 @@ class AccountBook:
             yield env.timeout(gap())
             if not self.active[a]:
                 return
-            self.world.new_lead(source, route, account=a, pod=self.pod[a])
+            self.world.leads.new(source, route, account=a, pod=self.pod[a])

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from sim.model.draws import Draw, is_zero, sampler, uniform01
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
-from sim.scenario.checks import entry_stage, source_segments, step_role
 from sim.scenario.distributions import Constant
+from sim.scenario.routing import RoutingPlan
 from sim.scenario.schema import AccountMining, Outbound, Scenario
 
 
@@ -64,59 +64,16 @@ def priority(scenario: Scenario, role: str | None, kind: str, stage: int = 0) ->
     return rank * 100 - stage
 
 
-def post_sale_owned_roles(scenario: Scenario) -> set[str]:
-    """Owned roles that also do post-sale work (generalists): they need priority
-    queues to split their week by their time policy."""
-    ps = scenario.post_sale
-    return {r for r in (ps.onboarding_role, ps.csm_role, ps.am_role)
-            if r is not None and scenario.roles[r].owns_leads}
-
-
-def closing_roles(scenario: Scenario) -> set[str]:
-    """Roles that work the last step (the win) for some lead."""
-    won = scenario.stages[-1]
-    return {r for sname in scenario.sources for g in source_segments(scenario, sname) for pql in (False, True)
-            if (r := step_role(scenario, sname, won, g, pql)) is not None}
-
-
-def selling_roles(scenario: Scenario) -> set[str]:
-    """Roles that work some funnel step for some lead."""
-    out = set()
-    for sname in scenario.sources:
-        entry = scenario.stages.index(entry_stage(scenario, sname))
-        for g in source_segments(scenario, sname):
-            for pql in (False, True):
-                out.update(r for st in scenario.stages[entry + 1:]
-                           if (r := step_role(scenario, sname, st, g, pql)) is not None)
-            seg = scenario.segments[g]
-            out.update(n.assist.role for n in seg.steps.values() if n.assist is not None)
-    return out
-
-
-def roles_with_several_steps(scenario: Scenario) -> set[str]:
-    """Roles that work more than one step for some lead (they get priority queues)."""
-    steps_of: dict[str, set[str]] = {}
-    for sname in scenario.sources:
-        entry = scenario.stages.index(entry_stage(scenario, sname))
-        for g in source_segments(scenario, sname):
-            for pql in (False, True):
-                for stage in scenario.stages[entry + 1:]:
-                    r = step_role(scenario, sname, stage, g, pql)
-                    if r is not None:
-                        steps_of.setdefault(r, set()).add(stage)
-    return {r for r, s in steps_of.items() if len(s) > 1}
-
-
 def _const(days):
     return None if days is None else Constant(value=days)
 
 
-def _route(scenario: Scenario, streams: Streams, roles: dict[str, RoleRuntime], sname: str, gname: str,
-           pql: bool) -> Route:
+def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: dict[str, RoleRuntime], sname: str,
+           gname: str, pql: bool) -> Route:
     stages = scenario.stages
     src = scenario.sources[sname]
     seg = scenario.segments[gname]
-    entry = stages.index(entry_stage(scenario, sname))
+    entry = routing.routes[(sname, gname, pql)].entry
     key = f"{sname}/{gname}" + ("/pql" if pql else "")
     steps: list[StepPlan] = []
     prev_role: str | None = None
@@ -124,7 +81,7 @@ def _route(scenario: Scenario, streams: Streams, roles: dict[str, RoleRuntime], 
         stage = stages[k]
         step = scenario.steps.get(stage)
         numbers = seg.steps[stage]
-        rname = step_role(scenario, sname, stage, gname, pql)
+        rname = routing.role_of(sname, gname, k, pql)
         role = roles[rname] if rname is not None else None
         scale = role.days_per_hour if role is not None else 0.0
         last = k == len(stages) - 1
@@ -190,14 +147,14 @@ def _route(scenario: Scenario, streams: Streams, roles: dict[str, RoleRuntime], 
         closer=steps[-1].role if steps else None,
     )
     if seg.pql is not None and not pql and seg.pql.probability > 0:
-        route.pql = _route(scenario, streams, roles, sname, gname, pql=True)
+        route.pql = _route(scenario, routing, streams, roles, sname, gname, pql=True)
         route.pql_p = seg.pql.probability
         route.pql_draw = uniform01(streams.generator(f"pql/{key}"))
     return route
 
 
-def build_routes(scenario: Scenario, streams: Streams, roles: dict[str, RoleRuntime]
+def build_routes(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: dict[str, RoleRuntime]
                  ) -> dict[tuple[str, str], Route]:
     """A route for every (source, segment) pair that can produce leads."""
-    return {(sname, gname): _route(scenario, streams, roles, sname, gname, pql=False)
-            for sname in scenario.sources for gname in source_segments(scenario, sname)}
+    return {(sname, gname): _route(scenario, routing, streams, roles, sname, gname, pql=False)
+            for (sname, gname, pql) in routing.routes if not pql}

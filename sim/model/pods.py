@@ -155,10 +155,10 @@ class PodBook:
                               bookings=0.0, wins=0, decided=0, weekly=[0.0] * self.nw))
         old = role.occupant[seat]
         role.leave(seat)  # the promoted rep's old seat is backfilled after the hiring lag
-        world.env.process(world._backfill(role, seat, staff.spec.hiring_lag_days if staff else 0.0))
+        world.staffing.backfill(role, seat)
         new = staff.promote(old, fs.lead_selling_share) if staff is not None else None
         new_seat = role.add_seat(child, new)
-        world._start_tenure(role, new_seat)
+        world.staffing.start_tenure(role, new_seat)
         lead = role.occupant[new_seat]
         world.rec.timeline(env.now, POD_SPLIT, role.idx, lead, float(parent), float(child))
         for r in self.roles:
@@ -167,7 +167,7 @@ class PodBook:
                 if r.staff is not None:
                     r.staff.ramp_scale[r.occupant[s]] = fs.coaching_ramp_multiplier
                 world.rec.timeline(env.now, REP_HIRED, r.idx, r.occupant[s], 0.0, 0.0)
-                world._start_tenure(r, s)
+                world.staffing.start_tenure(r, s)
         self.splits.append(dict(t_days=round(env.now, 2), parent=p["name"], child=self.pods[child]["name"],
                                 promoted_role=role.name, promoted_rep=int(lead)))
         return child

@@ -26,36 +26,10 @@ import numpy as np
 import simpy
 
 from sim.model.draws import uniform01
+from sim.model.seats import PrioritySeats, Seats, make_seats
 from sim.scenario.schema import Role
 
 WORK_DAYS_PER_YEAR = 52 * 5
-
-
-class _Resizable:
-    """A SimPy resource whose capacity can change (reps leave, reps are hired).
-
-    Shrinking never interrupts a task in progress: the capacity check only
-    gates new grants. Growing grants as many waiting requests as it can."""
-
-    def resize(self, capacity: int) -> None:
-        grow = capacity - self._capacity
-        self._capacity = capacity
-        for _ in range(max(grow, 0)):
-            self._trigger_put(None)
-
-
-class Seats(_Resizable, simpy.Resource):
-    pass
-
-
-class PrioritySeats(_Resizable, simpy.PriorityResource):
-    pass
-
-
-def _make(kind, env, n):
-    res = kind(env, max(n, 1))
-    res._capacity = n
-    return res
 
 
 class RoleRuntime:
@@ -92,13 +66,13 @@ class RoleRuntime:
         self.frees: list[list[int]] = [self.free] * n_pods
         if not self.unlimited:
             if self.owns:
-                self.rep_res = [_make(kind, env, 1) for _ in range(n)]
+                self.rep_res = [make_seats(kind, env, 1) for _ in range(n)]
             elif self.podded:
                 self.frees = [[i for i in range(n - 1, -1, -1) if self.seat_pod[i] == p] for p in range(n_pods)]
-                self.pools = [_make(kind, env, len(f)) for f in self.frees]
+                self.pools = [make_seats(kind, env, len(f)) for f in self.frees]
                 self.res, self.free = self.pools[0], self.frees[0]
             else:
-                self.res = _make(kind, env, n)
+                self.res = make_seats(kind, env, n)
                 self.free = list(range(n - 1, -1, -1))
                 self.pools = [self.res] * n_pods
                 self.frees = [self.free] * n_pods
@@ -186,42 +160,50 @@ class RoleRuntime:
             self._released = self.env.event()
         return self._released
 
-    def task(self, rec, lead: int, stage: int, segment: int, draw, expires: float | None = None,
-             seat: int = -1, priority: int = 0, pod: int = 0):
-        """One task for the role (post-sale work, a second seller's time): in the
-        shared queue of a pooled role, or in ``seat``'s own queue for an owned
-        role. A generator returning the wait, or -1.0 if nobody picked the task
-        up within ``expires`` days."""
+    def serve(self, rec, lead: int, stage: int, segment: int, draw, pod: int = 0, seat: int = -1,
+              priority: int = 0, expires: float | None = None, since: float | None = None):
+        """The one path of a task: request a seat -> work -> free the seat -> release.
+
+        The task waits in the shared queue of a pooled role (in ``pod``'s pool),
+        in ``seat``'s own queue for an owned role, or nowhere for an unlimited
+        role. A generator returning ``(wait, rep)``: the wait counted from
+        ``since`` (default: now) and who did the work; ``(-1.0, -1)`` if nobody
+        picked the task up within ``expires`` days."""
         env = self.env
         t0 = env.now
-        res = self.pools[pod] if self.res is not None else (
-            self.rep_res[seat] if seat >= 0 and self.rep_res else None)
-        if res is None:  # unlimited capacity
-            rep, req = 0, None
+        pooled = self.res is not None
+        res = self.pools[pod] if pooled else (self.rep_res[seat] if seat >= 0 and self.rep_res else None)
+        if res is None:  # unlimited capacity: no queue
+            req = None
+            occ = 0
         else:
             req = res.request(priority) if self.prioritized else res.request()
             if expires is not None:
                 yield req | env.timeout(expires)
                 if not req.triggered:
                     req.cancel()
-                    return -1.0
+                    return -1.0, -1
             else:
                 yield req
-            rep = self.frees[pod].pop() if self.res is not None else seat
+            if pooled:
+                seat = self.frees[pod].pop()
+            occ = self.occupant[seat]
+            if occ < 0:
+                occ = self.left_rep[seat]
         now = env.now
+        wait = now - (t0 if since is None else since)
         svc = draw() if draw is not None else 0.0
         staff = self.staff
-        occ = self.occupant_of(rep) if req is not None else 0
         if staff is not None and req is not None:
             svc /= staff.productivity(occ, now)
-        rec.work(now, lead, stage, self.idx, occ, now - t0, svc, segment)
+        rec.work(now, lead, stage, self.idx, occ, wait, svc, segment)
         if svc:
             yield env.timeout(svc)
         if req is not None:
-            if self.res is not None:
-                self.seat_freed(rep)
+            if pooled:
+                self.seat_freed(seat)
             res.release(req)
-        return now - t0
+        return wait, occ
 
     # -- people coming and going ---------------------------------------------------------
     def leave(self, seat: int) -> int:
@@ -299,7 +281,7 @@ class RoleRuntime:
         self.left_rep.append(-1)
         self.seat_pod.append(pod if self.podded else 0)
         if self.rep_res or (self.owns and not self.unlimited):
-            self.rep_res.append(_make(self._kind, self.env, 0))
+            self.rep_res.append(make_seats(self._kind, self.env, 0))
         self.fill(seat, rep)
         return seat
 

@@ -68,7 +68,7 @@ class InboundSource:
             i = 0
             while i < last and u >= cum[i]:
                 i += 1
-            world.new_lead(self.idx, routes[i])
+            world.leads.new(self.idx, routes[i])
 
 
 class OutboundSource:
@@ -124,5 +124,5 @@ class OutboundSource:
                 continue
             tries = 0
             self.available.popleft()
-            world.new_lead(self.idx, self.routes[seg], owner=rep, owner_role=role,
+            world.leads.new(self.idx, self.routes[seg], owner=rep, owner_role=role,
                            on_lost=self._lost_callback(seg), pod=pod)

@@ -10,7 +10,8 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sim.scenario.schema import AccountMining, Inbound, Outbound, Scenario
+from sim.scenario.routing import entry_stage, source_segments, step_role
+from sim.scenario.schema import AccountMining, Inbound, Scenario
 
 Path = tuple[str | int, ...]
 
@@ -30,42 +31,6 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
     known = list(known)
     return f"unknown {kind} {name!r}{suggest(name, known)}; expected one of {known}"
-
-
-def step_role(scenario: Scenario, source_name: str, stage: str, segment: str | None = None,
-              pql: bool = False) -> str | None:
-    """The role that works the step into ``stage`` for leads of ``source_name`` in
-    ``segment``: the source's override, else (for product-qualified leads) the
-    segment's PQL roles, else the segment's roles, else the step's role."""
-    src = scenario.sources[source_name]
-    if stage in src.roles:
-        return src.roles[stage]
-    seg = scenario.segments[segment] if segment is not None else None
-    if pql and seg is not None and seg.pql is not None and stage in seg.pql.roles:
-        return seg.pql.roles[stage]
-    if seg is not None and stage in seg.roles:
-        return scenario.segments[segment].roles[stage]
-    step = scenario.steps.get(stage)
-    return step.role if step else None
-
-
-def source_segments(scenario: Scenario, source_name: str) -> list[str]:
-    """The segments a source can produce leads in."""
-    src = scenario.sources[source_name]
-    if isinstance(src, Inbound):
-        return list(src.segment_mix)
-    if isinstance(src, Outbound):
-        return list(src.accounts)
-    return list(src.segments) if src.segments is not None else list(scenario.segments)
-
-
-def entry_stage(scenario: Scenario, source_name: str) -> str:
-    src = scenario.sources[source_name]
-    if src.entry_stage is not None:
-        return src.entry_stage
-    if isinstance(src, Outbound) or len(scenario.stages) == 2:
-        return scenario.stages[0]
-    return scenario.stages[1]
 
 
 def check(scenario: Scenario) -> list[Problem]:

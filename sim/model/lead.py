@@ -1,0 +1,244 @@
+"""The life of a lead: one SimPy process walking its route.
+
+For each step a lead may cross a hand-off (the previous owner lets go, the lead
+may leak, a delay), wait for an owner rep with room, be served by the step's
+role (:meth:`~sim.model.roles.RoleRuntime.serve`: queue, work, free the seat;
+an SLA can expire in the queue; outbound first touches take several attempts
+to connect), take the customer's elapsed time, and then convert or not, with
+speed-to-lead decay applied to the time it waited for the first touch.
+
+:class:`Leads` also keeps the live counters the rest of the model reads: leads
+per stage (pipeline samples), conversions and losses per stage (the
+data-driven loop), and bookings per rep when reps are not individuals.
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from sim.model.curves import Piecewise
+from sim.model.people import odds_scale
+from sim.model.plan import Route
+from sim.model.vocab import CostKind, Kind
+
+WON = int(Kind.WON)
+LOST_CONVERSION = int(Kind.LOST_CONVERSION)
+LOST_SLA = int(Kind.LOST_SLA)
+LOST_HANDOFF = int(Kind.LOST_HANDOFF)
+LOST_NO_CONTACT = int(Kind.LOST_NO_CONTACT)
+LOST_OWNER_LEFT = int(Kind.LOST_OWNER_LEFT)
+COMMISSION, FEE, MARKETING = int(CostKind.COMMISSION), int(CostKind.FEE), int(CostKind.MARKETING)
+
+
+class Leads:
+    """Creates leads and runs their lives.
+
+    ``accounts`` receives won customers (when ``track_customers``), ``pods``
+    (or None) is told about wins and losses and picks a new lead's POD.
+    ``data_driven`` turns on the per-stage counters and lifts the
+    data-driven improvement loop reads and writes."""
+
+    def __init__(self, env: simpy.Environment, rec, n_stages: int, speed_to_lead_curve, accounts, pods,
+                 track_customers: bool, data_driven: bool):
+        self.env = env
+        self.rec = rec
+        self.accounts = accounts
+        self.pods = pods
+        self.track_customers = track_customers
+        # data-driven improvement: lift per stage (None when the loop is off: no work on the hot path)
+        self.boost = [1.0] * n_stages if data_driven else None
+        self.moved = [0] * n_stages  # leads that converted into each stage
+        self.failed = [0] * n_stages  # leads lost while in each stage
+        self.rep_bookings: dict[tuple[int, int], float] = {}  # reps without a people model
+        self.decay = Piecewise(speed_to_lead_curve)
+        self.wip = [0] * n_stages
+        self._next_id = 0
+
+    def new(self, source: int, route: Route, owner: int = -1, on_lost=None, account: int = -1,
+            owner_role=None, pod: int | None = None) -> None:
+        """Create a lead now and start its process (``owner``: preset owner of the
+        first step's role, for outbound cadences that reserved the slot;
+        ``account``: the customer a mined lead came from)."""
+        lid = self._next_id
+        self._next_id = lid + 1
+        if route.pql is not None and route.pql_draw() < route.pql_p:
+            route = route.pql  # a product-qualified lead: routed to sales
+        acv = route.acv() * route.price
+        now = self.env.now
+        self.rec.lead(lid, now, source, route.segment, route.entry, acv)
+        if route.cost_per_lead:
+            self.rec.cost(now, MARKETING, -1, route.segment, route.cost_per_lead)
+        self.wip[route.entry] += 1
+        if pod is None:
+            pod = self.pods.pod_for(route.segment) if self.pods is not None else 0
+        self.env.process(self._life(lid, route, acv, owner, on_lost, account, owner_role, pod))
+
+    def _life(self, lid, route, acv, owner, on_lost, account, owner_role=None, pod=0):
+        """One lead's walk along its route. Simple steps (a pooled queue, one
+        attempt, no SLA, no hand-off cost, no decay) go straight to the role;
+        everything else goes through :meth:`_worked_step`."""
+        env = self.env
+        timeout = env.timeout
+        rec = self.rec
+        wip = self.wip
+        boost = self.boost
+        stage = route.entry
+        seg = route.segment
+        t_stage = env.now
+        if owner < 0:
+            owner_role = None  # (a preset owner is released on the role that reserved it)
+        owner_occ = owner_role.occupant[owner] if owner_role is not None else -1
+        if owner_role is not None and owner_role.owns:
+            owner_role.open_value[owner] += acv
+        prev_role = None
+        last_role, last_rep = None, -1
+        outcome = LOST_CONVERSION
+        for simple, role, k, prio, work, elapsed, p, decay, conv, last, st in route.fast:
+            wait = 0.0
+            occ = -1
+            if simple and owner_role is None:
+                _, occ = yield from role.serve(rec, lid, k, seg, work, pod, priority=prio)
+                prev_role = role
+            elif role is not None:
+                outcome, wait, prev_role, owner_role, owner, occ = yield from self._worked_step(
+                    st, lid, seg, acv, prev_role, owner_role, owner, pod)
+                if outcome >= 0:
+                    break
+                if owner_role is role:
+                    owner_occ = occ
+            if elapsed is not None:
+                yield timeout(elapsed())
+            if owner_role is not None and owner_role.occupant[owner] != owner_occ:
+                # the owner left since: the lead may go with them
+                staff = owner_role.staff
+                if staff is not None and staff.u_lose() < staff.spec.lose_open_deals_probability:
+                    outcome = LOST_OWNER_LEFT
+                    break
+                owner_occ = owner_role.occupant[owner]
+            if boost is not None:
+                p *= boost[k]
+            if decay:
+                p *= self.decay(wait * 24.0)
+            if occ >= 0:
+                last_role, last_rep = role, occ
+                staff = role.staff
+                if staff is not None:
+                    p = odds_scale(p, staff.skill(occ, k, env.now))
+                    staff.did(occ, k)
+            if conv() >= p:
+                outcome = LOST_CONVERSION
+                break
+            now = env.now
+            rec.advance(now, lid, k, now - t_stage, acv)
+            if boost is not None:
+                self.moved[k] += 1
+            wip[stage] -= 1
+            stage = k
+            wip[stage] += 1
+            t_stage = now
+            if last:
+                outcome = WON
+                break
+        if owner_role is not None:
+            if owner_role.owns:
+                owner_role.open_value[owner] -= acv
+            owner_role.release(owner)
+        wip[stage] -= 1
+        if outcome == WON:
+            self._won(lid, route, stage, acv, last_role, last_rep, account, pod)
+        else:
+            now = env.now
+            if boost is not None:
+                self.failed[stage] += 1
+            if self.pods is not None and stage >= self.pods.decided_from:
+                self.pods.lost(pod)
+            ridx = last_role.idx if last_role is not None else -1
+            rec.end(now, lid, stage, outcome, now - t_stage, seg, 0.0, acv, ridx, last_rep)
+            if on_lost is not None:
+                on_lost()
+
+    def _won(self, lid, route, stage, acv, last_role, last_rep, account, pod) -> None:
+        """Book the win: discount, commission, the rep's and the POD's tallies, the customer account."""
+        now = self.env.now
+        seg = route.segment
+        rec = self.rec
+        ridx = last_role.idx if last_role is not None else -1
+        booked = acv * (1.0 - route.discount() * route.discount_multiplier)
+        rec.end(now, lid, stage, WON, 0.0, seg, booked, acv, ridx, last_rep)
+        closer = route.closer
+        if closer is not None and closer.commission_rate:
+            rec.cost(now, COMMISSION, closer.idx, seg, booked * closer.commission_rate)
+        if last_role is not None:
+            if last_role.staff is not None:
+                last_role.staff.bookings[last_rep] += booked
+                last_role.staff.wins[last_rep] += 1
+            else:
+                key = (last_role.idx, last_rep)
+                self.rep_bookings[key] = self.rep_bookings.get(key, 0.0) + booked
+        if self.pods is not None:
+            self.pods.won(pod, booked, now)
+        if self.track_customers and account >= 0:
+            self.accounts.mined_win(account, lid, seg, booked)
+        elif self.track_customers:
+            seat = last_role.staff.seat[last_rep] if last_role is not None and last_role.staff else -1
+            self.accounts.open(lid, seg, booked, last_role, seat, pod)
+
+    def _worked_step(self, st, lid, seg, acv, prev_role, owner_role, owner, pod=0):
+        """The general case of a step worked by a role: hand-off, owner assignment,
+        SLA, several attempts to connect. Returns ``(outcome, wait, prev_role,
+        owner_role, owner, rep)`` with ``outcome`` -1 when the lead may go on to
+        its conversion draw, and ``rep`` the rep who did the work."""
+        env = self.env
+        role = st.role
+        if prev_role is not None and role is not prev_role:
+            # hand-off to another role: the previous owner lets go, the lead may leak
+            if owner_role is not None:
+                if owner_role.owns:
+                    owner_role.open_value[owner] -= acv
+                owner_role.release(owner)
+                owner_role, owner = None, -1
+            if st.leak is not None and st.leak() < st.handoff_leak:
+                return LOST_HANDOFF, 0.0, role, owner_role, owner, -1
+            if st.fee_role is not None:  # e.g. an SDR's per-meeting fee
+                self.rec.cost(env.now, FEE, st.fee_role.idx, seg, st.fee_role.fee)
+            if st.handoff_delay is not None:
+                yield env.timeout(st.handoff_delay())
+        ready = env.now
+        deadline = ready + st.sla_days if st.sla_days is not None else math.inf
+        if role.owns and owner_role is not role:
+            owner = role.try_assign(None, pod)
+            if owner < 0:
+                ev = role.wait_assign(pod)
+                if deadline < math.inf:
+                    yield ev | env.timeout(deadline - env.now)
+                    if not ev.triggered:
+                        role.cancel_wait(ev, pod)
+                        return LOST_SLA, 0.0, role, None, -1, -1
+                else:
+                    yield ev
+                owner = ev.value
+            owner_role = role
+            role.open_value[owner] += acv
+        wait = 0.0
+        occ = -1
+        for attempt in range(st.attempts):
+            if attempt:
+                yield env.timeout(st.gap())
+            # the first attempt's wait includes waiting for an owner with room, so the
+            # role's mean wait and queue length (which counts those leads) agree
+            first = attempt == 0
+            w, occ = yield from role.serve(
+                self.rec, lid, st.stage, seg, st.work, pod, owner, st.prio,
+                expires=(deadline - env.now) if first and deadline < math.inf else None,
+                since=ready if first else None)
+            if w < 0:
+                return LOST_SLA, 0.0, role, owner_role, owner, -1
+            if first:
+                wait = w
+            if st.connect is None or st.connect() < st.connect_p:
+                if st.assist is not None:  # a second seller's time on the step
+                    yield from st.assist.serve(self.rec, lid, st.stage, seg, st.assist_work, pod)
+                return -1, wait, role, owner_role, owner, occ
+        return LOST_NO_CONTACT, wait, role, owner_role, owner, occ
