@@ -12,6 +12,7 @@ import numpy as np
 from sim.metrics.economics import economics_kpis, seat_years, seats_at_end
 from sim.metrics.people import people_kpis
 from sim.metrics.pods import pod_kpis
+from sim.metrics.quota import attainment
 from sim.metrics.revenue import YEAR_DAYS, arr_at, customer_stages, revenue_kpis
 from sim.records.facts import Facts
 
@@ -109,4 +110,5 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         **econ,
         **people_kpis(f, money["arr_end_usd"], econ["costs"]["total_usd"]),
         **pod_kpis(f),
+        "quota_attainment": attainment(f),
     }

@@ -24,6 +24,7 @@ def layout_of(scenario: Scenario, horizon_days: float, routing: RoutingPlan | No
         collection_lag_days=scenario.economics.collection_lag_days,
         win_rate_stage=scenario.stages.index(scenario.win_rate_stage),
         closer_roles=sorted({roles.index(r) for r in routing.closing_roles}),
+        quota_usd_per_year=[r.quota_usd_per_year for r in scenario.roles.values()],
         stages=list(scenario.stages),
         roles=list(scenario.roles),
         headcount=[r.headcount for r in scenario.roles.values()],

@@ -53,6 +53,7 @@ class Layout:
     collection_lag_days: float = 30.0
     win_rate_stage: int = 1  # losses from this stage on count against the win rate
     closer_roles: list[int] = field(default_factory=list)  # roles that work a route's last step
+    quota_usd_per_year: list[float | None] = field(default_factory=list)  # per role (None: no quota)
 
     @property
     def n_weeks(self) -> int:

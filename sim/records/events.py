@@ -12,8 +12,19 @@ from array import array
 
 import numpy as np
 
-from sim.records.facts import LOSS_NAMES, LOST_KINDS, Facts, Kind, Layout, Samples
+from sim.records.facts import LOSS_NAMES, LOST_KINDS, Facts, Kind, Layout, Samples, year_of
 from sim.records.ledger import Ledgers
+
+
+def _rep_years(t: np.ndarray, role: np.ndarray, rep: np.ndarray, booked: np.ndarray
+               ) -> dict[tuple[int, int, int], float]:
+    """(role, rep, run year) -> bookings of the wins whose last step the rep worked."""
+    out: dict[tuple[int, int, int], float] = {}
+    for x, r, p, b in zip(t.tolist(), role.tolist(), rep.tolist(), booked.tolist(), strict=True):
+        if p >= 0:
+            key = (r, p, year_of(x))
+            out[key] = out.get(key, 0.0) + b
+    return dict(sorted(out.items()))
 
 
 def _rep_outcomes(x: dict[str, np.ndarray]) -> dict[tuple[int, int], list[float]]:
@@ -163,6 +174,7 @@ class EventLog(Ledgers):
             entry_value_usd=entry_value,
             busy_by_segment=busy_seg,
             rep_outcomes=_rep_outcomes(per_rep),
+            rep_bookings_by_year=_rep_years(c["t"][won], c["role"][won], c["rep"][won], c["v2"][won]),
             people=dict(self.samples.people),
             timeline=self.timeline_log.arrays(),
             accounts=self.accounts.arrays(),

@@ -39,6 +39,16 @@ class Facts:
     rep_outcomes: dict[tuple[int, int], list[float]]  # (role, rep) -> [wins, losses, bookings]
     people: dict[int, dict]  # role -> table of its reps (seat, hired, left, skill, ...)
     timeline: dict[str, np.ndarray]  # interventions and departures (TimelineLog columns)
+    # (role, rep, year of the run) -> bookings of the wins whose last step the rep worked (quotas)
+    rep_bookings_by_year: dict[tuple[int, int, int], float] = field(default_factory=dict)
+
+
+YEAR_DAYS = 365.25
+
+
+def year_of(t: float) -> int:
+    """The run year (0, 1, ...) a time in days falls in (quota periods)."""
+    return int(t // YEAR_DAYS)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from array import array
 
 import numpy as np
 
-from sim.records.facts import LOSS_NAMES, Facts, Kind, Layout, Samples
+from sim.records.facts import LOSS_NAMES, Facts, Kind, Layout, Samples, year_of
 from sim.records.ledger import Ledgers
 
 WON = int(Kind.WON)
@@ -35,6 +35,7 @@ class Tally(Ledgers):
         self._entry_value = [0.0] * ns
         self._init_ledgers()
         self._reps: dict[tuple[int, int], list[float]] = {}
+        self._rep_years: dict[tuple[int, int, int], float] = {}
         self._wait = [0.0] * nr
         self._tasks = [0] * nr
         self._weekly = {k: [0.0] * nw for k in ("created", "won", "bookings_usd", "lost", "lost_decided")}
@@ -74,6 +75,9 @@ class Tally(Ledgers):
                 v = self._reps[(role, rep)] = [0, 0, 0.0]
             v[0 if kind == WON else 1] += 1
             v[2] += value
+            if kind == WON:
+                key = (role, rep, year_of(t))
+                self._rep_years[key] = self._rep_years.get(key, 0.0) + value
         if kind == WON:
             self._won[segment] += 1
             self._bookings[segment] += value
@@ -119,6 +123,7 @@ class Tally(Ledgers):
             entry_value_usd=np.array(self._entry_value),
             busy_by_segment=np.array(self._busy_seg).reshape(len(L.roles), len(L.segments)),
             rep_outcomes={k: list(v) for k, v in sorted(self._reps.items())},
+            rep_bookings_by_year=dict(sorted(self._rep_years.items())),
             people=dict(self.samples.people),
             timeline=self.timeline_log.arrays(),
             accounts=self.accounts.arrays(),

@@ -117,6 +117,13 @@ def check(scenario: Scenario) -> list[Problem]:
         if role.max_open_per_rep is not None and not role.owns_leads:
             out.append(Problem(("roles", rname, "max_open_per_rep"),
                                "a limit on open leads per rep needs owns_leads: true"))
+    closers = {step_role(scenario, s, stages[-1], g, pql) for s in scenario.sources
+               for g in source_segments(scenario, s) if g in segments for pql in (False, True)}
+    for rname, role in scenario.roles.items():
+        if role.quota_usd_per_year is not None and rname not in closers:
+            out.append(Problem(("roles", rname, "quota_usd_per_year"), f"a bookings quota needs a role that "
+                               f"closes deals (works the step into {stages[-1]!r}); closing roles: "
+                               f"{sorted(r for r in closers if r)}"))
 
     for sname, src in scenario.sources.items():
         base: Path = ("sources", sname)

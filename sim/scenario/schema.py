@@ -183,6 +183,9 @@ class Role(_Model):
         "per-meeting fee)")
     people: People | None = Field(default=None, description="reps as individuals (skill, ramp, "
                                   "learning, attrition, time off); absent: a plain pool of capacity")
+    quota_usd_per_year: Annotated[float, Field(gt=0)] | None = Field(
+        default=None, description="bookings quota per rep per year, for roles that close deals: attainment "
+        "is reported per year (pro rata for reps present part of it and for a shorter last period)")
 
 
 class _Source(_Model):
