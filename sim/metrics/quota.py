@@ -66,7 +66,7 @@ def attainment(f: Facts) -> dict[str, list[dict]]:
                 values.append(booked / (quota * days / YEAR_DAYS))
             v = np.array(values)
             periods.append({
-                "period": f"year {y + 1}",
+                "period": f"year_{y + 1}",
                 "weeks": round((b - a) / 7.0, 2),
                 "reps": len(values),
                 "median": _r(np.median(v)) if len(v) else None,
