@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from sim.cli import batch_cmd, compare_cmd, sweep_cmd
+from sim.cli import batch_cmd, compare_cmd, study_cmd, sweep_cmd
 from sim.errors import SalesimError, UsageError
 
 EXIT_USAGE = 2
@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     sch.add_argument("--out", type=Path, help="write to a file instead of stdout")
 
-    for study in (batch_cmd, compare_cmd, sweep_cmd):  # Monte Carlo studies
+    for study in (batch_cmd, compare_cmd, sweep_cmd, study_cmd):  # Monte Carlo studies
         study.add_parser(sub)
     return parser
 
@@ -144,7 +144,8 @@ def cmd_schema(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
-            "batch": batch_cmd.run, "compare": compare_cmd.run, "sweep": sweep_cmd.run}
+            "batch": batch_cmd.run, "compare": compare_cmd.run, "sweep": sweep_cmd.run,
+            "study": study_cmd.run}
 
 
 def main(argv: list[str] | None = None) -> int:

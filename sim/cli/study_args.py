@@ -48,9 +48,12 @@ def weeks(text: str) -> float:
     return v
 
 
-def add_study_flags(p: argparse.ArgumentParser, reps_default: int | None = None) -> None:
-    """Replications, seed, horizon, execution and output flags."""
-    if reps_default is None:
+def add_study_flags(p: argparse.ArgumentParser, reps_default: int | None = None, reps_from: str | None = None) -> None:
+    """Replications, seed, horizon, execution and output flags (``reps_from``: the
+    replications default to a file's, e.g. a study file's ``reps``)."""
+    if reps_from is not None:
+        p.add_argument("--reps", type=whole(1, 10_000_000), help=f"replications per cell (default: the {reps_from}'s)")
+    elif reps_default is None:
         p.add_argument("--reps", type=whole(1, 10_000_000), required=True, help="replications (per scenario)")
     else:
         p.add_argument("--reps", type=whole(1, 10_000_000), default=reps_default,

@@ -47,11 +47,11 @@ def _unwrap(ann: Any, data: Any) -> Any:
 _MISSING = object()
 
 
-def _annotation_at(path: KeyPath, root: Any) -> tuple[Any, Any]:
+def _annotation_at(path: KeyPath, root: Any, model: type[BaseModel] = Scenario) -> tuple[Any, Any]:
     """The schema annotation of the key at ``path`` and the data there (walking the
     schema alongside the data, so tagged unions resolve by their tag);
     ``(_MISSING, None)`` when the path leaves the schema."""
-    ann: Any = Scenario
+    ann: Any = model
     node = root
     for part in path:
         ann = _unwrap(ann, node)
@@ -70,9 +70,9 @@ def _annotation_at(path: KeyPath, root: Any) -> tuple[Any, Any]:
     return ann, node
 
 
-def _allowed_keys(path: KeyPath, root: Any) -> list[str] | None:
+def _allowed_keys(path: KeyPath, root: Any, model: type[BaseModel] = Scenario) -> list[str] | None:
     """Keys a mapping at ``path`` may hold."""
-    ann, node = _annotation_at(path, root)
+    ann, node = _annotation_at(path, root, model)
     ann = _unwrap(ann, node)
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return [f.alias or n for n, f in ann.model_fields.items()]
@@ -131,14 +131,17 @@ def _short(value: Any) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
-def format_pydantic(exc: ValidationError, data: dict, origins, file: str) -> ScenarioError:
+def format_pydantic(exc: ValidationError, data: dict, origins, file: str,
+                    model: type[BaseModel] = Scenario) -> ScenarioError:
+    """Each pydantic error as a located problem (``model`` is the file's root model:
+    a scenario, or another file format read the same way, such as a study file)."""
     err = ScenarioError()
     for e in exc.errors(include_url=False):
         path = _clean_loc(e["loc"], data)
         where = origin_of(path, origins, file)
         kind = e["type"]
         if kind == "extra_forbidden":
-            allowed = _allowed_keys(path[:-1], data) or []
+            allowed = _allowed_keys(path[:-1], data, model) or []
             msg = f"unknown key {path[-1]!r}{suggest(path[-1], allowed)}"
             if allowed:
                 msg += f"; allowed keys here: {', '.join(allowed)}"
@@ -154,7 +157,7 @@ def format_pydantic(exc: ValidationError, data: dict, origins, file: str) -> Sce
             if kind != "value_error" or "got " not in msg:
                 msg += f", got {_short(e.get('input'))}"
             if kind in ("model_type", "dict_type", "model_attributes_type") and path and \
-                    _is_dist_field(path, data):
+                    model is Scenario and _is_dist_field(path, data):
                 msg += " (a distribution is a number or a mapping like {dist: exponential, mean: 2})"
         err.add(where[0], where[1], path, msg)
     return err

@@ -1,0 +1,61 @@
+"""``salesim study FILE``: a factorial study from a study file.
+
+Presentation only: the work is :func:`sim.experiments.factorial.factorial`;
+this prints where the results are, the cell means of the first KPI and the
+plain-language findings (also in ``findings.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub) -> None:
+    from sim.cli.study_args import add_study_flags
+
+    p = sub.add_parser("study", help="run a factorial study file: main effects, interactions, findings",
+                       description="Run every cell of a study file (scenarios/studies/*.yaml) under common "
+                       "random numbers; report main effects and two-way interactions with confidence "
+                       "intervals, cell means, the share of variation each factor explains, and findings.md.")
+    p.add_argument("study", metavar="FILE", help="study YAML file")
+    add_study_flags(p, reps_from="study file")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.cli.study_args import guarded, study_kwargs
+    from sim.experiments.factorial import check_kpis, factorial
+    from sim.experiments.study_file import load_study
+
+    study = load_study(args.study, args.overrides)  # every cell validated before anything runs
+    check_kpis(study)
+    kw = study_kwargs(args, "study", study.spec.name)
+
+    def go() -> int:
+        print(report(factorial(study, reps=args.reps, **kw)))
+        return 0
+
+    return guarded(go, kw["out"])
+
+
+def report(result) -> str:
+    from sim.cli.study_report import num, table
+
+    st = result.run
+    m = st.manifest
+    spec = result.study.spec
+    factors = list(result.effects.factors)
+    lines = [f"study {spec.name}: {len(result.study.cells)} cells x {m['reps']} replication(s), common random "
+             f"numbers (root seed {m['root_seed']})",
+             f"ran {st.computed} replications here in {st.elapsed_s:.1f} s on {st.executor}"
+             + (f" ({st.workers} workers)" if st.workers > 1 else ""),
+             f"results in {st.out}/ (findings.md, effects.csv, variance.csv, cells.csv, replications.parquet)"
+             if st.out is not None else "", ""]
+    cells = result.effects.cells
+    kpis = [k for k in spec.kpis if len(cells) and k in set(cells["kpi"])]
+    if kpis:
+        wide = cells.pivot_table(index=factors, columns="kpi", values="mean", sort=False)
+        rows = [[*(idx if isinstance(idx, tuple) else (idx,)), *(num(r[k]) for k in kpis)]
+                for idx, r in wide.iterrows()]
+        lines += ["Cell means", *table([*factors, *kpis], rows), ""]
+    lines.append(result.findings.rstrip())
+    return "\n".join(lines)

@@ -1,0 +1,311 @@
+"""Factorial study files: the format, its validation, and the scenario of each cell.
+
+Why a file: an organization study is a question ("does structure or the
+process layer explain the ARR difference?") that should be rerunnable and
+reviewable like a scenario, not a shell history. The file names a base
+scenario, the factors and their levels, the KPIs, replications and a root
+seed. A level changes the scenario in one of three ways, applied in this
+order for every cell:
+
+1. ``scenario: FILE`` -- a whole scenario instead of the base (only one factor
+   may do this, e.g. ``structure: {star: inverted.yaml, specialists: upright.yaml}``);
+2. ``overlay: FILE`` -- a YAML mapping deep-merged onto the scenario (mappings
+   merge key by key, anything else is replaced);
+3. ``set: {key.path: value}`` -- values replaced at a path (as ``--set``);
+   this is how a section is switched off (``process: {}``).
+
+``cases`` adds changes that apply only when other factors are at given
+levels (e.g. "same headcount" means eight star generalists but leaves the
+specialists alone). Paths are relative to the study file. Every cell is
+validated as a scenario before anything runs, and a problem names the study
+file, the key and the cell.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sim.errors import Located, ScenarioError
+from sim.scenario.loader import _read_text, apply_overrides, deep_merge, load_data, parse_yaml, validate_data
+from sim.scenario.messages import format_pydantic
+from sim.scenario.schema import Scenario
+
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40, description="lower_snake_case name")]
+MAX_CELLS = 4096
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Case(_Model):
+    """Changes applied only when other factors are at the named levels."""
+
+    when: dict[Name, Name] = Field(min_length=1, description="factor -> level that must all hold")
+    overlay: str | None = Field(default=None, description="YAML file deep-merged onto the scenario")
+    set: dict[str, Any] = Field(default_factory=dict, description="key.path -> value, replaced")
+
+
+class Level(_Model):
+    """One level of a factor: how the scenario differs at this level."""
+
+    scenario: str | None = Field(default=None, description="a whole scenario file instead of the base")
+    overlay: str | None = Field(default=None, description="YAML file deep-merged onto the scenario")
+    set: dict[str, Any] = Field(default_factory=dict, description="key.path -> value, replaced (as --set)")
+    cases: list[Case] = Field(default_factory=list, description="changes that depend on other factors' levels")
+
+
+class Factor(_Model):
+    """A factor: two or more levels; the first is the reference level effects are measured from."""
+
+    description: str = ""
+    levels: dict[Name, Level | None] = Field(min_length=2, description="level name -> changes ({} = none)")
+
+
+class StudyFile(_Model):
+    """A factorial study over one base scenario."""
+
+    name: Name
+    description: str = ""
+    base: str | None = Field(default=None, description="base scenario file (relative to this file)")
+    set: dict[str, Any] = Field(default_factory=dict, description="key.path -> value applied to every cell")
+    factors: dict[Name, Factor] = Field(min_length=1)
+    kpis: list[str] = Field(min_length=1, description="flat KPI names (as in replications.parquet)")
+    reps: Annotated[int, Field(ge=1, le=100_000)] = 4
+    seed: Annotated[int, Field(ge=0)] | None = Field(default=None, description="root seed (default: the base's)")
+    weeks: Annotated[float, Field(gt=0, le=1040)] | None = None
+    design: Literal["full", "half"] = Field(
+        default="full", description="full: every combination; half: a 2^(k-1) fraction (two-level factors only)")
+
+    @field_validator("kpis")
+    @classmethod
+    def _unique(cls, v):
+        dup = sorted({k for i, k in enumerate(v) if k in v[:i]})
+        if dup:
+            raise ValueError(f"KPIs must be unique, repeated: {dup}")
+        return v
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One combination of levels and its validated scenario."""
+
+    index: int
+    levels: dict[str, str]
+    scenario: Scenario
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"{f}={lv}" for f, lv in self.levels.items())
+
+
+@dataclass
+class Study:
+    """A loaded study: its file, its validated spec and its cells."""
+
+    path: Path
+    spec: StudyFile
+    cells: list[Cell]
+
+    @property
+    def factors(self) -> dict[str, list[str]]:
+        return {f: list(fac.levels) for f, fac in self.spec.factors.items()}
+
+    @property
+    def resolution(self) -> int | None:
+        """Resolution of a half fraction (number of factors), None for a full design."""
+        return len(self.spec.factors) if self.spec.design == "half" else None
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def read_spec(path: str | os.PathLike) -> tuple[StudyFile, dict, dict]:
+    """Parse and validate the study file; return the spec, raw data and key-path -> line map."""
+    p = Path(path)
+    file = _display(p)
+    data, origins = parse_yaml(_read_text(p), file)
+    if not isinstance(data, dict):
+        raise ScenarioError.at(file, None, (), f"expected a mapping of study keys at the top, got "
+                               f"{type(data).__name__}")
+    for f, fac in (data.get("factors") or {}).items() if isinstance(data.get("factors"), dict) else ():
+        levels = fac.get("levels") if isinstance(fac, dict) else None
+        for key in levels or {}:
+            if isinstance(key, bool):
+                where = origins.get(("factors", f, "levels", key), (file, None))[1]
+                raise ScenarioError.at(file, where, ("factors", f, "levels"), f"level name {key!r}: YAML reads "
+                                       "on/off/yes/no as true/false; quote it ('on') or pick another name")
+    try:
+        spec = StudyFile.model_validate(data)
+    except ValidationError as exc:
+        raise format_pydantic(exc, data, origins, file, StudyFile) from None
+    err = ScenarioError()
+
+    def line(*keys):
+        return origins.get(tuple(keys), (file, None))[1]
+
+    names = {f: list(fac.levels) for f, fac in spec.factors.items()}
+    with_scenarios = [f for f, fac in spec.factors.items() if any(lv and lv.scenario for lv in fac.levels.values())]
+    if len(with_scenarios) > 1:
+        err.add(file, line("factors", with_scenarios[1]), ("factors", with_scenarios[1]),
+                f"only one factor may give levels a whole 'scenario' (already: {with_scenarios[0]})")
+    if with_scenarios:
+        fac = spec.factors[with_scenarios[0]]
+        missing = [lv for lv, spec_lv in fac.levels.items() if spec_lv is None or spec_lv.scenario is None]
+        if missing and spec.base is None:
+            err.add(file, line("factors", with_scenarios[0]), ("factors", with_scenarios[0]),
+                    f"levels {missing} give no 'scenario' and the study has no 'base'")
+    elif spec.base is None:
+        err.add(file, line(), ("base",), "required key is missing (or give one factor's levels a 'scenario')")
+    for f, fac in spec.factors.items():
+        for lv, level in fac.levels.items():
+            for i, case in enumerate(level.cases if level else []):
+                for g, glv in case.when.items():
+                    where = ("factors", f, "levels", lv, "cases", i, "when", g)
+                    if g not in names or g == f:
+                        err.add(file, line(*where), where, f"unknown factor {g!r}; other factors: "
+                                f"{', '.join(n for n in names if n != f) or 'none'}")
+                    elif glv not in names[g]:
+                        err.add(file, line(*where), where, f"factor {g} has no level {glv!r}; levels: "
+                                f"{', '.join(names[g])}")
+    if spec.design == "half":
+        bad = [f for f, lv in names.items() if len(lv) != 2]
+        if bad:
+            err.add(file, line("design"), ("design",), f"a half fraction needs two-level factors; {bad} have more")
+        elif len(names) < 3:
+            err.add(file, line("design"), ("design",), "a half fraction needs at least three factors "
+                    "(with two, main effects would be confounded with each other)")
+    n = 1
+    for lv in names.values():
+        n *= len(lv)
+    if n > MAX_CELLS:
+        err.add(file, line("factors"), ("factors",), f"{n} cells; a study is capped at {MAX_CELLS}")
+    if err.problems:
+        raise err
+    return spec, data, origins
+
+
+def design_cells(factors: dict[str, list[str]], design: str) -> list[dict[str, str]]:
+    """Combinations of levels: all of them, or the half fraction with defining relation
+    I = ABC... (the product of the factors' +-1 codes is +1; the first level codes -1)."""
+    combos = [dict(zip(factors, c, strict=True)) for c in itertools.product(*factors.values())]
+    if design == "full":
+        return combos
+    keep = []
+    for c in combos:
+        sign = 1
+        for f, lv in c.items():
+            sign *= -1 if factors[f].index(lv) == 0 else 1
+        if sign == 1:
+            keep.append(c)
+    return keep
+
+
+def _relocate(exc: ScenarioError, file: str, line: int | None, key: tuple, cell: str) -> ScenarioError:
+    """Problems of a cell's scenario, reported at the study key that caused them when
+    they came from a ``set``, and always naming the cell."""
+    out = []
+    for q in exc.problems:
+        if key and q.file.startswith("--set"):
+            out.append(Located(file, line, key, f"{q.message} (at {'.'.join(map(str, q.path))}) -- in cell {cell}"))
+        else:
+            out.append(Located(q.file, q.line, q.path, f"{q.message} -- in cell {cell}"))
+    return ScenarioError(out)
+
+
+def _sets(values: dict[str, Any]) -> list[str]:
+    return [f"{k}={json.dumps(v)}" for k, v in values.items()]
+
+
+def _overlay(ref: str, here: Path, file: str, line: int | None, key: tuple) -> dict:
+    p = (here / ref).resolve()
+    if not p.is_file():
+        raise ScenarioError.at(file, line, key, f"{ref!r}: no such file (looked for {_display(p)})")
+    data, _ = parse_yaml(_read_text(p), _display(p))
+    if not isinstance(data, dict):
+        raise ScenarioError.at(_display(p), None, (), "an overlay must be a mapping of scenario keys")
+    return data
+
+
+def load_study(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] = ()) -> Study:
+    """Read the study file and build every cell's scenario (validated).
+
+    ``overrides`` (``--set``) apply to every cell, after the study's own changes.
+    """
+    p = Path(path)
+    spec, _, origins = read_spec(p)
+    file = _display(p)
+    here = p.resolve().parent
+
+    def line(*keys):
+        return origins.get(tuple(keys), (file, None))[1]
+
+    def scenario_data(ref: str, key: tuple) -> tuple[dict, dict]:
+        target = (here / ref)
+        if not target.is_file():
+            raise ScenarioError.at(file, line(*key), key, f"{ref!r}: no such file (looked for {_display(target)})")
+        return load_data(target)
+
+    base = scenario_data(spec.base, ("base",)) if spec.base else None
+    cells = []
+    for index, levels in enumerate(design_cells({f: list(fac.levels) for f, fac in spec.factors.items()},
+                                                spec.design)):
+        label = ", ".join(f"{f}={lv}" for f, lv in levels.items())
+        data, origins_sc = base if base else ({}, {})
+        for f, lv in levels.items():
+            level = spec.factors[f].levels[lv]
+            if level is not None and level.scenario:
+                data, origins_sc = scenario_data(level.scenario, ("factors", f, "levels", lv, "scenario"))
+        data, origins_sc = copy.deepcopy(data), dict(origins_sc)
+        changes: list[tuple[tuple, Any]] = []  # (study key, overlay or set)
+        for f, lv in levels.items():
+            level = spec.factors[f].levels[lv]
+            if level is None:
+                continue
+            key = ("factors", f, "levels", lv)
+            changes.append((key, level))
+            for i, case in enumerate(level.cases):
+                if all(levels.get(g) == glv for g, glv in case.when.items()):
+                    changes.append((key + ("cases", i), case))
+        try:
+            for key, ch in changes:
+                if ch.overlay:
+                    data = deep_merge(data, _overlay(ch.overlay, here, file, line(*key, "overlay"), key + ("overlay",)))
+            data = _apply(data, origins_sc, _sets(spec.set), file, line("set"), ("set",), label)
+            for key, ch in changes:
+                data = _apply(data, origins_sc, _sets(ch.set), file, line(*key, "set"), key + ("set",), label)
+            data = apply_overrides(data, list(overrides), origins_sc)
+            data["name"] = f"{spec.name[:30]}_{index}"
+            data["description"] = f"{spec.name}: {label}"
+            scenario = validate_data(data, origins_sc, f"{file} [cell {label}]")
+        except ScenarioError as exc:
+            raise _relocate(exc, file, None, (), label) from None
+        cells.append(Cell(index, dict(levels), scenario))
+    return Study(p, spec, cells)
+
+
+def _apply(data: dict, origins: dict, sets: list[str], file: str, line: int | None, key: tuple, cell: str) -> dict:
+    if not sets:
+        return data
+    try:
+        data = apply_overrides(data, sets, origins)
+    except ScenarioError as exc:
+        raise _relocate(exc, file, line, key, cell) from None
+    # later validation problems point at the study's line and key, then the scenario key
+    where = f"{file}:{line}: {'.'.join(map(str, key))}" if line is not None else f"{file}: {'.'.join(map(str, key))}"
+    for item in sets:
+        path = tuple(int(p) if p.isdigit() else p for p in item.split("=", 1)[0].split("."))
+        origins[path] = (where, None)
+    return data
