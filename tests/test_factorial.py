@@ -17,7 +17,9 @@ from sim.errors import ScenarioError, UsageError
 from sim.experiments.effects import analyse
 from sim.experiments.factorial import factorial
 from sim.experiments.study_file import design_cells, load_study
-from tests.conftest import chain
+from tests.conftest import SCENARIOS, chain
+
+STUDIES = sorted((SCENARIOS / "studies").glob("*.yaml"))
 
 YEARS = 26 * 7 / 365.25  # the horizon of the synthetic study, in years (salaries accrue per day)
 
@@ -230,3 +232,9 @@ def test_cli_study_prints_cell_means_and_findings(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "8 cells x 2 replication(s)" in text and "Cell means" in text and "# Findings: known" in text
     assert json.loads((out / "manifest.json").read_text())["reps"] == 2
+
+
+@pytest.mark.parametrize("path", STUDIES, ids=lambda p: p.name)
+def test_shipped_study_files_load(path):
+    study = load_study(path)
+    assert len(study.cells) >= 2
