@@ -83,11 +83,14 @@ def test_flatten_names_nested_kpis_by_dotted_path():
     flat = flatten_kpis({"scenario": "x", "seed": [1, 2], "a": 1, "b": None, "ok": True,
                          "stages": [{"stage": "sql", "conversion": 0.5, "open": None}],
                          "roles": {"ae": {"utilization": 0.7, "busy_hours_per_rep": [1.0, 2.0]}},
-                         "rows": [{"x": 1}, {"x": 2}], "by_segment": {"smb": np.float64(3.5)}})
+                         "rows": [{"x": 1}, {"x": 2}], "by_segment": {"smb": np.float64(3.5)},
+                         "same_label": [{"role": "ae", "w": 1}, {"role": "ae", "w": 2}]})
     assert flat["a"] == 1 and math.isnan(flat["b"]) and flat["ok"] == 1
     assert flat["stages.sql.conversion"] == 0.5 and math.isnan(flat["stages.sql.open"])
     assert flat["roles.ae.utilization"] == 0.7 and flat["by_segment.smb"] == 3.5
     assert flat["rows.0.x"] == 1 and flat["rows.1.x"] == 2
+    # rows sharing their first string (reps of one role) must not overwrite each other
+    assert flat["same_label.0.w"] == 1 and flat["same_label.1.w"] == 2
     assert not any(k.startswith(("scenario", "seed")) or "busy_hours" in k for k in flat)
 
 

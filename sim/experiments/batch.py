@@ -5,7 +5,8 @@ one point; what it adds is the user-facing shape -- tables without the
 ``point`` column, per-KPI summaries, the weekly fan and target odds, written
 next to the parts as ordinary files (``replications.parquet``,
 ``weekly.parquet``, ``summary.csv``, ``fan.csv``, ``targets.csv``,
-``errors.csv``).
+``errors.csv``, and the agent-level long tables ``reps.parquet`` and
+``departures.parquet``: one row per replication x rep).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class BatchResult:
     fan: Any  # percentile bands of the default weekly series, or None
     targets: Any  # one row per target
     study: StudyResult
+    reps: Any = None  # one row per (replication, rep) of the roles that close: rep, role, rep_id, wins, ...
+    departures: Any = None  # one row per (replication, rep who left)
 
     @property
     def errors(self):
@@ -137,6 +140,7 @@ def run_batch(scenario: Scenario | str | os.PathLike, reps: int, *, seed: int | 
             tables["targets.csv"] = b.targets
         if len(b.errors):
             tables["errors.csv"] = b.errors
+        tables.update(agent_tables(res))
         return tables
 
     res = run_study("batch", [Point(sc.name, sc)], reps, seed=seed, weeks=weeks, workers=workers,
@@ -156,4 +160,28 @@ def _shape(res: StudyResult, goals: list[tuple[str, str, float]], confidence: fl
     fan_df = fan(weekly) if len(weekly) and has_series else None
     targets = pd.DataFrame([probability_of_target(reps, k, v, op, confidence) for k, op, v in goals],
                            columns=["kpi", "op", "target", "n", "hits", "probability", "ci_low", "ci_high"])
-    return BatchResult(reps, weekly, summarize(reps, confidence), fan_df, targets, res)
+    agents = agent_tables(res)
+    return BatchResult(reps, weekly, summarize(reps, confidence), fan_df, targets, res,
+                       agents["reps.parquet"], agents["departures.parquet"])
+
+
+def agent_tables(res: StudyResult, point_columns=None) -> dict[str, Any]:
+    """The agent-level long tables as output files: ``reps.parquet`` and
+    ``departures.parquet``, labelled by ``point_columns(df)`` (a frame with the
+    point's label columns, e.g. the scenario or sweep values) or, for a batch, with
+    the ``point`` column dropped."""
+    import pandas as pd
+
+    from sim.experiments.flatten import LONG_TABLES
+
+    out = {}
+    for name in LONG_TABLES:
+        df = res.tables.get(name)
+        if df is None:
+            df = pd.DataFrame(columns=["point", "rep"])
+        if point_columns is None:
+            df = df.drop(columns=["point"])
+        else:
+            df = point_columns(df)
+        out[f"{name}.parquet"] = df.reset_index(drop=True)
+    return out

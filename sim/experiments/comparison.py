@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import UsageError
-from sim.experiments.batch import as_scenario, resolved_yaml
+from sim.experiments.batch import agent_tables, as_scenario, resolved_yaml
 from sim.experiments.study import Point, StudyResult, run_study
 from sim.experiments.summary import default_metric, kpi_columns, ok_rows, paired_stats, summarize
 from sim.scenario.schema import Scenario
@@ -117,6 +117,7 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike], reps: int, *, see
             tables["comparison.csv"] = c.paired
         if weekly and len(c.weekly):
             tables["weekly.parquet"] = c.weekly
+        tables.update(agent_tables(res, lambda df: _labelled(df, labels)))
         return tables
 
     res = run_study("compare", points, reps, seed=seed, weeks=weeks, workers=workers, executor=executor,
@@ -124,6 +125,13 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike], reps: int, *, see
                     progress=progress, weekly=weekly, files=files, outputs=outputs)
     shaped[-1].study = res
     return shaped[-1]
+
+
+def _labelled(df, labels: list[str]):
+    """An agent-level table with the ``scenario`` column in place of ``point``."""
+    df = df.copy()
+    df.insert(0, "scenario", [labels[p] for p in df["point"]])
+    return df.drop(columns=["point"])
 
 
 def _analyse(res: StudyResult, labels: list[str], metric: str | None, confidence: float) -> CompareResult:

@@ -8,7 +8,8 @@ Why this shape:
   parts or nothing; a driver killed mid-write leaves at most a hidden
   temporary file, removed on resume.
 * **The KPI part is renamed last.** A chunk is complete exactly when its
-  ``.kpis.parquet`` exists (its weekly part, if any, was renamed before it),
+  ``.kpis.parquet`` exists (its weekly and agent-level parts -- ``reps``,
+  ``departures`` -- if any, were renamed before it),
   so resuming skips complete chunks and recomputes the rest -- never a
   duplicate, never a partial chunk.
 * **The manifest** (written before any part) pins what the parts mean: the
@@ -93,6 +94,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._rows: list = []
         self._weekly: list = []
+        self._tables: dict[str, list] = {}
         self.manifest: dict = {}
 
     def open(self, manifest: dict, resume: bool = False) -> dict:
@@ -106,9 +108,15 @@ class MemoryStore:
         self._rows.append(result.rows)
         if result.weekly is not None:
             self._weekly.append(result.weekly)
+        for name, df in result.tables.items():
+            self._tables.setdefault(name, []).append(df)
 
     def load(self):
         return _combine(self._rows, ["point", "rep"]), _combine(self._weekly, ["point", "rep", "week"])
+
+    def tables(self) -> dict:
+        """Agent-level long tables (one row per replication x rep), by name."""
+        return {name: _concat(frames) for name, frames in self._tables.items()}
 
     def write_frame(self, name: str, df) -> None:
         pass
@@ -211,8 +219,9 @@ class FolderStore(MemoryStore):
         for folder in (self.out, self.out / PARTS):
             for p in folder.glob(".*.tmp-*"):
                 p.unlink(missing_ok=True)
-        for p in (self.out / PARTS).glob("*.weekly.parquet"):
-            if not p.with_name(p.name.replace(".weekly.", ".kpis.")).exists():
+        for p in (self.out / PARTS).glob("*.parquet"):
+            kind = p.name.split(".")[-2]
+            if kind != "kpis" and not p.with_name(p.name.replace(f".{kind}.", ".kpis.")).exists():
                 p.unlink(missing_ok=True)
 
     def _write_manifest(self) -> None:
@@ -232,6 +241,9 @@ class FolderStore(MemoryStore):
         parts = self.out / PARTS
         if result.weekly is not None:
             _write_frame(result.weekly, parts / part_name(result.point, result.chunk, "weekly"))
+        for name, df in result.tables.items():
+            if len(df):
+                _write_frame(df, parts / part_name(result.point, result.chunk, name))
         _write_frame(result.rows, parts / part_name(result.point, result.chunk, "kpis"))
 
     def load(self):
@@ -241,6 +253,15 @@ class FolderStore(MemoryStore):
         rows = [pd.read_parquet(p) for p in sorted(parts.glob("*.kpis.parquet"))]
         weekly = [pd.read_parquet(p) for p in sorted(parts.glob("*.weekly.parquet"))]
         return _combine(rows, ["point", "rep"]), _combine(weekly, ["point", "rep", "week"])
+
+    def tables(self) -> dict:
+        import pandas as pd
+
+        from sim.experiments.flatten import LONG_TABLES
+
+        parts = self.out / PARTS
+        return {name: _concat([pd.read_parquet(p) for p in sorted(parts.glob(f"*.{name}.parquet"))])
+                for name in LONG_TABLES}
 
     # ------------------------------------------------------------------ outputs
     def write_frame(self, name: str, df) -> None:
@@ -284,6 +305,16 @@ def _combine(frames: list, keys: list[str]):
     if df.duplicated(keys).any():
         raise RuntimeError(f"duplicate rows for {keys} in the study's parts; the folder was edited by hand?")
     return df
+
+
+def _concat(frames: list):
+    """Long tables of the parts, ordered by (point, replication), rows within a run kept in order."""
+    import pandas as pd
+
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["point", "rep"])
+    return pd.concat(frames, ignore_index=True).sort_values(["point", "rep"], kind="stable").reset_index(drop=True)
 
 
 def _short(value) -> str:

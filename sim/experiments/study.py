@@ -68,6 +68,7 @@ class StudyResult:
     workers: int
     elapsed_s: float
     computed: int  # replications run by this call (the rest were resumed)
+    tables: dict = field(default_factory=dict)  # agent-level long tables: name -> DataFrame (point, rep, ...)
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -147,7 +148,7 @@ def run_study(kind: str, points: Sequence[Point], reps: int, *, seed: int | None
                                    total=reps * len(points))
         rows, weekly_rows = store.load()
         result = StudyResult(rows, weekly_rows, store.manifest, store.out, name, used,
-                             time.perf_counter() - t0, ran)
+                             time.perf_counter() - t0, ran, store.tables())
         if outputs is not None:
             for fname, table in outputs(result).items():
                 if isinstance(table, str):

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import Located, ScenarioError, UsageError
-from sim.experiments.batch import kpi_names, resolved_yaml
+from sim.experiments.batch import agent_tables, kpi_names, resolved_yaml
 from sim.experiments.design import Param, design_matrix, parse_param
 from sim.experiments.sensitivity import sensitivity, tornado
 from sim.experiments.study import Point, StudyResult, run_study
@@ -149,7 +149,8 @@ def sweep(scenario: Scenario | str | os.PathLike, params: Sequence[Param | str],
     def outputs(res: StudyResult) -> dict[str, Any]:
         s = _analyse(res, plist, design, metric, points, info)
         shaped.append(s)
-        tables = {"replications.parquet": s.replications, "points.csv": s.points}
+        tables = {"replications.parquet": s.replications, "points.csv": s.points,
+                  **agent_tables(res, lambda df: s.points.merge(df, on="point", how="right"))}
         if s.sensitivity is not None:
             tables["sensitivity.csv"] = s.sensitivity
         if s.tornado is not None and len(s.tornado):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.experiments.flatten import flatten_kpis
+from sim.experiments.flatten import LONG_TABLES, flatten_kpis, long_tables
 from sim.experiments.seeds import replication_seed
 from sim.run import simulate
 from sim.scenario.schema import Scenario
@@ -58,6 +58,8 @@ class ChunkResult:
     weekly: object | None  # pandas.DataFrame
     env: dict
     failed: list[tuple[int, str]]
+    tables: dict = field(default_factory=dict)  # name -> pandas.DataFrame: agent-level long tables
+
 
     @property
     def n(self) -> int:
@@ -84,6 +86,7 @@ def run_chunk(task: Task) -> ChunkResult:
     rows: list[dict] = []
     weekly: list = []
     failed: list[tuple[int, str]] = []
+    agents: dict[str, list[dict]] = {name: [] for name in LONG_TABLES}
     for rep in range(task.rep_start, task.rep_stop):
         t0 = time.perf_counter()
         try:
@@ -91,6 +94,8 @@ def run_chunk(task: Task) -> ChunkResult:
                               weeks=task.weeks, record="kpis")
             row = {k: v for k, v in flatten_kpis(result.kpis).items() if k not in RESERVED}
             row.update(point=task.point, rep=rep, error=None, traceback=None)
+            for name, table in long_tables(result.kpis).items():
+                agents[name] += [{"point": task.point, "rep": rep, **r} for r in table]
             if task.weekly:
                 w = result.weekly
                 w.insert(0, "rep", rep)
@@ -107,4 +112,5 @@ def run_chunk(task: Task) -> ChunkResult:
     kpi_cols = [c for c in frame.columns if c not in RESERVED]
     frame = frame[["point", "rep", *kpi_cols, "error", "traceback", "runtime_s"]]
     weekly_frame = pd.concat(weekly, ignore_index=True) if weekly else None
-    return ChunkResult(task.point, task.chunk, frame, weekly_frame, environment(), failed)
+    tables = {name: pd.DataFrame(rows) for name, rows in agents.items()}
+    return ChunkResult(task.point, task.chunk, frame, weekly_frame, environment(), failed, tables)
