@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "sim"
-ORDER = ["errors", "outpaths", "scenario", "model", "records", "metrics", "run", "experiments", "cli"]
+ORDER = ["units", "errors", "outpaths", "scenario", "model", "records", "metrics", "run", "experiments", "cli"]
 
 
 def _layer(path: Path) -> str | None:

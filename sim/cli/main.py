@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sim.cli import batch_cmd, compare_cmd, study_cmd, sweep_cmd
 from sim.errors import SalesimError, UsageError
+from sim.units import MAX_HORIZON_WEEKS
 
 EXIT_USAGE = 2
 
@@ -34,7 +35,7 @@ def _nonneg_int(text: str) -> int:
     return v
 
 
-MAX_WEEKS = 1040  # the same cap as a scenario's horizon_weeks (20 years)
+MAX_WEEKS = MAX_HORIZON_WEEKS  # the same cap as a scenario's horizon_weeks (20 years)
 
 
 def _weeks(text: str) -> float:

@@ -83,9 +83,16 @@ def outcomes(v: RunView) -> Section:
         f"bookings (USD)       {money(k['bookings_usd'])} in total, {money(k['bookings_per_week_usd'])} a week"
         + (f"  ({by_tier})" if by_tier else ""),
         f"win rate             {pct(k['win_rate'])} of leads resolved from {k['win_rate_from_stage']} on",
+        *_by_motion(k),
         f"average deal (USD)   {money(k['average_deal_usd'])} after an average discount of "
         f"{pct(k['average_discount_fraction'])}",
     ])
+
+
+def _by_motion(k: dict) -> list[str]:
+    """A blended win rate over several sales motions, shown per motion too."""
+    by = k.get("win_rate_by_motion") or {}
+    return ["  by motion          " + "  ".join(f"{m} {pct(x)}" for m, x in by.items())] if len(by) > 1 else []
 
 
 def roles(v: RunView) -> Section:
@@ -143,7 +150,7 @@ def recurring_revenue(v: RunView) -> Section | None:
         f"retention, last 12 months   NRR {pct(k['nrr_trailing_12m'])}  GRR {pct(k['grr_trailing_12m'])}  "
         f"logo churn {pct(k['logo_churn_trailing_12m'])}"
         + ("" if k["nrr_trailing_12m"] is not None else "  (needs a horizon over a year)"),
-        f"ARR growth, year on year    {growth or '- (needs two full years)'}",
+        f"ARR growth, year on year    {growth or '- (needs two 52-week years)'}",
     ])
 
 
@@ -153,10 +160,11 @@ def unit_economics(v: RunView) -> Section | None:
         return None
     c = k["costs"]
     return Section("Unit economics (USD)", [
-        f"cost                 total {money(c['total_usd'])}: sales & marketing {money(c['sales_marketing_usd'])}, "
-        f"service {money(c['service_usd'])}",
-        f"CAC                  {money(k['cac_usd'])} per new logo; payback {num(k['cac_payback_months'], '.1f')} "
-        f"months; magic number {num(k['magic_number'], '.2f')}",
+        f"cost                 total {money(c['total_usd'])}: acquisition {money(c['acquisition_usd'])}, "
+        f"retention {money(c['retention_usd'])}, onboarding {money(c['onboarding_usd'])}",
+        f"CAC                  {money(k['cac_usd'])} per new logo (acquisition cost only); payback "
+        f"{num(k['cac_payback_months'], '.1f')} months; magic number {num(k['magic_number'], '.2f')}"
+        + ("" if k["magic_number"] is not None else " (needs two 52-week years)"),
         f"ARR per head         {money(k['arr_per_head_usd'])};  cost per $1 of ARR {num(k['cost_per_arr_usd'], '.2f')}",
     ])
 
@@ -170,7 +178,7 @@ def cost_of_sale(v: RunView) -> Section | None:
             "cost / ACV"]
     rows = [[g, *([t["motion"] or "-"] if with_motion else []), num(t["wins"]), money(t["average_deal_usd"]),
              money(t["cost_per_win_usd"]), num(t["cost_to_acv_ratio"], ".2f")] for g, t in tiers.items()]
-    return Section("Cost of sale by tier", ["sales & marketing cost split by the hours worked for each tier, "
+    return Section("Cost of sale by tier", ["acquisition cost split by the hours worked for each tier, "
                                             "plus its commissions, fees and lead costs"], head, rows)
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sim.errors import UsageError
+from sim.units import MAX_HORIZON_WEEKS
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -42,9 +43,10 @@ def weeks(text: str) -> float:
     try:
         v = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of weeks in (0, 1040], got {text!r}") from None
-    if not 0 < v <= 1040:
-        raise argparse.ArgumentTypeError(f"expected a number of weeks in (0, 1040], got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a number of weeks in (0, {MAX_HORIZON_WEEKS}], got {text!r}") from None
+    if not 0 < v <= MAX_HORIZON_WEEKS:
+        raise argparse.ArgumentTypeError(f"expected a number of weeks in (0, {MAX_HORIZON_WEEKS}], got {text!r}")
     return v
 
 

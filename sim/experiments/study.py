@@ -29,6 +29,7 @@ from sim.experiments.seeds import BIT_GENERATOR, SCHEME
 from sim.experiments.store import FORMAT, FORMAT_VERSION, FolderStore, MemoryStore, versions
 from sim.experiments.worker import Task, environment, run_chunk
 from sim.scenario.schema import Scenario
+from sim.units import MAX_HORIZON_WEEKS
 
 MAX_CHUNK = 100
 MIN_CHUNK = 5
@@ -116,8 +117,8 @@ def run_study(kind: str, points: Sequence[Point], reps: int, *, seed: int | None
     check_counts(reps, workers, chunk_size)
     if not points:
         raise UsageError("a study needs at least one scenario")
-    if weeks is not None and not (isinstance(weeks, int | float) and 0 < weeks <= 1040):
-        raise UsageError(f"--weeks: expected a number of weeks in (0, 1040], got {weeks!r}")
+    if weeks is not None and not (isinstance(weeks, int | float) and 0 < weeks <= MAX_HORIZON_WEEKS):
+        raise UsageError(f"--weeks: expected a number of weeks in (0, {MAX_HORIZON_WEEKS}], got {weeks!r}")
     root_seed = int(points[0].scenario.seed if seed is None else seed)
     if root_seed < 0:
         raise UsageError(f"--seed: expected a whole number >= 0, got {root_seed}")

@@ -1,20 +1,28 @@
-"""Cost and unit economics.
+"""Cost and unit economics, from dated costs.
 
-* Salaries: loaded cost per rep per year x years of filled seats (the
-  starting team, plus hires from their first day, minus leavers from their
-  last: a vacancy costs no salary).
-* Variable costs from the cost log: commissions (a role's rate on the bookings
-  it closes, or on expansions for account managers), per-hand-off fees (an
-  SDR's per-meeting fee) and marketing cost per lead.
-* Sales & marketing (S&M) cost is everything except the service roles
-  (onboarding, CSM), which are cost of service.
-* **CAC** (blended) = S&M cost / new logos. **CAC payback** = CAC / (average
-  new-logo ACV x gross margin / 12), in months. **Magic number** = net new ARR
-  over the last year / S&M cost of that year (the whole horizon if shorter).
-* **Cost of sale per tier**: each S&M role's salary is split over tiers by the
-  hours it worked for each tier's leads and customers; variable costs carry
-  their tier. Against the tier's average deal, it shows where a sales motion
-  costs more than the deals it wins.
+* **Salaries** follow the seats that are filled, day by day: the starting
+  team, hires from their first day, leavers until their last (a vacancy
+  costs no salary). :func:`salary_by_week` is the dated salary cost; the
+  weekly ``cost_usd`` series and every per-year figure sum it.
+* **Variable costs** come from the cost log with their date: commissions (a
+  role's rate on the bookings it closes, or on expansions for account
+  managers), per-hand-off fees (an SDR's per-meeting fee) and marketing cost
+  per lead.
+* **Cost classes.** *Acquisition* (the CAC numerator): marketing, the roles
+  that work funnel steps and their commissions and fees. *Retention*: the
+  account-management and customer-success roles that do not also sell
+  (salaries and expansion commissions). *Onboarding*: the onboarding role if
+  it does not also sell. *Sales & marketing* = acquisition + retention.
+* **CAC** = acquisition cost / new logos. **CAC payback** = CAC / (average
+  new-logo ARR x gross margin / 12), in months.
+* **Magic number** of reporting year ``y`` (52-week years, see
+  :mod:`sim.units`) = net new ARR added in year ``y`` / S&M cost of year
+  ``y - 1``; ``magic_number`` is the last year's (None with fewer than two
+  years).
+* **Cost of sale per tier**: each acquisition role's salary is split over
+  tiers by the hours it worked for each tier's leads and customers; variable
+  costs carry their tier. Against the tier's average deal, it shows where a
+  sales motion costs more than the deals it wins.
 """
 
 from __future__ import annotations
@@ -23,90 +31,43 @@ import numpy as np
 
 from sim.model.vocab import AccountKind, CostKind, TimelineKind
 from sim.records.facts import Facts
+from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR, WEEKS_PER_REPORTING_YEAR, reporting_years, week_index
 
-YEAR_DAYS = 365.25
+YEAR_DAYS = DAYS_PER_YEAR
 
 
-def economics_kpis(f: Facts, arr_end: float, arr_year_ago: float | None) -> tuple[dict, np.ndarray]:
-    """Cost KPIs and the weekly total cost series."""
+def starting_heads(f: Facts) -> np.ndarray:
     L = f.layout
-    T = L.horizon_days
-    years = T / YEAR_DAYS
-    nr, nw = len(L.roles), L.n_weeks
-    cost_rate = np.array(L.role_cost_per_year or [0.0] * nr)
-    heads = np.array([0 if u else h for h, u in zip(L.headcount, L.unlimited, strict=True)], dtype=float)
-    salaries = seat_years(f, heads) * cost_rate
-    c = f.costs
-    by_kind = {k: c["kind"] == int(k) for k in CostKind}
-    role_var = np.zeros(nr)
-    has_role = c["role"] >= 0
-    np.add.at(role_var, c["role"][has_role].astype(np.int64), c["usd"][has_role])
-    service = np.zeros(nr, dtype=bool)
-    service[list(L.service_roles)] = True
-    sm_salaries = float(salaries[~service].sum())
-    variable = float(c["usd"].sum())
-    sm_cost = sm_salaries + variable - float(role_var[service].sum())
-    total = float(salaries.sum()) + variable
-
-    a = f.accounts
-    signed = a["kind"] == int(AccountKind.SIGNED)
-    new_logos = int(signed.sum())
-    avg_new_acv = float(a["acv"][signed].mean()) if new_logos else None
-    cac = sm_cost / new_logos if new_logos else None
-    payback = (cac / (avg_new_acv * L.gross_margin / 12) if cac is not None and avg_new_acv else None)
-
-    if arr_year_ago is not None and years >= 1:
-        last_year = c["t"] >= T - YEAR_DAYS
-        sm_year = sm_salaries / years + float(c["usd"][last_year].sum()) - float(
-            c["usd"][last_year & has_role & np.isin(c["role"], list(L.service_roles))].sum())
-        magic = (arr_end - arr_year_ago) / sm_year if sm_year > 0 else None
-    else:
-        magic = arr_end / sm_cost if sm_cost > 0 else None
-
-    heads_end = seats_at_end(f, heads)
-    total_heads = float(heads_end.sum())
-    k = {
-        "costs": {
-            "total_usd": round(total, 2),
-            "sales_marketing_usd": round(sm_cost, 2),
-            "service_usd": round(total - sm_cost, 2),
-            "salaries_by_role_usd": {r: round(float(x), 2) for r, x in zip(L.roles, salaries, strict=True)},
-            "commissions_usd": round(float(c["usd"][by_kind[CostKind.COMMISSION]].sum()), 2),
-            "fees_usd": round(float(c["usd"][by_kind[CostKind.FEE]].sum()), 2),
-            "marketing_usd": round(float(c["usd"][by_kind[CostKind.MARKETING]].sum()), 2),
-            "unallocated_sales_marketing_usd": round(_unallocated(f, salaries, service), 2),
-        },
-        "cac_usd": _r(cac),
-        "cac_payback_months": _r(payback),
-        "magic_number": _r(magic, 4),
-        "arr_per_head_usd": _r(arr_end / total_heads) if total_heads else None,
-        "arr_per_head_by_role_usd": {r: _r(arr_end / h) if h else None
-                                     for r, h in zip(L.roles, heads_end, strict=True)},
-        "cost_of_sale_by_segment": _cost_of_sale(f, salaries, service),
-    }
-    week = np.minimum((c["t"] // 7.0).astype(np.int64), nw - 1)
-    days_in_week = np.minimum(7.0, T - 7.0 * np.arange(nw))
-    weekly_cost = np.bincount(week, weights=c["usd"], minlength=nw) + salaries.sum() / T * days_in_week
-    return k, weekly_cost
+    return np.array([0 if u else h for h, u in zip(L.headcount, L.unlimited, strict=True)], dtype=float)
 
 
-def seat_years(f: Facts, heads: np.ndarray) -> np.ndarray:
-    """Years of filled seats per role: the starting team for the whole horizon,
-    plus hires from their first day, minus leavers from their last (a vacancy
-    costs no salary)."""
-    T = f.layout.horizon_days
-    days = heads * T
+def seat_days_by_week(f: Facts) -> np.ndarray:
+    """[week, role] days of filled seats: the starting team every day, plus
+    hires from their first day, minus leavers from their last."""
+    L = f.layout
+    T, nw = L.horizon_days, L.n_weeks
+    lo = np.arange(nw) * DAYS_PER_WEEK
+    hi = np.minimum(lo + DAYS_PER_WEEK, T)
+    out = np.outer(hi - lo, starting_heads(f))
     tl = f.timeline
     if len(tl.get("kind", [])):
         for kind, sign in ((int(TimelineKind.REP_HIRED), 1.0), (int(TimelineKind.REP_LEFT), -1.0)):
             m = tl["kind"] == kind
-            np.add.at(days, tl["role"][m].astype(np.int64), sign * (T - tl["t"][m]))
-    return days / YEAR_DAYS
+            for t, r in zip(tl["t"][m], tl["role"][m].astype(np.int64), strict=True):
+                out[:, r] += sign * np.clip(hi - np.maximum(t, lo), 0.0, None)
+    return out
 
 
-def seats_at_end(f: Facts, heads: np.ndarray) -> np.ndarray:
+def salary_by_week(f: Facts) -> np.ndarray:
+    """[week, role] loaded salary cost of the seats filled in each week."""
+    L = f.layout
+    rate = np.array(L.role_cost_per_year or [0.0] * len(L.roles))
+    return seat_days_by_week(f) * rate / YEAR_DAYS
+
+
+def seats_at_end(f: Facts) -> np.ndarray:
     """Filled seats per role when the run ends (the starting team, hires, leavers)."""
-    out = heads.astype(float).copy()
+    out = starting_heads(f)
     tl = f.timeline
     if len(tl.get("kind", [])):
         for kind, sign in ((int(TimelineKind.REP_HIRED), 1.0), (int(TimelineKind.REP_LEFT), -1.0)):
@@ -115,27 +76,113 @@ def seats_at_end(f: Facts, heads: np.ndarray) -> np.ndarray:
     return out
 
 
+def cost_classes(f: Facts) -> dict[str, np.ndarray]:
+    """Role masks: ``retention`` (AM, CSM), ``onboarding``, ``acquisition`` (the rest)."""
+    L = f.layout
+    nr = len(L.roles)
+    retention = np.zeros(nr, dtype=bool)
+    retention[list(L.retention_roles)] = True
+    onboarding = np.zeros(nr, dtype=bool)
+    onboarding[list(L.service_roles)] = True
+    onboarding &= ~retention
+    return {"acquisition": ~(retention | onboarding), "retention": retention, "onboarding": onboarding}
+
+
+def weekly_costs(f: Facts) -> dict[str, np.ndarray]:
+    """Dated cost per class: ``{class: [week]}`` for acquisition, retention, onboarding."""
+    nw = f.layout.n_weeks
+    sal = salary_by_week(f)
+    c = f.costs
+    week = week_index(c["t"], nw)
+    role = c["role"].astype(np.int64)
+    out = {}
+    for name, mask in cost_classes(f).items():
+        mine = (role >= 0) & mask[np.maximum(role, 0)]
+        if name == "acquisition":
+            mine |= role < 0  # marketing
+        out[name] = sal[:, mask].sum(axis=1) + np.bincount(week[mine], weights=c["usd"][mine], minlength=nw)
+    return out
+
+
+def magic_numbers(f: Facts, weekly_arr_end: np.ndarray, weekly_sm: np.ndarray) -> list[float | None]:
+    """Per reporting year from the second: ARR added in the year / S&M cost of the year before."""
+    Y = WEEKS_PER_REPORTING_YEAR
+    years = reporting_years(f.layout.horizon_days)
+    arr_end = [float(weekly_arr_end[(y + 1) * Y - 1]) for y in range(years)]
+    sm = [float(weekly_sm[y * Y:(y + 1) * Y].sum()) for y in range(years)]
+    return [(arr_end[y] - arr_end[y - 1]) / sm[y - 1] if sm[y - 1] > 0 else None for y in range(1, years)]
+
+
+def economics_kpis(f: Facts, weekly_arr_end: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Cost KPIs and the weekly total cost series."""
+    L = f.layout
+    arr_end = float(weekly_arr_end[-1])
+    sal_weeks = salary_by_week(f)
+    salaries = sal_weeks.sum(axis=0)
+    classes = cost_classes(f)
+    dated = weekly_costs(f)
+    acquisition, retention, onboarding = (float(dated[k].sum()) for k in ("acquisition", "retention", "onboarding"))
+    c = f.costs
+    total = float(salaries.sum()) + float(c["usd"].sum())
+
+    a = f.accounts
+    signed = a["kind"] == int(AccountKind.SIGNED)
+    new_logos = int(signed.sum())
+    avg_new_acv = float(a["acv"][signed].mean()) if new_logos else None
+    cac = acquisition / new_logos if new_logos else None
+    payback = (cac / (avg_new_acv * L.gross_margin / 12) if cac is not None and avg_new_acv else None)
+    magic = magic_numbers(f, weekly_arr_end, dated["acquisition"] + dated["retention"])
+
+    heads_end = seats_at_end(f)
+    total_heads = float(heads_end.sum())
+    by_kind = {k: c["kind"] == int(k) for k in CostKind}
+    k = {
+        "costs": {
+            "total_usd": round(total, 2),
+            "acquisition_usd": round(acquisition, 2),
+            "retention_usd": round(retention, 2),
+            "onboarding_usd": round(onboarding, 2),
+            "sales_marketing_usd": round(acquisition + retention, 2),
+            "salaries_by_role_usd": {r: round(float(x), 2) for r, x in zip(L.roles, salaries, strict=True)},
+            "commissions_usd": round(float(c["usd"][by_kind[CostKind.COMMISSION]].sum()), 2),
+            "fees_usd": round(float(c["usd"][by_kind[CostKind.FEE]].sum()), 2),
+            "marketing_usd": round(float(c["usd"][by_kind[CostKind.MARKETING]].sum()), 2),
+            "unallocated_sales_marketing_usd": round(_unallocated(f, salaries, classes["acquisition"]), 2),
+        },
+        "cac_usd": _r(cac),
+        "cac_payback_months": _r(payback),
+        "magic_number": _r(magic[-1], 4) if magic else None,
+        "magic_number_by_year": [_r(m, 4) for m in magic],
+        "arr_per_head_usd": _r(arr_end / total_heads) if total_heads else None,
+        "arr_per_head_by_role_usd": {r: _r(arr_end / h) if h else None
+                                     for r, h in zip(L.roles, heads_end, strict=True)},
+        "cost_of_sale_by_segment": _cost_of_sale(f, salaries, classes["acquisition"]),
+    }
+    weekly_cost = sum(dated.values())
+    return k, weekly_cost
+
+
 def _r(x, nd: int = 2):
     return None if x is None else round(float(x), nd)
 
 
-def _unallocated(f: Facts, salaries: np.ndarray, service: np.ndarray) -> float:
-    """S&M salaries of roles that did no work for any tier (so no tier carries them)."""
+def _unallocated(f: Facts, salaries: np.ndarray, acquisition: np.ndarray) -> float:
+    """Acquisition salaries of roles that did no work for any tier (so no tier carries them)."""
     idle = f.busy_by_segment.sum(axis=1) <= 0
-    return float(salaries[idle & ~service].sum())
+    return float(salaries[idle & acquisition].sum())
 
 
-def _cost_of_sale(f: Facts, salaries: np.ndarray, service: np.ndarray) -> dict[str, dict]:
+def _cost_of_sale(f: Facts, salaries: np.ndarray, acquisition: np.ndarray) -> dict[str, dict]:
     L = f.layout
     ng = len(L.segments)
     busy = f.busy_by_segment  # [role, segment]
     share = np.divide(busy, busy.sum(axis=1, keepdims=True), out=np.zeros_like(busy),
                       where=busy.sum(axis=1, keepdims=True) > 0)
-    allocated = (salaries[:, None] * share)[~service].sum(axis=0)
+    allocated = (salaries[:, None] * share)[acquisition].sum(axis=0)
     c = f.costs
-    not_service = ~np.isin(c["role"], list(L.service_roles)) | (c["role"] < 0)
-    variable = np.bincount(c["segment"][not_service].astype(np.int64), weights=c["usd"][not_service],
-                           minlength=ng)
+    role = c["role"].astype(np.int64)
+    mine = (role < 0) | acquisition[np.maximum(role, 0)]
+    variable = np.bincount(c["segment"][mine].astype(np.int64), weights=c["usd"][mine], minlength=ng)
     cost = allocated + variable
     out = {}
     for g, name in enumerate(L.segments):

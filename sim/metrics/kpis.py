@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.metrics.economics import economics_kpis, seat_years, seats_at_end
+from sim.metrics.economics import economics_kpis, seat_days_by_week, seats_at_end
 from sim.metrics.people import people_kpis
 from sim.metrics.pods import pod_kpis
 from sim.metrics.quota import attainment
-from sim.metrics.revenue import YEAR_DAYS, arr_at, customer_stages, revenue_kpis
+from sim.metrics.registry import ordered
+from sim.metrics.revenue import customer_stages, revenue_kpis
 from sim.records.facts import Facts
 
 
@@ -51,9 +52,8 @@ def role_table(f: Facts) -> dict[str, dict]:
     L = f.layout
     out = {}
     mean_queue = f.queue.mean(axis=0) if len(f.queue) else np.zeros(len(L.roles))
-    heads = np.array([0 if u else h for h, u in zip(L.headcount, L.unlimited, strict=True)], dtype=float)
-    seat_days = seat_years(f, heads) * YEAR_DAYS  # hires count from their first day, vacancies not at all
-    at_end = seats_at_end(f, heads)
+    seat_days = seat_days_by_week(f).sum(axis=0)  # hires count from their first day, vacancies not at all
+    at_end = seats_at_end(f)
     for r, name in enumerate(L.roles):
         busy = f.busy_days[r]
         n = int(f.tasks[r])
@@ -64,9 +64,24 @@ def role_table(f: Facts) -> dict[str, dict]:
             "utilization": _r(busy.sum() / cap, 4) if cap else None,
             "mean_wait_hours": _r(f.wait_sum_days[r] / n * 24.0, 3) if n else 0.0,
             "mean_queue_length": _r(mean_queue[r], 3),
-            "busy_hours_per_rep": [_r(b * 24.0, 1) for b in busy] if cap else None,
+            "busy_hours_per_rep": [_r(b / L.days_per_hour[r], 1) for b in busy] if cap else None,
         }
     return out
+
+
+def win_rate_by_motion(f: Facts) -> dict[str, float | None]:
+    """Win rate per sales motion (segments grouped by their ``motion`` label, or by
+    their own name without one): a blended rate that mixes self-serve sign-ups
+    with sales-led deals says little about either."""
+    L = f.layout
+    won: dict[str, int] = {}
+    decided: dict[str, int] = {}
+    lost = f.lost_decided_by_segment if len(f.lost_decided_by_segment) else np.zeros(len(L.segments), int)
+    for g, name in enumerate(L.segments):
+        m = (L.motions[g] if L.motions else None) or name
+        won[m] = won.get(m, 0) + int(f.won_by_segment[g])
+        decided[m] = decided.get(m, 0) + int(f.won_by_segment[g]) + int(lost[g])
+    return {m: _r(won[m] / decided[m], 4) if decided[m] else None for m in won}
 
 
 def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
@@ -82,11 +97,10 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
     decided = won + lost_after
     weeks = L.horizon_days / 7.0
     money, weekly = revenue_kpis(f)
-    year_ago = arr_at(f, L.horizon_days - YEAR_DAYS) if L.horizon_days > YEAR_DAYS else None
-    econ, _ = economics_kpis(f, money["arr_end_usd"], year_ago)
+    econ, _ = economics_kpis(f, weekly["arr_usd"])
     money = {k: (_r(v, 2) if isinstance(v, float) and k.endswith("_usd") else
                  _r(v, 4) if isinstance(v, float) else v) for k, v in money.items()}
-    return {
+    return ordered({
         "horizon_weeks": _r(weeks, 4),
         "leads_created": created,
         "leads_created_by_source": {s: int(n) for s, n in zip(L.sources, f.created_by_source, strict=True)},
@@ -102,6 +116,7 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         "average_discount_fraction": _r(1 - bookings / f.list_value_won_usd, 4) if won else None,
         "win_rate": _r(won / decided, 4) if decided else None,
         "win_rate_from_stage": L.stages[win_rate_stage],
+        "win_rate_by_motion": win_rate_by_motion(f),
         "lost_to_sla": lost_by.get("sla", 0),
         "stages": stages,
         "roles": role_table(f),
@@ -111,4 +126,4 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         **people_kpis(f, money["arr_end_usd"], econ["costs"]["total_usd"]),
         **pod_kpis(f),
         "quota_attainment": attainment(f),
-    }
+    })

@@ -14,8 +14,13 @@ Definitions (the ones the domain brief asks for):
   each anniversary, plus a prorated invoice for a mid-year expansion) or
   monthly billing in arrears; cash arrives ``collection_lag_days`` later.
 * **NRR / GRR (trailing 12 months)**: of the ARR held by accounts a year
-  before the end, the share they hold at the end (GRR caps each account at its
-  starting ARR, so expansion cannot hide churn).
+  before the end, the share they hold at the end (NRR), and the share left
+  after every decrease in the window - churn and contraction, each account's
+  loss capped at its starting ARR - with increases ignored (GRR), so an
+  expansion can hide neither a churn nor a contraction that follows it.
+* **Growth**: ARR at the end of each 52-week reporting year (see
+  :mod:`sim.units`), year-over-year growth from the second year, and the
+  standard deviation of those growth rates (from two of them).
 """
 
 from __future__ import annotations
@@ -24,13 +29,13 @@ import numpy as np
 
 from sim.model.vocab import ARR_BRIDGE, AccountKind
 from sim.records.facts import Facts
+from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR, WEEKS_PER_REPORTING_YEAR, reporting_years, week_index
 
-YEAR_DAYS = 365.25
-MONTH_DAYS = YEAR_DAYS / 12
+YEAR_DAYS = DAYS_PER_YEAR
+MONTH_DAYS = DAYS_PER_MONTH
 
 
-def _week_index(t: np.ndarray, nw: int) -> np.ndarray:
-    return np.minimum((t // 7.0).astype(np.int64), nw - 1)
+_week_index = week_index
 
 
 def arr_bridge(f: Facts) -> dict[str, np.ndarray]:
@@ -185,7 +190,7 @@ def revenue_kpis(f: Facts) -> tuple[dict, dict[str, np.ndarray]]:
         "cash_collected_usd": float(inv_usd[paid].sum()) if len(inv_usd) else 0.0,
     }
     k.update(_retention(f))
-    k.update(_growth(f))
+    k.update(_growth(f, bridge["end"]))
     return k, weekly
 
 
@@ -203,7 +208,11 @@ def _retention(f: Facts) -> dict:
     if not base.any():
         return out
     start = then[base].sum()
-    grr = np.minimum(now[base], then[base]).sum() / start
+    a = f.accounts
+    window = (a["t"] > T - YEAR_DAYS) & (a["arr_delta"] < 0)
+    down = np.bincount(a["account"][window].astype(np.int64), weights=-a["arr_delta"][window],
+                       minlength=len(then))
+    grr = (then[base] - np.minimum(down[base], then[base])).sum() / start
     out.update(
         nrr_trailing_12m=float(now[base].sum() / start),
         grr_trailing_12m=float(grr),
@@ -213,11 +222,11 @@ def _retention(f: Facts) -> dict:
     return out
 
 
-def _growth(f: Facts) -> dict:
-    """Year-over-year ARR growth for each full year of the horizon after the first
-    (years of 365.25 days from the start)."""
-    years = int(f.layout.horizon_days / YEAR_DAYS + 1e-9)
-    at_year_end = [arr_at(f, (y + 1) * YEAR_DAYS) for y in range(years)]
+def _growth(f: Facts, arr_end_by_week: np.ndarray) -> dict:
+    """Year-over-year ARR growth for each full reporting year of the horizon after
+    the first (52-week years from the start: a 104-week run has two)."""
+    years = reporting_years(f.layout.horizon_days)
+    at_year_end = [float(arr_end_by_week[(y + 1) * WEEKS_PER_REPORTING_YEAR - 1]) for y in range(years)]
     growth = [float(at_year_end[y] / at_year_end[y - 1] - 1) if at_year_end[y - 1] > 0 else None
               for y in range(1, years)]
     known = [g for g in growth if g is not None]

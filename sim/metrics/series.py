@@ -8,6 +8,7 @@ from sim.metrics.economics import economics_kpis
 from sim.metrics.pods import pod_weekly
 from sim.metrics.revenue import revenue_kpis
 from sim.records.facts import Facts
+from sim.units import week_index
 
 
 def weekly_frame(f: Facts):
@@ -23,7 +24,7 @@ def weekly_frame(f: Facts):
         if k != "lost_decided":
             data[k] = v.astype(np.int64) if k != "bookings_usd" else v
     if len(f.samples_t):
-        week_of = np.minimum((f.samples_t // 7.0).astype(np.int64), nw - 1)
+        week_of = week_index(f.samples_t, nw)
         last_sample = np.full(nw, -1)
         last_sample[week_of] = np.arange(len(week_of))  # later samples overwrite earlier
         counts = np.bincount(week_of, minlength=nw)
@@ -36,5 +37,5 @@ def weekly_frame(f: Facts):
     money, weekly = revenue_kpis(f)
     data.update(weekly)
     data.update(pod_weekly(f))
-    _, data["cost_usd"] = economics_kpis(f, money["arr_end_usd"], None)
+    _, data["cost_usd"] = economics_kpis(f, weekly["arr_usd"])
     return pd.DataFrame(data)

@@ -31,13 +31,13 @@ from sim.model.plan import priority
 from sim.model.rng import Streams
 from sim.model.vocab import AccountKind, CostKind
 from sim.scenario.schema import AccountMining, Scenario
+from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR, WEEKS_PER_MONTH
 
 if TYPE_CHECKING:
     from sim.model.roles import RoleRuntime
     from sim.model.world import World
 
-YEAR_DAYS = 365.25
-WEEKS_PER_MONTH = 52 / 12
+YEAR_DAYS = DAYS_PER_YEAR
 
 SIGNED, LIVE, ONB_CHURN = int(AccountKind.SIGNED), int(AccountKind.LIVE), int(AccountKind.ONBOARDING_CHURN)
 RENEWED, CHURNED, EXPANDED = int(AccountKind.RENEWED), int(AccountKind.CHURNED), int(AccountKind.EXPANDED)
@@ -308,7 +308,7 @@ class AccountBook:
         """Account care as monthly check-ins in the owner's queue: a check-in not
         done within the month is missed (a busy generalist sells first)."""
         env, role = self.env, self.csm_rt
-        month = YEAR_DAYS / 12
+        month = DAYS_PER_MONTH
         hours = tp.csm_hours_per_week * WEEKS_PER_MONTH * role.days_per_hour
         prio = self.prio["account_care"][role.name]
         while True:

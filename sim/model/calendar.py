@@ -36,6 +36,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from sim.units import DAYS_PER_YEAR
+
 HOURS = 24.0
 WEEK_HOURS = 7 * 24
 
@@ -267,7 +269,7 @@ def draw_absences(cal: WorkCalendar, rng: np.random.Generator, days_per_year: fl
     if not wdays:
         return []
     out: list[tuple[float, float]] = []
-    year = 365.25
+    year = DAYS_PER_YEAR
     y0 = t_from
     while y0 < t_to:
         y1 = min(y0 + year, t_to)

@@ -4,6 +4,7 @@ closes, who serves customers)."""
 
 from __future__ import annotations
 
+from sim.model.roles import days_per_hour
 from sim.model.vocab import Layout
 from sim.scenario.routing import RoutingPlan
 from sim.scenario.schema import Scenario
@@ -18,6 +19,10 @@ def layout_of(scenario: Scenario, horizon_days: float, routing: RoutingPlan | No
         # cost of service: onboarding and CSM roles that do not also sell (a generalist sells)
         service_roles=[roles.index(r) for r in (ps.onboarding_role, ps.csm_role)
                        if r is not None and r not in routing.selling_roles],
+        # cost of retention (not in CAC): account management and customer success that do not also sell
+        retention_roles=[roles.index(r) for r in (ps.am_role, ps.csm_role)
+                         if r is not None and r not in routing.selling_roles],
+        days_per_hour=[days_per_hour(r) for r in scenario.roles.values()],
         motions=[g.motion for g in scenario.segments.values()],
         gross_margin=scenario.economics.gross_margin,
         billing=scenario.economics.billing,

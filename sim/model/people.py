@@ -20,6 +20,7 @@ import math
 from sim.model.draws import block_draw, sampler, uniform01
 from sim.model.rng import Streams
 from sim.scenario.people import People, Process
+from sim.units import DAYS_PER_YEAR
 
 
 class Staff:
@@ -36,7 +37,7 @@ class Staff:
         self.u_lose = uniform01(streams.generator(f"{key}/lose_open_deals"))
         tg = streams.generator(f"{key}/tenure")
         rate = spec.attrition_per_year
-        self._tenure = block_draw(lambda n: tg.exponential(365.25 / rate, n), 64) if rate > 0 else None
+        self._tenure = block_draw(lambda n: tg.exponential(DAYS_PER_YEAR / rate, n), 64) if rate > 0 else None
         self.n_stages = n_stages
         self.spread = 1.0  # playbooks shrink it
         self.ramp_days = spec.ramp_days

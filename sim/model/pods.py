@@ -26,6 +26,7 @@ from sim.model.draws import uniform01
 from sim.model.rng import Streams
 from sim.model.vocab import TimelineKind
 from sim.scenario.schema import Scenario
+from sim.units import week_of
 
 if TYPE_CHECKING:
     from sim.model.world import World
@@ -89,7 +90,7 @@ class PodBook:
         p = self.pods[pod]
         p["bookings"] += booked
         p["wins"] += 1
-        p["weekly"][min(int(t // 7.0), self.nw - 1)] += booked
+        p["weekly"][week_of(t, self.nw)] += booked
 
     def lost(self, pod: int) -> None:
         self.pods[pod]["decided"] += 1

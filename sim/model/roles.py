@@ -28,8 +28,15 @@ import simpy
 from sim.model.draws import uniform01
 from sim.model.seats import PrioritySeats, Seats, make_seats
 from sim.scenario.schema import Role
+from sim.units import DAYS_PER_WEEK, WORK_DAYS_PER_YEAR
 
-WORK_DAYS_PER_YEAR = 52 * 5
+
+def days_per_hour(spec: Role) -> float:
+    """Calendar days one hour of this role's work takes: a week of 7 days holds
+    ``hours_per_week`` of work, less time off (holidays, vacation), which takes
+    hours out of every week."""
+    off = spec.people.time_off_days_per_year if spec.people else 0.0
+    return DAYS_PER_WEEK / (spec.hours_per_week * max(1 - off / WORK_DAYS_PER_YEAR, 0.05))
 
 
 class RoleRuntime:
@@ -46,9 +53,7 @@ class RoleRuntime:
         self.name = name
         self.unlimited = spec.unlimited_capacity
         self.owns = spec.owns_leads and not self.unlimited
-        off = spec.people.time_off_days_per_year if spec.people else 0.0
-        # time off (holidays, vacation) takes hours out of every week
-        self.days_per_hour = 7.0 / (spec.hours_per_week * max(1 - off / WORK_DAYS_PER_YEAR, 0.05))
+        self.days_per_hour = days_per_hour(spec)
         self.staff = staff
         n = self.headcount = spec.headcount
         # A role working several steps serves the step closest to the money first

@@ -20,11 +20,11 @@ import numpy as np
 from sim.model.draws import block_draw, uniform01
 from sim.model.rng import Streams
 from sim.scenario.schema import Inbound, Outbound
+from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
 
 if TYPE_CHECKING:
     from sim.model.world import World
 
-DAYS_PER_MONTH = 365.25 / 12
 
 
 class InboundSource:
@@ -43,7 +43,7 @@ class InboundSource:
         self.shock = 1.0
         self.active_shocks: list[float] = []
         self.peak = max(profile) * max(1.0, math.prod(m for m in shocks if m > 1))
-        rate_per_day = spec.rate_per_week / 7.0 * self.peak
+        rate_per_day = spec.rate_per_week / DAYS_PER_WEEK * self.peak
         gen = streams.generator(f"arrivals/{name}")
         self.gap = block_draw(lambda n: gen.exponential(1.0 / rate_per_day, n)) if rate_per_day else None
         self.thin = uniform01(streams.generator(f"thinning/{name}"))
@@ -61,7 +61,7 @@ class InboundSource:
         while True:
             yield env.timeout(self.gap())
             if seasonal or self.shock != 1.0:
-                month = int((env.now % 365.25) // DAYS_PER_MONTH) % 12
+                month = int((env.now % DAYS_PER_YEAR) // DAYS_PER_MONTH) % 12
                 if self.thin() * self.peak >= self.profile[month] * self.shock:
                     continue
             u = self.pick()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-import numpy as np
+from sim.units import n_weeks
 
 
 class Kind(IntEnum):
@@ -47,6 +47,8 @@ class Layout:
     horizon_days: float
     role_cost_per_year: list[float] = field(default_factory=list)  # loaded cost per rep
     service_roles: list[int] = field(default_factory=list)  # onboarding and CSM: cost of service, not S&M
+    retention_roles: list[int] = field(default_factory=list)  # AM and CSM that do not also sell: not in CAC
+    days_per_hour: list[float] = field(default_factory=list)  # calendar days per hour of work, per role
     motions: list[str | None] = field(default_factory=list)  # per segment
     gross_margin: float = 0.8
     billing: str = "annual_in_advance"
@@ -57,7 +59,7 @@ class Layout:
 
     @property
     def n_weeks(self) -> int:
-        return max(1, int(np.ceil(self.horizon_days / 7.0 - 1e-9)))
+        return n_weeks(self.horizon_days)
 
 
 class AccountKind(IntEnum):

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.records.facts import LOSS_NAMES, LOST_KINDS, Facts, Kind, Layout, Samples, year_of
 from sim.records.ledger import Ledgers
+from sim.units import week_index
 
 
 def _rep_years(t: np.ndarray, role: np.ndarray, rep: np.ndarray, booked: np.ndarray
@@ -143,7 +144,7 @@ class EventLog(Ledgers):
         nw = L.n_weeks
 
         def weekly(t, weights=None):
-            w = np.minimum((t // 7.0).astype(np.int64), nw - 1)
+            w = week_index(t, nw)
             return np.bincount(w, weights=weights, minlength=nw)
 
         ends_t = c["t"][lost_any]
@@ -179,6 +180,8 @@ class EventLog(Ledgers):
             timeline=self.timeline_log.arrays(),
             accounts=self.accounts.arrays(),
             costs=self.costs.arrays(),
+            lost_decided_by_segment=np.bincount(
+                lc["segment"][c["lead"][lost_any & (stage >= L.win_rate_stage)]], minlength=ng),
         )
 
     def frames(self):

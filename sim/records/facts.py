@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model.vocab import LOSS_NAMES, LOST_KINDS, Kind, Layout
+from sim.units import DAYS_PER_YEAR
 
 __all__ = ["LOSS_NAMES", "LOST_KINDS", "Facts", "Kind", "Layout", "Samples"]
 
@@ -41,9 +42,11 @@ class Facts:
     timeline: dict[str, np.ndarray]  # interventions and departures (TimelineLog columns)
     # (role, rep, year of the run) -> bookings of the wins whose last step the rep worked (quotas)
     rep_bookings_by_year: dict[tuple[int, int, int], float] = field(default_factory=dict)
+    # [segment] leads lost at or after the win-rate stage (the win rate's other half)
+    lost_decided_by_segment: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
-YEAR_DAYS = 365.25
+YEAR_DAYS = DAYS_PER_YEAR
 
 
 def year_of(t: float) -> int:

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.records.facts import LOSS_NAMES, Facts, Kind, Layout, Samples, year_of
 from sim.records.ledger import Ledgers
+from sim.units import week_of
 
 WON = int(Kind.WON)
 
@@ -28,6 +29,7 @@ class Tally(Ledgers):
         self._lost = {int(k): [0] * ns for k in LOSS_NAMES}  # by event kind
         self._dwell = [array("d") for _ in range(ns)]
         self._won = [0] * ng
+        self._lost_decided = [0] * ng
         self._bookings = [0.0] * ng
         self._list_won = 0.0
         self._busy = [[0.0] * (1 if L.unlimited[r] else max(L.headcount[r], 1)) for r in range(nr)]
@@ -48,7 +50,7 @@ class Tally(Ledgers):
         self._created[source] += 1
         self._entries[stage] += 1
         self._entry_value[stage] += acv
-        self._w_created[min(int(t // 7.0), self._nw - 1)] += 1
+        self._w_created[week_of(t, self._nw)] += 1
 
     def work(self, t, lead, stage, role, rep, wait, service, segment):
         end = t + service
@@ -68,7 +70,7 @@ class Tally(Ledgers):
         self._dwell[stage - 1].append(dwell)
 
     def end(self, t, lead, stage, kind, dwell, segment, value, acv, role=-1, rep=-1):
-        w = min(int(t // 7.0), self._nw - 1)
+        w = week_of(t, self._nw)
         if rep >= 0 and (kind == WON or stage >= self._wr_stage):  # per-rep win rate counts decided deals
             v = self._reps.get((role, rep))
             if v is None:
@@ -90,6 +92,7 @@ class Tally(Ledgers):
             self._w_lost[w] += 1
             if stage >= self._wr_stage:
                 self._w_decided[w] += 1
+                self._lost_decided[segment] += 1
 
     def sample(self, t, wip, queue):
         self.samples.add(t, wip, queue)
@@ -128,4 +131,5 @@ class Tally(Ledgers):
             timeline=self.timeline_log.arrays(),
             accounts=self.accounts.arrays(),
             costs=self.costs.arrays(),
+            lost_decided_by_segment=np.array(self._lost_decided, dtype=np.int64),
         )

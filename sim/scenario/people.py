@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.scenario.distributions import Dist
+from sim.units import MAX_HORIZON_WEEKS
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
@@ -115,7 +116,7 @@ class Process(_Model):
 class Event(_Model):
     """A dated intervention. ``action`` picks which other fields apply."""
 
-    week: Annotated[float, Field(ge=0, le=1040)]
+    week: Annotated[float, Field(ge=0, le=MAX_HORIZON_WEEKS)]
     action: Literal["rep_leaves", "hire", "market_shock", "playbooks", "price_change"]
     role: Name | None = Field(default=None, description="rep_leaves, hire")
     rep: int | Literal["top"] | None = Field(
@@ -123,6 +124,7 @@ class Event(_Model):
     count: Annotated[int, Field(ge=1, le=10_000)] = Field(default=1, description="hire: how many")
     source: Name | None = Field(default=None, description="market_shock: the inbound source")
     rate_multiplier: Annotated[float, Field(ge=0, le=100)] = Field(default=1.0, description="market_shock")
-    weeks: Annotated[float, Field(gt=0, le=1040)] = Field(default=8.0, description="market_shock: how long")
+    weeks: Annotated[float, Field(gt=0, le=MAX_HORIZON_WEEKS)] = Field(
+        default=8.0, description="market_shock: how long")
     segment: Name | None = Field(default=None, description="price_change: one tier (default: all)")
     price_multiplier: Annotated[float, Field(gt=0, le=100)] = Field(default=1.0, description="price_change")

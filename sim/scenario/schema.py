@@ -28,6 +28,7 @@ from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, c
 from sim.scenario.distributions import Dist
 from sim.scenario.people import Event, People, Process
 from sim.scenario.pods import Pods
+from sim.units import MAX_HORIZON_WEEKS
 
 Name = Annotated[
     str,
@@ -261,7 +262,7 @@ class Scenario(_Model):
 
     name: Name
     description: str = ""
-    horizon_weeks: Annotated[float, Field(gt=0, le=1040)] = 52
+    horizon_weeks: Annotated[float, Field(gt=0, le=MAX_HORIZON_WEEKS)] = 52
     seed: Annotated[int, Field(ge=0)] = 0
     stages: list[Name] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=2)
     steps: dict[Name, Step] = Field(default_factory=dict)

@@ -1,0 +1,144 @@
+"""The KPI registry: every key of a run's KPIs, with its unit and definition.
+
+Why one place: a KPI's name, unit and meaning used to live in three (the code
+that computes it, the README table, the JSON), and they drifted. Here each
+top-level key of ``salesim run --json`` is declared once; :func:`ordered`
+puts a run's KPIs in registry order and refuses a key nobody declared, and
+:func:`markdown_table` renders the README's KPI table (a test checks the
+README holds exactly that table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One top-level KPI key."""
+
+    key: str
+    unit: str  # USD, count, fraction, days, weeks, months, ratio, text, bool; "object"/"list" for structures
+    definition: str
+    optional: bool = False  # present only for some scenarios (PODs)
+
+
+KPIS: tuple[KPI, ...] = (
+    KPI("scenario", "text", "the scenario's `name`"),
+    KPI("seed", "count", "the run's seed (a list for a replication's spawned seed)"),
+    KPI("horizon_weeks", "weeks", "length of the run"),
+    KPI("leads_created", "count", "leads that entered the funnel; `leads_created = won + lost + open`"),
+    KPI("leads_created_by_source", "count", "per source"),
+    KPI("leads_won", "count", "leads that reached the last stage"),
+    KPI("leads_lost", "count", "leads lost, any reason"),
+    KPI("leads_lost_by_reason", "count", "per reason: `not_converted`, `sla`, `handoff`, `no_contact` (outbound, "
+        "after the last attempt), `owner_left`"),
+    KPI("leads_open", "count", "leads still in the funnel at the end"),
+    KPI("bookings_usd", "USD", "new contract value of wins (list ACV after discount)"),
+    KPI("bookings_by_segment_usd", "USD", "per segment"),
+    KPI("wins_by_segment", "count", "per segment"),
+    KPI("bookings_per_week_usd", "USD/week", "bookings / horizon weeks"),
+    KPI("average_deal_usd", "USD", "bookings / wins"),
+    KPI("average_discount_fraction", "fraction", "1 - bookings / list value of the wins"),
+    KPI("win_rate", "fraction", "wins / (wins + leads lost at or after `win_rate_from_stage`), resolved leads only"),
+    KPI("win_rate_from_stage", "text", "the stage the win rate counts from: the scenario's `win_rate_from`, by "
+        "default `sql` if the funnel has it, else its second stage"),
+    KPI("win_rate_by_motion", "fraction", "the win rate per sales motion (segments grouped by `motion`, or by "
+        "their name without one): a blended rate that mixes self-serve sign-ups with sales-led deals says "
+        "little about either"),
+    KPI("lost_to_sla", "count", "leads lost because nobody picked them up within the step's SLA"),
+    KPI("stages", "list", "the bow-tie table, one object per stage: `stage`, `entered`, `moved_on`, `lost`, "
+        "`open` (counts), `conversion` (moved on / left the stage, a fraction), `median_days`, `mean_days` "
+        "(days in stage), `value_usd` (list ACV of the leads that entered the stage)"),
+    KPI("roles", "object", "per role: `headcount` (filled seats at the end), `tasks` (count), `utilization` "
+        "(work time / time of filled seats, a fraction; for CSMs, book hours needed / hours available, which "
+        "can exceed 1), `mean_wait_hours` (queue wait per task), `mean_queue_length` (tasks), "
+        "`busy_hours_per_rep` (hours of work done by each rep: work days x hours per week / 7)"),
+    KPI("arr_end_usd", "USD", "ARR at the end: the sum of counted contracts' ACV"),
+    KPI("mrr_end_usd", "USD", "ARR at the end / 12"),
+    KPI("arr_new_usd", "USD", "ARR bridge over the horizon: new logos' ARR as it starts counting"),
+    KPI("arr_expansion_usd", "USD", "ARR bridge: expansions, renewal price uplifts and mined wins"),
+    KPI("arr_contraction_usd", "USD", "ARR bridge: contractions at renewal (a positive amount)"),
+    KPI("arr_churned_usd", "USD", "ARR bridge: churn at renewal and cancellations before go-live (positive)"),
+    KPI("customers_end", "count", "accounts with counted ARR at the end"),
+    KPI("new_logos", "count", "accounts signed"),
+    KPI("churned_logos", "count", "accounts lost at renewal"),
+    KPI("onboarding_churned", "count", "accounts that cancelled before go-live"),
+    KPI("recognized_revenue_usd", "USD", "ratable revenue: ARR / 365.25 a day from the contract start"),
+    KPI("invoiced_usd", "USD", "invoices under the billing terms (`economics.billing`)"),
+    KPI("cash_collected_usd", "USD", "invoices paid within the horizon (`collection_lag_days` after the invoice)"),
+    KPI("nrr_trailing_12m", "fraction", "of the ARR held by accounts 365.25 days before the end, the share they "
+        "hold at the end (null for horizons of a year or less)"),
+    KPI("grr_trailing_12m", "fraction", "the same accounts: (starting ARR - every decrease in the window, churn "
+        "and contraction, capped at each account's starting ARR) / starting ARR; increases are ignored, so an "
+        "expansion hides neither a churn nor a contraction that follows it"),
+    KPI("logo_churn_trailing_12m", "fraction", "share of those accounts with no ARR at the end"),
+    KPI("revenue_churn_trailing_12m", "fraction", "1 - GRR"),
+    KPI("arr_by_year_end_usd", "USD", "ARR at the end of each 52-week reporting year (a 104-week run has two)"),
+    KPI("arr_growth_by_year", "fraction", "ARR at a year's end / ARR at the previous year's end - 1, from year 2"),
+    KPI("arr_growth_volatility", "fraction", "standard deviation of `arr_growth_by_year` (from two growth figures, "
+        "so from three years)"),
+    KPI("customer_stages", "list", "the bow-tie's right side, one object per stage (`new_logo`, `go_live`, "
+        "`renewal`, `expansion`, `mined_expansion`): `entered`, `moved_on`, `lost` (counts), `conversion` "
+        "(fraction), `median_days` (days since signature), `arr_usd`"),
+    KPI("costs", "object", "USD over the horizon: `total_usd`; `acquisition_usd` (marketing, salaries of the roles "
+        "that work funnel steps, their commissions and fees: the CAC numerator); `retention_usd` "
+        "(account-management and customer-success roles that do not also sell, with expansion commissions); "
+        "`onboarding_usd`; `sales_marketing_usd` (acquisition + retention); `salaries_by_role_usd`; "
+        "`commissions_usd`; `fees_usd`; `marketing_usd`; `unallocated_sales_marketing_usd` (acquisition "
+        "salaries of roles that worked for no tier). Salaries follow filled seats day by day"),
+    KPI("cac_usd", "USD", "acquisition cost / new logos (account management and customer success are not in it)"),
+    KPI("cac_payback_months", "months", "CAC / (average new-logo ARR x gross margin / 12)"),
+    KPI("magic_number", "ratio", "the last entry of `magic_number_by_year` (null with fewer than two 52-week "
+        "years)"),
+    KPI("magic_number_by_year", "ratio", "for each 52-week year from the second: ARR added in the year (net of "
+        "churn and contraction) / sales & marketing cost of the year before, from dated costs"),
+    KPI("arr_per_head_usd", "USD", "ARR at the end / filled seats at the end"),
+    KPI("arr_per_head_by_role_usd", "USD", "ARR at the end / the role's filled seats at the end"),
+    KPI("cost_of_sale_by_segment", "object", "per tier: `motion`, `wins`, `average_deal_usd`, `cost_usd` "
+        "(acquisition salaries split by hours worked for the tier, plus its variable acquisition costs), "
+        "`cost_per_win_usd`, `cost_to_acv_ratio`"),
+    KPI("reps", "list", "per rep of the roles that close deals: `role`, `rep`, `wins`, `losses` (from the "
+        "win-rate stage on), `bookings_usd`, `win_rate`, and with a people model `seat`, `hired_days`, "
+        "`left_days`, `skill` (studies write these as `reps.parquet`)"),
+    KPI("rep_bookings_gini", "fraction", "Gini coefficient of bookings across those reps"),
+    KPI("top20_bookings_share", "fraction", "share of bookings held by the top 20% of those reps"),
+    KPI("departures", "list", "each rep who left: `t_days`, `role`, `rep`, `pipeline_usd` (list value of the "
+        "leads they owned), `arr_usd` (accounts they kept) (studies write `departures.parquet`)"),
+    KPI("key_person_exposure", "object", "`max_pipeline_usd`, `max_arr_usd`: the most any leaver held"),
+    KPI("win_rate_by_quarter", "fraction", "win rate per 13-week quarter"),
+    KPI("win_rate_stability", "fraction", "standard deviation of `win_rate_by_quarter`"),
+    KPI("cost_per_arr_usd", "ratio", "total cost / ARR at the end (USD of cost per USD of ARR)"),
+    KPI("quota_attainment", "object", "per role with `quota_usd_per_year`, one entry per run year (`period`, "
+        "`weeks`): `reps` (present at least 13 weeks of it), `median`, `mean`, `p10`, `p90`, `share_at_quota` "
+        "(fractions of quota) and each rep's `attainment` = bookings of the wins whose last step the rep worked / "
+        "(quota x days present / 365.25); not ramp-adjusted"),
+    KPI("pods", "list", "per POD: `name`, `parent`, `born_days`, `owns` (slices), `wins`, `win_rate`, "
+        "`bookings_usd`, `headcount_end`, `arr_end_usd`", optional=True),
+    KPI("pod_genealogy", "list", "each POD split: `t_days`, `parent`, `child`, `promoted_role`, `promoted_rep`",
+        optional=True),
+    KPI("pods_have_customer_capability", "bool", "whether onboarding or CSM roles exist (PODs built without "
+        "them take `missing_capability_*` multipliers)", optional=True),
+)
+
+BY_KEY = {k.key: k for k in KPIS}
+START, END = "<!-- kpi-table:start -->", "<!-- kpi-table:end -->"
+
+
+def ordered(kpis: dict) -> dict:
+    """The KPIs in registry order; a key nobody declared is a programming error."""
+    unknown = [k for k in kpis if k not in BY_KEY]
+    if unknown:
+        raise KeyError(f"KPI keys missing from sim/metrics/registry.py: {unknown}")
+    return {k.key: kpis[k.key] for k in KPIS if k.key in kpis}
+
+
+def markdown_table() -> str:
+    """The README's KPI table."""
+    rows = ["| key | unit | definition |", "|---|---|---|"]
+    rows += [f"| `{k.key}` | {k.unit} | {k.definition}{' (PODs only)' if k.optional else ''} |" for k in KPIS]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # prints the table to paste between the README markers
+    print(markdown_table())
