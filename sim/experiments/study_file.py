@@ -37,6 +37,7 @@ from sim.errors import Located, ScenarioError
 from sim.scenario.loader import _read_text, apply_overrides, deep_merge, load_data, parse_yaml, validate_data
 from sim.scenario.messages import format_pydantic
 from sim.scenario.schema import Scenario
+from sim.units import MAX_HORIZON_WEEKS
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40, description="lower_snake_case name")]
 MAX_CELLS = 4096
@@ -81,7 +82,7 @@ class StudyFile(_Model):
     kpis: list[str] = Field(min_length=1, description="flat KPI names (as in replications.parquet)")
     reps: Annotated[int, Field(ge=1, le=100_000)] = 4
     seed: Annotated[int, Field(ge=0)] | None = Field(default=None, description="root seed (default: the base's)")
-    weeks: Annotated[float, Field(gt=0, le=1040)] | None = None
+    weeks: Annotated[float, Field(gt=0, le=MAX_HORIZON_WEEKS)] | None = None
     design: Literal["full", "half"] = Field(
         default="full", description="full: every combination; half: a 2^(k-1) fraction (two-level factors only)")
 
