@@ -1,11 +1,21 @@
 """``salesim compare``: paired comparison of scenarios with common random numbers.
 
-Presentation only: the work is :func:`sim.experiments.compare`.
+Presentation only: the work is :func:`sim.experiments.compare`. What is
+shown by default is what people decide on: a short headline (ARR, bookings,
+total cost, cost per ARR, retention, and the chance the challenger beats the
+baseline); ``--all`` prints every top-level KPI, ``--kpi`` any chosen ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+
+DEFAULT_REPS = 20  # enough for a CRN-paired difference's sign on the headline KPIs; --reps for more
+HEADLINE = ("arr_end_usd", "bookings_usd", "costs.total_usd", "cost_per_arr_usd", "grr_trailing_12m",
+            "nrr_trailing_12m")
+LETTERS = "abcdef"  # --set-a (the baseline), --set-b, ...
+FILE_SET = re.compile(r"^(?P<file>[^=]+?\.ya?ml):(?P<item>[^=]+=.*)$", re.S)
 
 
 def add_parser(sub) -> None:
@@ -17,13 +27,52 @@ def add_parser(sub) -> None:
 
 
 def add_flags(p: argparse.ArgumentParser) -> None:
-    from sim.cli.study_args import add_study_flags
+    from sim.cli.study_args import add_study_flags, whole
 
-    add_study_flags(p)
+    p.add_argument("--reps", type=whole(1, 10_000_000), help=f"paired replications per scenario (default "
+                   f"{DEFAULT_REPS})")
+    add_study_flags(p, reps=False)
+    for i, letter in enumerate(LETTERS):
+        p.add_argument(f"--set-{letter}", dest=f"set_{letter}", action="append", default=[],
+                       metavar="KEY.PATH=VALUE", help=argparse.SUPPRESS if i > 1 else
+                       f"override a value in the {'first (baseline)' if i == 0 else 'second'} scenario only "
+                       "(--set-c... for the next ones; or --set FILE.yaml:KEY.PATH=VALUE)")
     p.add_argument("--metric", metavar="KPI", help="headline KPI for 'beats the baseline' (higher is better; "
                    "default: arr_end_usd if reported, else bookings_usd)")
     p.add_argument("--kpi", action="append", default=[], metavar="PATTERN",
-                   help="KPIs to print (glob on dotted names; default: the top-level ones)")
+                   help="KPIs to print (glob on dotted names; default: the headline KPIs)")
+    p.add_argument("--all", action="store_true", help="print every top-level KPI, not only the headline")
+
+
+def per_scenario_overrides(args: argparse.Namespace) -> list[list[str]]:
+    """The ``--set`` items for each scenario: global ones, ``FILE:key=value`` for a
+    file named on the command line, then ``--set-a``, ``--set-b``... by position."""
+    from pathlib import Path
+
+    from sim.errors import UsageError
+
+    paths = list(args.scenarios)
+    out: list[list[str]] = [[] for _ in paths]
+    for item in args.overrides:
+        m = FILE_SET.match(item)
+        if m is None:
+            for o in out:
+                o.append(item)
+            continue
+        name = m["file"]
+        hits = [i for i, p in enumerate(paths) if p == name or Path(p).name == name
+                or Path(p).resolve() == Path(name).resolve()]
+        if not hits:
+            raise UsageError(f"--set {item}: {name} is not one of the compared files ({', '.join(paths)})")
+        for i in hits:
+            out[i].append(m["item"])
+    for i, letter in enumerate(LETTERS):
+        items = getattr(args, f"set_{letter}", [])
+        if items and i >= len(paths):
+            raise UsageError(f"--set-{letter}: there are only {len(paths)} scenarios (--set-a is the first)")
+        if items:
+            out[i] += items
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,54 +84,72 @@ def run(args: argparse.Namespace) -> int:
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files (the first is the baseline)")
-    scenarios = [as_scenario(path, args.overrides) for path in args.scenarios]
+    sets = per_scenario_overrides(args)
+    scenarios = [as_scenario(path, s) for path, s in zip(args.scenarios, sets, strict=True)]
     if args.kpi:
         names = kpi_names(scenarios[0])
         if names is not None:
             select_kpis(names, args.kpi)
     kw = study_kwargs(args, "compare", "-".join(s.name for s in scenarios)[:60])
+    reps = args.reps if args.reps is not None else DEFAULT_REPS
 
     def go() -> int:
-        result = compare(scenarios, args.reps, metric=args.metric, **kw)
+        result = compare(scenarios, reps, metric=args.metric, **kw)
         print(report(result, args))
         return 0
 
     return guarded(go, kw["out"])
 
 
+def chosen_kpis(columns: list[str], args) -> list[str]:
+    from sim.experiments.summary import select_kpis
+
+    if args.kpi or getattr(args, "all", False):
+        return select_kpis(columns, args.kpi)
+    return [k for k in HEADLINE if k in columns]
+
+
 def report(result, args) -> str:
     from sim.cli.study_report import num, paired_lines, side_by_side_lines
-    from sim.experiments.summary import kpi_columns, select_kpis
+    from sim.experiments.summary import kpi_columns
 
     st = result.study
     m = st.manifest
     base = result.baseline
+    default = getattr(args, "reps", None) is None
     lines = [f"compare: baseline {base} vs {', '.join(result.labels[1:])}; {m['reps']} paired replication(s) "
-             f"each (common random numbers, root seed {m['root_seed']})",
+             f"each{' (the default; --reps N for more)' if default else ''} (common random numbers, root seed "
+             f"{m['root_seed']})",
              f"ran {st.computed} replications here in {st.elapsed_s:.1f} s on {st.executor}"
              + (f" ({st.workers} workers)" if st.workers > 1 else ""),
              f"results in {st.out}/ (comparison.csv, side_by_side.csv, summary.csv, replications.parquet)"
              if st.out is not None else "", ""]
     failed = int(result.replications["error"].notna().sum())
-    kpis = select_kpis(kpi_columns(result.replications), args.kpi)
+    kpis = chosen_kpis(kpi_columns(result.replications), args)
     if m["reps"] == 1 or not len(result.paired):
         lines.append("KPIs side by side (one replication each, same seed), with differences to the baseline")
         lines += side_by_side_lines(result.side_by_side, kpis)
     else:
         for lab in result.labels[1:]:
-            lines += paired_lines(result.paired, kpis, lab, base)
+            r = None
             if result.metric is not None:
                 row = result.paired[(result.paired["scenario"] == lab) & (result.paired["kpi"] == result.metric)]
                 if len(row):
                     r = row.iloc[0]
-                    vr = r["variance_reduction"]
-                    gain = (f"; independent seeds would need ~{r['var_independent'] / r['var_crn']:.1f}x the "
-                            "replications for the same precision") if r["var_crn"] > 0 else ""
-                    lines += [f"P({lab} beats {base} on {result.metric}) = {num(r['p_higher'], pct=True)} "
-                              f"of paired replications (ties {num(r['p_tie'], pct=True)})",
-                              f"common random numbers cut the variance of the {result.metric} difference by "
-                              f"{num(vr, pct=True)} (var(B-A) vs var(A)+var(B)){gain}"]
+                    lines.append(f"P({lab} beats {base} on {result.metric}) = {num(r['p_higher'], pct=True)} "
+                                 f"of paired replications (ties {num(r['p_tie'], pct=True)})")
+            lines += paired_lines(result.paired, kpis, lab, base)
+            if r is not None:
+                vr = r["variance_reduction"]
+                gain = (f"; independent seeds would need ~{r['var_independent'] / r['var_crn']:.1f}x the "
+                        "replications for the same precision") if r["var_crn"] > 0 else ""
+                lines.append(f"common random numbers cut the variance of the {result.metric} difference by "
+                             f"{num(vr, pct=True)} (var(B-A) vs var(A)+var(B)){gain}")
             lines.append("")
+        if not args.kpi and not getattr(args, "all", False):
+            lines.append("(headline KPIs; --all for every top-level KPI, --kpi PATTERN for any; all are in "
+                         "comparison.csv)" if st.out is not None else
+                         "(headline KPIs; --all for every top-level KPI, --kpi PATTERN for any)")
         note = result.bonferroni_note
         if note:
             lines.append(f"note: {note}")

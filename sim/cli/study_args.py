@@ -50,10 +50,14 @@ def weeks(text: str) -> float:
     return v
 
 
-def add_study_flags(p: argparse.ArgumentParser, reps_default: int | None = None, reps_from: str | None = None) -> None:
+def add_study_flags(p: argparse.ArgumentParser, reps_default: int | None = None, reps_from: str | None = None,
+                    reps: bool = True) -> None:
     """Replications, seed, horizon, execution and output flags (``reps_from``: the
-    replications default to a file's, e.g. a study file's ``reps``)."""
-    if reps_from is not None:
+    replications default to a file's, e.g. a study file's ``reps``; ``reps=False``:
+    the command adds its own ``--reps``)."""
+    if not reps:
+        pass
+    elif reps_from is not None:
         p.add_argument("--reps", type=whole(1, 10_000_000), help=f"replications per cell (default: the {reps_from}'s)")
     elif reps_default is None:
         p.add_argument("--reps", type=whole(1, 10_000_000), required=True, help="replications (per scenario)")

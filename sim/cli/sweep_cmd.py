@@ -91,6 +91,9 @@ def report_sweep(result) -> str:
     n_design = int((result.points["design"] == "design").sum())
     lines = _header(result.study, f"sweep: {n_design} {result.design} point(s) over "
                     f"{', '.join(p.path for p in result.params)}")
+    levels = level_lines(result)
+    if levels:
+        lines += [*levels, ""]
     if result.sensitivity is not None and len(result.sensitivity.columns) > 1:
         s = result.sensitivity
         cols = [c for c in s.columns if c not in ("param", "metric")]
@@ -124,3 +127,29 @@ def report_compound(result) -> str:
     lines.append("(departures come from capacity, SLAs, hand-off leakage, outbound attempts and the horizon: "
                  "extra leads a team cannot work are not won)")
     return "\n".join(lines)
+
+
+def level_lines(result, limit: int = 40) -> list[str]:
+    """The headline KPI's mean and confidence interval at each design point."""
+    from sim.cli.study_report import num, table
+    from sim.experiments.summary import ok_rows, t_interval
+
+    metric = result.metric
+    rows = ok_rows(result.replications)
+    if metric is None or metric not in rows.columns:
+        return []
+    rows = rows[rows["design"] == "design"]
+    cols = [p.column for p in result.params]
+    out = []
+    for key, g in rows.groupby(cols, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        x = g[metric].dropna().to_numpy(dtype=float)
+        lo, hi = t_interval(x) if len(x) else (float("nan"), float("nan"))
+        out.append([*(num(v) for v in key), str(len(x)), num(x.mean() if len(x) else float("nan")),
+                    f"[{num(lo)}, {num(hi)}]"])
+    more = len(out) - limit
+    lines = [f"{metric} at each point (mean over replications, 95% CI)"]
+    lines += table([p.path for p in result.params] + ["n", "mean", "95% CI"], out[:limit])
+    if more > 0:
+        lines.append(f"... {more} more points in points.csv / replications.parquet")
+    return lines
