@@ -14,6 +14,7 @@ from sim.model.layout import layout_of
 from sim.model.rng import Streams
 from sim.model.world import World
 from sim.records import EventLog, Facts, Tally
+from sim.scenario.pods import customer_work
 from sim.scenario.schema import Scenario
 
 Record = Literal["events", "kpis"]
@@ -91,9 +92,10 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
     if not horizon_weeks > 0:
         raise ValueError(f"weeks must be > 0, got {weeks}")
     t0 = time.perf_counter()
-    layout = layout_of(scenario, horizon_weeks * 7.0)
+    model_scenario = customer_work(scenario)  # PODs whose sellers carry the customer work
+    layout = layout_of(model_scenario, horizon_weeks * 7.0)
     recorder = EventLog(layout) if record == "events" else Tally(layout)
-    world = World(scenario, Streams(seed), recorder, layout.horizon_days)
+    world = World(model_scenario, Streams(seed), recorder, layout.horizon_days)
     world.run()
     facts = recorder.facts()
     stage_idx = scenario.stages.index(scenario.win_rate_stage)

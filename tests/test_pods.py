@@ -70,3 +70,48 @@ def test_pods_without_customer_capability_churn_more():
     grr = [np.mean([sim.simulate(s, seed=k, record="kpis").kpis["grr_trailing_12m"] for k in range(2)])
            for s in (capable, incapable)]
     assert grr[1] < grr[0]
+
+
+def _without_customer_team(mode: str):
+    data = sim.load_scenario(NO_SPLIT).model_dump(by_alias=True)
+    data["post_sale"]["onboarding_role"] = None
+    data["post_sale"]["csm_role"] = None
+    data["roles"]["onb"]["headcount"] = 0
+    data["roles"]["csm"]["headcount"] = 0
+    data["pods"]["without_customer_team"] = mode
+    return sim.validate_data(data)
+
+
+def test_without_a_customer_team_the_sellers_carry_onboarding_and_care():
+    """The POD prerequisite as the source means it: no free, instant self-onboarding.
+    With `sellers`, onboarding and monthly care are tasks in the closing AE's own
+    queue (their hours go to customers, not deals); with `none` nobody does them
+    and customers renew at the no-CSM multiplier."""
+    capable = sim.load_scenario(NO_SPLIT)
+    runs = {name: sim.simulate(s, seed=2, weeks=65, record="kpis").kpis
+            for name, s in (("capable", capable), ("sellers", _without_customer_team("sellers")),
+                            ("none", _without_customer_team("none")))}
+    ae = {n: k["roles"]["ae"]["tasks"] for n, k in runs.items()}
+    assert ae["sellers"] > ae["capable"] * 1.15  # onboarding and care tasks land on the AEs
+    assert ae["none"] == pytest.approx(ae["capable"], rel=0.15)
+    assert runs["sellers"]["pods_have_customer_capability"] is False
+    assert runs["capable"]["pods_have_customer_capability"] is True
+    for mode in ("sellers", "none"):  # the missing organization costs ARR, it does not add any
+        assert runs[mode]["arr_end_usd"] < runs["capable"]["arr_end_usd"]
+    live = {n: {r["stage"]: r for r in k["customer_stages"]}["go_live"]["median_days"] for n, k in runs.items()}
+    assert live["sellers"] > live["capable"]  # a busy seller onboards later than a specialist
+
+
+def test_run_prints_a_pod_section_with_splits_and_parents(capsys):
+    from sim.cli.main import main
+
+    assert main(["run", str(SPLIT), "--weeks", "60"]) == 0
+    out = capsys.readouterr().out
+    assert "PODs (vertical teams, each owning a slice of the market)" in out
+    k = sim.simulate(sim.load_scenario(SPLIT), weeks=60, record="kpis").kpis
+    for p in k["pods"]:
+        line = next(x for x in out.splitlines() if x.startswith(p["name"] + " "))
+        assert (p["parent"] or "-") in line and f"{p['wins']}" in line
+        if p["born_days"]:
+            assert f"week {p['born_days'] / 7:.0f}" in line
+    assert len(k["pod_genealogy"]) >= 1 and f"{len(k['pod_genealogy'])} split(s)" in out

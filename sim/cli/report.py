@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.cli.render import Section, money, num, pct, render_text
+from sim.cli.report_pods import pods
 from sim.cli.report_work import quota
 from sim.metrics.bottlenecks import SATURATED, find_bottlenecks
 
@@ -208,7 +209,7 @@ def one_draw(v: RunView) -> Section:
 
 SECTIONS: list[Callable[[RunView], Section | None]] = [
     run_header, funnel, customers, outcomes, roles, bottlenecks, recurring_revenue, unit_economics, cost_of_sale,
-    people, quota, one_draw,
+    people, pods, quota, one_draw,
 ]
 
 

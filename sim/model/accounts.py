@@ -131,9 +131,6 @@ class AccountBook:
         self.lead: list[int] = []  # the lead whose win opened the account
         self.keeper_seat: list[int] = []  # the generalist seat that owns the account (-1: none)
         self.pod: list[int] = []  # the POD that won the account
-        pods = scenario.pods
-        self.no_capability = (pods.missing_capability_renewal_multiplier if pods is not None
-                              and ps.onboarding_role is None and ps.csm_role is None else 1.0)
         self.care_missed: list[int] = []
         self.care_done: list[int] = []
 
@@ -264,7 +261,7 @@ class AccountBook:
                 self.care_missed[a] = self.care_done[a] = 0
             else:
                 health = self._health(csm, needs_csm, since_i, since_t)
-            p = tp.renew_p * health * self._orphan(a, csm) * self.no_capability
+            p = tp.renew_p * health * self._orphan(a, csm)
             if tp.u_renew() >= p:
                 self.active[a] = False
                 rec.account(env.now, a, seg, CHURNED, -self.acv[a], 0.0)

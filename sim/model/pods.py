@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from sim.model.draws import uniform01
 from sim.model.rng import Streams
 from sim.model.vocab import TimelineKind
+from sim.scenario.pods import has_customer_team
 from sim.scenario.schema import Scenario
 from sim.units import week_of
 
@@ -64,8 +65,7 @@ class PodBook:
                           weekly=[0.0] * nw) for p in spec.initial]
         self.splits: list[dict] = []
         self._rr: dict[str, int] = {}
-        ps = scenario.post_sale
-        self.capable = ps.onboarding_role is not None or ps.csm_role is not None
+        self.capable = has_customer_team(scenario)
         self.roles = [world.roles[r] for r in spec.roles]
         if not self.capable:  # PODs before the company can organize around the customer
             for r in self.roles:

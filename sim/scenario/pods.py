@@ -69,8 +69,36 @@ class Pods(_Model):
     inside_handoff_leakage: Probability | None = Field(
         default=None, description="hand-off leakage between roles of the same POD")
     fission: Fission = Field(default_factory=Fission)
-    missing_capability_renewal_multiplier: Annotated[float, Field(ge=0, le=1)] = Field(
-        default=0.85, description="PODs without onboarding/CSM coverage (no post_sale onboarding or CSM "
-        "role): renewal odds multiplied by this")
+    without_customer_team: Literal["sellers", "none"] = Field(
+        default="sellers", description="PODs without a customer organization (no post_sale onboarding or CSM "
+        "role): 'sellers' - the rep who closes onboards and looks after the account in their own queue "
+        "(selling time goes to customers; care missed when busy lowers renewals); 'none' - nobody does: "
+        "customers go live on their own and renew at post_sale.no_csm_renewal_multiplier")
     missing_capability_ramp_multiplier: Annotated[float, Field(ge=1, le=5)] = Field(
-        default=1.5, description="... and new members ramp this much slower")
+        default=1.5, description="without a customer organization, new POD members ramp this much slower")
+
+
+def customer_work(scenario):
+    """The scenario the model runs when PODs have no customer organization and
+    their sellers carry it (``without_customer_team: sellers``): the role that
+    closes becomes the onboarding and CSM role, so the rep who wins an account
+    onboards it and does its monthly care as tasks in their own queue, like a
+    generalist (``post_sale.missed_care_renewal_curve``). Anything else is
+    returned unchanged. Why here: the model, the layout and the cost split all
+    read ``post_sale``; resolving once keeps them consistent."""
+    pods, ps = scenario.pods, scenario.post_sale
+    if pods is None or pods.without_customer_team != "sellers" or ps.onboarding_role or ps.csm_role:
+        return scenario
+    step = scenario.steps.get(scenario.won_stage)
+    closer = step.role if step is not None else None
+    if closer is None or not scenario.roles[closer].owns_leads:
+        return scenario
+    return scenario.model_copy(update={"post_sale": ps.model_copy(
+        update={"onboarding_role": closer, "csm_role": closer})})
+
+
+def has_customer_team(scenario) -> bool:
+    """An onboarding or CSM role that is not also a seller (a role of a funnel step)."""
+    ps = scenario.post_sale
+    sellers = {st.role for st in scenario.steps.values()}
+    return any(r is not None and r not in sellers for r in (ps.onboarding_role, ps.csm_role))
