@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 # Monte Carlo studies (sim.experiments), imported on first use so that
 # ``import sim`` stays light (no pandas, scipy or Dask until a study runs).
-_EXPERIMENTS = ("run_batch", "compare", "sweep", "compound_study", "factorial")
+_EXPERIMENTS = ("run_batch", "compare", "sweep", "compound_study", "factorial", "plan")
 
 __all__ = ["Result", "SalesimError", "Scenario", "ScenarioError", "load_scenario", "simulate",
            "validate_data", "__version__", *_EXPERIMENTS]

@@ -1,0 +1,111 @@
+"""``salesim plan``: the cheapest plan that hits targets with a stated probability.
+
+Presentation only: the work is :func:`sim.experiments.planner.plan`; the
+report and the frontier figure are :mod:`sim.cli.plan_report`.
+
+Exit codes: 0 a plan was found; 1 no plan evaluated reached the probability
+(the message shows the most probable plan and its P); 2 bad input; 130
+interrupted (the finished blocks are kept: ``--out DIR --resume``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+
+EXIT_UNREACHABLE = 1
+
+
+def _probability(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a probability in (0, 1), got {text!r}") from None
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"expected a probability in (0, 1), got {text!r}")
+    return v
+
+
+def add_parser(sub) -> None:
+    from sim.cli.study_args import weeks, whole
+
+    p = sub.add_parser("plan", help="search for the cheapest plan that hits targets with probability P",
+                       description="Search headcounts, hiring plans or any numeric values (--vary) for the plan "
+                       "with the lowest mean --minimize KPI (default total cost) whose probability of meeting "
+                       "every --target is at least --probability, by simulation with common random numbers. "
+                       "Exit 1 when no plan reaches it.")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--vary", action="append", default=[], metavar="KEY.PATH=LOW:HIGH[:STEP]",
+                   help="a decision variable (repeatable): any scenario value (whole numbers with a STEP, e.g. "
+                   "roles.ae.headcount=1:6:1, give whole numbers), or hires.ROLE.qN=LOW:HIGH (ROLE reps hired at "
+                   "the start of quarter N)")
+    p.add_argument("--target", action="append", default=[], metavar="KPI>=VALUE",
+                   help="a target (repeatable; all must be met): KPI>=VALUE, KPI<=VALUE (KPI=VALUE means >=)")
+    p.add_argument("--by-week", metavar="W|A:B", help="read targets at the end of week W from the weekly "
+                   "series (flows summed, stocks at week W), or over weeks A to B (e.g. 52:104 for year 2)")
+    p.add_argument("--probability", type=_probability, default=0.8,
+                   help="required probability that every target is met (default 0.8)")
+    p.add_argument("--minimize", metavar="KPI", default="costs.total_usd",
+                   help="what to minimize, its mean over replications (default costs.total_usd: salaries, "
+                   "commissions, fees and marketing over the horizon)")
+    p.add_argument("--budget", type=whole(1), default=5000, help="at most this many simulations (default 5000)")
+    p.add_argument("--reps-start", type=whole(1, 10_000), default=8,
+                   help="replications of a new candidate; replications are added in blocks of this size (default 8)")
+    p.add_argument("--max-reps", type=whole(1, 100_000), default=64,
+                   help="most replications of one candidate, where P-hat decides (default 64)")
+    p.add_argument("--initial", type=whole(1, 10_000), help="Latin hypercube candidates to start from "
+                   "(default 2 x variables + 2)")
+    p.add_argument("--patience", type=whole(0, 10_000), default=8, help="stop after this many global "
+                   "proposals in a row bring no cheaper feasible plan (default 8)")
+    p.add_argument("--recheck", type=whole(0, 100_000), default=0,
+                   help="re-run the recommended plan on this many new seeds (default 0: no re-check)")
+    p.add_argument("--seed", type=whole(0), help="root seed (default: the scenario's seed)")
+    p.add_argument("--weeks", type=weeks, help="horizon in weeks (default: the scenario's)")
+    p.add_argument("--workers", type=whole(1, 4096), help="worker processes (default: all cores)")
+    p.add_argument("--dask", metavar="ADDRESS|local", help="run on Dask ('local' or a scheduler address)")
+    p.add_argument("--out", type=Path, help="folder for the results (default: runs/plan-<name>-<time>)")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted plan in --out")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                   help="override a base scenario value (repeatable)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.cli.plan_report import frontier_figure, report, unreachable
+    from sim.cli.plots import save_png
+    from sim.cli.study_args import DEFAULT_RUNS, guarded
+    from sim.errors import UsageError
+    from sim.experiments.batch import as_scenario
+    from sim.experiments.planner import plan
+
+    if args.resume and args.out is None:
+        raise UsageError("--resume needs --out DIR: the folder of the plan to finish")
+    if args.dask is not None and not args.dask.strip():
+        raise UsageError("--dask: expected 'local' or a scheduler address")
+    base = as_scenario(args.scenario, args.overrides)
+    out = args.out
+    if out is None:
+        out = DEFAULT_RUNS / f"plan-{base.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+        try:
+            DEFAULT_RUNS.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create {DEFAULT_RUNS}/ for the results ({exc.strerror}); "
+                             "choose a folder with --out") from None
+
+    def go() -> int:
+        import sys
+
+        result = plan(args.scenario, args.vary, args.target, probability=args.probability, by_week=args.by_week,
+                      minimize=args.minimize, reps_start=args.reps_start, max_reps=args.max_reps,
+                      initial=args.initial, patience=args.patience, budget=args.budget, recheck=args.recheck,
+                      seed=args.seed, weeks=args.weeks, overrides=args.overrides, workers=args.workers,
+                      dask=args.dask, out=out, resume=args.resume)
+        if len(result.candidates):
+            save_png(frontier_figure(result), Path(out) / "frontier.png", flag="--out")
+        print(report(result))
+        if not result.feasible:
+            print(unreachable(result), file=sys.stderr)
+            return EXIT_UNREACHABLE
+        return 0
+
+    return guarded(go, out)

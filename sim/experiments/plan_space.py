@@ -1,0 +1,278 @@
+"""What the capacity planner may change, and what it must reach.
+
+Why a module of its own: the search (:mod:`.plan_search`) works on
+integer *level indices* only -- candidate ``(2, 0, 3)`` means "third level of
+the first variable, ..." -- so one search handles whole-numbered headcounts,
+numeric parameters on a STEP grid and hiring plans alike. This module turns
+indices into scenarios and ``--set`` lines, and turns a replication's KPIs
+(and weekly series) into the values the targets are checked against.
+
+Decision variables (``--vary``):
+
+* ``key.path=LOW:HIGH[:STEP]`` -- any scenario value, as ``salesim sweep
+  --param`` reads it (whole numbers with a STEP make a whole-numbered
+  variable, e.g. ``roles.ae.headcount=1:6:1``; without a STEP a numeric
+  value gets ``DEFAULT_LEVELS`` evenly spaced levels);
+* ``hires.ROLE.qN=LOW:HIGH`` -- a hiring plan: how many ROLE reps are hired
+  at the start of quarter N (week ``13 * (N - 1)``), added to the scenario's
+  ``timeline`` as ``hire`` events (so they ramp, can leave, and cost salary
+  from their hire date only).
+
+Targets (``--target KPI>=VALUE`` or ``KPI<=VALUE``) are read from the
+replication's KPIs; with ``--by-week W`` a KPI that has a weekly series is
+read at the end of week W instead (flows such as ``bookings_usd`` or
+``arr_new_usd`` summed over weeks ``0..W-1``, stocks such as ``arr_usd`` taken
+at week W), and ``--by-week A:B`` reads the window from the end of week A to
+the end of week B (e.g. new ARR in year 2: ``arr_new_usd`` with ``52:104``).
+"""
+
+from __future__ import annotations
+
+import copy
+import operator
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.errors import Located, ScenarioError, UsageError
+from sim.experiments.design import Param, parse_param
+from sim.experiments.summary import did_you_mean, parse_target
+from sim.scenario.loader import apply_overrides, validate_data
+from sim.scenario.schema import Scenario
+
+DEFAULT_LEVELS = 11
+MAX_LEVELS = 1000
+WEEKS_PER_QUARTER = 13
+OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
+_HIRE = re.compile(r"^hires\.([A-Za-z_][A-Za-z0-9_]*)\.q(\d+)$")
+# Scalar KPIs whose weekly series has another name.
+WEEKLY_ALIASES = {"arr_end_usd": "arr_usd", "mrr_end_usd": "mrr_usd", "customers_end": "customers",
+                  "costs.total_usd": "cost_usd", "recognized_revenue_usd": "revenue_usd",
+                  "cash_collected_usd": "cash_usd", "leads_created": "created", "leads_won": "won",
+                  "leads_lost": "lost"}
+# Weekly columns that are levels at the week's end (the rest are flows within the week).
+_STOCKS = ("arr_usd", "mrr_usd", "customers")
+_STOCK_PREFIXES = ("pipeline_", "queue_")
+
+
+@dataclass(frozen=True)
+class Var:
+    """One decision variable: a scenario value, or the hires of a role in one quarter."""
+
+    path: str
+    levels: tuple[float | int, ...]
+    role: str | None = None  # hires.ROLE.qN
+    quarter: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path
+
+    @property
+    def is_hire(self) -> bool:
+        return self.role is not None
+
+    def value(self, index: int) -> float | int:
+        return self.levels[index]
+
+
+@dataclass(frozen=True)
+class Target:
+    """``kpi op value``, read at the horizon's end or over a week window."""
+
+    kpi: str
+    op: str
+    value: float
+    window: tuple[int, int] | None = None  # (from week, to week), end of week
+    weekly: str | None = None  # the weekly column read over the window
+
+    @property
+    def column(self) -> str:
+        """The name of the value this target reads in a replication's row."""
+        if self.window is None:
+            return self.kpi
+        a, b = self.window
+        return f"{self.kpi}@{b}" if a == 0 else f"{self.kpi}@{a}:{b}"
+
+    def label(self) -> str:
+        return f"{self.column}{self.op}{self.value:g}"
+
+    def met(self, x: np.ndarray) -> np.ndarray:
+        """Which values meet the target (NaN never does)."""
+        return OPS[self.op](np.asarray(x, dtype=float), self.value)
+
+
+@dataclass
+class Space:
+    """The decision variables over a base scenario."""
+
+    base: dict = field(repr=False)  # the raw mapping after extends and --set
+    origins: dict = field(repr=False)
+    file: str
+    variables: list[Var]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(v.levels) for v in self.variables)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def values(self, key: tuple[int, ...]) -> dict[str, float | int]:
+        return {v.name: v.value(i) for v, i in zip(self.variables, key, strict=True)}
+
+    def set_lines(self, key: tuple[int, ...]) -> list[str]:
+        """The plan as ``--set`` overrides, ready to paste (hires become one ``timeline`` line)."""
+        lines = [f"{v.path}={_text(v.value(i))}" for v, i in zip(self.variables, key, strict=True)
+                 if not v.is_hire]
+        if any(v.is_hire for v in self.variables):
+            lines.append("timeline=" + _flow_yaml(self._timeline(key)))
+        return lines
+
+    def _timeline(self, key: tuple[int, ...]) -> list[dict]:
+        events = list(copy.deepcopy(self.base.get("timeline") or []))
+        for v, i in zip(self.variables, key, strict=True):
+            count = int(v.value(i))
+            if v.is_hire and count > 0:
+                events.append({"week": WEEKS_PER_QUARTER * (int(v.quarter) - 1), "action": "hire",
+                               "role": v.role, "count": count})
+        return events
+
+    def scenario(self, key: tuple[int, ...]) -> Scenario:
+        """The validated scenario of a candidate (a bad value is reported naming the plan)."""
+        sets = [s for s in self.set_lines(key) if not s.startswith("timeline=")]
+        try:
+            where = dict(self.origins)
+            data = apply_overrides(copy.deepcopy(self.base), sets, where)
+            if any(v.is_hire for v in self.variables):
+                data["timeline"] = self._timeline(key)
+            return validate_data(data, where, self.file)
+        except ScenarioError as exc:
+            label = ", ".join(f"{k}={_text(x)}" for k, x in self.values(key).items())
+            raise ScenarioError([Located(q.file, q.line, q.path, f"{q.message} -- in the plan {label}")
+                                 for q in exc.problems]) from None
+
+
+def _text(v: float | int) -> str:
+    if isinstance(v, int):
+        return str(v)
+    return np.format_float_positional(float(v), unique=True, trim="0")
+
+
+def _flow_yaml(events: list[dict]) -> str:
+    items = ", ".join("{" + ", ".join(f"{k}: {_text(x) if isinstance(x, int | float) else x}"
+                                      for k, x in e.items()) + "}" for e in events)
+    return f"[{items}]"
+
+
+def _check_parent(text: str, path: str, data: dict) -> None:
+    """Everything above the varied key must exist: ``--set`` would silently create it (a new role)."""
+    node, parts = data, path.split(".")
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            where = ".".join(parts[:depth]) or "the scenario"
+            choices = list(node) if isinstance(node, dict) else []
+            raise UsageError(f"--vary {text}: {where} has no {part!r}{did_you_mean(part, choices)}")
+
+
+def parse_var(text: str, base: Scenario, data: dict | None = None) -> Var:
+    """``--vary`` -> :class:`Var`, checked against the base scenario (and its raw mapping)."""
+    param = parse_param(text)
+    m = _HIRE.match(param.path)
+    if m:
+        role, quarter = m.group(1), int(m.group(2))
+        if role not in base.roles:
+            raise UsageError(f"--vary {text}: no role {role!r}{did_you_mean(role, list(base.roles))}")
+        if quarter < 1 or WEEKS_PER_QUARTER * (quarter - 1) >= base.horizon_weeks:
+            raise UsageError(f"--vary {text}: quarter {quarter} does not start within the "
+                             f"{base.horizon_weeks:g}-week horizon")
+        if not (param.integer and param.low >= 0 and param.step in (None, 1)) and not (
+                float(param.low).is_integer() and float(param.high).is_integer() and param.low >= 0):
+            raise UsageError(f"--vary {text}: hires are whole numbers >= 0, e.g. hires.ae.q2=0:3")
+        levels = tuple(range(int(param.low), int(param.high) + 1, int(param.step or 1)))
+        return Var(param.path, levels, role, quarter)
+    if data is not None:
+        _check_parent(text, param.path, data)
+    return Var(param.path, _levels(param, text))
+
+
+def _levels(p: Param, text: str) -> tuple[float | int, ...]:
+    if p.step:
+        n = int(np.floor((p.high - p.low) / p.step + 1e-9)) + 1
+        raw = p.snap(p.low + p.step * np.arange(n))
+    else:
+        raw = p.snap(np.linspace(p.low, p.high, DEFAULT_LEVELS))
+    raw = np.unique(raw)
+    if len(raw) > MAX_LEVELS:
+        raise UsageError(f"--vary {text}: {len(raw)} levels is more than {MAX_LEVELS}; use a larger STEP")
+    return tuple(p.value(x) for x in raw)
+
+
+def make_space(base_data: dict, origins: dict, file: str, base: Scenario, vary: list[str]) -> Space:
+    if not vary:
+        raise UsageError("plan needs at least one --vary key.path=LOW:HIGH[:STEP] (e.g. roles.ae.headcount=1:6:1)")
+    variables = [parse_var(t, base, base_data) for t in vary]
+    seen = [v.path for i, v in enumerate(variables) if v.path in [w.path for w in variables[:i]]]
+    if seen:
+        raise UsageError(f"--vary {seen[0]}: given twice")
+    if any(v.is_hire for v in variables) and "timeline" in {v.path.split(".")[0] for v in variables}:
+        raise UsageError("--vary: a hiring plan (hires.ROLE.qN) and timeline.* values cannot be varied together")
+    return Space(base_data, origins, file, variables)
+
+
+def parse_window(text: str | None, horizon: float) -> tuple[int, int] | None:
+    """``--by-week W`` or ``A:B`` -> (A, B) in whole weeks within the horizon."""
+    if text is None:
+        return None
+    parts = str(text).split(":")
+    try:
+        nums = [int(p) for p in parts]
+    except ValueError:
+        raise UsageError(f"--by-week {text}: expected a whole week W or a window A:B, e.g. 52 or 52:104") from None
+    a, b = (0, nums[0]) if len(nums) == 1 else (nums[0], nums[1]) if len(nums) == 2 else (-1, -1)
+    if not 0 <= a < b:
+        raise UsageError(f"--by-week {text}: expected W >= 1, or A:B with 0 <= A < B")
+    if b > horizon:
+        raise UsageError(f"--by-week {text}: week {b} is after the {horizon:g}-week horizon (raise it with --weeks)")
+    return a, b
+
+
+def make_targets(texts: list[str], window: tuple[int, int] | None, kpis: list[str] | None,
+                 weekly: list[str] | None) -> list[Target]:
+    """Parse ``--target``s and check their KPIs against what a run reports."""
+    if not texts:
+        raise UsageError("plan needs at least one --target KPI>=VALUE (or KPI<=VALUE)")
+    out = []
+    for text in texts:
+        kpi, op, value = parse_target(text)
+        col = None
+        if window is not None and weekly is not None:
+            col = kpi if kpi in weekly else WEEKLY_ALIASES.get(kpi)
+            if col is None or col not in weekly:
+                raise UsageError(f"--target {text}: {kpi} has no weekly series, so --by-week cannot read it; "
+                                 f"weekly series: {', '.join(weekly)}")
+        elif kpis is not None and kpi not in kpis:
+            raise UsageError(f"--target {kpi}: no such KPI{did_you_mean(kpi, kpis)}")
+        out.append(Target(kpi, op, value, window, col))
+    return out
+
+
+def window_value(weekly, column: str, window: tuple[int, int]):
+    """Per replication: the weekly ``column`` over the window (flows summed, stocks differenced)."""
+    a, b = window
+    grid = weekly.pivot_table(index="rep", columns="week", values=column, aggfunc="first").sort_index(axis=1)
+    values = grid.to_numpy(dtype=float)
+    stock = column in _STOCKS or column.startswith(_STOCK_PREFIXES)
+    if stock:
+        end = values[:, b - 1]
+        start = values[:, a - 1] if a > 0 else 0.0
+        out = end - start if a > 0 else end
+    else:
+        out = values[:, a:b].sum(axis=1)
+    return dict(zip(grid.index.to_numpy(), out, strict=True))
