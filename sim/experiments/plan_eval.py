@@ -52,6 +52,7 @@ class Estimate:
     hi: float
     objective: float
     by_target: dict[str, float] = field(default_factory=dict)
+    means: dict[str, float] = field(default_factory=dict)  # mean of each target's value
     utilization: dict[str, float] = field(default_factory=dict)
     failed: int = 0
 
@@ -211,18 +212,19 @@ class Evaluator:
         ok = df[df["error"].isna()] if "error" in df else df
         n = len(ok)
         met = np.ones(n, dtype=bool)
-        by_target = {}
+        by_target, means = {}, {}
         for t in self.targets:
             x = ok[t.column].to_numpy(dtype=float) if t.column in ok else np.full(n, np.nan)
             m = t.met(x)
             by_target[t.label()] = float(m.mean()) if n else math.nan
+            means[t.column] = float(np.nanmean(x)) if n and not np.isnan(x).all() else math.nan
             met &= m
         hits = int(met.sum())
         lo, hi = wilson(hits, n, self.confidence)
         obj = float(ok[self.objective].astype(float).mean()) if n and self.objective in ok else math.nan
         util = {c.split(".")[1]: float(ok[c].astype(float).mean()) for c in ok.columns
                 if c.startswith("roles.") and c.endswith(".utilization")} if n else {}
-        return Estimate(key, n, hits, hits / n if n else math.nan, lo, hi, obj, by_target, util, failed)
+        return Estimate(key, n, hits, hits / n if n else math.nan, lo, hi, obj, by_target, means, util, failed)
 
 
 def _same(levels: tuple, value) -> float | int:

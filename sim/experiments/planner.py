@@ -72,6 +72,7 @@ def _row(space: Space, e: Estimate, s: Settings, how: str = "") -> dict:
     row.update(n=e.n, hits=e.hits, probability=e.p, ci_low=e.lo, ci_high=e.hi, objective=e.objective,
                status=status(e, s), found_by=how, failed=e.failed)
     row.update({f"p[{k}]": v for k, v in e.by_target.items()})
+    row.update({f"mean[{k}]": v for k, v in e.means.items()})
     row.update({f"utilization.{k}": v for k, v in e.utilization.items()})
     return row
 
