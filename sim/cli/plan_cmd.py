@@ -51,7 +51,8 @@ def add_parser(sub) -> None:
                    "commissions, fees and marketing over the horizon)")
     p.add_argument("--budget", type=whole(1), default=5000, help="at most this many simulations (default 5000)")
     p.add_argument("--reps-start", type=whole(1, 10_000), default=8,
-                   help="replications of a new candidate; replications are added in blocks of this size (default 8)")
+                   help="replications of a new candidate that could be the answer (cheaper than the best feasible "
+                   "plan so far); dearer ones are screened with half as many (default 8)")
     p.add_argument("--max-reps", type=whole(1, 100_000), default=64,
                    help="most replications of one candidate, where P-hat decides (default 64)")
     p.add_argument("--initial", type=whole(1, 10_000), help="Latin hypercube candidates to start from "

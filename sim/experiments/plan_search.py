@@ -6,13 +6,16 @@ replications. So the search spends replications where they decide something:
 
 1. **Start** from a Latin hypercube over the level indices (scipy's LHS, from
    the design module, seeded like every design).
-2. **Ranking and selection / successive halving.** Every new candidate gets
-   ``reps_start`` replications. A candidate is *feasible* when the Wilson
+2. **Ranking and selection / successive halving.** Every new candidate is
+   first screened with half of ``reps_start`` replications: that is enough to
+   rank its cost (costs vary little between replications), and a plan dearer
+   than the cheapest feasible plan found so far cannot be the answer, so it
+   stops there. The others get ``reps_start``. A candidate is *feasible* when the Wilson
    interval of P(targets met) lies above P, *infeasible* when it lies below,
-   *uncertain* otherwise. Uncertain candidates that could still beat the
-   incumbent (cheaper than the cheapest feasible plan found so far) get their
-   replications doubled, up to ``max_reps`` (then P-hat decides); the others
-   are not worth refining.
+   *uncertain* otherwise. The cheapest uncertain candidate that could still
+   beat the incumbent (cheaper than the cheapest feasible plan found so far)
+   gets its replications doubled, up to ``max_reps`` (then P-hat decides),
+   and so on; dearer ones are not worth refining.
 3. **Local search** around the incumbent: one step down in one variable,
    and one-for-one swaps between two variables (fewer of one role, more of
    another), until that neighbourhood is evaluated. With no feasible plan
@@ -38,7 +41,7 @@ from sim.experiments.plan_eval import Estimate, Evaluator, Key
 
 @dataclass
 class Settings:
-    """How hard the search works. ``max_reps`` is rounded up to whole blocks of ``reps_start``."""
+    """How hard the search works. ``max_reps`` is rounded up to whole blocks of ``screen``."""
 
     probability: float
     reps_start: int = 8
@@ -48,6 +51,11 @@ class Settings:
     batch: int = 4
     budget: int = 5000  # simulations
     seed: int = 0
+
+    @property
+    def screen(self) -> int:
+        """Replications of a new candidate's first look (and the size of a block)."""
+        return max(1, self.reps_start // 2)
 
 
 @dataclass
@@ -123,22 +131,30 @@ class Search:
             self.log.found_by[k] = how
             self.log.order.append(k)
         if new:
-            self.ev.ensure({k: self.s.reps_start for k in new})
+            self._evaluate(new)
             self._tell(new)
         return new
 
-    def _refine(self) -> bool:
+    def _evaluate(self, keys: list[Key]) -> None:
+        """Screen new candidates; give ``reps_start`` to those that could beat the incumbent."""
+        self.ev.ensure({k: self.s.screen for k in keys})
         inc = self.incumbent()
-        todo = {}
-        for k in self.log.order:
-            e = self.est(k)
-            if status(e, self.s) != "uncertain" or e.n >= self.s.max_reps:
-                continue
-            if inc is None or e.objective < inc.objective:
-                todo[k] = min(2 * max(e.n, self.s.reps_start), self.s.max_reps)
-        if todo:
-            self.ev.ensure(todo)
-        return bool(todo)
+        go = [k for k in keys if inc is None or self.est(k).objective < inc.objective]
+        if go:
+            self.ev.ensure({k: self.s.reps_start for k in go})
+
+    def _refine(self) -> bool:
+        """Double the replications of the cheapest uncertain candidate that could beat the
+        incumbent: settling the cheapest first makes the dearer ones not worth settling."""
+        inc = self.incumbent()
+        open_ = [e for e in map(self.est, self.log.order)
+                 if status(e, self.s) == "uncertain" and e.n < self.s.max_reps
+                 and (inc is None or e.objective < inc.objective)]
+        if not open_:
+            return False
+        e = min(open_, key=lambda x: (x.objective, x.key))
+        self.ev.ensure({e.key: min(self.s.reps_start if e.n < self.s.reps_start else 2 * e.n, self.s.max_reps)})
+        return True
 
     def _local(self) -> bool:
         inc = self.incumbent()
@@ -203,7 +219,7 @@ class Search:
             self.log.found_by[k] = "tpe"
             self.log.order.append(k)
         if asked:
-            self.ev.ensure({k: self.s.reps_start for k in asked})
+            self._evaluate(list(asked))
         for k, trial in [*asked.items(), *((k, t) for t, k in again)]:
             self._finish(trial, k)
         return list(asked), repeats
@@ -254,7 +270,9 @@ class Search:
 
     def finish_neighbours(self, key: Key) -> None:
         """Make sure every one-step neighbour of ``key`` has at least ``reps_start`` replications."""
-        self._add(self.neighbours(key, swaps=False), "neighbour")
+        keys = self.neighbours(key, swaps=False)
+        self._add(keys, "neighbour")
+        self.ev.ensure({k: self.s.reps_start for k in keys})
 
 
 def grid_keys(shape: tuple[int, ...]) -> list[Key]:

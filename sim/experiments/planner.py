@@ -161,7 +161,7 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
     ``vary``: ``key.path=LOW:HIGH[:STEP]`` or ``hires.ROLE.qN=LOW:HIGH`` (see
     :mod:`sim.experiments.plan_space`); ``targets``: ``KPI>=VALUE`` / ``KPI<=VALUE``;
     ``by_week``: read targets at the end of week W, or over ``"A:B"``.
-    Replications come in blocks of ``reps_start`` (common random numbers), up
+    Replications come in blocks of ``reps_start // 2`` (common random numbers), up
     to ``max_reps`` per plan (rounded up to whole blocks); ``budget`` caps the
     simulations; ``recheck`` re-runs the recommended plan on that many new seeds.
     ``method="grid"`` evaluates every plan with ``max_reps`` replications instead
@@ -176,7 +176,8 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
     _check(probability, settings)
     if method not in ("search", "grid"):
         raise UsageError(f"method: expected 'search' or 'grid', got {method!r}")
-    settings.max_reps = max_reps = reps_start * math.ceil(max_reps / reps_start)  # whole blocks
+    block = settings.screen
+    settings.max_reps = max_reps = block * math.ceil(max_reps / block)  # whole blocks
     if isinstance(recheck, bool) or not isinstance(recheck, int) or recheck < 0:
         raise UsageError(f"--recheck: expected a whole number >= 0, got {recheck!r}")
     space = make_space(data, origins, file, base, list(vary))
@@ -197,7 +198,7 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
               "batch": batch, "method": method, "base_scenario_hash": scenario_hash(base),
               "optuna_version": optuna.__version__}
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": "plan", "root_seed": root_seed,
-                "reps": max_reps, "weekly": False, "chunk_size": reps_start, "points": [], "design": design,
+                "reps": max_reps, "weekly": False, "chunk_size": block, "points": [], "design": design,
                 **versions()}
     store = FolderStore(out) if out is not None else MemoryStore()
     ev = None
@@ -205,7 +206,7 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
     try:
         store.open(manifest, resume)
         store.write_text("scenario.resolved.yaml", resolved_yaml(base))
-        ev = Evaluator(space, goals, minimize, root_seed, None, store, reps_start, confidence,
+        ev = Evaluator(space, goals, minimize, root_seed, None, store, block, confidence,
                        workers or default_workers(), executor, dask)
         search = Search(ev, settings)
         search.run_grid() if method == "grid" else search.run()
