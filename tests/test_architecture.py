@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "sim"
-ORDER = ["units", "errors", "outpaths", "scenario", "model", "records", "metrics", "run", "experiments", "cli"]
+ORDER = ["units", "errors", "outpaths", "scenario", "model", "records", "metrics", "run", "experiments",
+         "calibration", "cli"]
 
 
 def _layer(path: Path) -> str | None:

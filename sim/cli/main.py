@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from sim.cli import batch_cmd, compare_cmd, plan_cmd, study_cmd, sweep_cmd
+from sim.cli import batch_cmd, calibrate_cmd, compare_cmd, plan_cmd, study_cmd, sweep_cmd
 from sim.errors import SalesimError, UsageError
 from sim.units import MAX_HORIZON_WEEKS
 
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     for study in (batch_cmd, compare_cmd, sweep_cmd, study_cmd):  # Monte Carlo studies
         study.add_parser(sub)
     plan_cmd.add_parser(sub)  # capacity planner
+    calibrate_cmd.add_parsers(sub)  # calibration from CRM history
     return parser
 
 
@@ -147,7 +148,7 @@ def cmd_schema(args) -> int:
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
             "batch": batch_cmd.run, "compare": compare_cmd.run, "sweep": sweep_cmd.run,
-            "study": study_cmd.run, "plan": plan_cmd.run}
+            "study": study_cmd.run, "plan": plan_cmd.run, **calibrate_cmd.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,122 @@
+"""A simulated run's leads as a CRM opportunity history (the calibration's input format).
+
+``salesim run SCENARIO --out DIR`` writes ``events`` and ``leads`` tables; this
+turns them into one row per stage entry, with the columns
+:mod:`sim.calibration.mapping` documents, so a simulated history can be fed
+back to ``salesim calibrate`` (the round trip) exactly like an export.
+
+Each row's ``owner`` is the rep who worked the lead while it sat in that stage
+(the rep of the step out of it; on the won row, the closer), as a CRM's
+opportunity owner is whoever holds the deal at the time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.calibration.mapping import DataError
+
+DEFAULT_START = "2024-01-01"  # day 0 of a run; a 1 January start keeps the months of seasonality aligned
+
+
+def _table(run_dir: Path, name: str) -> pd.DataFrame:
+    for ext, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
+        p = run_dir / f"{name}{ext}"
+        if p.is_file():
+            try:
+                return reader(p)
+            except (OSError, ValueError) as exc:
+                raise DataError(f"{p}: cannot be read ({str(exc).splitlines()[0]})") from None
+    raise DataError(f"{run_dir}: no {name}.csv or {name}.parquet; write a run with "
+                    f"`salesim run SCENARIO --out {run_dir}` (it keeps the event log)")
+
+
+def history_from_run(run_dir: str | Path, start: str = DEFAULT_START) -> pd.DataFrame:
+    """The run in ``run_dir`` as a canonical opportunity history (one row per stage entry)."""
+    d = Path(run_dir)
+    if not d.is_dir():
+        raise DataError(f"{d}: not a folder (expected the --out folder of `salesim run`)")
+    spec = d / "scenario.resolved.yaml"
+    if not spec.is_file():
+        raise DataError(f"{d}: no scenario.resolved.yaml (not a `salesim run --out` folder?)")
+    stages = list(yaml.safe_load(spec.read_text())["stages"])
+    return history_from_tables(_table(d, "events"), _table(d, "leads"), stages, start)
+
+
+def history_from_tables(events: pd.DataFrame, leads: pd.DataFrame, stages: list[str],
+                        start: str = DEFAULT_START) -> pd.DataFrame:
+    """The same from a run's ``events`` and ``leads`` tables (``Result.events``, ``Result.leads``)."""
+    try:
+        t0 = pd.Timestamp(start, tz="UTC")
+    except ValueError:
+        raise DataError(f"--start {start!r}: expected a date such as 2024-01-01") from None
+    nxt = {s: stages[min(i + 1, len(stages) - 1)] for i, s in enumerate(stages)}
+
+    created = leads[["lead", "created_days", "entry_stage"]].rename(
+        columns={"created_days": "t_days", "entry_stage": "stage"})
+    moved = events.loc[events["event"] == "advance", ["lead", "t_days", "stage"]]
+    rows = pd.concat([created, moved], ignore_index=True)
+    rows["stage"] = rows["stage"].astype(str)
+    rows["_next"] = rows["stage"].map(nxt)
+    work = events.loc[events["event"] == "work", ["lead", "stage", "role", "rep"]]
+    work = work.drop_duplicates(["lead", "stage"]).rename(columns={"stage": "_next"})
+    work["_next"] = work["_next"].astype(str)
+    rows = rows.merge(work, on=["lead", "_next"], how="left")
+    rows = rows.merge(leads, on="lead", how="left", suffixes=("", "_lead"))
+    rows = rows.sort_values(["lead", "t_days"], kind="stable")
+
+    def stamp(days: pd.Series) -> pd.Series:
+        ts = t0 + pd.to_timedelta(days.astype(float), unit="D")
+        return ts.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(days.notna(), "")
+
+    outcome = rows["outcome"].astype(str)
+    won = outcome == "won"
+    closed = outcome != "open"
+    role = rows["role"].astype("string")
+    rep = pd.to_numeric(rows["rep"], errors="coerce")
+    has_owner = role.notna() & (role != "") & rep.notna() & (rep >= 0)
+    owner = np.where(has_owner, role.fillna("") + "_" + rep.fillna(-1).astype(int).astype(str), "")
+    return pd.DataFrame({
+        "opportunity_id": "opp-" + rows["lead"].astype(int).astype(str),
+        "stage": rows["stage"],
+        "entered_at": stamp(rows["t_days"]),
+        "created_at": stamp(rows["created_days"]),
+        "source": rows["source"].astype(str),
+        "segment": rows["segment"].astype(str),
+        "owner": owner,
+        "owner_role": np.where(has_owner, role.fillna(""), ""),
+        "amount": np.where(won, rows["booked_usd"], rows["acv_list_usd"]).round(2),
+        "list_amount": rows["acv_list_usd"].round(2),
+        "closed_at": stamp(rows["outcome_days"].where(closed)),
+        "outcome": np.where(won, "won", np.where(closed, "lost", "open")),
+        "loss_reason": np.where(closed & ~won, outcome.str.removeprefix("lost_"), ""),
+    }).reset_index(drop=True)
+
+
+def write_history(df: pd.DataFrame, out: str | Path) -> Path:
+    """Write atomically (a temporary sibling renamed into place): CSV, or Parquet by suffix."""
+    import os
+    import tempfile
+
+    p = Path(out)
+    if not p.parent.resolve().is_dir():
+        raise DataError(f"--out {p}: parent folder {p.parent} does not exist")
+    if p.exists() and p.is_dir():
+        raise DataError(f"--out {p}: is a folder; give a file name such as history.csv")
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent.resolve())
+    os.close(fd)
+    try:
+        if p.suffix.lower() == ".parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            df.to_csv(tmp, index=False)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return p

@@ -1,0 +1,93 @@
+"""Deal value: list ACV (lognormal MLE) and discount at signature (beta MLE), per segment.
+
+The list value is ``list_amount`` where the export has it, else ``amount`` of
+deals that were not won (a won deal's amount is after discount). The discount
+of a won deal is ``1 - amount / list_amount``; without list prices there is
+no discount to fit and the report says the scenario assumes none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.calibration.paths import WON, Paths
+
+LEVEL = 0.95
+MIN_DISCOUNT = 1e-3  # below this a discount is none (beta needs values inside (0, 1))
+
+
+@dataclass
+class AcvFit:
+    median: float
+    median_lo: float
+    median_hi: float
+    sigma: float
+    n: int
+
+    def spec(self) -> dict:
+        return {"dist": "lognormal", "median": round(self.median, 2), "sigma": round(min(self.sigma, 5.0), 4)}
+
+
+@dataclass
+class DiscountFit:
+    mean: float
+    mean_lo: float
+    mean_hi: float
+    concentration: float
+    n: int
+    share_discounted: float
+
+    def spec(self) -> dict | float:
+        if self.mean <= 0:
+            return 0.0
+        return {"dist": "beta", "mean": round(min(max(self.mean, 1e-4), 0.9999), 4),
+                "concentration": round(self.concentration, 3)}
+
+
+def fit_acv(values: np.ndarray, level: float = LEVEL) -> AcvFit | None:
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x) & (x > 0)]
+    if len(x) < 2:
+        return None
+    logs = np.log(x)
+    mu, sigma = float(logs.mean()), float(logs.std(ddof=0))  # the lognormal MLE
+    half = stats.t.ppf(0.5 + level / 2, len(x) - 1) * logs.std(ddof=1) / np.sqrt(len(x))
+    return AcvFit(float(np.exp(mu)), float(np.exp(mu - half)), float(np.exp(mu + half)), sigma, len(x))
+
+
+def fit_discount(fractions: np.ndarray, level: float = LEVEL) -> DiscountFit | None:
+    d = np.asarray(fractions, dtype=float)
+    d = d[np.isfinite(d)]
+    if len(d) == 0:
+        return None
+    d = np.clip(d, 0.0, 0.999)
+    some = d >= MIN_DISCOUNT
+    if some.sum() < 2:
+        return DiscountFit(0.0, 0.0, 0.0, 0.0, len(d), float(some.mean()))
+    a, b, _, _ = stats.beta.fit(np.clip(d, MIN_DISCOUNT, 0.999), floc=0, fscale=1)
+    half = stats.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    mean = float(a / (a + b))
+    return DiscountFit(mean, max(mean - half, 0.0), min(mean + half, 1.0), float(a + b), len(d), float(some.mean()))
+
+
+def list_values(p: Paths) -> pd.Series:
+    o = p.opps
+    if o["list_amount"].notna().any():
+        return o["list_amount"]
+    return o["amount"].where(o["outcome"] != WON)
+
+
+def money_by_segment(p: Paths) -> dict[str, dict]:
+    """Per segment: ``acv`` (AcvFit or None) and ``discount`` (DiscountFit or None)."""
+    o = p.opps
+    lv = list_values(p)
+    out = {}
+    for seg, g in o.groupby("segment"):
+        won = g[g["outcome"] == WON]
+        disc = (1 - won["amount"] / won["list_amount"]) if won["list_amount"].notna().any() else pd.Series([])
+        out[seg] = {"acv": fit_acv(lv.loc[g.index].to_numpy()), "discount": fit_discount(disc.to_numpy())}
+    return out

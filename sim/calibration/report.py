@@ -1,0 +1,148 @@
+"""``fit_report.md``: every fitted number with its interval and sample size,
+what was assumed instead of fitted, and what was wrong with the data.
+
+Markdown tables via ``DataFrame.to_markdown`` (tabulate), so the report
+reads on GitHub and in any editor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration.fit import Fit
+from sim.calibration.fit_arrivals import window
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _md(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
+    return df.to_markdown(index=False, floatfmt=floatfmt) if len(df) else "(none)"
+
+
+def _data_section(fit: Fit) -> list[str]:
+    h = fit.history
+    out = ["## Data checks", "",
+           f"`{h.file}`: {h.rows_read} rows read, {len(h.rows)} used, {len(fit.paths.opps)} opportunities; "
+           f"extraction date {h.as_of:%Y-%m-%d %H:%M} UTC (the last timestamp unless `--as-of` is given). "
+           "Row numbers are file lines (header = line 1).", ""]
+    if not h.issues:
+        return out + ["No problems found.", ""]
+    t = pd.DataFrame([{"problem": i.kind, "rows": i.count, "first rows": ", ".join(map(str, i.rows[:8])),
+                       "what": i.message, "done": i.action} for i in h.issues])
+    return out + [_md(t), ""]
+
+
+def _assumed(fit: Fit) -> list[str]:
+    roles = ", ".join(f"{r} {n} ({w})" for r, (n, w) in fit.headcount.items()) or "none"
+    fitted = ["stage order and transition matrix", "conversion per segment and step (and source multipliers)",
+              "time in stage per segment and step", "arrival rate, segment mix and seasonality per source",
+              "list ACV and discount per segment"] + (["renewal, contraction, expansion"] if fit.retention else []) \
+        + (["spread of closers' win rates (reported, not in the scenario)"] if fit.reps else [])
+    assumed = [f"headcount: {roles}", "work hours per step: 0 (durations are all calendar time)",
+               "hand-off delay and leakage: 0 (inside the fitted numbers)",
+               "every source is a Poisson inbound source"] + \
+        ([] if fit.retention else ["after the sale: not simulated (no subscription table)"]) + \
+        ["reps are identical in the scenario (see Reps for the measured spread)"]
+    return ["## Fitted and assumed", "", "Fitted: " + "; ".join(fitted) + ".", "",
+            "Assumed (a CRM cannot tell): " + "; ".join(assumed) + ".", ""]
+
+
+def _funnel(fit: Fit) -> list[str]:
+    c = fit.conversion.copy()
+    c["source"] = c["source"].replace({"*": "(all)"})
+    out = ["## Stages", "", f"Order: {' -> '.join(fit.order)}. Win rate counted from `{fit.win_rate_stage}`.", "",
+           "Transition matrix (consecutive stage entries; the last columns are how paths end):", "",
+           fit.transitions.reset_index().to_markdown(index=False), "",
+           "Stages passed over (the deal went past the stage without entering it; the scenario's chain "
+           "passes them at once):", "", _md(fit.skips), "",
+           "Entry stage per source:", "", _md(fit.entries, ".2f"), "",
+           "## Conversion (95% Clopper-Pearson intervals)", "",
+           "n = deals that left the stage before the step (moved on or lost); open deals are not counted.", "",
+           _md(c[["segment", "source", "step", "n", "x", "p", "lo", "hi"]]), ""]
+    if len(fit.multipliers):
+        out += ["Source multipliers (kept in the scenario when p < 0.01):", "", _md(fit.multipliers), ""]
+    return out
+
+
+def _durations(fit: Fit) -> list[str]:
+    rows = []
+    for (seg, step), (d, basis) in sorted(fit.durations.items()):
+        if d is None:
+            rows.append({"segment": seg, "step": step, "family": "-", "basis": basis})
+            continue
+        rows.append({"segment": seg, "step": step, "family": d.family, "mean_days": d.mean, "lo": d.mean_lo,
+                     "hi": d.mean_hi, "cv": d.cv, "exits": d.n_exact, "open": d.n_censored,
+                     **{f"AIC {k}": v for k, v in d.aic.items()}, "basis": basis})
+    return ["## Time in stage", "", "Days in the stage before each step: exponential, gamma and lognormal fitted "
+            "by maximum likelihood with open deals right-censored at the extraction date; the lowest AIC is "
+            "kept. The interval is for the mean (observed information, log scale). Figure: "
+            "`fit_durations.png` (Kaplan-Meier survival of the data against each fitted family).", "",
+            _md(pd.DataFrame(rows), ".2f"), ""]
+
+
+def _arrivals(fit: Fit) -> list[str]:
+    start, end = window(fit.paths)
+    out = ["## Arrivals", "", f"Window {start:%Y-%m-%d} to {end:%Y-%m-%d}. Rates are Poisson MLEs with exact "
+           "intervals; seasonality is written when a full year is covered and a chi-square test rejects equal "
+           "months (p < 0.05).", ""]
+    rows = [{"source": s, "n": a["n"], "per_week": a["rate_per_week"], "lo": a["lo"], "hi": a["hi"],
+             "segment_mix": ", ".join(f"{k} {v:.3f}" for k, v in a["segment_mix"].items()),
+             "seasonality_p": a["seasonality_p"], "in_scenario": a["seasonality"] is not None}
+            for s, a in sorted(fit.arrivals.items())]
+    out += [_md(pd.DataFrame(rows)), ""]
+    for s, a in sorted(fit.arrivals.items()):
+        exp = np.asarray(a["month_exposure_days"])
+        cnt = np.asarray(a["month_counts"])
+        rate = np.where(exp > 0, cnt / np.maximum(exp, 1e-9), np.nan)
+        fac = rate / np.nanmean(rate) if np.nanmean(rate) > 0 else rate
+        out += [f"Monthly profile of `{s}` (deals created, days observed, factor):", "",
+                pd.DataFrame([cnt, exp, fac], index=["created", "days", "factor"], columns=MONTHS)
+                .reset_index().to_markdown(index=False, floatfmt=".2f"), ""]
+        how = np.asarray(a["hour_of_week"]).reshape(7, 24)
+        blocks = how.reshape(7, 6, 4).sum(axis=2)
+        out += [f"Hour of week of `{s}` (deals created per 4-hour block, UTC; reported only, the model has no "
+                "time of day):", "",
+                pd.DataFrame(blocks, index=DAYS, columns=[f"{h:02d}-{h + 4:02d}" for h in range(0, 24, 4)])
+                .reset_index().to_markdown(index=False), ""]
+    return out
+
+
+def _money(fit: Fit) -> list[str]:
+    rows = []
+    for seg, m in sorted(fit.money.items()):
+        a, d = m["acv"], m["discount"]
+        rows.append({"segment": seg, "acv_n": a.n if a else 0, "acv_median": a.median if a else None,
+                     "lo": a.median_lo if a else None, "hi": a.median_hi if a else None,
+                     "sigma": a.sigma if a else None, "won_with_list": d.n if d else 0,
+                     "discount_mean": d.mean if d else None, "d_lo": d.mean_lo if d else None,
+                     "d_hi": d.mean_hi if d else None, "concentration": d.concentration if d else None})
+    return ["## Deal value", "", "List ACV: lognormal MLE (interval for the median, t on the log scale). "
+            "Discount of won deals with a list price: beta MLE (interval for the mean, t).", "",
+            _md(pd.DataFrame(rows), ".3f"), ""]
+
+
+def _retention(fit: Fit) -> list[str]:
+    if not fit.retention:
+        return []
+    t = pd.DataFrame([{"segment": s, **{k: v for k, v in r.items()}} for s, r in sorted(fit.retention.items())])
+    return ["## After the sale (subscription table)", "", _md(t), ""]
+
+
+def _reps(fit: Fit) -> list[str]:
+    r = fit.reps
+    if r is None:
+        return ["## Reps", "", "Too few closers with resolved deals (or no owners) to measure a spread.", ""]
+    return ["## Reps", "", f"Closers' win rates (from `{fit.win_rate_stage}`), beta-binomial MLE: alpha {r.alpha:.3g}, "
+            f"beta {r.beta:.3g} (mean {r.mean:.3f}); spread of log-odds across reps {r.logit_sd:.3f}. "
+            "A `people.skill` lognormal with median 1 and this sigma on the closing role gives about this "
+            "spread if that role works one step; divide by the square root of its steps if it works several.",
+            "", _md(r.table), ""]
+
+
+def report_text(fit: Fit, scenario_file: str = "fitted.yaml") -> str:
+    lines = [f"# Calibration report: `{fit.history.file}` -> `{scenario_file}`", ""]
+    for part in (_data_section, _assumed, _funnel, _durations, _arrivals, _money, _retention, _reps):
+        lines += part(fit)
+    return "\n".join(lines)

@@ -1,0 +1,124 @@
+"""The round trip: simulate a scenario with known parameters, export it as a CRM
+history, calibrate, and check the fit recovers the truth.
+
+The truth has two segments, two sources entering at different stages (so
+stages are skipped), gamma times in stage and a horizon that leaves deals
+open (censoring). The check is a coverage rate across seeds, not a single
+draw: every 95% interval of a conversion probability, and of a mean time in
+stage, should cover the truth in (about) 95% of seeds. The fast version runs
+a few seeds; the slow one enough to pin the rate down.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+import sim
+from sim.calibration.export import history_from_tables
+from sim.calibration.fit import fit_history
+from sim.calibration.io import load_history
+from sim.calibration.scenario_writer import scenario_text
+
+STAGES = ["lead", "mql", "sql", "proposal", "won"]
+TRUTH = {  # segment -> step -> (conversion, mean days in the stage before)
+    "smb": {"mql": (0.5, 3.0), "sql": (0.4, 5.0), "proposal": (0.7, 8.0), "won": (0.45, 12.0)},
+    "ent": {"mql": (0.6, 4.0), "sql": (0.3, 9.0), "proposal": (0.6, 15.0), "won": (0.3, 25.0)},
+}
+
+
+def truth_scenario(weeks: float = 40) -> sim.Scenario:
+    segs = {seg: {"acv_usd": {"dist": "lognormal", "median": 20000 if seg == "smb" else 90000, "sigma": 0.5},
+                  "discount_fraction": {"dist": "beta", "mean": 0.15, "concentration": 20},
+                  "steps": {s: {"conversion_probability": p,
+                                "elapsed_days": {"dist": "gamma", "mean": m, "cv": 0.6}}
+                            for s, (p, m) in steps.items()}}
+              for seg, steps in TRUTH.items()}
+    return sim.validate_data({
+        "name": "truth", "horizon_weeks": weeks, "stages": STAGES,
+        "steps": {s: {"role": "rep"} for s in STAGES[1:]},
+        "roles": {"rep": {"unlimited_capacity": True}},
+        "post_sale": {"enabled": False},
+        "segments": segs,
+        "sources": {"ads": {"kind": "inbound", "entry_stage": "lead", "rate_per_week": 40,
+                            "segment_mix": {"smb": 0.7, "ent": 0.3}},
+                    "referral": {"kind": "inbound", "entry_stage": "mql", "rate_per_week": 15,
+                                 "segment_mix": {"smb": 0.5, "ent": 0.5}}},
+    })
+
+
+def round_trip(seed: int, tmp_path, weeks: float = 40):
+    scenario = truth_scenario(weeks)
+    r = sim.simulate(scenario, seed=seed)
+    hist = history_from_tables(r.events, r.leads, scenario.stages)
+    path = tmp_path / f"h{seed}.csv"
+    hist.to_csv(path, index=False)
+    as_of = (np.datetime64("2024-01-01") + np.timedelta64(int(weeks * 7), "D")).astype(str)
+    return fit_history(load_history(path, as_of=as_of))
+
+
+def coverage(fits) -> tuple[float, float, int]:
+    conv_hits, dur_hits, n = [], [], 0
+    for fit in fits:
+        c = fit.conversion[fit.conversion["source"] == "*"].set_index(["segment", "step"])
+        for seg, steps in TRUTH.items():
+            for step, (p, m) in steps.items():
+                row = c.loc[(seg, step)]
+                conv_hits.append(row["lo"] <= p <= row["hi"])
+                d, _ = fit.durations[(seg, step)]
+                dur_hits.append(d.mean_lo <= m <= d.mean_hi)
+                n += 1
+    return float(np.mean(conv_hits)), float(np.mean(dur_hits)), n
+
+
+def test_round_trip_recovers_structure_and_writes_a_runnable_scenario(tmp_path):
+    fit = round_trip(1, tmp_path)
+    assert fit.order == STAGES  # read from the data
+    entries = fit.entries.set_index("source")["entry_stage"]
+    assert entries["ads"] == "lead" and entries["referral"] == "mql"  # the skipped stage is found
+    assert fit.paths.opps["outcome"].eq("open").sum() > 0  # the horizon censors deals
+    assert any(d.n_censored > 0 for d, _ in fit.durations.values() if d is not None)
+    a = fit.arrivals
+    assert a["ads"]["lo"] <= 40 <= a["ads"]["hi"] and a["referral"]["lo"] <= 15 <= a["referral"]["hi"]
+    assert fit.money["smb"]["acv"].median_lo <= 20000 <= fit.money["smb"]["acv"].median_hi
+    assert fit.money["ent"]["discount"].mean_lo <= 0.15 <= fit.money["ent"]["discount"].mean_hi
+    text = scenario_text(fit)
+    fitted = sim.validate_data(yaml.safe_load(text))
+    r = sim.simulate(fitted, seed=3, record="kpis")
+    assert r.kpis["leads_won"] > 0
+    assert "# n=" in text and "95% CI" in text
+
+
+def _check(fits, min_conv: float, min_dur: float):
+    conv, dur, n = coverage(fits)
+    assert conv >= min_conv, f"conversion CIs covered the truth in {conv:.0%} of {n}"
+    assert dur >= min_dur, f"mean-duration CIs covered the truth in {dur:.0%} of {n}"
+    return conv, dur
+
+
+def test_round_trip_coverage_fast(tmp_path):
+    # 5 seeds x 8 intervals each; with >= 95% coverage, fewer than 34 of 40 is a < 1% event
+    _check([round_trip(seed, tmp_path) for seed in range(5)], 34 / 40, 32 / 40)
+
+
+@pytest.mark.slow
+def test_round_trip_coverage_many_seeds(tmp_path):
+    conv, dur = _check([round_trip(seed, tmp_path) for seed in range(40)], 0.91, 0.88)
+    assert conv <= 1.0 and dur <= 1.0
+
+
+def test_cli_run_export_calibrate_validate(tmp_path, capsys):
+    from sim.cli.main import main
+    from tests.conftest import SCENARIOS
+
+    run_dir, hist, fitted = tmp_path / "run", tmp_path / "history.csv", tmp_path / "fitted.yaml"
+    assert main(["run", str(SCENARIOS / "small_team.yaml"), "--weeks", "26", "--out", str(run_dir)]) == 0
+    assert main(["export-crm", str(run_dir), "--out", str(hist)]) == 0
+    assert main(["calibrate", str(hist), "--out", str(fitted)]) == 0
+    assert {p.name for p in tmp_path.iterdir()} >= {"fitted.yaml", "fit_report.md", "fit_durations.png"}
+    assert main(["validate", str(fitted)]) == 0
+    report = (tmp_path / "fit_report.md").read_text()
+    for part in ("## Data checks", "## Conversion", "## Time in stage", "## Arrivals", "## Deal value", "assumed"):
+        assert part in report
+    capsys.readouterr()
