@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from sim.errors import UsageError
+from sim.outpaths import check_parent, make_parent
 
 
 def add_parsers(sub) -> None:
@@ -42,8 +43,7 @@ def _target(path: Path, suffixes: tuple[str, ...]) -> Path:
         raise UsageError(f"--out {path}: is a folder; give a file name ending in {' or '.join(suffixes)}")
     if path.suffix.lower() not in suffixes:
         raise UsageError(f"--out {path}: expected a file name ending in {' or '.join(suffixes)}")
-    if not path.resolve().parent.is_dir():
-        raise UsageError(f"--out {path}: folder {path.resolve().parent} does not exist")
+    check_parent(path, "--out")
     return path
 
 
@@ -95,6 +95,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     validate_data(yaml.safe_load(text), file=str(out))  # never write a scenario that does not load
     report = out.with_name("fit_report.md")
     figure = out.with_name("fit_durations.png")
+    make_parent(out, "--out")
     plot_durations(fit, figure)
     write_text(report, report_text(fit, out.name))
     write_text(out, text)
@@ -108,6 +109,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     out = _target(args.out, (".csv", ".parquet"))
     df = history_from_run(args.run_dir, start=args.start)
+    make_parent(out, "--out")
     write_history(df, out)
     print(f"wrote {out}: {len(df)} stage entries of {df['opportunity_id'].nunique()} opportunities")
     return 0
