@@ -28,7 +28,7 @@ TRUTH = {  # segment -> step -> (conversion, mean days in the stage before)
 }
 
 
-def truth_scenario(weeks: float = 40) -> sim.Scenario:
+def truth_scenario(weeks: float = 40, rate_scale: float = 1.0) -> sim.Scenario:
     segs = {seg: {"acv_usd": {"dist": "lognormal", "median": 20000 if seg == "smb" else 90000, "sigma": 0.5},
                   "discount_fraction": {"dist": "beta", "mean": 0.15, "concentration": 20},
                   "steps": {s: {"conversion_probability": p,
@@ -41,9 +41,9 @@ def truth_scenario(weeks: float = 40) -> sim.Scenario:
         "roles": {"rep": {"unlimited_capacity": True}},
         "post_sale": {"enabled": False},
         "segments": segs,
-        "sources": {"ads": {"kind": "inbound", "entry_stage": "lead", "rate_per_week": 40,
+        "sources": {"ads": {"kind": "inbound", "entry_stage": "lead", "rate_per_week": 40 * rate_scale,
                             "segment_mix": {"smb": 0.7, "ent": 0.3}},
-                    "referral": {"kind": "inbound", "entry_stage": "mql", "rate_per_week": 15,
+                    "referral": {"kind": "inbound", "entry_stage": "mql", "rate_per_week": 15 * rate_scale,
                                  "segment_mix": {"smb": 0.5, "ent": 0.5}}},
     })
 

@@ -48,8 +48,9 @@ def history_from_run(run_dir: str | Path, start: str = DEFAULT_START) -> pd.Data
 
 
 def history_from_tables(events: pd.DataFrame, leads: pd.DataFrame, stages: list[str],
-                        start: str = DEFAULT_START) -> pd.DataFrame:
-    """The same from a run's ``events`` and ``leads`` tables (``Result.events``, ``Result.leads``)."""
+                        start: str = DEFAULT_START, as_text: bool = True) -> pd.DataFrame:
+    """The same from a run's ``events`` and ``leads`` tables (``Result.events``, ``Result.leads``);
+    ``as_text=False`` keeps timestamps as UTC datetimes (NaT when absent) instead of ISO text."""
     try:
         t0 = pd.Timestamp(start, tz="UTC")
     except ValueError:
@@ -71,7 +72,7 @@ def history_from_tables(events: pd.DataFrame, leads: pd.DataFrame, stages: list[
 
     def stamp(days: pd.Series) -> pd.Series:
         ts = t0 + pd.to_timedelta(days.astype(float), unit="D")
-        return ts.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(days.notna(), "")
+        return ts.dt.strftime("%Y-%m-%dT%H:%M:%SZ").where(days.notna(), "") if as_text else ts
 
     outcome = rows["outcome"].astype(str)
     won = outcome == "won"

@@ -64,28 +64,27 @@ def conversion_table(p: Paths, level: float = LEVEL) -> pd.DataFrame:
 
 def source_multipliers(p: Paths, table: pd.DataFrame, iterations: int = 20) -> pd.DataFrame:
     """Per (source, step): multiplier on the segment rates, its p-value and whether it is kept."""
-    c = table[table["source"] != "*"].copy()
-    seg_p = table[table["source"] == "*"].set_index(["segment", "step"])["p"]
+    c = table[table["source"] != "*"]
     rows = []
     for step, cs in c.groupby("step", sort=False):
-        mult = {s: 1.0 for s in cs["source"].unique()}
-        base = {seg: seg_p.get((seg, step), np.nan) for seg in cs["segment"].unique()}
+        n = cs.pivot_table(index="source", columns="segment", values="n", aggfunc="sum", fill_value=0)
+        x = cs.pivot_table(index="source", columns="segment", values="x", aggfunc="sum", fill_value=0)
+        N, X = n.to_numpy(dtype=float), x.reindex_like(n).fillna(0).to_numpy(dtype=float)
+        seg_rate = X.sum(0) / np.maximum(N.sum(0), 1)  # pooled rates: the null of "no source effect"
+        base, mult = seg_rate.copy(), np.ones(len(n))
         for _ in range(iterations):  # rake: multipliers given rates, then rates given multipliers
-            for src, g in cs.groupby("source"):
-                exp = float((g["n"] * g["segment"].map(base)).sum())
-                mult[src] = g["x"].sum() / exp if exp > 0 else 1.0
-            for seg, g in cs.groupby("segment"):
-                denom = float((g["n"] * g["source"].map(mult)).sum())
-                base[seg] = min(1.0, g["x"].sum() / denom) if denom > 0 else base[seg]
-        for src, g in cs.groupby("source"):
-            q = np.clip(g["segment"].map(seg_p.xs(step, level="step")).to_numpy(dtype=float), 0, 1)
-            q = np.nan_to_num(q)
-            exp, var = float((g["n"] * q).sum()), float((g["n"] * q * (1 - q)).sum())
-            z = (g["x"].sum() - exp) / np.sqrt(var) if var > 0 else 0.0
+            exp = N @ base
+            mult = np.where(exp > 0, X.sum(1) / np.where(exp > 0, exp, 1), 1.0)
+            denom = mult @ N
+            base = np.where(denom > 0, np.minimum(1.0, X.sum(0) / np.where(denom > 0, denom, 1)), base)
+        exp0 = N @ seg_rate
+        var0 = N @ (seg_rate * (1 - seg_rate))
+        for i, src in enumerate(n.index):
+            z = (X[i].sum() - exp0[i]) / np.sqrt(var0[i]) if var0[i] > 0 else 0.0
             pval = float(2 * stats.norm.sf(abs(z)))
-            rows.append({"source": src, "step": step, "n": int(g["n"].sum()), "observed": int(g["x"].sum()),
-                         "expected": exp, "multiplier": mult[src], "p_value": pval,
-                         "kept": bool(pval < MULTIPLIER_P and len(mult) > 1)})
+            rows.append({"source": src, "step": step, "n": int(N[i].sum()), "observed": int(X[i].sum()),
+                         "expected": float(exp0[i]), "multiplier": float(mult[i]), "p_value": pval,
+                         "kept": bool(pval < MULTIPLIER_P and len(n) > 1)})
     return pd.DataFrame(rows)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -36,6 +37,29 @@ def add_parsers(sub) -> None:
     e.add_argument("run_dir", type=Path, help="folder written by `salesim run SCENARIO --out DIR`")
     e.add_argument("--out", type=Path, required=True, metavar="HISTORY.csv", help="CSV (or .parquet) to write")
     e.add_argument("--start", default="2024-01-01", help="calendar date of the run's day 0 (default 2024-01-01)")
+
+    b = sub.add_parser("backtest", help="fit on history up to a date and score the simulated months after it",
+                       description="Fit a scenario on the history up to --train-until, simulate to the end of "
+                       "the history --runs times, and score the held-out months (coverage of the 80%% and 95%% "
+                       "bands, CRPS) for deals created, wins, bookings and the pipeline by stage.")
+    b.add_argument("history", help="opportunity history, CSV or Parquet")
+    b.add_argument("--train-until", required=True, metavar="DATE", help="last date of the training period")
+    b.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="folder for backtest.md, backtest_cells.csv and backtest_fitted.yaml")
+    b.add_argument("--mapping", help="column mapping YAML")
+    b.add_argument("--as-of", help="extraction date (default: the last timestamp in the history)")
+    b.add_argument("--runs", type=_runs, default=50, help="simulated runs (default 50)")
+    b.add_argument("--seed", type=int, default=0, help="root seed of the runs (default 0)")
+
+
+def _runs(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 2, got {text!r}") from None
+    if v < 2:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 2, got {text!r}")
+    return v
 
 
 def _target(path: Path, suffixes: tuple[str, ...]) -> Path:
@@ -115,4 +139,36 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"calibrate": run_calibrate, "export-crm": run_export}
+def run_backtest(args: argparse.Namespace) -> int:
+    from sim.calibration.backtest import report_text, run_backtest
+    from sim.calibration.io import load_history
+    from sim.calibration.mapping import load_mapping
+    from sim.cli.output import check_target
+
+    check_target(args.out, force=False)
+    m = load_mapping(args.mapping)
+    h = load_history(args.history, m, args.as_of)
+    for issue in h.issues:
+        print(f"salesim: warning: {h.file}: {issue}", file=sys.stderr)
+    bt = run_backtest(h, args.train_until, m, runs=args.runs, seed=args.seed)
+    make_parent(args.out / "x", "--out")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{args.out.name}.", dir=args.out.resolve().parent))
+    try:  # all three files or none
+        (tmp / "backtest_fitted.yaml").write_text(bt.scenario_yaml)
+        bt.cells.to_csv(tmp / "backtest_cells.csv", index=False)
+        (tmp / "backtest.md").write_text(report_text(bt, args.train_until))
+        os.chmod(tmp, 0o755)
+        if args.out.exists():
+            args.out.rmdir()  # empty (checked above)
+        os.replace(tmp, args.out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    s = bt.summary()
+    print(s.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"\ncoverage of the 80% band {bt.coverage(80):.0%}, of the 95% band {bt.coverage(95):.0%} "
+          f"({len(bt.cells)} cells)\nwrote {args.out}/backtest.md, backtest_cells.csv, backtest_fitted.yaml")
+    return 0
+
+
+COMMANDS = {"calibrate": run_calibrate, "export-crm": run_export, "backtest": run_backtest}
