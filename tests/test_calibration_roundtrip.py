@@ -77,6 +77,7 @@ def test_round_trip_recovers_structure_and_writes_a_runnable_scenario(tmp_path):
     assert fit.order == STAGES  # read from the data
     entries = fit.entries.set_index("source")["entry_stage"]
     assert entries["ads"] == "lead" and entries["referral"] == "mql"  # the skipped stage is found
+    assert not fit.multipliers["kept"].any()  # the truth's sources convert alike
     assert fit.paths.opps["outcome"].eq("open").sum() > 0  # the horizon censors deals
     assert any(d.n_censored > 0 for d, _ in fit.durations.values() if d is not None)
     a = fit.arrivals
@@ -122,3 +123,33 @@ def test_cli_run_export_calibrate_validate(tmp_path, capsys):
     for part in ("## Data checks", "## Conversion", "## Time in stage", "## Arrivals", "## Deal value", "assumed"):
         assert part in report
     capsys.readouterr()
+
+
+def _arrival_paths(profile, weeks=104, rate_per_day=3.0, seed=0):
+    """Poisson arrivals with a monthly profile (thinning), as the fit sees them."""
+    import pandas as pd
+
+    from sim.calibration.paths import Paths
+
+    rng = np.random.default_rng(seed)
+    days = rng.uniform(0, weeks * 7, rng.poisson(rate_per_day * max(profile) * weeks * 7))
+    t = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(days, unit="D")
+    keep = rng.uniform(0, max(profile), len(days)) < np.asarray(profile)[t.month - 1]
+    t = t[keep]
+    opps = pd.DataFrame({"opportunity_id": np.arange(len(t)), "source": "web", "segment": "smb", "created": t})
+    opps.loc[0, "created"] = pd.Timestamp("2024-01-01", tz="UTC")  # the window starts on day 0
+    return Paths(order=["a", "b"], opps=opps, entered=pd.DataFrame(),
+                 as_of=pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(weeks=weeks))
+
+
+def test_seasonality_found_when_present_and_not_invented():
+    from sim.calibration.fit_arrivals import arrivals
+
+    profile = [1.4, 1.4, 1.2, 1.0, 1.0, 0.8, 0.6, 0.6, 1.0, 1.0, 1.0, 1.0]
+    a = arrivals(_arrival_paths(profile))["web"]
+    assert a["seasonality_p"] < 1e-6 and a["seasonality"] is not None
+    expected = np.asarray(profile) / np.mean(profile)
+    assert np.max(np.abs(np.asarray(a["seasonality"]) - expected)) < 0.15
+    flat = arrivals(_arrival_paths([1.0] * 12, seed=1))["web"]
+    assert flat["seasonality"] is None and flat["seasonality_p"] > 0.05
+    assert flat["lo"] <= 21.0 <= flat["hi"]  # 3 a day = 21 a week

@@ -31,6 +31,7 @@ class Fit:
     transitions: pd.DataFrame
     conversion: pd.DataFrame
     multipliers: pd.DataFrame
+    reference_rates: pd.DataFrame  # segment rates of steps where some source has a multiplier
     entries: pd.DataFrame
     skips: pd.DataFrame
     durations: dict[tuple[str, str], tuple[DurationFit | None, str]]  # (segment, step) -> fit, basis
@@ -97,6 +98,7 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
         raise DataError(f"{h.file}: the history has fewer than two stages ({', '.join(order)}); nothing to fit")
     paths = build_paths(h, order)
     conv = fit_funnel.conversion_table(paths)
+    multipliers, reference = fit_funnel.source_multipliers(paths, conv)
     dur_rows = paths.days_in_stage()
     durations = {}
     for k in range(1, len(order)):
@@ -116,7 +118,7 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
 
         retention = fit_retention(accounts_file, h.as_of)
     return Fit(history=h, paths=paths, transitions=transition_matrix(h, order), conversion=conv,
-               multipliers=fit_funnel.source_multipliers(paths, conv), entries=fit_funnel.entry_stages(paths),
+               multipliers=multipliers, reference_rates=reference, entries=fit_funnel.entry_stages(paths),
                skips=fit_funnel.skip_shares(paths), durations=durations, arrivals=fit_arrivals.arrivals(paths),
                money=money_by_segment(paths), reps=fit_reps(paths, order.index(wr), roles.get(order[-1])),
                step_roles=roles,

@@ -8,10 +8,10 @@ interval is Clopper-Pearson (``scipy.stats.binomtest``): its coverage is at
 least the stated level, whatever the sample size.
 
 Sources: a source may convert better or worse than its segments' rates. The
-model has one multiplier per (source, step), so the rates are fitted
-jointly: segment rates and source multipliers alternately (a raking fit),
-and a multiplier is kept only when the source differs from what its segment
-mix predicts beyond chance (two-sided p < ``MULTIPLIER_P``).
+model has one multiplier per (source, step); a multiplier is kept only when
+the source differs from what its segment mix predicts beyond chance
+(two-sided p < ``MULTIPLIER_P``), and the segment rates are then those of
+the other sources (see :func:`source_multipliers`).
 """
 
 from __future__ import annotations
@@ -62,30 +62,45 @@ def conversion_table(p: Paths, level: float = LEVEL) -> pd.DataFrame:
     return t.sort_values(["segment", "source", "_k"]).drop(columns="_k").reset_index(drop=True)
 
 
-def source_multipliers(p: Paths, table: pd.DataFrame, iterations: int = 20) -> pd.DataFrame:
-    """Per (source, step): multiplier on the segment rates, its p-value and whether it is kept."""
+def source_multipliers(p: Paths, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per (source, step): the multiplier on its segments' rates, its p-value, whether it is kept;
+    and, for steps with a kept multiplier, the segment rates of the reference sources.
+
+    Each source is tested against what the pooled segment rates predict for its
+    segment mix. Where some source differs, the scenario's segment rate must be
+    that of the sources *without* a multiplier (the reference; the largest
+    source if all differ), and each kept source's multiplier is its wins over
+    what the reference rates predict; writing the pooled rate instead would
+    count the different source twice.
+    """
     c = table[table["source"] != "*"]
-    rows = []
+    rows, refs = [], []
     for step, cs in c.groupby("step", sort=False):
         n = cs.pivot_table(index="source", columns="segment", values="n", aggfunc="sum", fill_value=0)
         x = cs.pivot_table(index="source", columns="segment", values="x", aggfunc="sum", fill_value=0)
         N, X = n.to_numpy(dtype=float), x.reindex_like(n).fillna(0).to_numpy(dtype=float)
-        seg_rate = X.sum(0) / np.maximum(N.sum(0), 1)  # pooled rates: the null of "no source effect"
-        base, mult = seg_rate.copy(), np.ones(len(n))
-        for _ in range(iterations):  # rake: multipliers given rates, then rates given multipliers
-            exp = N @ base
-            mult = np.where(exp > 0, X.sum(1) / np.where(exp > 0, exp, 1), 1.0)
-            denom = mult @ N
-            base = np.where(denom > 0, np.minimum(1.0, X.sum(0) / np.where(denom > 0, denom, 1)), base)
-        exp0 = N @ seg_rate
-        var0 = N @ (seg_rate * (1 - seg_rate))
+        pooled = X.sum(0) / np.maximum(N.sum(0), 1)  # the null of "no source effect"
+        exp0, var0 = N @ pooled, N @ (pooled * (1 - pooled))
+        z = np.where(var0 > 0, (X.sum(1) - exp0) / np.sqrt(np.where(var0 > 0, var0, 1)), 0.0)
+        pval = 2 * stats.norm.sf(np.abs(z))
+        kept = (pval < MULTIPLIER_P) & (len(n) > 1)
+        if kept.all():
+            kept[int(np.argmax(N.sum(1)))] = False  # the largest source is the reference
+        ref = ~kept
+        rn, rx = N[ref].sum(0), X[ref].sum(0)
+        base = np.where(rn > 0, rx / np.maximum(rn, 1), pooled)
+        exp = N @ base
+        mult = np.where(kept & (exp > 0), X.sum(1) / np.where(exp > 0, exp, 1), 1.0)
         for i, src in enumerate(n.index):
-            z = (X[i].sum() - exp0[i]) / np.sqrt(var0[i]) if var0[i] > 0 else 0.0
-            pval = float(2 * stats.norm.sf(abs(z)))
             rows.append({"source": src, "step": step, "n": int(N[i].sum()), "observed": int(X[i].sum()),
-                         "expected": float(exp0[i]), "multiplier": float(mult[i]), "p_value": pval,
-                         "kept": bool(pval < MULTIPLIER_P and len(n) > 1)})
-    return pd.DataFrame(rows)
+                         "expected": float(exp0[i]), "multiplier": float(mult[i]), "p_value": float(pval[i]),
+                         "kept": bool(kept[i])})
+        if kept.any():
+            for j, seg in enumerate(n.columns):
+                lo, hi = _ci(rx[j], rn[j])
+                refs.append({"segment": seg, "step": step, "n": int(rn[j]), "x": int(rx[j]), "p": float(base[j]),
+                             "lo": lo, "hi": hi, "sources": ", ".join(n.index[ref])})
+    return pd.DataFrame(rows), pd.DataFrame(refs, columns=["segment", "step", "n", "x", "p", "lo", "hi", "sources"])
 
 
 def entry_stages(p: Paths) -> pd.DataFrame:

@@ -62,7 +62,11 @@ def _funnel(fit: Fit) -> list[str]:
            "n = deals that left the stage before the step (moved on or lost); open deals are not counted.", "",
            _md(c[["segment", "source", "step", "n", "x", "p", "lo", "hi"]]), ""]
     if len(fit.multipliers):
-        out += ["Source multipliers (kept in the scenario when p < 0.01):", "", _md(fit.multipliers), ""]
+        out += ["Source multipliers (kept in the scenario when p < 0.01; p tests the source against its "
+                "segments' pooled rates):", "", _md(fit.multipliers), ""]
+    if len(fit.reference_rates):
+        out += ["Segment rates written for steps where a source has a multiplier (the other sources' rate, "
+                "so the different source is not counted twice):", "", _md(fit.reference_rates), ""]
     return out
 
 

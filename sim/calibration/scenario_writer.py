@@ -41,9 +41,14 @@ def _pct(x: float) -> str:
 
 
 def _step_line(fit: Fit, seg: str, step: str, pooled: dict) -> str:
-    c = fit.conversion
+    c, ref = fit.conversion, fit.reference_rates
     row = c[(c["segment"] == seg) & (c["source"] == "*") & (c["step"] == step)]
-    if len(row) and row["n"].iloc[0] > 0:
+    rrow = ref[(ref["segment"] == seg) & (ref["step"] == step)]
+    if len(rrow) and rrow["n"].iloc[0] > 0:  # some source has a multiplier here: the others' rate
+        r = rrow.iloc[0]
+        p, note = float(r["p"]), (f"n={int(r['n'])} from {r['sources']} (others have a multiplier), "
+                                  f"95% CI {_pct(r['lo'])}-{_pct(r['hi'])}")
+    elif len(row) and row["n"].iloc[0] > 0:
         r = row.iloc[0]
         p, note = float(r["p"]), f"n={int(r['n'])}, 95% CI {_pct(r['lo'])}-{_pct(r['hi'])}"
     else:
