@@ -134,18 +134,14 @@ def scenario_text(fit: Fit, name: str = "fitted") -> str:
     for seg in fit.segments:
         lines.append(f"  {seg}:")
         money = fit.money.get(seg, {})
-        acv = money.get("acv")
-        if acv is not None:
-            lines.append(f"    acv_usd: {flow(acv.spec())}  # list value, lognormal MLE, n={acv.n}, median "
-                         f"95% CI {acv.median_lo:,.0f}-{acv.median_hi:,.0f}")
-        else:
-            lines.append("    acv_usd: 1  # assumed: no amounts in the history")
-        disc = money.get("discount")
-        if disc is not None:
-            lines.append(f"    discount_fraction: {flow(disc.spec())}  # won deals with a list price, beta MLE, "
-                         f"n={disc.n}, mean 95% CI {_pct(disc.mean_lo)}-{_pct(disc.mean_hi)}")
-        else:
-            lines.append("    discount_fraction: 0  # assumed: no list prices to measure discounts against")
+        acv, disc = money.get("acv"), money.get("discount")
+        lines.append("    acv_usd: " + (
+            f"{flow(acv.spec())}  # list value, lognormal MLE, n={acv.n}, median 95% CI "
+            f"{acv.median_lo:,.0f}-{acv.median_hi:,.0f}" if acv else "1  # assumed: no amounts in the history"))
+        lines.append("    discount_fraction: " + (
+            f"{flow(disc.spec())}  # won deals with a list price, beta MLE, n={disc.n}, mean 95% CI "
+            f"{_pct(disc.mean_lo)}-{_pct(disc.mean_hi)}" if disc
+            else "0  # assumed: no list prices to measure discounts against"))
         lines.append("    steps:")
         lines.extend(_step_line(fit, seg, step, pooled) for step in order[1:])
         lines.extend(_customer(fit, seg))

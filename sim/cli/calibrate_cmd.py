@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from sim.cli.study_args import whole
 from sim.errors import UsageError
 from sim.outpaths import check_parent, make_parent
 
@@ -48,18 +49,8 @@ def add_parsers(sub) -> None:
                    help="folder for backtest.md, backtest_cells.csv and backtest_fitted.yaml")
     b.add_argument("--mapping", help="column mapping YAML")
     b.add_argument("--as-of", help="extraction date (default: the last timestamp in the history)")
-    b.add_argument("--runs", type=_runs, default=50, help="simulated runs (default 50)")
-    b.add_argument("--seed", type=int, default=0, help="root seed of the runs (default 0)")
-
-
-def _runs(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 2, got {text!r}") from None
-    if v < 2:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 2, got {text!r}")
-    return v
+    b.add_argument("--runs", type=whole(2, 100_000), default=50, help="simulated runs (default 50)")
+    b.add_argument("--seed", type=whole(0), default=0, help="root seed of the runs (default 0)")
 
 
 def _target(path: Path, suffixes: tuple[str, ...]) -> Path:
