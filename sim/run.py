@@ -66,6 +66,26 @@ class Result:
         })
 
     @property
+    def accounts(self):
+        """Customer account events (signed, live, renewed, churned, expanded...) with the
+        change of counted ARR each made and the contract's ACV after it."""
+        import pandas as pd
+
+        from sim.model.vocab import AccountKind
+
+        a = self.facts.accounts
+        kind = np.asarray(a.get("kind", []), dtype=np.int64)
+        segs = self.facts.layout.segments
+        return pd.DataFrame({
+            "t_days": a.get("t", []),
+            "account": a.get("account", []),
+            "segment": [segs[g] for g in np.asarray(a.get("segment", []), dtype=np.int64)],
+            "event": [AccountKind(k).name.lower() for k in kind],
+            "arr_delta_usd": a.get("arr_delta", []),
+            "acv_usd": a.get("acv", []),
+        })
+
+    @property
     def events(self):
         """The event log as a pandas DataFrame (one row per event)."""
         return self._tables()[0]

@@ -90,3 +90,39 @@ def test_durations_censoring_and_aic():
     ln = fit_durations(rng.lognormal(np.log(5), 1.0, 3000), np.zeros(3000, bool))
     assert ln.family == "lognormal" and ln.spec()["median"] == pytest.approx(5, rel=0.1)
     assert fit_durations(np.zeros(10), np.zeros(10, bool)).family == "constant"
+
+
+def test_retention_round_trip_through_a_run(tmp_path):
+    import yaml
+
+    import sim
+    from sim.calibration.export import subscriptions_from_accounts
+    from sim.calibration.fit import fit_history
+    from sim.calibration.io import load_history
+    from sim.calibration.scenario_writer import scenario_text
+    from tests.conftest import SCENARIOS
+
+    truth = sim.load_scenario(SCENARIOS / "small_team.yaml")
+    r = sim.simulate(truth, weeks=156, seed=2)
+    subs = subscriptions_from_accounts(r.accounts)
+    assert set(subs["event"]) <= {"new", "renewal", "churn", "expansion", "contraction"}
+    path = tmp_path / "subs.csv"
+    subs.to_csv(path, index=False)
+    fitted = fit_retention(str(path), AS_OF)
+    for seg in ("smb", "mid_market"):
+        p = truth.segments[seg].customer.renewal.probability
+        assert fitted[seg]["renewal_lo"] <= p <= fitted[seg]["renewal_hi"], seg
+    assert fitted["mid_market"]["price_uplift_fraction"] == pytest.approx(0.03, abs=1e-6)
+    assert fitted["smb"]["term_years"] == 1
+    # and into a scenario: the customer section is written, valid, and runs
+    from sim.calibration.export import history_from_tables
+
+    hist = tmp_path / "h.csv"
+    history_from_tables(r.events, r.leads, truth.stages).to_csv(hist, index=False)
+    fit = fit_history(load_history(hist), accounts_file=str(path))
+    text = scenario_text(fit)
+    assert "renewal: {probability:" in text
+    s = sim.validate_data(yaml.safe_load(text))
+    assert s.segments["smb"].customer.renewal.probability == pytest.approx(fitted["smb"]["renewal_probability"],
+                                                                           abs=1e-4)
+    assert sim.simulate(s, seed=1, weeks=60, record="kpis").kpis["customer_stages"]

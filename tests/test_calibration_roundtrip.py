@@ -115,8 +115,9 @@ def test_cli_run_export_calibrate_validate(tmp_path, capsys):
 
     run_dir, hist, fitted = tmp_path / "run", tmp_path / "history.csv", tmp_path / "fitted.yaml"
     assert main(["run", str(SCENARIOS / "small_team.yaml"), "--weeks", "26", "--out", str(run_dir)]) == 0
-    assert main(["export-crm", str(run_dir), "--out", str(hist)]) == 0
-    assert main(["calibrate", str(hist), "--out", str(fitted)]) == 0
+    subs = tmp_path / "subs.csv"
+    assert main(["export-crm", str(run_dir), "--out", str(hist), "--accounts-out", str(subs)]) == 0
+    assert main(["calibrate", str(hist), "--accounts", str(subs), "--out", str(fitted)]) == 0
     assert {p.name for p in tmp_path.iterdir()} >= {"fitted.yaml", "fit_report.md", "fit_durations.png"}
     assert main(["validate", str(fitted)]) == 0
     report = (tmp_path / "fit_report.md").read_text()

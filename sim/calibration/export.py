@@ -98,6 +98,30 @@ def history_from_tables(events: pd.DataFrame, leads: pd.DataFrame, stages: list[
     }).reset_index(drop=True)
 
 
+# account events as subscription-table events (fit_retention's input); onboarding churn is
+# not a renewal decision and expansion opportunities that were lost or expired changed no ARR
+SUBSCRIPTION_EVENTS = {"signed": "new", "live": "new", "renewed": "renewal", "churned": "churn",
+                       "expanded": "expansion", "mined": "expansion", "contracted": "contraction"}
+
+
+def subscriptions_from_accounts(accounts: pd.DataFrame, start: str = DEFAULT_START) -> pd.DataFrame:
+    """A run's account events (``Result.accounts``, ``accounts.csv``) as a subscription table:
+    ``account_id, event, at, arr_delta, segment``; only events that changed counted ARR, except
+    renewals, which are decisions even without an uplift."""
+    t0 = pd.Timestamp(start, tz="UTC")
+    ev = accounts["event"].astype(str).map(SUBSCRIPTION_EVENTS)
+    keep = ev.notna() & ((accounts["arr_delta_usd"] != 0) | (ev == "renewal"))
+    a = accounts[keep]
+    at = t0 + pd.to_timedelta(a["t_days"].astype(float), unit="D")
+    return pd.DataFrame({"account_id": "acct-" + a["account"].astype(int).astype(str), "event": ev[keep],
+                         "at": at.dt.strftime("%Y-%m-%dT%H:%M:%SZ"), "arr_delta": a["arr_delta_usd"].round(2),
+                         "segment": a["segment"].astype(str)}).reset_index(drop=True)
+
+
+def subscriptions_from_run(run_dir: str | Path, start: str = DEFAULT_START) -> pd.DataFrame:
+    return subscriptions_from_accounts(_table(Path(run_dir), "accounts"), start)
+
+
 def write_history(df: pd.DataFrame, out: str | Path) -> Path:
     """Write atomically (a temporary sibling renamed into place): CSV, or Parquet by suffix."""
     import os

@@ -67,10 +67,15 @@ def _step_line(fit: Fit, seg: str, step: str, pooled: dict) -> str:
     return f"      {step}: {flow(body)}  # {note}"
 
 
+def _has_retention(fit: Fit) -> bool:
+    return any(r["renewal_probability"] is not None for r in fit.retention.values())
+
+
 def _customer(fit: Fit, seg: str) -> list[str]:
     r = fit.retention.get(seg) or fit.retention.get("all")
     if not r or r["renewal_probability"] is None:
-        return []
+        return ["    # customer: the format's defaults (assumed): no renewal decisions of this segment in the "
+                "subscription table"] if _has_retention(fit) else []
     renewal = {"probability": round(r["renewal_probability"], 4),
                "price_uplift_fraction": round(min(r["price_uplift_fraction"], 1.0), 4),
                "contraction_probability": round(r["contraction_probability"], 4)}
@@ -114,19 +119,21 @@ def scenario_text(fit: Fit, name: str = "fitted") -> str:
     for step in order[1:]:
         lines.append(f"  {step}: {flow({'role': fit.step_roles.get(step)})}  # who owns deals in the stage before")
     roles = sorted({r for r in fit.step_roles.values() if r})
-    expansions = any(r.get("expansions") for r in fit.retention.values())
+    expansions = _has_retention(fit) and any(r.get("expansions") for r in fit.retention.values())
+    am = "am" if "am" not in roles else "am_fitted"
     if roles or expansions:
         lines.append("roles:")
     for role in roles:
         n, where = fit.headcount[role]
         lines.append(f"  {role}: {flow({'headcount': n})}  # {where}")
     if expansions:
-        lines.append("  am: {unlimited_capacity: true}  # assumed: works the recorded expansions, no queue")
-    if fit.retention:
-        ps = {"contract_start": "signature"} | ({"am_role": "am"} if expansions else {})
+        lines.append(f"  {am}: {{unlimited_capacity: true}}  # assumed: works the recorded expansions, no queue")
+    if _has_retention(fit):
+        ps = {"contract_start": "signature"} | ({"am_role": am} if expansions else {})
         lines.append(f"post_sale: {flow(ps)}  # from the subscription table")
     else:
-        lines.append("post_sale: {enabled: false}  # no subscription table given: nothing after the win is fitted")
+        lines.append("post_sale: {enabled: false}  # no renewal decisions in a subscription table: nothing after "
+                     "the win is fitted")
     c = fit.conversion
     pooled_rows = c[c["source"] == "*"].groupby("step")[["x", "n"]].sum()
     pooled = (pooled_rows["x"] / pooled_rows["n"].where(pooled_rows["n"] > 0)).fillna(0).to_dict()

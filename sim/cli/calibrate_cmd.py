@@ -37,6 +37,8 @@ def add_parsers(sub) -> None:
                        "`salesim calibrate` reads.")
     e.add_argument("run_dir", type=Path, help="folder written by `salesim run SCENARIO --out DIR`")
     e.add_argument("--out", type=Path, required=True, metavar="HISTORY.csv", help="CSV (or .parquet) to write")
+    e.add_argument("--accounts-out", type=Path, metavar="SUBSCRIPTIONS.csv",
+                   help="also write the run's customer accounts as a subscription table (for --accounts)")
     e.add_argument("--start", default="2024-01-01", help="calendar date of the run's day 0 (default 2024-01-01)")
 
     b = sub.add_parser("backtest", help="fit on history up to a date and score the simulated months after it",
@@ -53,12 +55,12 @@ def add_parsers(sub) -> None:
     b.add_argument("--seed", type=whole(0), default=0, help="root seed of the runs (default 0)")
 
 
-def _target(path: Path, suffixes: tuple[str, ...]) -> Path:
+def _target(path: Path, suffixes: tuple[str, ...], flag: str = "--out") -> Path:
     if path.is_dir():
-        raise UsageError(f"--out {path}: is a folder; give a file name ending in {' or '.join(suffixes)}")
+        raise UsageError(f"{flag} {path}: is a folder; give a file name ending in {' or '.join(suffixes)}")
     if path.suffix.lower() not in suffixes:
-        raise UsageError(f"--out {path}: expected a file name ending in {' or '.join(suffixes)}")
-    check_parent(path, "--out")
+        raise UsageError(f"{flag} {path}: expected a file name ending in {' or '.join(suffixes)}")
+    check_parent(path, flag)
     return path
 
 
@@ -120,13 +122,19 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from sim.calibration.export import history_from_run, write_history
+    from sim.calibration.export import history_from_run, subscriptions_from_run, write_history
 
     out = _target(args.out, (".csv", ".parquet"))
+    subs_out = _target(args.accounts_out, (".csv", ".parquet"), "--accounts-out") if args.accounts_out else None
     df = history_from_run(args.run_dir, start=args.start)
+    subs = subscriptions_from_run(args.run_dir, start=args.start) if subs_out else None
     make_parent(out, "--out")
     write_history(df, out)
     print(f"wrote {out}: {len(df)} stage entries of {df['opportunity_id'].nunique()} opportunities")
+    if subs_out is not None:
+        make_parent(subs_out, "--accounts-out")
+        write_history(subs, subs_out)
+        print(f"wrote {subs_out}: {len(subs)} subscription events of {subs['account_id'].nunique()} accounts")
     return 0
 
 

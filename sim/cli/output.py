@@ -42,7 +42,7 @@ def write_run(result, out: Path, fmt: str, force: bool = False) -> list[Path]:
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the result is an ordinary folder
     try:
-        tables = {"weekly": result.weekly, "timeline": result.timeline}
+        tables = {"weekly": result.weekly, "timeline": result.timeline, "accounts": result.accounts}
         if result.log is not None:
             tables["events"], tables["leads"] = result.events, result.leads
         for name, df in tables.items():
