@@ -126,3 +126,22 @@ def test_retention_round_trip_through_a_run(tmp_path):
     assert s.segments["smb"].customer.renewal.probability == pytest.approx(fitted["smb"]["renewal_probability"],
                                                                            abs=1e-4)
     assert sim.simulate(s, seed=1, weeks=60, record="kpis").kpis["customer_stages"]
+
+
+def test_ramp_by_tenure_by_hand(tmp_path):
+    from sim.calibration.fit_reps import ramp_by_tenure, read_reps
+
+    reps_csv = tmp_path / "reps.csv"
+    reps_csv.write_text("rep,role,hired,left\nae_0,AE,2024-01-01,\nae_1,AE,2023-01-01,2024-06-01\n")
+    reps = read_reps(str(reps_csv))
+    assert list(reps["role"]) == ["ae", "ae"]
+    t = pd.Timestamp
+    opps = pd.DataFrame({  # ae_0: 4 deals at ~30 days, 2 won; ae_1: 3 deals at ~400 days, all won
+        "owner": ["ae_0"] * 4 + ["ae_1"] * 3, "owner_role": "ae", "reached": 2,
+        "outcome": ["won", "won", "lost", "lost", "won", "won", "won"],
+        "closed": [t("2024-01-31", tz="UTC")] * 4 + [t("2024-02-05", tz="UTC")] * 3})
+    r = ramp_by_tenure(Paths(order=["a", "b", "won"], opps=opps, entered=pd.DataFrame(), as_of=AS_OF),
+                       reps, from_stage=1, role="ae").set_index("tenure_days")
+    assert (r.loc["0-90", "deals"], r.loc["0-90", "wins"]) == (4, 2) and r.loc["0-90", "win_rate"] == 0.5
+    assert (r.loc["365-", "deals"], r.loc["365-", "wins"]) == (3, 3)
+    assert r.loc["90-180", "deals"] == 0

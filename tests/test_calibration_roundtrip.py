@@ -117,11 +117,16 @@ def test_cli_run_export_calibrate_validate(tmp_path, capsys):
     assert main(["run", str(SCENARIOS / "small_team.yaml"), "--weeks", "26", "--out", str(run_dir)]) == 0
     subs = tmp_path / "subs.csv"
     assert main(["export-crm", str(run_dir), "--out", str(hist), "--accounts-out", str(subs)]) == 0
-    assert main(["calibrate", str(hist), "--accounts", str(subs), "--out", str(fitted)]) == 0
+    reps = tmp_path / "reps.csv"
+    reps.write_text("rep,role,hired,left\nae_0,ae,2023-01-01,\nae_1,ae,2023-06-01,\nae_2,ae,2024-05-01,\n"
+                    "ae_9,ae,2022-01-01,2023-01-01\n")  # three AEs now (one left before the history)
+    assert main(["calibrate", str(hist), "--accounts", str(subs), "--reps", str(reps), "--out", str(fitted)]) == 0
     assert {p.name for p in tmp_path.iterdir()} >= {"fitted.yaml", "fit_report.md", "fit_durations.png"}
     assert main(["validate", str(fitted)]) == 0
+    assert "ae: {headcount: 3}  # rep table" in fitted.read_text()
     report = (tmp_path / "fit_report.md").read_text()
-    for part in ("## Data checks", "## Conversion", "## Time in stage", "## Arrivals", "## Deal value", "assumed"):
+    for part in ("## Data checks", "## Conversion", "## Time in stage", "## Arrivals", "## Deal value", "assumed",
+                 "by tenure at the close"):
         assert part in report
     capsys.readouterr()
 

@@ -16,9 +16,9 @@ import pandas as pd
 from sim.calibration import fit_arrivals, fit_funnel
 from sim.calibration.fit_durations import DurationFit, fit_durations
 from sim.calibration.fit_money import money_by_segment
-from sim.calibration.fit_reps import RepFit, fit_reps
-from sim.calibration.io import History, read_table
-from sim.calibration.mapping import DataError, Mapping, normalize_name
+from sim.calibration.fit_reps import RepFit, fit_reps, ramp_by_tenure, read_reps
+from sim.calibration.io import History
+from sim.calibration.mapping import DataError, Mapping
 from sim.calibration.paths import Paths, build_paths, stage_order, transition_matrix
 
 MIN_EXITS = 5  # fewer exits than this in a segment: its durations come from all segments pooled
@@ -42,6 +42,7 @@ class Fit:
     headcount: dict[str, tuple[int, str]]  # role -> (headcount, where it came from)
     win_rate_stage: str
     retention: dict[str, dict] = field(default_factory=dict)
+    ramp: pd.DataFrame | None = None  # closers' win rate by tenure (with a rep table)
 
     @property
     def order(self) -> list[str]:
@@ -66,17 +67,10 @@ def _step_roles(h: History, order: list[str]) -> dict[str, str | None]:
     return out
 
 
-def _headcount(h: History, roles: set[str], reps_file: str | None) -> dict[str, tuple[int, str]]:
+def _headcount(h: History, roles: set[str], reps: pd.DataFrame | None) -> dict[str, tuple[int, str]]:
     out: dict[str, tuple[int, str]] = {}
-    if reps_file is not None:
-        t, _ = read_table(reps_file, "--reps")
-        need = [c for c in ("rep", "role") if c not in t.columns]
-        if need:
-            raise DataError(f"--reps {reps_file}: missing column(s) {', '.join(need)} (columns: rep, role, "
-                            "hired, left)")
-        t["role"] = t["role"].map(normalize_name, na_action="ignore")
-        left = pd.to_datetime(t["left"], utc=True, errors="coerce") if "left" in t else pd.Series(pd.NaT, index=t.index)
-        active = t[left.isna() | (left > h.as_of)]
+    if reps is not None:
+        active = reps[reps["left"].isna() | (reps["left"] > h.as_of)]
         for role, g in active.groupby("role"):
             out[str(role)] = (int(g["rep"].nunique()), "rep table (active at the extraction date)")
     rows = h.rows
@@ -112,6 +106,9 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
             durations[(seg, order[k])] = (fit_durations(d["days"].to_numpy(), d["censored"].to_numpy()), basis)
     roles = _step_roles(h, order)
     wr = "sql" if "sql" in order[:-1] else order[1]
+    reps = read_reps(reps_file) if reps_file is not None else None
+    closer = roles.get(order[-1])
+    ramp = ramp_by_tenure(paths, reps, order.index(wr), closer) if reps is not None else None
     retention = {}
     if accounts_file is not None:
         from sim.calibration.fit_retention import fit_retention
@@ -120,7 +117,7 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
     return Fit(history=h, paths=paths, transitions=transition_matrix(h, order), conversion=conv,
                multipliers=multipliers, reference_rates=reference, entries=fit_funnel.entry_stages(paths),
                skips=fit_funnel.skip_shares(paths), durations=durations, arrivals=fit_arrivals.arrivals(paths),
-               money=money_by_segment(paths), reps=fit_reps(paths, order.index(wr), roles.get(order[-1])),
+               money=money_by_segment(paths), reps=fit_reps(paths, order.index(wr), closer), ramp=ramp,
                step_roles=roles,
-               headcount=_headcount(h, {r for r in roles.values() if r}, reps_file), win_rate_stage=wr,
+               headcount=_headcount(h, {r for r in roles.values() if r}, reps), win_rate_stage=wr,
                retention=retention)

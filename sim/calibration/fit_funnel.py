@@ -26,7 +26,7 @@ LEVEL = 0.95
 MULTIPLIER_P = 0.01
 
 
-def _ci(x: int, n: int, level: float = LEVEL) -> tuple[float, float]:
+def exact_ci(x: int, n: int, level: float = LEVEL) -> tuple[float, float]:
     if n == 0:
         return (0.0, 1.0)
     ci = stats.binomtest(int(x), int(n)).proportion_ci(confidence_level=level, method="exact")
@@ -55,7 +55,7 @@ def conversion_table(p: Paths, level: float = LEVEL) -> pd.DataFrame:
     pooled["source"] = "*"
     t = pd.concat([pooled, by_src], ignore_index=True).rename(columns={"size": "n", "sum": "x"})
     t["p"] = t["x"] / t["n"].where(t["n"] > 0)
-    cis = [_ci(x, n, level) for x, n in zip(t["x"], t["n"], strict=True)]
+    cis = [exact_ci(x, n, level) for x, n in zip(t["x"], t["n"], strict=True)]
     t["lo"], t["hi"] = [a for a, _ in cis], [b for _, b in cis]
     steps = {s: i for i, s in enumerate(p.order)}
     t["_k"] = t["step"].map(steps)
@@ -97,7 +97,7 @@ def source_multipliers(p: Paths, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.
                          "kept": bool(kept[i])})
         if kept.any():
             for j, seg in enumerate(n.columns):
-                lo, hi = _ci(rx[j], rn[j])
+                lo, hi = exact_ci(rx[j], rn[j])
                 refs.append({"segment": seg, "step": step, "n": int(rn[j]), "x": int(rx[j]), "p": float(base[j]),
                              "lo": lo, "hi": hi, "sources": ", ".join(n.index[ref])})
     return pd.DataFrame(rows), pd.DataFrame(refs, columns=["segment", "step", "n", "x", "p", "lo", "hi", "sources"])

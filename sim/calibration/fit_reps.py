@@ -19,7 +19,12 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from sim.calibration.fit_funnel import exact_ci
+from sim.calibration.io import read_table
+from sim.calibration.mapping import DataError, normalize_name
 from sim.calibration.paths import LOST, WON, Paths
+
+TENURE_BUCKETS = [(0, 90), (90, 180), (180, 365), (365, np.inf)]  # days since hire at the close
 
 
 @dataclass
@@ -64,3 +69,38 @@ def fit_reps(p: Paths, from_stage: int, role: str | None = None) -> RepFit | Non
     g["shrunk"] = (g["wins"] + a) / (g["deals"] + a + b)
     sd = float(np.sqrt(special.polygamma(1, a) + special.polygamma(1, b)))
     return RepFit(a, b, sd, g.sort_values("shrunk", ascending=False).reset_index(drop=True))
+
+
+def read_reps(path: str) -> pd.DataFrame:
+    """The rep table: ``rep, role`` and optional ``hired, left`` (dates, UTC)."""
+    t, _ = read_table(path, "--reps")
+    need = [c for c in ("rep", "role") if c not in t.columns]
+    if need:
+        raise DataError(f"--reps {path}: missing column(s) {', '.join(need)} (columns: rep, role, hired, left)")
+    t["role"] = t["role"].map(normalize_name, na_action="ignore")
+    for col in ("hired", "left"):
+        t[col] = pd.to_datetime(t[col], utc=True, errors="coerce", format="mixed") if col in t \
+            else pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns, UTC]")
+    return t
+
+
+def ramp_by_tenure(p: Paths, reps: pd.DataFrame, from_stage: int, role: str | None) -> pd.DataFrame:
+    """Win rate of closed deals by the owner's tenure at the close (a ramp shows as lower early rates).
+
+    Reported with exact intervals, not written into the scenario: a ramp is a
+    property of people, which the fitted scenario leaves identical."""
+    o = p.opps
+    done = o[o["outcome"].isin([WON, LOST]) & (o["reached"] >= from_stage) & o["closed"].notna()]
+    if role is not None:
+        done = done[done["owner_role"] == role]
+    hired = reps.dropna(subset=["hired"]).drop_duplicates("rep").set_index("rep")["hired"]
+    done = done[done["owner"].isin(hired.index)]
+    tenure = (done["closed"] - done["owner"].map(hired)).dt.total_seconds() / 86400.0
+    rows = []
+    for lo_d, hi_d in TENURE_BUCKETS:
+        m = (tenure >= lo_d) & (tenure < hi_d)
+        n, x = int(m.sum()), int((done.loc[m, "outcome"] == WON).sum())
+        lo, hi = exact_ci(x, n)
+        rows.append({"tenure_days": f"{lo_d}-{hi_d if np.isfinite(hi_d) else ''}", "deals": n, "wins": x,
+                     "win_rate": x / n if n else np.nan, "lo": lo, "hi": hi})
+    return pd.DataFrame(rows)

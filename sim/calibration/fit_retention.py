@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.calibration.fit_funnel import _ci
+from sim.calibration.fit_funnel import exact_ci
 from sim.calibration.io import read_table
 from sim.calibration.mapping import DataError, normalize_name
 
@@ -51,7 +51,7 @@ def fit_retention(path: str, as_of: pd.Timestamp) -> dict[str, dict]:
         c = g["event"].value_counts()
         ren, con, churn, exp = (int(c.get(k, 0)) for k in ("renewal", "contraction", "churn", "expansion"))
         decided = ren + con + churn
-        lo, hi = _ci(ren + con, decided)
+        lo, hi = exact_ci(ren + con, decided)
         rel = g["arr_delta"] / g["arr_before"].where(g["arr_before"] > 0)
         acct_years = float(years[seg_of == seg].sum())
         gaps = g[g["event"].isin(["new", "renewal", "contraction", "churn"])].groupby("account_id")["at"].diff()

@@ -134,15 +134,24 @@ def _retention(fit: Fit) -> list[str]:
     return ["## After the sale (subscription table)", "", _md(t), ""]
 
 
+def _ramp(fit: Fit) -> list[str]:
+    if fit.ramp is None:
+        return []
+    return ["Closers' win rate by tenure at the close (from the rep table's hire dates; 95% Clopper-Pearson). "
+            "A ramp shows as lower rates early on; it is reported, not written (the scenario's reps are "
+            "identical: set `people.ramp_days` on the closing role to model it):", "", _md(fit.ramp), ""]
+
+
 def _reps(fit: Fit) -> list[str]:
     r = fit.reps
     if r is None:
-        return ["## Reps", "", "Too few closers with resolved deals (or no owners) to measure a spread.", ""]
+        return ["## Reps", "", "Too few closers with resolved deals (or no owners) to measure a spread.", ""] \
+            + _ramp(fit)
     return ["## Reps", "", f"Closers' win rates (from `{fit.win_rate_stage}`), beta-binomial MLE: alpha {r.alpha:.3g}, "
             f"beta {r.beta:.3g} (mean {r.mean:.3f}); spread of log-odds across reps {r.logit_sd:.3f}. "
             "A `people.skill` lognormal with median 1 and this sigma on the closing role gives about this "
             "spread if that role works one step; divide by the square root of its steps if it works several.",
-            "", _md(r.table), ""]
+            "", _md(r.table), ""] + _ramp(fit)
 
 
 def report_text(fit: Fit, scenario_file: str = "fitted.yaml") -> str:
