@@ -32,7 +32,7 @@ QUICK = ["--weeks", "8", "--seed", "3"]
 KPI_KEYS = {"leads_created", "leads_won", "leads_lost", "leads_open", "bookings_usd", "win_rate",
             "stages", "roles", "lost_to_sla"}
 OUT_FILES_CSV = {"events.csv", "leads.csv", "weekly.csv", "timeline.csv", "kpis.json", "scenario.resolved.yaml",
-                 "run.json"}
+                 "run.json", "accounts.csv"}
 
 BAD_SCENARIO = """\
 name: bad
@@ -180,8 +180,8 @@ def test_run_out_parquet(capsys, tmp_path):
     rc, _, err = run_main(capsys, "run", SMALL, *QUICK, "--out", out_dir, "--format", "parquet")
     assert rc == 0, err
     names = {p.name for p in out_dir.iterdir()}
-    assert {"events.parquet", "leads.parquet", "weekly.parquet", "timeline.parquet", "kpis.json", "run.json",
-            "scenario.resolved.yaml"} == names
+    assert {"events.parquet", "leads.parquet", "weekly.parquet", "timeline.parquet", "accounts.parquet", "kpis.json",
+            "run.json", "scenario.resolved.yaml"} == names
     kpis = json.loads((out_dir / "kpis.json").read_text())
     leads = pd.read_parquet(out_dir / "leads.parquet")
     assert len(leads) == kpis["leads_created"]
