@@ -27,8 +27,7 @@ from sim.calibration.fit import Fit, fit_history
 from sim.calibration.io import History
 from sim.calibration.mapping import DataError, Mapping
 from sim.calibration.scenario_writer import scenario_text
-
-DAYS_PER_WEEK = 7.0
+from sim.units import DAYS_PER_WEEK, MAX_HORIZON_WEEKS
 
 
 def train_part(h: History, cut: pd.Timestamp) -> History:
@@ -133,7 +132,7 @@ def run_backtest(h: History, train_until: str, mapping: Mapping | None = None, r
     text = scenario_text(fit, name="backtest")
     data = _rotate_seasonality(yaml.safe_load(text), start)
     weeks = (h.as_of - start).total_seconds() / 86400.0 / DAYS_PER_WEEK
-    data["horizon_weeks"] = min(1040.0, weeks)
+    data["horizon_weeks"] = min(float(MAX_HORIZON_WEEKS), weeks)
     for step in data["steps"].values():  # work hours are 0, so roles never bind: skip their bookkeeping
         step["role"] = None
     data.pop("roles", None)

@@ -17,6 +17,7 @@ import pandas as pd
 from sim.calibration.fit_funnel import exact_ci
 from sim.calibration.io import read_table
 from sim.calibration.mapping import DataError, normalize_name
+from sim.units import DAYS_PER_YEAR
 
 EVENTS = ("new", "renewal", "expansion", "contraction", "churn")
 
@@ -44,7 +45,7 @@ def fit_retention(path: str, as_of: pd.Timestamp) -> dict[str, dict]:
     end = t.groupby("account_id")["at"].transform("max").where(t.groupby("account_id")["event"].transform("last")
                                                                 == "churn", as_of)
     start = t.groupby("account_id")["at"].transform("min")
-    years = ((end - start).dt.total_seconds() / (365.25 * 86400)).groupby(t["account_id"]).first()
+    years = ((end - start).dt.total_seconds() / (DAYS_PER_YEAR * 86400)).groupby(t["account_id"]).first()
     seg_of = t.groupby("account_id")["segment"].first()
     out = {}
     for seg, g in t.groupby("segment"):
@@ -55,7 +56,7 @@ def fit_retention(path: str, as_of: pd.Timestamp) -> dict[str, dict]:
         rel = g["arr_delta"] / g["arr_before"].where(g["arr_before"] > 0)
         acct_years = float(years[seg_of == seg].sum())
         gaps = g[g["event"].isin(["new", "renewal", "contraction", "churn"])].groupby("account_id")["at"].diff()
-        gap_years = gaps.dt.total_seconds().dropna() / (365.25 * 86400)
+        gap_years = gaps.dt.total_seconds().dropna() / (DAYS_PER_YEAR * 86400)
         out[seg] = {
             "accounts": int(g["account_id"].nunique()), "decisions": decided,
             "renewal_probability": (ren + con) / decided if decided else None, "renewal_lo": lo, "renewal_hi": hi,

@@ -21,6 +21,7 @@ import yaml
 
 from sim.calibration.fit import Fit
 from sim.calibration.fit_arrivals import rounded_mix, window
+from sim.units import DAYS_PER_WEEK, MAX_HORIZON_WEEKS
 
 
 def _plain(value):
@@ -99,7 +100,7 @@ def scenario_text(fit: Fit, name: str = "fitted") -> str:
     """The scenario, as YAML text with comments."""
     order = fit.order
     start, end = window(fit.paths)
-    weeks = max(1.0, min(1040.0, round((end - start).total_seconds() / (7 * 86400), 1)))
+    weeks = max(1.0, min(float(MAX_HORIZON_WEEKS), round((end - start).total_seconds() / (DAYS_PER_WEEK * 86400), 1)))
     h = fit.history
     lines = [
         f"# Fitted by `salesim calibrate` from {h.file}: {len(fit.paths.opps)} opportunities,",

@@ -37,6 +37,7 @@ from sim.experiments.store import FORMAT, FORMAT_VERSION, FolderStore, MemorySto
 from sim.experiments.study import scenario_hash
 from sim.scenario.loader import load_data, validate_data
 from sim.scenario.schema import Scenario
+from sim.units import MAX_HORIZON_WEEKS
 
 DEFAULT_OBJECTIVE = "costs.total_usd"
 RUNNER_UPS = 3
@@ -131,8 +132,8 @@ def _base(scenario: Scenario | str | os.PathLike, overrides: Iterable[str], week
         data, origins = load_data(scenario, overrides)
         file = str(scenario)
     if weeks is not None:
-        if not (isinstance(weeks, int | float) and 0 < weeks <= 1040):
-            raise UsageError(f"--weeks: expected a number of weeks in (0, 1040], got {weeks!r}")
+        if not (isinstance(weeks, int | float) and 0 < weeks <= MAX_HORIZON_WEEKS):
+            raise UsageError(f"--weeks: expected a number of weeks in (0, {MAX_HORIZON_WEEKS}], got {weeks!r}")
         data = dict(data, horizon_weeks=weeks)
     return data, origins, file, validate_data(copy.deepcopy(data), dict(origins), file)
 
