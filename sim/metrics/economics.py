@@ -88,10 +88,37 @@ def cost_classes(f: Facts) -> dict[str, np.ndarray]:
     return {"acquisition": ~(retention | onboarding), "retention": retention, "onboarding": onboarding}
 
 
+def process_by_week(f: Facts) -> dict[str, np.ndarray]:
+    """[week, role] cost of each priced process lever: per-seat prices follow the
+    covered roles' filled seats day by day; flat prices (and ops staff) accrue
+    daily and are shared over the covered roles by their seat-days that week."""
+    L = f.layout
+    seats = seat_days_by_week(f)
+    nw, nr = seats.shape
+    lo = np.arange(nw) * DAYS_PER_WEEK
+    days = (np.minimum(lo + DAYS_PER_WEEK, L.horizon_days) - lo)[:, None]
+    out = {}
+    for line in L.process_costs:
+        covered = np.zeros(nr, dtype=bool)
+        covered[list(line.roles)] = True
+        mine = seats * covered
+        cost = mine * line.per_seat_usd_per_year / YEAR_DAYS
+        total = mine.sum(axis=1, keepdims=True)
+        share = np.divide(mine, total, out=np.zeros_like(mine), where=total > 0)
+        empty = total[:, 0] <= 0  # no covered seat filled that week: the flat price still accrues
+        if empty.any() and covered.any():
+            share[np.ix_(empty, covered)] = 1.0 / covered.sum()
+        cost = cost + share * (days * line.flat_usd_per_year / YEAR_DAYS)
+        out[line.lever] = cost
+    return out
+
+
 def weekly_costs(f: Facts) -> dict[str, np.ndarray]:
-    """Dated cost per class: ``{class: [week]}`` for acquisition, retention, onboarding."""
+    """Dated cost per class: ``{class: [week]}`` for acquisition, retention, onboarding
+    (salaries, variable costs, and the process levers' prices by the class of the
+    seats they cover)."""
     nw = f.layout.n_weeks
-    sal = salary_by_week(f)
+    sal = salary_by_week(f) + sum(process_by_week(f).values(), np.zeros((nw, len(f.layout.roles))))
     c = f.costs
     week = week_index(c["t"], nw)
     role = c["role"].astype(np.int64)
@@ -123,7 +150,8 @@ def economics_kpis(f: Facts, weekly_arr_end: np.ndarray) -> tuple[dict, np.ndarr
     dated = weekly_costs(f)
     acquisition, retention, onboarding = (float(dated[k].sum()) for k in ("acquisition", "retention", "onboarding"))
     c = f.costs
-    total = float(salaries.sum()) + float(c["usd"].sum())
+    process = {lever: float(x.sum()) for lever, x in process_by_week(f).items()}
+    total = float(salaries.sum()) + float(c["usd"].sum()) + sum(process.values())
 
     a = f.accounts
     signed = a["kind"] == int(AccountKind.SIGNED)
@@ -148,6 +176,8 @@ def economics_kpis(f: Facts, weekly_arr_end: np.ndarray) -> tuple[dict, np.ndarr
             "fees_usd": round(float(c["usd"][by_kind[CostKind.FEE]].sum()), 2),
             "marketing_usd": round(float(c["usd"][by_kind[CostKind.MARKETING]].sum()), 2),
             "unallocated_sales_marketing_usd": round(_unallocated(f, salaries, classes["acquisition"]), 2),
+            "process_usd": round(sum(process.values()), 2),
+            "process_by_lever_usd": {lever: round(x, 2) for lever, x in process.items()},
         },
         "cac_usd": _r(cac),
         "cac_payback_months": _r(payback),

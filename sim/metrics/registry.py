@@ -86,7 +86,9 @@ KPIS: tuple[KPI, ...] = (
         "(account-management and customer-success roles that do not also sell, with expansion commissions); "
         "`onboarding_usd`; `sales_marketing_usd` (acquisition + retention); `salaries_by_role_usd`; "
         "`commissions_usd`; `fees_usd`; `marketing_usd`; `unallocated_sales_marketing_usd` (acquisition "
-        "salaries of roles that worked for no tier). Salaries follow filled seats day by day"),
+        "salaries of roles that worked for no tier); `process_usd` and `process_by_lever_usd` (the prices of "
+        "the process levers and their ops staff, in the class of the seats they cover). Salaries follow "
+        "filled seats day by day"),
     KPI("cac_usd", "USD", "acquisition cost / new logos (account management and customer success are not in it)"),
     KPI("cac_payback_months", "months", "CAC / (average new-logo ARR x gross margin / 12)"),
     KPI("magic_number", "ratio", "the last entry of `magic_number_by_year` (null with fewer than two 52-week "

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from sim.model.curves import Piecewise
 from sim.model.draws import block_draw, is_zero, sampler, uniform01
 from sim.model.plan import priority
+from sim.model.process import tools_factor
 from sim.model.rng import Streams
 from sim.model.vocab import AccountKind, CostKind
 from sim.scenario.schema import AccountMining, Scenario
@@ -53,8 +54,9 @@ class TierPlan:
         c = scenario.segments[gname].customer
         key = f"customers/{gname}"
         self.term_days = c.term_years * YEAR_DAYS
+        tools = scenario.process
         self.onb_work = (sampler(c.onboarding.work_hours, streams.generator(f"{key}/onboarding_work"),
-                                 onb.days_per_hour)
+                                 onb.days_per_hour * tools_factor(tools, onb.name, None))
                          if onb is not None and not is_zero(c.onboarding.work_hours) else None)
         self.onb_elapsed = (None if is_zero(c.onboarding.elapsed_days) else
                             sampler(c.onboarding.elapsed_days, streams.generator(f"{key}/onboarding_days")))
@@ -73,7 +75,8 @@ class TierPlan:
         self.exp_p = e.conversion_probability
         self.u_exp = uniform01(streams.generator(f"{key}/expansion"))
         self.exp_frac = sampler(e.acv_increase_fraction, streams.generator(f"{key}/expansion_size"))
-        self.exp_work = (sampler(e.work_hours, streams.generator(f"{key}/expansion_work"), am.days_per_hour)
+        self.exp_work = (sampler(e.work_hours, streams.generator(f"{key}/expansion_work"),
+                                 am.days_per_hour * tools_factor(tools, am.name, None))
                          if am is not None and not is_zero(e.work_hours) else None)
         self.exp_elapsed = (None if is_zero(e.elapsed_days) else
                             sampler(e.elapsed_days, streams.generator(f"{key}/expansion_days")))
@@ -106,6 +109,7 @@ class AccountBook:
         self.prio = {kind: {r: priority(scenario, r, kind) for r in scenario.roles}
                      for kind in ("onboarding", "account_care")}
         self.care_curve = Piecewise(ps.missed_care_renewal_curve)
+        self.care_tools = tools_factor(scenario.process, ps.csm_role, None)
         self.csm_unlimited = bool(csm and csm.unlimited_capacity)
         self.csm_demand = [0.0] * n_csm  # hours per week each CSM's book needs
         self.csm_integral = [0.0] * n_csm  # integral of book load over time
@@ -306,7 +310,7 @@ class AccountBook:
         done within the month is missed (a busy generalist sells first)."""
         env, role = self.env, self.csm_rt
         month = DAYS_PER_MONTH
-        hours = tp.csm_hours_per_week * WEEKS_PER_MONTH * role.days_per_hour
+        hours = tp.csm_hours_per_week * WEEKS_PER_MONTH * role.days_per_hour * self.care_tools
         prio = self.prio["account_care"][role.name]
         while True:
             yield env.timeout(month)

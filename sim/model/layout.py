@@ -4,6 +4,7 @@ closes, who serves customers)."""
 
 from __future__ import annotations
 
+from sim.model.process import process_costs
 from sim.model.roles import days_per_hour
 from sim.model.vocab import Layout
 from sim.scenario.routing import RoutingPlan
@@ -23,6 +24,7 @@ def layout_of(scenario: Scenario, horizon_days: float, routing: RoutingPlan | No
         retention_roles=[roles.index(r) for r in (ps.am_role, ps.csm_role)
                          if r is not None and r not in routing.selling_roles],
         days_per_hour=[days_per_hour(r) for r in scenario.roles.values()],
+        process_costs=process_costs(scenario),
         motions=[g.motion for g in scenario.segments.values()],
         gross_margin=scenario.economics.gross_margin,
         billing=scenario.economics.billing,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.model.draws import Draw, is_zero, sampler, uniform01
+from sim.model.process import tools_factor
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
 from sim.scenario.distributions import Constant
@@ -83,7 +84,7 @@ def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: di
         numbers = seg.steps[stage]
         rname = routing.role_of(sname, gname, k, pql)
         role = roles[rname] if rname is not None else None
-        scale = role.days_per_hour if role is not None else 0.0
+        scale = role.days_per_hour * tools_factor(scenario.process, rname, stage) if role is not None else 0.0
         last = k == len(stages) - 1
         p = numbers.conversion_probability * src.conversion_multiplier.get(stage, 1.0)
         if last and seg.value_exchange is not None:
@@ -124,7 +125,8 @@ def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: di
                  if first_outbound else None),
             assist=assist,
             assist_work=(sampler(numbers.assist.work_hours, streams.generator(f"assist/{key}/{stage}"),
-                                 assist.days_per_hour) if assist is not None else None),
+                                 assist.days_per_hour * tools_factor(scenario.process, assist.name, stage))
+                         if assist is not None else None),
             last=last,
         )
         win_from = stages.index(scenario.win_rate_stage)

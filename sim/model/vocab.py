@@ -34,6 +34,17 @@ LOSS_NAMES = {
 }
 
 
+@dataclass(frozen=True)
+class ProcessCostLine:
+    """The price of one process lever: USD a year per filled seat of ``roles``,
+    plus a flat USD a year (licences, enablement/ops staff)."""
+
+    lever: str
+    roles: list[int]
+    per_seat_usd_per_year: float
+    flat_usd_per_year: float
+
+
 @dataclass
 class Layout:
     """Names behind the integer codes used in records."""
@@ -49,6 +60,7 @@ class Layout:
     service_roles: list[int] = field(default_factory=list)  # onboarding and CSM: cost of service, not S&M
     retention_roles: list[int] = field(default_factory=list)  # AM and CSM that do not also sell: not in CAC
     days_per_hour: list[float] = field(default_factory=list)  # calendar days per hour of work, per role
+    process_costs: list[ProcessCostLine] = field(default_factory=list)  # priced process levers
     motions: list[str | None] = field(default_factory=list)  # per segment
     gross_margin: float = 0.8
     billing: str = "annual_in_advance"

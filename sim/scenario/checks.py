@@ -203,6 +203,14 @@ def check(scenario: Scenario) -> list[Problem]:
             if stage not in step_stages:
                 out.append(Problem(("process", "data_driven", "benchmark", stage),
                                    _unknown("step", stage, step_stages)))
+    tools = scenario.process.tools
+    if tools is not None:
+        for i, r in enumerate(tools.roles or []):
+            if r not in scenario.roles:
+                out.append(Problem(("process", "tools", "roles", i), _unknown("role", r, list(scenario.roles))))
+        for i, st in enumerate(tools.steps or []):
+            if st not in step_stages:
+                out.append(Problem(("process", "tools", "steps", i), _unknown("step", st, step_stages)))
 
     if scenario.pods is not None:
         out.extend(_check_pods(scenario))

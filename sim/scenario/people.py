@@ -71,7 +71,24 @@ class People(_Model):
         return v
 
 
-class Playbooks(_Model):
+class ProcessCost(_Model):
+    """What a process lever costs (all optional, default free): a licence or
+    programme price per year, per filled seat of the roles the lever covers or
+    flat, plus enablement/ops staff who run it. It flows into costs, CAC (the
+    share of the covered seats that acquire customers) and cost per ARR, so a
+    process is not better by assumption only because it is free."""
+
+    cost_per_year_usd: Annotated[float, Field(ge=0, le=1e9)] = Field(
+        default=0.0, description="price per year: per filled seat of the covered roles, or flat (cost_basis)")
+    cost_basis: Literal["per_seat", "flat"] = Field(
+        default="per_seat", description="per_seat: x the covered roles' filled seats, day by day; flat: per year")
+    ops_headcount: Annotated[float, Field(ge=0, le=1000)] = Field(
+        default=0.0, description="enablement / RevOps staff who run the lever (full-time equivalents)")
+    ops_loaded_cost_per_year_usd: Annotated[float, Field(ge=0, le=1e7)] = Field(
+        default=0.0, description="loaded cost per year of each of those staff")
+
+
+class Playbooks(ProcessCost):
     """Scripts and playbooks: new reps start from experienced reps' best practice."""
 
     skill_spread_multiplier: Annotated[float, Field(ge=0, le=1)] = Field(
@@ -79,17 +96,25 @@ class Playbooks(_Model):
     ramp_multiplier: Annotated[float, Field(gt=0, le=1)] = Field(default=0.6, description="shorter ramp")
 
 
-class Tools(_Model):
+class Tools(ProcessCost):
+    """Tools (CRM, sequencing, CPQ) take hours out of the tasks of the roles and
+    steps they name."""
+
     work_hours_multiplier: Annotated[float, Field(gt=0, le=1)] = Field(
-        default=0.8, description="tools (CRM, sequencing, CPQ) take hours out of every task")
+        default=0.8, description="multiplies the work hours of every covered task")
+    roles: list[Name] | None = Field(
+        default=None, description="roles whose tasks the tools speed up (default: every role)")
+    steps: list[Name] | None = Field(
+        default=None, description="funnel steps (by destination stage) they speed up (default: every step, "
+        "and post-sale work: onboarding, account care, expansion); a list leaves post-sale work out")
 
 
-class Enablement(_Model):
+class Enablement(ProcessCost):
     learning_multiplier: Annotated[float, Field(ge=1, le=10)] = Field(
         default=2.0, description="coaching and training speed up learning")
 
 
-class DataDriven(_Model):
+class DataDriven(ProcessCost):
     """A learning loop: each period, find the stage furthest below its benchmark
     and lift its conversion a little (one skill a week, one KPI a month)."""
 
