@@ -62,13 +62,18 @@ def test_with_capacity_the_difference_is_the_allocation():
     outcomes differ only by what is still in the queues at the end)."""
     gen = sim.simulate(_structures(True), seed=4, record="kpis").kpis
     spec = sim.simulate(_structures(False), seed=4, record="kpis").kpis
-    wait = lambda k: np.mean([r["mean_wait_hours"] for r in k["roles"].values()])  # noqa: E731
+    def wait(k):  # mean queue wait per task, over all the structure's tasks
+        roles = k["roles"].values()
+        return sum(r["mean_wait_hours"] * r["tasks"] for r in roles) / sum(r["tasks"] for r in roles)
+
     assert gen["leads_created"] == spec["leads_created"]
     # every lead that finished converted on the same draws: resolved outcomes only differ by timing
     done = lambda k: k["leads_won"] + k["leads_lost"]  # noqa: E731
     assert abs(done(gen) - done(spec)) <= gen["leads_open"] + spec["leads_open"]
     assert gen["leads_won"] / done(gen) == pytest.approx(spec["leads_won"] / done(spec), abs=0.02)
-    assert wait(gen) != wait(spec)
+    # pooling 4 reps beats splitting them 2 + 2 (Erlang C), and the shorter waits convert no fewer leads
+    assert wait(gen) < 0.9 * wait(spec)
+    assert gen["leads_won"] >= spec["leads_won"] and gen["leads_open"] <= spec["leads_open"]
 
 
 def _top_leaves(path, seed):

@@ -88,3 +88,27 @@ def test_a_retention_role_carries_its_share_of_a_per_seat_price():
 def test_tools_must_name_existing_roles_and_steps(key, value, message):
     with pytest.raises(ScenarioError, match=message):
         build(_chain({"tools": {key: value}}))
+
+
+def _lifts(result) -> list[int]:
+    """The stage of each lift, in time order."""
+    from sim.model.vocab import TimelineKind
+    tl = result.facts.timeline
+    m = tl["kind"] == int(TimelineKind.PROCESS_LIFT)
+    return tl["rep"][m][np.argsort(tl["t"][m], kind="stable")].tolist()
+
+
+def test_the_data_loop_diagnoses_the_stage_by_its_own_conversion():
+    """s1 converts at 0.5 against a benchmark of 0.45 but loses many leads to an
+    SLA (a slow SDR); s2 converts at 0.5 against a benchmark of 0.6. Only s2 is
+    below its benchmark, so the lifts go to s2 until it is at its cap; counting
+    SLA losses as failed conversions would put s1 at ~0.55 of its benchmark and
+    spend the lifts there first."""
+    data = chain([0.5, 0.5], rate_per_week=40, headcount=[1, None], work_hours=[2.0, 0.0], hours_per_week=40)
+    data["steps"]["s1"]["sla_hours"] = 4
+    data["process"] = {"data_driven": {"period_days": 7, "min_observations": 30, "lift_fraction": 0.02,
+                                       "max_lift": 0.3, "benchmark": {"s1": 0.45, "s2": 0.6}}}
+    r = sim.simulate(build(data, horizon_weeks=52), seed=2)
+    assert r.kpis["leads_lost_by_reason"]["sla"] > 300
+    lifts = _lifts(r)
+    assert len(lifts) >= 10 and lifts[:10] == [2] * 10, lifts

@@ -61,7 +61,7 @@ def test_unlimited_capacity_stage_volumes_are_binomial(seed):
 def test_compounding_lifts_wins_by_power_of_stages():
     """Lifting every stage conversion by u multiplies expected wins by (1+u)^k
     (domain.md: 1.1^7 = 1.949). Checked as a binomial interval on the lifted run."""
-    u, horizon = 0.10, 20
+    u, horizon = 0.25, 20  # a lift large enough that (1+u)^4 and 1+4u are far apart
     base = build(chain(PROBS, rate_per_week=700), horizon_weeks=horizon)
     lifted = build(chain([p * (1 + u) for p in PROBS], rate_per_week=700), horizon_weeks=horizon)
     r0 = sim.simulate(base, seed=5, record="kpis").kpis
@@ -70,8 +70,11 @@ def test_compounding_lifts_wins_by_power_of_stages():
     p = float(np.prod(PROBS)) * (1 + u) ** len(PROBS)
     lo, hi = stats.binom.interval(0.999, n, p)
     assert lo <= r1["leads_won"] <= hi
-    # and the ratio to the base run is near 1.1^4 = 1.46 (not 1.1, not 1.4 = 1 + 4u)
-    assert r1["leads_won"] / r0["leads_won"] == pytest.approx((1 + u) ** 4, rel=0.08)
+    # and the ratio to the base run is near 1.25^4 = 2.44, which rules out the linear
+    # 1 + 4u = 2.0 (outside the tolerance, as the second line checks)
+    ratio = r1["leads_won"] / r0["leads_won"]
+    assert ratio == pytest.approx((1 + u) ** 4, rel=0.08)
+    assert 1 + 4 * u != pytest.approx((1 + u) ** 4, rel=0.08) and 1 + u != pytest.approx(ratio, rel=0.08)
 
 
 # ----------------------------------------------------------------- (b) Erlang C

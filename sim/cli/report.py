@@ -207,8 +207,24 @@ def one_draw(v: RunView) -> Section:
                         "`salesim compare` to compare scenarios over paired draws."])
 
 
+def signed_not_live(v: RunView) -> Section | None:
+    """Customers who signed and are not live yet: shown whenever there are any."""
+    k = v.kpis
+    w = k.get("onboarding_wait_days") or {}
+    if not k.get("customers_signed_not_live") and not k.get("onboarding_cancelled_waiting"):
+        return None
+    return Section("Signed, not live yet", [
+        f"signed, not live     {k['customers_signed_not_live']:,} customers, {money(k['arr_signed_not_live_usd'])} of "
+        f"contract value; {k['customers_waiting_onboarding']:,} still waiting for onboarding",
+        f"cancelled waiting    {k['onboarding_cancelled_waiting']:,} gave up before the onboarding role reached them",
+        f"onboarding wait      median {num(w.get('median'), '.0f')} days, 90th percentile {num(w.get('p90'), '.0f')}, "
+        f"longest {num(w.get('max'), '.0f')} (from signature; the wait so far for those still waiting)",
+    ])
+
+
 SECTIONS: list[Callable[[RunView], Section | None]] = [
-    run_header, funnel, customers, outcomes, roles, bottlenecks, recurring_revenue, unit_economics, cost_of_sale,
+    run_header, funnel, customers, outcomes, roles, bottlenecks, recurring_revenue, signed_not_live, unit_economics,
+    cost_of_sale,
     people, pods, quota, one_draw,
 ]
 

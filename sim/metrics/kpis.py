@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.metrics.economics import economics_kpis, seat_days_by_week, seats_at_end
+from sim.metrics.onboarding import onboarding_kpis
 from sim.metrics.people import people_kpis
 from sim.metrics.pods import pod_kpis
 from sim.metrics.quota import attainment
@@ -122,6 +123,7 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         "roles": role_table(f),
         **money,
         "customer_stages": customer_stages(f),
+        **onboarding_kpis(f)[0],
         **econ,
         **people_kpis(f, money["arr_end_usd"], econ["costs"]["total_usd"]),
         **pod_kpis(f),

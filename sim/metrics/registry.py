@@ -78,6 +78,16 @@ KPIS: tuple[KPI, ...] = (
     KPI("arr_growth_by_year", "fraction", "ARR at a year's end / ARR at the previous year's end - 1, from year 2"),
     KPI("arr_growth_volatility", "fraction", "standard deviation of `arr_growth_by_year` (from two growth figures, "
         "so from three years)"),
+    KPI("arr_signed_not_live_usd", "USD", "contract value of the accounts signed but not live at the end "
+        "(neither live nor cancelled; in ARR only under `contract_start: signature`); also a weekly column"),
+    KPI("customers_signed_not_live", "count", "those accounts"),
+    KPI("customers_waiting_onboarding", "count", "of those, the ones the onboarding role has not picked up yet "
+        "(the rest are in implementation); also a weekly column"),
+    KPI("onboarding_cancelled_waiting", "count", "customers who cancelled while waiting for onboarding (the "
+        "onboarding-wait churn curve and `onboarding_patience_days` act while they wait)"),
+    KPI("onboarding_wait_days", "object", "days from signature until the onboarding role picked the customer "
+        "up, over every signed customer (`customers`): `mean`, `median`, `p90`, `max`; a customer still waiting "
+        "at the end, or who cancelled while waiting, counts with the wait so far"),
     KPI("customer_stages", "list", "the bow-tie's right side, one object per stage (`new_logo`, `go_live`, "
         "`renewal`, `expansion`, `mined_expansion`): `entered`, `moved_on`, `lost` (counts), `conversion` "
         "(fraction), `median_days` (days since signature), `arr_usd`"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.metrics.economics import economics_kpis
+from sim.metrics.onboarding import onboarding_kpis
 from sim.metrics.pods import pod_weekly
 from sim.metrics.revenue import revenue_kpis
 from sim.records.facts import Facts
@@ -36,6 +37,7 @@ def weekly_frame(f: Facts):
             data[f"queue_{name}"] = np.divide(sums, counts, out=np.zeros(nw), where=counts > 0)
     money, weekly = revenue_kpis(f)
     data.update(weekly)
+    data.update(onboarding_kpis(f)[1])
     data.update(pod_weekly(f))
     _, data["cost_usd"] = economics_kpis(f, weekly["arr_usd"])
     return pd.DataFrame(data)

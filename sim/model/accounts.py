@@ -23,8 +23,10 @@ Capacity effects are curves in the scenario, never constants in this code.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
+from sim.model.csm_books import CsmBooks
 from sim.model.curves import Piecewise
 from sim.model.draws import block_draw, is_zero, sampler, uniform01
 from sim.model.plan import priority
@@ -44,6 +46,7 @@ SIGNED, LIVE, ONB_CHURN = int(AccountKind.SIGNED), int(AccountKind.LIVE), int(Ac
 RENEWED, CHURNED, EXPANDED = int(AccountKind.RENEWED), int(AccountKind.CHURNED), int(AccountKind.EXPANDED)
 MINED, CONTRACTED = int(AccountKind.MINED), int(AccountKind.CONTRACTED)
 EXP_LOST, EXP_EXPIRED = int(AccountKind.EXPANSION_LOST), int(AccountKind.EXPANSION_EXPIRED)
+ONB_STARTED = int(AccountKind.ONBOARDING_STARTED)
 
 
 class TierPlan:
@@ -62,6 +65,11 @@ class TierPlan:
                             sampler(c.onboarding.elapsed_days, streams.generator(f"{key}/onboarding_days")))
         self.onb_churn_p = c.onboarding.churn_probability
         self.u_onb = uniform01(streams.generator(f"{key}/onboarding_churn"))
+        ps = scenario.post_sale
+        self.patience = ps.onboarding_patience_days
+        self.patience_p = ps.onboarding_patience_cancel_probability
+        self.u_patience = (uniform01(streams.generator(f"{key}/onboarding_patience"))
+                           if self.patience is not None else None)
         r = c.renewal
         self.renew_p, self.uplift, self.contract_p, self.contract_frac = (
             r.probability, r.price_uplift_fraction, r.contraction_probability, r.contraction_fraction)
@@ -84,7 +92,7 @@ class TierPlan:
         self.csm_hours_per_week = c.csm_hours_per_month / WEEKS_PER_MONTH
 
 
-class AccountBook:
+class AccountBook(CsmBooks):
     """All customer accounts of a run, and the CSM books."""
 
     def __init__(self, world: World, scenario: Scenario, streams: Streams):
@@ -132,54 +140,12 @@ class AccountBook:
         self.acv: list[float] = []
         self.segment: list[int] = []
         self.active: list[bool] = []  # counted in ARR right now
+        self.closed: list = []  # per account, a SimPy event that fires when it churns or cancels
         self.lead: list[int] = []  # the lead whose win opened the account
         self.keeper_seat: list[int] = []  # the generalist seat that owns the account (-1: none)
         self.pod: list[int] = []  # the POD that won the account
         self.care_missed: list[int] = []
         self.care_done: list[int] = []
-
-    # -- CSM books ---------------------------------------------------------------------
-    def _csm_touch(self, i: int) -> None:
-        now = self.env.now
-        self.csm_integral[i] += self.csm_demand[i] / self.csm_hours * (now - self.csm_since[i])
-        self.csm_since[i] = now
-
-    def _csm_assign(self, hours: float) -> int:
-        if self.csm_rt is not None and self.csm_rt.headcount > len(self.csm_demand) and not self.csm_unlimited:
-            grow = self.csm_rt.headcount - len(self.csm_demand)  # CSMs hired during the run
-            self.csm_demand += [0.0] * grow
-            self.csm_integral += [0.0] * grow
-            self.csm_since += [self.env.now] * grow
-        if not self.csm_demand:
-            return -1
-        i = min(range(len(self.csm_demand)), key=self.csm_demand.__getitem__)
-        self._csm_touch(i)
-        if not self.csm_unlimited:
-            self.csm_demand[i] += hours
-        return i
-
-    def _csm_release(self, i: int, hours: float) -> None:
-        if i >= 0 and not self.csm_unlimited:
-            self._csm_touch(i)
-            self.csm_demand[i] -= hours
-
-    def book_busy(self) -> dict[int, list[float]]:
-        """Days of CSM time the books needed over the run, per CSM (for utilization)."""
-        if not self.csm_demand or self.csm_unlimited:
-            return {}
-        for i in range(len(self.csm_demand)):
-            self._csm_touch(i)
-        return {self.csm_idx: list(self.csm_integral)}
-
-    def _health(self, csm: int, needs_csm: bool, since_integral: float, since_t: float) -> float:
-        if not needs_csm:
-            return 1.0
-        if csm < 0:
-            return self.no_csm
-        self._csm_touch(csm)
-        span = self.env.now - since_t
-        load = (self.csm_integral[csm] - since_integral) / span if span > 0 else 0.0
-        return self.health_curve(load)
 
     def _orphan(self, a: int, csm: int) -> float:
         """Renewal multiplier for an account whose caretaker has left and is not replaced."""
@@ -196,6 +162,7 @@ class AccountBook:
         self.acv.append(acv)
         self.segment.append(segment)
         self.active.append(False)
+        self.closed.append(self.env.event())  # fires when the account ends: its open work is withdrawn
         self.lead.append(lead)
         self.pod.append(pod)
         keeper = self.keeper
@@ -229,14 +196,21 @@ class AccountBook:
         self.active[a] = self.signature_start
         start = env.now
         wait = 0.0
+        u = tp.u_onb()
         if tp.onb_work is not None:
             wait, _ = yield from self.onb.serve(rec, self.lead[a], -1, seg, tp.onb_work, self.pod[a],
-                                                self.keeper_seat[a], self.prio["onboarding"][self.onb.name])
+                                                self.keeper_seat[a], self.prio["onboarding"][self.onb.name],
+                                                expires=self._patience(u, tp), on_start=lambda now: rec.account(
+                                                    now, a, seg, ONB_STARTED, 0.0, self.acv[a]))
+            if wait < 0:  # gave up waiting for onboarding
+                self._end(a, ONB_CHURN, -counted)
+                return
+        else:
+            rec.account(start, a, seg, ONB_STARTED, 0.0, self.acv[a])  # nobody to wait for
         if tp.onb_elapsed is not None:
             yield env.timeout(tp.onb_elapsed())
-        if tp.u_onb() < tp.onb_churn_p + self.onb_curve(wait):
-            self.active[a] = False
-            rec.account(env.now, a, seg, ONB_CHURN, -counted, 0.0)
+        if u < tp.onb_churn_p + self.onb_curve(wait):
+            self._end(a, ONB_CHURN, -counted)
             return
         rec.account(env.now, a, seg, LIVE, self.acv[a] - counted, self.acv[a])
         self.active[a] = True
@@ -267,8 +241,7 @@ class AccountBook:
                 health = self._health(csm, needs_csm, since_i, since_t)
             p = tp.renew_p * health * self._orphan(a, csm)
             if tp.u_renew() >= p:
-                self.active[a] = False
-                rec.account(env.now, a, seg, CHURNED, -self.acv[a], 0.0)
+                self._end(a, CHURNED, -self.acv[a])
                 self._csm_release(csm, tp.csm_hours_per_week)
                 return
             up = self.acv[a] * tp.uplift
@@ -280,6 +253,21 @@ class AccountBook:
                 rec.account(env.now, a, seg, CONTRACTED, -down, self.acv[a])
             renewal += tp.term_days
 
+    def _patience(self, u: float, tp: TierPlan) -> float | None:
+        """How long this customer waits for onboarding before cancelling: the wait
+        at which the onboarding-wait churn curve passes its draw (so the curve
+        acts while it waits), capped by the patience if it gives up there."""
+        limit = self.onb_curve.first_above(u - tp.onb_churn_p) if u >= tp.onb_churn_p else math.inf
+        if tp.patience is not None and tp.u_patience() < tp.patience_p:
+            limit = min(limit, tp.patience)
+        return None if limit == math.inf else limit
+
+    def _end(self, a: int, kind: int, arr_delta: float) -> None:
+        """The account churns or cancels: no ARR, no ACV, no open work from now on."""
+        self.active[a] = False
+        self.rec.account(self.env.now, a, self.segment[a], kind, arr_delta, 0.0)
+        self.closed[a].succeed()
+
     def _expansions(self, a: int, tp: TierPlan):
         env, rec, seg = self.env, self.rec, self.segment[a]
         while True:
@@ -288,7 +276,9 @@ class AccountBook:
                 return
             wait, _ = yield from self.am.serve(rec, self.lead[a], -1, seg, tp.exp_work, self.pod[a],
                                                self.keeper_seat[a], self.prio["account_care"][self.am.name],
-                                               expires=tp.exp_expires)
+                                               expires=tp.exp_expires, cancel=self.closed[a])
+            if not self.active[a]:  # the account ended while the opportunity waited or was worked
+                return
             if wait < 0:
                 rec.account(env.now, a, seg, EXP_EXPIRED, 0.0, self.acv[a])
                 continue
@@ -317,7 +307,10 @@ class AccountBook:
             if not self.active[a]:
                 return
             wait, _ = yield from role.serve(self.rec, self.lead[a], -1, self.segment[a], lambda: hours,
-                                            self.pod[a], self.keeper_seat[a], prio, expires=month)
+                                            self.pod[a], self.keeper_seat[a], prio, expires=month,
+                                            cancel=self.closed[a])
+            if not self.active[a]:
+                return
             if wait < 0:
                 self.care_missed[a] += 1
             else:

@@ -73,8 +73,12 @@ class Timeline:
 
 
 class DataLoop:
-    """Data-driven improvement over the lifts in ``leads.boost``, from the
-    conversions counted in ``leads.moved`` and ``leads.failed``."""
+    """Data-driven improvement over the lifts in ``leads.boost``. A step's observed
+    conversion is its own: leads that moved on / (moved on + failed the step's
+    conversion draw), counted in ``leads.moved`` and ``leads.not_converted``.
+    Leads lost for other causes (SLA, hand-off, no contact, a leaver) are left
+    out: counting them would charge, say, outbound no-contact losses to MQL
+    conversion and spend every lift on a stage whose ratio can never reach 1."""
 
     def __init__(self, env: simpy.Environment, rec, dd: DataDriven, stages: list[str], routes: dict, leads):
         self.env, self.rec, self.dd, self.leads = env, rec, dd, leads
@@ -86,10 +90,10 @@ class DataLoop:
 
     def run(self):
         env, dd, leads = self.env, self.dd, self.leads
-        boost, moved, failed = leads.boost, leads.moved, leads.failed
+        boost, moved, failed = leads.boost, leads.moved, leads.not_converted
         while True:
             yield env.timeout(dd.period_days)
-            worst, worst_ratio = -1, math.inf
+            worst, worst_ratio = -1, 1.0  # a stage at or above its benchmark needs no lift
             for k, target in self.bench.items():
                 n = moved[k] + failed[k - 1]
                 if n < dd.min_observations or target <= 0 or boost[k] >= 1 + dd.max_lift - 1e-12:

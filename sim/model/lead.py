@@ -50,7 +50,9 @@ class Leads:
         # data-driven improvement: lift per stage (None when the loop is off: no work on the hot path)
         self.boost = [1.0] * n_stages if data_driven else None
         self.moved = [0] * n_stages  # leads that converted into each stage
-        self.failed = [0] * n_stages  # leads lost while in each stage
+        # leads that failed the conversion draw out of each stage (losses of other causes -
+        # SLA, hand-off, no contact, a leaver - say nothing about the step's conversion)
+        self.not_converted = [0] * n_stages
         self.rep_bookings: dict[tuple[int, int], float] = {}  # reps without a people model
         self.decay = Piecewise(speed_to_lead_curve)
         self.wip = [0] * n_stages
@@ -150,8 +152,8 @@ class Leads:
             self._won(lid, route, stage, acv, last_role, last_rep, account, pod)
         else:
             now = env.now
-            if boost is not None:
-                self.failed[stage] += 1
+            if boost is not None and outcome == LOST_CONVERSION:
+                self.not_converted[stage] += 1
             if self.pods is not None and stage >= self.pods.decided_from:
                 self.pods.lost(pod)
             ridx = last_role.idx if last_role is not None else -1

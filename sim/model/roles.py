@@ -166,14 +166,17 @@ class RoleRuntime:
         return self._released
 
     def serve(self, rec, lead: int, stage: int, segment: int, draw, pod: int = 0, seat: int = -1,
-              priority: int = 0, expires: float | None = None, since: float | None = None):
+              priority: int = 0, expires: float | None = None, since: float | None = None,
+              cancel: simpy.Event | None = None, on_start=None):
         """The one path of a task: request a seat -> work -> free the seat -> release.
 
         The task waits in the shared queue of a pooled role (in ``pod``'s pool),
         in ``seat``'s own queue for an owned role, or nowhere for an unlimited
         role. A generator returning ``(wait, rep)``: the wait counted from
         ``since`` (default: now) and who did the work; ``(-1.0, -1)`` if nobody
-        picked the task up within ``expires`` days."""
+        picked the task up within ``expires`` days, or before ``cancel`` fired (a
+        customer gone: nobody works for an account that no longer exists).
+        ``on_start(now)`` is called when a rep picks the task up."""
         env = self.env
         t0 = env.now
         pooled = self.res is not None
@@ -183,8 +186,13 @@ class RoleRuntime:
             occ = 0
         else:
             req = res.request(priority) if self.prioritized else res.request()
-            if expires is not None:
-                yield req | env.timeout(expires)
+            if expires is not None or cancel is not None:
+                ev = req
+                if expires is not None:
+                    ev = ev | env.timeout(expires)
+                if cancel is not None:
+                    ev = ev | cancel
+                yield ev
                 if not req.triggered:
                     req.cancel()
                     return -1.0, -1
@@ -202,6 +210,8 @@ class RoleRuntime:
         if staff is not None and req is not None:
             svc /= staff.productivity(occ, now)
         rec.work(now, lead, stage, self.idx, occ, wait, svc, segment)
+        if on_start is not None:
+            on_start(now)
         if svc:
             yield env.timeout(svc)
         if req is not None:

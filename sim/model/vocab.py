@@ -92,6 +92,7 @@ class AccountKind(IntEnum):
     CONTRACTED = 7  # renewed smaller
     EXPANSION_LOST = 8  # an expansion opportunity was worked and lost
     EXPANSION_EXPIRED = 9  # nobody picked an expansion opportunity up in time
+    ONBOARDING_STARTED = 10  # the onboarding role picked the new customer up (at signature without one)
 
 
 ARR_BRIDGE = {

@@ -106,7 +106,13 @@ class PostSale(_Model):
         default="go_live", description="when ARR starts and revenue is recognized from")
     onboarding_wait_churn_curve: list[tuple[Annotated[float, Field(ge=0)], Probability]] = Field(
         default=[(0.0, 0.0), (14.0, 0.02), (45.0, 0.1), (90.0, 0.25)], min_length=1,
-        description="[days waiting for onboarding, extra chance of cancelling before go-live]")
+        description="[days waiting for onboarding, extra chance of cancelling before go-live]; it applies while "
+        "the customer waits: one who would cancel at a wait cancels when the wait reaches it")
+    onboarding_patience_days: Annotated[float, Field(ge=0, le=3650)] | None = Field(
+        default=None, description="a signed customer still waiting for onboarding this many days may cancel "
+        "(null: no limit beyond the onboarding-wait churn curve)")
+    onboarding_patience_cancel_probability: Probability = Field(
+        default=1.0, description="the chance that a customer who reaches the patience cancels")
     csm_load_renewal_curve: list[tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0, le=2)]]] = Field(
         default=[(0.0, 1.0), (1.0, 1.0), (1.5, 0.9), (2.0, 0.75), (3.0, 0.55)], min_length=1,
         description="[CSM book load (hours needed / hours available), renewal multiplier]")
