@@ -199,3 +199,26 @@ def test_cli_plan_bad_input_exits_2(tmp_path, capsys, args, message):
     assert rc == 2, err
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_targets_carry_their_own_week_for_quarterly_milestones():
+    from sim.experiments.plan_space import make_targets
+
+    got = make_targets(["won>=5@4", "arr_new_usd>=1@2:6", "leads_won>=3"], None, ["leads_won"],
+                       ["won", "arr_new_usd"], 8)
+    assert [(t.column, t.window, t.weekly) for t in got] == [
+        ("won@4", (0, 4), "won"), ("arr_new_usd@2:6", (2, 6), "arr_new_usd"), ("leads_won", None, None)]
+    with pytest.raises(sim.SalesimError, match="after the 8-week horizon"):
+        make_targets(["won>=5@9"], None, ["leads_won"], ["won"], 8)
+
+
+def test_hiring_plan_search_hires_when_the_quarterly_milestones_need_it():
+    """Q1 wins need a Q1 hire, the half-year total a second hire by Q2: the cheapest plan is one of each."""
+    d = two_roles(weeks=26)
+    d["roles"]["r1"]["headcount"] = 3
+    r = plan(build(d), ["hires.r2.q1=0:2", "hires.r2.q2=0:2"], ["leads_won>=60@13", "leads_won>=200@26"],
+             probability=0.5, reps_start=2, max_reps=4, workers=1, patience=2)
+    assert r.set_lines == ["timeline=[{week: 0, action: hire, role: r2, count: 1}, "
+                           "{week: 13, action: hire, role: r2, count: 1}]"]
+    assert r.recommended["p[leads_won@13>=60]"] >= 0.5 and r.recommended["p[leads_won@26>=200]"] >= 0.5
+    assert r.binding["variables"] == ["hires.r2.q1", "hires.r2.q2"]  # one fewer hire in either quarter fails

@@ -41,7 +41,8 @@ def add_parser(sub) -> None:
                    "roles.ae.headcount=1:6:1, give whole numbers), or hires.ROLE.qN=LOW:HIGH (ROLE reps hired at "
                    "the start of quarter N)")
     p.add_argument("--target", action="append", default=[], metavar="KPI>=VALUE",
-                   help="a target (repeatable; all must be met): KPI>=VALUE, KPI<=VALUE (KPI=VALUE means >=)")
+                   help="a target (repeatable; all must be met): KPI>=VALUE, KPI<=VALUE (KPI=VALUE means >=); "
+                   "a suffix @W or @A:B reads it at week W or over weeks A to B (overrides --by-week)")
     p.add_argument("--by-week", metavar="W|A:B", help="read targets at the end of week W from the weekly "
                    "series (flows summed, stocks at week W), or over weeks A to B (e.g. 52:104 for year 2)")
     p.add_argument("--probability", type=_probability, default=0.8,

@@ -24,6 +24,7 @@ read at the end of week W instead (flows such as ``bookings_usd`` or
 ``arr_new_usd`` summed over weeks ``0..W-1``, stocks such as ``arr_usd`` taken
 at week W), and ``--by-week A:B`` reads the window from the end of week A to
 the end of week B (e.g. new ARR in year 2: ``arr_new_usd`` with ``52:104``).
+A target may carry its own week (``arr_usd>=1e6@26``): quarterly milestones.
 """
 
 from __future__ import annotations
@@ -244,22 +245,28 @@ def parse_window(text: str | None, horizon: float) -> tuple[int, int] | None:
 
 
 def make_targets(texts: list[str], window: tuple[int, int] | None, kpis: list[str] | None,
-                 weekly: list[str] | None) -> list[Target]:
-    """Parse ``--target``s and check their KPIs against what a run reports."""
+                 weekly: list[str] | None, horizon: float) -> list[Target]:
+    """Parse ``--target``s and check their KPIs against what a run reports.
+
+    A target may carry its own week or window after ``@`` (``arr_usd>=1e6@26``,
+    ``arr_new_usd>=2e6@52:104``), which takes precedence over ``--by-week``:
+    quarterly milestones are several targets at different weeks."""
     if not texts:
         raise UsageError("plan needs at least one --target KPI>=VALUE (or KPI<=VALUE)")
     out = []
     for text in texts:
-        kpi, op, value = parse_target(text)
+        own = re.fullmatch(r"(.*)@\s*([0-9:]+)\s*", text)
+        window_t = window if own is None else parse_window(own.group(2), horizon)
+        kpi, op, value = parse_target(text if own is None else own.group(1))
         col = None
-        if window is not None and weekly is not None:
+        if window_t is not None and weekly is not None:
             col = kpi if kpi in weekly else WEEKLY_ALIASES.get(kpi)
             if col is None or col not in weekly:
                 raise UsageError(f"--target {text}: {kpi} has no weekly series, so --by-week cannot read it; "
                                  f"weekly series: {', '.join(weekly)}")
         elif kpis is not None and kpi not in kpis:
             raise UsageError(f"--target {kpi}: no such KPI{did_you_mean(kpi, kpis)}")
-        out.append(Target(kpi, op, value, window, col))
+        out.append(Target(kpi, op, value, window_t, col))
     return out
 
 

@@ -185,7 +185,7 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
     found = probe(base)
     names, weekly_cols = found if found else (None, None)
     window = parse_window(None if by_week is None else str(by_week), float(base.horizon_weeks))
-    goals = make_targets(list(targets), window, names, weekly_cols)
+    goals = make_targets(list(targets), window, names, weekly_cols, float(base.horizon_weeks))
     if names is not None and minimize not in names:
         from sim.experiments.summary import did_you_mean
 
