@@ -9,8 +9,8 @@ answers, whether they agree, the simulations each ran and their ratio
 (project target: the same answer with at most a third of the grid's
 simulations), and the wall time of each.
 
-Default instance: ``scenarios/small_team.yaml`` over 26 weeks, AEs 1-6 x
-SDRs 1-4 (24 plans), at least 40 wins with P >= 0.8. Simulation counts do not
+Default instance: ``scenarios/small_team.yaml`` over 26 weeks, AEs 1-5 x
+SDRs 1-4 (20 plans), at least 40 wins with P >= 0.8. Simulation counts do not
 depend on the machine; wall times do (both runs share the machine's load).
 
 Run::
@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="4 weeks, 3 x 3 plans, at most 16 replications")
     a = ap.parse_args()
-    vary = a.vary or ["roles.ae.headcount=1:6:1", "roles.sdr.headcount=1:4:1"]
+    vary = a.vary or ["roles.ae.headcount=1:5:1", "roles.sdr.headcount=1:4:1"]
     target = a.target or ["leads_won>=40"]
     if a.quick:
         a.weeks, a.max_reps = 4, 16

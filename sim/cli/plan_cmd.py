@@ -11,7 +11,6 @@ interrupted (the finished blocks are kept: ``--out DIR --resume``).
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from pathlib import Path
 
 EXIT_UNREACHABLE = 1
@@ -75,24 +74,14 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from sim.cli.plan_report import frontier_figure, report, unreachable
     from sim.cli.plots import save_png
-    from sim.cli.study_args import DEFAULT_RUNS, guarded
+    from sim.cli.study_args import guarded, output_folder
     from sim.errors import UsageError
     from sim.experiments.batch import as_scenario
     from sim.experiments.planner import plan
 
-    if args.resume and args.out is None:
+    if args.resume and args.out is None:  # before reading the scenario, as the other studies do
         raise UsageError("--resume needs --out DIR: the folder of the plan to finish")
-    if args.dask is not None and not args.dask.strip():
-        raise UsageError("--dask: expected 'local' or a scheduler address")
-    base = as_scenario(args.scenario, args.overrides)
-    out = args.out
-    if out is None:
-        out = DEFAULT_RUNS / f"plan-{base.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-        try:
-            DEFAULT_RUNS.mkdir(exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot create {DEFAULT_RUNS}/ for the results ({exc.strerror}); "
-                             "choose a folder with --out") from None
+    out = output_folder(args, "plan", as_scenario(args.scenario, args.overrides).name)
 
     def go() -> int:
         import sys

@@ -80,10 +80,12 @@ def add_study_flags(p: argparse.ArgumentParser, reps_default: int | None = None,
                    help="override a scenario value (repeatable; applies to every scenario file)")
 
 
-def study_kwargs(args, kind: str, name: str) -> dict:
-    """Keyword arguments for the experiments API, with the default output folder."""
+def output_folder(args, kind: str, name: str) -> Path:
+    """``--out``, or ``runs/<kind>-<name>-<time>``; checks ``--resume`` and ``--dask`` too."""
     if args.resume and args.out is None:
-        raise UsageError("--resume needs --out DIR: the folder of the study to finish")
+        raise UsageError(f"--resume needs --out DIR: the folder of the {kind} to finish")
+    if args.dask is not None and not args.dask.strip():
+        raise UsageError("--dask: expected 'local' or a scheduler address")
     out = args.out
     if out is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -93,8 +95,12 @@ def study_kwargs(args, kind: str, name: str) -> dict:
         except OSError as exc:
             raise UsageError(f"cannot create {DEFAULT_RUNS}/ for the results ({exc.strerror}); "
                              "choose a folder with --out") from None
-    if args.dask is not None and not args.dask.strip():
-        raise UsageError("--dask: expected 'local' or a scheduler address")
+    return out
+
+
+def study_kwargs(args, kind: str, name: str) -> dict:
+    """Keyword arguments for the experiments API, with the default output folder."""
+    out = output_folder(args, kind, name)
     return {"seed": args.seed, "weeks": args.weeks, "workers": args.workers, "dask": args.dask, "out": out,
             "resume": args.resume, "fail_fast": args.fail_fast, "chunk_size": args.chunk_size,
             "progress": False if args.quiet else None}
