@@ -52,13 +52,13 @@ def test_search_finds_the_exhaustive_grid_optimum_with_fewer_simulations(searche
 
 
 @pytest.mark.slow
-def test_search_matches_the_grid_on_a_larger_space_with_half_the_simulations_slow():
+def test_search_matches_the_grid_on_a_larger_space_with_a_third_of_the_simulations_slow():
     sc = build(two_roles())
     vary, kw = ["roles.r1.headcount=1:4:1", "roles.r2.headcount=1:5:1"], dict(FAST, max_reps=32)
     s = plan(sc, vary, ["leads_won>=50"], recheck=32, **kw)
     g = plan(sc, vary, ["leads_won>=50"], method="grid", **kw)
     assert s.set_lines == g.set_lines == ["roles.r1.headcount=2", "roles.r2.headcount=3"]
-    assert s.search["simulations"] <= g.search["simulations"] / 2
+    assert s.search["simulations"] <= g.search["simulations"] / 3
     assert s.recheck["feasible"] and s.recheck["within_search_ci"]
 
 
