@@ -10,6 +10,8 @@ import numpy as np
 
 from sim.metrics import kpis as compute_kpis
 from sim.metrics import weekly_frame
+from sim.metrics.recovery import top_departure_kpis
+from sim.metrics.registry import ordered
 from sim.model.layout import layout_of
 from sim.model.rng import Streams
 from sim.model.world import World
@@ -120,6 +122,8 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
     facts = recorder.facts()
     stage_idx = scenario.stages.index(scenario.win_rate_stage)
     k = compute_kpis(facts, stage_idx)
+    k = ordered({**k, **top_departure_kpis(facts, [e.week for e in scenario.timeline
+                                                   if e.action == "rep_leaves" and e.rep == "top"])})
     runtime = time.perf_counter() - t0
     seed_out = (list(seed.entropy if isinstance(seed.entropy, list) else [seed.entropy])
                 + list(seed.spawn_key)) if isinstance(seed, np.random.SeedSequence) else int(seed)

@@ -22,7 +22,8 @@ LABELS = {
     "win_rate_stability": "quarterly win-rate spread (std; lower is steadier)",
     "key_person_exposure.max_pipeline_usd": "key-person exposure (largest pipeline a leaver held)",
     "key_person_exposure.max_arr_usd": "key-person exposure (largest ARR a leaver held)",
-    "top_departure_recovery_weeks": "weeks to recover after the top rep leaves",
+    "top_departure.recovery_weeks": "weeks until bookings recover after the top rep leaves",
+    "top_departure.dip": "bookings dip in the quarter after the top rep leaves",
     "leads_won": "wins", "customers_end": "customers at the end",
 }
 
@@ -146,7 +147,26 @@ def findings_markdown(study, eff, reps: int, root_seed: int, rows: Any) -> str:
     if reps < 2:
         head.append("With one replication there is no estimate of noise: intervals are not available.")
     head.append("")
-    body: list[str] = []
+    body: list[str] = frontier_lines(spec.frontier, eff.cells, factors) if spec.frontier else []
     for kpi in spec.kpis:
         body += kpi_paragraph(kpi, eff.effects, eff.variance, eff.cells, factors)
     return "\n".join(head + body).rstrip() + "\n"
+
+
+def frontier_lines(frontier, cells, factors: list[str]) -> list[str]:
+    """Cells that no other cell beats on both KPIs (higher ``maximize``, lower ``minimize``)."""
+    up, down = frontier.maximize, frontier.minimize
+    a = cells[cells["kpi"] == up].set_index(factors)["mean"]
+    b = cells[cells["kpi"] == down].set_index(factors)["mean"]
+    both = [(k, a[k], b[k]) for k in a.index if k in b.index and not (math.isnan(a[k]) or math.isnan(b[k]))]
+    best = [(k, x, y) for k, x, y in both
+            if not any(x2 >= x and y2 <= y and (x2 > x or y2 < y) for _, x2, y2 in both)]
+    best.sort(key=lambda t: -t[1])
+    lines = [f"## Frontier: {label(up)} against {label(down)}", "",
+             f"Cells no other cell beats on both (more {up}, less {down}), best {up} first:"]
+    for k, x, y in best:
+        k = k if isinstance(k, tuple) else (k,)
+        where = ", ".join(f"{f}={lv}" for f, lv in zip(factors, k, strict=True))
+        lines.append(f"- {where}: {fmt(up, x)}, {down} {fmt(down, y)}")
+    lines.append(f"Every other cell is dominated: another cell has at least as much {up} for at most the {down}.")
+    return lines + [""]

@@ -71,6 +71,13 @@ class Factor(_Model):
     levels: dict[Name, Level | None] = Field(min_length=2, description="level name -> changes ({} = none)")
 
 
+class Frontier(_Model):
+    """Two KPIs traded off against each other: the findings list the efficient cells."""
+
+    maximize: str
+    minimize: str
+
+
 class StudyFile(_Model):
     """A factorial study over one base scenario."""
 
@@ -83,6 +90,8 @@ class StudyFile(_Model):
     reps: Annotated[int, Field(ge=1, le=100_000)] = 4
     seed: Annotated[int, Field(ge=0)] | None = Field(default=None, description="root seed (default: the base's)")
     weeks: Annotated[float, Field(gt=0, le=MAX_HORIZON_WEEKS)] | None = None
+    frontier: Frontier | None = Field(
+        default=None, description="list the cells no other cell beats on both KPIs (e.g. ARR up, cost per ARR down)")
     design: Literal["full", "half"] = Field(
         default="full", description="full: every combination; half: a 2^(k-1) fraction (two-level factors only)")
 
@@ -157,6 +166,11 @@ def read_spec(path: str | os.PathLike) -> tuple[StudyFile, dict, dict]:
     def line(*keys):
         return origins.get(tuple(keys), (file, None))[1]
 
+    if spec.frontier is not None:
+        for key in ("maximize", "minimize"):
+            if getattr(spec.frontier, key) not in spec.kpis:
+                err.add(file, line("frontier", key), ("frontier", key), f"{getattr(spec.frontier, key)!r} is not "
+                        "one of the study's kpis")
     names = {f: list(fac.levels) for f, fac in spec.factors.items()}
     with_scenarios = [f for f, fac in spec.factors.items() if any(lv and lv.scenario for lv in fac.levels.values())]
     if len(with_scenarios) > 1:

@@ -20,7 +20,8 @@ class KPI:
     key: str
     unit: str  # USD, count, fraction, days, weeks, months, ratio, text, bool; "object"/"list" for structures
     definition: str
-    optional: bool = False  # present only for some scenarios (PODs)
+    optional: bool = False  # present only for some scenarios (see ``when``)
+    when: str = "PODs only"
 
 
 KPIS: tuple[KPI, ...] = (
@@ -129,8 +130,12 @@ KPIS: tuple[KPI, ...] = (
         "`bookings_usd`, `headcount_end`, `arr_end_usd`", optional=True),
     KPI("pod_genealogy", "list", "each POD split: `t_days`, `parent`, `child`, `promoted_role`, `promoted_rep`",
         optional=True),
-    KPI("pods_have_customer_capability", "bool", "whether onboarding or CSM roles exist (PODs built without "
-        "them take `missing_capability_*` multipliers)", optional=True),
+    KPI("pods_have_customer_capability", "bool", "whether an onboarding or CSM role that does not also sell "
+        "exists (without one, `pods.without_customer_team` says who does the customer work)", optional=True),
+    KPI("top_departure", "object", "the first timeline departure of the `top` rep: `week`, `before_usd` "
+        "(bookings in the 13 weeks before), `dip` (1 - bookings in the 13 weeks after / before), "
+        "`recovery_weeks` (weeks until a 13-week window of bookings reaches `before_usd` again; if never, the "
+        "weeks to the end, with `recovered` 0)", optional=True, when="with a `rep_leaves: top` event"),
 )
 
 BY_KEY = {k.key: k for k in KPIS}
@@ -148,7 +153,7 @@ def ordered(kpis: dict) -> dict:
 def markdown_table() -> str:
     """The README's KPI table."""
     rows = ["| key | unit | definition |", "|---|---|---|"]
-    rows += [f"| `{k.key}` | {k.unit} | {k.definition}{' (PODs only)' if k.optional else ''} |" for k in KPIS]
+    rows += [f"| `{k.key}` | {k.unit} | {k.definition}{f' ({k.when})' if k.optional else ''} |" for k in KPIS]
     return "\n".join(rows)
 
 
