@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -33,21 +34,22 @@ class Result:
     kpis: dict[str, Any]
     facts: Facts = field(repr=False)
     log: EventLog | None = field(default=None, repr=False)
-    _frames: tuple | None = field(default=None, repr=False)
 
-    @property
+    # The tables below are built on first access and kept (``cached_property``):
+    # building them runs the revenue and economics metrics or the log's merge.
+
+    @cached_property
     def weekly(self):
         """Weekly series as a pandas DataFrame."""
         return weekly_frame(self.facts)
 
-    def _tables(self):
+    @cached_property
+    def _frames(self) -> tuple:
         if self.log is None:
             raise ValueError("this run kept KPIs only (record='kpis'); rerun with record='events'")
-        if self._frames is None:
-            self._frames = self.log.frames()
-        return self._frames
+        return self.log.frames()
 
-    @property
+    @cached_property
     def timeline(self):
         """Interventions and people events (departures with what the rep held,
         hires, market shocks, playbook roll-outs, price changes, process lifts)."""
@@ -67,7 +69,7 @@ class Result:
             "arr_usd": tl.get("arr_usd", []),
         })
 
-    @property
+    @cached_property
     def accounts(self):
         """Customer account events (signed, live, renewed, churned, expanded...) with the
         change of counted ARR each made and the contract's ACV after it."""
@@ -87,15 +89,15 @@ class Result:
             "acv_usd": a.get("acv", []),
         })
 
-    @property
+    @cached_property
     def events(self):
         """The event log as a pandas DataFrame (one row per event)."""
-        return self._tables()[0]
+        return self._frames[0]
 
-    @property
+    @cached_property
     def leads(self):
         """One row per lead: source, segment, list ACV, outcome and when."""
-        return self._tables()[1]
+        return self._frames[1]
 
 
 def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = None,

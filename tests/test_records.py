@@ -79,3 +79,11 @@ def test_weekly_series_adds_up(small_team):
     assert w.lost.sum() == k["leads_lost"]
     assert w.bookings_usd.sum() == pytest.approx(k["bookings_usd"], abs=0.05)
     assert {"pipeline_sql", "queue_ae"} <= set(w.columns)
+
+
+def test_result_tables_are_built_once(small_team):
+    """Weekly series, timeline, events and leads are built on first access and
+    kept (building the weekly table runs the revenue and economics metrics)."""
+    result = sim.simulate(small_team, seed=1, weeks=8)
+    for name in ("weekly", "timeline", "events", "leads"):
+        assert getattr(result, name) is getattr(result, name), name

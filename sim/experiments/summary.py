@@ -82,25 +82,21 @@ def t_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
     if n < 2:
         return math.nan, math.nan
     mean = float(x.mean())
-    sem = float(x.std(ddof=1)) / math.sqrt(n)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sem
-    return mean - half, mean + half
+    sem = float(stats.sem(x))
+    if sem == 0.0:  # all replications agree: scipy would return NaN ends
+        return mean, mean
+    lo, hi = stats.t.interval(confidence, n - 1, loc=mean, scale=sem)
+    return float(lo), float(hi)
 
 
 def wilson_interval(hits: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion."""
+    """Wilson score interval of a proportion (no continuity correction)."""
     from scipy import stats
 
     if n == 0:
         return math.nan, math.nan
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
-    p = hits / n
-    denom = 1 + z * z / n
-    center = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    lo = 0.0 if hits == 0 else max(0.0, center - half)  # exact ends, not 1e-17
-    hi = 1.0 if hits == n else min(1.0, center + half)
-    return lo, hi
+    ci = stats.binomtest(int(hits), int(n)).proportion_ci(confidence, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def summarize(df, confidence: float = 0.95, columns: Sequence[str] | None = None):
