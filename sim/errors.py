@@ -3,6 +3,9 @@ the user's input, reported as a message (never a traceback) with exit code 2."""
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,3 +47,38 @@ class ScenarioError(SalesimError):
 
 class UsageError(SalesimError):
     """A bad command-line flag or argument value."""
+
+
+_UNSET: Any = object()
+_PYTHON_SPELLING = {"resume": "resume=True"}  # a switch, as a caller would write it
+
+
+class ArgumentError(UsageError):
+    """A bad argument of a Python call, named the way the API names it.
+
+    ``param`` is the argument (``reps``, ``kpis``, ``out``...), ``value`` what
+    was passed, if worth showing. Other arguments the message mentions are
+    written ``{name}``. ``str()`` speaks Python (``reps=0: expected ...``); the
+    command line shows the same error in its own flags through :meth:`render`
+    (``--reps 0: expected ...``).
+    """
+
+    def __init__(self, param: str, message: str, value: Any = _UNSET):
+        self.param, self.message, self.value = param, message, value
+        super().__init__(self.render())
+
+    def render(self, flags: Callable[[str], str] | None = None) -> str:
+        """The message with argument names given by ``flags`` (default: Python names)."""
+        name = flags or (lambda p: _PYTHON_SPELLING.get(p, p))
+        text = re.sub(r"\{([a-z_]+)\}", lambda m: name(m.group(1)), self.message)
+        if self.value is _UNSET:
+            head = name(self.param)
+        elif flags is None:
+            value = os.fspath(self.value) if isinstance(self.value, os.PathLike) else self.value
+            head = f"{self.param}={value!r}"
+        else:
+            head = f"{name(self.param)} {self.value}"
+        return f"{head}: {text}"
+
+    def __str__(self) -> str:
+        return self.render()

@@ -29,7 +29,14 @@ from sim.experiments.flatten import flatten_kpis
 from sim.experiments.seeds import purpose_seed, replication_seed
 from sim.experiments.store import FolderStore
 from sim.experiments.study import auto_chunk_size
-from sim.experiments.summary import fan, parse_target, probability_of_target, t_interval, wilson_interval
+from sim.experiments.summary import (
+    fan,
+    parse_target,
+    probability_of_target,
+    select_kpis,
+    t_interval,
+    wilson_interval,
+)
 from tests.conftest import build, chain
 
 TIMING = ["runtime_s"]
@@ -200,9 +207,9 @@ def test_resume_skips_completed_chunks_and_refuses_another_study(tmp_path, monke
         run_batch(queued(), 10, seed=5, executor="serial", progress=False, out=out, chunk_size=3)
     monkeypatch.setattr(FolderStore, "save", real_save)
     assert len(list((out / "parts").glob("*.kpis.parquet"))) == 2
-    with pytest.raises(UsageError, match="not empty; add --resume"):
+    with pytest.raises(UsageError, match=r"^out='.*': folder exists and is not empty; add resume=True"):
         run_batch(queued(), 10, seed=5, executor="serial", progress=False, out=out)
-    with pytest.raises(UsageError, match="root_seed: folder has 5, this command 6"):
+    with pytest.raises(UsageError, match="root_seed: folder has 5, this study 6"):
         run_batch(queued(), 10, seed=6, executor="serial", progress=False, out=out, resume=True)
     with pytest.raises(UsageError, match="scenario_hash"):
         run_batch(queued(weeks=7), 10, seed=5, executor="serial", progress=False, out=out, resume=True)
@@ -322,6 +329,17 @@ def test_cli_batch_prints_summaries_and_writes_the_study(tmp_path, capsys):
     assert (out / "replications.parquet").exists() and (out / "summary.csv").exists()
     rc = main(["batch", path, "--reps", "6", "--workers", "1", "--seed", "5", "--out", str(out), "--resume"])
     assert rc == 0 and "6 were already done" in capsys.readouterr()[0]
+
+
+def test_api_errors_speak_python_and_the_cli_speaks_flags(tmp_path, capsys):
+    """A Python caller sees its own argument names; the command line, its flags."""
+    with pytest.raises(UsageError) as info:
+        run_batch(queued(), 0, executor="serial", progress=False)
+    assert str(info.value) == "reps: expected a whole number in [1, 10000000], got 0"
+    with pytest.raises(UsageError) as info:
+        select_kpis(["leads_won"], ["nothing.*"])
+    assert str(info.value) == "kpis='nothing.*': matches no KPI"
+    assert info.value.render(lambda p: {"kpis": "--kpi"}[p]) == "--kpi nothing.*: matches no KPI"
 
 
 @pytest.mark.parametrize("args, message", [

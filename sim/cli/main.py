@@ -12,10 +12,21 @@ import sys
 from pathlib import Path
 
 from sim.cli import batch_cmd, calibrate_cmd, compare_cmd, plan_cmd, study_cmd, sweep_cmd
-from sim.errors import SalesimError, UsageError
+from sim.errors import ArgumentError, SalesimError, UsageError
 from sim.units import MAX_HORIZON_WEEKS
 
 EXIT_USAGE = 2
+
+# Python argument names (as the experiments API raises them) -> this command's flags
+FLAGS = {"reps": "--reps", "workers": "--workers", "chunk_size": "--chunk-size", "weeks": "--weeks",
+         "seed": "--seed", "out": "--out", "resume": "--resume", "dask": "--dask", "targets": "--target",
+         "metric": "--metric", "kpis": "--kpi", "params": "--param", "design": "--design",
+         "samples": "--samples", "lifts": "--compound", "column": "--fan", "overrides": "--set",
+         "scenarios": "scenario files"}
+
+
+def _flag(name: str) -> str:
+    return FLAGS.get(name, name)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         return COMMANDS[args.command](args)
     except SalesimError as exc:
-        text = str(exc)
+        text = exc.render(_flag) if isinstance(exc, ArgumentError) else str(exc)
         print(text if text.startswith("salesim") else f"salesim: error: {text}" if "\n" not in text
               else f"salesim: error:\n{text}", file=sys.stderr)
         return EXIT_USAGE

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from sim.errors import UsageError
+from sim.errors import ArgumentError
 from sim.experiments.flatten import flatten_kpis
 from sim.experiments.study import Point, StudyResult, run_study
 from sim.experiments.summary import did_you_mean, fan, parse_target, probability_of_target, summarize
@@ -66,7 +66,7 @@ def as_scenario(scenario: Scenario | str | os.PathLike, overrides: Iterable[str]
     """A validated scenario from an object or a file (with ``--set`` overrides)."""
     if isinstance(scenario, Scenario):
         if list(overrides):
-            raise UsageError("overrides apply to scenario files; change the Scenario object instead")
+            raise ArgumentError("overrides", "overrides apply to scenario files; change the Scenario object instead")
         return scenario
     return load_scenario(scenario, overrides)
 
@@ -97,7 +97,7 @@ def parse_targets(targets: Iterable[Target], names: list[str] | None) -> list[tu
     parsed = [parse_target(t) if isinstance(t, str) else tuple(t) for t in targets]
     for kpi, _, _ in parsed:
         if names is not None and kpi not in names:
-            raise UsageError(f"--target {kpi}: no such KPI{did_you_mean(kpi, names)}")
+            raise ArgumentError("targets", f"no such KPI{did_you_mean(kpi, names)}", kpi)
     return parsed  # type: ignore[return-value]
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import UsageError
+from sim.errors import ArgumentError
 from sim.experiments.batch import agent_tables, as_scenario, resolved_yaml
 from sim.experiments.study import Point, StudyResult, run_study
 from sim.experiments.summary import default_metric, kpi_columns, ok_rows, paired_stats, summarize
@@ -92,7 +92,7 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike], reps: int, *, see
     Other parameters as in :func:`sim.experiments.batch.run_batch`.
     """
     if len(scenarios) < 2:
-        raise UsageError("compare needs at least two scenarios (the first is the baseline)")
+        raise ArgumentError("scenarios", "compare needs at least two scenarios (the first is the baseline)")
     overrides = list(overrides)
     loaded = [as_scenario(s, overrides if not isinstance(s, Scenario) else ()) for s in scenarios]
     labels = unique_labels([s.name for s in loaded])
@@ -102,7 +102,7 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike], reps: int, *, see
 
         names = kpi_names(loaded[0])
         if names is not None and metric not in names:
-            raise UsageError(f"--metric {metric}: no such KPI{did_you_mean(metric, names)}")
+            raise ArgumentError("metric", f"no such KPI{did_you_mean(metric, names)}", metric)
     points = [Point(lab, sc) for lab, sc in zip(labels, loaded, strict=True)]
     files = {f"scenarios/{i}-{lab.replace('#', '_')}.resolved.yaml": resolved_yaml(sc)
              for i, (lab, sc) in enumerate(zip(labels, loaded, strict=True))}
@@ -166,7 +166,7 @@ def _analyse(res: StudyResult, labels: list[str], metric: str | None, confidence
     paired_df = pd.DataFrame(paired)
     try:
         headline = metric or default_metric(kpis)
-    except UsageError:
+    except ArgumentError:
         headline = None
     return CompareResult(labels, rows.drop(columns=["point"]), weekly.drop(columns=["point"], errors="ignore"),
                          summary, paired_df, means, headline, res)

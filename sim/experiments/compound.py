@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import UsageError
+from sim.errors import ArgumentError
 from sim.experiments.batch import as_scenario, kpi_names, resolved_yaml
 from sim.experiments.study import Point, StudyResult, run_study
 from sim.experiments.summary import did_you_mean, ok_rows
@@ -61,8 +61,8 @@ def lifted(scenario: Scenario, u: float) -> Scenario:
         for stage, step in seg["steps"].items():
             p = float(step["conversion_probability"]) * (1.0 + u)
             if p > 1.0:
-                raise UsageError(f"--compound {u:g}: segments.{tier}.steps.{stage}.conversion_probability "
-                                 f"would be {p:.4g} > 1; use a smaller lift")
+                raise ArgumentError("lifts", f"segments.{tier}.steps.{stage}.conversion_probability "
+                                    f"would be {p:.4g} > 1; use a smaller lift", f"{u:g}")
             step["conversion_probability"] = p
     data["name"] = f"{scenario.name}_lift_{str(u).replace('.', '_').replace('-', 'm')}"[:40]
     return validate_data(data, {}, f"{scenario.name} lifted by {u:g}")
@@ -96,10 +96,10 @@ def compound_study(scenario: Scenario | str | os.PathLike, lifts: Sequence[float
     base = as_scenario(scenario, overrides)
     lifts = [float(u) for u in lifts]
     if not lifts or any(not (-1 < u) or not math.isfinite(u) for u in lifts):
-        raise UsageError(f"--compound: lifts must be numbers above -1, got {lifts}")
+        raise ArgumentError("lifts", f"lifts must be numbers above -1, got {lifts}")
     names = kpi_names(base)
     if names is not None and metric not in names:
-        raise UsageError(f"--metric {metric}: no such KPI{did_you_mean(metric, names)}")
+        raise ArgumentError("metric", f"no such KPI{did_you_mean(metric, names)}", metric)
     ks = stages_to_win(base)
     points = [Point("base", base, {"lift": 0.0})]
     points += [Point(f"lift {u:g}", lifted(base, u), {"lift": u}) for u in lifts]
@@ -123,7 +123,7 @@ def _analyse(res: StudyResult, lifts: list[float], ks: list[int], metric: str, c
     rows = res.replications.copy()
     rows.insert(1, "lift", [([0.0] + lifts)[p] for p in rows["point"]])
     if metric not in rows.columns:
-        raise UsageError(f"--metric {metric}: no such KPI in the results")
+        raise ArgumentError("metric", "no such KPI in the results", metric)
     ok = ok_rows(rows)
     base = ok[ok["point"] == 0].set_index("rep")[metric]
     table = []

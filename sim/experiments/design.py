@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.errors import UsageError
+from sim.errors import ArgumentError
 from sim.experiments.seeds import purpose_seed
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -59,35 +59,35 @@ class Param:
 def parse_param(text: str) -> Param:
     """``key.path=LOW:HIGH[:STEP]`` -> :class:`Param`."""
     if "=" not in text:
-        raise UsageError(f"--param {text}: expected key.path=LOW:HIGH[:STEP], e.g. roles.ae.headcount=1:4:1")
+        raise ArgumentError("params", "expected key.path=LOW:HIGH[:STEP], e.g. roles.ae.headcount=1:4:1", text)
     path, spec = (s.strip() for s in text.split("=", 1))
     parts = [p.strip() for p in spec.split(":")]
     if not path or any(not p for p in path.split(".")):
-        raise UsageError(f"--param {text}: empty key path")
+        raise ArgumentError("params", "empty key path", text)
     if len(parts) not in (2, 3):
-        raise UsageError(f"--param {text}: expected LOW:HIGH or LOW:HIGH:STEP after '='")
+        raise ArgumentError("params", "expected LOW:HIGH or LOW:HIGH:STEP after '='", text)
     try:
         nums = [float(p) for p in parts]
     except ValueError:
-        raise UsageError(f"--param {text}: LOW, HIGH and STEP must be numbers") from None
+        raise ArgumentError("params", "LOW, HIGH and STEP must be numbers", text) from None
     if not all(math.isfinite(v) for v in nums):
-        raise UsageError(f"--param {text}: LOW, HIGH and STEP must be finite")
+        raise ArgumentError("params", "LOW, HIGH and STEP must be finite", text)
     low, high = nums[0], nums[1]
     step = nums[2] if len(nums) == 3 else None
     if not low < high:
-        raise UsageError(f"--param {text}: LOW must be below HIGH")
+        raise ArgumentError("params", "LOW must be below HIGH", text)
     if step is not None and not 0 < step <= high - low:
-        raise UsageError(f"--param {text}: STEP must be > 0 and at most HIGH - LOW")
+        raise ArgumentError("params", "STEP must be > 0 and at most HIGH - LOW", text)
     integer = len(parts) == 3 and all(_INT.match(p) for p in parts)
     return Param(path, low, high, step, integer)
 
 
 def check_params(params: list[Param]) -> None:
     if not params:
-        raise UsageError("sweep needs at least one --param key.path=LOW:HIGH[:STEP]")
+        raise ArgumentError("params", "a sweep needs at least one {params} key.path=LOW:HIGH[:STEP]")
     seen = [p.path for i, p in enumerate(params) if p.path in [q.path for q in params[:i]]]
     if seen:
-        raise UsageError(f"--param {seen[0]}: given twice")
+        raise ArgumentError("params", "given twice", seen[0])
 
 
 def _grid_levels(p: Param, samples: int) -> np.ndarray:
@@ -105,9 +105,9 @@ def design_matrix(params: list[Param], design: str, samples: int, root_seed: int
     """
     check_params(params)
     if design not in DESIGNS:
-        raise UsageError(f"--design {design}: expected one of {', '.join(DESIGNS)}")
+        raise ArgumentError("design", f"expected one of {', '.join(DESIGNS)}", design)
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise UsageError(f"--samples: expected a whole number >= 1, got {samples!r}")
+        raise ArgumentError("samples", f"expected a whole number >= 1, got {samples!r}")
     d = len(params)
     lows = np.array([p.low for p in params])
     spans = np.array([p.high - p.low for p in params])
@@ -116,8 +116,8 @@ def design_matrix(params: list[Param], design: str, samples: int, root_seed: int
         levels = [_grid_levels(p, samples) for p in params]
         total = math.prod(len(v) for v in levels)
         if total > MAX_POINTS:
-            raise UsageError(f"--design grid: {total} points is more than {MAX_POINTS}; use fewer levels "
-                             "(--samples or STEP) or --design lhs")
+            raise ArgumentError("design", f"{total} points is more than {MAX_POINTS}; use fewer levels "
+                                "({samples} or STEP) or {design} lhs", "grid")
         mesh = np.meshgrid(*levels, indexing="ij")
         raw = np.column_stack([m.ravel() for m in mesh])
     elif design == "lhs":
@@ -129,19 +129,19 @@ def design_matrix(params: list[Param], design: str, samples: int, root_seed: int
         from SALib.sample import sobol
 
         if samples & (samples - 1):
-            raise UsageError(f"--samples {samples}: the Sobol design needs a power of two (e.g. "
-                             f"{1 << max(1, samples.bit_length() - 1)} or {1 << samples.bit_length()})")
+            raise ArgumentError("samples", f"the Sobol design needs a power of two (e.g. "
+                                f"{1 << max(1, samples.bit_length() - 1)} or {1 << samples.bit_length()})", samples)
         seed = int(purpose_seed(root_seed, "design/sobol").generate_state(1)[0])
         raw = sobol.sample(problem, samples, calc_second_order=False, seed=seed)
     else:
         from SALib.sample import morris
 
         if samples < 2:
-            raise UsageError("--samples: the Morris design needs at least 2 trajectories")
+            raise ArgumentError("samples", "the Morris design needs at least 2 trajectories")
         seed = int(purpose_seed(root_seed, "design/morris").generate_state(1)[0])
         raw = morris.sample(problem, samples, num_levels=4, seed=seed)
     if len(raw) > MAX_POINTS:
-        raise UsageError(f"--design {design}: {len(raw)} points is more than {MAX_POINTS}; lower --samples")
+        raise ArgumentError("design", f"{len(raw)} points is more than {MAX_POINTS}; lower {{samples}}", design)
     snapped = np.column_stack([p.snap(raw[:, j]) for j, p in enumerate(params)])
     return raw, snapped
 

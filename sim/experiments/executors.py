@@ -27,7 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from sim.errors import UsageError
+from sim.errors import ArgumentError
 
 WORKER_MODULE = "sim.experiments.worker"
 
@@ -141,7 +141,7 @@ class DaskExecutor:
         try:
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - a declared dependency
-            raise UsageError("--dask needs the 'distributed' package: pip install 'dask[distributed]'") from None
+            raise ArgumentError("dask", "needs the 'distributed' package: pip install 'dask[distributed]'") from None
         self._cluster = None
         if address == "local":
             self._cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1,
@@ -153,8 +153,8 @@ class DaskExecutor:
             try:
                 self._client = Client(address, timeout=f"{timeout_s}s")
             except (OSError, TimeoutError, ValueError, TypeError) as exc:
-                raise UsageError(f"--dask {address}: cannot connect to a Dask scheduler there "
-                                 f"({type(exc).__name__}: {exc})") from None
+                raise ArgumentError("dask", f"cannot connect to a Dask scheduler there "
+                                    f"({type(exc).__name__}: {exc})", address) from None
             self.name = f"dask {address}"
         self.workers = len(self._client.scheduler_info().get("workers", {})) or (workers or 1)
 
@@ -183,4 +183,4 @@ def make_executor(workers: int, executor: str = "auto", dask: str | None = None)
         return SerialExecutor()
     if executor in ("auto", "process"):
         return ProcessExecutor(workers)
-    raise UsageError(f"executor must be 'auto', 'serial' or 'process', got {executor!r}")
+    raise ArgumentError("executor", f"expected 'auto', 'serial' or 'process', got {executor!r}")

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim.errors import UsageError
+from sim.errors import ArgumentError
 from sim.outpaths import check_parent, make_parent
 
 FORMAT = "salesim-study"
@@ -160,23 +160,23 @@ class FolderStore(MemoryStore):
     def open(self, manifest: dict, resume: bool = False) -> dict:
         out = self.out
         if out.exists() and not out.is_dir():
-            raise UsageError(f"--out {out}: exists and is not a folder")
+            raise ArgumentError("out", "exists and is not a folder", out)
         check_parent(out, "--out")
         existing = out / MANIFEST
         nonempty = out.exists() and _has_content(out)
         if nonempty and not resume:
-            raise UsageError(f"--out {out}: folder exists and is not empty; add --resume to finish the "
-                             "study in it, or choose another folder")
+            raise ArgumentError("out", "folder exists and is not empty; add {resume} to finish the "
+                                "study in it, or choose another folder", out)
         if nonempty and not existing.exists():
-            raise UsageError(f"--out {out}: --resume: the folder has no {MANIFEST}, so it holds no "
-                             "salesim study to resume")
+            raise ArgumentError("out", f"{{resume}}: the folder has no {MANIFEST}, so it holds no "
+                                "salesim study to resume", out)
         self._made_folder = not out.exists()
         try:
             make_parent(out, "--out")
             out.mkdir(exist_ok=True)
             (out / PARTS).mkdir(exist_ok=True)
         except OSError as exc:
-            raise UsageError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+            raise ArgumentError("out", f"cannot create the folder ({exc.strerror})", out) from None
         self._take_lock()
         if nonempty:
             self.manifest = self._check_resume(existing, manifest)
@@ -197,20 +197,21 @@ class FolderStore(MemoryStore):
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             fh.close()
-            raise UsageError(f"--out {self.out}: another salesim process is writing this folder") from None
+            raise ArgumentError("out", "another salesim process is writing this folder", self.out) from None
         self._lock = fh
 
     def _check_resume(self, path: Path, new: dict) -> dict:
         try:
             old = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
-            raise UsageError(f"--out {self.out}: cannot read {MANIFEST} ({exc})") from None
+            raise ArgumentError("out", f"cannot read {MANIFEST} ({exc})", self.out) from None
         diffs = [k for k in IDENTITY if old.get(k) != new.get(k)]
         if diffs:
-            detail = "; ".join(f"{k}: folder has {_short(old.get(k))}, this command {_short(new.get(k))}"
+            detail = "; ".join(f"{k}: folder has {_short(old.get(k))}, this study {_short(new.get(k))}"
                                for k in diffs)
-            raise UsageError(f"--out {self.out}: --resume: the folder holds a different study ({detail}); "
-                             "resume with the same scenario, flags and versions, or choose another folder")
+            raise ArgumentError("out", f"{{resume}}: the folder holds a different study ({detail}); "
+                                "resume with the same scenario, settings and versions, or choose another folder",
+                                self.out)
         return old
 
     def _clean(self) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.errors import UsageError
+from sim.errors import ArgumentError, UsageError
 from sim.experiments.executors import WorkerLost, default_workers, make_executor
 from sim.experiments.progress import progress_bar
 from sim.experiments.seeds import BIT_GENERATOR, SCHEME
@@ -97,8 +97,7 @@ def check_counts(reps: Any, workers: Any = None, chunk_size: Any = None) -> None
         if value is None and name != "reps":
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise UsageError(f"--{name.replace('_', '-')}: expected a whole number in [{low}, {high}], "
-                             f"got {value!r}")
+            raise ArgumentError(name, f"expected a whole number in [{low}, {high}], got {value!r}")
 
 
 def run_study(kind: str, points: Sequence[Point], reps: int, *, seed: int | None = None,
@@ -118,10 +117,10 @@ def run_study(kind: str, points: Sequence[Point], reps: int, *, seed: int | None
     if not points:
         raise UsageError("a study needs at least one scenario")
     if weeks is not None and not (isinstance(weeks, int | float) and 0 < weeks <= MAX_HORIZON_WEEKS):
-        raise UsageError(f"--weeks: expected a number of weeks in (0, {MAX_HORIZON_WEEKS}], got {weeks!r}")
+        raise ArgumentError("weeks", f"expected a number of weeks in (0, {MAX_HORIZON_WEEKS}], got {weeks!r}")
     root_seed = int(points[0].scenario.seed if seed is None else seed)
     if root_seed < 0:
-        raise UsageError(f"--seed: expected a whole number >= 0, got {root_seed}")
+        raise ArgumentError("seed", f"expected a whole number >= 0, got {root_seed}")
     workers = workers or default_workers()
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind,

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from sim.errors import UsageError
+from sim.errors import ArgumentError, UsageError
 
 NON_KPI = frozenset({"point", "rep", "error", "traceback", "runtime_s", "scenario", "design", "varied"})
 PERCENTILES = (5, 50, 95)
@@ -55,7 +55,7 @@ def select_kpis(columns: Sequence[str], patterns: Iterable[str] | None) -> list[
     chosen = [c for c in columns if any(fnmatch.fnmatchcase(c, p) for p in patterns)]
     unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(c, p) for c in columns)]
     if unmatched:
-        raise UsageError(f"--kpi {unmatched[0]}: matches no KPI{did_you_mean(unmatched[0], columns)}")
+        raise ArgumentError("kpis", f"matches no KPI{did_you_mean(unmatched[0], columns)}", unmatched[0])
     return chosen
 
 
@@ -70,7 +70,7 @@ def default_metric(columns: Iterable[str]) -> str:
     for name in HEADLINE_METRICS:
         if name in cols:
             return name
-    raise UsageError(f"no headline KPI ({', '.join(HEADLINE_METRICS)}) in the results; name one with --metric")
+    raise ArgumentError("metric", f"no headline KPI ({', '.join(HEADLINE_METRICS)}) in the results; name one")
 
 
 def t_interval(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
@@ -145,8 +145,8 @@ def fan(weekly, column: str | None = None, percentiles: Sequence[float] = FAN_PE
             cumulative = column == "bookings_usd"
     if column not in weekly.columns:
         choices = [c for c in weekly.columns if c not in ("point", "rep", "week")]
-        raise UsageError(f"--fan {column}: no such weekly column{did_you_mean(column, choices)}; "
-                         f"weekly columns: {', '.join(choices)}")
+        raise ArgumentError("column", f"no such weekly column{did_you_mean(column, choices)}; "
+                            f"weekly columns: {', '.join(choices)}", column)
     grid = weekly.pivot_table(index="rep", columns="week", values=column, aggfunc="first")
     values = grid.to_numpy(dtype=float)
     if cumulative:
@@ -163,14 +163,14 @@ def parse_target(text: str) -> tuple[str, str, float]:
     """``kpi=value`` (reach at least), ``kpi>=value``, ``kpi<=value``, ``kpi>value``, ``kpi<value``."""
     m = re.fullmatch(r"\s*([^<>=\s]+)\s*(>=|<=|>|<|=)\s*(\S+)\s*", text)
     if not m:
-        raise UsageError(f"--target {text}: expected KPI=VALUE (at least), KPI<=VALUE or KPI>=VALUE, "
-                         "e.g. bookings_usd=5e6")
+        raise ArgumentError("targets", "expected KPI=VALUE (at least), KPI<=VALUE or KPI>=VALUE, "
+                            "e.g. bookings_usd=5e6", text)
     try:
         value = float(m.group(3))
     except ValueError:
-        raise UsageError(f"--target {text}: {m.group(3)!r} is not a number") from None
+        raise ArgumentError("targets", f"{m.group(3)!r} is not a number", text) from None
     if not math.isfinite(value):
-        raise UsageError(f"--target {text}: the value must be finite")
+        raise ArgumentError("targets", "the value must be finite", text)
     return m.group(1), (">=" if m.group(2) == "=" else m.group(2)), value
 
 
@@ -181,9 +181,9 @@ def probability_of_target(df, kpi: str, value: float, op: str = ">=", confidence
         return {"kpi": kpi, "op": op, "target": value, "n": 0, "hits": 0, "probability": math.nan,
                 "ci_low": math.nan, "ci_high": math.nan}
     if kpi not in df.columns:
-        raise UsageError(f"--target {kpi}: no such KPI{did_you_mean(kpi, kpi_columns(df))}")
+        raise ArgumentError("targets", f"no such KPI{did_you_mean(kpi, kpi_columns(df))}", kpi)
     if op not in _OPS:
-        raise UsageError(f"--target {kpi}: unknown comparison {op!r}")
+        raise ArgumentError("targets", f"unknown comparison {op!r}", kpi)
     x = df[kpi].to_numpy(dtype=float)
     x = x[~np.isnan(x)]
     hits = int(_OPS[op](x, value).sum())

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import Located, ScenarioError, UsageError
+from sim.errors import ArgumentError, Located, ScenarioError
 from sim.experiments.batch import agent_tables, kpi_names, resolved_yaml
 from sim.experiments.design import Param, design_matrix, parse_param
 from sim.experiments.sensitivity import sensitivity, tornado
@@ -139,7 +139,7 @@ def sweep(scenario: Scenario | str | os.PathLike, params: Sequence[Param | str],
     points, base_sc = build_points(scenario, plist, snapped, overrides, tornado_points)
     names = kpi_names(base_sc)
     if metric is not None and names is not None and metric not in names:
-        raise UsageError(f"--metric {metric}: no such KPI{did_you_mean(metric, names)}")
+        raise ArgumentError("metric", f"no such KPI{did_you_mean(metric, names)}", metric)
     info = {"design": design, "samples": samples, "tornado": tornado_points,
             "params": [{"path": p.path, "low": p.low, "high": p.high, "step": p.step, "integer": p.integer}
                        for p in plist],
@@ -178,7 +178,7 @@ def _analyse(res: StudyResult, params: list[Param], design: str, metric: str | N
     if headline is None:
         try:
             headline = default_metric(kpis)
-        except UsageError:
+        except ArgumentError:
             headline = None
     manifest = dict(res.manifest, design=info)
     if headline not in rows.columns:  # e.g. every replication failed
