@@ -17,14 +17,25 @@ cost, one inbound source at 280 leads/week. The bare side is the same network
 written directly with ``simpy.Resource`` and one ``random.Random(seed)``.
 
 It reports leads/second for both, the ratio engine time / bare time (project
-target: <= 1.5), how time grows with the number of leads (ideal: linear), and
+target: <= 1.2), how time grows with the number of leads (ideal: linear), and
 the peak memory of a run in event-log mode vs. KPI-only mode.
+
+Then the costlier mechanisms, each one replication in KPI mode (``CASES``):
+owned roles (the funnel with per-rep queues), an outbound cadence
+(``seed_worked_example``), generalists with post-sale work
+(``inverted_triangle``), the flagship ``mid_size`` and PODs with a split
+(``pods_split``). For each: microseconds and SimPy events per lead created,
+the per-lead cost relative to the bare funnel, and for the shipped scenarios
+the time of one replication relative to the bare 100k-lead funnel run in the
+same benchmark run (targets: ``mid_size`` <= 0.5x, ``pods_split`` <= 1.0x).
+Events are counted in separate, untimed runs.
 
 Run::
 
     python benchmarks/bench_engine.py                    # 10k and 100k leads, best of 3
     python benchmarks/bench_engine.py --leads 10000 100000 --repeat 3
     python benchmarks/bench_engine.py --quick            # smoke run, a few seconds
+    python benchmarks/bench_engine.py --no-cases         # the funnel only
 
 The exit status is 0 whether or not the target is met: this is a report, not a test.
 """
@@ -40,6 +51,7 @@ import sys
 import time
 import tracemalloc
 from datetime import date
+from pathlib import Path
 
 import simpy
 
@@ -50,7 +62,9 @@ ARRIVALS_PER_DAY = 40.0
 SERVERS = (6, 4, 4, 3)
 SERVICE_MEAN_DAYS = (0.1, 0.15, 0.5, 0.5)
 MOVE_ON = (0.5, 0.3, 0.9)  # after the last station a lead leaves
-TARGET_RATIO = 1.5
+TARGET_RATIO = 1.2
+BARE_REFERENCE_LEADS = 100_000  # the shipped scenarios are timed against this bare run
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def expected_utilizations() -> list[float]:
@@ -221,6 +235,97 @@ def peak_memory(n: int, seed: int) -> dict:
     return out
 
 
+# -- the costlier mechanisms ------------------------------------------------------------
+def owned_funnel_data(leads: int) -> dict:
+    """The funnel with its last two stations as owned roles: a lead keeps one
+    rep for both steps and waits in that rep's own queue."""
+    data = scenario_data(leads)
+    data["name"] = "bench_owned_roles"
+    for r in ("r3", "r4"):
+        data["roles"][r]["owns_leads"] = True
+    data["steps"]["s4"]["role"] = "r3"  # the owner works both steps (a priority queue)
+    data["roles"]["r3"]["headcount"] = 7
+    del data["roles"]["r4"]
+    return data
+
+
+# (label, how to build the scenario, timed against the bare 100k funnel with this target or None)
+CASES = (
+    ("owned roles", lambda: sim.validate_data(owned_funnel_data(20_000)), None),
+    ("outbound cadence", lambda: sim.load_scenario(SCENARIOS / "seed_worked_example.yaml"), None),
+    ("generalists + post-sale", lambda: sim.load_scenario(SCENARIOS / "inverted_triangle.yaml"), None),
+    ("mid_size", lambda: sim.load_scenario(SCENARIOS / "mid_size.yaml"), 0.5),
+    ("pods_split", lambda: sim.load_scenario(SCENARIOS / "pods_split.yaml"), 1.0),
+)
+
+
+def count_events(run) -> tuple[int, object]:
+    """SimPy events processed while ``run()`` runs (``Environment.step`` calls)."""
+    original = simpy.Environment.step
+    n = [0]
+
+    def step(env):
+        n[0] += 1
+        return original(env)
+
+    simpy.Environment.step = step
+    try:
+        out = run()
+    finally:
+        simpy.Environment.step = original
+    return n[0], out
+
+
+def time_cases(repeat: int, seed: int, weeks: float | None) -> dict:
+    """Best-of-``repeat`` seconds per case (KPI mode), leads created and events per lead."""
+    out = {}
+    for label, build, target in CASES:
+        scenario = build()
+        times = []
+        for r in range(repeat):
+            gc.collect()
+            t0 = time.perf_counter()
+            result = sim.simulate(scenario, seed=seed + r, weeks=weeks, record="kpis")
+            times.append(time.perf_counter() - t0)
+            print(f"  case {label:<24} run {r + 1}/{repeat} {times[-1]:8.3f} s", file=sys.stderr, flush=True)
+        leads = result.kpis["leads_created"]
+        events, _ = count_events(lambda sc=scenario, s=seed + repeat - 1: sim.simulate(
+            sc, seed=s, weeks=weeks, record="kpis"))
+        out[label] = {"best": min(times), "leads": leads, "events": events, "target": target}
+    return out
+
+
+def bare_events(leads: int, seed: int) -> int:
+    def run():
+        env, horizon, _ = bare_model(leads, seed)
+        env.run(until=horizon)
+    return count_events(run)[0]
+
+
+def report_cases(cases: dict, timing: dict, seed: int) -> None:
+    """Per-lead cost of each mechanism against the bare funnel of the same run."""
+    ref_n = BARE_REFERENCE_LEADS if BARE_REFERENCE_LEADS in timing else max(timing)
+    bare_s = timing[ref_n]["best"]["bare"]
+    bare_us = bare_s / ref_n * 1e6
+    engine_us = timing[ref_n]["best"]["kpis"] / ref_n * 1e6
+    engine_ev = count_events(lambda: sim.simulate(sim.validate_data(scenario_data(ref_n)), seed=seed,
+                                                  record="kpis"))[0] / ref_n
+    print(f"Mechanisms (one replication each, KPI mode, best time; bare funnel: {ref_n:,} leads in "
+          f"{bare_s:.2f} s, {bare_us:.1f} us/lead, {bare_events(ref_n, seed) / ref_n:.1f} events/lead)")
+    print(f"  {'case':<24} {'leads':>9} {'us/lead':>9} {'events/lead':>12} {'x bare/lead':>12} "
+          f"{'replication s':>14} {'x bare 100k run':>16}")
+    print(f"  {'plain funnel':<24} {ref_n:>9,} {engine_us:>9.1f} {engine_ev:>12.1f} {engine_us / bare_us:>11.2f}x")
+    for label, c in cases.items():
+        us = c["best"] / max(c["leads"], 1) * 1e6
+        line = (f"  {label:<24} {c['leads']:>9,} {us:>9.1f} {c['events'] / max(c['leads'], 1):>12.1f}"
+                f" {us / bare_us:>11.2f}x {c['best']:>14.2f}")
+        if c["target"] is not None:
+            r = c["best"] / bare_s
+            line += f" {r:>15.2f}x  (target <= {c['target']:g}x: {'MET' if r <= c['target'] else 'NOT MET'})"
+        print(line)
+    print()
+
+
 # -- report ---------------------------------------------------------------------------
 def mib(b: float) -> str:
     return f"{b / 2**20:.1f} MiB"
@@ -305,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: --leads 1000 5000 --repeat 1")
     ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
+    ap.add_argument("--no-cases", action="store_true", help="skip the mechanism cases (funnel only)")
     args = ap.parse_args(argv)
     if args.quick:
         args.leads, args.repeat = [1000, 5000], 1
@@ -319,7 +425,12 @@ def main(argv: list[str] | None = None) -> int:
     memory = None
     if not args.no_memory:
         memory = peak_memory(sizes[-1], args.seed)
+    cases = None
+    if not args.no_cases:
+        cases = time_cases(args.repeat, args.seed, weeks=26 if args.quick else None)
     report(timing, memory, sizes[-1], args.repeat)
+    if cases is not None:
+        report_cases(cases, timing, args.seed)
     return 0
 
 
