@@ -118,3 +118,41 @@ def test_run_prints_a_pod_section_with_splits_and_parents(capsys):
         if p["born_days"]:
             assert f"week {p['born_days'] / 7:.0f}" in line
     assert len(k["pod_genealogy"]) >= 1 and f"{len(k['pod_genealogy'])} split(s)" in out
+
+
+def test_a_full_pod_does_not_make_the_outbound_cadence_spin(monkeypatch):
+    """Each POD takes accounts from its own slices when it has room, so looking
+    for a rep with room costs a few tries per lead, not one per queued account
+    of another POD (before: ~120 tries per lead in pods_split)."""
+    from sim.model.roles import RoleRuntime
+
+    calls = [0]
+    pick = RoleRuntime._pick
+
+    def counting(self, limit, pod=0):
+        calls[0] += 1
+        return pick(self, limit, pod)
+
+    monkeypatch.setattr(RoleRuntime, "_pick", counting)
+    k = sim.simulate(sim.load_scenario(SPLIT), seed=1, weeks=60, record="kpis").kpis
+    assert calls[0] / k["leads_created"] < 10
+
+
+def test_pod_account_lists_keep_each_account_in_its_industry():
+    """An outbound account's industry is drawn once (its own stream), so its POD
+    does not depend on when the cadence looked at it."""
+    from sim.model.layout import layout_of
+    from sim.model.rng import Streams
+    from sim.model.world import World
+    from sim.records import Tally
+
+    scenario = sim.load_scenario(SCENARIOS / "pods_industry.yaml")
+    world = World(scenario, Streams(4), Tally(layout_of(scenario, 70.0)), 70.0)
+    src = next(s for s in world.sources if getattr(s, "pods", None) is not None)
+    before = list(src.slice)
+    shares = scenario.pods.industries
+    n = len(before)
+    for name, share in shares.items():
+        assert abs(before.count(name) / n - share) < 4 * (share * (1 - share) / n) ** 0.5 + 1e-9, name
+    world.run()
+    assert src.slice == before

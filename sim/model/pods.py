@@ -65,6 +65,7 @@ class PodBook:
                           weekly=[0.0] * nw) for p in spec.initial]
         self.splits: list[dict] = []
         self._rr: dict[str, int] = {}
+        self._owners: dict[str, list[int]] = {}
         self.capable = has_customer_team(scenario)
         self.roles = [world.roles[r] for r in spec.roles]
         if not self.capable:  # PODs before the company can organize around the customer
@@ -73,15 +74,27 @@ class PodBook:
                     r.staff.ramp_days *= spec.missing_capability_ramp_multiplier
 
     # -- leads ------------------------------------------------------------------------
-    def pod_for(self, segment: int) -> int:
+    def slice_of(self, segment: int, u_industry=None) -> str:
+        """The slice a lead or account belongs to: its segment, or an industry
+        drawn with ``u_industry`` (default: the per-lead industry stream)."""
         if self.spec.slice == "segment":
-            value = self.segments[segment]
-        else:
-            u, i = self.u_industry(), 0
-            while i < len(self.cum) - 1 and u >= self.cum[i]:
-                i += 1
-            value = self.industries[i]
-        owners = [i for i, p in enumerate(self.pods) if value in p["owns"]]
+            return self.segments[segment]
+        u, i = (u_industry or self.u_industry)(), 0
+        while i < len(self.cum) - 1 and u >= self.cum[i]:
+            i += 1
+        return self.industries[i]
+
+    def owners(self, value: str) -> list[int]:
+        """The PODs that own slice ``value`` now (kept until the next split)."""
+        owners = self._owners.get(value)
+        if owners is None:
+            owners = self._owners[value] = [i for i, p in enumerate(self.pods) if value in p["owns"]]
+        return owners
+
+    def pod_for(self, segment: int) -> int:
+        """The POD of a new lead: its slice's owner (round-robin if several own it)."""
+        value = self.slice_of(segment)
+        owners = self.owners(value)
         k = self._rr.get(value, 0)
         self._rr[value] = k + 1
         return owners[k % len(owners)]
@@ -152,6 +165,7 @@ class PodBook:
             p["owns"], child_owns = owns[:half], owns[half:]
         else:
             child_owns = list(owns)
+        self._owners.clear()
         self.pods.append(dict(name=f"{p['name']}_{child}", owns=child_owns, parent=parent, born=env.now,
                               bookings=0.0, wins=0, decided=0, weekly=[0.0] * self.nw))
         old = role.occupant[seat]

@@ -159,6 +159,13 @@ class RoleRuntime:
                 ev, self._released = self._released, None
                 ev.succeed()
 
+    def nudge(self) -> None:
+        """Wake whoever waits on :meth:`next_release` (something else changed, e.g.
+        an account came back to an outbound list)."""
+        if self._released is not None:
+            ev, self._released = self._released, None
+            ev.succeed()
+
     def next_release(self) -> simpy.Event:
         """An event that succeeds the next time any rep's book gets room."""
         if self._released is None:

@@ -7,6 +7,10 @@
   (``max_open_per_rep``), so outbound volume is set by SDR capacity, not by a
   rate. An account that said no (or never answered) goes back on the list
   after ``cooling_off_days``; a won account leaves the list for good.
+  With PODs the list is kept per slice (an account's segment, or its industry,
+  drawn once per account from ``pods/industry/<source>``), and a POD with room
+  takes the longest-waiting account of the slices it owns: a full POD never
+  makes the cadence spin over accounts it cannot take.
 """
 
 from __future__ import annotations
@@ -82,10 +86,24 @@ class OutboundSource:
         self.routes = [world.routes[(name, g)] for g in segs]
         self.role = self.routes[0].steps[0].role if segs else None
         self._returned = None
+        self.pods = world.pods if self.role is not None and self.role.podded else None
+        if self.pods is not None:
+            self.seg_of = list(self.available)  # account -> index into self.routes
+            u = (uniform01(streams.generator(f"pods/industry/{name}"))
+                 if self.pods.spec.slice == "industry" else None)
+            self.slice = [self.pods.slice_of(self.routes[g].segment, u) for g in self.seg_of]
+            self.queues: dict[str, deque[tuple[int, int]]] = {v: deque() for v in set(self.slice)}
+            self._stamp = 0  # accounts queue in arrival order across slices
+            for a in range(len(self.seg_of)):
+                self._queue(a)
 
     def start(self) -> None:
         if self.segments:
-            self.world.env.process(self._cadence())
+            self.world.env.process(self._cadence() if self.pods is None else self._pod_cadence())
+
+    def _queue(self, account: int) -> None:
+        self.queues[self.slice[account]].append((self._stamp, account))
+        self._stamp += 1
 
     def _cooled(self, seg: int) -> None:
         self.available.append(seg)
@@ -100,29 +118,53 @@ class OutboundSource:
             ev.callbacks.append(lambda _ev: self._cooled(seg))
         return on_lost
 
+    def _account_back(self, account: int):
+        """Callback of a lost lead of a PODded cadence: the account rejoins its slice after the cooling-off."""
+        env, cool = self.world.env, self.spec.cooling_off_days
+
+        def back(_ev):
+            self._queue(account)
+            self.role.nudge()
+
+        def on_lost():
+            env.timeout(cool).callbacks.append(back)
+        return on_lost
+
     def _cadence(self):
         env, world, role = self.world.env, self.world, self.role
         cap = self.spec.cadence_per_rep
-        pods = world.pods if role.podded else None
-        tries = 0
         while True:
             if not self.available:
                 self._returned = env.event()
                 yield self._returned
             seg = self.available[0]
-            pod = pods.pod_for(self.routes[seg].segment) if pods is not None else 0
-            rep = role.try_assign(cap, pod)
+            rep = role.try_assign(cap, 0)
             if rep < 0:
-                tries += 1
-                limit = role.max_open if cap is None else cap
-                if (pods is not None and tries < min(len(self.available), 50)
-                        and any(role._pick(limit, q) >= 0 for q in range(len(pods.pods)) if q != pod)):
-                    self.available.rotate(-1)  # this account's POD is full, another has room
-                    continue
-                tries = 0
                 yield role.next_release()  # every book is full (or at the cadence cap): wait for room
                 continue
-            tries = 0
             self.available.popleft()
             world.leads.new(self.idx, self.routes[seg], owner=rep, owner_role=role,
-                           on_lost=self._lost_callback(seg), pod=pod)
+                            on_lost=self._lost_callback(seg))
+
+    def _pod_cadence(self):
+        """Every POD with room takes the longest-waiting account of its slices;
+        then the cadence sleeps until a book gets room or an account comes back."""
+        world, role, pods, queues = self.world, self.role, self.pods, self.queues
+        cap = self.spec.cadence_per_rep
+        while True:
+            for pod in range(len(pods.pods)):
+                owned = [q for v in pods.pods[pod]["owns"] if (q := queues.get(v)) is not None]
+                while True:
+                    best = None
+                    for q in owned:
+                        if q and (best is None or q[0][0] < best[0][0]):
+                            best = q
+                    if best is None:
+                        break
+                    rep = role.try_assign(cap, pod)
+                    if rep < 0:
+                        break
+                    _, account = best.popleft()
+                    world.leads.new(self.idx, self.routes[self.seg_of[account]], owner=rep, owner_role=role,
+                                    on_lost=self._account_back(account), pod=pod)
+            yield role.next_release()
