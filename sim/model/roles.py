@@ -43,7 +43,7 @@ class RoleRuntime:
     __slots__ = ("idx", "name", "env", "unlimited", "owns", "days_per_hour", "headcount", "res",
                  "rep_res", "free", "open", "max_open", "routing", "prioritized", "_rr", "_u",
                  "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_released",
-                 "podded", "seat_pod", "pools", "frees", "waitq", "left_rep", "_next_rep")
+                 "podded", "seat_pod", "pod_seats", "pools", "frees", "waitq", "left_rep", "_next_rep")
 
     def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role,
                  rng: np.random.Generator, prioritized: bool = False, staff=None,
@@ -64,6 +64,9 @@ class RoleRuntime:
         # a shared role has one of each, which every POD index maps to.
         self.podded = seat_pods is not None
         self.seat_pod = list(seat_pods) if seat_pods is not None else [0] * n
+        # the seats of each POD, in seat order (a shared role: one list for every POD index)
+        self.pod_seats = ([[i for i in range(n) if self.seat_pod[i] == p] for p in range(n_pods)]
+                          if self.podded else [list(range(n))] * n_pods)
         self.res: simpy.Resource | None = None
         self.rep_res: list[simpy.Resource] = []
         self.free: list[int] = []
@@ -100,21 +103,29 @@ class RoleRuntime:
     # -- ownership -----------------------------------------------------------------
     def _pick(self, limit: float, pod: int = 0) -> int:
         """A rep with fewer than ``limit`` open leads by the routing rule, or -1
-        (for a podded role, only the seats of ``pod``)."""
-        room = [i for i in range(self.headcount) if self.open[i] < limit and self.occupant[i] >= 0
-                and (not self.podded or self.seat_pod[i] == pod)]
-        if not room:
-            return -1
-        if self.routing == "least_loaded":
-            return min(room, key=self.open.__getitem__)
-        if self.routing == "round_robin":
+        (for a podded role, only the seats of ``pod``). One pass over the POD's
+        seats; round-robin walks on from where it stopped."""
+        open_, occ = self.open, self.occupant
+        rule = self.routing
+        if rule == "round_robin":
             n = self.headcount
-            start = self._rr
+            start, podded, seat_pod = self._rr, self.podded, self.seat_pod
             for k in range(n):
                 i = (start + k) % n
-                if i in room:
+                if open_[i] < limit and occ[i] >= 0 and (not podded or seat_pod[i] == pod):
                     self._rr = (i + 1) % n
                     return i
+            return -1
+        if rule == "least_loaded":
+            best = -1
+            for i in self.pod_seats[pod]:
+                o = open_[i]
+                if o < limit and occ[i] >= 0 and (best < 0 or o < open_[best]):
+                    best = i
+            return best
+        room = [i for i in self.pod_seats[pod] if open_[i] < limit and occ[i] >= 0]
+        if not room:
+            return -1
         return room[min(int(self._u() * len(room)), len(room) - 1)]
 
     def try_assign(self, limit: float | None = None, pod: int = 0) -> int:
@@ -302,6 +313,7 @@ class RoleRuntime:
         self.occupant.append(-1)
         self.left_rep.append(-1)
         self.seat_pod.append(pod if self.podded else 0)
+        self.pod_seats[pod if self.podded else 0].append(seat)
         if self.rep_res or (self.owns and not self.unlimited):
             self.rep_res.append(make_seats(self._kind, self.env, 0))
         self.fill(seat, rep)
