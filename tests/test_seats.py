@@ -44,7 +44,7 @@ def test_shrinking_lets_tasks_in_progress_finish_and_starts_nothing_new():
     for kind in (Seats, PrioritySeats):
         granted, res = _grants(kind)
         assert [g[0] for g in granted] == ["a", "b"]  # c never served: no seat left
-        assert res.count == 0 and len(res.queue) == 1
+        assert res.count == 0 and res.waiting == 1
 
 
 def test_zero_seats_is_allowed():
@@ -56,3 +56,48 @@ def test_zero_seats_is_allowed():
     res.resize(1)
     env.run(until=2.0)
     assert req.triggered
+
+
+def _workload(make, seed: int, priorities: bool):
+    """Tasks arriving at random with random priorities and holds, some giving up
+    after a patience; returns who was granted when, in order."""
+    import random
+
+    rng = random.Random(seed)
+    env = simpy.Environment()
+    res = make(env)
+    log = []
+
+    def task(i, prio, hold, patience):
+        req = res.request(priority=prio) if priorities else res.request()
+        if patience is not None:
+            yield req | env.timeout(patience)
+            if not req.triggered:
+                req.cancel()
+                log.append((i, "gave up", env.now))
+                return
+        else:
+            yield req
+        log.append((i, "granted", env.now))
+        yield env.timeout(hold)
+        res.release(req)
+
+    def arrivals():
+        for i in range(400):
+            yield env.timeout(rng.choice([0.0, rng.expovariate(2.0)]))  # ties on purpose
+            patience = rng.choice([None, None, rng.uniform(0.1, 3.0)])
+            env.process(task(i, rng.randrange(4), rng.choice([0.5, rng.expovariate(0.8)]), patience))
+
+    env.process(arrivals())
+    env.run()
+    return log
+
+
+def test_seats_serve_in_the_order_of_simpys_own_resources():
+    """Same grants at the same times as simpy.PriorityResource / simpy.Resource
+    (with ties and requests that give up), but from a heap."""
+    for seed in range(5):
+        assert (_workload(lambda env: PrioritySeats(env, 3), seed, True)
+                == _workload(lambda env: simpy.PriorityResource(env, 3), seed, True))
+        assert (_workload(lambda env: Seats(env, 2), seed, False)
+                == _workload(lambda env: simpy.Resource(env, 2), seed, False))

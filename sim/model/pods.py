@@ -118,9 +118,9 @@ class PodBook:
             mine = self._seats(pod, r)
             seats += len(mine)
             if r.res is not None:
-                waiting += len(r.pools[pod].queue)
+                waiting += r.pools[pod].waiting
             else:
-                waiting += sum(len(r.rep_res[s].queue) for s in mine) + len(r.waitq[pod])
+                waiting += sum(r.rep_res[s].waiting for s in mine) + len(r.waitq[pod])
         return waiting / seats if seats else 0.0
 
     def mature(self, i: int) -> bool:

@@ -67,10 +67,10 @@ class RoleRuntime:
         # the seats of each POD, in seat order (a shared role: one list for every POD index)
         self.pod_seats = ([[i for i in range(n) if self.seat_pod[i] == p] for p in range(n_pods)]
                           if self.podded else [list(range(n))] * n_pods)
-        self.res: simpy.Resource | None = None
-        self.rep_res: list[simpy.Resource] = []
+        self.res: Seats | None = None
+        self.rep_res: list[Seats] = []
         self.free: list[int] = []
-        self.pools: list[simpy.Resource | None] = [None] * n_pods
+        self.pools: list[Seats | None] = [None] * n_pods
         self.frees: list[list[int]] = [self.free] * n_pods
         if not self.unlimited:
             if self.owns:
@@ -253,9 +253,9 @@ class RoleRuntime:
             pod = self.seat_pod[seat]
             free, res = self.frees[pod], self.pools[pod]
             # only take the seat out now if no granted request is about to claim it
-            if seat in free and res._capacity - len(res.users) > 0:
+            if seat in free and res.capacity - res.count > 0:
                 free.remove(seat)
-                res.resize(res._capacity - 1)
+                res.resize(res.capacity - 1)
             else:
                 self.vacating.add(seat)
         elif self.rep_res:
@@ -269,7 +269,7 @@ class RoleRuntime:
         if seat in self.vacating:
             self.vacating.discard(seat)
             res = self.pools[pod]
-            res.resize(res._capacity - 1)
+            res.resize(res.capacity - 1)
         else:
             self.frees[pod].append(seat)
 
@@ -292,7 +292,7 @@ class RoleRuntime:
             else:
                 res = self.pools[pod]
                 self.frees[pod].append(seat)
-                res.resize(res._capacity + 1)
+                res.resize(res.capacity + 1)
         elif self.rep_res:
             self.rep_res[seat].resize(1)
         waiting = self.waitq[pod]
@@ -332,5 +332,5 @@ class RoleRuntime:
 
     def queue_length(self) -> int:
         if self.res is not None:
-            return sum(len(r.queue) for r in self.pools[: (len(self.pools) if self.podded else 1)])
-        return sum(len(r.queue) for r in self.rep_res) + len(self.waiting)
+            return sum(r.waiting for r in self.pools[: (len(self.pools) if self.podded else 1)])
+        return sum(r.waiting for r in self.rep_res) + len(self.waiting)

@@ -1,30 +1,122 @@
-"""Seats as SimPy resources whose capacity follows the team (reps leave, reps
-are hired). Shrinking never interrupts a task in progress: the capacity check
-only gates new grants. Growing grants as many waiting requests as it can."""
+"""Seats: the queue in front of a role's reps, on SimPy's public API.
+
+A role's reps are seats; a task requests one, waits in line if none is free,
+and releases it when done. This does what ``simpy.Resource`` and
+``simpy.PriorityResource`` do for a role, with two differences a role needs:
+
+* the number of seats follows the team (:meth:`Seats.resize`): shrinking never
+  interrupts a task in progress (the capacity only gates new grants); growing
+  grants as many waiting requests as it can;
+* the priority line is a heap (``PriorityResource`` re-sorts its whole queue
+  on every request: with a 150-long queue that was most of a run's time).
+
+The order of events is SimPy's: a request is granted at once if a seat is
+free; a release frees the seat at once and hands it to the head of the line
+through an event processed after those already due now (as a ``Release``
+event does), so results are the same as with SimPy's resources. Priority
+order is (priority, time of request, order of request), lower first: the
+order of SimPy's stable sort.
+"""
 
 from __future__ import annotations
+
+import heapq
+from collections import deque
 
 import simpy
 
 
-class _Resizable:
+class SeatRequest(simpy.Event):
+    """A request for a seat; succeeds when granted. ``cancel()`` withdraws a
+    request still waiting (a task that gave up)."""
+
+    def __init__(self, seats: Seats):
+        super().__init__(seats.env)
+        self.seats = seats
+        self.withdrawn = False
+
+    def cancel(self) -> None:
+        if not self.triggered and not self.withdrawn:
+            self.withdrawn = True
+            self.seats.waiting -= 1
+
+
+class Seats:
+    """Seats served first come, first served."""
+
+    def __init__(self, env: simpy.Environment, capacity: int):
+        self.env = env
+        self.capacity = capacity
+        self.count = 0  # seats in use
+        self.waiting = 0  # requests in line (withdrawn ones excluded)
+        self._line: deque[SeatRequest] = deque()
+
+    def request(self, priority: int = 0) -> SeatRequest:
+        req = SeatRequest(self)
+        self._line.append(req)
+        self.waiting += 1
+        self._grant_head()
+        return req
+
+    def _head(self) -> SeatRequest | None:
+        line = self._line
+        while line and line[0].withdrawn:
+            line.popleft()
+        return line[0] if line else None
+
+    def _pop_head(self) -> None:
+        self._line.popleft()
+
+    def _grant_head(self, _event=None) -> None:
+        """Grant the head of the line a seat if one is free."""
+        if self.count < self.capacity:
+            req = self._head()
+            if req is not None:
+                self._pop_head()
+                self.waiting -= 1
+                self.count += 1
+                req.succeed()
+
+    def release(self, req: SeatRequest) -> None:
+        """The task in ``req``'s seat is done: the seat goes to the head of the line."""
+        self.count -= 1
+        ev = simpy.Event(self.env)
+        ev.callbacks.append(self._grant_head)
+        ev.succeed()
+
     def resize(self, capacity: int) -> None:
-        grow = capacity - self._capacity
-        self._capacity = capacity
+        grow = capacity - self.capacity
+        self.capacity = capacity
         for _ in range(max(grow, 0)):
-            self._trigger_put(None)
+            self._grant_head()
 
 
-class Seats(_Resizable, simpy.Resource):
-    pass
+class PrioritySeats(Seats):
+    """Seats served by priority (lower first), then by time and order of request."""
+
+    def __init__(self, env: simpy.Environment, capacity: int):
+        super().__init__(env, capacity)
+        self._heap: list[tuple[int, float, int, SeatRequest]] = []
+        self._seq = 0
+
+    def request(self, priority: int = 0) -> SeatRequest:
+        req = SeatRequest(self)
+        heapq.heappush(self._heap, (priority, self.env.now, self._seq, req))
+        self._seq += 1
+        self.waiting += 1
+        self._grant_head()
+        return req
+
+    def _head(self) -> SeatRequest | None:
+        heap = self._heap
+        while heap and heap[0][3].withdrawn:
+            heapq.heappop(heap)
+        return heap[0][3] if heap else None
+
+    def _pop_head(self) -> None:
+        heapq.heappop(self._heap)
 
 
-class PrioritySeats(_Resizable, simpy.PriorityResource):
-    pass
-
-
-def make_seats(kind, env: simpy.Environment, n: int):
-    """A resource of ``kind`` with ``n`` seats (0 allowed: a seat not filled yet)."""
-    res = kind(env, max(n, 1))
-    res._capacity = n
-    return res
+def make_seats(kind, env: simpy.Environment, n: int) -> Seats:
+    """Seats of ``kind`` with ``n`` seats (0 allowed: a seat not filled yet)."""
+    return kind(env, n)
