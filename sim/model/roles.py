@@ -200,22 +200,22 @@ class RoleRuntime:
         pooled = self.res is not None
         res = self.pools[pod] if pooled else (self.rep_res[seat] if seat >= 0 and self.rep_res else None)
         if res is None:  # unlimited capacity: no queue
-            req = None
             occ = 0
         else:
-            req = res.request(priority) if self.prioritized else res.request()
-            if expires is not None or cancel is not None:
-                ev = req
-                if expires is not None:
-                    ev = ev | env.timeout(expires)
-                if cancel is not None:
-                    ev = ev | cancel
-                yield ev
-                if not req.triggered:
-                    req.cancel()
-                    return -1.0, -1
-            else:
-                yield req
+            if not res.take():  # no free seat, or others are waiting: get in line
+                req = res.request(priority)
+                if expires is not None or cancel is not None:
+                    ev = req
+                    if expires is not None:
+                        ev = ev | env.timeout(expires)
+                    if cancel is not None:
+                        ev = ev | cancel
+                    yield ev
+                    if not req.triggered:
+                        req.cancel()
+                        return -1.0, -1
+                else:
+                    yield req
             if pooled:
                 seat = self.frees[pod].pop()
             occ = self.occupant[seat]
@@ -225,17 +225,17 @@ class RoleRuntime:
         wait = now - (t0 if since is None else since)
         svc = draw() if draw is not None else 0.0
         staff = self.staff
-        if staff is not None and req is not None:
+        if staff is not None and res is not None:
             svc /= staff.productivity(occ, now)
         rec.work(now, lead, stage, self.idx, occ, wait, svc, segment)
         if on_start is not None:
             on_start(now)
         if svc:
             yield env.timeout(svc)
-        if req is not None:
+        if res is not None:
             if pooled:
                 self.seat_freed(seat)
-            res.release(req)
+            res.release()
         return wait, occ
 
     # -- people coming and going ---------------------------------------------------------

@@ -10,12 +10,14 @@ and releases it when done. This does what ``simpy.Resource`` and
 * the priority line is a heap (``PriorityResource`` re-sorts its whole queue
   on every request: with a 150-long queue that was most of a run's time).
 
-The order of events is SimPy's: a request is granted at once if a seat is
-free; a release frees the seat at once and hands it to the head of the line
-through an event processed after those already due now (as a ``Release``
-event does), so results are the same as with SimPy's resources. Priority
-order is (priority, time of request, order of request), lower first: the
-order of SimPy's stable sort.
+Two shortcuts save SimPy events: a task that finds a free seat with nobody
+waiting takes it at once (:meth:`Seats.take`, no request event to wait for),
+and a release with nobody waiting schedules nothing. Otherwise the order is
+SimPy's, which the tests check against its own resources: a release hands
+the seat to the head of the line through an event processed after what is
+already due now (as SimPy's ``Release`` event does). Only the order of things
+that happen at the same instant changes. Priority order is (priority, time of
+request, order of request), lower first: the order of SimPy's stable sort.
 """
 
 from __future__ import annotations
@@ -51,6 +53,13 @@ class Seats:
         self.waiting = 0  # requests in line (withdrawn ones excluded)
         self._line: deque[SeatRequest] = deque()
 
+    def take(self) -> bool:
+        """Take a free seat now if nobody is waiting (no event); False: request one."""
+        if self.count < self.capacity and not self.waiting:
+            self.count += 1
+            return True
+        return False
+
     def request(self, priority: int = 0) -> SeatRequest:
         req = SeatRequest(self)
         self._line.append(req)
@@ -77,12 +86,17 @@ class Seats:
                 self.count += 1
                 req.succeed()
 
-    def release(self, req: SeatRequest) -> None:
-        """The task in ``req``'s seat is done: the seat goes to the head of the line."""
+    def release(self, req: SeatRequest | None = None) -> None:
+        """A task is done (``req``: its request, None if it took a free seat).
+        If others wait, the seat goes to the head of the line once what is
+        already due now has run (as SimPy's ``Release`` event does): the rep
+        who just finished may go straight on with the same lead's next, more
+        urgent step. With nobody waiting there is nothing to schedule."""
         self.count -= 1
-        ev = simpy.Event(self.env)
-        ev.callbacks.append(self._grant_head)
-        ev.succeed()
+        if self.waiting:
+            ev = simpy.Event(self.env)
+            ev.callbacks.append(self._grant_head)
+            ev.succeed()
 
     def resize(self, capacity: int) -> None:
         grow = capacity - self.capacity
