@@ -25,7 +25,7 @@ class StepPlan:
 
     __slots__ = ("stage", "role", "p", "conv", "work", "elapsed", "handoff_leak", "handoff_delay",
                  "sla_days", "decay", "attempts", "connect_p", "connect", "gap", "leak", "last", "simple",
-                 "assist", "assist_work", "fee_role", "prio")
+                 "assist", "assist_work", "fee_role", "prio", "may_return")
 
     def __init__(self, **kw):
         for k in self.__slots__:
@@ -49,8 +49,8 @@ class Route:
     fast: list[tuple] = field(default_factory=list, repr=False)  # per step, the fields the hot path reads
 
     def __post_init__(self):
-        self.fast = [(st.simple, st.role, st.stage, st.prio, st.work, st.elapsed, st.p, st.decay, st.conv,
-                      st.last, st) for st in self.steps]
+        self.fast = [(st.simple, st.role, st.stage, st.prio, st.may_return, st.work, st.elapsed, st.p, st.decay,
+                      st.conv, st.last, st) for st in self.steps]
 
 
 WORK_KINDS = ("closing", "onboarding", "account_care", "prospecting")
@@ -63,6 +63,21 @@ def priority(scenario: Scenario, role: str | None, kind: str, stage: int = 0) ->
     policy = list(spec.people.time_policy) if spec is not None and spec.people else list(WORK_KINDS)
     rank = policy.index(kind) if kind in policy else len(policy)
     return rank * 100 - stage
+
+
+def _may_return(steps: list[StepPlan], i: int) -> bool:
+    """Whether a lead may ask the role of step ``i`` for a seat again at the very
+    instant it finishes that step's work (no customer time, and the next step
+    worked is the same role's): then a freed seat must wait for the instant's
+    own work before going to the head of the line (see :mod:`sim.model.seats`)."""
+    role = steps[i].role
+    for st in steps[i:]:
+        if st.elapsed is not None or st.last:
+            return False
+        nxt = steps[steps.index(st) + 1]
+        if nxt.role is not None:
+            return nxt.role is role
+    return False
 
 
 def _const(days):
@@ -137,6 +152,8 @@ def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: di
         steps.append(plan)
         if rname is not None:
             prev_role = rname
+    for i, st in enumerate(steps):
+        st.may_return = _may_return(steps, i)
     acv_scale = src.acv_multiplier if isinstance(src, AccountMining) else 1.0
     route = Route(
         segment=list(scenario.segments).index(gname),

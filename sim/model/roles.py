@@ -185,7 +185,7 @@ class RoleRuntime:
 
     def serve(self, rec, lead: int, stage: int, segment: int, draw, pod: int = 0, seat: int = -1,
               priority: int = 0, expires: float | None = None, since: float | None = None,
-              cancel: simpy.Event | None = None, on_start=None):
+              cancel: simpy.Event | None = None, on_start=None, may_return=False):
         """The one path of a task: request a seat -> work -> free the seat -> release.
 
         The task waits in the shared queue of a pooled role (in ``pod``'s pool),
@@ -194,7 +194,10 @@ class RoleRuntime:
         ``since`` (default: now) and who did the work; ``(-1.0, -1)`` if nobody
         picked the task up within ``expires`` days, or before ``cancel`` fired (a
         customer gone: nobody works for an account that no longer exists).
-        ``on_start(now)`` is called when a rep picks the task up."""
+        ``on_start(now)`` is called when a rep picks the task up. ``may_return``:
+        the caller may ask for a seat here again the instant this task ends (see
+        :meth:`~sim.model.seats.Seats.release`); a callable is asked when the
+        work ends."""
         env = self.env
         t0 = env.now
         pooled = self.res is not None
@@ -232,10 +235,12 @@ class RoleRuntime:
             on_start(now)
         if svc:
             yield env.timeout(svc)
+        if callable(may_return):
+            may_return = may_return()
         if res is not None:
             if pooled:
                 self.seat_freed(seat)
-            res.release()
+            res.release(defer=may_return)
         return wait, occ
 
     # -- people coming and going ---------------------------------------------------------

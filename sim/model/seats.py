@@ -86,17 +86,24 @@ class Seats:
                 self.count += 1
                 req.succeed()
 
-    def release(self, req: SeatRequest | None = None) -> None:
+    def release(self, req: SeatRequest | None = None, defer: bool = True) -> None:
         """A task is done (``req``: its request, None if it took a free seat).
-        If others wait, the seat goes to the head of the line once what is
-        already due now has run (as SimPy's ``Release`` event does): the rep
-        who just finished may go straight on with the same lead's next, more
-        urgent step. With nobody waiting there is nothing to schedule."""
+
+        With others waiting, the seat goes to the head of the line: with
+        ``defer`` (SimPy's way) once what is already due now has run, so the
+        process that released it may ask again at once and, if more urgent
+        than the line, get it back (a rep going straight on with the same
+        lead's next step); without, at once, which saves an event when the
+        caller knows it will not ask again this instant. With nobody waiting
+        there is nothing to schedule."""
         self.count -= 1
         if self.waiting:
-            ev = simpy.Event(self.env)
-            ev.callbacks.append(self._grant_head)
-            ev.succeed()
+            if defer:
+                ev = simpy.Event(self.env)
+                ev.callbacks.append(self._grant_head)
+                ev.succeed()
+            else:
+                self._grant_head()
 
     def resize(self, capacity: int) -> None:
         grow = capacity - self.capacity
