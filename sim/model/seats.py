@@ -10,14 +10,16 @@ and releases it when done. This does what ``simpy.Resource`` and
 * the priority line is a heap (``PriorityResource`` re-sorts its whole queue
   on every request: with a 150-long queue that was most of a run's time).
 
-Two shortcuts save SimPy events: a task that finds a free seat with nobody
-waiting takes it at once (:meth:`Seats.take`, no request event to wait for),
-and a release with nobody waiting schedules nothing. Otherwise the order is
-SimPy's, which the tests check against its own resources: a release hands
-the seat to the head of the line through an event processed after what is
-already due now (as SimPy's ``Release`` event does). Only the order of things
-that happen at the same instant changes. Priority order is (priority, time of
-request, order of request), lower first: the order of SimPy's stable sort.
+Shortcuts save SimPy events: a task that finds a free seat with nobody
+waiting takes it at once (:meth:`Seats.take`, no request event to wait for);
+a release with nobody waiting schedules nothing; and a release whose caller
+will not ask for a seat again at that instant hands it straight to the head
+of the line (``defer=False``). Otherwise the order is SimPy's, which the
+tests check against its own resources: a release hands the seat to the head
+of the line through an event processed after what is already due now (as
+SimPy's ``Release`` event does). Only the order of things that happen at the
+same instant changes. Priority order is (priority, time of request, order of
+request), lower first: the order of SimPy's stable sort.
 """
 
 from __future__ import annotations
