@@ -82,3 +82,16 @@ class ArgumentError(UsageError):
 
     def __str__(self) -> str:
         return self.render()
+
+
+class NonFiniteResult(SalesimError):
+    """A run whose numbers overflowed (a KPI came out infinite or NaN): the
+    scenario's sizes compound past what a float64 holds. Refused rather than
+    reported, so no ``inf`` ever reaches a table or a JSON file."""
+
+    def __init__(self, keys: list[str]):
+        self.keys = keys
+        shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+        super().__init__(f"the run's numbers overflowed ({shown} came out infinite or NaN): the scenario's "
+                         "sizes compound past what can be computed; lower deal sizes (acv_usd), price changes, "
+                         "expansion.acv_increase_fraction or renewal.price_uplift_fraction")

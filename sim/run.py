@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -9,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from sim.errors import NonFiniteResult
 from sim.metrics import kpis as compute_kpis
 from sim.metrics import weekly_frame
 from sim.metrics.recovery import top_departure_kpis
@@ -100,6 +102,17 @@ class Result:
         return self._frames[1]
 
 
+def non_finite(value: Any, path: str = "") -> list[str]:
+    """Dotted paths of the infinite or NaN floats inside nested KPIs."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in non_finite(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list | tuple):
+        return [p for i, v in enumerate(value) for p in non_finite(v, f"{path}[{i}]")]
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        return [path]
+    return []
+
+
 def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = None,
              weeks: float | None = None, record: Record = "events") -> Result:
     """Run ``scenario`` once.
@@ -126,6 +139,9 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
     k = compute_kpis(facts, stage_idx)
     k = ordered({**k, **top_departure_kpis(facts, [e.week for e in scenario.timeline
                                                    if e.action == "rep_leaves" and e.rep == "top"])})
+    bad = non_finite(k)
+    if bad:
+        raise NonFiniteResult(bad)
     runtime = time.perf_counter() - t0
     seed_out = (list(seed.entropy if isinstance(seed.entropy, list) else [seed.entropy])
                 + list(seed.spawn_key)) if isinstance(seed, np.random.SeedSequence) else int(seed)

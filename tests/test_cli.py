@@ -353,7 +353,7 @@ def test_schema_out_bad_folder(capsys, tmp_path):
         (["validate"], "the following arguments are required: scenarios"),
         (["run", "no_such_file.yaml"], "no_such_file.yaml: no such file"),
         (["validate", "no_such_file.yaml"], "no_such_file.yaml: no such file"),
-        (["run", str(SCENARIOS)], "scenarios: not a file"),
+        (["run", str(SCENARIOS)], "scenarios: is a folder, not a scenario file"),
         (["run", SMALL, "--set", "weeks"], "--set: 'weeks': expected key.path=value"),
         ([], "usage: salesim"),
     ],

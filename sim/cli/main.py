@@ -115,7 +115,7 @@ def cmd_run(args) -> int:
     if args.plot is not None:
         plot_run(result, args.plot)
     if args.json:
-        print(json.dumps(result.kpis))
+        print(json.dumps(result.kpis, allow_nan=False))  # strict JSON: simulate refuses non-finite KPIs
     else:
         emit(sections(RunView(result.kpis, result.weekly, scenario, tuple(args.overrides))))
         if args.out is not None:

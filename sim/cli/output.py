@@ -50,7 +50,7 @@ def write_run(result, out: Path, fmt: str, force: bool = False) -> list[Path]:
                 df.to_parquet(tmp / f"{name}.parquet", index=False)
             else:
                 df.to_csv(tmp / f"{name}.csv", index=False)
-        (tmp / "kpis.json").write_text(json.dumps(result.kpis, indent=2) + "\n")
+        (tmp / "kpis.json").write_text(json.dumps(result.kpis, indent=2, allow_nan=False) + "\n")
         (tmp / "scenario.resolved.yaml").write_text(
             yaml.safe_dump(result.scenario.model_dump(mode="json", by_alias=True), sort_keys=False))
         (tmp / "run.json").write_text(json.dumps({

@@ -47,8 +47,8 @@ def sampler(spec: d.Constant | d.Exponential | d.LogNormal | d.Gamma | d.Uniform
     so switching a duration between constant and random disturbs no stream
     but its own).
     """
-    if isinstance(spec, d.Constant):
-        return constant(spec.value * scale)
+    if isinstance(spec, d.Constant) or scale == 0:  # (a zero scale: no role works the step)
+        return constant(spec.mean() * scale if isinstance(spec, d.Constant) else 0.0)
     if rng is None:
         raise ValueError("a random distribution needs a generator")
     if isinstance(spec, d.Exponential):

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from sim.scenario.base import StrictModel
 from sim.scenario.distributions import Dist
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+class _Model(StrictModel):
+    """Strict numbers, unknown keys refused (see :mod:`sim.scenario.base`)."""
 
 
 def check_curve(points: list[tuple[float, float]], unit: str = "") -> list[tuple[float, float]]:

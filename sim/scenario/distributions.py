@@ -9,20 +9,39 @@ parameterization; the conversion to numpy's arguments happens in
 
 The unit is carried by the *field name* that holds the distribution
 (``acv_usd``, ``work_hours``, ``elapsed_days``), never by the distribution.
+
+Bounds come from numpy's parameterization, so that anything that validates
+can be sampled without raising and without overflowing to ``inf``: location
+parameters lie in [:data:`MIN_POSITIVE`, :data:`~sim.scenario.base.MAX_MAGNITUDE`]
+(a run multiplies them by at most ~1e4: price and ACV multipliers); a gamma's
+``cv`` in [1e-3, 10] keeps numpy's shape ``1/cv**2`` in [0.01, 1e6] and its
+scale positive; a beta's mean and concentration keep numpy's ``a`` and ``b``
+at least 1e-9; a lognormal's ``sigma`` <= 5 and a pareto's ``alpha`` > 1 keep
+the largest draw of a long run below ~1e35. ``tests/test_hostile_input.py``
+samples every corner of these bounds.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
-NonNeg = Annotated[float, Field(ge=0)]
-Pos = Annotated[float, Field(gt=0)]
+from sim.scenario.base import MAX_MAGNITUDE, StrictModel
+
+MIN_POSITIVE = 1e-9
+"""Smallest positive location parameter (a mean, median or minimum): keeps
+numpy's derived scales (``mean * cv**2``...) positive rather than 0."""
+MIN_CV, MAX_CV = 1e-3, 10.0
+MIN_BETA_MEAN = 1e-6
+MIN_CONCENTRATION, MAX_CONCENTRATION = 1e-3, 1e6
+
+NonNeg = Annotated[float, Field(ge=0, le=MAX_MAGNITUDE)]
+Pos = Annotated[float, Field(ge=MIN_POSITIVE, le=MAX_MAGNITUDE)]
 
 
-class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+class _Dist(StrictModel):
+    model_config = ConfigDict(validate_default=False)
 
     def mean(self) -> float:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -70,7 +89,8 @@ class Gamma(_Dist):
 
     dist: Literal["gamma"]
     mean_value: Pos = Field(alias="mean")
-    cv: Pos = Field(description="coefficient of variation (std/mean)")
+    cv: Annotated[float, Field(ge=MIN_CV, le=MAX_CV)] = Field(
+        description="coefficient of variation (std/mean); numpy's shape is 1/cv**2")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
@@ -117,8 +137,8 @@ class Beta(_Dist):
     """Fractions in [0, 1] such as discounts, given by their mean and spread."""
 
     dist: Literal["beta"]
-    mean_value: Annotated[float, Field(gt=0, lt=1, alias="mean")]
-    concentration: Pos = Field(
+    mean_value: Annotated[float, Field(ge=MIN_BETA_MEAN, le=1 - MIN_BETA_MEAN, alias="mean")]
+    concentration: Annotated[float, Field(ge=MIN_CONCENTRATION, le=MAX_CONCENTRATION)] = Field(
         default=10.0, description="a+b; larger means tighter around the mean"
     )
 

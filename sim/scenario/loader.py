@@ -15,6 +15,8 @@ Why this module exists rather than a bare ``yaml.safe_load``:
 from __future__ import annotations
 
 import os
+import re
+import stat
 import typing
 from pathlib import Path
 from typing import Any
@@ -23,16 +25,29 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
-from sim.scenario.checks import check
-from sim.scenario.messages import KeyPath, Origin, format_pydantic, origin_of
+from sim.scenario import files
+from sim.scenario.checks import check, suggest
+from sim.scenario.files import MAX_FILE_BYTES, file_kind  # noqa: F401 - MAX_FILE_BYTES: part of the loader's interface
+from sim.scenario.messages import KeyPath, Origin, format_pydantic, is_named_mapping, origin_of
 from sim.scenario.schema import Scenario
 
-MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 200_000  # expanded YAML nodes; real scenarios have a few hundred
 MAX_EXTENDS_DEPTH = 16
 
 
 # --------------------------------------------------------------------------- YAML
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe subset, plus numbers in scientific notation without a dot
+    (``1e5``, ``2E-3``): YAML 1.1 reads those as text, which surprises anyone
+    who writes a number the way Python, JSON and spreadsheets accept it."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
 
 
 def _node_lines(node: yaml.Node, file: str, origins: dict[KeyPath, Origin]) -> None:
@@ -68,7 +83,7 @@ def parse_yaml(text: str, file: str, allow_null: bool = False) -> tuple[Any, dic
     """Safely parse one YAML document; return the data and a key-path -> line map."""
     loader = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         node = loader.get_single_node()
         if not allow_null and (node is None or (isinstance(node, yaml.ScalarNode)
                                                 and node.tag.endswith(":null"))):
@@ -95,21 +110,7 @@ def parse_yaml(text: str, file: str, allow_null: bool = False) -> tuple[Any, dic
 
 
 def _read_text(path: Path) -> str:
-    file = _display(path)
-    if not path.exists():
-        raise ScenarioError.at(file, None, (), "no such file")
-    if not path.is_file():
-        raise ScenarioError.at(file, None, (), "not a file")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError.at(file, None, (), f"file is {size} bytes; scenario files are capped at "
-                               f"{MAX_FILE_BYTES}")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError.at(file, None, (), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ScenarioError.at(file, None, (), f"cannot read: {exc.strerror}") from None
+    return files.read_text(path, _display(path))
 
 
 # --------------------------------------------------------------------------- extends
@@ -159,9 +160,14 @@ def _read_chain(path: Path, root: Path, chain: tuple[Path, ...]) -> tuple[dict, 
     if os.path.commonpath([parent, root]) != str(root):
         raise ScenarioError.at(file, line, ("extends",), f"{parent_ref!r} is outside the scenarios folder "
                                f"tree {str(root)!r}; extends may only name files inside it")
-    if not parent.is_file():
+    try:
+        mode = parent.stat().st_mode
+    except OSError:
         raise ScenarioError.at(file, line, ("extends",), f"{parent_ref!r}: no such file "
-                               f"(looked for {_display(parent)})")
+                               f"(looked for {_display(parent)})") from None
+    if not stat.S_ISREG(mode):
+        raise ScenarioError.at(file, line, ("extends",), f"{parent_ref!r} is {file_kind(mode)}, not a scenario "
+                               f"file ({_display(parent)})")
     if parent in chain or parent == path:
         cycle = " -> ".join(p.name for p in (*chain, path, parent))
         raise ScenarioError.at(file, line, ("extends",), f"extends cycle: {cycle}")
@@ -206,14 +212,33 @@ def apply_overrides(data: dict, overrides: typing.Iterable[str], origins: dict[K
                 node[part] = value
             else:
                 if isinstance(node, dict) and part not in node:
+                    _refuse_partial_entry(item, data, path, node)
                     node[part] = {}
                 nxt = node[part]
                 if isinstance(nxt, dict | list):
                     nxt = type(nxt)(nxt)  # copy: never mutate a shared (aliased) node
                     node[part] = nxt
                 node = nxt
-        origins[tuple(path)] = (f"--set {item}", None)
+        here = tuple(path)
+        for stale in [k for k in origins if k[:len(here)] == here]:  # the old value's keys are gone
+            del origins[stale]
+        origins[here] = (f"--set {item}", None)
     return data
+
+
+def _refuse_partial_entry(item: str, data: dict, path: list[Any], node: dict) -> None:
+    """A ``--set`` that would create a new entry of a named mapping (a role, a
+    segment, a source...) key by key is refused: ``roles.nobdy.headcount=3``
+    is far more likely a typo than a wish for an idle role. A whole entry
+    (``roles.nobody={headcount: 3}``) is fine; so is filling in an optional
+    section, whose keys the schema checks."""
+    if not is_named_mapping(tuple(path[:-1]), data):
+        return
+    key = ".".join(str(p) for p in path)
+    have = sorted(str(k) for k in node)
+    raise ScenarioError.at("--set", None, tuple(path), f"{item!r}: there is no {key!r}"
+                           f"{suggest(str(path[-1]), have)} (entries here: {', '.join(have) or 'none'}); "
+                           f"to add a new entry give it whole, e.g. --set '{key}={{...}}'")
 
 
 # --------------------------------------------------------------------------- API
@@ -242,8 +267,9 @@ def validate_data(data: Any, origins: dict[KeyPath, Origin] | None = None,
 def load_data(path: str | os.PathLike, overrides: typing.Iterable[str] = ()) -> tuple[dict, dict]:
     """The merged (``extends`` then ``--set``) raw mapping of a file and its origins."""
     p = Path(path)
-    root = scenarios_root(p) if p.exists() else p.parent.resolve()
-    data, origins = _read_chain(p.resolve() if p.exists() else p, root, ())
+    real = p.resolve()
+    root = scenarios_root(p) if real.exists() else p.parent.resolve()
+    data, origins = _read_chain(real if real.exists() else p, root, ())
     data = apply_overrides(data, overrides, origins)
     return data, origins
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import ScenarioError
+from sim.scenario.base import NumberError
 from sim.scenario.checks import suggest
 from sim.scenario.schema import Scenario
 
@@ -111,12 +112,31 @@ def _clean_loc(loc: tuple, data: Any) -> KeyPath:
             node = node[part]
         elif isinstance(node, dict) and part in (node.get("kind"), node.get("dist")):
             continue
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            break  # a bare number given for a distribution: its key is the user's path
         elif isinstance(part, str) and ("[" in part or part.startswith("function-")):
             continue
         else:
             out.append(part)
             node = None
     return tuple(out)
+
+
+def _value_at(path: KeyPath, data: Any) -> Any:
+    for part in path:
+        if isinstance(data, dict) and part in data or isinstance(data, list) and isinstance(part, int) \
+                and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def is_named_mapping(path: KeyPath, data: Any) -> bool:
+    """True when the scenario key at ``path`` is a mapping of user-named entries
+    (``roles``, ``segments``, ``sources``...), not a section with fixed keys."""
+    ann, node = _annotation_at(path, data)
+    return typing.get_origin(_unwrap(ann, node)) is dict
 
 
 def origin_of(path: KeyPath, origins: dict[KeyPath, Origin], default_file: str) -> Origin:
@@ -138,9 +158,14 @@ def format_pydantic(exc: ValidationError, data: dict, origins, file: str,
     err = ScenarioError()
     for e in exc.errors(include_url=False):
         path = _clean_loc(e["loc"], data)
+        inner = e.get("ctx", {}).get("error")
+        if isinstance(inner, NumberError) and isinstance(_value_at(path, data), dict):
+            path = (*path, *inner.path)  # a strict-number check names the key inside the model
         where = origin_of(path, origins, file)
         kind = e["type"]
-        if kind == "extra_forbidden":
+        if isinstance(inner, NumberError):
+            msg = inner.message
+        elif kind == "extra_forbidden":
             allowed = _allowed_keys(path[:-1], data, model) or []
             msg = f"unknown key {path[-1]!r}{suggest(path[-1], allowed)}"
             if allowed:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
 from sim.scenario.distributions import Dist
 from sim.units import MAX_HORIZON_WEEKS
 
@@ -24,8 +25,8 @@ Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 WorkKind = Literal["prospecting", "closing", "onboarding", "account_care"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+class _Model(StrictModel):
+    """Strict numbers, unknown keys refused (see :mod:`sim.scenario.base`)."""
 
 
 class People(_Model):
@@ -118,7 +119,8 @@ class DataDriven(ProcessCost):
     """A learning loop: each period, find the stage furthest below its benchmark
     and lift its conversion a little (one skill a week, one KPI a month)."""
 
-    period_days: Annotated[float, Field(gt=0, le=365)] = 30.0
+    period_days: Annotated[float, Field(ge=MIN_PERIOD_DAYS, le=365)] = Field(
+        default=30.0, description=f"days between two lifts; {PERIOD}")
     lift_fraction: Annotated[float, Field(ge=0, le=1)] = Field(
         default=0.02, description="relative lift of the chosen stage's conversion per period")
     max_lift: Annotated[float, Field(ge=0, le=5)] = Field(

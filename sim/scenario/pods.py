@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
 from sim.scenario.customers import Probability
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+class _Model(StrictModel):
+    """Strict numbers, unknown keys refused (see :mod:`sim.scenario.base`)."""
 
 
 class Pod(_Model):
@@ -45,7 +46,8 @@ class Fission(_Model):
     policy: Literal["never", "mature_and_demand", "by_slice"] = Field(
         default="never", description="never split; split when mature and demand exceeds capacity; or split "
         "when mature by handing half of the POD's slices (ACV tiers or industries) to the new POD")
-    check_every_days: Annotated[float, Field(gt=0, le=365)] = 30.0
+    check_every_days: Annotated[float, Field(ge=MIN_PERIOD_DAYS, le=365)] = Field(
+        default=30.0, description=f"days between two maturity checks; {PERIOD}")
     maturity: Maturity = Field(default_factory=Maturity)
     max_pods: Annotated[int, Field(ge=1, le=64)] = 8
     new_pod_headcount: dict[Name, Annotated[int, Field(ge=0, le=1000)]] = Field(

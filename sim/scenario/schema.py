@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
 from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, check_curve
 from sim.scenario.distributions import Dist
 from sim.scenario.people import Event, People, Process
@@ -55,8 +56,8 @@ DEFAULT_SPEED_TO_LEAD_CURVE = [
 ]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+class _Model(StrictModel):
+    """Strict numbers, unknown keys refused (see :mod:`sim.scenario.base`)."""
 
 
 class Handoff(_Model):
@@ -163,7 +164,7 @@ class Role(_Model):
     unlimited_capacity: bool = Field(
         default=False, description="no queue at all (for what-if and validation runs)"
     )
-    hours_per_week: Annotated[float, Field(gt=0, le=168)] = Field(
+    hours_per_week: Annotated[float, Field(ge=0.01, le=168)] = Field(
         default=40.0, description="working hours per rep per week"
     )
     owns_leads: bool = Field(
@@ -233,8 +234,8 @@ class Outbound(_Source):
         description="number of target accounts per segment (the finite market)"
     )
     attempts: Attempts = Field(default_factory=Attempts)
-    cooling_off_days: Annotated[float, Field(gt=0)] = Field(
-        default=90.0, description="an account that said no returns to the list after this long"
+    cooling_off_days: Annotated[float, Field(ge=MIN_PERIOD_DAYS)] = Field(
+        default=90.0, description=f"an account that said no returns to the list after this long; {PERIOD}"
     )
     cadence_per_rep: Annotated[int, Field(ge=1)] | None = Field(
         default=None, description="a new account enters the cadence only while its rep owns fewer leads "
