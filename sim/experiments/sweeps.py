@@ -85,7 +85,7 @@ def _point_scenario(data: dict, origins: dict, file: str, values: dict[Param, fl
         return validate_data(d, where, file)
     except ScenarioError as exc:
         hint = ""
-        if any("integer" in q.message for q in exc.problems):
+        if any("integer" in q.message or "whole number" in q.message for q in exc.problems):
             hint = " (for whole numbers give a STEP, e.g. roles.ae.headcount=1:4:1)"
         raise ScenarioError([Located(q.file, q.line, q.path, f"{q.message} -- at sweep point {label}{hint}")
                              for q in exc.problems]) from None
