@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.study_args import add_study_flags, guarded, study_kwargs
+from sim.cli.study_args import add_study_flags, failures_exit, guarded, study_kwargs
 
 
 def add_parser(sub) -> None:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         if args.plot is not None:
             plot_fan(result.fan_of(args.fan) if args.fan else result.fan, args.plot)
             print(f"wrote {args.plot}")
-        return 0
+        return failures_exit(result.study, args.allow_failures)
 
     return guarded(go, kw["out"])
 

@@ -76,7 +76,7 @@ def per_scenario_overrides(args: argparse.Namespace) -> list[list[str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.cli.study_args import guarded, study_kwargs
+    from sim.cli.study_args import failures_exit, guarded, study_kwargs
     from sim.errors import UsageError
     from sim.experiments import compare
     from sim.experiments.batch import as_scenario, kpi_names
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     def go() -> int:
         result = compare(scenarios, reps, metric=args.metric, **kw)
         print(report(result, args))
-        return 0
+        return failures_exit(result.study, args.allow_failures)
 
     return guarded(go, kw["out"])
 

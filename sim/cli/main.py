@@ -163,6 +163,15 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sim.cli.signals import sigterm_as_interrupt
+
+    with sigterm_as_interrupt():  # SIGTERM cleans up and reports like Ctrl-C
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
+    from sim.cli.signals import interrupted_exit
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -180,8 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         print(text if text.startswith("salesim") else f"salesim: error: {text}" if "\n" not in text
               else f"salesim: error:\n{text}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("salesim: interrupted", file=sys.stderr)
-        return 130
+        return interrupted_exit(exc)
     except BrokenPipeError:
         return 0

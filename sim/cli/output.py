@@ -8,6 +8,7 @@ output folder behind.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -37,7 +38,10 @@ def write_run(result, out: Path, fmt: str, force: bool = False) -> list[Path]:
 
     check_target(out, force)
     parent = make_parent(out, "--out")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    except OSError as exc:
+        raise cannot_write(out, exc) from None
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the result is an ordinary folder
@@ -67,7 +71,18 @@ def write_run(result, out: Path, fmt: str, force: bool = False) -> list[Path]:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, out)
+    except OSError as exc:  # read-only mount, full disk, /proc...: nothing is left behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise cannot_write(out, exc) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return sorted(out.iterdir())
+
+
+def cannot_write(out: Path, exc: OSError) -> UsageError:
+    """The message for an output that could not be written (exit 2, no traceback)."""
+    why = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        why += "; free some space or choose another folder with --out"
+    return UsageError(f"--out {out}: cannot write ({why}); nothing was written")

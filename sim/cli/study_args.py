@@ -10,6 +10,7 @@ how to resume, no traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -19,7 +20,7 @@ from sim.errors import UsageError
 from sim.units import MAX_HORIZON_WEEKS
 
 EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
+EXIT_USAGE = 2
 DEFAULT_RUNS = Path("runs")
 
 
@@ -74,6 +75,8 @@ def add_study_flags(p: argparse.ArgumentParser, reps_default: int | None = None,
     p.add_argument("--out", type=Path, help="folder to stream results to (default: runs/<command>-<name>-<time>)")
     p.add_argument("--resume", action="store_true", help="finish the interrupted study in --out")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first replication that raises")
+    p.add_argument("--allow-failures", action="store_true", help="exit 0 even if some replications raised "
+                   "(they are reported and kept out of the summaries; default: exit 1)")
     p.add_argument("--chunk-size", type=whole(1, 10_000_000), help="replications per task (default: automatic)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
@@ -106,9 +109,34 @@ def study_kwargs(args, kind: str, name: str) -> dict:
             "progress": False if args.quiet else None}
 
 
+def failures_exit(study, allow: bool) -> int:
+    """0, or ``EXIT_FAILED`` with a message when replications of a finished study
+    raised and the user did not pass ``--allow-failures``: a study whose
+    replications all failed must not look like a success to a script."""
+    rows = study.replications
+    if "error" not in rows or not rows["error"].notna().any():
+        return 0
+    bad = rows[rows["error"].notna()]
+    first = bad.iloc[0]
+    if allow:
+        return 0
+    where = f"; every error is in {study.out}/" if study.out is not None else ""
+    print(f"salesim: {len(bad)} of {len(rows)} replications failed; first: rep {first['rep']}: "
+          f"{first['error']}{where} (add --allow-failures to accept a study with failed replications)",
+          file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _disk_full(exc: OSError) -> bool:
+    # pyarrow reports ENOSPC as a plain OSError whose errno is only in the text
+    return exc.errno == errno.ENOSPC or "No space left" in str(exc)
+
+
 def guarded(fn: Callable[[], int], out: Path | None) -> int:
-    """Run a study; turn an interruption or a fail-fast stop into a message (exit 1 / 130)
-    that says where the finished chunks are and how to resume."""
+    """Run a study; turn an interruption (Ctrl-C or SIGTERM), a fail-fast stop or
+    an output that cannot be written (a full disk) into a message (exit 1 / 2 /
+    130 / 143) that says where the finished chunks are and how to resume."""
+    from sim.cli.signals import interrupted_exit
     from sim.experiments.study import ReplicationFailed, StudyInterrupted
 
     try:
@@ -120,10 +148,19 @@ def guarded(fn: Callable[[], int], out: Path | None) -> int:
     except StudyInterrupted as exc:
         print(f"salesim: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if out is not None and Path(out).exists():
             print(f"salesim: interrupted; finished chunks are in {out}: run the same command with --out {out} "
                   "--resume to finish", file=sys.stderr)
         else:
             print("salesim: interrupted before any replication was saved", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return interrupted_exit(exc)
+    except OSError as exc:  # ENOSPC, EROFS, EIO while saving a chunk or a table
+        why = exc.strerror or str(exc)
+        if out is not None and Path(out).exists():
+            print(f"salesim: cannot write to {out} ({why}); the chunks finished before are kept: "
+                  + ("free some space, then " if _disk_full(exc) else "fix that, then ")
+                  + f"run the same command with --out {out} --resume to finish", file=sys.stderr)
+        else:
+            print(f"salesim: cannot write to {out} ({why}); nothing was saved", file=sys.stderr)
+        return EXIT_USAGE

@@ -45,7 +45,7 @@ def _lifts(text: str) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.cli.study_args import guarded, study_kwargs
+    from sim.cli.study_args import failures_exit, guarded, study_kwargs
     from sim.errors import UsageError
     from sim.experiments import compound_study, sweep
     from sim.experiments.batch import as_scenario
@@ -57,8 +57,11 @@ def run(args: argparse.Namespace) -> int:
         lifts = _lifts(args.compound)
         scenario = as_scenario(args.scenario, args.overrides)
         kw = study_kwargs(args, "compound", scenario.name)
-        return guarded(lambda: _print(report_compound(
-            compound_study(scenario, lifts, args.reps, metric=args.metric or "leads_won", **kw))), kw["out"])
+        def compound() -> int:
+            result = compound_study(scenario, lifts, args.reps, metric=args.metric or "leads_won", **kw)
+            return _print(report_compound(result)) or failures_exit(result.study, args.allow_failures)
+
+        return guarded(compound, kw["out"])
     params = [parse_param(p) for p in args.param]
     check_params(params)
     scenario = as_scenario(args.scenario, args.overrides)  # validates the base before any design work
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     def go() -> int:
         result = sweep(args.scenario, params, design=args.design, samples=args.samples, reps=args.reps,
                        metric=args.metric, tornado_points=not args.no_tornado, overrides=args.overrides, **kw)
-        return _print(report_sweep(result))
+        return _print(report_sweep(result)) or failures_exit(result.study, args.allow_failures)
 
     return guarded(go, kw["out"])
 

@@ -97,7 +97,7 @@ class ProcessExecutor:
 
         self.workers = workers
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
-                                         initializer=init_worker)
+                                         initializer=init_worker, initargs=(os.getpid(),))
 
     def run(self, fn: Callable, tasks: Iterable) -> Iterator[Any]:
         pending = {self._pool.submit(fn, t) for t in tasks}

@@ -15,7 +15,10 @@ effects at import time.
 
 from __future__ import annotations
 
+import os
+import select
 import signal
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -73,10 +76,44 @@ def environment() -> dict:
     return {"salesim": sim.__version__, "numpy": np.__version__}
 
 
-def init_worker() -> None:
+def init_worker(driver_pid: int | None = None) -> None:
     """Pool initializer: Ctrl-C is the driver's business (it reaches the whole
-    process group); a worker that died of it would read as a crash."""
+    process group); a worker that died of it would read as a crash. A worker
+    also exits when its driver is gone (see :func:`exit_with`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if driver_pid is not None:
+        exit_with(driver_pid)
+
+
+def exit_with(pid: int, poll_s: float = 1.0) -> threading.Thread:
+    """Exit this process as soon as process ``pid`` (the driver) ends.
+
+    Why: a pool worker's parent is the forkserver, not the driver, so a driver
+    killed with SIGKILL (or out of memory) would leave idle workers holding
+    memory for good. A daemon thread waits on a pidfd of the driver (woken
+    the moment it exits, immune to pid reuse); where pidfds are missing it
+    polls the pid every ``poll_s`` seconds."""
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+            os._exit(1)
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:
+                pass
+            time.sleep(poll_s)
+
+    thread = threading.Thread(target=watch, name="exit-with-driver", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_chunk(task: Task) -> ChunkResult:
