@@ -95,3 +95,8 @@ class NonFiniteResult(SalesimError):
         super().__init__(f"the run's numbers overflowed ({shown} came out infinite or NaN): the scenario's "
                          "sizes compound past what can be computed; lower deal sizes (acv_usd), price changes, "
                          "expansion.acv_increase_fraction or renewal.price_uplift_fraction")
+
+
+class RunTooLarge(SalesimError):
+    """A run would create (or has created) more leads or events than allowed
+    (``max_leads``/``max_events``; ``--max-leads``/``--max-events`` on the command line)."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
 
-from sim.errors import NonFiniteResult
+from sim.errors import NonFiniteResult, RunTooLarge
 from sim.metrics import kpis as compute_kpis
 from sim.metrics import weekly_frame
 from sim.metrics.recovery import top_departure_kpis
@@ -21,6 +22,7 @@ from sim.model.world import World
 from sim.records import EventLog, Facts, Tally
 from sim.scenario.pods import customer_work
 from sim.scenario.schema import Scenario
+from sim.scenario.size import Size, estimate
 
 Record = Literal["events", "kpis"]
 
@@ -102,6 +104,49 @@ class Result:
         return self._frames[1]
 
 
+MAX_LEADS = 2_000_000
+"""Default most leads a run may create (~1-3 minutes and ~1 GB with an event log)."""
+MAX_EVENTS = 30_000_000
+"""Default most recorded events (an event log holds ~40 bytes an event)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big a run may get before it is refused (up front, from the estimate)
+    or stopped (as it runs); None means no limit."""
+
+    max_leads: int | None = MAX_LEADS
+    max_events: int | None = MAX_EVENTS
+
+
+def check_size(scenario: Scenario, weeks: float | None, limits: Limits) -> Size:
+    """Refuse a run whose estimated size passes ``limits``, naming the key behind it."""
+    size = estimate(scenario, weeks)
+    for what, value, limit, flag in (("leads", size.leads, limits.max_leads, "--max-leads"),
+                                     ("events", size.events, limits.max_events, "--max-events")):
+        if limit is not None and value > limit:
+            key = size.biggest
+            raise RunTooLarge(f"this run would create about {value:,.0f} {what} (most from {key}), more than "
+                              f"the limit of {limit:,} ({flag}); lower {key} or the horizon, or raise {flag} "
+                              "to run it anyway")
+    return size
+
+
+def _watcher(limits: Limits | None, recorder, horizon_days: float, progress):
+    def watch(now: float, leads: int) -> None:
+        if limits is not None:
+            if limits.max_leads is not None and leads > limits.max_leads:
+                raise RunTooLarge(f"stopped at day {now:.0f} of {horizon_days:.0f}: the run has created {leads:,} "
+                                  f"leads, more than the limit of {limits.max_leads:,} (--max-leads)")
+            if limits.max_events is not None and isinstance(recorder, EventLog) and len(recorder) > limits.max_events:
+                raise RunTooLarge(f"stopped at day {now:.0f} of {horizon_days:.0f}: the run has recorded "
+                                  f"{len(recorder):,} events, more than the limit of {limits.max_events:,} "
+                                  "(--max-events)")
+        if progress is not None:
+            progress(min(1.0, now / horizon_days))
+    return watch
+
+
 def non_finite(value: Any, path: str = "") -> list[str]:
     """Dotted paths of the infinite or NaN floats inside nested KPIs."""
     if isinstance(value, dict):
@@ -114,13 +159,17 @@ def non_finite(value: Any, path: str = "") -> list[str]:
 
 
 def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = None,
-             weeks: float | None = None, record: Record = "events") -> Result:
+             weeks: float | None = None, record: Record = "events", *, limits: Limits | None = None,
+             progress: Callable[[float], None] | None = None) -> Result:
     """Run ``scenario`` once.
 
     ``seed`` defaults to the scenario's own ``seed``; a ``SeedSequence`` (as a
     batch driver spawns per replication) is used as the run's root. ``weeks``
     overrides ``horizon_weeks``. ``record='kpis'`` keeps running aggregates
-    only (no event log), for large batches.
+    only (no event log), for large batches. ``limits`` refuses a run whose
+    estimated size passes them (:func:`check_size`) and stops one that passes
+    them as it runs (:class:`~sim.errors.RunTooLarge`); ``progress(fraction)``
+    is called once a simulated day.
     """
     if record not in ("events", "kpis"):
         raise ValueError(f"record must be 'events' or 'kpis', got {record!r}")
@@ -132,8 +181,11 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
     model_scenario = customer_work(scenario)  # PODs whose sellers carry the customer work
     layout = layout_of(model_scenario, horizon_weeks * 7.0)
     recorder = EventLog(layout) if record == "events" else Tally(layout)
+    if limits is not None:
+        check_size(scenario, horizon_weeks, limits)
     world = World(model_scenario, Streams(seed), recorder, layout.horizon_days)
-    world.run()
+    watch = _watcher(limits, recorder, layout.horizon_days, progress) if limits or progress else None
+    world.run(watch)
     facts = recorder.facts()
     stage_idx = scenario.stages.index(scenario.win_rate_stage)
     k = compute_kpis(facts, stage_idx)

@@ -388,7 +388,7 @@ def test_cli_fail_fast_exits_1_with_where_the_results_are(tmp_path, capsys, monk
     assert "Traceback" not in err
     rc = main(["batch", path, "--reps", "3", "--workers", "1", "--out", str(tmp_path / "p")])
     out = capsys.readouterr()[0]
-    assert rc == 0 and "3 replication(s) failed" in out
+    assert rc == 1 and "3 replication(s) failed" in out  # without --allow-failures a failed replication fails the study
 
 
 def test_progress_bar_shows_rate_when_enabled(capsys):

@@ -248,3 +248,67 @@ def test_non_finite_kpis_are_refused_never_printed(capsys, monkeypatch, tmp_path
     assert rc == 2
     assert out == "" and "bookings_usd" in err and "overflowed" in err
     assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- run size
+
+
+def test_enormous_run_is_refused_up_front(capsys):
+    for argv in (["run", SMALL], ["batch", SMALL, "--reps", "2", "--quiet"]):
+        rc, out, err = cli(capsys, *argv, "--set", "sources.website.rate_per_week=100000")
+        assert rc == 2, err
+        assert "would create about 5,1" in err and "sources.website.rate_per_week" in err and "--max-leads" in err
+    rc, out, err = cli(capsys, "run", SMALL, "--weeks", "2", "--max-events", "100")
+    assert rc == 2 and "events" in err and "--max-events" in err
+
+
+def test_run_passing_its_limit_is_stopped(capsys, monkeypatch):
+    """What the estimate misses (here: nothing is estimated) the running guard catches."""
+    import sim.run
+    from sim.scenario.size import Size
+
+    monkeypatch.setattr(sim.run, "estimate", lambda scenario, weeks=None: Size(0.0, 0.0, {}))
+    rc, out, err = cli(capsys, "run", SMALL, "--weeks", "8", "--max-leads", "50", "--json")
+    assert rc == 2 and out == ""
+    assert "stopped at day" in err and "more than the limit of 50 (--max-leads)" in err
+
+
+@pytest.mark.parametrize("name", ["small_team", "three_tier"])
+def test_size_estimate_is_close_to_the_leads_a_run_creates(name):
+    import sim
+    from sim.scenario.size import estimate
+
+    scenario = sim.load_scenario(SCENARIOS / f"{name}.yaml")
+    actual = sim.simulate(scenario, weeks=26, record="kpis").kpis["leads_created"]
+    assert 0.5 * actual <= estimate(scenario, 26).leads <= 3 * actual
+
+
+class _Terminal:
+    """A stderr that says it is a terminal."""
+
+    def __init__(self):
+        self.text = []
+
+    def write(self, s):
+        self.text.append(s)
+        return len(s)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_large_single_run_is_announced_with_a_progress_bar(capsys, monkeypatch):
+    import sys
+
+    import sim.cli.run_size as run_size
+
+    monkeypatch.setattr(run_size, "LONG_RUN_EVENTS", 1000)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["run", SMALL, "--weeks", "6", "--json"]) == 0
+    shown = "".join(terminal.text)
+    assert "salesim: a large run: about" in shown
+    assert "simulating: 100%" in shown and "week 6/6" in shown

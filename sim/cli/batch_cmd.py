@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.study_args import add_study_flags, failures_exit, guarded, study_kwargs
+from sim.cli.study_args import add_study_flags, check_sizes, failures_exit, guarded, study_kwargs
 
 
 def add_parser(sub) -> None:
@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.experiments.summary import did_you_mean, select_kpis
 
     scenario = as_scenario(args.scenario, args.overrides)
+    check_sizes(args, [scenario])
     if args.fan is not None and args.no_weekly:
         raise UsageError("--fan needs the weekly series; drop --no-weekly")
     if args.plot is not None:

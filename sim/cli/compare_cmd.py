@@ -76,7 +76,7 @@ def per_scenario_overrides(args: argparse.Namespace) -> list[list[str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.cli.study_args import failures_exit, guarded, study_kwargs
+    from sim.cli.study_args import check_sizes, failures_exit, guarded, study_kwargs
     from sim.errors import UsageError
     from sim.experiments import compare
     from sim.experiments.batch import as_scenario, kpi_names
@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("compare needs at least two scenario files (the first is the baseline)")
     sets = per_scenario_overrides(args)
     scenarios = [as_scenario(path, s) for path, s in zip(args.scenarios, sets, strict=True)]
+    check_sizes(args, scenarios)
     if args.kpi:
         names = kpi_names(scenarios[0])
         if names is not None:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from sim.cli import batch_cmd, calibrate_cmd, compare_cmd, plan_cmd, study_cmd, sweep_cmd
+from sim.cli.run_size import add_size_flags
 from sim.errors import ArgumentError, SalesimError, UsageError
 from sim.units import MAX_HORIZON_WEEKS
 
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--plot", type=Path, metavar="FILE.png",
                      help="write a figure of the run (bookings, ARR and revenue, pipeline, queues) to FILE.png")
     _add_set(run)
+    add_size_flags(run)
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", nargs="+", help="scenario YAML files")
@@ -100,7 +102,8 @@ def cmd_run(args) -> int:
     from sim.cli.plots import check_png_target, plot_run
     from sim.cli.render import emit
     from sim.cli.report import RunView, sections
-    from sim.run import simulate
+    from sim.cli.run_size import announce, limits_of, week_bar
+    from sim.run import check_size, simulate
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -108,8 +111,11 @@ def cmd_run(args) -> int:
         check_target(args.out, args.force)
     if args.plot is not None:
         check_png_target(args.plot)
-    result = simulate(scenario, seed=args.seed, weeks=args.weeks,
-                      record="events" if args.out is not None else "kpis")
+    limits = limits_of(args)
+    large = announce(check_size(scenario, args.weeks, limits))  # refuses a run too large before it starts
+    with week_bar(args.weeks or scenario.horizon_weeks, large) as progress:
+        result = simulate(scenario, seed=args.seed, weeks=args.weeks,
+                          record="events" if args.out is not None else "kpis", limits=limits, progress=progress)
     if args.out is not None:
         write_run(result, args.out, args.format, force=args.force)
     if args.plot is not None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from sim.cli.run_size import add_size_flags, limits_of
 from sim.errors import UsageError
 from sim.units import MAX_HORIZON_WEEKS
 
@@ -81,6 +82,15 @@ def add_study_flags(p: argparse.ArgumentParser, reps_default: int | None = None,
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override a scenario value (repeatable; applies to every scenario file)")
+    add_size_flags(p)  # per replication, checked up front from the estimate
+
+
+def check_sizes(args, scenarios) -> None:
+    """Refuse a study whose replications are each estimated to pass the size limits."""
+    from sim.run import check_size
+
+    for scenario in scenarios:
+        check_size(scenario, args.weeks, limits_of(args))
 
 
 def output_folder(args, kind: str, name: str) -> Path:

@@ -45,7 +45,7 @@ def _lifts(text: str) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.cli.study_args import failures_exit, guarded, study_kwargs
+    from sim.cli.study_args import check_sizes, failures_exit, guarded, study_kwargs
     from sim.errors import UsageError
     from sim.experiments import compound_study, sweep
     from sim.experiments.batch import as_scenario
@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--compound runs its own study; drop --param (or run two commands)")
         lifts = _lifts(args.compound)
         scenario = as_scenario(args.scenario, args.overrides)
+        check_sizes(args, [scenario])
         kw = study_kwargs(args, "compound", scenario.name)
         def compound() -> int:
             result = compound_study(scenario, lifts, args.reps, metric=args.metric or "leads_won", **kw)
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     params = [parse_param(p) for p in args.param]
     check_params(params)
     scenario = as_scenario(args.scenario, args.overrides)  # validates the base before any design work
+    check_sizes(args, [scenario])
     kw = study_kwargs(args, "sweep", scenario.name)
 
     def go() -> int:

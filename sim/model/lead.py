@@ -58,6 +58,11 @@ class Leads:
         self.wip = [0] * n_stages
         self._next_id = 0
 
+    @property
+    def created(self) -> int:
+        """Leads created so far (the run's size guard counts them)."""
+        return self._next_id
+
     def new(self, source: int, route: Route, owner: int = -1, on_lost=None, account: int = -1,
             owner_role=None, pod: int | None = None) -> None:
         """Create a lead now and start its process (``owner``: preset owner of the

@@ -66,15 +66,19 @@ class World:
                 self.sources.append(InboundSource(self, i, name, src, streams))
             # account-mining sources are driven by each live account (AccountBook)
 
-    def _sampler(self):
+    def _sampler(self, watch=None):
         env = self.env
         roles = list(self.roles.values())
-        wip = self.leads.wip
+        leads = self.leads
+        wip = leads.wip
         while True:
             self.rec.sample(env.now, wip, [r.queue_length() for r in roles])
+            if watch is not None:  # the caller's size guard and progress bar (it may raise to stop the run)
+                watch(env.now, leads.created)
             yield env.timeout(1.0)
 
-    def run(self) -> None:
+    def run(self, watch=None) -> None:
+        """Run to the horizon; ``watch(now_days, leads_created)`` is called once a simulated day."""
         env, scenario = self.env, self.scenario
         for src in self.sources:
             src.start()
@@ -89,7 +93,7 @@ class World:
                                  self.leads).run())
         if self.pods is not None and scenario.pods.fission.policy != "never":
             env.process(self.pods.run())
-        env.process(self._sampler())
+        env.process(self._sampler(watch))
         env.run(until=self.horizon_days)
         people = {r.idx: r.staff.table() for r in self.roles.values() if r.staff is not None}
         if self.pods is not None:
