@@ -22,17 +22,19 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.cli.study_args import guarded, study_kwargs
+    from sim.cli.study_args import check_sizes, failures_exit, guarded, study_kwargs
     from sim.experiments.factorial import check_kpis, factorial
     from sim.experiments.study_file import load_study
 
     study = load_study(args.study, args.overrides)  # every cell validated before anything runs
     check_kpis(study)
+    check_sizes(args, [cell.scenario for cell in study.cells])
     kw = study_kwargs(args, "study", study.spec.name)
 
     def go() -> int:
-        print(report(factorial(study, reps=args.reps, **kw)))
-        return 0
+        result = factorial(study, reps=args.reps, **kw)
+        print(report(result))
+        return failures_exit(result.run, args.allow_failures)
 
     return guarded(go, kw["out"])
 
