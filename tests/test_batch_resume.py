@@ -13,6 +13,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -58,6 +60,26 @@ def wait_for_parts(proc: subprocess.Popen, out: Path, n: int, timeout: float = 6
     pytest.fail("the batch saved no chunks in time")
 
 
+@contextmanager
+def reaped(proc: subprocess.Popen) -> Iterator[list[psutil.Process]]:
+    """Yields a list to fill with the driver's descendants; at the end, whatever
+    of them (and the driver) still runs is killed, so no test leaves a pool
+    behind (a lingering pool would also hold our pipes open)."""
+    family: list[psutil.Process] = []
+    try:
+        yield family
+    finally:
+        for p in family:
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
+        if proc.poll() is None:
+            proc.kill()
+        if proc.stdout is not None and not proc.stdout.closed:
+            proc.communicate(timeout=30)
+
+
 def pool_workers(driver: psutil.Process) -> list[psutil.Process]:
     """Workers are forked by the forkserver, itself a child of the driver."""
     servers = [c for c in driver.children() if "forkserver" in " ".join(c.cmdline())]
@@ -98,22 +120,11 @@ def test_worker_killed_then_resumed_equals_uninterrupted(tmp_path, reference):
 
 def test_driver_killed_then_resumed_equals_uninterrupted(tmp_path, reference):
     proc, out, path = start(tmp_path)
-    family: list[psutil.Process] = []
-    try:
+    with reaped(proc) as family:
         wait_for_parts(proc, out, 3)
-        driver = psutil.Process(proc.pid)
-        family = driver.children(recursive=True)
+        family += psutil.Process(proc.pid).children(recursive=True)
         os.kill(proc.pid, signal.SIGKILL)  # no chance to clean up
         proc.wait(timeout=30)
-    finally:
-        for p in family:  # a killed driver's pool would otherwise linger (holding our pipes)
-            try:
-                p.kill()
-            except psutil.NoSuchProcess:
-                pass
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     saved = check_no_partials(out)
     assert saved < REPS and not (out / "replications.parquet").exists()

@@ -19,7 +19,7 @@ import pytest
 
 from sim.cli.main import main
 from sim.experiments import run_batch
-from tests.test_batch_resume import REPS, start, wait_for_parts
+from tests.test_batch_resume import REPS, reaped, start, wait_for_parts
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = str(REPO / "scenarios" / "small_team.yaml")
@@ -131,45 +131,26 @@ def _family(pid: int) -> list[psutil.Process]:
 @linux_only
 def test_workers_exit_when_their_driver_is_killed(tmp_path):
     proc, out, _ = start(tmp_path)
-    family: list[psutil.Process] = []
-    try:
+    with reaped(proc) as family:
         wait_for_parts(proc, out, 2)
-        family = _family(proc.pid)
+        family += _family(proc.pid)
         assert any("forkserver" in " ".join(p.cmdline()) for p in family)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         left = _gone(family)
-    finally:
-        for p in family:
-            try:
-                p.kill()
-            except psutil.NoSuchProcess:
-                pass
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate(timeout=30)
     assert not left, f"still running after the driver died: {[p.cmdline()[-1][:60] for p in left]}"
 
 
 @linux_only
 def test_sigterm_is_handled_like_ctrl_c(tmp_path):
     proc, out, path = start(tmp_path)
-    family: list[psutil.Process] = []
-    try:
+    with reaped(proc) as family:
         wait_for_parts(proc, out, 2)
-        family = _family(proc.pid)
+        family += _family(proc.pid)
         time.sleep(0.2)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         left = _gone(family)
-    finally:
-        for p in family:
-            try:
-                p.kill()
-            except psutil.NoSuchProcess:
-                pass
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert f"finished chunks are in {out}: run the same command with --out {out} --resume" in err
     assert "Traceback" not in err and not left
