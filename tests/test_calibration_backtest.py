@@ -97,3 +97,25 @@ def test_cli_backtest_on_the_sample_and_bad_dates(tmp_path, capsys):
     cells = pd.read_csv(out / "backtest_cells.csv")
     assert set(cells["metric"]) >= {"created", "wins", "bookings_usd", "pipeline_demo"}
     assert "coverage of the 80% band" in capsys.readouterr().out
+
+
+def test_runs_draw_parameters_from_the_posterior(tmp_path):
+    import yaml
+
+    from sim.calibration.backtest import _posterior_draw
+    from sim.calibration.scenario_writer import scenario_text
+    from tests.test_calibration_roundtrip import round_trip
+
+    fit = round_trip(1, tmp_path)
+    data = yaml.safe_load(scenario_text(fit))
+    rng = np.random.default_rng(0)
+    draws = [_posterior_draw(data, fit, rng) for _ in range(400)]
+    p = np.array([d["segments"]["ent"]["steps"]["sql"]["conversion_probability"] for d in draws])
+    row = fit.conversion.set_index(["segment", "source", "step"]).loc[("ent", "*", "sql")]
+    assert p.mean() == pytest.approx(row["p"], abs=0.02)
+    assert p.std() == pytest.approx(np.sqrt(row["p"] * (1 - row["p"]) / row["n"]), rel=0.2)
+    rates = np.array([d["sources"]["ads"]["rate_per_week"] for d in draws])
+    a = fit.arrivals["ads"]
+    assert rates.mean() == pytest.approx(a["rate_per_week"], rel=0.02)
+    assert rates.std() == pytest.approx(a["rate_per_week"] / np.sqrt(a["n"]), rel=0.2)
+    assert data["segments"]["ent"]["steps"]["sql"]["conversion_probability"] == pytest.approx(row["p"], abs=1e-4)

@@ -8,6 +8,10 @@ measured by the same function on the same canonical rows (a run goes through
 cannot differ in definitions: per month, deals created, wins and bookings
 (by close date) and the open pipeline by stage at the month's end.
 
+Each run draws the conversions and arrival rates from their posteriors
+(:func:`_posterior_draw`), so the spread of the runs includes the fit's
+estimation error; durations and deal values are taken as fitted.
+
 Scores per (metric, month): whether the actual falls inside the central 80%
 and 95% bands of the runs (coverage; a calibrated model covers about 80% and
 95% of the cells), and the CRPS of the run ensemble (a proper score: lower is
@@ -24,6 +28,7 @@ import yaml
 
 from sim.calibration.export import history_from_tables
 from sim.calibration.fit import Fit, fit_history
+from sim.calibration.fit_arrivals import window
 from sim.calibration.io import History
 from sim.calibration.mapping import DataError, Mapping
 from sim.calibration.scenario_writer import scenario_text
@@ -112,6 +117,30 @@ def _rotate_seasonality(data: dict, start: pd.Timestamp) -> dict:
     return data
 
 
+def _posterior_draw(data: dict, fit: Fit, rng: np.random.Generator) -> dict:
+    """One run's scenario with conversions and arrival rates drawn from their posteriors
+    (Jeffreys priors: Beta(x + 1/2, n - x + 1/2), Gamma(n + 1/2) per observed week), so the
+    bands carry the fit's estimation error, not only the simulation's noise."""
+    import copy
+
+    d = copy.deepcopy(data)
+    conv = fit.conversion[fit.conversion["source"] == "*"].set_index(["segment", "step"])
+    ref = fit.reference_rates.set_index(["segment", "step"]) if len(fit.reference_rates) else None
+    for seg, body in d["segments"].items():
+        for step, spec in body["steps"].items():
+            key = (seg, step)
+            row = ref.loc[key] if ref is not None and key in ref.index else conv.loc[key] if key in conv.index else None
+            if row is not None and row["n"] > 0:
+                spec["conversion_probability"] = float(rng.beta(row["x"] + 0.5, row["n"] - row["x"] + 0.5))
+    start, end = window(fit.paths)
+    weeks = max((end - start).total_seconds() / 86400.0 / DAYS_PER_WEEK, 1e-9)
+    for src, body in d["sources"].items():
+        a = fit.arrivals.get(src)
+        if a is not None:
+            body["rate_per_week"] = float(rng.gamma(a["n"] + 0.5) / weeks)
+    return d
+
+
 def run_backtest(h: History, train_until: str, mapping: Mapping | None = None, runs: int = 50,
                  seed: int = 0) -> Backtest:
     """Fit on rows up to ``train_until``, simulate ``runs`` times to the extraction date, score."""
@@ -139,8 +168,10 @@ def run_backtest(h: History, train_until: str, mapping: Mapping | None = None, r
     scenario = sim.validate_data(data)
     actual = monthly(h.rows, fit.order, cut, h.as_of)
     sims = []
-    for ss in np.random.SeedSequence(seed).spawn(runs):
-        res = sim.simulate(scenario, seed=ss)
+    root = np.random.SeedSequence(seed)
+    params = np.random.Generator(np.random.PCG64(root.spawn(1)[0]))  # the runs' parameter draws
+    for ss in root.spawn(runs):
+        res = sim.simulate(sim.validate_data(_posterior_draw(data, fit, params)), seed=ss)
         rows = history_from_tables(res.events, res.leads, scenario.stages, start=str(start.date()), as_text=False)
         sims.append(monthly(rows, fit.order, cut, h.as_of))
     cells = []
