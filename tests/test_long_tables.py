@@ -58,3 +58,11 @@ def test_compare_and_sweep_label_their_long_tables(tmp_path):
 @pytest.mark.parametrize("name", ["reps", "departures"])
 def test_agent_tables_are_not_flat_columns(name):
     assert not any(k.startswith(name + ".") for k in flatten_kpis({name: [{"role": "x", "wins": 1}]}))
+
+
+def test_rep_rows_name_their_pod(tmp_path):
+    sc = sim.load_scenario(SCENARIOS / "pods_split.yaml", ["horizon_weeks=30"])
+    run_batch(sc, 1, seed=2, out=tmp_path / "p", executor="serial", progress=False)
+    reps = pd.read_parquet(tmp_path / "p" / "reps.parquet")
+    pods = {p["name"] for p in sim.simulate(sc, seed=2, record="kpis").kpis["pods"]}
+    assert len(reps) >= 2 and set(reps["pod"]) <= pods and reps["pod"].nunique() >= 2

@@ -58,6 +58,8 @@ def rep_table(f: Facts) -> list[dict]:
                 row.update(seat=table["seat"][p], hired_days=round(table["hired_days"][p], 2),
                            left_days=None if left == math.inf else round(left, 2),
                            skill=round(table["skill"][p], 4))
+                if "pod" in table:
+                    row["pod"] = table["pod"][p]
             rows.append(row)
     return rows
 

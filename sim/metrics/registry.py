@@ -113,7 +113,7 @@ KPIS: tuple[KPI, ...] = (
         "`cost_per_win_usd`, `cost_to_acv_ratio`"),
     KPI("reps", "list", "per rep of the roles that close deals: `role`, `rep`, `wins`, `losses` (from the "
         "win-rate stage on), `bookings_usd`, `win_rate`, and with a people model `seat`, `hired_days`, "
-        "`left_days`, `skill` (studies write these as `reps.parquet`)"),
+        "`left_days`, `skill`, and in a podded role the rep's `pod` (studies write these as `reps.parquet`)"),
     KPI("rep_bookings_gini", "fraction", "Gini coefficient of bookings across those reps"),
     KPI("top20_bookings_share", "fraction", "share of bookings held by the top 20% of those reps"),
     KPI("departures", "list", "each rep who left: `t_days`, `role`, `rep`, `pipeline_usd` (list value of the "
