@@ -11,7 +11,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "sim"
 ORDER = ["units", "errors", "outpaths", "scenario", "model", "records", "metrics", "run", "experiments",
-         "calibration", "cli"]
+         "calibration", "plots", "report", "cli"]
 
 
 def _layer(path: Path) -> str | None:

@@ -70,7 +70,7 @@ def test_plot_run_does_not_touch_pyplot_state(quick_result):
 
 
 def test_import_sim_does_not_import_matplotlib():
-    code = "import sim, sim.cli.main, sim.cli.plots, sys; print('matplotlib' in sys.modules)"
+    code = "import sim, sim.cli.main, sim.cli.plots, sim.plots, sim.cli.report, sys; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -110,7 +110,7 @@ def test_plot_fan_from_fan_and_from_weekly(tmp_path):
 
 
 def sim_plots():
-    from sim.cli import plots
+    from sim import plots
 
     return plots
 

@@ -12,9 +12,10 @@ import pytest
 
 import sim
 from sim.cli.main import main
-from sim.cli.render import Section, emit, render_text
-from sim.cli.report import RunView, sections, summary
+from sim.cli.render import emit
 from sim.metrics.bottlenecks import find_bottlenecks, is_growing, queue_trend, stages_worked
+from sim.report.summary import RunView, sections, summary
+from sim.report.text import Section, render_text
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = str(REPO / "scenarios" / "small_team.yaml")

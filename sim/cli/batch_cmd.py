@@ -31,11 +31,11 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.cli.plots import check_png_target, plot_fan
     from sim.errors import UsageError
     from sim.experiments import run_batch
     from sim.experiments.batch import as_scenario, probe
     from sim.experiments.summary import did_you_mean, select_kpis
+    from sim.plots import check_png_target, plot_fan
 
     scenario = as_scenario(args.scenario, args.overrides)
     check_sizes(args, [scenario])
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         result = run_batch(scenario, args.reps, targets=args.target, weekly=not args.no_weekly, **kw)
         print(report(result, args))
         if args.plot is not None:
-            plot_fan(result.fan_of(args.fan) if args.fan else result.fan, args.plot)
+            plot_fan(result.fan_of(args.fan) if args.fan else result.fan, args.plot, scenario=scenario.name,
+                     reps=len(result.replications) - len(result.errors))
             print(f"wrote {args.plot}")
         return failures_exit(result.study, args.allow_failures)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from pathlib import Path
 
 DEFAULT_REPS = 20  # enough for a CRN-paired difference's sign on the headline KPIs; --reps for more
 HEADLINE = ("arr_end_usd", "bookings_usd", "costs.total_usd", "cost_per_arr_usd", "grr_trailing_12m",
@@ -42,12 +43,13 @@ def add_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kpi", action="append", default=[], metavar="PATTERN",
                    help="KPIs to print (glob on dotted names; default: the headline KPIs)")
     p.add_argument("--all", action="store_true", help="print every top-level KPI, not only the headline")
+    p.add_argument("--plot", type=Path, metavar="FILE.png", help="write a figure of the paired differences "
+                   "(headline KPIs, or those of --kpi, with 95%% CIs) to FILE.png")
 
 
 def per_scenario_overrides(args: argparse.Namespace) -> list[list[str]]:
     """The ``--set`` items for each scenario: global ones, ``FILE:key=value`` for a
     file named on the command line, then ``--set-a``, ``--set-b``... by position."""
-    from pathlib import Path
 
     from sim.errors import UsageError
 
@@ -80,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
     from sim.errors import UsageError
     from sim.experiments import compare
     from sim.experiments.batch import as_scenario, kpi_names
-    from sim.experiments.summary import select_kpis
+    from sim.experiments.summary import kpi_columns, select_kpis
+    from sim.plots.canvas import check_png_target, write
+    from sim.plots.studies import compare_figure
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files (the first is the baseline)")
@@ -91,12 +95,20 @@ def run(args: argparse.Namespace) -> int:
         names = kpi_names(scenarios[0])
         if names is not None:
             select_kpis(names, args.kpi)
+    if args.plot is not None:
+        check_png_target(args.plot)
     kw = study_kwargs(args, "compare", "-".join(s.name for s in scenarios)[:60])
     reps = args.reps if args.reps is not None else DEFAULT_REPS
 
     def go() -> int:
         result = compare(scenarios, reps, metric=args.metric, **kw)
         print(report(result, args))
+        if args.plot is not None:
+            if not len(result.paired):
+                raise UsageError("--plot needs paired differences: run with --reps 2 or more")
+            picked = select_kpis(kpi_columns(result.replications), args.kpi) if args.kpi else None
+            write(compare_figure(result.paired, picked), args.plot)
+            print(f"wrote {args.plot}")
         return failures_exit(result.study, args.allow_failures)
 
     return guarded(go, kw["out"])

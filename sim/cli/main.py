@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from sim.cli import batch_cmd, calibrate_cmd, compare_cmd, plan_cmd, study_cmd, sweep_cmd
+from sim.cli import batch_cmd, calibrate_cmd, compare_cmd, plan_cmd, report_cmd, study_cmd, sweep_cmd
 from sim.cli.run_size import add_size_flags
 from sim.errors import ArgumentError, SalesimError, UsageError
 from sim.units import MAX_HORIZON_WEEKS
@@ -94,15 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
         study.add_parser(sub)
     plan_cmd.add_parser(sub)  # capacity planner
     calibrate_cmd.add_parsers(sub)  # calibration from CRM history
+    report_cmd.add_parser(sub)
     return parser
 
 
 def cmd_run(args) -> int:
     from sim.cli.output import check_target, write_run
-    from sim.cli.plots import check_png_target, plot_run
     from sim.cli.render import emit
-    from sim.cli.report import RunView, sections
     from sim.cli.run_size import announce, limits_of, week_bar
+    from sim.plots import check_png_target, plot_run
+    from sim.report.summary import RunView, sections
     from sim.run import check_size, simulate
     from sim.scenario import load_scenario
 
@@ -117,7 +118,7 @@ def cmd_run(args) -> int:
         result = simulate(scenario, seed=args.seed, weeks=args.weeks,
                           record="events" if args.out is not None else "kpis", limits=limits, progress=progress)
     if args.out is not None:
-        write_run(result, args.out, args.format, force=args.force)
+        write_run(result, args.out, args.format, force=args.force, overrides=args.overrides)
     if args.plot is not None:
         plot_run(result, args.plot)
     if args.json:
@@ -165,7 +166,7 @@ def cmd_schema(args) -> int:
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
             "batch": batch_cmd.run, "compare": compare_cmd.run, "sweep": sweep_cmd.run,
-            "study": study_cmd.run, "plan": plan_cmd.run, **calibrate_cmd.COMMANDS}
+            "study": study_cmd.run, "plan": plan_cmd.run, "report": report_cmd.run, **calibrate_cmd.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

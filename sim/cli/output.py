@@ -32,8 +32,9 @@ def check_target(out: Path, force: bool) -> None:
     check_parent(out, "--out")
 
 
-def write_run(result, out: Path, fmt: str, force: bool = False) -> list[Path]:
-    """Write events, leads, weekly series, KPIs and the resolved scenario to ``out``."""
+def write_run(result, out: Path, fmt: str, force: bool = False, overrides: list[str] | tuple = ()) -> list[Path]:
+    """Write events, leads, weekly series, KPIs and the resolved scenario to ``out``
+    (``overrides``, the ``--set`` values, are recorded in run.json for reports)."""
     import sim
 
     check_target(out, force)
@@ -63,6 +64,7 @@ def write_run(result, out: Path, fmt: str, force: bool = False) -> list[Path]:
             "horizon_weeks": result.horizon_weeks,
             "runtime_s": round(result.runtime_s, 4),
             "events": len(result.log) if result.log is not None else None,
+            "overrides": list(overrides),
         }, indent=2) + "\n")
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=parent))

@@ -10,6 +10,7 @@ Every number is also in the output folder (``plan.json`` and CSV files).
 from __future__ import annotations
 
 from sim.cli.study_report import num, table
+from sim.plots.plan import frontier_figure  # noqa: F401  (the figure lives with the others)
 
 
 def _p(row) -> str:
@@ -83,31 +84,3 @@ def unreachable(r) -> str:
     return (f"salesim: no plan reached P({' and '.join(r.targets)}) >= {r.probability:.0%}; the best P found was "
             f"{_p(b)} with {plan} ({r.objective} {num(b['objective'])}). Widen --vary, lower a target or "
             "--probability, or raise --budget.")
-
-
-def frontier_figure(r):
-    """Every plan evaluated (cost vs P, with its interval), the frontier, P and the recommendation."""
-    from matplotlib.ticker import FuncFormatter
-
-    from sim.cli.plots import _figure
-
-    fig, axes = _figure(1, 1, (8, 5))
-    ax = axes[0][0]
-    c = r.candidates
-    err = [c["probability"] - c["ci_low"], c["ci_high"] - c["probability"]]
-    ax.errorbar(c["objective"], c["probability"], yerr=err, fmt="o", color="0.6", ms=4, lw=0.8,
-                label="plans evaluated (95% CI)")
-    f = r.frontier
-    ax.step(f["objective"], f["probability"], where="post", color="C0", lw=1.8, label="frontier")
-    ax.axhline(r.probability, color="C3", ls="--", lw=1, label=f"required P = {r.probability:.0%}")
-    if r.recommended is not None:
-        ax.plot([r.recommended["objective"]], [r.recommended["probability"]], "*", color="C2", ms=16,
-                label="recommended")
-    ax.set_xlabel(f"mean {r.objective}")
-    ax.set_ylabel("P(all targets met)")
-    ax.set_ylim(-0.02, 1.02)
-    if r.objective.endswith("_usd"):
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v:,.0f}"))
-    ax.set_title(f"Cost vs probability: {' and '.join(r.targets)}")
-    ax.legend(loc="lower right", fontsize=8)
-    return fig

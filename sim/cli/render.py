@@ -1,70 +1,20 @@
-"""Rendering report sections: plain text for files and pipes, rich tables on a terminal.
+"""Printing report sections: rich tables on a terminal, plain text otherwise.
 
 Why two renderings of one structure: a summary piped to a file or read by a
 test must be stable plain text (aligned columns, no colour codes), while a
 person at a terminal reads better with rich's boxed tables and bold headings.
-Both come from the same :class:`Section` list, so they never disagree.
+Both (and the HTML report) come from the same :class:`~sim.report.text.Section`
+list, so they never disagree.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from typing import TextIO
 
+from sim.report.text import Section, money, num, pct, render_text, table
 
-@dataclass
-class Section:
-    """A heading (may be empty), lines of text, at most one table, footnotes."""
-
-    title: str
-    lines: list[str] = field(default_factory=list)
-    headers: list[str] | None = None
-    rows: list[list[str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def num(x, spec: str = ",.0f", none: str = "-") -> str:
-    return none if x is None else format(x, spec)
-
-
-def pct(x, spec: str = ".1%") -> str:
-    return num(x, spec)
-
-
-def money(x) -> str:
-    """USD with a k/M suffix: $1.41M, $19.92k, $250."""
-    if x is None:
-        return "-"
-    for unit, div in (("M", 1e6), ("k", 1e3)):
-        if abs(x) >= div:
-            return f"${x / div:,.2f}{unit}"
-    return f"${x:,.0f}"
-
-
-def table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    """Aligned plain-text columns: the first left-aligned, the others right-aligned."""
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-
-    def fmt(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
-
-    return [fmt(headers), "  ".join("-" * w for w in widths), *(fmt(r) for r in rows)]
-
-
-def render_text(sections: list[Section]) -> str:
-    out: list[str] = []
-    for s in sections:
-        if out:
-            out.append("")
-        if s.title:
-            out += [s.title, "=" * len(s.title)]
-        out += s.lines
-        if s.headers:
-            out += table(s.headers, s.rows)
-        out += s.notes
-    return "\n".join(out)
+__all__ = ["Section", "emit", "money", "num", "pct", "render_rich", "render_text", "table"]
 
 
 def render_rich(sections: list[Section], file: TextIO | None = None) -> None:

@@ -9,26 +9,18 @@ from __future__ import annotations
 import math
 
 from sim.cli.render import table
+from sim.report.text import number, p_value
 
 
 def num(x, pct: bool = False) -> str:
     """A number for a table: thousands separators for large values, a few digits otherwise."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return "-" if x is None else str(x)
-    if math.isnan(v):
-        return "-"
     if pct:
-        return f"{v:.1%}"
-    a = abs(v)
-    if a >= 100:
-        return f"{v:,.0f}"
-    if v == int(v):
-        return f"{v:,.0f}"
-    if a >= 1:
-        return f"{v:.2f}"
-    return f"{v:.3g}"
+        try:
+            v = float(x)
+        except (TypeError, ValueError):
+            return number(x)
+        return number(v) if math.isnan(v) else f"{v:.1%}"
+    return number(x)
 
 
 def summary_table(summary, kpis: list[str]) -> list[str]:
@@ -81,7 +73,7 @@ def paired_lines(paired, kpis: list[str], challenger: str, baseline: str) -> lis
             continue
         r = p.loc[k]
         rows.append([k, num(r["baseline_mean"]), num(r["mean"]), num(r["diff"]),
-                     f"[{num(r['diff_ci_low'])}, {num(r['diff_ci_high'])}]", num(r["p_value"]),
+                     f"[{num(r['diff_ci_low'])}, {num(r['diff_ci_high'])}]", p_value(r["p_value"]),
                      num(r["p_higher"], pct=True), num(r["variance_reduction"], pct=True)])
     head = [f"{challenger} vs {baseline} (paired, common random numbers)"]
     return head + table(["kpi", baseline, challenger, "diff", "95% CI of diff", "p-value", "P(higher)",

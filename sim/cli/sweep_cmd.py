@@ -8,6 +8,7 @@ Presentation only: the work is :func:`sim.experiments.sweep` and
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def add_parser(sub) -> None:
@@ -32,6 +33,8 @@ def add_parser(sub) -> None:
     p.add_argument("--no-tornado", action="store_true", help="skip the one-at-a-time points of the tornado")
     p.add_argument("--compound", metavar="U[,U...]", help="compound-effect study: lift every stage conversion "
                    "by each u (e.g. 0.05,0.1,0.2) and compare wins with (1+u)^k")
+    p.add_argument("--plot", type=Path, metavar="FILE.png", help="write the metric by parameter level (mean "
+                   "and 95%% CI) to FILE.png and, unless --no-tornado, the tornado to FILE.tornado.png")
     add_study_flags(p, reps_default=10)
 
 
@@ -54,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     if args.compound is not None:
         if args.param:
             raise UsageError("--compound runs its own study; drop --param (or run two commands)")
+        if args.plot is not None:
+            raise UsageError("--plot draws a sweep over --param; the compound study writes compound.csv only")
         lifts = _lifts(args.compound)
         scenario = as_scenario(args.scenario, args.overrides)
         check_sizes(args, [scenario])
@@ -67,14 +72,39 @@ def run(args: argparse.Namespace) -> int:
     check_params(params)
     scenario = as_scenario(args.scenario, args.overrides)  # validates the base before any design work
     check_sizes(args, [scenario])
+    plots = _plot_paths(args.plot, not args.no_tornado) if args.plot is not None else []
     kw = study_kwargs(args, "sweep", scenario.name)
 
     def go() -> int:
         result = sweep(args.scenario, params, design=args.design, samples=args.samples, reps=args.reps,
                        metric=args.metric, tornado_points=not args.no_tornado, overrides=args.overrides, **kw)
-        return _print(report_sweep(result)) or failures_exit(result.study, args.allow_failures)
+        _print(report_sweep(result))
+        if plots:
+            _plot_sweep(result, plots)
+        return failures_exit(result.study, args.allow_failures)
 
     return guarded(go, kw["out"])
+
+
+def _plot_paths(path: Path, tornado: bool) -> list[Path]:
+    from sim.errors import UsageError
+    from sim.plots.canvas import check_png_target
+
+    if tornado and path.suffix.lower() != ".png":
+        raise UsageError(f"--plot {path}: expected a file name ending in .png")
+    paths = [path, path.with_suffix(".tornado.png")] if tornado else [path]
+    return [check_png_target(p) for p in paths]
+
+
+def _plot_sweep(result, paths: list[Path]) -> None:
+    from sim.plots.canvas import write
+    from sim.plots.studies import sweep_figure, tornado_figure
+
+    write(sweep_figure(result.replications, [p.path for p in result.params], result.metric), paths[0])
+    print(f"wrote {paths[0]}")
+    if len(paths) > 1 and result.tornado is not None and len(result.tornado):
+        write(tornado_figure(result.tornado, result.metric), paths[1])
+        print(f"wrote {paths[1]}")
 
 
 def _print(text: str) -> int:

@@ -156,6 +156,7 @@ def fan(weekly, column: str | None = None, percentiles: Sequence[float] = FAN_PE
                        index=pd.Index(grid.columns, name="week"))
     out["mean"] = np.nanmean(values, axis=0)
     out.attrs["series"] = f"cumulative {column}" if cumulative else column
+    out.attrs["replications"] = int(len(grid))
     return out
 
 

@@ -1,4 +1,4 @@
-"""Run-summary sections about working time and quotas (see :mod:`sim.cli.report`).
+"""Run-summary sections about working time and quotas (see :mod:`sim.report.summary`).
 
 Kept apart from the general sections so that the working-time results
 (first-touch waits in both clocks) and quota attainment read as one block.
@@ -6,7 +6,7 @@ Kept apart from the general sections so that the working-time results
 
 from __future__ import annotations
 
-from sim.cli.render import Section, num, pct
+from sim.report.text import Section, num, pct
 
 
 def quota(v) -> Section | None:

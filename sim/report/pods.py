@@ -1,4 +1,4 @@
-"""Run-summary section about PODs (see :mod:`sim.cli.report`).
+"""Run-summary section about PODs (see :mod:`sim.report.summary`).
 
 Why its own section: a POD scenario is read POD by POD -- which slice each
 owns, how many seats it has, what it sold and kept, and where it came from
@@ -8,7 +8,7 @@ growing or only spread the same demand over more people.
 
 from __future__ import annotations
 
-from sim.cli.render import Section, money, num, pct
+from sim.report.text import Section, money, num, pct
 
 
 def pods(v) -> Section | None:

@@ -1,0 +1,170 @@
+"""The drawing board every salesim figure shares: figures, axes formats, PNG/SVG files.
+
+Why object-oriented matplotlib on the Agg canvas rather than ``pyplot``: a
+:class:`~matplotlib.figure.Figure` built directly holds no global state, so
+plotting from the CLI, a test, a notebook or the HTML report never switches
+the caller's backend or leaks open figures; and matplotlib is imported inside
+the functions, so ``import sim`` stays light.
+
+Files are written like every other salesim output: checked before any
+simulation time is spent (:func:`check_png_target`), then rendered to a
+temporary file in the same folder and renamed into place, so a failure never
+leaves a half-written PNG behind. Missing parent folders are created.
+
+Every figure carries a one-sentence description of what it shows as its
+label (``fig.get_label()``): the HTML report uses it as the image's alt text.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from sim.errors import UsageError
+from sim.outpaths import check_parent, make_parent
+
+DPI = 110
+LABELS = {"arr_usd": "ARR", "mrr_usd": "MRR", "bookings_usd": "bookings", "revenue_usd": "recognized revenue",
+          "cash_usd": "cash collected", "customers": "customers"}
+GOOD, BAD, NEUTRAL, MUTED = "#1b7837", "#b2182b", "#2166ac", "0.55"
+
+
+def check_png_target(path: str | os.PathLike, flag: str = "--plot") -> Path:
+    """Refuse a PNG path we cannot write, before the run: exit-2 message, no traceback."""
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{flag} {p}: is a folder; give a file name such as {p / 'run.png'}")
+    if p.suffix.lower() != ".png":
+        raise UsageError(f"{flag} {p}: expected a file name ending in .png")
+    check_parent(p, flag)
+    return p
+
+
+def save_png(fig, path: str | os.PathLike, flag: str = "--plot") -> Path:
+    """Render ``fig`` to ``path`` atomically (temporary sibling file, then rename)."""
+    p = check_png_target(path, flag)
+    make_parent(p, flag)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.resolve().parent)
+    except OSError as exc:
+        raise UsageError(f"{flag} {p}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, format="png", dpi=DPI)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the result is an ordinary file
+        os.replace(tmp, p)
+    except OSError as exc:
+        _remove(tmp)
+        raise UsageError(f"{flag} {p}: {exc.strerror or exc}") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+    return p
+
+
+def write(fig, path: str | os.PathLike | None, flag: str = "--plot"):
+    """Save ``fig`` to ``path`` when given; return the figure (a notebook shows it inline)."""
+    if path is not None:
+        save_png(fig, path, flag)
+    return fig
+
+
+def to_svg(fig, salt: str = "salesim") -> str:
+    """The figure as an SVG element (text stays text: searchable, sharp in print).
+    ``salt`` keeps element ids unique when several figures share one page, and
+    the output the same from run to run."""
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
+        fig.savefig(buf, format="svg")
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def figure(nrows: int, ncols: int, size: tuple[float, float], **kw):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
+    return fig, axes
+
+
+def short_usd(v: float) -> str:
+    a = abs(v)
+    sign = "-" if v < 0 else ""
+    for unit, div in (("M", 1e6), ("k", 1e3)):
+        if a >= div:
+            return f"{sign}${a / div:,.1f}{unit}"
+    return f"{sign}${a:,.0f}"
+
+
+def usd_axis(ax, axis: str = "y") -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    getattr(ax, f"{axis}axis").set_major_formatter(FuncFormatter(lambda v, _: short_usd(v)))
+
+
+def count_axis(ax, axis: str = "y") -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    getattr(ax, f"{axis}axis").set_major_formatter(
+        FuncFormatter(lambda v, _: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"))
+
+
+def pct_axis(ax, axis: str = "y") -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    getattr(ax, f"{axis}axis").set_major_formatter(PercentFormatter(1.0))
+
+
+def week_axis(ax) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel("week")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def missing(ax, what: str) -> None:
+    ax.text(0.5, 0.5, f"no {what} in this run", ha="center", va="center", transform=ax.transAxes, color="0.4")
+
+
+def kpi_unit(name: str) -> str:
+    """The unit of a KPI from its name's suffix (units are in the names by convention)."""
+    last = name.rsplit(".", 1)[-1]
+    for suffix, unit in (("_usd", "USD"), ("_days", "days"), ("_hours", "hours"), ("_months", "months"),
+                         ("_weeks", "weeks"), ("_fraction", "share")):
+        if last.endswith(suffix):
+            return unit
+    if any(w in last for w in ("rate", "conversion", "utilization", "share", "nrr", "grr", "churn_trailing")):
+        return "share"
+    return "count" if last.startswith(("leads_", "wins", "customers", "new_logos", "tasks")) else ""
+
+
+def kpi_label(name: str) -> str:
+    """A KPI's name with its unit, for an axis: ``arr_end_usd (USD)``."""
+    unit = kpi_unit(name)
+    return f"{name} ({unit})" if unit else name
+
+
+def format_axis_for(ax, name: str, axis: str = "y") -> None:
+    unit = kpi_unit(name)
+    if unit == "USD":
+        usd_axis(ax, axis)
+    elif unit == "share":
+        pct_axis(ax, axis)
+    else:
+        count_axis(ax, axis)

@@ -1,0 +1,242 @@
+"""Report builders for the folders salesim writes: a run, a batch, a comparison, a sweep.
+
+Each builder reads the folder's own files (never re-runs anything), adds
+sections to a :class:`~sim.report.html.Page` and returns the page title.
+They are registered as :class:`~sim.report.kinds.FolderKind` in
+``sim/report/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import yaml
+
+from sim.errors import UsageError
+from sim.report.html import Page
+from sim.report.summary import RunView, sections
+from sim.report.text import fmt_kpi, num, p_value, pct
+
+HEADLINE = ("arr_end_usd", "bookings_usd", "leads_won", "win_rate", "customers_end", "costs.total_usd",
+            "cost_per_arr_usd", "cac_usd", "grr_trailing_12m", "nrr_trailing_12m")
+
+
+def _table(folder: Path, stem: str):
+    import pandas as pd
+
+    for ext, read in (("parquet", pd.read_parquet), ("csv", pd.read_csv)):
+        p = folder / f"{stem}.{ext}"
+        if p.is_file():
+            return read(p)
+    return None
+
+
+def _yaml_text(path: Path) -> str | None:
+    return path.read_text() if path.is_file() else None
+
+
+def _draw_fig(page: Page, build, *args, caption: str = "") -> None:
+    """Add a figure; a figure that cannot be drawn from this folder's data is
+    replaced by a sentence saying why, so one odd folder never loses the page."""
+    try:
+        page.figure(build(*args), caption)
+    except (TypeError, KeyError, ValueError, UsageError) as exc:
+        page.para(f"(figure not available: {exc})", "note")
+
+
+# --------------------------------------------------------------------------- run
+
+
+def is_run(folder: Path, manifest: dict | None) -> bool:
+    return manifest is None and (folder / "kpis.json").is_file() and (folder / "run.json").is_file()
+
+
+def build_run(folder: Path, manifest: dict | None, page: Page) -> str:
+    from sim import plots
+
+    k = json.loads((folder / "kpis.json").read_text())
+    run = json.loads((folder / "run.json").read_text())
+    weekly = _table(folder, "weekly")
+    scen_text = _yaml_text(folder / "scenario.resolved.yaml")
+    scenario = yaml.safe_load(scen_text) if scen_text else None
+    overrides = run.get("overrides") or []
+    view = RunView(k, weekly, scenario, tuple(overrides))
+    parts = {s.title: s for s in sections(view) if s.title}
+    result = SimpleNamespace(kpis=k, weekly=weekly, scenario=None)
+    steps = view.steps
+
+    page.subtitle = (f"One run: seed {k['seed']}, {k['horizon_weeks']:g} weeks, salesim "
+                     f"{run.get('salesim_version', '?')}" + (f"; overrides: {', '.join(overrides)}" if overrides
+                                                             else ""))
+    page.para("This is one random draw (one seed). Run salesim batch for a distribution, or salesim compare to "
+              "compare scenarios over paired draws.", "note")
+    page.heading("Key numbers")
+    keys = [("ARR at the end", "arr_end_usd"), ("bookings", "bookings_usd"), ("deals won", "leads_won"),
+            ("win rate", "win_rate"), ("customers at the end", "customers_end"), ("CAC", "cac_usd"),
+            ("cost per $1 of ARR", "cost_per_arr_usd")]
+    page.table(["KPI", "value"], [[label, fmt_kpi(key, k.get(key))] for label, key in keys if key in k])
+
+    page.heading("The bow-tie")
+    _draw_fig(page, plots.bowtie_figure, result)
+    for title in ("Funnel, before the sale (left side of the bow-tie)",
+                  "Customers, after the sale (right side of the bow-tie)", "Leads and bookings"):
+        if title in parts:
+            page.section(parts[title])
+    if "arr_end_usd" in k:
+        page.heading("Recurring revenue")
+        _draw_fig(page, plots.bridge_figure, result)
+        for title in ("Recurring revenue (USD)", "Signed, not live yet", "Unit economics (USD)",
+                      "Cost of sale by tier"):
+            if title in parts:
+                page.section(parts[title])
+    page.heading("Capacity and bottlenecks")
+    if weekly is not None:
+        _draw_fig(page, plots.queues_figure, result, steps)
+    for title in ("Roles", "Bottlenecks"):
+        page.section(parts[title])
+    if len(k.get("reps", [])) > 1:
+        page.heading("People")
+        _draw_fig(page, plots.lorenz_figure, result)
+        page.section(parts["People (reps who close deals)"])
+    pod_title = "PODs (vertical teams, each owning a slice of the market)"
+    if k.get("pods"):
+        page.heading("PODs")
+        _draw_fig(page, plots.pod_tree_figure, result)
+        if pod_title in parts:
+            page.section(parts[pod_title])
+    known = {"Funnel, before the sale (left side of the bow-tie)", "Customers, after the sale (right side of the "
+             "bow-tie)", "Leads and bookings", "Recurring revenue (USD)", "Unit economics (USD)",
+             "Cost of sale by tier", "Roles", "Bottlenecks", "People (reps who close deals)", pod_title,
+             "Signed, not live yet"}
+    extra = [s for t, s in parts.items() if t not in known]
+    if extra:  # sections added to the run summary later appear here too
+        page.heading("More")
+        for s in extra:
+            page.section(s)
+    if weekly is not None:
+        page.heading("Week by week")
+        _draw_fig(page, plots.run_figure, result)
+    scenario_block(page, [("scenario", scen_text)], overrides)
+    return f"salesim run: {k['scenario']}"
+
+
+def scenario_block(page: Page, texts: list[tuple[str, str | None]], overrides=()) -> None:
+    texts = [(name, t) for name, t in texts if t]
+    if not texts:
+        return
+    page.heading("Scenario")
+    if overrides:
+        page.para("Overrides (--set): " + ", ".join(overrides))
+    page.para("The scenario as run (after extends and --set), in YAML:")
+    for name, text in texts:
+        page.pre(text, summary=f"{name} (YAML)")
+
+
+# --------------------------------------------------------------------------- studies
+
+
+def _study_subtitle(manifest: dict, what: str) -> str:
+    return (f"{what}: {manifest['reps']} replication(s), root seed {manifest['root_seed']}, "
+            f"{manifest['points'][0]['horizon_weeks']:g} weeks, salesim {manifest.get('salesim_version', '?')}, "
+            f"finished {manifest.get('completed_utc', 'not yet (partial results)')}")
+
+
+def _study_scenarios(folder: Path) -> list[tuple[str, str | None]]:
+    files = sorted((folder / "scenarios").glob("*.yaml")) if (folder / "scenarios").is_dir() else []
+    files += sorted(folder.glob("*.resolved.yaml"))
+    return [(p.name.removesuffix(".resolved.yaml"), p.read_text()) for p in files]
+
+
+def build_batch(folder: Path, manifest: dict | None, page: Page) -> str:
+    from sim import plots
+    from sim.experiments.summary import fan
+
+    name = manifest["points"][0]["name"]
+    page.subtitle = _study_subtitle(manifest, "Batch")
+    failed = manifest.get("failed_replications") or 0
+    summary = _table(folder, "summary")
+    page.heading("Distribution of the headline KPIs")
+    page.para(f"Each replication is one independent draw of the same scenario; {failed} failed.")
+    if summary is not None:
+        s = summary.set_index("kpi")
+        lo = next(c for c in s.columns if c.endswith("_low"))
+        hi = next(c for c in s.columns if c.endswith("_high"))
+        rows = [[key, fmt_kpi(key, r["mean"]), f"[{fmt_kpi(key, r[lo])}, {fmt_kpi(key, r[hi])}]",
+                 fmt_kpi(key, r["p5"]), fmt_kpi(key, r["p50"]), fmt_kpi(key, r["p95"]), num(r["n"])]
+                for key in HEADLINE if key in s.index for r in [s.loc[key]]]
+        page.table(["KPI", "mean", "95% CI of the mean", "5th percentile", "median", "95th percentile",
+                    "replications"], rows)
+    weekly = _table(folder, "weekly")
+    if weekly is not None and len(weekly):
+        page.heading("Fan chart")
+        band = fan(weekly)
+        _draw_fig(page, plots.fan_figure, band, None, None, name, int(weekly["rep"].nunique()))
+    targets = _table(folder, "targets")
+    if targets is not None and len(targets):
+        page.heading("Targets")
+        page.table(["target", "probability", "95% interval (Wilson)", "replications reaching it"],
+                   [[f"{t['kpi']} {t['op']} {fmt_kpi(t['kpi'], t['target'])}", pct(t["probability"]),
+                     f"[{pct(t['ci_low'])}, {pct(t['ci_high'])}]", f"{int(t['hits'])} of {int(t['n'])}"]
+                    for _, t in targets.iterrows()])
+    scenario_block(page, _study_scenarios(folder))
+    return f"salesim batch: {name}"
+
+
+def build_compare(folder: Path, manifest: dict | None, page: Page) -> str:
+    from sim import plots
+
+    names = [p["name"] for p in manifest["points"]]
+    base = names[0]
+    page.subtitle = _study_subtitle(manifest, f"Comparison against {base} (paired, common random numbers)")
+    paired = _table(folder, "comparison")
+    if paired is None:
+        raise UsageError(f"{folder}: no comparison.csv (is the comparison finished?)")
+    page.heading("Paired differences")
+    page.para("Every scenario ran with the same replication seeds, so each difference is paired: it carries the "
+              "effect of what changed, not luck. Grey intervals include zero.")
+    _draw_fig(page, plots.compare_figure, paired)
+    for lab in names[1:]:
+        p = paired[paired["scenario"] == lab].set_index("kpi")
+        page.heading(f"{lab} vs {base}", 3)
+        rows = [[key, fmt_kpi(key, r["baseline_mean"]), fmt_kpi(key, r["mean"]), fmt_kpi(key, r["diff"]),
+                 f"[{fmt_kpi(key, r['diff_ci_low'])}, {fmt_kpi(key, r['diff_ci_high'])}]", p_value(r["p_value"]),
+                 pct(r["p_higher"])] for key in HEADLINE if key in p.index for r in [p.loc[key]]
+                if r["n"] > 0 and not math.isnan(r["diff"])]
+        page.table(["KPI", base, lab, "difference", "95% CI of the difference", "p-value", "P(higher)"], rows)
+    scenario_block(page, _study_scenarios(folder))
+    return f"salesim compare: {' vs '.join(names)}"
+
+
+def build_sweep(folder: Path, manifest: dict | None, page: Page) -> str:
+    from sim import plots
+
+    design = manifest.get("design") or {}
+    params = [p["path"] for p in design.get("params", [])]
+    page.subtitle = _study_subtitle(manifest, f"Sweep ({design.get('design', '?')} design) over "
+                                    + ", ".join(params))
+    tornado = _table(folder, "tornado")
+    sens = _table(folder, "sensitivity")
+    reps = _table(folder, "replications")
+    metric = (tornado["metric"].iloc[0] if tornado is not None and len(tornado) else
+              sens["metric"].iloc[0] if sens is not None and "metric" in sens.columns and len(sens) else None)
+    if reps is not None and metric is not None and metric in reps.columns:
+        page.heading(f"{metric} by parameter level")
+        _draw_fig(page, plots.sweep_figure, reps, params, metric)
+    if tornado is not None and len(tornado):
+        page.heading("Tornado")
+        _draw_fig(page, plots.tornado_figure, tornado, metric)
+        page.table(["parameter", "LOW", "HIGH", f"{metric} at LOW", "at base", "at HIGH", "swing (95% CI)"],
+                   [[r["param"], num(r["low"], "g"), num(r["high"], "g"), fmt_kpi(metric, r["at_low"]),
+                     fmt_kpi(metric, r["at_base"]), fmt_kpi(metric, r["at_high"]),
+                     f"{fmt_kpi(metric, r['swing'])} [{fmt_kpi(metric, r['swing_ci_low'])}, "
+                     f"{fmt_kpi(metric, r['swing_ci_high'])}]"] for _, r in tornado.iterrows()])
+    if sens is not None and len(sens.columns) > 2:
+        page.heading("Sensitivity")
+        cols = [c for c in sens.columns if c not in ("param", "metric")]
+        page.table(["parameter", *cols], [[r["param"], *(p_value(r[c]) if c.startswith("p_") else num(r[c], ".3f")
+                                                          for c in cols)] for _, r in sens.iterrows()])
+    scenario_block(page, _study_scenarios(folder))
+    return f"salesim sweep: {', '.join(params)}"

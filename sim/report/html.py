@@ -1,0 +1,138 @@
+"""One self-contained HTML page: inline CSS, inline SVG figures, no scripts.
+
+Why this shape: a report is mailed, archived and opened offline, so it must
+need nothing but the file: no CDN, no fonts or scripts fetched, no network
+request at all (a browser test checks it). Figures are inline SVG with their
+text kept as text (searchable, sharp in print) and a ``<title>`` plus
+``aria-label`` as alt text; tables are real tables; the layout reads at
+1280 px and prints on A4 (figures never split across pages).
+
+Everything that comes from a file or a user is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sim.report.text import Section
+
+CSS = """
+:root { --ink: #1a1a1a; --muted: #5a5a5a; --rule: #d0d0d0; --accent: #2166ac; --bad: #b2182b; --bg: #ffffff; }
+* { box-sizing: border-box; }
+html { background: var(--bg); color: var(--ink); }
+body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       max-width: 1180px; margin: 0 auto; padding: 24px 32px 64px; }
+header { border-bottom: 2px solid var(--accent); margin-bottom: 8px; }
+h1 { font-size: 1.8rem; margin: 0 0 4px; }
+h2 { font-size: 1.3rem; margin: 32px 0 8px; border-bottom: 1px solid var(--rule); padding-bottom: 2px; }
+h3 { font-size: 1.05rem; margin: 20px 0 6px; }
+p, li { max-width: 80ch; }
+.meta { color: var(--muted); margin: 0 0 12px; }
+nav ol { columns: 2; margin: 8px 0 0; padding-left: 1.4em; }
+table { border-collapse: collapse; margin: 8px 0 12px; font-variant-numeric: tabular-nums; font-size: 0.92rem; }
+th, td { padding: 3px 10px; border-bottom: 1px solid var(--rule); text-align: right; vertical-align: top; }
+th:first-child, td:first-child { text-align: left; }
+thead th { border-bottom: 2px solid var(--ink); }
+.flag { color: var(--bad); font-weight: 600; }
+.note { color: var(--muted); font-size: 0.9rem; }
+figure { margin: 12px 0 20px; break-inside: avoid; page-break-inside: avoid; }
+figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 4px; }
+pre { background: #f6f6f6; border: 1px solid var(--rule); padding: 10px; overflow-x: auto; font-size: 0.82rem;
+      max-height: 480px; }
+details summary { cursor: pointer; color: var(--accent); }
+.scroll { overflow-x: auto; }
+footer { margin-top: 40px; color: var(--muted); font-size: 0.85rem; border-top: 1px solid var(--rule); }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  nav { display: none; }
+  pre { max-height: none; white-space: pre-wrap; }
+  details > *:not(summary) { display: block; }
+  h2 { break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+@dataclass
+class Page:
+    """An HTML page being built: a title, a subtitle and a list of blocks."""
+
+    title: str
+    subtitle: str = ""
+    blocks: list[str] = field(default_factory=list)
+    toc: list[tuple[str, str]] = field(default_factory=list)
+    _figures: int = 0
+
+    def heading(self, text: str, level: int = 2) -> None:
+        anchor = slug(text)
+        if level == 2:
+            n = sum(1 for _, a in self.toc if a == anchor or a.startswith(anchor + "-"))
+            anchor = f"{anchor}-{n + 1}" if n else anchor
+            self.toc.append((text, anchor))
+        self.blocks.append(f'<h{level} id="{anchor}">{esc(text)}</h{level}>')
+
+    def para(self, text: str, cls: str = "") -> None:
+        self.blocks.append(f'<p{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{esc(text)}</p>')
+
+    def table(self, headers: Sequence[str], rows: Iterable[Sequence[object]], caption: str = "") -> None:
+        head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
+        body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
+        cap = f"<caption class=\"note\">{esc(caption)}</caption>" if caption else ""
+        self.blocks.append(f'<div class="scroll"><table>{cap}<thead><tr>{head}</tr></thead>'
+                           f"<tbody>{body}</tbody></table></div>")
+
+    def figure(self, fig, caption: str = "") -> None:
+        """A matplotlib figure as inline SVG; its label (``fig.get_label()``) is the alt text."""
+        from sim.plots.canvas import to_svg
+
+        self._figures += 1
+        alt = fig.get_label() or caption or "figure"
+        svg = to_svg(fig, salt=f"fig{self._figures}")
+        fid = f"fig{self._figures}-title"
+        svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="{fid}" ', 1)
+        svg = re.sub(r"(<svg[^>]*>)", lambda m: f'{m.group(1)}<title id="{fid}">{esc(alt)}</title>', svg, count=1)
+        cap = f"<figcaption>{esc(caption or alt)}</figcaption>"
+        self.blocks.append(f"<figure>{svg}{cap}</figure>")
+
+    def pre(self, text: str, summary: str | None = None) -> None:
+        block = f"<pre>{esc(text)}</pre>"
+        self.blocks.append(f"<details><summary>{esc(summary)}</summary>{block}</details>" if summary else block)
+
+    def section(self, s: Section) -> None:
+        """A text :class:`Section` (the run summary's) as HTML: heading, lines, table, notes."""
+        if s.title:
+            self.heading(s.title, 3)
+        for line in s.lines:
+            flagged = line.startswith("! ")
+            self.para(line.removeprefix("! ") if flagged else line, "flag" if flagged else "")
+        if s.headers:
+            self.table(s.headers, s.rows)
+        for line in s.notes:
+            self.para(line, "note")
+
+    def render(self, footer: str = "") -> str:
+        nav = ""
+        if len(self.toc) > 2:
+            items = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for t, a in self.toc)
+            nav = f'<nav aria-label="Contents"><ol>{items}</ol></nav>'
+        sub = f'<p class="meta">{esc(self.subtitle)}</p>' if self.subtitle else ""
+        foot = f"<footer><p>{esc(footer)}</p></footer>" if footer else ""
+        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                "style-src 'unsafe-inline'; img-src data:\">"
+                f"<title>{esc(self.title)}</title><style>{CSS}</style></head><body>"
+                f"<header><h1>{esc(self.title)}</h1>{sub}{nav}</header><main>"
+                + "\n".join(self.blocks) + f"</main>{foot}</body></html>\n")

@@ -1,0 +1,112 @@
+"""Which kind of results folder this is, and who builds its report.
+
+Why a registry: ``salesim report DIR`` serves a run, a batch, a comparison, a
+sweep, and kinds added later (a factorial study, a plan). Each kind is a
+:class:`FolderKind`: a name, a test that recognizes its folder (from the
+study manifest's ``kind`` or the files present), and a builder that adds its
+sections to the page. Adding a kind is writing a builder and calling
+:func:`register`; nothing else changes (see ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.errors import UsageError
+from sim.outpaths import check_parent, make_parent
+from sim.report.html import Page
+
+
+@dataclass(frozen=True)
+class FolderKind:
+    """A kind of results folder: how to recognize it and how to report it.
+
+    ``detect(folder, manifest)`` gets the folder and its parsed
+    ``manifest.json`` (None without one); ``build(folder, manifest, page)``
+    adds headings, text, tables and figures to ``page`` and returns the page
+    title."""
+
+    name: str
+    detect: Callable[[Path, dict | None], bool]
+    build: Callable[[Path, dict | None, Page], str]
+
+
+KINDS: list[FolderKind] = []
+
+
+def register(kind: FolderKind) -> FolderKind:
+    """Add (or replace, by name) a folder kind; later registrations are tried first."""
+    KINDS[:] = [k for k in KINDS if k.name != kind.name]
+    KINDS.insert(0, kind)
+    return kind
+
+
+def manifest_kind(name: str) -> Callable[[Path, dict | None], bool]:
+    """A detector for study folders whose ``manifest.json`` says ``"kind": name``."""
+    return lambda folder, manifest: manifest is not None and manifest.get("kind") == name
+
+
+def read_manifest(folder: Path) -> dict | None:
+    path = folder / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a readable salesim manifest ({exc})") from None
+    return data if isinstance(data, dict) else None
+
+
+def detect(folder: str | os.PathLike) -> tuple[FolderKind, dict | None]:
+    """The kind of ``folder``, or a usage error naming the kinds that exist."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise UsageError(f"{path}: no such folder (give a folder written by salesim run --out, batch, compare, "
+                         "sweep, study or plan)")
+    manifest = read_manifest(path)
+    for kind in KINDS:
+        if kind.detect(path, manifest):
+            return kind, manifest
+    what = f"manifest kind {manifest.get('kind')!r}" if manifest else "no manifest.json and no run.json"
+    raise UsageError(f"{path}: not a salesim results folder I can report on ({what}); known kinds: "
+                     + ", ".join(sorted(k.name for k in KINDS)))
+
+
+def build_report(folder: str | os.PathLike) -> str:
+    """The HTML report of a results folder, as one string."""
+    import sim
+
+    kind, manifest = detect(folder)
+    page = Page(title="salesim report")
+    page.title = kind.build(Path(folder), manifest, page)
+    return page.render(footer=f"Made by salesim {sim.__version__} from {Path(folder).name}/ ({kind.name}). "
+                       "Every number is in the folder's files; this page needs no network.")
+
+
+def write_report(folder: str | os.PathLike, out: str | os.PathLike) -> Path:
+    """Write the report of ``folder`` to ``out`` (an .html file) atomically; make missing folders."""
+    target = Path(out)
+    if target.is_dir():
+        raise UsageError(f"--out {target}: is a folder; give a file name such as {target / 'report.html'}")
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--out {target}: expected a file name ending in .html")
+    check_parent(target, "--out")
+    text = build_report(folder)
+    parent = make_parent(target, "--out")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
