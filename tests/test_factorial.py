@@ -84,6 +84,22 @@ def test_cell_means_with_intervals():
     assert one["mean"] == pytest.approx(raw.mean()) and one["ci_low"] < one["mean"] < one["ci_high"]
 
 
+def test_undefined_or_infinite_kpi_values_are_left_out_not_fatal():
+    """A short horizon leaves some KPIs undefined (NaN, None) or infinite: those values are
+    left out of the fit and the cell means; a KPI defined nowhere has no effects and no crash."""
+    rows, factors = _synthetic(reps=10)
+    rows["y_bad"] = rows["y"].astype(object)
+    rows.loc[rows.index[:7], "y_bad"] = [np.inf, -np.inf, np.nan, None, "n/a", {"x": 1}, np.nan]
+    rows["never"] = np.nan
+    eff = analyse(rows, factors, ["y", "y_bad", "never"])
+    bad = eff.cells[eff.cells["kpi"] == "y_bad"]
+    assert bad["n"].sum() == len(rows) - 7 and np.isfinite(bad["mean"]).all()
+    a = _effect(eff, "main", "a", "hi", kpi="y_bad")
+    assert a["ci_low"] <= 3 + 1.5 / 2 <= a["ci_high"]
+    assert (eff.effects["kpi"] != "never").all()
+    assert eff.cells[eff.cells["kpi"] == "never"]["mean"].isna().all()
+
+
 def test_half_fraction_keeps_the_defining_relation():
     factors = {f: ["-", "+"] for f in "abcd"}
     cells = design_cells(factors, "half")

@@ -56,7 +56,7 @@ def report(result) -> str:
     kpis = [k for k in spec.kpis if len(cells) and k in set(cells["kpi"])]
     if kpis:
         wide = cells.pivot_table(index=factors, columns="kpi", values="mean", sort=False)
-        rows = [[*(idx if isinstance(idx, tuple) else (idx,)), *(num(r[k]) for k in kpis)]
+        rows = [[*(idx if isinstance(idx, tuple) else (idx,)), *(num(r.get(k)) for k in kpis)]
                 for idx, r in wide.iterrows()]
         lines += ["Cell means", *table([*factors, *kpis], rows), ""]
     lines.append(result.findings.rstrip())

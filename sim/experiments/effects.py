@@ -70,11 +70,26 @@ def _fit(d, factors: dict[str, list[str]], interactions: bool):
     return smf.ols("y ~ " + " + ".join(main + pairs + block), d).fit(), main, pairs, block
 
 
+def _finite(column) -> np.ndarray:
+    """A KPI column as floats, NaN where a value is missing, not a number or not finite.
+
+    A short horizon can leave a KPI undefined (e.g. growth before a full year)
+    or infinite (a ratio over a zero cost): such values carry no effect and
+    are left out rather than breaking the fit."""
+    import pandas as pd
+
+    y = np.array(pd.to_numeric(column, errors="coerce"), dtype=float)
+    y[~np.isfinite(y)] = np.nan
+    return y
+
+
 def _frame(rows, factors: dict[str, list[str]], kpi: str):
     import pandas as pd
 
-    sub = rows[[*factors, "rep", kpi]].dropna()
-    d = pd.DataFrame({"y": sub[kpi].astype(float).to_numpy()})
+    sub = rows[[*factors, "rep"]].assign(y=_finite(rows[kpi])).dropna()
+    if sub.empty:
+        return pd.DataFrame({"y": [], "cell": []})
+    d = pd.DataFrame({"y": sub["y"].to_numpy()})
     for i, (f, levels) in enumerate(factors.items()):
         d[f"f{i}"] = pd.Categorical(sub[f].to_numpy(), categories=levels)
     d["rep"] = pd.Categorical(sub["rep"].to_numpy())
@@ -149,7 +164,8 @@ def _cell_means(rows, factors: dict[str, list[str]], kpi: str, confidence: float
 
     out = []
     for levels, group in rows.groupby(list(factors), sort=False):
-        x = group[kpi].dropna().to_numpy(dtype=float)
+        x = _finite(group[kpi])
+        x = x[~np.isnan(x)]
         lo, hi = t_interval(x, confidence) if len(x) else (math.nan, math.nan)
         levels = levels if isinstance(levels, tuple) else (levels,)
         out.append({"kpi": kpi, **dict(zip(factors, levels, strict=True)), "n": len(x),

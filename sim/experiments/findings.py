@@ -86,6 +86,9 @@ def kpi_paragraph(kpi: str, effects, variance, cells, factors: list[str]) -> lis
         else:
             lines.append(f"Cell means run from {fmt(kpi, lo['mean'])} ({where(lo)}) to {fmt(kpi, hi['mean'])} "
                          f"({where(hi)}).")
+    else:
+        lines.append("Not defined in any replication of this study (e.g. the horizon is too short for it, or "
+                     "the event it measures never happened), so it has no effects.")
     v = variance[variance["kpi"] == kpi]
     if len(v) and v["share"].notna().any():
         between = v[v["kind"].isin(["main", "interaction", "rest"])]
