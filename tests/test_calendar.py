@@ -100,6 +100,8 @@ def test_end_is_the_inverse_of_worked(seed):
         assert c.is_working(e - 1e-9)
         # splitting a task in two changes nothing (work time is accounted exactly)
         assert c.end(c.end(t, w / 3), 2 * w / 3) == pytest.approx(e, abs=1e-9)
+        # the engine's one-bisection call agrees with the two it replaces
+        assert c.span(t, w) == (c.next_working(t), pytest.approx(e, abs=1e-12))
 
 
 def test_past_the_table_work_never_finishes():

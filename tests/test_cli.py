@@ -94,7 +94,7 @@ def test_run_prints_summary(capsys):
     assert re.search(r"^role\s+reps\s+tasks done\s+utilization\s+mean wait per task \(hours\)"
                      r"\s+mean queue \(tasks\)$", out, re.M)
     for role, reps in (("mdr", 1), ("sdr", 1), ("ae", 2)):
-        assert re.search(rf"^{role}\s+{reps}\s+\d+\s+[\d.]+%", out, re.M), role
+        assert re.search(rf"^{role}\s+{reps}\s+[\d,]+\s+[\d.]+%", out, re.M), role
     assert "one random draw" in out
     assert "wrote" not in out
 

@@ -191,6 +191,7 @@ def test_utilization_and_headcount_follow_hires():
     data = sim.load_scenario(SCENARIOS / "small_team.yaml").model_dump(by_alias=True)
     data["sources"]["website"]["rate_per_week"] = 80
     data["timeline"] = [{"week": 0, "action": "hire", "role": "sdr", "count": 4}]
+    data["roles"]["sdr"]["people"] = None  # no attrition: the team is exactly the hires
     k = sim.simulate(sim.validate_data(data), seed=1, weeks=26, record="kpis").kpis
     sdr = k["roles"]["sdr"]
     assert sdr["headcount"] == 5

@@ -7,7 +7,7 @@ import pytest
 
 import sim
 from sim.errors import ScenarioError
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, build, chain
 
 QUOTA = 400_000.0
 
@@ -52,8 +52,10 @@ def test_a_higher_quota_lowers_attainment(run):
 
 def test_reps_present_part_of_a_year_get_a_pro_rata_quota():
     scenario = sim.load_scenario(SCENARIOS / "small_team.yaml", [f"roles.ae.quota_usd_per_year={QUOTA}"])
-    scenario = scenario.model_copy(update={"timeline": [sim.scenario.schema.Event(week=26, action="hire",
-                                                                                    role="ae")]})
+    roles = dict(scenario.roles)
+    roles["ae"] = roles["ae"].model_copy(update={"people": None})  # no attrition: rep 2 is the hire
+    scenario = scenario.model_copy(update={"roles": roles, "timeline": [
+        sim.scenario.schema.Event(week=26, action="hire", role="ae")]})
     r = sim.simulate(scenario, seed=3, record="events")
     year = r.kpis["quota_attainment"]["ae"][0]
     assert year["reps"] == 3  # the hire was present 26 of 52 weeks: counted, at half a quota
@@ -62,8 +64,9 @@ def test_reps_present_part_of_a_year_get_a_pro_rata_quota():
     assert year["attainment"][2] == pytest.approx(hired / (QUOTA * (364 - 26 * 7) / 365.25), abs=1e-4)
 
 
-def test_no_quota_no_attainment(small_team):
-    assert sim.simulate(small_team, seed=1, weeks=4, record="kpis").kpis["quota_attainment"] == {}
+def test_no_quota_no_attainment():
+    scenario = build(chain([0.5], headcount=[1], work_hours=[1.0]))
+    assert sim.simulate(scenario, seed=1, weeks=4, record="kpis").kpis["quota_attainment"] == {}
 
 
 def test_a_quota_on_a_role_that_does_not_close_is_refused():

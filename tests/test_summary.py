@@ -54,12 +54,14 @@ def test_stages_worked_are_the_stages_before_the_steps():
     assert stages_worked({"mql": "sdr", "sql": "mdr", "won": "ae"}, ["t", "mql", "sql", "won"], "sdr") == ["t"]
 
 
-def test_small_team_flags_its_sdr_with_cost(small):
-    sc, res = small
+def test_small_team_flags_its_sdr_with_cost():
+    # an SDR with 400 accounts in sequence: more dials than a working week holds
+    sc = sim.load_scenario(SMALL, ["horizon_weeks=16", "roles.sdr.max_open_per_rep=400"])
+    res = sim.simulate(sc, seed=2, record="kpis")
     text = summary(res.kpis, res.weekly, sc)
     line = next(ln for ln in text.splitlines() if ln.startswith("! sdr"))
     assert "utilized" in line and "waits" in line and "target_account" in line
-    assert "! ae" not in text and "! mdr" not in text
+    assert "! mdr" not in text  # (the AEs' queue grows too: the extra meetings reach them)
 
 
 def test_overrides_are_echoed(capsys):

@@ -125,7 +125,14 @@ def test_weekly_cost_grows_with_the_team():
 def test_busy_hours_are_hours_of_work_not_calendar_hours():
     """small_team's SDR (35 h a week) is saturated: a year holds at most 52 x 35 =
     1,820 hours of work, not 52 x 7 x 24 = 8,736 calendar hours."""
-    sc = sim.load_scenario(SCENARIOS / "small_team.yaml")
+    sc = sim.load_scenario(SCENARIOS / "small_team.yaml", ["roles.sdr.hours_per_week=35",
+                                                            "roles.sdr.max_open_per_rep=400"])
+    with_calendar = sim.simulate(sc, seed=1, weeks=52, record="kpis").kpis["roles"]["sdr"]
+    assert with_calendar["utilization"] > 0.95  # saturated, in office hours: at most 35 h of each week
+    assert all(h <= 35 * 52 * 1.0001 for h in with_calendar["busy_hours_per_rep"])
+    roles = dict(sc.roles)
+    roles["sdr"] = roles["sdr"].model_copy(update={"people": None})  # one rep all year: capacity is 52 x 35 h
+    sc = sc.model_copy(update={"calendar": None, "roles": roles})  # around the clock at 35 h a week
     k = sim.simulate(sc, seed=1, weeks=52, record="kpis").kpis
     role = k["roles"]["sdr"]
     cap = sc.roles["sdr"].hours_per_week * 52

@@ -16,6 +16,7 @@ from sim.metrics.pods import pod_kpis
 from sim.metrics.quota import attainment
 from sim.metrics.registry import ordered
 from sim.metrics.revenue import customer_stages, revenue_kpis
+from sim.metrics.worktime import first_touch
 from sim.records.facts import Facts
 
 
@@ -54,6 +55,8 @@ def role_table(f: Facts) -> dict[str, dict]:
     out = {}
     mean_queue = f.queue.mean(axis=0) if len(f.queue) else np.zeros(len(L.roles))
     seat_days = seat_days_by_week(f).sum(axis=0)  # hires count from their first day, vacancies not at all
+    if L.work_share:  # with a calendar, a seat is available only in its working time
+        seat_days = seat_days * np.array(L.work_share)
     at_end = seats_at_end(f)
     for r, name in enumerate(L.roles):
         busy = f.busy_days[r]
@@ -128,4 +131,5 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         **people_kpis(f, money["arr_end_usd"], econ["costs"]["total_usd"]),
         **pod_kpis(f),
         "quota_attainment": attainment(f),
+        "first_touch": first_touch(f),
     })

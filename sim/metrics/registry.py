@@ -126,6 +126,10 @@ KPIS: tuple[KPI, ...] = (
         "`weeks`): `reps` (present at least 13 weeks of it), `median`, `mean`, `p10`, `p90`, `share_at_quota` "
         "(fractions of quota) and each rep's `attainment` = bookings of the wins whose last step the rep worked / "
         "(quota x days present / 365.25); not ramp-adjusted"),
+    KPI("first_touch", "object", "the wait before each lead's first task (an MDR call-back, an SDR's first dial), "
+        "from the lead being ready to the start of work: `leads`, `calendar_hours` and `business_hours` (working "
+        "hours of the worker's calendar; null without a calendar) as `median`, `p90`, `mean` (hours), and the "
+        "same `by_source`"),
     KPI("pods", "list", "per POD: `name`, `parent`, `born_days`, `owns` (slices), `wins`, `win_rate`, "
         "`bookings_usd`, `headcount_end`, `arr_end_usd`", optional=True),
     KPI("pod_genealogy", "list", "each POD split: `t_days`, `parent`, `child`, `promoted_role`, `promoted_rep`",

@@ -103,7 +103,11 @@ class AccountBook(CsmBooks):
         self.onb = world.roles[ps.onboarding_role] if ps.onboarding_role else None
         self.am = world.roles[ps.am_role] if ps.am_role else None
         csm = scenario.roles[ps.csm_role] if ps.csm_role else None
-        self.csm_hours = csm.hours_per_week if csm is not None else 0.0
+        wt = world.worktime
+        # with a calendar: the hours a week a CSM works on its tasks, and the share of the week at work
+        self.csm_hours = (0.0 if csm is None else wt.task_hours(ps.csm_role) if wt is not None
+                          else csm.weekly_hours)
+        self.csm_share = wt.available_share(ps.csm_role) if wt is not None and csm is not None else 1.0
         self.csm_idx = list(scenario.roles).index(ps.csm_role) if csm is not None else -1
         self.csm_rt = world.roles[ps.csm_role] if csm is not None else None
         # generalists: an owned role that does post-sale work looks after its own accounts

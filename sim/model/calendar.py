@@ -39,6 +39,8 @@ import numpy as np
 from sim.units import DAYS_PER_YEAR
 
 HOURS = 24.0
+#: a period's last 0.1 ms is not working time: a task ending there by rounding does not start another
+EPS = 1e-9
 WEEK_HOURS = 7 * 24
 
 
@@ -79,7 +81,7 @@ class WorkCalendar:
         """``t`` if work can happen at ``t``, else the start of the next working period."""
         starts = self.starts
         i = bisect_right(starts, t) - 1
-        if i >= 0 and t < self.ends[i]:
+        if i >= 0 and t < self.ends[i] - EPS:
             return t
         return starts[i + 1] if i + 1 < len(starts) else math.inf
 
@@ -104,7 +106,7 @@ class WorkCalendar:
             return t
         starts, ends = self.starts, self.ends
         i = bisect_right(starts, t) - 1
-        if i < 0 or t >= ends[i]:
+        if i < 0 or t >= ends[i] - EPS:
             i += 1
             if i >= len(starts):
                 return math.inf
@@ -117,6 +119,22 @@ class WorkCalendar:
         if j >= len(starts):
             return math.inf
         return starts[j] + (w - self.cum[j])
+
+    def span(self, t: float, work: float) -> tuple[float, float]:
+        """``(next_working(t), end(t, work))`` with one bisection (the engine's per-task call)."""
+        starts, ends = self.starts, self.ends
+        i = bisect_right(starts, t) - 1
+        if i < 0 or t >= ends[i] - EPS:
+            i += 1
+            if i >= len(starts):
+                return math.inf, math.inf
+            t = starts[i]
+        done = t + work
+        if done <= ends[i]:
+            return t, done
+        w = self.cum[i] + (t - starts[i]) + work
+        j = bisect_left(self.cum_end, w, i)
+        return t, (starts[j] + (w - self.cum[j]) if j < len(starts) else math.inf)
 
     def at_work(self, w: float) -> float:
         """The instant when cumulative working time reaches ``w`` (inverse of :meth:`worked`)."""

@@ -45,7 +45,8 @@ class CsmBooks:
             return {}
         for i in range(len(self.csm_demand)):
             self._csm_touch(i)
-        return {self.csm_idx: list(self.csm_integral)}
+        share = getattr(self, "csm_share", 1.0)  # with a calendar: the share of the week at work
+        return {self.csm_idx: [x * share for x in self.csm_integral] if share != 1.0 else list(self.csm_integral)}
 
     def _health(self, csm: int, needs_csm: bool, since_integral: float, since_t: float) -> float:
         if not needs_csm:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sim.model.process import process_costs
 from sim.model.roles import days_per_hour
 from sim.model.vocab import Layout
+from sim.model.worktime import work_shares
 from sim.scenario.routing import RoutingPlan
 from sim.scenario.schema import Scenario
 
@@ -15,6 +16,7 @@ def layout_of(scenario: Scenario, horizon_days: float, routing: RoutingPlan | No
     routing = routing if routing is not None else RoutingPlan.compile(scenario)
     roles = list(scenario.roles)
     ps = scenario.post_sale
+    share, calendar_dph = work_shares(scenario, horizon_days)  # empty lists without a calendar
     return Layout(
         role_cost_per_year=[r.loaded_cost_per_year_usd for r in scenario.roles.values()],
         # cost of service: onboarding and CSM roles that do not also sell (a generalist sells)
@@ -23,7 +25,7 @@ def layout_of(scenario: Scenario, horizon_days: float, routing: RoutingPlan | No
         # cost of retention (not in CAC): account management and customer success that do not also sell
         retention_roles=[roles.index(r) for r in (ps.am_role, ps.csm_role)
                          if r is not None and r not in routing.selling_roles],
-        days_per_hour=[days_per_hour(r) for r in scenario.roles.values()],
+        days_per_hour=calendar_dph or [days_per_hour(r) for r in scenario.roles.values()],
         process_costs=process_costs(scenario),
         motions=[g.motion for g in scenario.segments.values()],
         gross_margin=scenario.economics.gross_margin,
@@ -32,6 +34,7 @@ def layout_of(scenario: Scenario, horizon_days: float, routing: RoutingPlan | No
         win_rate_stage=scenario.stages.index(scenario.win_rate_stage),
         closer_roles=sorted({roles.index(r) for r in routing.closing_roles}),
         quota_usd_per_year=[r.quota_usd_per_year for r in scenario.roles.values()],
+        work_share=share,
         stages=list(scenario.stages),
         roles=list(scenario.roles),
         headcount=[r.headcount for r in scenario.roles.values()],

@@ -41,8 +41,10 @@ class Leads:
     data-driven improvement loop reads and writes."""
 
     def __init__(self, env: simpy.Environment, rec, n_stages: int, speed_to_lead_curve, accounts, pods,
-                 track_customers: bool, data_driven: bool):
+                 track_customers: bool, data_driven: bool, customer_days=None):
         self.env = env
+        # the customer's elapsed time in business days (a WorkCalendar of whole days), or None: every day
+        self.customer_days = customer_days
         self.rec = rec
         self.accounts = accounts
         self.pods = pods
@@ -80,9 +82,9 @@ class Leads:
         self.wip[route.entry] += 1
         if pod is None:
             pod = self.pods.pod_for(route.segment) if self.pods is not None else 0
-        self.env.process(self._life(lid, route, acv, owner, on_lost, account, owner_role, pod))
+        self.env.process(self._life(lid, route, acv, owner, on_lost, account, owner_role, pod, source))
 
-    def _life(self, lid, route, acv, owner, on_lost, account, owner_role=None, pod=0):
+    def _life(self, lid, route, acv, owner, on_lost, account, owner_role=None, pod=0, source=0):
         """One lead's walk along its route. Simple steps (a pooled queue, one
         attempt, no SLA, no hand-off cost, no decay) go straight to the role;
         everything else goes through :meth:`_worked_step`."""
@@ -102,21 +104,27 @@ class Leads:
         prev_role = None
         last_role, last_rep = None, -1
         outcome = LOST_CONVERSION
+        touch = source  # the first task of the lead is its first touch (reported, -1 once done)
+        bdays = self.customer_days
         for simple, role, k, prio, may_return, work, elapsed, p, decay, conv, last, st in route.fast:
             wait = 0.0
             occ = -1
             if simple and owner_role is None:
-                _, occ = yield from role.serve(rec, lid, k, seg, work, pod, priority=prio, may_return=may_return)
+                _, occ = yield from role.serve(rec, lid, k, seg, work, pod, priority=prio, may_return=may_return,
+                                               touch=touch)
                 prev_role = role
+                touch = -1
             elif role is not None:
                 outcome, wait, prev_role, owner_role, owner, occ = yield from self._worked_step(
-                    st, lid, seg, acv, prev_role, owner_role, owner, pod)
+                    st, lid, seg, acv, prev_role, owner_role, owner, pod, touch)
+                touch = -1
                 if outcome >= 0:
                     break
                 if owner_role is role:
                     owner_occ = occ
             if elapsed is not None:
-                yield timeout(elapsed())
+                e = elapsed()
+                yield timeout(e if bdays is None else bdays.end(env.now, e) - env.now)
             if owner_role is not None and owner_role.occupant[owner] != owner_occ:
                 # the owner left since: the lead may go with them
                 staff = owner_role.staff
@@ -192,7 +200,7 @@ class Leads:
             seat = last_role.staff.seat[last_rep] if last_role is not None and last_role.staff else -1
             self.accounts.open(lid, seg, booked, last_role, seat, pod)
 
-    def _worked_step(self, st, lid, seg, acv, prev_role, owner_role, owner, pod=0):
+    def _worked_step(self, st, lid, seg, acv, prev_role, owner_role, owner, pod=0, touch=-1):
         """The general case of a step worked by a role: hand-off, owner assignment,
         SLA, several attempts to connect. Returns ``(outcome, wait, prev_role,
         owner_role, owner, rep)`` with ``outcome`` -1 when the lead may go on to
@@ -214,6 +222,8 @@ class Leads:
                 yield env.timeout(st.handoff_delay())
         ready = env.now
         deadline = ready + st.sla_days if st.sla_days is not None else math.inf
+        if st.sla_business:  # the SLA counts the working hours of the role's (POD's) calendar
+            deadline = role.pod_cal[pod].end(ready, st.sla_days)
         if role.owns and owner_role is not role:
             owner = role.try_assign(None, pod)
             if owner < 0:
@@ -250,7 +260,7 @@ class Leads:
             w, occ = yield from role.serve(
                 self.rec, lid, st.stage, seg, st.work, pod, owner, st.prio,
                 expires=(deadline - env.now) if first and deadline < math.inf else None,
-                since=ready if first else None, may_return=may_return)
+                since=ready if first else None, may_return=may_return, touch=touch if first else -1)
             if w < 0:
                 return LOST_SLA, 0.0, role, owner_role, owner, -1
             if first:

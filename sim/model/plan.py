@@ -25,7 +25,7 @@ class StepPlan:
 
     __slots__ = ("stage", "role", "p", "conv", "work", "elapsed", "handoff_leak", "handoff_delay",
                  "sla_days", "decay", "attempts", "connect_p", "connect", "gap", "leak", "last", "simple",
-                 "assist", "assist_work", "fee_role", "prio", "may_return")
+                 "assist", "assist_work", "fee_role", "prio", "may_return", "sla_business")
 
     def __init__(self, **kw):
         for k in self.__slots__:
@@ -132,6 +132,8 @@ def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: di
             fee_role=(roles[prev_role] if handoff is not None and
                       scenario.roles[prev_role].fee_per_handoff_usd > 0 else None),
             sla_days=(step.sla_hours / 24.0 if step and step.sla_hours and role else None),
+            sla_business=bool(step and step.sla_hours and step.sla_clock == "business_hours" and role is not None
+                              and role.cal is not None),
             decay=bool(step and step.speed_to_lead),
             attempts=src.attempts.max_attempts if first_outbound else 1,
             connect_p=src.attempts.connect_probability if first_outbound else 1.0,

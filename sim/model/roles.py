@@ -13,8 +13,8 @@ Two ways a role's work is queued, chosen by ``owns_leads``:
 A role that works more than one step uses a priority queue: later steps
 first, so follow-ups of interested prospects are not stuck behind cold touches.
 
-Work hours become calendar time at ``7 / hours_per_week`` days per hour: a rep
-working 40 h a week spreads one hour of work over 0.175 days.
+Without a calendar, an hour of work takes ``7 / hours_per_week`` days; with one
+(:mod:`sim.model.worktime`), a task runs from the next working instant in working time.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import numpy as np
 import simpy
 
 from sim.model.draws import uniform01
+from sim.model.role_seats import SeatChanges
 from sim.model.seats import PrioritySeats, Seats, make_seats
 from sim.scenario.schema import Role
 from sim.units import DAYS_PER_WEEK, WORK_DAYS_PER_YEAR
@@ -36,14 +37,15 @@ def days_per_hour(spec: Role) -> float:
     ``hours_per_week`` of work, less time off (holidays, vacation), which takes
     hours out of every week."""
     off = spec.people.time_off_days_per_year if spec.people else 0.0
-    return DAYS_PER_WEEK / (spec.hours_per_week * max(1 - off / WORK_DAYS_PER_YEAR, 0.05))
+    return DAYS_PER_WEEK / (spec.weekly_hours * max(1 - off / WORK_DAYS_PER_YEAR, 0.05))
 
 
-class RoleRuntime:
+class RoleRuntime(SeatChanges):
     __slots__ = ("idx", "name", "env", "unlimited", "owns", "days_per_hour", "headcount", "res",
                  "rep_res", "free", "open", "max_open", "routing", "prioritized", "_rr", "_u",
                  "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_released",
-                 "podded", "seat_pod", "pod_seats", "pools", "frees", "waitq", "left_rep", "_next_rep")
+                 "podded", "seat_pod", "pod_seats", "pools", "frees", "waitq", "left_rep", "_next_rep",
+                 "cal", "seat_cal", "pod_cal", "worktime", "absent", "holding")
 
     def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role,
                  rng: np.random.Generator, prioritized: bool = False, staff=None,
@@ -99,20 +101,25 @@ class RoleRuntime:
         self.fee = spec.fee_per_handoff_usd
         self._rr = 0
         self._u = uniform01(rng, 256)
+        # working time (set by WorkTime.attach; None: around the clock at reduced speed)
+        self.cal = self.worktime = None
+        self.seat_cal, self.pod_cal = [], []
+        self.absent: set[int] = set()  # seats whose rep is away (vacation)
+        self.holding = 0  # tasks picked up out of hours, waiting for the working period (still queued)
 
     # -- ownership -----------------------------------------------------------------
     def _pick(self, limit: float, pod: int = 0) -> int:
         """A rep with fewer than ``limit`` open leads by the routing rule, or -1
-        (for a podded role, only the seats of ``pod``). One pass over the POD's
-        seats; round-robin walks on from where it stopped."""
-        open_, occ = self.open, self.occupant
+        (for a podded role, only the seats of ``pod``; never a seat whose rep is away).
+        One pass over the POD's seats; round-robin walks on from where it stopped."""
+        open_, occ, absent = self.open, self.occupant, self.absent
         rule = self.routing
         if rule == "round_robin":
             n = self.headcount
             start, podded, seat_pod = self._rr, self.podded, self.seat_pod
             for k in range(n):
                 i = (start + k) % n
-                if open_[i] < limit and occ[i] >= 0 and (not podded or seat_pod[i] == pod):
+                if open_[i] < limit and occ[i] >= 0 and (not podded or seat_pod[i] == pod) and i not in absent:
                     self._rr = (i + 1) % n
                     return i
             return -1
@@ -120,10 +127,10 @@ class RoleRuntime:
             best = -1
             for i in self.pod_seats[pod]:
                 o = open_[i]
-                if o < limit and occ[i] >= 0 and (best < 0 or o < open_[best]):
+                if o < limit and occ[i] >= 0 and i not in absent and (best < 0 or o < open_[best]):
                     best = i
             return best
-        room = [i for i in self.pod_seats[pod] if open_[i] < limit and occ[i] >= 0]
+        room = [i for i in self.pod_seats[pod] if open_[i] < limit and occ[i] >= 0 and i not in absent]
         if not room:
             return -1
         return room[min(int(self._u() * len(room)), len(room) - 1)]
@@ -185,19 +192,19 @@ class RoleRuntime:
 
     def serve(self, rec, lead: int, stage: int, segment: int, draw, pod: int = 0, seat: int = -1,
               priority: int = 0, expires: float | None = None, since: float | None = None,
-              cancel: simpy.Event | None = None, on_start=None, may_return=False):
+              cancel: simpy.Event | None = None, on_start=None, may_return=False, touch: int = -1):
         """The one path of a task: request a seat -> work -> free the seat -> release.
 
         The task waits in the shared queue of a pooled role (in ``pod``'s pool),
         in ``seat``'s own queue for an owned role, or nowhere for an unlimited
         role. A generator returning ``(wait, rep)``: the wait counted from
         ``since`` (default: now) and who did the work; ``(-1.0, -1)`` if nobody
-        picked the task up within ``expires`` days, or before ``cancel`` fired (a
-        customer gone: nobody works for an account that no longer exists).
-        ``on_start(now)`` is called when a rep picks the task up. ``may_return``:
-        the caller may ask for a seat here again the instant this task ends (see
-        :meth:`~sim.model.seats.Seats.release`); a callable is asked when the
-        work ends."""
+        started it within ``expires`` days, or before ``cancel`` fired (a customer
+        gone: nobody works for an account that no longer exists). ``on_start(now)``
+        is called when work starts; ``touch`` >= 0: the lead's first touch.
+        ``may_return``: the caller may ask for a seat here again the instant this
+        task ends (see :meth:`~sim.model.seats.Seats.release`); a callable is asked
+        when the work ends."""
         env = self.env
         t0 = env.now
         pooled = self.res is not None
@@ -221,108 +228,46 @@ class RoleRuntime:
                     yield req
             if pooled:
                 seat = self.frees[pod].pop()
-            occ = self.occupant[seat]
-            if occ < 0:
-                occ = self.left_rep[seat]
+            occ = self.occupant_of(seat)
         now = env.now
-        wait = now - (t0 if since is None else since)
         svc = draw() if draw is not None else 0.0
         staff = self.staff
         if staff is not None and res is not None:
             svc /= staff.productivity(occ, now)
-        rec.work(now, lead, stage, self.idx, occ, wait, svc, segment)
+        cal, end = self.cal, now + svc
+        if cal is not None:
+            cal = self.seat_cal[seat] if res is not None else self.pod_cal[pod]
+            start, end = cal.span(now, svc)
+            if expires is not None and start > t0 + expires:  # not started within the SLA
+                self._done(seat, res, True)
+                yield env.timeout(t0 + expires - now)
+                return -1.0, -1
+            if start > now:  # the rep starts at the next working instant
+                self.holding += 1
+                yield env.timeout(start - now)
+                self.holding -= 1
+                now = start
+        wait = now - (ready := t0 if since is None else since)
+        rec.work(now, lead, stage, self.idx, occ, wait, svc if cal is None or end <= self.worktime.horizon
+                 else cal.business(now, self.worktime.horizon), segment)
         if on_start is not None:
             on_start(now)
+        if touch >= 0:
+            rec.touch(now, touch, self.idx, wait, cal.business(ready, now) if cal is not None else math.nan)
         if svc:
-            yield env.timeout(svc)
+            yield env.timeout(end - now if cal is not None else svc)
         if callable(may_return):
             may_return = may_return()
-        if res is not None:
-            if pooled:
-                self.seat_freed(seat)
-            res.release(defer=may_return)
+        self._done(seat, res, may_return)
         return wait, occ
 
-    # -- people coming and going ---------------------------------------------------------
-    def leave(self, seat: int) -> int:
-        """The rep in ``seat`` leaves now; returns who left (-1 if the seat was empty).
-        A task in progress is finished; the seat then stays empty until filled."""
-        rep = self.occupant[seat]
-        if rep < 0:
-            return -1
-        self.occupant[seat] = -1
-        self.left_rep[seat] = rep
-        if self.staff is not None:
-            self.staff.left[rep] = self.env.now
-        if self.res is not None:
-            pod = self.seat_pod[seat]
-            free, res = self.frees[pod], self.pools[pod]
-            # only take the seat out now if no granted request is about to claim it
-            if seat in free and res.capacity - res.count > 0:
-                free.remove(seat)
-                res.resize(res.capacity - 1)
-            else:
-                self.vacating.add(seat)
-        elif self.rep_res:
-            self.rep_res[seat].resize(0)
-        return rep
-
-    def seat_freed(self, seat: int) -> None:
-        """A pooled rep finished a task: back to the free list, or gone if leaving.
-        (Called before the resource is released, so the next grant sees it.)"""
-        pod = self.seat_pod[seat]
-        if seat in self.vacating:
-            self.vacating.discard(seat)
-            res = self.pools[pod]
-            res.resize(res.capacity - 1)
-        else:
-            self.frees[pod].append(seat)
-
-    def fill(self, seat: int, rep: int | None = None) -> int:
-        """A new rep takes ``seat`` (a backfill or a new hire; ``rep``: someone
-        already known, e.g. a promoted rep); returns their id."""
-        now = self.env.now
-        if rep is None:
-            if self.staff is not None:
-                rep = self.staff.hire(seat, now)
-            else:
-                rep, self._next_rep = self._next_rep, self._next_rep + 1
-        elif self.staff is not None:
-            self.staff.seat[rep] = seat
-        self.occupant[seat] = rep
-        pod = self.seat_pod[seat]
-        if self.res is not None:
-            if seat in self.vacating:  # the leaver is still busy: no capacity change
-                self.vacating.discard(seat)
-            else:
-                res = self.pools[pod]
-                self.frees[pod].append(seat)
-                res.resize(res.capacity + 1)
-        elif self.rep_res:
-            self.rep_res[seat].resize(1)
-        waiting = self.waitq[pod]
-        while waiting and self.open[seat] < self.max_open:  # leads waiting for an owner
-            self.open[seat] += 1
-            waiting.popleft().succeed(seat)
-        if self.open[seat] < self.max_open and self._released is not None:  # e.g. an outbound cadence
-            ev, self._released = self._released, None
-            ev.succeed()
-        return rep
-
-    def add_seat(self, pod: int = 0, rep: int | None = None) -> int:
-        """A new seat (headcount + 1) in ``pod``, filled at once."""
-        seat = self.headcount
-        self.headcount += 1
-        self.open.append(0)
-        self.open_value.append(0.0)
-        self.occupant.append(-1)
-        self.left_rep.append(-1)
-        self.seat_pod.append(pod if self.podded else 0)
-        self.pod_seats[pod if self.podded else 0].append(seat)
-        if self.rep_res or (self.owns and not self.unlimited):
-            self.rep_res.append(make_seats(self._kind, self.env, 0))
-        self.fill(seat, rep)
-        return seat
+    def _done(self, seat: int, res, defer) -> None:
+        """Free the seat taken (``res`` None: an unlimited role took none); a pooled
+        seat goes back to its free list first, so the next grant sees it."""
+        if res is not None:
+            if self.res is not None:
+                self.seat_freed(seat)
+            res.release(defer=defer)
 
     @property
     def waiting(self) -> list[simpy.Event]:
@@ -336,6 +281,7 @@ class RoleRuntime:
         return occ if occ >= 0 else self.left_rep[seat]
 
     def queue_length(self) -> int:
+        """Tasks waiting: in the queues, for an owner with room, or for the working period."""
         if self.res is not None:
-            return sum(r.waiting for r in self.pools[: (len(self.pools) if self.podded else 1)])
-        return sum(r.waiting for r in self.rep_res) + len(self.waiting)
+            return sum(r.waiting for r in self.pools[: (len(self.pools) if self.podded else 1)]) + self.holding
+        return sum(r.waiting for r in self.rep_res) + len(self.waiting) + self.holding

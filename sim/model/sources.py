@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.calendar import WeekProfile
 from sim.model.draws import block_draw, uniform01
 from sim.model.rng import Streams
+from sim.model.worktime import month_offset_days
 from sim.scenario.schema import Inbound, Outbound
 from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
 
@@ -47,6 +49,14 @@ class InboundSource:
         self.shock = 1.0
         self.active_shocks: list[float] = []
         self.peak = max(profile) * max(1.0, math.prod(m for m in shocks if m > 1))
+        wt = world.worktime
+        # the hour-of-week profile (local time of the scenario calendar; day 0 a Monday without one)
+        self.week = (WeekProfile(spec.arrival_profile.weekday, spec.arrival_profile.hour,
+                                 wt.start_weekday if wt is not None else 0)
+                     if spec.arrival_profile is not None else None)
+        if self.week is not None:
+            self.peak *= self.week.peak
+        self.month0 = month_offset_days(wt.base.start_date) if wt is not None else 0.0
         rate_per_day = spec.rate_per_week / DAYS_PER_WEEK * self.peak
         gen = streams.generator(f"arrivals/{name}")
         self.gap = block_draw(lambda n: gen.exponential(1.0 / rate_per_day, n)) if rate_per_day else None
@@ -62,11 +72,16 @@ class InboundSource:
         seasonal = self.spec.seasonality_monthly is not None or self.peak != 1.0
         cum, routes = self.cum, self.routes
         last = len(cum) - 1
+        week, month0 = self.week, self.month0
         while True:
             yield env.timeout(self.gap())
             if seasonal or self.shock != 1.0:
-                month = int((env.now % DAYS_PER_YEAR) // DAYS_PER_MONTH) % 12
-                if self.thin() * self.peak >= self.profile[month] * self.shock:
+                now = env.now
+                month = int(((now + month0) % DAYS_PER_YEAR) // DAYS_PER_MONTH) % 12
+                rate = self.profile[month] * self.shock
+                if week is not None:
+                    rate *= week.factor(now)
+                if self.thin() * self.peak >= rate:
                     continue
             u = self.pick()
             i = 0

@@ -68,6 +68,8 @@ class Layout:
     win_rate_stage: int = 1  # losses from this stage on count against the win rate
     closer_roles: list[int] = field(default_factory=list)  # roles that work a route's last step
     quota_usd_per_year: list[float | None] = field(default_factory=list)  # per role (None: no quota)
+    # per role: share of calendar time a rep is at work (1 without a calendar: work is spread over the week)
+    work_share: list[float] = field(default_factory=list)
 
     @property
     def n_weeks(self) -> int:
@@ -119,4 +121,6 @@ class TimelineKind(IntEnum):
     PLAYBOOKS = 4
     PRICE_CHANGE = 5
     PROCESS_LIFT = 6  # data-driven improvement lifted a stage (rep = stage)
+    REP_AWAY = 8  # a dated absence (vacation) starts; rep: who
+    REP_BACK = 9  # ... and ends
     POD_SPLIT = 7  # a POD split (role/rep: the promoted lead; pipeline_usd: parent POD, arr_usd: new POD)

@@ -28,8 +28,11 @@ from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
 from sim.model.sources import InboundSource, OutboundSource
 from sim.model.staffing import Staffing
+from sim.model.worktime import WorkTime
 from sim.scenario.routing import RoutingPlan
 from sim.scenario.schema import Inbound, Outbound, Scenario
+
+GOLDEN = 0.6180339887498949  # fractional steps that spread daily samples over the hours of the day
 
 
 class World:
@@ -51,10 +54,17 @@ class World:
                                      if spec.people is not None and not spec.unlimited_capacity else None),
                               seat_pods=initial_seat_pods(scenario, name), n_pods=n_pods)
             for i, (name, spec) in enumerate(scenario.roles.items())}
+        # working time: only with a calendar section (without one nothing here runs)
+        self.worktime = None
+        if scenario.calendar is not None:
+            self.worktime = WorkTime(env, scenario, streams, horizon_days, recorder)
+            for role in self.roles.values():
+                self.worktime.attach(role)
         self.routes = build_routes(scenario, routing, streams, self.roles)
         self.accounts = AccountBook(self, scenario, streams)
         self.leads = Leads(env, recorder, ns, scenario.speed_to_lead.curve_hours, self.accounts, None,
-                           scenario.post_sale.enabled, scenario.process.data_driven is not None)
+                           scenario.post_sale.enabled, scenario.process.data_driven is not None,
+                           self.worktime.customer_days if self.worktime is not None else None)
         self.staffing = Staffing(env, recorder, self.accounts, self.leads.rep_bookings)
         self.pods = PodBook(self, scenario, streams) if scenario.pods is not None else None
         self.leads.pods = self.pods
@@ -67,15 +77,27 @@ class World:
             # account-mining sources are driven by each live account (AccountBook)
 
     def _sampler(self, watch=None):
+        """One sample a day. With a calendar the queues follow the working day, so each
+        day's sample is taken at a different time of day (golden-ratio steps through
+        the day) and their average is the time average; without one, at midnight.
+        ``watch`` is the caller's size guard and progress bar (it may raise to stop the run)."""
         env = self.env
         roles = list(self.roles.values())
         leads = self.leads
         wip = leads.wip
+        if self.worktime is None:
+            while True:
+                self.rec.sample(env.now, wip, [r.queue_length() for r in roles])
+                if watch is not None:
+                    watch(env.now, leads.created)
+                yield env.timeout(1.0)
+        day = 0
         while True:
             self.rec.sample(env.now, wip, [r.queue_length() for r in roles])
-            if watch is not None:  # the caller's size guard and progress bar (it may raise to stop the run)
+            if watch is not None:
                 watch(env.now, leads.created)
-            yield env.timeout(1.0)
+            day += 1
+            yield env.timeout(day + (day * GOLDEN) % 1.0 - env.now)
 
     def run(self, watch=None) -> None:
         """Run to the horizon; ``watch(now_days, leads_created)`` is called once a simulated day."""

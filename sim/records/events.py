@@ -178,6 +178,7 @@ class EventLog(Ledgers):
             rep_bookings_by_year=_rep_years(c["t"][won], c["role"][won], c["rep"][won], c["v2"][won]),
             people=dict(self.samples.people),
             timeline=self.timeline_log.arrays(),
+            touches=self.touches.arrays(),
             accounts=self.accounts.arrays(),
             costs=self.costs.arrays(),
             lost_decided_by_segment=np.bincount(

@@ -44,6 +44,7 @@ class Facts:
     rep_bookings_by_year: dict[tuple[int, int, int], float] = field(default_factory=dict)
     # [segment] leads lost at or after the win-rate stage (the win rate's other half)
     lost_decided_by_segment: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    touches: dict[str, np.ndarray] = field(default_factory=dict)  # first touches (TouchLog columns)
 
 
 YEAR_DAYS = DAYS_PER_YEAR

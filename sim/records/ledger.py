@@ -56,6 +56,18 @@ class TimelineLog(_Columns):
         a[0](t); a[1](kind); a[2](role); a[3](rep); a[4](pipeline_usd); a[5](arr_usd)  # noqa: E702
 
 
+class TouchLog(_Columns):
+    """One row per lead's first touch (its first task started): the wait from the
+    lead being ready to the touch in calendar days and in working days of the
+    worker's calendar (NaN without a calendar)."""
+
+    SPEC = {"t": "d", "source": "h", "role": "h", "wait_days": "d", "business_days": "d"}
+
+    def add(self, t, source, role, wait_days, business_days) -> None:
+        a = self._app
+        a[0](t); a[1](source); a[2](role); a[3](wait_days); a[4](business_days)  # noqa: E702
+
+
 class Ledgers:
     """The small logs every recorder keeps, and the recorder calls that feed them."""
 
@@ -63,6 +75,8 @@ class Ledgers:
         self.accounts = AccountLog()
         self.costs = CostLog()
         self.timeline_log = TimelineLog()
+        self.touches = TouchLog()
+        self.touch = self.touches.add
         self.account = self.accounts.add
         self.cost = self.costs.add
         self.timeline = self.timeline_log.add

@@ -129,6 +129,7 @@ class Tally(Ledgers):
             rep_bookings_by_year=dict(sorted(self._rep_years.items())),
             people=dict(self.samples.people),
             timeline=self.timeline_log.arrays(),
+            touches=self.touches.arrays(),
             accounts=self.accounts.arrays(),
             costs=self.costs.arrays(),
             lost_decided_by_segment=np.array(self._lost_decided, dtype=np.int64),

@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sim.scenario.calendar import week_hours
 from sim.scenario.routing import entry_stage, source_segments, step_role
 from sim.scenario.schema import AccountMining, Inbound, Scenario
 
@@ -214,6 +215,7 @@ def check(scenario: Scenario) -> list[Problem]:
 
     if scenario.pods is not None:
         out.extend(_check_pods(scenario))
+    out.extend(_check_calendar(scenario))
 
     for role, where in used_roles.items():
         spec = scenario.roles[role]
@@ -271,4 +273,31 @@ def _check_pods(scenario: Scenario) -> list[Problem]:
             out.append(Problem(("roles", r, "headcount"), f"the initial PODs hold "
                                f"{sum(p.headcount.get(r, 0) for p in pods.initial)} {r} seats; the role's "
                                f"headcount must match"))
+    return out
+
+
+def _check_calendar(scenario: Scenario) -> list[Problem]:
+    """Working-time settings that only make sense together."""
+    out: list[Problem] = []
+    base = scenario.calendar
+    overrides = [(("roles", r, "calendar"), spec.calendar) for r, spec in scenario.roles.items()]
+    if scenario.pods is not None:
+        overrides += [(("pods", "initial", i, "calendar"), p.calendar) for i, p in enumerate(scenario.pods.initial)]
+    for path, cal in overrides:
+        if cal is not None and base is None:
+            out.append(Problem(path, "a role's or POD's working time overrides the scenario's: add a "
+                               "top-level calendar section (its defaults are Mon-Fri 09:00-17:30)"))
+    if base is None:
+        return out
+    for rname, spec in scenario.roles.items():
+        if spec.people is not None and spec.people.time_off_days_per_year > 0:
+            out.append(Problem(("roles", rname, "people", "time_off_days_per_year"),
+                               "with a calendar, time off is dated: set calendar.vacation_days_per_year "
+                               "(and holidays) instead of the averaged time_off_days_per_year"))
+        cal = base.merged(spec.calendar)
+        hours = week_hours(cal.days, cal.hours, cal.lunch)
+        if spec.hours_per_week is not None and spec.hours_per_week > hours + 1e-9:
+            out.append(Problem(("roles", rname, "hours_per_week"),
+                               f"with a calendar, hours_per_week is the time on the role's tasks and cannot "
+                               f"pass the calendar's {hours:g} working hours a week"))
     return out

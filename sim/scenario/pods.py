@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
+from sim.scenario.calendar import WorkWeek
 from sim.scenario.customers import Probability
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
@@ -28,6 +29,8 @@ class Pod(_Model):
     owns: list[Name] = Field(min_length=1, description="segments or industries this POD owns")
     headcount: dict[Name, Annotated[int, Field(ge=0, le=1000)]] = Field(
         description="seats per podded role, e.g. {sdr: 2, ae: 1}")
+    calendar: WorkWeek | None = Field(default=None, description="working time of this POD's podded seats, "
+                                      "over the role's (e.g. a POD in another time zone's hours)")
 
 
 class Maturity(_Model):

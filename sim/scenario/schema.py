@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
+from sim.scenario.calendar import ArrivalProfile, Calendar, WorkWeek
 from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, check_curve
 from sim.scenario.distributions import Dist
 from sim.scenario.people import Event, People, Process
@@ -38,6 +39,7 @@ Name = Annotated[
 Probability = Annotated[float, Field(ge=0, le=1)]
 Multiplier = Annotated[float, Field(ge=0, le=100)]
 
+DEFAULT_WEEKLY_HOURS = 40.0
 DEFAULT_STAGES = ["target_account", "mql", "sql", "opportunity", "negotiation", "won"]
 
 # Speed-to-lead: multiplier on the step's conversion probability as a function of
@@ -94,6 +96,9 @@ class Step(_Model):
     sla_hours: Annotated[float, Field(gt=0)] | None = Field(
         default=None, description="a lead not picked up within this many hours is lost"
     )
+    sla_clock: Literal["business_hours", "calendar_hours"] = Field(
+        default="business_hours", description="how the SLA's hours count: working hours of the role's "
+        "calendar, or every hour (without a calendar both are the same)")
     speed_to_lead: bool = Field(
         default=False, description="apply the speed-to-lead decay to the wait before first touch"
     )
@@ -160,12 +165,18 @@ class Segment(_Model):
 class Role(_Model):
     """A team of reps doing one kind of work (MDR, SDR, AE, ...)."""
 
+    @property
+    def weekly_hours(self) -> float:
+        """Hours a week on the role's tasks without a calendar (40 unless set)."""
+        return self.hours_per_week if self.hours_per_week is not None else DEFAULT_WEEKLY_HOURS
+
     headcount: Annotated[int, Field(ge=0, le=100_000)] = 1
     unlimited_capacity: bool = Field(
         default=False, description="no queue at all (for what-if and validation runs)"
     )
-    hours_per_week: Annotated[float, Field(ge=0.01, le=168)] = Field(
-        default=40.0, description="working hours per rep per week"
+    hours_per_week: Annotated[float, Field(ge=0.01, le=168)] | None = Field(
+        default=None, description="hours per rep per week on the role's tasks (default 40; with a calendar: "
+        "at most its working hours, which are the default; the rest is internal work)"
     )
     owns_leads: bool = Field(
         default=False, description="a lead gets one owner rep for all the role's steps"
@@ -185,6 +196,8 @@ class Role(_Model):
         "per-meeting fee)")
     people: People | None = Field(default=None, description="reps as individuals (skill, ramp, "
                                   "learning, attrition, time off); absent: a plain pool of capacity")
+    calendar: WorkWeek | None = Field(default=None, description="this role's working time, over the "
+                                      "scenario calendar (needs a scenario calendar)")
     quota_usd_per_year: Annotated[float, Field(gt=0)] | None = Field(
         default=None, description="bookings quota per rep per year, for roles that close deals: attainment "
         "is reported per year (pro rata for reps present part of it and for a shorter last period)")
@@ -216,6 +229,9 @@ class Inbound(_Source):
         max_length=12,
         description="rate multiplier per month of the year (Jan..Dec); average 1 keeps the volume",
     )
+    arrival_profile: ArrivalProfile | None = Field(
+        default=None, description="hour-of-week shape of arrivals (weekday x hour of day), on top of the "
+        "monthly seasonality")
 
 
 class Attempts(_Model):
@@ -280,6 +296,8 @@ class Scenario(_Model):
     process: Process = Field(default_factory=Process)
     timeline: list[Event] = Field(default_factory=list, description="dated interventions")
     pods: Pods | None = Field(default=None, description="vertical teams owning market slices (PODs)")
+    calendar: Calendar | None = Field(default=None, description="working time: reps work only in it "
+                                      "(absent: around the clock at hours_per_week / 168 speed)")
 
     @field_validator("stages")
     @classmethod
