@@ -129,7 +129,8 @@ class EventLog(Ledgers):
         won_seg = lc["segment"][c["lead"][won]]
         work = kind == Kind.WORK
         wt, wrole, wrep = c["t"][work], c["role"][work], c["rep"][work]
-        busy_each = np.clip(np.minimum(wt + c["v2"][work], T) - wt, 0.0, None)
+        svc = c["v2"][work]  # the work done inside the horizon, as the tally counts it (``(t + s) - t`` is
+        busy_each = np.clip(np.where(wt + svc <= T, svc, T - wt), 0.0, None)  # not ``s`` in floating point)
         wseg = lc["segment"][c["lead"][work]]
         busy_seg = np.zeros((nr, ng))
         np.add.at(busy_seg, (wrole.astype(np.int64), wseg.astype(np.int64)), busy_each)
