@@ -486,7 +486,9 @@ def test_alias_bomb_refused_quickly():
     t0 = time.perf_counter()
     err = fails(text)
     elapsed = time.perf_counter() - t0
-    assert elapsed < 2.0, f"took {elapsed:.1f}s"
+    # Not a speed target: expanding 10**9 strings would take hours and tens of GB, so a
+    # bound far above any machine's load still fails on an unguarded loader, and never flakes.
+    assert elapsed < 30.0, f"took {elapsed:.1f}s"
     msg = str(err)
     assert msg.startswith(f"{FILE}: the document expands to more than ")
     assert "too many anchors/aliases?" in msg
@@ -498,7 +500,7 @@ def test_alias_bomb_nested_under_a_key_refused():
     text = MINIMAL + "description:\n" + body + "\n"
     t0 = time.perf_counter()
     assert "expands to more than" in str(fails(text))
-    assert time.perf_counter() - t0 < 2.0
+    assert time.perf_counter() - t0 < 30.0  # see test_alias_bomb_refused_quickly
 
 
 def test_modest_aliases_are_fine():
