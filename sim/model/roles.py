@@ -19,6 +19,7 @@ Without a calendar, an hour of work takes ``7 / hours_per_week`` days; with one
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
 
@@ -45,7 +46,7 @@ class RoleRuntime(SeatChanges):
                  "rep_res", "free", "open", "max_open", "routing", "prioritized", "_rr", "_u",
                  "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_released",
                  "podded", "seat_pod", "pod_seats", "pools", "frees", "waitq", "left_rep", "_next_rep",
-                 "cal", "seat_cal", "pod_cal", "worktime", "absent", "holding")
+                 "cal", "seat_cal", "pod_cal", "worktime", "absent", "held")
 
     def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role,
                  rng: np.random.Generator, prioritized: bool = False, staff=None,
@@ -105,7 +106,7 @@ class RoleRuntime(SeatChanges):
         self.cal = self.worktime = None
         self.seat_cal, self.pod_cal = [], []
         self.absent: set[int] = set()  # seats whose rep is away (vacation)
-        self.holding = 0  # tasks picked up out of hours, waiting for the working period (still queued)
+        self.held: list[float] = []  # start times of tasks picked up out of hours (a heap; still queued)
 
     # -- ownership -----------------------------------------------------------------
     def _pick(self, limit: float, pod: int = 0) -> int:
@@ -207,59 +208,98 @@ class RoleRuntime(SeatChanges):
         when the work ends."""
         env = self.env
         t0 = env.now
+        ready = t0 if since is None else since
         pooled = self.res is not None
         res = self.pools[pod] if pooled else (self.rep_res[seat] if seat >= 0 and self.rep_res else None)
         if res is None:  # unlimited capacity: no queue
             occ = 0
-        else:
-            if not res.take():  # no free seat, or others are waiting: get in line
-                req = res.request(priority)
-                if expires is not None or cancel is not None:
-                    ev = req
-                    if expires is not None:
-                        ev = ev | env.timeout(expires)
-                    if cancel is not None:
-                        ev = ev | cancel
-                    yield ev
-                    if not req.triggered:
-                        req.cancel()
-                        return -1.0, -1
-                else:
-                    yield req
+        elif res.take():  # a free seat and nobody waiting
             if pooled:
                 seat = self.frees[pod].pop()
             occ = self.occupant_of(seat)
-        now = env.now
-        svc = draw() if draw is not None else 0.0
-        staff = self.staff
-        if staff is not None and res is not None:
-            svc /= staff.productivity(occ, now)
-        cal, end = self.cal, now + svc
-        if cal is not None:
-            cal = self.seat_cal[seat] if res is not None else self.pod_cal[pod]
-            start, end = cal.span(now, svc)
-            if expires is not None and start > t0 + expires:  # not started within the SLA
-                self._done(seat, res, True)
-                yield env.timeout(t0 + expires - now)
+        elif expires is None and cancel is None:
+            # in line: the grant starts the work (:meth:`_granted`), and this
+            # task wakes once, when the work ends
+            wait, occ, seat = yield res.request(priority, self._granted,
+                                                (rec, lead, stage, segment, draw, pod, seat, ready, on_start, touch))
+            if callable(may_return):
+                may_return = may_return()
+            self._done(seat, res, may_return)
+            return wait, occ
+        else:  # in line, and the task may give up first
+            req = res.request(priority)
+            ev = req
+            if expires is not None:
+                ev = ev | env.timeout(expires)
+            if cancel is not None:
+                ev = ev | cancel
+            yield ev
+            if not req.triggered:
+                req.cancel()
                 return -1.0, -1
-            if start > now:  # the rep starts at the next working instant
-                self.holding += 1
-                yield env.timeout(start - now)
-                self.holding -= 1
-                now = start
-        wait = now - (ready := t0 if since is None else since)
-        rec.work(now, lead, stage, self.idx, occ, wait, svc if cal is None or end <= self.worktime.horizon
-                 else cal.business(now, self.worktime.horizon), segment)
-        if on_start is not None:
-            on_start(now)
-        if touch >= 0:
-            rec.touch(now, touch, self.idx, wait, cal.business(ready, now) if cal is not None else math.nan)
-        if svc:
-            yield env.timeout(end - now if cal is not None else svc)
+            if pooled:
+                seat = self.frees[pod].pop()
+            occ = self.occupant_of(seat)
+        begun = self._begin(rec, lead, stage, segment, draw, pod, seat, occ, res is not None, ready, on_start,
+                            touch, t0 + expires if expires is not None else math.inf)
+        if begun is None:  # not started within the SLA (the working period begins too late)
+            self._done(seat, res, True)
+            yield env.timeout(t0 + expires - env.now)
+            return -1.0, -1
+        wait, end = begun
+        if end > env.now:
+            yield env.timeout(end - env.now)
         if callable(may_return):
             may_return = may_return()
         self._done(seat, res, may_return)
         return wait, occ
+
+    def _granted(self, req) -> None:
+        """A seat is granted to a task in line: start its work now (or at the rep's
+        next working instant) and wake the task when the work ends, with
+        ``(wait, rep, seat)``: one event for the whole task."""
+        rec, lead, stage, segment, draw, pod, seat, ready, on_start, touch = req.task
+        if self.res is not None:
+            seat = self.frees[pod].pop()
+        occ = self.occupant_of(seat)
+        wait, end = self._begin(rec, lead, stage, segment, draw, pod, seat, occ, True, ready, on_start, touch,
+                                math.inf)
+        done = self.env.timeout(end - self.env.now, (wait, occ, seat))
+        done.callbacks = req.callbacks  # whoever waits on the request (the shared list: also a later yield)
+
+    def _begin(self, rec, lead, stage, segment, draw, pod, seat, occ, seated, ready, on_start, touch, deadline):
+        """Start a task now in ``seat`` (by rep ``occ``): draw its work, place it in
+        working time, record it. Returns ``(wait, end)``, or None (nothing drawn
+        after, nothing recorded) when the working period starts after ``deadline``.
+        With a calendar, a task picked up out of hours starts at the next working
+        instant; until then it counts as queued (:meth:`queue_length`)."""
+        now = self.env.now
+        svc = draw() if draw is not None else 0.0
+        staff = self.staff
+        if staff is not None and seated:
+            svc /= staff.productivity(occ, now)
+        cal = self.cal
+        if cal is None:
+            start, end, hours = now, now + svc, svc
+        else:
+            cal = self.seat_cal[seat] if seated else self.pod_cal[pod]
+            start, end = cal.span(now, svc)
+            if start > deadline:
+                return None
+            horizon = self.worktime.horizon
+            if start > now:
+                heapq.heappush(self.held, start)
+                if start >= horizon:  # never starts within the run
+                    return start - ready, end
+            hours = svc if end <= horizon else cal.business(start, horizon)
+        wait = start - ready
+        rec.work(start, lead, stage, self.idx, occ, wait, hours, segment)
+        if on_start is not None:
+            on_start(start)
+        if touch >= 0:
+            rec.touch(start, touch, self.idx, wait, math.nan if cal is None else
+                      cal.business(ready, start) if start > ready else 0.0)
+        return wait, end
 
     def _done(self, seat: int, res, defer) -> None:
         """Free the seat taken (``res`` None: an unlimited role took none); a pooled
@@ -280,8 +320,15 @@ class RoleRuntime(SeatChanges):
         occ = self.occupant[seat]
         return occ if occ >= 0 else self.left_rep[seat]
 
+    def holding(self) -> int:
+        """Tasks picked up out of hours that have not started yet."""
+        held, now = self.held, self.env.now
+        while held and held[0] <= now:
+            heapq.heappop(held)
+        return len(held)
+
     def queue_length(self) -> int:
         """Tasks waiting: in the queues, for an owner with room, or for the working period."""
         if self.res is not None:
-            return sum(r.waiting for r in self.pools[: (len(self.pools) if self.podded else 1)]) + self.holding
-        return sum(r.waiting for r in self.rep_res) + len(self.waiting) + self.holding
+            return sum(r.waiting for r in self.pools[: (len(self.pools) if self.podded else 1)]) + self.holding()
+        return sum(r.waiting for r in self.rep_res) + len(self.waiting) + self.holding()

@@ -32,12 +32,20 @@ import simpy
 
 class SeatRequest(simpy.Event):
     """A request for a seat; succeeds when granted. ``cancel()`` withdraws a
-    request still waiting (a task that gave up)."""
+    request still waiting (a task that gave up).
 
-    def __init__(self, seats: Seats):
+    ``on_grant`` (optional) replaces the success: it is called with the request
+    the instant a seat is granted, and the requester arranges what happens next
+    (a role starts the task there and then, so the waiting lead is woken once,
+    when the work ends, rather than once at the grant and once at the end).
+    ``task`` carries what ``on_grant`` needs."""
+
+    def __init__(self, seats: Seats, on_grant=None, task=None):
         super().__init__(seats.env)
         self.seats = seats
         self.withdrawn = False
+        self.on_grant = on_grant
+        self.task = task
 
     def cancel(self) -> None:
         if not self.triggered and not self.withdrawn:
@@ -62,8 +70,8 @@ class Seats:
             return True
         return False
 
-    def request(self, priority: int = 0) -> SeatRequest:
-        req = SeatRequest(self)
+    def request(self, priority: int = 0, on_grant=None, task=None) -> SeatRequest:
+        req = SeatRequest(self, on_grant, task)
         self._line.append(req)
         self.waiting += 1
         self._grant_head()
@@ -86,7 +94,10 @@ class Seats:
                 self._pop_head()
                 self.waiting -= 1
                 self.count += 1
-                req.succeed()
+                if req.on_grant is None:
+                    req.succeed()
+                else:
+                    req.on_grant(req)
 
     def release(self, req: SeatRequest | None = None, defer: bool = True) -> None:
         """A task is done (``req``: its request, None if it took a free seat).
@@ -122,8 +133,8 @@ class PrioritySeats(Seats):
         self._heap: list[tuple[int, float, int, SeatRequest]] = []
         self._seq = 0
 
-    def request(self, priority: int = 0) -> SeatRequest:
-        req = SeatRequest(self)
+    def request(self, priority: int = 0, on_grant=None, task=None) -> SeatRequest:
+        req = SeatRequest(self, on_grant, task)
         heapq.heappush(self._heap, (priority, self.env.now, self._seq, req))
         self._seq += 1
         self.waiting += 1
