@@ -3,6 +3,7 @@ once, shrinking never interrupts a task in progress."""
 
 from __future__ import annotations
 
+import pytest
 import simpy
 
 from sim.model.seats import PrioritySeats, Seats, make_seats
@@ -103,41 +104,41 @@ def test_seats_serve_in_the_order_of_simpys_own_resources():
                 == _workload(lambda env: simpy.Resource(env, 2), seed, False))
 
 
-def test_a_grant_hook_starts_the_task_and_wakes_its_requester_once_at_the_end():
+@pytest.mark.parametrize("kind", [Seats, PrioritySeats])
+def test_a_grant_hook_starts_the_task_and_wakes_its_requester_once_at_the_end(kind):
     """``on_grant`` replaces the grant's own event: the hook runs the instant a
     seat is granted (in line order), the requester is woken once, when the work
     the hook scheduled ends, and the request itself never fires."""
-    for kind in (Seats, PrioritySeats):
-        env = simpy.Environment()
-        res = make_seats(kind, env, 1)
-        log, woken, reqs = [], [], []
+    env = simpy.Environment()
+    res = make_seats(kind, env, 1)
+    log, woken, reqs = [], [], []
 
-        def hook(req):
-            log.append((req.task, env.now))
-            done = env.timeout(2.0, req.task)
-            done.callbacks = req.callbacks
+    def hook(req):
+        log.append((req.task, env.now))
+        done = env.timeout(2.0, req.task)
+        done.callbacks = req.callbacks
 
-        def user(name, prio):
-            if res.take():
-                yield env.timeout(2.0)
-                woken.append((name, env.now))
-            else:
-                req = res.request(prio, hook, name)
-                reqs.append(req)
-                got = yield req
-                woken.append((got, env.now))
-            res.release(defer=False)
+    def user(name, prio):
+        if res.take():
+            yield env.timeout(2.0)
+            woken.append((name, env.now))
+        else:
+            req = res.request(prio, hook, name)
+            reqs.append(req)
+            got = yield req
+            woken.append((got, env.now))
+        res.release(defer=False)
 
-        for name, prio in (("a", 0), ("b", 1), ("c", 0)):
-            env.process(user(name, prio))
-        events = [0]
-        while env.peek() < float("inf"):
-            env.step()
-            events[0] += 1
-        first, second = ("c", "b") if kind is PrioritySeats else ("b", "c")
-        assert log == [(first, 2.0), (second, 4.0)]
-        assert woken == [("a", 2.0), (first, 4.0), (second, 6.0)]
-        assert not any(r.triggered for r in reqs)
-        # each process starts and ends (3 + 3) and each task is one timeout (3):
-        # the two grants schedule nothing (a plain request would add one event each)
-        assert events[0] == 3 + 3 + 3
+    for name, prio in (("a", 0), ("b", 1), ("c", 0)):
+        env.process(user(name, prio))
+    events = [0]
+    while env.peek() < float("inf"):
+        env.step()
+        events[0] += 1
+    first, second = ("c", "b") if kind is PrioritySeats else ("b", "c")
+    assert log == [(first, 2.0), (second, 4.0)]
+    assert woken == [("a", 2.0), (first, 4.0), (second, 6.0)]
+    assert not any(r.triggered for r in reqs)
+    # each process starts and ends (3 + 3) and each task is one timeout (3):
+    # the two grants schedule nothing (a plain request would add one event each)
+    assert events[0] == 3 + 3 + 3

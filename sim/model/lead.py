@@ -19,6 +19,7 @@ import math
 import simpy
 
 from sim.model.curves import Piecewise
+from sim.model.flow import Flow
 from sim.model.people import odds_scale
 from sim.model.plan import Route
 from sim.model.vocab import CostKind, Kind
@@ -67,7 +68,8 @@ class Leads:
 
     def new(self, source: int, route: Route, owner: int = -1, on_lost=None, account: int = -1,
             owner_role=None, pod: int | None = None) -> None:
-        """Create a lead now and start its process (``owner``: preset owner of the
+        """Create a lead now and start its life (a :class:`~sim.model.flow.Flow`:
+        it runs until its first wait before this returns; ``owner``: preset owner of the
         first step's role, for outbound cadences that reserved the slot;
         ``account``: the customer a mined lead came from)."""
         lid = self._next_id
@@ -82,7 +84,7 @@ class Leads:
         self.wip[route.entry] += 1
         if pod is None:
             pod = self.pods.pod_for(route.segment) if self.pods is not None else 0
-        self.env.process(self._life(lid, route, acv, owner, on_lost, account, owner_role, pod, source))
+        Flow(self._life(lid, route, acv, owner, on_lost, account, owner_role, pod, source))
 
     def _life(self, lid, route, acv, owner, on_lost, account, owner_role=None, pod=0, source=0):
         """One lead's walk along its route. Simple steps (a pooled queue, one
