@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from sim.model import calendar as cal
+from sim.model.week_profile import WeekProfile
 
 MON = dt.date(2024, 1, 1)  # a Monday
 FIVE = ("mon", "tue", "wed", "thu", "fri")
@@ -100,8 +101,12 @@ def test_end_is_the_inverse_of_worked(seed):
         assert c.is_working(e - 1e-9)
         # splitting a task in two changes nothing (work time is accounted exactly)
         assert c.end(c.end(t, w / 3), 2 * w / 3) == pytest.approx(e, abs=1e-9)
-        # the engine's one-bisection call agrees with the two it replaces
-        assert c.span(t, w) == (c.next_working(t), pytest.approx(e, abs=1e-12))
+        # the engine's one-bisection call agrees with the calls it replaces, for a
+        # task ready just now, earlier the same day, over a night or a weekend, or never asked
+        start = c.next_working(t)
+        for since in (t, t - 0.01, t - 0.3, t - 2.5, t - 9.0, None):
+            waited = 0.0 if since is None else c.business(since, start)
+            assert c.place(t, w, since) == (start, pytest.approx(e, abs=1e-12), pytest.approx(waited, abs=1e-12))
 
 
 def test_past_the_table_work_never_finishes():
@@ -159,7 +164,7 @@ def test_drawn_absences_take_the_days_asked_in_blocks(seed):
 def test_week_profile_keeps_the_weekly_volume_and_shapes_arrivals():
     weekday = [1.2, 1.2, 1.2, 1.2, 1.0, 0.3, 0.2]
     hour = [0.2] * 8 + [1.5] * 10 + [0.5] * 6
-    p = cal.WeekProfile(weekday, hour)
+    p = WeekProfile(weekday, hour)
     assert sum(p.table) / 168 == pytest.approx(1.0)
     assert p.factor(0 + 10.5 / 24) == pytest.approx(p.peak)  # Monday 10:30
     assert p.factor(6 + 3 / 24) == min(p.table)  # Sunday 03:00

@@ -14,6 +14,7 @@ import sim
 from sim.errors import ScenarioError
 from sim.model import calendar as wc
 from sim.model.vocab import TimelineKind
+from sim.model.week_profile import WeekProfile
 from tests.conftest import SCENARIOS, build, chain
 from tests.test_theory import erlang_c_wait
 
@@ -178,7 +179,7 @@ def test_hour_of_week_profile_shapes_arrivals():
     r = sim.simulate(build(d), seed=4, weeks=20, record="events")
     t = r.leads["created_days"].to_numpy()
     assert len(t) / 20 == pytest.approx(400, rel=0.03)  # the weekly volume is kept
-    week = wc.WeekProfile(profile["weekday"], profile["hour"])
+    week = WeekProfile(profile["weekday"], profile["hour"])
     cal = office_cal(20 * 7)
     inside = np.mean([cal.is_working(x) for x in t])
     assert inside == pytest.approx(week.share_in(cal), abs=0.02)

@@ -87,14 +87,29 @@ class WorkCalendar:
 
     def worked(self, t: float) -> float:
         """Working time (days) from the run's start to ``t``."""
-        i = bisect_right(self.starts, t) - 1
+        starts = self.starts
+        i = bisect_right(starts, t) - 1
         if i < 0:
             return 0.0
-        return self.cum[i] + min(t - self.starts[i], self.ends[i] - self.starts[i])
+        s, e = starts[i], self.ends[i]
+        return self.cum[i] + (t - s if t < e else e - s)
 
     def business(self, t1: float, t2: float) -> float:
-        """Working time (days) between ``t1`` and ``t2`` (0 if ``t2 <= t1``)."""
-        return self.worked(t2) - self.worked(t1) if t2 > t1 else 0.0
+        """Working time (days) between ``t1`` and ``t2`` (0 if ``t2 <= t1``): ``worked(t2) -
+        worked(t1)``, written out (the engine asks this for every first touch that waited)."""
+        if t2 <= t1:
+            return 0.0
+        starts, ends, cum = self.starts, self.ends, self.cum
+        i = bisect_right(starts, t2) - 1
+        if i < 0:
+            return 0.0
+        s, e = starts[i], ends[i]
+        w = cum[i] + (t2 - s if t2 < e else e - s)
+        i = bisect_right(starts, t1, 0, i + 1) - 1
+        if i < 0:
+            return w
+        s, e = starts[i], ends[i]
+        return w - cum[i] - (t1 - s if t1 < e else e - s)
 
     def end(self, t: float, work: float) -> float:
         """When ``work`` days of working time started (or queued) at ``t`` are done.
@@ -120,21 +135,33 @@ class WorkCalendar:
             return math.inf
         return starts[j] + (w - self.cum[j])
 
-    def span(self, t: float, work: float) -> tuple[float, float]:
-        """``(next_working(t), end(t, work))`` with one bisection (the engine's per-task call)."""
+    def place(self, t: float, work: float, since: float | None = None) -> tuple[float, float, float]:
+        """``(start, end, waited)`` of ``work`` days of work picked up at ``t``: ``start =
+        next_working(t)``, ``end = end(t, work)`` and ``waited = business(since, start)``
+        (0 when ``since`` is None), with one bisection in the usual cases (the engine's
+        per-task call: a task's placement and its first touch's wait in business time)."""
         starts, ends = self.starts, self.ends
         i = bisect_right(starts, t) - 1
         if i < 0 or t >= ends[i] - EPS:
             i += 1
             if i >= len(starts):
-                return math.inf, math.inf
+                return math.inf, math.inf, 0.0
             t = starts[i]
+        s = starts[i]
+        if since is None or since >= t:
+            waited = 0.0
+        elif since >= s:  # ready within this working period
+            waited = t - since
+        elif i == 0 or since >= ends[i - 1]:  # ready in the break just before it
+            waited = t - s
+        else:
+            waited = self.business(since, t)
         done = t + work
         if done <= ends[i]:
-            return t, done
-        w = self.cum[i] + (t - starts[i]) + work
+            return t, done, waited
+        w = self.cum[i] + (t - s) + work
         j = bisect_left(self.cum_end, w, i)
-        return t, (starts[j] + (w - self.cum[j]) if j < len(starts) else math.inf)
+        return t, (starts[j] + (w - self.cum[j]) if j < len(starts) else math.inf), waited
 
     def at_work(self, w: float) -> float:
         """The instant when cumulative working time reaches ``w`` (inverse of :meth:`worked`)."""
@@ -308,33 +335,3 @@ def draw_absences(cal: WorkCalendar, rng: np.random.Generator, days_per_year: fl
         y0 = y1
     out.sort()
     return out
-
-
-# -- arrival profiles ------------------------------------------------------------------
-class WeekProfile:
-    """An hour-of-week rate multiplier (168 values, mean 1 so the weekly volume is kept),
-    the product of a weekday factor and an hour-of-day factor. Arrivals follow
-    it by thinning: draw at the peak rate, keep each with ``factor(t) / peak``."""
-
-    __slots__ = ("table", "peak", "offset")
-
-    def __init__(self, weekday: Sequence[float], hour: Sequence[float], start_weekday: int = 0):
-        if len(weekday) != 7 or len(hour) != 24:
-            raise ValueError("a week profile needs 7 weekday and 24 hour factors")
-        raw = [w * h for w in weekday for h in hour]
-        mean = sum(raw) / WEEK_HOURS
-        if mean <= 0:
-            raise ValueError("a week profile needs some positive factor")
-        self.table = [x / mean for x in raw]
-        self.peak = max(self.table)
-        self.offset = start_weekday  # day 0 of the run is this weekday (0 = Monday)
-
-    def factor(self, t: float) -> float:
-        return self.table[int(((t + self.offset) % 7.0) * HOURS) % WEEK_HOURS]
-
-    def share_in(self, cal: WorkCalendar, weeks: int = 1) -> float:
-        """Share of arrivals that fall in ``cal``'s working time over the first ``weeks``."""
-        hours = range(int(weeks * WEEK_HOURS))
-        rates = [self.factor((h + 0.5) / HOURS) for h in hours]
-        inside = sum(r * cal.business(h / HOURS, (h + 1) / HOURS) * HOURS for r, h in zip(rates, hours, strict=True))
-        return inside / sum(rates)

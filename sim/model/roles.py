@@ -28,7 +28,7 @@ import simpy
 
 from sim.model.draws import uniform01
 from sim.model.role_seats import SeatChanges
-from sim.model.seats import PrioritySeats, Seats, make_seats
+from sim.model.seats import PrioritySeats, Seats, Ticket, make_seats
 from sim.scenario.schema import Role
 from sim.units import DAYS_PER_WEEK, WORK_DAYS_PER_YEAR
 
@@ -220,8 +220,8 @@ class RoleRuntime(SeatChanges):
         elif expires is None and cancel is None:
             # in line: the grant starts the work (:meth:`_granted`), and this
             # task wakes once, when the work ends
-            wait, occ, seat = yield res.request(priority, self._granted,
-                                                (rec, lead, stage, segment, draw, pod, seat, ready, on_start, touch))
+            wait, occ, seat = yield res.queue(priority, self._granted,
+                                              (rec, lead, stage, segment, draw, pod, seat, ready, on_start, touch))
             if callable(may_return):
                 may_return = may_return()
             self._done(seat, res, may_return)
@@ -254,14 +254,16 @@ class RoleRuntime(SeatChanges):
         self._done(seat, res, may_return)
         return wait, occ
 
-    def _granted(self, req) -> None:
+    def _granted(self, req: Ticket) -> None:
         """A seat is granted to a task in line: start its work now (or at the rep's
         next working instant) and wake the task when the work ends, with
         ``(wait, rep, seat)``: one event for the whole task."""
         rec, lead, stage, segment, draw, pod, seat, ready, on_start, touch = req.task
         if self.res is not None:
             seat = self.frees[pod].pop()
-        occ = self.occupant_of(seat)
+        occ = self.occupant[seat]
+        if occ < 0:  # a leaver finishing a last task
+            occ = self.left_rep[seat]
         wait, end = self._begin(rec, lead, stage, segment, draw, pod, seat, occ, True, ready, on_start, touch,
                                 math.inf)
         done = self.env.timeout(end - self.env.now, (wait, occ, seat))
@@ -283,7 +285,7 @@ class RoleRuntime(SeatChanges):
             start, end, hours = now, now + svc, svc
         else:
             cal = self.seat_cal[seat] if seated else self.pod_cal[pod]
-            start, end = cal.span(now, svc)
+            start, end, waited = cal.place(now, svc, ready if touch >= 0 else None)
             if start > deadline:
                 return None
             horizon = self.worktime.horizon
@@ -297,8 +299,7 @@ class RoleRuntime(SeatChanges):
         if on_start is not None:
             on_start(start)
         if touch >= 0:
-            rec.touch(start, touch, self.idx, wait, math.nan if cal is None else
-                      cal.business(ready, start) if start > ready else 0.0)
+            rec.touch(start, touch, self.idx, wait, math.nan if cal is None else waited)
         return wait, end
 
     def _done(self, seat: int, res, defer) -> None:

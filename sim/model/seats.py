@@ -32,25 +32,39 @@ import simpy
 
 class SeatRequest(simpy.Event):
     """A request for a seat; succeeds when granted. ``cancel()`` withdraws a
-    request still waiting (a task that gave up).
+    request still waiting (a task that gave up)."""
 
-    ``on_grant`` (optional) replaces the success: it is called with the request
-    the instant a seat is granted, and the requester arranges what happens next
-    (a role starts the task there and then, so the waiting lead is woken once,
-    when the work ends, rather than once at the grant and once at the end).
-    ``task`` carries what ``on_grant`` needs."""
+    on_grant = None
 
-    def __init__(self, seats: Seats, on_grant=None, task=None):
+    def __init__(self, seats: Seats):
         super().__init__(seats.env)
         self.seats = seats
         self.withdrawn = False
-        self.on_grant = on_grant
-        self.task = task
 
     def cancel(self) -> None:
         if not self.triggered and not self.withdrawn:
             self.withdrawn = True
             self.seats.waiting -= 1
+
+
+class Ticket:
+    """A place in line whose grant is handled by ``on_grant(ticket)``, called the
+    instant a seat is granted, instead of an event of its own: a role starts the
+    task there and then, so the waiting lead is woken once, when the work ends,
+    rather than once at the grant and once at the end (see
+    :meth:`~sim.model.roles.RoleRuntime._granted`). ``task`` carries what
+    ``on_grant`` needs. A ticket is yielded like an event: whoever waits on it
+    is added to its ``callbacks``, which ``on_grant`` hands to the event that
+    ends the work (SimPy's processes and :class:`~sim.model.flow.Flow` only
+    need that list). A ticket is never withdrawn."""
+
+    __slots__ = ("callbacks", "on_grant", "task")
+    withdrawn = False
+
+    def __init__(self, on_grant, task):
+        self.callbacks: list = []
+        self.on_grant = on_grant
+        self.task = task
 
 
 class Seats:
@@ -61,7 +75,7 @@ class Seats:
         self.capacity = capacity
         self.count = 0  # seats in use
         self.waiting = 0  # requests in line (withdrawn ones excluded)
-        self._line: deque[SeatRequest] = deque()
+        self._line: deque[SeatRequest | Ticket] = deque()
 
     def take(self) -> bool:
         """Take a free seat now if nobody is waiting (no event); False: request one."""
@@ -70,34 +84,43 @@ class Seats:
             return True
         return False
 
-    def request(self, priority: int = 0, on_grant=None, task=None) -> SeatRequest:
-        req = SeatRequest(self, on_grant, task)
+    def request(self, priority: int = 0) -> SeatRequest:
+        return self._enter(SeatRequest(self), priority)
+
+    def queue(self, priority: int, on_grant, task) -> Ticket:
+        """Get in line with a :class:`Ticket`: ``on_grant(ticket)`` is called when a seat is granted."""
+        return self._enter(Ticket(on_grant, task), priority)
+
+    def _enter(self, req, priority: int):
         self._line.append(req)
         self.waiting += 1
-        self._grant_head()
+        if self.count < self.capacity:  # a seat freed this instant, its hand-over still due
+            self._grant_head()
         return req
-
-    def _head(self) -> SeatRequest | None:
-        line = self._line
-        while line and line[0].withdrawn:
-            line.popleft()
-        return line[0] if line else None
-
-    def _pop_head(self) -> None:
-        self._line.popleft()
 
     def _grant_head(self, _event=None) -> None:
         """Grant the head of the line a seat if one is free."""
         if self.count < self.capacity:
-            req = self._head()
-            if req is not None:
-                self._pop_head()
-                self.waiting -= 1
-                self.count += 1
-                if req.on_grant is None:
-                    req.succeed()
-                else:
-                    req.on_grant(req)
+            line = self._line
+            while line:
+                req = line.popleft()
+                if not req.withdrawn:
+                    self.waiting -= 1
+                    self.count += 1
+                    if req.on_grant is None:
+                        req.succeed()
+                    else:
+                        req.on_grant(req)
+                    return
+
+    def _grant(self, req) -> None:
+        self.waiting -= 1
+        self.count += 1
+        on_grant = req.on_grant
+        if on_grant is None:
+            req.succeed()
+        else:
+            on_grant(req)
 
     def release(self, req: SeatRequest | None = None, defer: bool = True) -> None:
         """A task is done (``req``: its request, None if it took a free seat).
@@ -130,25 +153,25 @@ class PrioritySeats(Seats):
 
     def __init__(self, env: simpy.Environment, capacity: int):
         super().__init__(env, capacity)
-        self._heap: list[tuple[int, float, int, SeatRequest]] = []
+        self._heap: list[tuple[int, float, int, SeatRequest | Ticket]] = []
         self._seq = 0
 
-    def request(self, priority: int = 0, on_grant=None, task=None) -> SeatRequest:
-        req = SeatRequest(self, on_grant, task)
+    def _enter(self, req, priority: int):
         heapq.heappush(self._heap, (priority, self.env.now, self._seq, req))
         self._seq += 1
         self.waiting += 1
-        self._grant_head()
+        if self.count < self.capacity:
+            self._grant_head()
         return req
 
-    def _head(self) -> SeatRequest | None:
-        heap = self._heap
-        while heap and heap[0][3].withdrawn:
-            heapq.heappop(heap)
-        return heap[0][3] if heap else None
-
-    def _pop_head(self) -> None:
-        heapq.heappop(self._heap)
+    def _grant_head(self, _event=None) -> None:
+        if self.count < self.capacity:
+            heap = self._heap
+            while heap:
+                req = heapq.heappop(heap)[3]
+                if not req.withdrawn:
+                    self._grant(req)
+                    return
 
 
 def make_seats(kind, env: simpy.Environment, n: int) -> Seats:

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.calendar import WeekProfile
 from sim.model.draws import block_draw, uniform01
 from sim.model.rng import Streams
+from sim.model.week_profile import WeekProfile
 from sim.model.worktime import month_offset_days
 from sim.scenario.schema import Inbound, Outbound
 from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
