@@ -18,6 +18,7 @@ from __future__ import annotations
 import simpy
 
 from sim.model.accounts import AccountBook
+from sim.model.collector import fewer_collections
 from sim.model.interventions import DataLoop, Timeline
 from sim.model.layout import layout_of
 from sim.model.lead import Leads
@@ -116,7 +117,8 @@ class World:
         if self.pods is not None and scenario.pods.fission.policy != "never":
             env.process(self.pods.run())
         env.process(self._sampler(watch))
-        env.run(until=self.horizon_days)
+        with fewer_collections():
+            env.run(until=self.horizon_days)
         people = {r.idx: r.staff.table() for r in self.roles.values() if r.staff is not None}
         for r in self.roles.values():
             if r.idx in people and r.podded and self.pods is not None:  # each rep's POD, by name
