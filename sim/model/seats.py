@@ -89,7 +89,12 @@ class Seats:
 
     def queue(self, priority: int, on_grant, task) -> Ticket:
         """Get in line with a :class:`Ticket`: ``on_grant(ticket)`` is called when a seat is granted."""
-        return self._enter(Ticket(on_grant, task), priority)
+        req = Ticket(on_grant, task)
+        self._line.append(req)  # (what _enter does, without the call: this is every queued task's path)
+        self.waiting += 1
+        if self.count < self.capacity:
+            self._grant_head()
+        return req
 
     def _enter(self, req, priority: int):
         self._line.append(req)
@@ -155,6 +160,9 @@ class PrioritySeats(Seats):
         super().__init__(env, capacity)
         self._heap: list[tuple[int, float, int, SeatRequest | Ticket]] = []
         self._seq = 0
+
+    def queue(self, priority: int, on_grant, task) -> Ticket:
+        return self._enter(Ticket(on_grant, task), priority)
 
     def _enter(self, req, priority: int):
         heapq.heappush(self._heap, (priority, self.env.now, self._seq, req))
