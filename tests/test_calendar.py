@@ -187,3 +187,19 @@ def test_bad_clock_text_is_refused():
     for bad in ("25:00", "9:75", "24:30"):
         with pytest.raises(ValueError):
             cal.parse_clock(bad)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_placement_with_time_moving_on_as_in_a_run(seed):
+    """The engine asks with time mostly moving forward (the placement remembers
+    the last working period); answers must not depend on the order of questions."""
+    rng = np.random.default_rng(300 + seed)
+    c = office(horizon=120, holidays=[MON + dt.timedelta(days=10)])
+    fresh = office(horizon=120, holidays=[MON + dt.timedelta(days=10)])
+    t = 0.0
+    for step, w in zip(rng.exponential(0.05, 2000), rng.exponential(0.1, 2000), strict=True):
+        t = t + step if rng.uniform() < 0.9 else max(t - 3 * step, 0.0)  # now and then back in time
+        start, end, waited = c.place(t, w, t - 0.4)
+        assert start == fresh.next_working(t)
+        assert end == pytest.approx(fresh.end(t, w), abs=1e-12)
+        assert waited == pytest.approx(fresh.business(t - 0.4, start), abs=1e-12)

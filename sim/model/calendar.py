@@ -47,7 +47,7 @@ WEEK_HOURS = 7 * 24
 class WorkCalendar:
     """Working time as a table of disjoint intervals ``[starts[i], ends[i])`` in days."""
 
-    __slots__ = ("starts", "ends", "cum", "cum_end", "limit")
+    __slots__ = ("starts", "ends", "cum", "cum_end", "limit", "lasts", "_at")
 
     def __init__(self, starts: Sequence[float], ends: Sequence[float], limit: float | None = None):
         merged_s: list[float] = []
@@ -69,6 +69,8 @@ class WorkCalendar:
             cum.append(cum[-1] + (b - a))
         self.cum = cum[:-1]  # working time before interval i
         self.cum_end = cum[1:]  # working time up to the end of interval i
+        self.lasts = [b - EPS for b in merged_e] or [-math.inf]  # the last working instant of each interval
+        self._at = 0  # interval of the last placement (a cursor; not part of the calendar's value)
         #: the table is exact up to here; beyond it work never finishes
         self.limit = limit if limit is not None else (merged_e[-1] if merged_e else 0.0)
 
@@ -141,13 +143,17 @@ class WorkCalendar:
         (0 when ``since`` is None), with one bisection in the usual cases (the engine's
         per-task call: a task's placement and its first touch's wait in business time)."""
         starts, ends = self.starts, self.ends
-        i = bisect_right(starts, t) - 1
-        if i < 0 or t >= ends[i] - EPS:
-            i += 1
-            if i >= len(starts):
-                return math.inf, math.inf, 0.0
-            t = starts[i]
-        s = starts[i]
+        i = self._at  # the period of the last call: time mostly moves on inside it
+        s = starts[i] if i < len(starts) else math.inf
+        if not s <= t < self.lasts[i]:
+            i = bisect_right(starts, t) - 1
+            if i < 0 or t >= ends[i] - EPS:
+                i += 1
+                if i >= len(starts):
+                    return math.inf, math.inf, 0.0
+                t = starts[i]
+            self._at = i
+            s = starts[i]
         if since is None or since >= t:
             waited = 0.0
         elif since >= s:  # ready within this working period
