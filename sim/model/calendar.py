@@ -47,7 +47,7 @@ WEEK_HOURS = 7 * 24
 class WorkCalendar:
     """Working time as a table of disjoint intervals ``[starts[i], ends[i])`` in days."""
 
-    __slots__ = ("starts", "ends", "cum", "cum_end", "limit", "lasts", "_at")
+    __slots__ = ("starts", "ends", "cum", "cum_end", "limit", "lasts", "_at", "_days")
 
     def __init__(self, starts: Sequence[float], ends: Sequence[float], limit: float | None = None):
         merged_s: list[float] = []
@@ -71,6 +71,7 @@ class WorkCalendar:
         self.cum_end = cum[1:]  # working time up to the end of interval i
         self.lasts = [b - EPS for b in merged_e] or [-math.inf]  # the last working instant of each interval
         self._at = 0  # interval of the last placement (a cursor; not part of the calendar's value)
+        self._days: list[int] | None = None
         #: the table is exact up to here; beyond it work never finishes
         self.limit = limit if limit is not None else (merged_e[-1] if merged_e else 0.0)
 
@@ -209,14 +210,17 @@ class WorkCalendar:
         return WorkCalendar(out_s, out_e, self.limit)
 
     def working_days(self) -> list[int]:
-        """Indices of the days (since the run's start) that hold some working time."""
-        days: list[int] = []
-        for a, b in zip(self.starts, self.ends, strict=True):
-            d0, d1 = int(math.floor(a)), int(math.ceil(b))
-            for d in range(d0, d1):
-                if (not days or days[-1] != d) and min(b, d + 1) > max(a, d):
-                    days.append(d)
-        return days
+        """Indices of the days (since the run's start) that hold some working time
+        (computed once: every rep's absences are drawn over them)."""
+        if self._days is None:
+            days: list[int] = []
+            for a, b in zip(self.starts, self.ends, strict=True):
+                d0, d1 = int(math.floor(a)), int(math.ceil(b))
+                for d in range(d0, d1):
+                    if (not days or days[-1] != d) and min(b, d + 1) > max(a, d):
+                        days.append(d)
+            self._days = days
+        return list(self._days)
 
     def hours_per_week(self, weeks: float | None = None) -> float:
         """Average working hours per week over the table (or its first ``weeks``)."""

@@ -248,26 +248,18 @@ class Leads:
             # the first attempt's wait includes waiting for an owner with room, so the
             # role's mean wait and queue length (which counts those leads) agree
             first = attempt == 0
-            if st.connect is not None:
-                # whether the call connected is known when the rep hangs up: only
-                # then may the lead ask the same rep again at once
-                connected = [False]
-
-                def hang_up(st=st, connected=connected):
-                    connected[0] = st.connect() < st.connect_p
-                    return connected[0] and st.may_return
-                may_return = hang_up
-            else:
-                connected, may_return = None, st.may_return
+            # whether the call connects is drawn now and acted on when the rep hangs
+            # up: only then may the lead ask the same rep again at once
+            connected = st.connect is None or st.connect() < st.connect_p
             w, occ = yield from role.serve(
                 self.rec, lid, st.stage, seg, st.work, pod, owner, st.prio,
                 expires=(deadline - env.now) if first and deadline < math.inf else None,
-                since=ready if first else None, may_return=may_return, touch=touch if first else -1)
+                since=ready if first else None, may_return=connected and st.may_return, touch=touch if first else -1)
             if w < 0:
                 return LOST_SLA, 0.0, role, owner_role, owner, -1
             if first:
                 wait = w
-            if connected is None or connected[0]:
+            if connected:
                 if st.assist is not None:  # a second seller's time on the step
                     yield from st.assist.serve(self.rec, lid, st.stage, seg, st.assist_work, pod)
                 return -1, wait, role, owner_role, owner, occ

@@ -204,8 +204,7 @@ class RoleRuntime(SeatChanges):
         gone: nobody works for an account that no longer exists). ``on_start(now)``
         is called when work starts; ``touch`` >= 0: the lead's first touch.
         ``may_return``: the caller may ask for a seat here again the instant this
-        task ends (see :meth:`~sim.model.seats.Seats.release`); a callable is asked
-        when the work ends."""
+        task ends (see :meth:`~sim.model.seats.Seats.release`)."""
         env = self.env
         t0 = env.now
         ready = t0 if since is None else since
@@ -222,8 +221,6 @@ class RoleRuntime(SeatChanges):
             # task wakes once, when the work ends
             wait, occ, seat = yield res.queue(priority, self._granted,
                                               (rec, lead, stage, segment, draw, pod, seat, ready, on_start, touch))
-            if callable(may_return):
-                may_return = may_return()
             self._done(seat, res, may_return)
             return wait, occ
         else:  # in line, and the task may give up first
@@ -249,8 +246,6 @@ class RoleRuntime(SeatChanges):
         wait, end = begun
         if end > env.now:
             yield env.timeout(end - env.now)
-        if callable(may_return):
-            may_return = may_return()
         self._done(seat, res, may_return)
         return wait, occ
 
