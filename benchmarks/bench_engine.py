@@ -56,6 +56,7 @@ from pathlib import Path
 import simpy
 
 import sim
+from sim.records.tally import Tally
 
 # -- the network ---------------------------------------------------------------------
 ARRIVALS_PER_DAY = 40.0
@@ -261,19 +262,29 @@ CASES = (
 
 def count_events(run) -> tuple[int, object]:
     """SimPy events processed while ``run()`` runs (``Environment.step`` calls)."""
-    original = simpy.Environment.step
-    n = [0]
+    events, _, out = count_events_and_tasks(run)
+    return events, out
+
+
+def count_events_and_tasks(run) -> tuple[int, int, object]:
+    """SimPy events processed and tasks worked (recorded work, KPI mode) while ``run()`` runs."""
+    original, original_work = simpy.Environment.step, Tally.work
+    n = [0, 0]
 
     def step(env):
         n[0] += 1
         return original(env)
 
-    simpy.Environment.step = step
+    def work(self, *args):
+        n[1] += 1
+        return original_work(self, *args)
+
+    simpy.Environment.step, Tally.work = step, work
     try:
         out = run()
     finally:
-        simpy.Environment.step = original
-    return n[0], out
+        simpy.Environment.step, Tally.work = original, original_work
+    return n[0], n[1], out
 
 
 def time_cases(repeat: int, seed: int, weeks: float | None) -> dict:
@@ -289,9 +300,9 @@ def time_cases(repeat: int, seed: int, weeks: float | None) -> dict:
             times.append(time.perf_counter() - t0)
             print(f"  case {label:<24} run {r + 1}/{repeat} {times[-1]:8.3f} s", file=sys.stderr, flush=True)
         leads = result.kpis["leads_created"]
-        events, _ = count_events(lambda sc=scenario, s=seed + repeat - 1: sim.simulate(
+        events, tasks, _ = count_events_and_tasks(lambda sc=scenario, s=seed + repeat - 1: sim.simulate(
             sc, seed=s, weeks=weeks, record="kpis"))
-        out[label] = {"best": min(times), "leads": leads, "events": events, "target": target}
+        out[label] = {"best": min(times), "leads": leads, "events": events, "tasks": tasks, "target": target}
     return out
 
 
@@ -308,21 +319,33 @@ def report_cases(cases: dict, timing: dict, seed: int) -> None:
     bare_s = timing[ref_n]["best"]["bare"]
     bare_us = bare_s / ref_n * 1e6
     engine_us = timing[ref_n]["best"]["kpis"] / ref_n * 1e6
-    engine_ev = count_events(lambda: sim.simulate(sim.validate_data(scenario_data(ref_n)), seed=seed,
-                                                  record="kpis"))[0] / ref_n
+    engine_ev, engine_tasks, _ = count_events_and_tasks(lambda: sim.simulate(
+        sim.validate_data(scenario_data(ref_n)), seed=seed, record="kpis"))
+    engine_ev /= ref_n
+    task_us = timing[ref_n]["best"]["kpis"] / engine_tasks * 1e6  # the plain funnel's engine cost per task
     print(f"Mechanisms (one replication each, KPI mode, best time; bare funnel: {ref_n:,} leads in "
           f"{bare_s:.2f} s, {bare_us:.1f} us/lead, {bare_events(ref_n, seed) / ref_n:.1f} events/lead)")
-    print(f"  {'case':<24} {'leads':>9} {'us/lead':>9} {'events/lead':>12} {'x bare/lead':>12} "
+    print(f"  {'case':<24} {'leads':>9} {'us/lead':>9} {'events/lead':>12} {'tasks/lead':>11} {'x bare/lead':>12} "
           f"{'replication s':>14} {'x bare 100k run':>16}")
-    print(f"  {'plain funnel':<24} {ref_n:>9,} {engine_us:>9.1f} {engine_ev:>12.1f} {engine_us / bare_us:>11.2f}x")
+    print(f"  {'plain funnel':<24} {ref_n:>9,} {engine_us:>9.1f} {engine_ev:>12.1f} "
+          f"{engine_tasks / ref_n:>11.2f} {engine_us / bare_us:>11.2f}x")
+    floors = []
     for label, c in cases.items():
-        us = c["best"] / max(c["leads"], 1) * 1e6
-        line = (f"  {label:<24} {c['leads']:>9,} {us:>9.1f} {c['events'] / max(c['leads'], 1):>12.1f}"
+        n = max(c["leads"], 1)
+        us = c["best"] / n * 1e6
+        line = (f"  {label:<24} {c['leads']:>9,} {us:>9.1f} {c['events'] / n:>12.1f} {c['tasks'] / n:>11.2f}"
                 f" {us / bare_us:>11.2f}x {c['best']:>14.2f}")
         if c["target"] is not None:
             r = c["best"] / bare_s
             line += f" {r:>15.2f}x  (target <= {c['target']:g}x: {'MET' if r <= c['target'] else 'NOT MET'})"
+            floors.append((label, c["tasks"], c["tasks"] * task_us / 1e6))
         print(line)
+    # what the scenario's tasks alone would take at the plain funnel's cost per task (a
+    # request, the work, the release): a target below this asks each task to be cheaper
+    # than a task of the plain four-station network
+    print(f"  at the plain funnel's {task_us:.1f} us per task (engine), the tasks alone would take:")
+    for label, tasks, floor in floors:
+        print(f"    {label:<22} {tasks:>9,} tasks  {floor:6.2f} s = {floor / bare_s:.2f}x the bare 100k run")
     print()
 
 
