@@ -89,9 +89,9 @@ class SeatChanges:
         while waiting and self.open[seat] < self.max_open:  # leads waiting for an owner
             self.open[seat] += 1
             waiting.popleft().succeed(seat)
-        if self.open[seat] < self.max_open and self._released is not None:  # e.g. an outbound cadence
-            ev, self._released = self._released, None
-            ev.succeed()
+        if self.open[seat] < self.max_open:  # e.g. an outbound cadence (RoleRuntime.on_room)
+            for listener in self._on_room:
+                listener(self.seat_pod[seat])
 
     def add_seat(self, pod: int = 0, rep: int | None = None) -> int:
         """A new seat (headcount + 1) in ``pod``, filled at once."""

@@ -44,7 +44,7 @@ def days_per_hour(spec: Role) -> float:
 class RoleRuntime(SeatChanges):
     __slots__ = ("idx", "name", "env", "unlimited", "owns", "days_per_hour", "headcount", "res",
                  "rep_res", "free", "open", "max_open", "routing", "prioritized", "_rr", "_u",
-                 "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_released",
+                 "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_on_room",
                  "podded", "seat_pod", "pod_seats", "pools", "frees", "waitq", "left_rep", "_next_rep",
                  "cal", "seat_cal", "pod_cal", "worktime", "absent", "held")
 
@@ -93,7 +93,7 @@ class RoleRuntime(SeatChanges):
         self.vacating: set[int] = set()  # seats whose leaver is finishing a task
         self.left_rep = [-1] * n  # who last left each seat (finishes a task in hand)
         self._next_rep = n
-        self._released: simpy.Event | None = None
+        self._on_room: list = []  # called with a POD when one of its reps gets room (on_room)
         self.max_open = spec.max_open_per_rep or math.inf
         self.waitq: list[deque[simpy.Event]] = ([deque() for _ in range(n_pods)] if self.podded
                                                  else [deque()] * n_pods)
@@ -174,22 +174,16 @@ class RoleRuntime(SeatChanges):
             waiting.popleft().succeed(rep)
         else:
             self.open[rep] -= 1
-            if self._released is not None:
-                ev, self._released = self._released, None
-                ev.succeed()
+            for listener in self._on_room:
+                listener(pod)
 
-    def nudge(self) -> None:
-        """Wake whoever waits on :meth:`next_release` (something else changed, e.g.
-        an account came back to an outbound list)."""
-        if self._released is not None:
-            ev, self._released = self._released, None
-            ev.succeed()
-
-    def next_release(self) -> simpy.Event:
-        """An event that succeeds the next time any rep's book gets room."""
-        if self._released is None:
-            self._released = self.env.event()
-        return self._released
+    def on_room(self, listener) -> None:
+        """Call ``listener(pod)`` each time a rep of ``pod`` gets room in their book
+        (a lead let go with nobody waiting for an owner, a rep (back) at work), at
+        once, from inside the change: an outbound cadence takes its next account
+        without a SimPy event. The listener may assign owners and create leads (a
+        lead's process starts later), not let one go."""
+        self._on_room.append(listener)
 
     def serve(self, rec, lead: int, stage: int, segment: int, draw, pod: int = 0, seat: int = -1,
               priority: int = 0, expires: float | None = None, since: float | None = None,

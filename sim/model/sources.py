@@ -10,13 +10,15 @@
   With PODs the list is kept per slice (an account's segment, or its industry,
   drawn once per account from ``pods/industry/<source>``), and a POD with room
   takes the longest-waiting account of the slices it owns: a full POD never
-  makes the cadence spin over accounts it cannot take.
+  makes the cadence spin over accounts it cannot take. Without PODs the list
+  is one line, taken the same way.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -91,95 +93,128 @@ class InboundSource:
 
 
 class OutboundSource:
+    """The outbound cadence: accounts wait in line (one line per POD slice) and a
+    rep with room takes the longest-waiting one.
+
+    No process runs it: the role calls :meth:`_fill` when a rep's book gets room
+    (:meth:`~sim.model.roles.RoleRuntime.on_room`), so a release costs no SimPy
+    event. A lost account goes back in its line at once, marked available from
+    ``lost + cooling_off_days``: a POD that finds only accounts still cooling off
+    is *hungry*, and one timer wakes the hungry PODs when the first of their
+    accounts is back. A POD that stopped for lack of room is woken by its next
+    room, and finds every account whose cooling-off has ended; so no Timeout per
+    lost account, and no wake of PODs that have no room."""
+
     def __init__(self, world: World, idx: int, name: str, spec: Outbound, streams: Streams):
         self.world, self.idx, self.name, self.spec = world, idx, name, spec
         segs = [g for g in world.scenario.segments if spec.accounts.get(g, 0) > 0]
         self.segments = segs
         order = np.repeat(np.arange(len(segs)), [spec.accounts[g] for g in segs])
         streams.generator(f"accounts/{name}").shuffle(order)
-        self.available: deque[int] = deque(order.tolist())
+        self.seg_of: list[int] = order.tolist()  # account -> index into self.routes
         self.routes = [world.routes[(name, g)] for g in segs]
         self.role = self.routes[0].steps[0].role if segs else None
-        self._returned = None
+        self.cap = spec.cadence_per_rep
         self.pods = world.pods if self.role is not None and self.role.podded else None
+        self.slice: list[str | None] = [None] * len(self.seg_of)  # without PODs: one line for all
         if self.pods is not None:
-            self.seg_of = list(self.available)  # account -> index into self.routes
             u = (uniform01(streams.generator(f"pods/industry/{name}"))
                  if self.pods.spec.slice == "industry" else None)
             self.slice = [self.pods.slice_of(self.routes[g].segment, u) for g in self.seg_of]
-            self.queues: dict[str, deque[tuple[int, int]]] = {v: deque() for v in set(self.slice)}
-            self._stamp = 0  # accounts queue in arrival order across slices
-            for a in range(len(self.seg_of)):
-                self._queue(a)
+        # per slice, (stamp, available from, account) in stamp order: accounts line up
+        # in the order they were (last) lost, so the available ones are a prefix
+        self.queues: dict[str | None, deque[tuple[int, float, int]]] = {v: deque() for v in set(self.slice)}
+        self._stamp = 0  # FIFO across slices
+        for a in range(len(self.seg_of)):
+            self._queue(a, -math.inf)
+        self._owned: list[list[deque]] = []  # per POD, the lines of the slices it owns
+        self._hungry: list[bool] = []  # per POD: found no account available when it last looked
+        self._wake_at = math.inf  # the pending timer for hungry PODs
+        self._timer = 0  # which timer is the pending one (an earlier one supersedes it)
 
     def start(self) -> None:
         if self.segments:
-            self.world.env.process(self._cadence() if self.pods is None else self._pod_cadence())
+            self.role.on_room(self._fill)
+            self.world.env.process(self._first_accounts())
 
-    def _queue(self, account: int) -> None:
-        self.queues[self.slice[account]].append((self._stamp, account))
+    def _first_accounts(self):
+        """Every POD takes its first accounts (a process, so at the start of the
+        run in the same order as before the other processes)."""
+        self._sync()
+        for pod in range(len(self._owned)):
+            self._fill(pod)
+        yield from ()
+
+    def _sync(self) -> None:
+        """(Re)build each POD's lines when the PODs changed (a split)."""
+        n = len(self.pods.pods) if self.pods is not None else 1
+        if n == len(self._owned):
+            return
+        if self.pods is None:
+            self._owned = [list(self.queues.values())]
+        else:
+            queues = self.queues
+            self._owned = [[q for v in p["owns"] if (q := queues.get(v)) is not None] for p in self.pods.pods]
+        self._hungry += [False] * (n - len(self._hungry))  # a new POD is looked at when its seats fill
+
+    def _queue(self, account: int, ready: float) -> None:
+        self.queues[self.slice[account]].append((self._stamp, ready, account))
         self._stamp += 1
 
-    def _cooled(self, seg: int) -> None:
-        self.available.append(seg)
-        if self._returned is not None and not self._returned.triggered:
-            self._returned.succeed()
-
-    def _lost_callback(self, seg: int):
-        env, cool = self.world.env, self.spec.cooling_off_days
-
-        def on_lost():
-            ev = env.timeout(cool)
-            ev.callbacks.append(lambda _ev: self._cooled(seg))
-        return on_lost
-
-    def _account_back(self, account: int):
-        """Callback of a lost lead of a PODded cadence: the account rejoins its slice after the cooling-off."""
-        env, cool = self.world.env, self.spec.cooling_off_days
-
-        def back(_ev):
-            self._queue(account)
-            self.role.nudge()
-
-        def on_lost():
-            env.timeout(cool).callbacks.append(back)
-        return on_lost
-
-    def _cadence(self):
-        env, world, role = self.world.env, self.world, self.role
-        cap = self.spec.cadence_per_rep
+    def _fill(self, pod: int) -> None:
+        """A rep of ``pod`` may have room: take the longest-waiting available
+        accounts of the POD's slices while a rep has room (waiting leads go first)."""
+        self._sync()
+        owned, role, cap = self._owned[pod], self.role, self.cap
+        now = self.world.env.now
         while True:
-            if not self.available:
-                self._returned = env.event()
-                yield self._returned
-            seg = self.available[0]
-            rep = role.try_assign(cap, 0)
+            best = None
+            for q in owned:
+                if q and (best is None or q[0][0] < best[0][0]):
+                    best = q
+            # stamps and availability rise together: if the oldest is cooling off, all are
+            if best is None or best[0][1] > now:
+                self._hungry[pod] = True
+                if best is not None:
+                    self._wake(best[0][1])
+                return
+            rep = role.try_assign(cap, pod)
             if rep < 0:
-                yield role.next_release()  # every book is full (or at the cadence cap): wait for room
-                continue
-            self.available.popleft()
-            world.leads.new(self.idx, self.routes[seg], owner=rep, owner_role=role,
-                            on_lost=self._lost_callback(seg))
+                self._hungry[pod] = False
+                return
+            account = best.popleft()[2]
+            self.world.leads.new(self.idx, self.routes[self.seg_of[account]], owner=rep, owner_role=role,
+                                 on_lost=partial(self._lost, account),
+                                 pod=pod if self.pods is not None else None)
 
-    def _pod_cadence(self):
-        """Every POD with room takes the longest-waiting account of its slices;
-        then the cadence sleeps until a book gets room or an account comes back."""
-        world, role, pods, queues = self.world, self.role, self.pods, self.queues
-        cap = self.spec.cadence_per_rep
-        while True:
-            for pod in range(len(pods.pods)):
-                owned = [q for v in pods.pods[pod]["owns"] if (q := queues.get(v)) is not None]
-                while True:
-                    best = None
-                    for q in owned:
-                        if q and (best is None or q[0][0] < best[0][0]):
-                            best = q
-                    if best is None:
-                        break
-                    rep = role.try_assign(cap, pod)
-                    if rep < 0:
-                        break
-                    _, account = best.popleft()
-                    world.leads.new(self.idx, self.routes[self.seg_of[account]], owner=rep, owner_role=role,
-                                    on_lost=self._account_back(account), pod=pod)
-            yield role.next_release()
+    def _lost(self, account: int) -> None:
+        """A lead of ``account`` was lost: the account lines up again, available
+        after the cooling-off; a hungry POD owning its slice needs a timer for it."""
+        ready = self.world.env.now + self.spec.cooling_off_days
+        value = self.slice[account]
+        self._queue(account, ready)
+        if ready < self._wake_at:
+            self._sync()
+            hungry = self._hungry
+            if any(hungry[p] for p in (self.pods.owners(value) if self.pods is not None else (0,))):
+                self._wake(ready)
+
+    def _wake(self, t: float) -> None:
+        """Wake the hungry PODs at ``t`` (unless a timer already does earlier); the
+        timer never fires after ``t`` (rounding), so an account is taken exactly when back."""
+        if t >= self._wake_at:
+            return
+        env = self.world.env
+        self._wake_at = t
+        self._timer += 1
+        delay = t - env.now
+        while env.now + delay > t:
+            delay = math.nextafter(delay, 0.0)
+        env.timeout(delay).callbacks.append(partial(self._woken, self._timer))
+
+    def _woken(self, timer: int, _ev) -> None:
+        if timer != self._timer:  # superseded by an earlier timer, which did the work
+            return
+        self._wake_at = math.inf
+        for pod in [p for p, h in enumerate(self._hungry) if h]:
+            self._fill(pod)
