@@ -131,6 +131,8 @@ class OutboundSource:
         self._hungry: list[bool] = []  # per POD: found no account available when it last looked
         self._wake_at = math.inf  # the pending timer for hungry PODs
         self._timer = 0  # which timer is the pending one (an earlier one supersedes it)
+        self._filling = False
+        self._again: deque[int] = deque()  # PODs that got room while taking accounts
 
     def start(self) -> None:
         if self.segments:
@@ -163,7 +165,22 @@ class OutboundSource:
 
     def _fill(self, pod: int) -> None:
         """A rep of ``pod`` may have room: take the longest-waiting available
-        accounts of the POD's slices while a rep has room (waiting leads go first)."""
+        accounts of the POD's slices while a rep has room (waiting leads go first).
+        A lead's life starts inside :meth:`Leads.new` and may end there (lost at
+        once) and give room back: that call only notes the POD, which is looked at
+        again before this returns (a loop, not a recursion as deep as the list)."""
+        if self._filling:
+            self._again.append(pod)
+            return
+        self._filling = True
+        try:
+            self._take(pod)
+            while self._again:
+                self._take(self._again.popleft())
+        finally:
+            self._filling = False
+
+    def _take(self, pod: int) -> None:
         self._sync()
         owned, role, cap = self._owned[pod], self.role, self.cap
         now = self.world.env.now
