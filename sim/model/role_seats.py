@@ -89,9 +89,14 @@ class SeatChanges:
         while waiting and self.open[seat] < self.max_open:  # leads waiting for an owner
             self.open[seat] += 1
             waiting.popleft().succeed(seat)
-        if self.open[seat] < self.max_open:  # e.g. an outbound cadence (RoleRuntime.on_room)
-            for listener in self._on_room:
-                listener(self.seat_pod[seat])
+        if self.open[seat] < self.max_open and self._on_room:  # e.g. an outbound cadence (RoleRuntime.on_room)
+            # told once what is due now has run: a hire is set up (calendar, ramp)
+            # before a lead's first task starts (rare: no need to save this event)
+            self.env.timeout(0).callbacks.append(lambda _ev, pod=self.seat_pod[seat]: self._tell_room(pod))
+
+    def _tell_room(self, pod: int) -> None:
+        for listener in self._on_room:
+            listener(pod)
 
     def add_seat(self, pod: int = 0, rep: int | None = None) -> int:
         """A new seat (headcount + 1) in ``pod``, filled at once."""

@@ -178,11 +178,12 @@ class RoleRuntime(SeatChanges):
                 listener(pod)
 
     def on_room(self, listener) -> None:
-        """Call ``listener(pod)`` each time a rep of ``pod`` gets room in their book
-        (a lead let go with nobody waiting for an owner, a rep (back) at work), at
-        once, from inside the change: an outbound cadence takes its next account
-        without a SimPy event. The listener may assign owners and create leads (a
-        lead's process starts later), not let one go."""
+        """Call ``listener(pod)`` each time a rep of ``pod`` gets room in their book:
+        a lead let go with nobody waiting for an owner (at once, from inside
+        :meth:`release`: an outbound cadence takes its next account without a SimPy
+        event), or a rep (back) at work (once what is due now has run). The
+        listener may assign owners and create leads, whose lives may end at once
+        and let go again (a listener must not nest itself)."""
         self._on_room.append(listener)
 
     def serve(self, rec, lead: int, stage: int, segment: int, draw, pod: int = 0, seat: int = -1,
