@@ -240,27 +240,27 @@ class Leads:
                 owner = ev.value
             owner_role = role
             role.open_value[owner] += acv
-        wait = 0.0
-        occ = -1
-        for attempt in range(st.attempts):
-            if attempt:
-                yield env.timeout(st.gap())
-            # the first attempt's wait includes waiting for an owner with room, so the
-            # role's mean wait and queue length (which counts those leads) agree
-            first = attempt == 0
-            # whether the call connects is drawn now and acted on when the rep hangs
-            # up: only then may the lead ask the same rep again at once
-            connected = st.connect is None or st.connect() < st.connect_p
-            w, occ = yield from role.serve(
-                self.rec, lid, st.stage, seg, st.work, pod, owner, st.prio,
-                expires=(deadline - env.now) if first and deadline < math.inf else None,
-                since=ready if first else None, may_return=connected and st.may_return, touch=touch if first else -1)
-            if w < 0:
-                return LOST_SLA, 0.0, role, owner_role, owner, -1
-            if first:
-                wait = w
+        # whether a call connects is drawn when it starts and acted on when the rep
+        # hangs up: only then may the lead ask the same rep again at once
+        serve, rec, stage, work, prio = role.serve, self.rec, st.stage, st.work, st.prio
+        connect, connect_p, may_return = st.connect, st.connect_p, st.may_return
+        connected = connect is None or connect() < connect_p
+        # the first attempt's wait includes waiting for an owner with room, so the
+        # role's mean wait and queue length (which counts those leads) agree
+        wait, occ = yield from serve(rec, lid, stage, seg, work, pod, owner, prio,
+                                     (deadline - env.now) if deadline < math.inf else None, ready,
+                                     None, None, connected and may_return, touch)
+        if wait < 0:
+            return LOST_SLA, 0.0, role, owner_role, owner, -1
+        for _ in range(st.attempts - 1):
             if connected:
-                if st.assist is not None:  # a second seller's time on the step
-                    yield from st.assist.serve(self.rec, lid, st.stage, seg, st.assist_work, pod)
-                return -1, wait, role, owner_role, owner, occ
-        return LOST_NO_CONTACT, wait, role, owner_role, owner, occ
+                break
+            yield env.timeout(st.gap())
+            connected = connect() < connect_p
+            _, occ = yield from serve(rec, lid, stage, seg, work, pod, owner, prio, None, None, None, None,
+                                      connected and may_return)
+        if not connected:
+            return LOST_NO_CONTACT, wait, role, owner_role, owner, occ
+        if st.assist is not None:  # a second seller's time on the step
+            yield from st.assist.serve(rec, lid, stage, seg, st.assist_work, pod)
+        return -1, wait, role, owner_role, owner, occ
