@@ -115,6 +115,7 @@ class OutboundSource:
         self.routes = [world.routes[(name, g)] for g in segs]
         self.role = self.routes[0].steps[0].role if segs else None
         self.cap = spec.cadence_per_rep
+        self.cool = spec.cooling_off_days
         self.pods = world.pods if self.role is not None and self.role.podded else None
         self.slice: list[str | None] = [None] * len(self.seg_of)  # without PODs: one line for all
         if self.pods is not None:
@@ -124,15 +125,16 @@ class OutboundSource:
         # per slice, (stamp, available from, account) in stamp order: accounts line up
         # in the order they were (last) lost, so the available ones are a prefix
         self.queues: dict[str | None, deque[tuple[int, float, int]]] = {v: deque() for v in set(self.slice)}
-        self._stamp = 0  # FIFO across slices
-        for a in range(len(self.seg_of)):
-            self._queue(a, -math.inf)
+        for a, v in enumerate(self.slice):
+            self.queues[v].append((a, -math.inf, a))
+        self._stamp = len(self.slice)  # FIFO across slices
         self._owned: list[list[deque]] = []  # per POD, the lines of the slices it owns
         self._hungry: list[bool] = []  # per POD: found no account available when it last looked
         self._wake_at = math.inf  # the pending timer for hungry PODs
         self._timer = 0  # which timer is the pending one (an earlier one supersedes it)
         self._filling = False
         self._again: deque[int] = deque()  # PODs that got room while taking accounts
+        self._pod_list = self.pods.pods if self.pods is not None else [None]  # grows with splits
 
     def start(self) -> None:
         if self.segments:
@@ -149,7 +151,7 @@ class OutboundSource:
 
     def _sync(self) -> None:
         """(Re)build each POD's lines when the PODs changed (a split)."""
-        n = len(self.pods.pods) if self.pods is not None else 1
+        n = len(self._pod_list)
         if n == len(self._owned):
             return
         if self.pods is None:
@@ -158,10 +160,6 @@ class OutboundSource:
             queues = self.queues
             self._owned = [[q for v in p["owns"] if (q := queues.get(v)) is not None] for p in self.pods.pods]
         self._hungry += [False] * (n - len(self._hungry))  # a new POD is looked at when its seats fill
-
-    def _queue(self, account: int, ready: float) -> None:
-        self.queues[self.slice[account]].append((self._stamp, ready, account))
-        self._stamp += 1
 
     def _fill(self, pod: int) -> None:
         """A rep of ``pod`` may have room: take the longest-waiting available
@@ -172,44 +170,49 @@ class OutboundSource:
         if self._filling:
             self._again.append(pod)
             return
+        if len(self._owned) != len(self._pod_list):
+            self._sync()
         self._filling = True
+        role, cap, new, again = self.role, self.cap, self.world.leads.new, self._again
+        now = self.world.env.now
+        podded = self.pods is not None
         try:
-            self._take(pod)
-            while self._again:
-                self._take(self._again.popleft())
+            while True:
+                owned = self._owned[pod]
+                while True:
+                    if len(owned) == 1:
+                        best = owned[0] or None
+                    else:
+                        best = None
+                        for q in owned:
+                            if q and (best is None or q[0][0] < best[0][0]):
+                                best = q
+                    # stamps and availability rise together: if the oldest is cooling off, all are
+                    if best is None or best[0][1] > now:
+                        self._hungry[pod] = True
+                        if best is not None and best[0][1] < self._wake_at:
+                            self._wake(best[0][1])
+                        break
+                    rep = role.try_assign(cap, pod)
+                    if rep < 0:
+                        self._hungry[pod] = False
+                        break
+                    account = best.popleft()[2]
+                    new(self.idx, self.routes[self.seg_of[account]], owner=rep, owner_role=role,
+                        on_lost=partial(self._lost, account), pod=pod if podded else None)
+                if not again:
+                    return
+                pod = again.popleft()
         finally:
             self._filling = False
-
-    def _take(self, pod: int) -> None:
-        self._sync()
-        owned, role, cap = self._owned[pod], self.role, self.cap
-        now = self.world.env.now
-        while True:
-            best = None
-            for q in owned:
-                if q and (best is None or q[0][0] < best[0][0]):
-                    best = q
-            # stamps and availability rise together: if the oldest is cooling off, all are
-            if best is None or best[0][1] > now:
-                self._hungry[pod] = True
-                if best is not None:
-                    self._wake(best[0][1])
-                return
-            rep = role.try_assign(cap, pod)
-            if rep < 0:
-                self._hungry[pod] = False
-                return
-            account = best.popleft()[2]
-            self.world.leads.new(self.idx, self.routes[self.seg_of[account]], owner=rep, owner_role=role,
-                                 on_lost=partial(self._lost, account),
-                                 pod=pod if self.pods is not None else None)
 
     def _lost(self, account: int) -> None:
         """A lead of ``account`` was lost: the account lines up again, available
         after the cooling-off; a hungry POD owning its slice needs a timer for it."""
-        ready = self.world.env.now + self.spec.cooling_off_days
+        ready = self.world.env.now + self.cool
         value = self.slice[account]
-        self._queue(account, ready)
+        self.queues[value].append((self._stamp, ready, account))
+        self._stamp += 1
         if ready < self._wake_at:
             self._sync()
             hungry = self._hungry
