@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from sim.model import calendar as cal
+from sim.model.absences import draw_absences
 from sim.model.week_profile import WeekProfile
 
 MON = dt.date(2024, 1, 1)  # a Monday
@@ -153,7 +154,7 @@ def test_absences_are_cut_out_of_a_reps_calendar():
 @pytest.mark.parametrize("seed", range(3))
 def test_drawn_absences_take_the_days_asked_in_blocks(seed):
     c = office(horizon=3 * 365.25, lunch=False)
-    blocks = cal.draw_absences(c, np.random.default_rng(seed), 20, 5, 0.0, 3 * 365.25)
+    blocks = draw_absences(c, np.random.default_rng(seed), 20, 5, 0.0, 3 * 365.25)
     rep = c.without(blocks)
     lost_days = (c.worked(3 * 365.25) - rep.worked(3 * 365.25)) * 24 / 8.5
     assert lost_days == pytest.approx(60, abs=1e-6)
@@ -203,3 +204,30 @@ def test_placement_with_time_moving_on_as_in_a_run(seed):
         assert start == fresh.next_working(t)
         assert end == pytest.approx(fresh.end(t, w), abs=1e-12)
         assert waited == pytest.approx(fresh.business(t - 0.4, start), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cutting_absences_matches_a_grid_of_five_minute_slots(seed):
+    """Blocks anywhere (inside a period, over several, overlapping, nested,
+    touching, before the start or past the table): a slot of the rep's calendar
+    is working time when it is in the team's calendar and in no block."""
+    rng = np.random.default_rng(500 + seed)
+    slot = 5 / (24 * 60)
+    days = 30
+    c = office(horizon=days, holidays=[MON + dt.timedelta(days=9)])
+    n = int(days / slot)
+    blocks = []
+    for _ in range(int(rng.integers(1, 12))):
+        a = int(rng.integers(-300, n + 300))
+        blocks.append((a * slot, (a + int(rng.integers(1, 3000))) * slot))
+    rep = c.without(blocks)
+    mid = (np.arange(n) + 0.5) * slot
+    working = np.array([c.is_working(t) and not any(a <= t < b for a, b in blocks) for t in mid])
+    assert [rep.is_working(t) for t in mid] == working.tolist()
+    # and the cumulative working time agrees at every slot boundary
+    done = np.concatenate([[0.0], np.cumsum(working) * slot])
+    for k in range(0, n + 1, 97):
+        assert rep.worked(k * slot) == pytest.approx(done[k], abs=1e-9)
+    # table invariants: sorted, disjoint, no empty period
+    assert all(a < b for a, b in zip(rep.starts, rep.ends, strict=True))
+    assert all(b < a2 for b, a2 in zip(rep.ends, rep.starts[1:], strict=False))

@@ -33,10 +33,7 @@ import datetime as dt
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-
-import numpy as np
-
-from sim.units import DAYS_PER_YEAR
+from itertools import accumulate
 
 HOURS = 24.0
 #: a period's last 0.1 ms is not working time: a task ending there by rounding does not start another
@@ -62,11 +59,19 @@ class WorkCalendar:
             else:
                 merged_s.append(a)
                 merged_e.append(b)
+        self._index(merged_s, merged_e, limit)
+
+    @classmethod
+    def _table(cls, starts: list[float], ends: list[float], limit: float) -> WorkCalendar:
+        """A calendar from intervals known to be sorted, disjoint, apart and non-empty."""
+        cal = cls.__new__(cls)
+        cal._index(starts, ends, limit)
+        return cal
+
+    def _index(self, merged_s: list[float], merged_e: list[float], limit: float | None) -> None:
         self.starts = merged_s
         self.ends = merged_e
-        cum = [0.0]
-        for a, b in zip(merged_s, merged_e, strict=True):
-            cum.append(cum[-1] + (b - a))
+        cum = list(accumulate((b - a for a, b in zip(merged_s, merged_e, strict=True)), initial=0.0))
         self.cum = cum[:-1]  # working time before interval i
         self.cum_end = cum[1:]  # working time up to the end of interval i
         self.lasts = [b - EPS for b in merged_e] or [-math.inf]  # the last working instant of each interval
@@ -183,31 +188,34 @@ class WorkCalendar:
         return self.business(t1, t2) * HOURS
 
     def without(self, blocks: Iterable[tuple[float, float]]) -> WorkCalendar:
-        """This calendar minus ``blocks`` (absences): a rep's own working time."""
+        """This calendar minus ``blocks`` (absences): a rep's own working time.
+        The periods between blocks are copied as they are (a bisection and a slice
+        per block), so a rep's calendar costs little more than their absences."""
         cut = sorted((a, b) for a, b in blocks if b > a)
         if not cut:
             return self
+        ends = self.ends
+        st = list(self.starts)  # a period's start moves on when a block takes its head
         out_s: list[float] = []
         out_e: list[float] = []
-        k = 0
-        for a, b in zip(self.starts, self.ends, strict=True):
-            while k < len(cut) and cut[k][1] <= a:
-                k += 1
-            j = k
-            s = a
-            while j < len(cut) and cut[j][0] < b:
-                ca, cb = cut[j]
-                if ca > s:
-                    out_s.append(s)
+        i, n = 0, len(st)
+        for ca, cb in cut:
+            j = bisect_right(ends, ca, i)  # periods ending by the block's start are untouched
+            out_s += st[i:j]
+            out_e += ends[i:j]
+            i = j
+            while i < n and st[i] < cb:  # periods the block overlaps
+                a, b = st[i], ends[i]
+                if a < ca:
+                    out_s.append(a)
                     out_e.append(ca)
-                s = max(s, cb)
-                if cb >= b:
+                if b > cb:  # what is left after the block (a later block may cut it too)
+                    st[i] = cb
                     break
-                j += 1
-            if s < b:
-                out_s.append(s)
-                out_e.append(b)
-        return WorkCalendar(out_s, out_e, self.limit)
+                i += 1
+        out_s += st[i:]
+        out_e += ends[i:]
+        return WorkCalendar._table(out_s, out_e, self.limit)
 
     def working_days(self) -> list[int]:
         """Indices of the days (since the run's start) that hold some working time
@@ -309,39 +317,3 @@ def whole_days(cal_days: Iterable[str], start_date: dt.date, horizon_days: float
                holidays: Iterable[dt.date] = (), yearly_holidays: Iterable[tuple[int, int]] = ()) -> WorkCalendar:
     """Business days as whole days (for the customer's clock: '10 business days')."""
     return build(cal_days, [(0.0, 24.0)], start_date, horizon_days, holidays, yearly_holidays)
-
-
-# -- absences -----------------------------------------------------------------------
-def draw_absences(cal: WorkCalendar, rng: np.random.Generator, days_per_year: float, block_days: int,
-                  t_from: float, t_to: float) -> list[tuple[float, float]]:
-    """Dated absences of one rep between ``t_from`` and ``t_to``: about
-    ``days_per_year`` working days a year (pro rata), taken in blocks of
-    ``block_days`` consecutive working days starting on uniformly drawn working
-    days, not overlapping. Returned as whole calendar-day spans ``[a, b)``."""
-    if days_per_year <= 0 or t_to <= t_from:
-        return []
-    wdays = [d for d in cal.working_days() if t_from <= d < t_to]
-    if not wdays:
-        return []
-    out: list[tuple[float, float]] = []
-    year = DAYS_PER_YEAR
-    y0 = t_from
-    while y0 < t_to:
-        y1 = min(y0 + year, t_to)
-        pool = [i for i, d in enumerate(wdays) if y0 <= d < y1]
-        due = int(round(days_per_year * (y1 - y0) / year))
-        taken: set[int] = set()
-        tries = 0
-        while due > 0 and pool and tries < 50:
-            size = min(block_days, due)
-            k = pool[int(rng.integers(len(pool)))]
-            block = list(range(k, min(k + size, len(wdays))))
-            tries += 1
-            if not block or any(b in taken for b in block):
-                continue
-            taken.update(block)
-            out.append((float(wdays[block[0]]), float(wdays[block[-1]] + 1)))
-            due -= len(block)
-        y0 = y1
-    out.sort()
-    return out

@@ -25,6 +25,7 @@ import datetime as dt
 import simpy
 
 from sim.model import calendar as wc
+from sim.model.absences import draw_absences
 from sim.model.rng import Streams
 from sim.model.vocab import TimelineKind
 from sim.scenario.calendar import Calendar
@@ -138,7 +139,7 @@ class WorkTime:
         if rng is None:
             rng = self._rngs[role.name] = self.streams.generator(f"absences/{role.name}")
         now = self.env.now
-        blocks = wc.draw_absences(base, rng, spec.vacation_days_per_year, spec.vacation_block_days,
+        blocks = draw_absences(base, rng, spec.vacation_days_per_year, spec.vacation_block_days,
                                   now, self.horizon)
         role.seat_cal[seat] = base.without(blocks)
         for a, b in blocks:
