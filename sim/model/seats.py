@@ -109,7 +109,7 @@ class Seats:
             line = self._line
             while line:
                 req = line.popleft()
-                if not req.withdrawn:
+                if not req.withdrawn:  # (_grant written out: this is every pooled task's path)
                     self.waiting -= 1
                     self.count += 1
                     if req.on_grant is None:
@@ -119,6 +119,7 @@ class Seats:
                     return
 
     def _grant(self, req) -> None:
+        """The seat goes to ``req``: its event succeeds, or its ticket's ``on_grant`` starts the task."""
         self.waiting -= 1
         self.count += 1
         on_grant = req.on_grant
