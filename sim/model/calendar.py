@@ -76,7 +76,7 @@ class WorkCalendar:
         self.cum_end = cum[1:]  # working time up to the end of interval i
         self.lasts = [b - EPS for b in merged_e] or [-math.inf]  # the last working instant of each interval
         self._at = 0  # interval of the last placement (a cursor; not part of the calendar's value)
-        self._days: list[int] | None = None
+        self._days: tuple[int, ...] | None = None
         #: the table is exact up to here; beyond it work never finishes
         self.limit = limit if limit is not None else (merged_e[-1] if merged_e else 0.0)
 
@@ -217,7 +217,7 @@ class WorkCalendar:
         out_e += ends[i:]
         return WorkCalendar._table(out_s, out_e, self.limit)
 
-    def working_days(self) -> list[int]:
+    def working_days(self) -> tuple[int, ...]:
         """Indices of the days (since the run's start) that hold some working time
         (computed once: every rep's absences are drawn over them)."""
         if self._days is None:
@@ -227,8 +227,8 @@ class WorkCalendar:
                 for d in range(d0, d1):
                     if (not days or days[-1] != d) and min(b, d + 1) > max(a, d):
                         days.append(d)
-            self._days = days
-        return list(self._days)
+            self._days = tuple(days)
+        return self._days
 
     def hours_per_week(self, weeks: float | None = None) -> float:
         """Average working hours per week over the table (or its first ``weeks``)."""
