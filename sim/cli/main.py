@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the KPIs as one JSON object")
     run.add_argument("--out", type=Path, help="write events, leads, weekly series and KPIs to DIR")
     run.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format for --out")
-    run.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    run.add_argument("--force", action="store_true", help="replace an --out folder or --plot file that salesim "
+                     "wrote earlier (never anything else)")
     run.add_argument("--plot", type=Path, metavar="FILE.png",
                      help="write a figure of the run (bookings, ARR and revenue, pipeline, queues) to FILE.png")
     _add_set(run)
@@ -88,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(val)
 
     sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
-    sch.add_argument("--out", type=Path, help="write to a file instead of stdout")
+    sch.add_argument("--out", type=Path, help="write to a .json file instead of stdout")
+    sch.add_argument("--force", action="store_true", help="replace an --out file that salesim wrote earlier")
 
     for study in (batch_cmd, compare_cmd, sweep_cmd, study_cmd):  # Monte Carlo studies
         study.add_parser(sub)
@@ -102,23 +104,28 @@ def cmd_run(args) -> int:
     from sim.cli.output import check_target, write_run
     from sim.cli.render import emit
     from sim.cli.run_size import announce, limits_of, week_bar
+    from sim.outpaths import Inputs
     from sim.plots import check_png_target, plot_run
     from sim.report.summary import RunView, sections
     from sim.run import check_size, simulate
-    from sim.scenario import load_scenario
+    from sim.scenario import load_scenario, source_files
 
     scenario = load_scenario(args.scenario, args.overrides)
+    inputs = Inputs.of(source_files(args.scenario))
     if args.out is not None:
-        check_target(args.out, args.force)
+        check_target(args.out, args.force, inputs)
     if args.plot is not None:
-        check_png_target(args.plot)
+        check_png_target(args.plot, inputs=inputs, force=args.force)
+        if args.out is not None and _inside(args.plot, args.out):
+            raise UsageError(f"--plot {args.plot}: is inside --out {args.out}, which is replaced as a whole; "
+                             "write the figure elsewhere")
     limits = limits_of(args)
     large = announce(check_size(scenario, args.weeks, limits))  # refuses a run too large before it starts
     with week_bar(args.weeks or scenario.horizon_weeks, large) as progress:
         result = simulate(scenario, seed=args.seed, weeks=args.weeks,
                           record="events" if args.out is not None else "kpis", limits=limits, progress=progress)
     if args.out is not None:
-        write_run(result, args.out, args.format, force=args.force, overrides=args.overrides)
+        write_run(result, args.out, args.format, force=args.force, overrides=args.overrides, inputs=inputs)
     if args.plot is not None:
         plot_run(result, args.plot)
     if args.json:
@@ -130,6 +137,11 @@ def cmd_run(args) -> int:
         if args.plot is not None:
             print(f"wrote {args.plot}")
     return 0
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    p, f = path.resolve(), folder.resolve()
+    return p == f or f in p.parents
 
 
 def cmd_validate(args) -> int:
@@ -155,10 +167,10 @@ def cmd_schema(args) -> int:
     schema["title"] = "salesim scenario"
     text = json.dumps(schema, indent=2) + "\n"
     if args.out is not None:
-        try:
-            args.out.write_text(text)
-        except OSError as exc:
-            raise UsageError(f"--out {args.out}: {exc.strerror}") from None
+        from sim.outpaths import file_target, text_writer, write_file
+
+        out = file_target(args.out, force=args.force, suffixes=(".json",), example="scenario.schema.json")
+        write_file(out, text_writer(text), by="salesim schema")
     else:
         sys.stdout.write(text)
     return 0

@@ -2,51 +2,38 @@
 
 Missing parent folders are created (``--out runs/st`` on a fresh clone).
 Everything is written into a temporary sibling folder first and renamed into
-place at the end, so an interrupted or failed run never leaves a half-written
-output folder behind.
+place at the end (:func:`sim.outpaths.staged_folder`), so an interrupted or
+failed run never leaves a half-written output folder behind; ``--force``
+replaces only a folder salesim wrote, and never one holding the scenario.
 """
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import yaml
 
-from sim.errors import UsageError
-from sim.outpaths import check_parent, make_parent
+from sim.outpaths import NO_INPUTS, Inputs, cannot_write, folder_target, staged_folder
+
+__all__ = ["FORMATS", "cannot_write", "check_target", "write_run"]
 
 FORMATS = ("csv", "parquet")
 
 
-def check_target(out: Path, force: bool) -> None:
+def check_target(out: Path, force: bool, inputs: Inputs = NO_INPUTS) -> Path:
     """Refuse an output folder we would clobber, before any simulation time is spent."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise UsageError(f"--out {out}: folder exists and is not empty; add --force to replace it")
-    check_parent(out, "--out")
+    return folder_target(out, flag="--out", inputs=inputs, force=force)
 
 
-def write_run(result, out: Path, fmt: str, force: bool = False, overrides: list[str] | tuple = ()) -> list[Path]:
+def write_run(result, out: Path, fmt: str, force: bool = False, overrides: list[str] | tuple = (),
+              inputs: Inputs = NO_INPUTS) -> list[Path]:
     """Write events, leads, weekly series, KPIs and the resolved scenario to ``out``
     (``overrides``, the ``--set`` values, are recorded in run.json for reports)."""
     import sim
 
-    check_target(out, force)
-    parent = make_parent(out, "--out")
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
-    except OSError as exc:
-        raise cannot_write(out, exc) from None
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the result is an ordinary folder
-    try:
+    check_target(out, force, inputs)
+    with staged_folder(out, by="salesim run") as tmp:
         tables = {"weekly": result.weekly, "timeline": result.timeline, "accounts": result.accounts}
         if result.log is not None:
             tables["events"], tables["leads"] = result.events, result.leads
@@ -66,25 +53,4 @@ def write_run(result, out: Path, fmt: str, force: bool = False, overrides: list[
             "events": len(result.log) if result.log is not None else None,
             "overrides": list(overrides),
         }, indent=2) + "\n")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=parent))
-            os.replace(out, old / "x")
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except OSError as exc:  # read-only mount, full disk, /proc...: nothing is left behind
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise cannot_write(out, exc) from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return sorted(out.iterdir())
-
-
-def cannot_write(out: Path, exc: OSError) -> UsageError:
-    """The message for an output that could not be written (exit 2, no traceback)."""
-    why = exc.strerror or str(exc)
-    if exc.errno == errno.ENOSPC:
-        why += "; free some space or choose another folder with --out"
-    return UsageError(f"--out {out}: cannot write ({why}); nothing was written")

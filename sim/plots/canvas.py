@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
-from sim.errors import UsageError
-from sim.outpaths import check_parent, make_parent
+from sim.outpaths import NO_INPUTS, Inputs, file_target, write_file
 
 DPI = 110
 LABELS = {"arr_usd": "ARR", "mrr_usd": "MRR", "bookings_usd": "bookings", "revenue_usd": "recognized revenue",
@@ -31,39 +29,20 @@ LABELS = {"arr_usd": "ARR", "mrr_usd": "MRR", "bookings_usd": "bookings", "reven
 GOOD, BAD, NEUTRAL, MUTED = "#1b7837", "#b2182b", "#2166ac", "0.55"
 
 
-def check_png_target(path: str | os.PathLike, flag: str = "--plot") -> Path:
-    """Refuse a PNG path we cannot write, before the run: exit-2 message, no traceback."""
-    p = Path(path)
-    if p.is_dir():
-        raise UsageError(f"{flag} {p}: is a folder; give a file name such as {p / 'run.png'}")
-    if p.suffix.lower() != ".png":
-        raise UsageError(f"{flag} {p}: expected a file name ending in .png")
-    check_parent(p, flag)
-    return p
+def check_png_target(path: str | os.PathLike, flag: str = "--plot", inputs: Inputs = NO_INPUTS,
+                     force: bool = False) -> Path:
+    """Refuse a PNG path we cannot or must not write, before the run: exit-2
+    message, no traceback (an existing file only with ``force``, and only one
+    salesim wrote; see :mod:`sim.outpaths`)."""
+    return file_target(path, flag=flag, inputs=inputs, force=force, suffixes=(".png",), example="run.png")
 
 
-def save_png(fig, path: str | os.PathLike, flag: str = "--plot") -> Path:
-    """Render ``fig`` to ``path`` atomically (temporary sibling file, then rename)."""
-    p = check_png_target(path, flag)
-    make_parent(p, flag)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.resolve().parent)
-    except OSError as exc:
-        raise UsageError(f"{flag} {p}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=DPI)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the result is an ordinary file
-        os.replace(tmp, p)
-    except OSError as exc:
-        _remove(tmp)
-        raise UsageError(f"{flag} {p}: {exc.strerror or exc}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
-    return p
+def save_png(fig, path: str | os.PathLike, flag: str = "--plot", force: bool = True) -> Path:
+    """Render ``fig`` to ``path`` atomically. From Python, an existing PNG is
+    replaced when salesim wrote it (re-running a notebook cell), never a file
+    it did not write; commands check with ``force`` first."""
+    p = check_png_target(path, flag, force=force)
+    return write_file(p, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI), by="salesim plot", flag=flag)
 
 
 def write(fig, path: str | os.PathLike | None, flag: str = "--plot"):
@@ -84,13 +63,6 @@ def to_svg(fig, salt: str = "salesim") -> str:
         fig.savefig(buf, format="svg")
     text = buf.getvalue()
     return text[text.index("<svg"):]
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def figure(nrows: int, ncols: int, size: tuple[float, float], **kw):

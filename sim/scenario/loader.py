@@ -274,6 +274,28 @@ def load_data(path: str | os.PathLike, overrides: typing.Iterable[str] = ()) -> 
     return data, origins
 
 
+def source_files(path: str | os.PathLike) -> list[Path]:
+    """The files a scenario is read from: the file and its ``extends`` chain
+    (what an output of the same command must never overwrite). A chain that
+    cannot be read stops the list there; loading reports why."""
+    p = Path(path)
+    out = [p.resolve()]
+    root = scenarios_root(p) if p.exists() else p.parent.resolve()
+    for _ in range(MAX_EXTENDS_DEPTH + 1):
+        try:
+            data, _origins = parse_yaml(_read_text(out[-1]), _display(out[-1]))
+        except Exception:  # noqa: BLE001 - only collecting names; load_scenario reports problems
+            break
+        ref = data.get("extends") if isinstance(data, dict) else None
+        if not isinstance(ref, str) or not ref:
+            break
+        parent = (out[-1].parent / ref).resolve()
+        if parent in out or os.path.commonpath([parent, root]) != str(root):
+            break
+        out.append(parent)
+    return out
+
+
 def load_scenario(path: str | os.PathLike, overrides: typing.Iterable[str] = ()) -> Scenario:
     """Read, merge and validate a scenario file.
 
