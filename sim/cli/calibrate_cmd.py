@@ -9,15 +9,19 @@ in the report; a file the fit cannot use is an exit-2 message.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from sim.cli.study_args import whole
 from sim.errors import UsageError
-from sim.outpaths import check_parent, make_parent
+from sim.outpaths import Inputs, file_target, folder_target, staged_folder, text_writer, write_files
+
+
+def frame_writer(df, path: Path):
+    """Write a table as CSV, or Parquet by the suffix of ``path``."""
+    if path.suffix.lower() == ".parquet":
+        return lambda tmp: df.to_parquet(tmp, index=False)
+    return lambda tmp: df.to_csv(tmp, index=False)
 
 
 def add_parsers(sub) -> None:
@@ -31,6 +35,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--reps", help="rep table: rep, role[, hired, left] (headcount)")
     p.add_argument("--as-of", help="extraction date (default: the last timestamp in the history)")
     p.add_argument("--name", default="fitted", help="the scenario's name (default: fitted)")
+    p.add_argument("--force", action="store_true", help="replace FITTED.yaml, fit_report.md and fit_durations.png "
+                   "if salesim wrote them earlier (never anything else)")
 
     e = sub.add_parser("export-crm", help="write a run's leads as a CRM opportunity history",
                        description="Turn the --out folder of `salesim run` into the history format "
@@ -40,6 +46,7 @@ def add_parsers(sub) -> None:
     e.add_argument("--accounts-out", type=Path, metavar="SUBSCRIPTIONS.csv",
                    help="also write the run's customer accounts as a subscription table (for --accounts)")
     e.add_argument("--start", default="2024-01-01", help="calendar date of the run's day 0 (default 2024-01-01)")
+    e.add_argument("--force", action="store_true", help="replace output files that salesim wrote earlier")
 
     b = sub.add_parser("backtest", help="fit on history up to a date and score the simulated months after it",
                        description="Fit a scenario on the history up to --train-until, simulate to the end of "
@@ -53,28 +60,11 @@ def add_parsers(sub) -> None:
     b.add_argument("--as-of", help="extraction date (default: the last timestamp in the history)")
     b.add_argument("--runs", type=whole(2, 100_000), default=50, help="simulated runs (default 50)")
     b.add_argument("--seed", type=whole(0), default=0, help="root seed of the runs (default 0)")
+    b.add_argument("--force", action="store_true", help="replace an --out folder that salesim wrote earlier")
 
 
-def _target(path: Path, suffixes: tuple[str, ...], flag: str = "--out") -> Path:
-    if path.is_dir():
-        raise UsageError(f"{flag} {path}: is a folder; give a file name ending in {' or '.join(suffixes)}")
-    if path.suffix.lower() not in suffixes:
-        raise UsageError(f"{flag} {path}: expected a file name ending in {' or '.join(suffixes)}")
-    check_parent(path, flag)
-    return path
-
-
-def write_text(path: Path, text: str) -> None:
-    """Atomic text file: a temporary sibling renamed into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.resolve().parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _target(path: Path, suffixes: tuple[str, ...], inputs: Inputs, force: bool, flag: str = "--out") -> Path:
+    return file_target(path, flag=flag, inputs=inputs, force=force, suffixes=suffixes)
 
 
 def calibrate(history: str, mapping: str | None = None, accounts: str | None = None, reps: str | None = None,
@@ -103,37 +93,42 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
     from sim.calibration.report import report_text
     from sim.calibration.scenario_writer import scenario_text
-    from sim.cli.calibration_plots import plot_durations
+    from sim.cli.calibration_plots import durations_figure
+    from sim.plots.canvas import DPI
     from sim.scenario import validate_data
 
-    out = _target(args.out, (".yaml", ".yml"))
+    inputs = Inputs.of(files=(args.history, args.mapping, args.accounts, args.reps))
+    out = _target(args.out, (".yaml", ".yml"), inputs, args.force)
+    report = _target(out.with_name("fit_report.md"), (".md",), inputs, args.force, "--out (its report)")
+    figure = _target(out.with_name("fit_durations.png"), (".png",), inputs, args.force, "--out (its figure)")
     fit = calibrate(args.history, args.mapping, args.accounts, args.reps, args.as_of)
     text = scenario_text(fit, name=args.name)
     validate_data(yaml.safe_load(text), file=str(out))  # never write a scenario that does not load
-    report = out.with_name("fit_report.md")
-    figure = out.with_name("fit_durations.png")
-    make_parent(out, "--out")
-    plot_durations(fit, figure)
-    write_text(report, report_text(fit, out.name))
-    write_text(out, text)
+    fig = durations_figure(fit)
+    write_files([(out, text_writer(text)), (report, text_writer(report_text(fit, out.name))),
+                 (figure, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))], by="salesim calibrate")
     print(f"fitted {len(fit.paths.opps)} opportunities ({len(fit.history.issues)} kind(s) of data problem, "
           f"see the report)\nwrote {out}, {report}, {figure}")
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from sim.calibration.export import history_from_run, subscriptions_from_run, write_history
+    from sim.calibration.export import history_from_run, subscriptions_from_run
 
-    out = _target(args.out, (".csv", ".parquet"))
-    subs_out = _target(args.accounts_out, (".csv", ".parquet"), "--accounts-out") if args.accounts_out else None
+    inputs = Inputs.of(folders=(args.run_dir,))
+    out = _target(args.out, (".csv", ".parquet"), inputs, args.force)
+    subs_out = (_target(args.accounts_out, (".csv", ".parquet"), inputs, args.force, "--accounts-out")
+                if args.accounts_out else None)
+    if subs_out is not None and subs_out.resolve() == out.resolve():
+        raise UsageError(f"--accounts-out {subs_out}: is the same file as --out; give two names")
     df = history_from_run(args.run_dir, start=args.start)
     subs = subscriptions_from_run(args.run_dir, start=args.start) if subs_out else None
-    make_parent(out, "--out")
-    write_history(df, out)
+    items = [(out, frame_writer(df, out))]
+    if subs_out is not None:
+        items.append((subs_out, frame_writer(subs, subs_out)))
+    write_files(items, by="salesim export-crm")
     print(f"wrote {out}: {len(df)} stage entries of {df['opportunity_id'].nunique()} opportunities")
     if subs_out is not None:
-        make_parent(subs_out, "--accounts-out")
-        write_history(subs, subs_out)
         print(f"wrote {subs_out}: {len(subs)} subscription events of {subs['account_id'].nunique()} accounts")
     return 0
 
@@ -142,27 +137,16 @@ def run_backtest(args: argparse.Namespace) -> int:
     from sim.calibration.backtest import report_text, run_backtest
     from sim.calibration.io import load_history
     from sim.calibration.mapping import load_mapping
-    from sim.cli.output import check_target
-
-    check_target(args.out, force=False)
+    out = folder_target(args.out, inputs=Inputs.of(files=(args.history, args.mapping)), force=args.force)
     m = load_mapping(args.mapping)
     h = load_history(args.history, m, args.as_of)
     for issue in h.issues:
         print(f"salesim: warning: {h.file}: {issue}", file=sys.stderr)
     bt = run_backtest(h, args.train_until, m, runs=args.runs, seed=args.seed)
-    make_parent(args.out / "x", "--out")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{args.out.name}.", dir=args.out.resolve().parent))
-    try:  # all three files or none
-        (tmp / "backtest_fitted.yaml").write_text(bt.scenario_yaml)
+    with staged_folder(out, by="salesim backtest") as tmp:  # all three files or none
+        (tmp / "backtest_fitted.yaml").write_text(bt.scenario_yaml, encoding="utf-8")
         bt.cells.to_csv(tmp / "backtest_cells.csv", index=False)
-        (tmp / "backtest.md").write_text(report_text(bt, args.train_until))
-        os.chmod(tmp, 0o755)
-        if args.out.exists():
-            args.out.rmdir()  # empty (checked above)
-        os.replace(tmp, args.out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        (tmp / "backtest.md").write_text(report_text(bt, args.train_until), encoding="utf-8")
     s = bt.summary()
     print(s.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"\ncoverage of the 80% band {bt.coverage(80):.0%}, of the 95% band {bt.coverage(95):.0%} "

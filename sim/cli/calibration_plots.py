@@ -16,6 +16,11 @@ from sim.cli.plots import save_png
 
 
 def plot_durations(fit, path, flag: str = "--out") -> None:
+    save_png(durations_figure(fit), path, flag)
+
+
+def durations_figure(fit):
+    """One panel per fitted (segment, step): Kaplan-Meier of the data against the fit."""
     from matplotlib.figure import Figure
 
     rows = fit.paths.days_in_stage()
@@ -43,4 +48,6 @@ def plot_durations(fit, path, flag: str = "--out") -> None:
         ax.set_ylabel("still in stage", fontsize=7)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=6)
-    save_png(fig, path, flag)
+    if not keys:
+        fig.add_subplot(1, 1, 1).text(0.5, 0.5, "no stage with a fitted duration", ha="center", va="center")
+    return fig
