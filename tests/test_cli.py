@@ -31,6 +31,8 @@ QUICK = ["--weeks", "8", "--seed", "3"]
 
 KPI_KEYS = {"leads_created", "leads_won", "leads_lost", "leads_open", "bookings_usd", "win_rate",
             "stages", "roles", "lost_to_sla"}
+from sim.outpaths import FOLDER_MARK, LEDGER  # noqa: E402 - salesim's record of what it wrote
+
 OUT_FILES_CSV = {"events.csv", "leads.csv", "weekly.csv", "timeline.csv", "kpis.json", "scenario.resolved.yaml",
                  "run.json", "accounts.csv"}
 
@@ -61,7 +63,8 @@ def run_json(capsys, *argv) -> dict:
 
 
 def hidden_entries(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+    """Hidden files left behind (temporaries), not salesim's record of what it wrote."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p.name not in (LEDGER, FOLDER_MARK))
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -152,7 +155,7 @@ def test_run_out_csv(capsys, tmp_path):
     rc, out, err = run_main(capsys, "run", SMALL, *QUICK, "--out", out_dir)
     assert rc == 0, err
     assert f"wrote {out_dir}/" in out
-    assert {p.name for p in out_dir.iterdir()} == OUT_FILES_CSV
+    assert {p.name for p in out_dir.iterdir()} == OUT_FILES_CSV | {FOLDER_MARK}
     assert hidden_entries(tmp_path) == []
     kpis = json.loads((out_dir / "kpis.json").read_text())
     leads = pd.read_csv(out_dir / "leads.csv")
@@ -181,7 +184,7 @@ def test_run_out_parquet(capsys, tmp_path):
     assert rc == 0, err
     names = {p.name for p in out_dir.iterdir()}
     assert {"events.parquet", "leads.parquet", "weekly.parquet", "timeline.parquet", "accounts.parquet", "kpis.json",
-            "run.json", "scenario.resolved.yaml"} == names
+            "run.json", "scenario.resolved.yaml", FOLDER_MARK} == names
     kpis = json.loads((out_dir / "kpis.json").read_text())
     leads = pd.read_parquet(out_dir / "leads.parquet")
     assert len(leads) == kpis["leads_created"]
@@ -206,10 +209,25 @@ def test_run_out_non_empty_needs_force(capsys, tmp_path):
     assert snapshot(out_dir) == before
     assert hidden_entries(tmp_path) == []
 
-    rc, _, err = run_main(capsys, "run", SMALL, *QUICK, "--out", out_dir, "--force")
+    # --force replaces only a folder salesim wrote: this one holds the user's files
+    rc, out, err = run_main(capsys, "run", SMALL, *QUICK, "--out", out_dir, "--force")
+    assert rc == 2 and out == ""
+    assert "not written by salesim" in err and str(out_dir) in err
+    assert snapshot(out_dir) == before
+    assert hidden_entries(tmp_path) == []
+
+    salesims = tmp_path / "run"
+    assert run_main(capsys, "run", SMALL, *QUICK, "--out", salesims)[0] == 0
+    rc, _, err = run_main(capsys, "run", SMALL, *QUICK, "--seed", "9", "--out", salesims, "--force")
     assert rc == 0, err
-    assert {p.name for p in out_dir.iterdir()} == OUT_FILES_CSV
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert {p.name for p in salesims.iterdir()} == OUT_FILES_CSV | {FOLDER_MARK}
+    assert json.loads((salesims / "run.json").read_text())["seed"] == 9
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "run"]
+
+    (salesims / "notes.txt").write_text("mine")  # a file the user added to salesim's folder
+    rc, _, err = run_main(capsys, "run", SMALL, *QUICK, "--out", salesims, "--force")
+    assert rc == 2 and "notes.txt" in err
+    assert (salesims / "notes.txt").read_text() == "mine"
 
 
 def test_run_out_existing_empty_folder_is_fine(capsys, tmp_path):
@@ -217,7 +235,7 @@ def test_run_out_existing_empty_folder_is_fine(capsys, tmp_path):
     out_dir.mkdir()
     rc, _, err = run_main(capsys, "run", SMALL, *QUICK, "--out", out_dir)
     assert rc == 0, err
-    assert {p.name for p in out_dir.iterdir()} == OUT_FILES_CSV
+    assert {p.name for p in out_dir.iterdir()} == OUT_FILES_CSV | {FOLDER_MARK}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
@@ -267,11 +285,13 @@ def test_failure_while_writing_leaves_nothing_behind(capsys, tmp_path, monkeypat
     assert not out_dir.exists()
     assert list(tmp_path.iterdir()) == []
 
-    out_dir.mkdir()
-    (out_dir / "old.txt").write_text("old run")
+    monkeypatch.undo()
+    assert main(["run", SMALL, *QUICK, "--out", str(out_dir)]) == 0
+    before = snapshot(out_dir)
+    monkeypatch.setattr(output.yaml, "safe_dump", boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         main(["run", SMALL, *QUICK, "--out", str(out_dir), "--force"])
-    assert snapshot(out_dir) == {"old.txt": b"old run"}
+    assert snapshot(out_dir) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
@@ -329,6 +349,7 @@ def test_schema_out_file(capsys, tmp_path):
 
 
 def test_schema_out_bad_folder(capsys, tmp_path):
+    (tmp_path / "nope").write_text("a file, not a folder")
     rc, out, err = run_main(capsys, "schema", "--out", tmp_path / "nope" / "schema.json")
     assert rc == 2 and out == ""
     assert "--out" in err and "schema.json" in err

@@ -30,7 +30,10 @@ def is_png(path: Path) -> bool:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+    """Temporary files left behind (salesim's ledger of what it wrote is not one)."""
+    from sim.outpaths import LEDGER
+
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != LEDGER)
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +58,18 @@ def test_plot_run_accepts_a_weekly_frame(tmp_path, quick_result):
     assert is_png(out)
 
 
-def test_plot_run_replaces_an_existing_file(tmp_path, quick_result):
+def test_plot_run_replaces_a_figure_it_wrote_but_never_a_users_file(tmp_path, quick_result):
     out = tmp_path / "run.png"
-    out.write_bytes(b"old")
-    sim_plots().plot_run(quick_result, out)
-    assert is_png(out)
+    sim_plots().plot_run(quick_result, out, title="first")
+    first = out.read_bytes()
+    sim_plots().plot_run(quick_result, out, title="second")  # a notebook cell run again
+    assert is_png(out) and out.read_bytes() != first
     assert leftovers(tmp_path) == []
+    mine = tmp_path / "mine.png"
+    mine.write_bytes(b"old")
+    with pytest.raises(UsageError, match="not written by salesim"):
+        sim_plots().plot_run(quick_result, mine)
+    assert mine.read_bytes() == b"old"
 
 
 def test_plot_run_does_not_touch_pyplot_state(quick_result):

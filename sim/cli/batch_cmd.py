@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.study_args import add_study_flags, check_sizes, failures_exit, guarded, study_kwargs
+from sim.cli.study_args import add_force_flag, add_study_flags, check_sizes, failures_exit, guarded, study_kwargs
 
 
 def add_parser(sub) -> None:
@@ -28,6 +28,7 @@ def add_parser(sub) -> None:
     p.add_argument("--no-weekly", action="store_true", help="do not keep weekly series (smaller output)")
     p.add_argument("--plot", type=Path, metavar="FILE.png", help="write a figure of the fan (percentile bands "
                    "of --fan's column by week) to FILE.png")
+    add_force_flag(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None:
         if args.no_weekly:
             raise UsageError("--plot needs the weekly series; drop --no-weekly")
-        check_png_target(args.plot)
+        check_png_target(args.plot, force=args.force)
     found = probe(scenario) if (args.kpi or args.fan) else None
     if found is not None:  # check names before spending time on the batch
         select_kpis(found[0], args.kpi)

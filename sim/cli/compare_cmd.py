@@ -28,7 +28,7 @@ def add_parser(sub) -> None:
 
 
 def add_flags(p: argparse.ArgumentParser) -> None:
-    from sim.cli.study_args import add_study_flags, whole
+    from sim.cli.study_args import add_force_flag, add_study_flags, whole
 
     p.add_argument("--reps", type=whole(1, 10_000_000), help=f"paired replications per scenario (default "
                    f"{DEFAULT_REPS})")
@@ -45,6 +45,7 @@ def add_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--all", action="store_true", help="print every top-level KPI, not only the headline")
     p.add_argument("--plot", type=Path, metavar="FILE.png", help="write a figure of the paired differences "
                    "(headline KPIs, or those of --kpi, with 95%% CIs) to FILE.png")
+    add_force_flag(p)
 
 
 def per_scenario_overrides(args: argparse.Namespace) -> list[list[str]]:
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         if names is not None:
             select_kpis(names, args.kpi)
     if args.plot is not None:
-        check_png_target(args.plot)
+        check_png_target(args.plot, force=args.force)
     kw = study_kwargs(args, "compare", "-".join(s.name for s in scenarios)[:60])
     reps = args.reps if args.reps is not None else DEFAULT_REPS
 

@@ -10,7 +10,13 @@ Every number is also in the output folder (``plan.json`` and CSV files).
 from __future__ import annotations
 
 from sim.cli.study_report import num, table
+from sim.experiments.plan_space import count_text
 from sim.plots.plan import frontier_figure  # noqa: F401  (the figure lives with the others)
+
+
+def _share(x: float) -> str:
+    """A share of the full grid; a tiny one (a search of a 10^21-plan space) is "<1%", not "0%"."""
+    return "<1%" if 0 < x < 0.005 else f"{x:.0%}"
 
 
 def _p(row) -> str:
@@ -25,9 +31,9 @@ def report(r) -> str:
     s = r.search
     goal = " and ".join(r.targets)
     lines = [f"plan: lowest mean {r.objective} with P({goal}) >= {r.probability:.0%}",
-             f"searched {s['candidates']} of {s['plans_in_space']} plans with {s['simulations']} simulations "
-             f"({s['share_of_grid']:.0%} of the full grid's {s['grid_simulations']} at {s['max_reps']} replications "
-             f"per plan) in {s['wall_s']:.1f} s on {s['executor']}"
+             f"searched {s['candidates']} of {count_text(s['plans_in_space'])} plans with {s['simulations']} "
+             f"simulations ({_share(s['share_of_grid'])} of the full grid's {count_text(s['grid_simulations'])} at "
+             f"{s['max_reps']} replications per plan) in {s['wall_s']:.1f} s on {s['executor']}"
              + (f"; {s['simulations_resumed']} reloaded from the folder" if s["simulations_resumed"] else ""),
              f"stopped: {s['stop']}",
              f"results in {r.out}/ (plan.json, candidates.csv, frontier.csv, frontier.png, neighbours.csv, "

@@ -85,6 +85,12 @@ def add_study_flags(p: argparse.ArgumentParser, reps_default: int | None = None,
     add_size_flags(p)  # per replication, checked up front from the estimate
 
 
+def add_force_flag(p) -> None:
+    """``--force`` of a study command with ``--plot``: the figure only."""
+    p.add_argument("--force", action="store_true", help="replace a --plot file that salesim wrote earlier "
+                   "(never anything else; a results folder is continued with --resume, never replaced)")
+
+
 def check_sizes(args, scenarios) -> None:
     """Refuse a study whose replications are each estimated to pass the size limits."""
     from sim.run import check_size

@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    from sim.cli.study_args import add_study_flags, whole
+    from sim.cli.study_args import add_force_flag, add_study_flags, whole
 
     p = sub.add_parser("sweep", help="sweep scenario parameters; global sensitivity and tornado data",
                        description="Run replications at each point of a design over scenario parameters "
@@ -35,6 +35,7 @@ def add_parser(sub) -> None:
                    "by each u (e.g. 0.05,0.1,0.2) and compare wins with (1+u)^k")
     p.add_argument("--plot", type=Path, metavar="FILE.png", help="write the metric by parameter level (mean "
                    "and 95%% CI) to FILE.png and, unless --no-tornado, the tornado to FILE.tornado.png")
+    add_force_flag(p)
     add_study_flags(p, reps_default=10)
 
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     check_params(params)
     scenario = as_scenario(args.scenario, args.overrides)  # validates the base before any design work
     check_sizes(args, [scenario])
-    plots = _plot_paths(args.plot, not args.no_tornado) if args.plot is not None else []
+    plots = _plot_paths(args.plot, not args.no_tornado, args.force) if args.plot is not None else []
     kw = study_kwargs(args, "sweep", scenario.name)
 
     def go() -> int:
@@ -86,14 +87,14 @@ def run(args: argparse.Namespace) -> int:
     return guarded(go, kw["out"])
 
 
-def _plot_paths(path: Path, tornado: bool) -> list[Path]:
+def _plot_paths(path: Path, tornado: bool, force: bool = False) -> list[Path]:
     from sim.errors import UsageError
     from sim.plots.canvas import check_png_target
 
     if tornado and path.suffix.lower() != ".png":
         raise UsageError(f"--plot {path}: expected a file name ending in .png")
     paths = [path, path.with_suffix(".tornado.png")] if tornado else [path]
-    return [check_png_target(p) for p in paths]
+    return [check_png_target(p, force=force) for p in paths]
 
 
 def _plot_sweep(result, paths: list[Path]) -> None:

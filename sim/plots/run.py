@@ -122,7 +122,7 @@ def plot_run(result: Any, path: str | os.PathLike | None = None, title: str | No
     from sim.plots.canvas import check_png_target
 
     if path is not None:
-        check_png_target(path)
+        check_png_target(path, force=True)  # from Python: replaces a figure salesim wrote, nothing else
     return write(run_figure(result, title), path)
 
 

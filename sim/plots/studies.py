@@ -81,7 +81,7 @@ def plot_fan(fan_df: Any, path: str | os.PathLike | None = None, column: str | N
              title: str | None = None, scenario: str | None = None, reps: int | None = None):
     """Plot a batch's fan (see :func:`fan_figure`); write a PNG to ``path`` if given."""
     if path is not None:
-        check_png_target(path)
+        check_png_target(path, force=True)  # from Python: replaces a figure salesim wrote, nothing else
     return write(fan_figure(fan_df, column, title, scenario, reps), path)
 
 
