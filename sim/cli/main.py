@@ -7,6 +7,7 @@ message on stderr without a traceback; 1 an unexpected internal error.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ from sim.errors import ArgumentError, SalesimError, UsageError
 from sim.units import MAX_HORIZON_WEEKS
 
 EXIT_USAGE = 2
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT,
+                       errno.ENOTDIR, errno.EISDIR, errno.EIO, errno.EMFILE, errno.ENAMETOOLONG, errno.ELOOP}
 
 # Python argument names (as the experiments API raises them) -> this command's flags
 FLAGS = {"reps": "--reps", "workers": "--workers", "chunk_size": "--chunk-size", "weeks": "--weeks",
@@ -213,3 +216,13 @@ def _main(argv: list[str] | None) -> int:
         return interrupted_exit(exc)
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS:
+            raise
+        # The machine, not the program: a full disk, a read-only or vanished
+        # folder, no permission. Outputs are written whole or not at all, so
+        # nothing half-written is left; say so instead of a traceback.
+        where = f" ({exc.filename})" if exc.filename else ""
+        hint = "; free some space and run again" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+        print(f"salesim: error: {exc.strerror or exc}{where}{hint}; nothing was written", file=sys.stderr)
+        return EXIT_USAGE
