@@ -79,14 +79,31 @@ def check_parent(path: str | os.PathLike, flag: str) -> Path:
     return parent
 
 
-def make_parent(path: str | os.PathLike, flag: str) -> Path:
-    """Create the missing folders above ``path`` (after :func:`check_parent`)."""
+def make_parent(path: str | os.PathLike, flag: str, made: list[Path] | None = None) -> Path:
+    """Create the missing folders above ``path`` (after :func:`check_parent`);
+    ``made`` collects the folders created, outermost first, so that a failed
+    write can take them away again (:func:`_unmake`)."""
     parent = check_parent(path, flag)
+    missing = []
+    probe = parent
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        _unmake([m for m in reversed(missing) if m.exists()])
         raise UsageError(f"{flag} {path}: cannot create folder {parent} ({exc.strerror or exc})") from None
+    if made is not None:
+        made.extend(m for m in reversed(missing) if m not in made)
     return parent
+
+
+def _unmake(made: list[Path]) -> None:
+    """Remove folders this command created (innermost first) if still empty."""
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 @dataclass(frozen=True)
@@ -367,10 +384,12 @@ def write_files(items: Sequence[tuple[str | os.PathLike, Writer]], *, by: str, f
     disk before the first is renamed into place. Folders above are made.
     Records them as written by ``by`` (the command, e.g. ``salesim calibrate``)."""
     staged: list[tuple[Path, Path]] = []
+    made: list[Path] = []
+    done = False
     try:
         for path, write in items:
             p = Path(path)
-            make_parent(p, flag)
+            make_parent(p, flag, made)
             tmp = _tmp_sibling(p)
             staged.append((tmp, p))
             try:
@@ -384,10 +403,13 @@ def write_files(items: Sequence[tuple[str | os.PathLike, Writer]], *, by: str, f
                 os.replace(tmp, p)
             except OSError as exc:
                 raise cannot_write(p, exc, flag) from None
+        done = True
     finally:
         for tmp, _ in staged:
             if tmp.exists():
                 _unlink(tmp)
+        if not done:
+            _unmake(made)
     written = [p for _, p in staged]
     _record(written, by)
     return written
@@ -409,13 +431,16 @@ def staged_folder(out: str | os.PathLike, *, by: str, flag: str = "--out") -> It
     by :func:`folder_target`, goes only once the new one is complete); on any
     failure nothing changes and nothing is left behind."""
     out = Path(out)
-    parent = make_parent(out, flag)
+    made: list[Path] = []
+    make_parent(out, flag, made)
     tmp = _tmp_sibling(out)
     try:
         tmp.mkdir()
     except OSError as exc:
+        _unmake(made)
         raise cannot_write(out, exc, flag) from None
     old: Path | None = None
+    done = False
     try:
         os.chmod(tmp, 0o777 & ~_umask())
         yield tmp
@@ -435,13 +460,15 @@ def staged_folder(out: str | os.PathLike, *, by: str, flag: str = "--out") -> It
                 raise
         else:
             os.replace(tmp, out)
+        done = True
     except OSError as exc:
         raise cannot_write(out, exc, flag) from None
     finally:
         _unlink(tmp)
         if old is not None:
             _unlink(old)
-    del parent
+        if not done:
+            _unmake(made)
 
 
 def mark_folder(folder: str | os.PathLike, *, by: str) -> None:
