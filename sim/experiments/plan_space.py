@@ -7,16 +7,14 @@ numeric parameters on a STEP grid and hiring plans alike. This module turns
 indices into scenarios and ``--set`` lines, and turns a replication's KPIs
 (and weekly series) into the values the targets are checked against.
 
-Decision variables (``--vary``):
-
-* ``key.path=LOW:HIGH[:STEP]`` -- any scenario value, as ``salesim sweep
-  --param`` reads it (whole numbers with a STEP make a whole-numbered
-  variable, e.g. ``roles.ae.headcount=1:6:1``; without a STEP a numeric
-  value gets ``DEFAULT_LEVELS`` evenly spaced levels);
-* ``hires.ROLE.qN=LOW:HIGH`` -- a hiring plan: how many ROLE reps are hired
-  at the start of quarter N (week ``13 * (N - 1)``), added to the scenario's
-  ``timeline`` as ``hire`` events (so they ramp, can leave, and cost salary
-  from their hire date only).
+Decision variables (``--vary``, parsed and counted in :mod:`.plan_vary`):
+``key.path=LOW:HIGH[:STEP]`` for any scenario value (whole levels for a key
+the scenario format types as a whole number), and ``hires.ROLE.qN=LOW:HIGH``
+for a hiring plan: ROLE reps hired at the start of quarter N (week
+``13 * (N - 1)``), added to the scenario's ``timeline`` as ``hire`` events
+(so they ramp, can leave, and cost salary from their hire date only). The
+number of plans is an exact Python integer (seven variables of 1000 levels
+are 10^21 plans, not an overflowed int64).
 
 Targets (``--target KPI>=VALUE`` or ``KPI<=VALUE``) are read from the
 replication's KPIs; with ``--by-week W`` a KPI that has a weekly series is
@@ -30,23 +28,33 @@ A target may carry its own week (``arr_usd>=1e6@26``): quarterly milestones.
 from __future__ import annotations
 
 import copy
+import math
 import operator
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.errors import Located, ScenarioError, UsageError
-from sim.experiments.design import Param, parse_param
+from sim.errors import ArgumentError, Located, ScenarioError, UsageError
+from sim.experiments.plan_vary import (  # noqa: F401  (re-exported)
+    DEFAULT_LEVELS,
+    MAX_LEVELS,
+    WEEKS_PER_QUARTER,
+    Var,
+    count_text,
+    parse_var,
+    shown,
+    whole_key,
+)
 from sim.experiments.summary import did_you_mean, parse_target
 from sim.scenario.loader import apply_overrides, validate_data
 from sim.scenario.schema import Scenario
 
-DEFAULT_LEVELS = 11
-MAX_LEVELS = 1000
-WEEKS_PER_QUARTER = 13
+MAX_TARGET = 1e15
+"""Largest size of a target's threshold: a scenario's numbers are at most 1e12
+(:data:`sim.scenario.base.MAX_MAGNITUDE`), so a threshold a thousand times
+that is a typo, and a search for it would spend the whole budget to say so."""
 OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
-_HIRE = re.compile(r"^hires\.([A-Za-z_][A-Za-z0-9_]*)\.q(\d+)$")
 # Scalar KPIs whose weekly series has another name.
 WEEKLY_ALIASES = {"arr_end_usd": "arr_usd", "mrr_end_usd": "mrr_usd", "customers_end": "customers",
                   "costs.total_usd": "cost_usd", "recognized_revenue_usd": "revenue_usd",
@@ -55,27 +63,6 @@ WEEKLY_ALIASES = {"arr_end_usd": "arr_usd", "mrr_end_usd": "mrr_usd", "customers
 # Weekly columns that are levels at the week's end (the rest are flows within the week).
 _STOCKS = ("arr_usd", "mrr_usd", "customers")
 _STOCK_PREFIXES = ("pipeline_", "queue_")
-
-
-@dataclass(frozen=True)
-class Var:
-    """One decision variable: a scenario value, or the hires of a role in one quarter."""
-
-    path: str
-    levels: tuple[float | int, ...]
-    role: str | None = None  # hires.ROLE.qN
-    quarter: int | None = None
-
-    @property
-    def name(self) -> str:
-        return self.path
-
-    @property
-    def is_hire(self) -> bool:
-        return self.role is not None
-
-    def value(self, index: int) -> float | int:
-        return self.levels[index]
 
 
 @dataclass(frozen=True)
@@ -119,7 +106,8 @@ class Space:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape))
+        """How many plans: an exact Python integer (a product of level counts overflows int64)."""
+        return math.prod(self.shape)
 
     def values(self, key: tuple[int, ...]) -> dict[str, float | int]:
         return {v.name: v.value(i) for v, i in zip(self.variables, key, strict=True)}
@@ -147,13 +135,30 @@ class Space:
         try:
             where = dict(self.origins)
             data = apply_overrides(copy.deepcopy(self.base), sets, where)
+            flags = {f"--set {line}": f"--vary {v.text or v.path}"
+                     for line, v in zip(sets, [v for v in self.variables if not v.is_hire], strict=True)}
+            where.update({k: (flags.get(f, f), n) for k, (f, n) in where.items()})  # a value --vary set
             if any(v.is_hire for v in self.variables):
                 data["timeline"] = self._timeline(key)
+                first = len(self.base.get("timeline") or [])
+                hires = [v for v, i in zip(self.variables, key, strict=True) if v.is_hire and int(v.value(i)) > 0]
+                where.update({("timeline", first + j): (f"--vary {v.text or v.path}", None)
+                              for j, v in enumerate(hires)})
             return validate_data(data, where, self.file)
         except ScenarioError as exc:
             label = ", ".join(f"{k}={_text(x)}" for k, x in self.values(key).items())
             raise ScenarioError([Located(q.file, q.line, q.path, f"{q.message} -- in the plan {label}")
                                  for q in exc.problems]) from None
+
+    def check(self) -> None:
+        """Validate the corners of the space before anything runs: every variable at its lowest
+        level, then each variable alone at its highest (a bad path, or a top level the scenario
+        format refuses -- 20000 hires, a probability of 2 -- fails now, not mid-search)."""
+        low = tuple(0 for _ in self.variables)
+        self.scenario(low)
+        for i, v in enumerate(self.variables):
+            if len(v.levels) > 1:
+                self.scenario(low[:i] + (len(v.levels) - 1,) + low[i + 1:])
 
 
 def _text(v: float | int) -> str:
@@ -168,51 +173,8 @@ def _flow_yaml(events: list[dict]) -> str:
     return f"[{items}]"
 
 
-def _check_parent(text: str, path: str, data: dict) -> None:
-    """Everything above the varied key must exist: ``--set`` would silently create it (a new role)."""
-    node, parts = data, path.split(".")
-    for depth, part in enumerate(parts[:-1]):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            where = ".".join(parts[:depth]) or "the scenario"
-            choices = list(node) if isinstance(node, dict) else []
-            raise UsageError(f"--vary {text}: {where} has no {part!r}{did_you_mean(part, choices)}")
-
-
-def parse_var(text: str, base: Scenario, data: dict | None = None) -> Var:
-    """``--vary`` -> :class:`Var`, checked against the base scenario (and its raw mapping)."""
-    param = parse_param(text)
-    m = _HIRE.match(param.path)
-    if m:
-        role, quarter = m.group(1), int(m.group(2))
-        if role not in base.roles:
-            raise UsageError(f"--vary {text}: no role {role!r}{did_you_mean(role, list(base.roles))}")
-        if quarter < 1 or WEEKS_PER_QUARTER * (quarter - 1) >= base.horizon_weeks:
-            raise UsageError(f"--vary {text}: quarter {quarter} does not start within the "
-                             f"{base.horizon_weeks:g}-week horizon")
-        if not (param.integer and param.low >= 0 and param.step in (None, 1)) and not (
-                float(param.low).is_integer() and float(param.high).is_integer() and param.low >= 0):
-            raise UsageError(f"--vary {text}: hires are whole numbers >= 0, e.g. hires.ae.q2=0:3")
-        levels = tuple(range(int(param.low), int(param.high) + 1, int(param.step or 1)))
-        return Var(param.path, levels, role, quarter)
-    if data is not None:
-        _check_parent(text, param.path, data)
-    return Var(param.path, _levels(param, text))
-
-
-def _levels(p: Param, text: str) -> tuple[float | int, ...]:
-    if p.step:
-        n = int(np.floor((p.high - p.low) / p.step + 1e-9)) + 1
-        raw = p.snap(p.low + p.step * np.arange(n))
-    else:
-        raw = p.snap(np.linspace(p.low, p.high, DEFAULT_LEVELS))
-    raw = np.unique(raw)
-    if len(raw) > MAX_LEVELS:
-        raise UsageError(f"--vary {text}: {len(raw)} levels is more than {MAX_LEVELS}; use a larger STEP")
-    return tuple(p.value(x) for x in raw)
+def _g(x: float) -> str:
+    return f"{x:g}".replace("e+", "e")
 
 
 def make_space(base_data: dict, origins: dict, file: str, base: Scenario, vary: list[str]) -> Space:
@@ -221,26 +183,29 @@ def make_space(base_data: dict, origins: dict, file: str, base: Scenario, vary: 
     variables = [parse_var(t, base, base_data) for t in vary]
     seen = [v.path for i, v in enumerate(variables) if v.path in [w.path for w in variables[:i]]]
     if seen:
-        raise UsageError(f"--vary {seen[0]}: given twice")
+        raise UsageError(f"--vary {seen[0]}: given twice (one --vary per key)")
     if any(v.is_hire for v in variables) and "timeline" in {v.path.split(".")[0] for v in variables}:
         raise UsageError("--vary: a hiring plan (hires.ROLE.qN) and timeline.* values cannot be varied together")
     return Space(base_data, origins, file, variables)
 
 
-def parse_window(text: str | None, horizon: float) -> tuple[int, int] | None:
-    """``--by-week W`` or ``A:B`` -> (A, B) in whole weeks within the horizon."""
+def parse_window(text: str | None, horizon: float, flag: str | None = None) -> tuple[int, int] | None:
+    """``--by-week W`` or ``A:B`` -> (A, B) in whole weeks within the horizon (``flag``: how
+    errors name the value, ``--by-week W`` by default; a target's own ``@W`` names the target)."""
     if text is None:
         return None
-    parts = str(text).split(":")
+    text = str(text)
+    head = flag or f"--by-week {shown(text)}"
+    parts = text.split(":")
     try:
         nums = [int(p) for p in parts]
     except ValueError:
-        raise UsageError(f"--by-week {text}: expected a whole week W or a window A:B, e.g. 52 or 52:104") from None
+        raise UsageError(f"{head}: expected a whole week W or a window A:B, e.g. 52 or 52:104") from None
     a, b = (0, nums[0]) if len(nums) == 1 else (nums[0], nums[1]) if len(nums) == 2 else (-1, -1)
     if not 0 <= a < b:
-        raise UsageError(f"--by-week {text}: expected W >= 1, or A:B with 0 <= A < B")
+        raise UsageError(f"{head}: expected W >= 1, or A:B with 0 <= A < B")
     if b > horizon:
-        raise UsageError(f"--by-week {text}: week {b} is after the {horizon:g}-week horizon (raise it with --weeks)")
+        raise UsageError(f"{head}: week {b} is after the {horizon:g}-week horizon (raise it with --weeks)")
     return a, b
 
 
@@ -255,9 +220,17 @@ def make_targets(texts: list[str], window: tuple[int, int] | None, kpis: list[st
         raise UsageError("plan needs at least one --target KPI>=VALUE (or KPI<=VALUE)")
     out = []
     for text in texts:
+        if not isinstance(text, str):
+            raise UsageError(f"--target {text!r}: expected KPI>=VALUE or KPI<=VALUE text")
         own = re.fullmatch(r"(.*)@\s*([0-9:]+)\s*", text)
-        window_t = window if own is None else parse_window(own.group(2), horizon)
-        kpi, op, value = parse_target(text if own is None else own.group(1))
+        window_t = window if own is None else parse_window(own.group(2), horizon, f"--target {text}")
+        try:
+            kpi, op, value = parse_target(text if own is None else own.group(1))
+        except ArgumentError as exc:
+            raise UsageError(f"--target {shown(text)}: {exc.message}") from None
+        if abs(value) > MAX_TARGET:
+            raise UsageError(f"--target {shown(text)}: {_g(value)} is beyond any value a run reports "
+                             f"(a threshold must be at most {_g(MAX_TARGET)} in size)")
         col = None
         if window_t is not None and weekly is not None:
             col = kpi if kpi in weekly else WEEKLY_ALIASES.get(kpi)

@@ -32,7 +32,8 @@ from sim.errors import UsageError
 from sim.experiments.batch import probe, resolved_yaml
 from sim.experiments.plan_eval import Estimate, Evaluator, Key
 from sim.experiments.plan_search import Search, Settings, status
-from sim.experiments.plan_space import Space, make_space, make_targets, parse_window
+from sim.experiments.plan_space import Space, count_text, make_space, make_targets, parse_window
+from sim.experiments.seeds import BIT_GENERATOR, SCHEME
 from sim.experiments.store import FORMAT, FORMAT_VERSION, FolderStore, MemoryStore, versions
 from sim.experiments.study import scenario_hash
 from sim.scenario.loader import load_data, validate_data
@@ -41,6 +42,8 @@ from sim.units import MAX_HORIZON_WEEKS
 
 DEFAULT_OBJECTIVE = "costs.total_usd"
 RUNNER_UPS = 3
+MAX_INITIAL = 10_000  # Latin hypercube candidates to start from (as --initial allows)
+MAX_GRID_PLANS = 100_000  # method="grid" lists every plan: the same cap as a sweep's grid
 
 
 @dataclass
@@ -146,6 +149,9 @@ def _check(probability: float, settings: Settings) -> None:
                          ("batch", settings.batch, 1)):
         if isinstance(v, bool) or not isinstance(v, int) or v < low:
             raise UsageError(f"--{name}: expected a whole number >= {low}, got {v!r}")
+    if settings.initial is not None and (isinstance(settings.initial, bool) or not isinstance(settings.initial, int)
+                                         or not 1 <= settings.initial <= MAX_INITIAL):
+        raise UsageError(f"--initial: expected a whole number in [1, {MAX_INITIAL}], got {settings.initial!r}")
     if settings.max_reps < settings.reps_start:
         raise UsageError(f"--max-reps {settings.max_reps}: must be at least --reps-start {settings.reps_start}")
 
@@ -181,16 +187,24 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
     settings.max_reps = max_reps = block * math.ceil(max_reps / block)  # whole blocks
     if isinstance(recheck, bool) or not isinstance(recheck, int) or recheck < 0:
         raise UsageError(f"--recheck: expected a whole number >= 0, got {recheck!r}")
+    # Everything that can be checked without a simulation is checked first: the ranges (counted,
+    # never listed, against the level cap), the corners of the space, the targets' syntax.
     space = make_space(data, origins, file, base, list(vary))
-    found = probe(base)
-    names, weekly_cols = found if found else (None, None)
+    if method == "grid" and space.size > MAX_GRID_PLANS:
+        raise UsageError(f"--vary: the full grid has {count_text(space.size)} plans, more than "
+                         f"{MAX_GRID_PLANS} (method='grid'); use the search or fewer levels")
+    space.check()  # a bad --vary path or an out-of-range level fails before anything runs
     window = parse_window(None if by_week is None else str(by_week), float(base.horizon_weeks))
+    make_targets(list(targets), window, None, None, float(base.horizon_weeks))
+    if not isinstance(minimize, str) or not minimize.strip():
+        raise UsageError(f"--minimize {minimize!r}: expected a KPI name, e.g. {DEFAULT_OBJECTIVE}")
+    found = probe(base)  # a one-week run: the KPI names a run reports
+    names, weekly_cols = found if found else (None, None)
     goals = make_targets(list(targets), window, names, weekly_cols, float(base.horizon_weeks))
     if names is not None and minimize not in names:
         from sim.experiments.summary import did_you_mean
 
         raise UsageError(f"--minimize {minimize}: no such KPI{did_you_mean(minimize, names)}")
-    space.scenario(tuple(0 for _ in space.variables))  # a bad --vary path fails before anything runs
     import optuna
 
     design = {"vary": [{"path": v.path, "levels": list(v.levels)} for v in space.variables],
@@ -199,7 +213,8 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
               "batch": batch, "method": method, "base_scenario_hash": scenario_hash(base),
               "optuna_version": optuna.__version__}
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": "plan", "root_seed": root_seed,
-                "reps": max_reps, "weekly": False, "chunk_size": block, "points": [], "design": design,
+                "reps": max_reps, "weekly": False, "chunk_size": block, "seeding": SCHEME,
+                "bit_generator": BIT_GENERATOR, "points": [], "design": design,
                 **versions()}
     store = FolderStore(out) if out is not None else MemoryStore()
     ev = None
