@@ -1,4 +1,5 @@
-"""The life of a lead: one SimPy process walking its route.
+"""The life of a lead: a generator walking its route, driven on SimPy's event
+API by :class:`~sim.model.flow.Flow` (no SimPy process of its own).
 
 For each step a lead may cross a hand-off (the previous owner lets go, the lead
 may leak, a delay), wait for an owner rep with room, be served by the step's

@@ -1,7 +1,10 @@
 """Records: what happened in a run, kept compactly, with no knowledge of who reads it.
 
-The engine reports to a recorder through five calls (``lead``, ``work``,
-``advance``, ``end``, ``sample``). Two recorders implement them:
+The engine reports to a recorder through ten calls: per lead ``lead``,
+``work``, ``advance``, ``end`` and ``touch`` (its first touch); per day
+``sample``; ``account`` (customer account events), ``cost`` (commissions,
+fees, marketing), ``timeline`` (people and interventions); and ``finish`` at
+the horizon. Two recorders implement them:
 :class:`~sim.records.events.EventLog` keeps every event in typed columns (for
 ``--out`` and analysis); :class:`~sim.records.tally.Tally` keeps only running
 aggregates (KPI-only mode for batches). Both reduce to the same
