@@ -36,9 +36,10 @@ def add_parser(sub) -> None:
                        "Exit 1 when no plan reaches it.")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--vary", action="append", default=[], metavar="KEY.PATH=LOW:HIGH[:STEP]",
-                   help="a decision variable (repeatable): any scenario value (whole numbers with a STEP, e.g. "
-                   "roles.ae.headcount=1:6:1, give whole numbers), or hires.ROLE.qN=LOW:HIGH (ROLE reps hired at "
-                   "the start of quarter N)")
+                   help="a decision variable (repeatable): any scenario value; a whole-numbered key such as "
+                   "roles.ae.headcount=1:6 steps by 1 (a STEP must be whole), other values get 11 levels "
+                   "without a STEP; or hires.ROLE.qN=LOW:HIGH (ROLE reps hired at the start of quarter N). "
+                   "At most 1000 levels per variable")
     p.add_argument("--target", action="append", default=[], metavar="KPI>=VALUE",
                    help="a target (repeatable; all must be met): KPI>=VALUE, KPI<=VALUE (KPI=VALUE means >=); "
                    "a suffix @W or @A:B reads it at week W or over weeks A to B (overrides --by-week)")
