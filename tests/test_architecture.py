@@ -66,11 +66,13 @@ def test_no_global_rng_or_unsafe_yaml():
     assert not hits, hits
 
 
-MAX_MODULE_LINES = 350
+# Modules are cut by idea, not by size: this is only a guard against the
+# thousand-line module that holds several ideas (DEVELOPERS.md), not a target.
+MAX_MODULE_LINES = 800
 
 
 def test_no_module_is_too_long():
-    """Small modules with one job each (DEVELOPERS.md): none over ~350 lines."""
+    """One idea per module; none grows into a thousand-line grab-bag."""
     long = {str(p.relative_to(PKG)): n for p in PKG.rglob("*.py")
             if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
     assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
