@@ -1,4 +1,5 @@
-"""The source's claims as experiments (scenarios/studies/claims/README.md): one
+"""The claims of docs/background.md#the-argument as experiments
+(scenarios/studies/claims/README.md): one
 test per claim, asserting the direction or value the catalogue states. Fast
 versions run by default (fewer replications, shorter horizons); the full
 studies are marked slow."""
@@ -73,7 +74,8 @@ def test_a_contract_signed_at_the_start_of_q4_recognizes_a_quarter_in_year_one()
 
 def test_steady_growth_beats_a_boom_that_stalls():
     """Compounding: 55% a year for five years multiplies ARR by 8.9; 200% then
-    100% is 6x after two years and must keep growing ~20% a year after to catch up."""
+    100% is 6x after two years and must keep growing ~14% a year for three more to
+    catch up (docs/background.md#steady-compound-growth)."""
     steady = 1.55 ** 5
     boom = 3 * 2
     assert steady > boom

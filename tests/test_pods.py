@@ -86,7 +86,8 @@ def _without_customer_team(mode: str):
 
 
 def test_without_a_customer_team_the_sellers_carry_onboarding_and_care():
-    """The POD prerequisite as the source means it: no free, instant self-onboarding.
+    """The POD prerequisite as docs/background.md#pods-vertical-teams-and-fission means
+    it: no free, instant self-onboarding.
     With `sellers`, onboarding and monthly care are tasks in the closing AE's own
     queue (their hours go to customers, not deals); with `none` nobody does them
     and customers renew at the no-CSM multiplier."""

@@ -1,5 +1,5 @@
 """Shipped scenarios: all valid, all run, and the flagship sits inside the
-reference ranges of domain.md that its comments claim."""
+reference ranges of docs/background.md#reference-figures that its comments claim."""
 
 from __future__ import annotations
 
@@ -32,8 +32,9 @@ def _segment_win_rate(result, segment):
 
 
 def test_flagship_sits_in_reference_ranges(mid_size):
-    """domain.md section 3: win rate SQL->won SMB 30-40%, mid-market 20-30%,
-    enterprise 15-20%; discounts ~20-30% on $25k-$500k deals; inside AE ~$600k."""
+    """docs/background.md#funnel-people-and-money-figures: win rate SQL->won SMB
+    30-40%, mid-market 20-30%, enterprise 15-20%; discounts ~20-30% on $25k-$500k
+    deals; inside AE ~$600k."""
     result = sim.simulate(mid_size, seed=1)
     assert 0.25 <= _segment_win_rate(result, "smb") <= 0.42
     assert 0.17 <= _segment_win_rate(result, "mid_market") <= 0.32

@@ -60,7 +60,8 @@ def test_unlimited_capacity_stage_volumes_are_binomial(seed):
 
 def test_compounding_lifts_wins_by_power_of_stages():
     """Lifting every stage conversion by u multiplies expected wins by (1+u)^k
-    (domain.md: 1.1^7 = 1.949). Checked as a binomial interval on the lifted run."""
+    (docs/background.md#compounding-of-conversion-lifts: 1.1^7 = 1.949). Checked as a
+    binomial interval on the lifted run."""
     u, horizon = 0.25, 20  # a lift large enough that (1+u)^4 and 1+4u are far apart
     base = build(chain(PROBS, rate_per_week=700), horizon_weeks=horizon)
     lifted = build(chain([p * (1 + u) for p in PROBS], rate_per_week=700), horizon_weeks=horizon)

@@ -1,7 +1,8 @@
 """What a star's departure costs: the dip in bookings and the time to recover.
 
 Why a KPI of its own: the inverted triangle's risk is that when a star
-leaves, "pipeline and accounts go with them" (domain.md, section 1).
+leaves, "their pipeline and accounts leave with them"
+(docs/background.md#systems-thinking-the-inverted-and-the-upright-triangle).
 Key-person exposure says how much the leaver held; these say what it did to
 the team's selling pace, on the weekly bookings series ``b``, for a
 departure in week ``w`` (a timeline ``rep_leaves`` of the ``top`` rep):
