@@ -29,9 +29,11 @@ import yaml
 from sim.calibration.export import history_from_tables
 from sim.calibration.fit import Fit, fit_history
 from sim.calibration.fit_arrivals import window
-from sim.calibration.io import History
+from sim.calibration.io import History, parse_as_of
 from sim.calibration.mapping import DataError, Mapping
+from sim.calibration.report import md_code, md_table
 from sim.calibration.scenario_writer import scenario_text
+from sim.errors import UsageError
 from sim.units import DAYS_PER_WEEK, MAX_HORIZON_WEEKS
 
 
@@ -146,18 +148,23 @@ def run_backtest(h: History, train_until: str, mapping: Mapping | None = None, r
     """Fit on rows up to ``train_until``, simulate ``runs`` times to the extraction date, score."""
     import sim
 
-    try:
-        cut = pd.Timestamp(train_until)
-    except ValueError:
-        raise DataError(f"--train-until {train_until!r}: expected a date such as 2025-01-01") from None
-    cut = cut.tz_localize("UTC") if cut.tzinfo is None else cut.tz_convert("UTC")
+    cut = parse_as_of(train_until, flag="--train-until")
+    if cut is None:
+        raise UsageError("--train-until: expected a date such as 2025-01-01")
     start = h.rows["entered_at"].min().floor("D")
     if "created_at" in h.rows and h.rows["created_at"].notna().any():
         start = min(start, h.rows["created_at"].min().floor("D"))
     if not start < cut < h.as_of:
-        raise DataError(f"--train-until {cut:%Y-%m-%d}: must fall inside the history "
-                        f"({start:%Y-%m-%d} to {h.as_of:%Y-%m-%d})")
-    fit = fit_history(train_part(h, cut), mapping)
+        raise UsageError(f"--train-until {train_until}: must fall inside the history "
+                         f"({start:%Y-%m-%d} to {h.as_of:%Y-%m-%d})")
+    if (h.as_of - cut) < pd.Timedelta(days=1) or (cut - start) < pd.Timedelta(days=1):
+        raise UsageError(f"--train-until {train_until}: leaves less than a day "
+                         f"{'to score' if (h.as_of - cut) < pd.Timedelta(days=1) else 'to fit on'} "
+                         f"(the history runs from {start:%Y-%m-%d %H:%M} to {h.as_of:%Y-%m-%d %H:%M} UTC)")
+    try:
+        fit = fit_history(train_part(h, cut), mapping)
+    except DataError as exc:
+        raise DataError(f"--train-until {train_until}: the rows up to this date cannot be fitted: {exc}") from None
     text = scenario_text(fit, name="backtest")
     data = _rotate_seasonality(yaml.safe_load(text), start)
     weeks = (h.as_of - start).total_seconds() / 86400.0 / DAYS_PER_WEEK
@@ -188,10 +195,10 @@ def run_backtest(h: History, train_until: str, mapping: Mapping | None = None, r
 
 def report_text(bt: Backtest, cut: str) -> str:
     s = bt.summary()
-    lines = [f"# Backtest: fitted on `{bt.fit.history.file}` up to {cut}", "",
+    lines = [f"# Backtest: fitted on {md_code(bt.fit.history.file)} up to {md_code(cut)}", "",
              f"{len(bt.runs)} simulated runs of the scenario fitted on the training rows (`backtest_fitted.yaml`), "
              "scored on the months after the cut. A calibrated model has about 80% and 95% of cells inside the "
              "80% and 95% bands; CRPS is in the metric's unit (lower is better).", "",
-             s.to_markdown(index=False, floatfmt=".3f"), "", "## Every cell", "",
-             bt.cells.to_markdown(index=False, floatfmt=".2f"), ""]
+             md_table(s, ".3f"), "", "## Every cell", "",
+             md_table(bt.cells, ".2f"), ""]
     return "\n".join(lines)

@@ -9,19 +9,28 @@ numbers rest on.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from sim.calibration import fit_arrivals, fit_funnel
 from sim.calibration.fit_durations import DurationFit, fit_durations
 from sim.calibration.fit_money import money_by_segment
 from sim.calibration.fit_reps import RepFit, fit_reps, ramp_by_tenure, read_reps
-from sim.calibration.io import History
+from sim.calibration.io import History, Issue
 from sim.calibration.mapping import DataError, Mapping
 from sim.calibration.paths import Paths, build_paths, stage_order, transition_matrix
+from sim.errors import SalesimError
 
 MIN_EXITS = 5  # fewer exits than this in a segment: its durations come from all segments pooled
+MAX_NAMES = 60  # stages, segments or sources: more distinct values than this is an ID column, not a funnel
+MIN_SPAN_DAYS = 1.0  # a history shorter than a day gives no rate per week
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -81,20 +90,87 @@ def _headcount(h: History, roles: set[str], reps: pd.DataFrame | None) -> dict[s
     return out
 
 
+def _guard(h: History, what: str, work: Callable[[], T]) -> T:
+    """A fit the scenario cannot do without: any failure is a message naming the file, not a traceback."""
+    try:
+        return work()
+    except SalesimError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - numeric code fails in many ways on hostile data
+        raise DataError(f"{h.file}: cannot fit the {what} from this history ({type(exc).__name__}: "
+                        f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
+
+
+def _fallback(h: History, what: str, work: Callable[[], T], default: T, assumed: str) -> T:
+    """A fit the scenario can do without: a failure is reported and ``default`` used."""
+    try:
+        return work()
+    except SalesimError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - as above; the scenario assumes instead
+        h.issues.append(Issue("fit failed", f"the {what} could not be fitted ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})", [], assumed))
+        return default
+
+
+def _check_names(h: History) -> None:
+    """Stages, segments and sources are a handful each; thousands of them is an ID or free-text column."""
+    rows = h.rows
+    for col, what in (("stage", "stages"), ("segment", "segments"), ("source", "sources")):
+        if col not in rows:
+            continue
+        values = rows.loc[~rows["lost_stage"], col] if col == "stage" else rows[col]
+        n = values.dropna().nunique()
+        if n > MAX_NAMES:
+            hint = "map the labels to a few stages with stage_names and stages" if col == "stage" else \
+                f"map a column with a few values as {col}, or none"
+            raise DataError(f"{h.file}: {n} distinct {what} in column {col} (at most {MAX_NAMES}): is it an ID "
+                            f"or free-text column? {hint} (--mapping)")
+
+
+def _span_days(paths: Paths) -> float:
+    start, end = fit_arrivals.window(paths)
+    return (end - start).total_seconds() / 86400.0
+
+
+def _capped(d: DurationFit | None, cap: float) -> DurationFit | None:
+    """A mean time in stage beyond the history's span is an extrapolation the data cannot support:
+    capped at the span (``capped_from`` keeps the fitted value for the report and the scenario)."""
+    if d is None or not np.isfinite(d.mean) or d.mean <= cap:
+        return d if d is None or np.isfinite(d.mean) else None
+    return dataclasses.replace(d, mean=cap, mean_lo=min(d.mean_lo, cap), mean_hi=min(d.mean_hi, cap),
+                               capped_from=d.mean)
+
+
 def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | None = None,
                 accounts_file: str | None = None) -> Fit:
     """Fit every part of a scenario that a CRM history can tell."""
     m = mapping or Mapping()
     if h.rows.empty:
         raise DataError(f"{h.file}: no usable rows left after the checks:\n{h.report()}")
-    order = stage_order(h, m)
+    _check_names(h)
+    order = _guard(h, "stage order", lambda: stage_order(h, m))
     if len(order) < 2:
-        raise DataError(f"{h.file}: the history has fewer than two stages ({', '.join(order)}); nothing to fit")
-    paths = build_paths(h, order)
-    conv = fit_funnel.conversion_table(paths)
-    multipliers, reference = fit_funnel.source_multipliers(paths, conv)
-    dur_rows = paths.days_in_stage()
+        raise DataError(f"{h.file}: the history has fewer than two stages ({', '.join(order)}): a funnel needs a "
+                        "stage before the win (list them with stages: in --mapping, the win last)")
+    seen = set(h.rows["stage"])
+    empty = [s for s in order if s not in seen]
+    if empty and m.stages is not None:
+        h.issues.append(Issue("stage without rows", f"stage(s) {', '.join(empty)} of the mapping's stages have "
+                              "no rows", [], "deals pass them at once (conversion 1, no time in stage)"))
+    paths = _guard(h, "opportunity paths", lambda: build_paths(h, order))
+    if paths.opps.empty:
+        raise DataError(f"{h.file}: no opportunity entered a stage of the funnel ({', '.join(order)})")
+    span = _span_days(paths)
+    if not span >= MIN_SPAN_DAYS:
+        raise DataError(f"{h.file}: the history spans {max(span, 0.0) * 24:.1f} hours from its first creation to "
+                        f"the extraction date ({paths.as_of:%Y-%m-%d %H:%M} UTC); at least a day is needed to fit "
+                        "rates (give a later --as-of if the file was exported later)")
+    conv = _guard(h, "conversion rates", lambda: fit_funnel.conversion_table(paths))
+    multipliers, reference = _guard(h, "source multipliers", lambda: fit_funnel.source_multipliers(paths, conv))
+    dur_rows = _guard(h, "times in stage", paths.days_in_stage)
     durations = {}
+    capped = []
     for k in range(1, len(order)):
         before = order[k - 1]
         d_all = dur_rows[dur_rows["stage"] == before]
@@ -103,21 +179,37 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
             basis = "segment"
             if (~d["censored"]).sum() < MIN_EXITS:
                 d, basis = d_all, "all segments pooled (few exits in this segment)"
-            durations[(seg, order[k])] = (fit_durations(d["days"].to_numpy(), d["censored"].to_numpy()), basis)
-    roles = _step_roles(h, order)
-    wr = "sql" if "sql" in order[:-1] else order[1]
+            fitted = _fallback(h, f"time in {before} ({seg})",
+                               lambda d=d: fit_durations(d["days"].to_numpy(), d["censored"].to_numpy()),
+                               None, "no time in stage (0 days) assumed")
+            fitted = _capped(fitted, span)
+            if fitted is not None and fitted.capped_from is not None:
+                capped.append(f"{seg} {before} -> {order[k]}: {fitted.capped_from:.4g}")
+            durations[(seg, order[k])] = (fitted, basis)
+    if capped:
+        h.issues.append(Issue("time in stage capped", f"fitted mean days beyond the history's span of {span:.0f} "
+                              f"days (few exits, many deals still open): {'; '.join(capped)}", [],
+                              f"capped at {span:.0f} days"))
+    roles = _guard(h, "roles", lambda: _step_roles(h, order))
+    wr = "sql" if "sql" in order[:-1] else order[1] if len(order) > 2 else order[0]
     reps = read_reps(reps_file) if reps_file is not None else None
     closer = roles.get(order[-1])
-    ramp = ramp_by_tenure(paths, reps, order.index(wr), closer) if reps is not None else None
+    ramp = _fallback(h, "ramp by tenure", lambda: ramp_by_tenure(paths, reps, order.index(wr), closer), None,
+                     "not reported") if reps is not None else None
     retention = {}
     if accounts_file is not None:
         from sim.calibration.fit_retention import fit_retention
 
         retention = fit_retention(accounts_file, h.as_of)
-    return Fit(history=h, paths=paths, transitions=transition_matrix(h, order), conversion=conv,
-               multipliers=multipliers, reference_rates=reference, entries=fit_funnel.entry_stages(paths),
-               skips=fit_funnel.skip_shares(paths), durations=durations, arrivals=fit_arrivals.arrivals(paths),
-               money=money_by_segment(paths), reps=fit_reps(paths, order.index(wr), closer), ramp=ramp,
-               step_roles=roles,
+    return Fit(history=h, paths=paths, transitions=_guard(h, "transition matrix", lambda: transition_matrix(h, order)),
+               conversion=conv, multipliers=multipliers, reference_rates=reference,
+               entries=_guard(h, "entry stages", lambda: fit_funnel.entry_stages(paths)),
+               skips=_guard(h, "skipped stages", lambda: fit_funnel.skip_shares(paths)), durations=durations,
+               arrivals=_guard(h, "arrivals", lambda: fit_arrivals.arrivals(paths)),
+               money=_fallback(h, "deal values", lambda: money_by_segment(paths), {},
+                               "acv_usd 1 and no discount assumed"),
+               reps=_fallback(h, "closers' win rates", lambda: fit_reps(paths, order.index(wr), closer), None,
+                              "no spread reported"),
+               ramp=ramp, step_roles=roles,
                headcount=_headcount(h, {r for r in roles.values() if r}, reps), win_rate_stage=wr,
                retention=retention)

@@ -77,17 +77,23 @@ class DurationFit:
     n_exact: int
     n_censored: int
     aic: dict[str, float]
+    capped_from: float | None = None  # the fitted mean, when it was capped at the history's span
 
     def spec(self) -> dict:
-        """The scenario's distribution spec."""
+        """The scenario's distribution spec, inside the format's bounds (6 significant digits)."""
+        from sim.scenario.distributions import MAX_CV, MIN_CV, MIN_POSITIVE
+
+        def pos(x: float) -> float:
+            return float(min(max(float(f"{x:.6g}"), MIN_POSITIVE), 1e12))
+
         if self.family == "constant":
             return {"dist": "constant", "value": round(self.mean, 4)}
         if self.family == "exponential":
-            return {"dist": "exponential", "mean": round(self.mean, 4)}
+            return {"dist": "exponential", "mean": pos(self.mean)}
         if self.family == "gamma":
-            return {"dist": "gamma", "mean": round(self.mean, 4), "cv": round(self.cv, 4)}
+            return {"dist": "gamma", "mean": pos(self.mean), "cv": round(min(max(self.cv, MIN_CV), MAX_CV), 4)}
         sigma = float(np.sqrt(np.log1p(self.cv**2)))
-        return {"dist": "lognormal", "median": round(self.mean / np.sqrt(1 + self.cv**2), 4),
+        return {"dist": "lognormal", "median": pos(self.mean / np.sqrt(1 + self.cv**2)),
                 "sigma": round(min(sigma, 5.0), 4)}
 
     def dist(self):
@@ -100,8 +106,10 @@ class DurationFit:
 
 def fit_durations(days: np.ndarray, censored: np.ndarray, level: float = LEVEL) -> DurationFit | None:
     """Fit exponential, gamma and lognormal; keep the lowest AIC. None without exits."""
-    days = np.maximum(np.asarray(days, dtype=float), FLOOR_DAYS)
+    days = np.asarray(days, dtype=float)
     censored = np.asarray(censored, dtype=bool)
+    keep = np.isfinite(days) & (days >= 0)
+    days, censored = np.maximum(days[keep], FLOOR_DAYS), censored[keep]
     exact, cens = days[~censored], days[censored]
     if len(exact) == 0:
         return None
@@ -116,19 +124,25 @@ def fit_durations(days: np.ndarray, censored: np.ndarray, level: float = LEVEL) 
         x0 = np.log([m0] + ([max(cv0, 0.05)] if fam != "exponential" else []))
         res = optimize.minimize(_nll, x0, args=(fam, exact, cens), method="Nelder-Mead",
                                 options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 2000})
-        if np.isfinite(res.fun):
+        if np.isfinite(res.fun) and np.all(np.isfinite(res.x)):
             fits[fam] = (res.x, res.fun, 2 * len(x0) + 2 * res.fun)
-    fam = min(fits, key=lambda f: fits[f][2])
+    if not fits:  # no family could be fitted numerically: the exponential MLE has a closed form
+        mean = float((exact.sum() + cens.sum()) / len(exact))
+        theta = np.log([mean])
+        fits["exponential"] = (theta, float(_nll(theta, "exponential", exact, cens)), np.nan)
+    fam = min(fits, key=lambda f: fits[f][2] if np.isfinite(fits[f][2]) else np.inf)
     theta, _, _ = fits[fam]
     H = _hessian(lambda t: _nll(t, fam, exact, cens), theta)
     try:
-        se = float(np.sqrt(np.linalg.inv(H)[0, 0]))
-    except np.linalg.LinAlgError:
+        with np.errstate(all="ignore"):
+            se = float(np.sqrt(np.linalg.inv(H)[0, 0]))
+    except (np.linalg.LinAlgError, ValueError):
         se = np.nan
     if not np.isfinite(se):
         se = 1.0 / np.sqrt(len(exact))
     z = stats.norm.ppf(0.5 + level / 2)
     mean = float(np.exp(theta[0]))
     cv = float(np.exp(theta[1])) if fam != "exponential" else 1.0
-    return DurationFit(fam, mean, float(np.exp(theta[0] - z * se)), float(np.exp(theta[0] + z * se)), cv,
-                       len(exact), len(cens), {f: float(v[2]) for f, v in fits.items()})
+    lo, hi = (float(np.exp(np.clip(theta[0] + sign * z * se, -700.0, 700.0))) for sign in (-1, 1))
+    return DurationFit(fam, mean, lo, hi, cv, len(exact), len(cens),
+                       {f: float(v[2]) for f, v in fits.items() if np.isfinite(v[2])})

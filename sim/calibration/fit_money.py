@@ -29,7 +29,8 @@ class AcvFit:
     n: int
 
     def spec(self) -> dict:
-        return {"dist": "lognormal", "median": round(self.median, 2), "sigma": round(min(self.sigma, 5.0), 4)}
+        median = min(max(float(f"{self.median:.6g}"), 1e-9), 1e12)  # the format's bounds
+        return {"dist": "lognormal", "median": median, "sigma": round(min(max(self.sigma, 0.0), 5.0), 4)}
 
 
 @dataclass
@@ -45,7 +46,7 @@ class DiscountFit:
         if self.mean <= 0:
             return 0.0
         return {"dist": "beta", "mean": round(min(max(self.mean, 1e-4), 0.9999), 4),
-                "concentration": round(self.concentration, 3)}
+                "concentration": float(min(max(float(f"{self.concentration:.6g}"), 1e-3), 1e6))}
 
 
 def fit_acv(values: np.ndarray, level: float = LEVEL) -> AcvFit | None:
@@ -68,10 +69,25 @@ def fit_discount(fractions: np.ndarray, level: float = LEVEL) -> DiscountFit | N
     some = d >= MIN_DISCOUNT
     if some.sum() < 2:
         return DiscountFit(0.0, 0.0, 0.0, 0.0, len(d), float(some.mean()))
-    a, b, _, _ = stats.beta.fit(np.clip(d, MIN_DISCOUNT, 0.999), floc=0, fscale=1)
+    x = np.clip(d, MIN_DISCOUNT, 0.999)
+    try:
+        a, b, _, _ = stats.beta.fit(x, floc=0, fscale=1)
+    except Exception:  # noqa: BLE001 - scipy's solver gives up on some samples (FitSolverError and others)
+        a = b = np.nan
+    if not (np.isfinite(a) and np.isfinite(b) and a > 0 and b > 0):
+        a, b = _beta_moments(x)
     half = stats.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
     mean = float(a / (a + b))
     return DiscountFit(mean, max(mean - half, 0.0), min(mean + half, 1.0), float(a + b), len(d), float(some.mean()))
+
+
+def _beta_moments(x: np.ndarray) -> tuple[float, float]:
+    """Beta parameters by the method of moments (when the MLE fails); a tight beta at the mean when
+    the sample has no spread."""
+    m, v = float(np.mean(x)), float(np.var(x, ddof=1)) if len(x) > 1 else 0.0
+    conc = m * (1 - m) / v - 1 if v > 0 else 1e5
+    conc = min(max(conc, 1e-2), 1e5)
+    return m * conc, (1 - m) * conc
 
 
 def list_values(p: Paths) -> pd.Series:
@@ -88,6 +104,8 @@ def money_by_segment(p: Paths) -> dict[str, dict]:
     out = {}
     for seg, g in o.groupby("segment"):
         won = g[g["outcome"] == WON]
-        disc = (1 - won["amount"] / won["list_amount"]) if won["list_amount"].notna().any() else pd.Series([])
+        with np.errstate(all="ignore"):
+            disc = (1 - won["amount"] / won["list_amount"].where(won["list_amount"] > 0)) \
+                if won["list_amount"].notna().any() else pd.Series([], dtype=float)
         out[seg] = {"acv": fit_acv(lv.loc[g.index].to_numpy()), "discount": fit_discount(disc.to_numpy())}
     return out

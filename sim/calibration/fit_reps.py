@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from sim.calibration.fit_funnel import exact_ci
-from sim.calibration.io import read_table
+from sim.calibration.io import SPAN, check_repeats, read_rows, to_utc
 from sim.calibration.mapping import DataError, normalize_name
 from sim.calibration.paths import LOST, WON, Paths
 
@@ -73,15 +73,21 @@ def fit_reps(p: Paths, from_stage: int, role: str | None = None) -> RepFit | Non
 
 def read_reps(path: str) -> pd.DataFrame:
     """The rep table: ``rep, role`` and optional ``hired, left`` (dates, UTC)."""
-    t, _ = read_table(path, "--reps")
+    t = read_rows(path, "--reps")
+    check_repeats(t, {"rep", "role", "hired", "left"}, f"--reps {path}")
     need = [c for c in ("rep", "role") if c not in t.columns]
     if need:
         raise DataError(f"--reps {path}: missing column(s) {', '.join(need)} (columns: rep, role, hired, left)")
     t["role"] = t["role"].map(normalize_name, na_action="ignore")
     for col in ("hired", "left"):
-        t[col] = pd.to_datetime(t[col], utc=True, errors="coerce", format="mixed") if col in t \
-            else pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns, UTC]")
-    return t
+        if col in t:
+            t[col], bad = to_utc(t[col])
+            if bad.any():
+                rows = ", ".join(str(r) for r in t.loc[bad, "_row"][:10])
+                raise DataError(f"--reps {path}: rows {rows}: {col} must be a date ({SPAN})")
+        else:
+            t[col] = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns, UTC]")
+    return t.drop(columns="_row")
 
 
 def ramp_by_tenure(p: Paths, reps: pd.DataFrame, from_stage: int, role: str | None) -> pd.DataFrame:

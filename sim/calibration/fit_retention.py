@@ -15,37 +15,47 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.fit_funnel import exact_ci
-from sim.calibration.io import read_table
+from sim.calibration.io import SPAN, check_repeats, read_rows, to_utc
 from sim.calibration.mapping import DataError, normalize_name
+from sim.scenario.base import MAX_MAGNITUDE
 from sim.units import DAYS_PER_YEAR
 
 EVENTS = ("new", "renewal", "expansion", "contraction", "churn")
 
 
 def fit_retention(path: str, as_of: pd.Timestamp) -> dict[str, dict]:
-    t, offset = read_table(path, "--accounts")
+    t = read_rows(path, "--accounts")
+    check_repeats(t, {"account_id", "event", "at", "arr_delta", "segment"}, f"--accounts {path}")
     need = [c for c in ("account_id", "event", "at", "arr_delta") if c not in t.columns]
     if need:
         raise DataError(f"--accounts {path}: missing column(s) {', '.join(need)} "
                         "(columns: account_id, event, at, arr_delta, optional segment)")
-    t["_row"] = np.arange(len(t)) + offset
+    if t.empty:
+        raise DataError(f"--accounts {path}: no rows (the file has a header only)")
     t["event"] = t["event"].map(normalize_name, na_action="ignore")
     bad = ~t["event"].isin(EVENTS)
     if bad.any():
         rows = ", ".join(str(r) for r in t.loc[bad, "_row"][:10])
         raise DataError(f"--accounts {path}: rows {rows}: event must be one of {', '.join(EVENTS)}")
-    t["at"] = pd.to_datetime(t["at"], utc=True, errors="coerce", format="mixed")
-    t["arr_delta"] = pd.to_numeric(t["arr_delta"], errors="coerce")
-    if t["at"].isna().any() or t["arr_delta"].isna().any():
-        rows = ", ".join(str(r) for r in t.loc[t["at"].isna() | t["arr_delta"].isna(), "_row"][:10])
-        raise DataError(f"--accounts {path}: rows {rows}: 'at' must be a date and 'arr_delta' a number")
+    t["at"], bad_at = to_utc(t["at"])
+    delta = pd.to_numeric(t["arr_delta"].str.replace(",", "", regex=False).str.strip(), errors="coerce")
+    delta = delta.astype(float)
+    bad_delta = ~(np.isfinite(delta.to_numpy(dtype=float, na_value=np.nan)) & (delta.abs() <= MAX_MAGNITUDE))
+    t["arr_delta"] = delta
+    wrong = t["at"].isna() | bad_at | bad_delta | t["account_id"].isna()
+    if wrong.any():
+        rows = ", ".join(str(r) for r in t.loc[wrong, "_row"][:10])
+        raise DataError(f"--accounts {path}: rows {rows}: 'account_id' must be given, 'at' must be a date "
+                        f"({SPAN}) and 'arr_delta' a number of at most {MAX_MAGNITUDE:g} "
+                        "in size")
     t["segment"] = t["segment"].map(normalize_name, na_action="ignore").fillna("all") if "segment" in t else "all"
     t = t.sort_values(["account_id", "at", "_row"])
     t["arr_before"] = t.groupby("account_id")["arr_delta"].cumsum() - t["arr_delta"]
     end = t.groupby("account_id")["at"].transform("max").where(t.groupby("account_id")["event"].transform("last")
                                                                 == "churn", as_of)
     start = t.groupby("account_id")["at"].transform("min")
-    years = ((end - start).dt.total_seconds() / (DAYS_PER_YEAR * 86400)).groupby(t["account_id"]).first()
+    years = ((end - start).dt.total_seconds() / (DAYS_PER_YEAR * 86400)).clip(lower=0.0) \
+        .groupby(t["account_id"]).first()
     seg_of = t.groupby("account_id")["segment"].first()
     out = {}
     for seg, g in t.groupby("segment"):
@@ -68,4 +78,8 @@ def fit_retention(path: str, as_of: pd.Timestamp) -> dict[str, dict]:
             "expansion_fraction": float(rel[g["event"] == "expansion"].mean()) if exp else None,
             "term_years": int(max(1, round(float(gap_years.median())))) if len(gap_years) else 1,
         }
+        for k in ("contraction_fraction", "price_uplift_fraction", "expansion_fraction"):  # x / 0 ARR: unknown
+            v = out[seg][k]
+            if v is not None and not np.isfinite(v):
+                out[seg][k] = 0.0 if k == "price_uplift_fraction" else None
     return out

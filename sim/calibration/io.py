@@ -5,10 +5,33 @@ the file rows (line numbers of a CSV, header = line 1; row numbers of a
 Parquet file, first row = 1) and how many there were; the rows that make a
 fit unsafe are set aside and the fit continues on the rest. Only a file that
 cannot be read at all, or lacks a required column, stops the calibration.
+
+Every value is checked before it is used, since the same kinds of input come
+back with other values:
+
+* the file: a regular file (a folder, a pipe or a device is named, never
+  waited on), CSV or Parquet told by its content rather than its name, text
+  in UTF-8 (with or without a byte-order mark), UTF-16 or, failing those,
+  Windows-1252 (reported), fields separated by commas, semicolons, tabs or
+  bars (read from the header), a header whose names are unique where used;
+* timestamps: any common spelling of a date and time, refused when relative
+  (``now``, ``yesterday``), outside :data:`EARLIEST`..:data:`LATEST`, or far
+  from the bulk of the history (a typed-in year such as 2124 for 2024), so one
+  bad row cannot stretch the history over a century;
+* amounts: finite numbers from 0 to the scenario format's largest value
+  (1e12), thousands separators and currency signs allowed;
+* the extraction date (``--as-of``): a real date, not before the history's
+  first entry and not far after its last.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,11 +39,21 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.mapping import CANONICAL, REQUIRED, TIMESTAMPS, DataError, Mapping, normalize_name
+from sim.errors import UsageError
+from sim.scenario.base import MAX_MAGNITUDE
 
 MAX_LISTED_ROWS = 20
 # CRM close dates are often dates without a time: a stage entry up to a day after
 # the recorded close is the same day, not disorder.
 CLOSE_TOLERANCE = pd.Timedelta(days=1)
+EARLIEST = pd.Timestamp("1900-01-01", tz="UTC")  # timestamps outside these are typos, not CRM history
+LATEST = pd.Timestamp("2200-01-01", tz="UTC")
+SPAN = f"{EARLIEST:%Y-%m-%d} to {LATEST - pd.Timedelta(days=1):%Y-%m-%d}"  # the dates accepted, in words
+# A timestamp further than this many spreads of the history's middle half (at least a year each)
+# from that middle half is a typo (2124 for 2024), not history.
+OUTLIER_SPREADS = 10
+MAX_FIELD = 1_000_000  # characters in one CSV field
+RELATIVE_DATES = re.compile(r"^\s*(now|today|tomorrow|yesterday)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -37,6 +70,8 @@ class Issue:
         return len(self.rows)
 
     def __str__(self) -> str:
+        if not self.rows:
+            return f"{self.kind}: {self.message}; {self.action}"
         shown = ", ".join(str(r) for r in self.rows[:MAX_LISTED_ROWS])
         more = f" and {self.count - MAX_LISTED_ROWS} more" if self.count > MAX_LISTED_ROWS else ""
         return f"{self.kind}: {self.count} row(s) ({shown}{more}): {self.message}; {self.action}"
@@ -56,20 +91,180 @@ class History:
         return "\n".join(f"{self.file}: {i}" for i in self.issues)
 
 
-def read_table(path: str | Path, what: str = "history") -> tuple[pd.DataFrame, int]:
-    """A CSV or Parquet file as strings, and the offset from index to the row number users see."""
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"{what} {p}: no such file")
+# --------------------------------------------------------------------------- reading
+
+
+def _read_bytes(p: Path, what: str) -> bytes:
+    """The bytes of a regular file, opened without blocking (a pipe or device is refused by name)."""
+    from sim.scenario.files import file_kind
+
     try:
-        if p.suffix.lower() in (".parquet", ".pq"):
-            df = pd.read_parquet(p)
-            df = df.astype(object).where(df.notna(), None).astype("string")
-            return df, 1
-        return pd.read_csv(p, dtype="string", keep_default_na=False, na_values=[""]), 2
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"{what} {p}: cannot be read as {'Parquet' if p.suffix == '.parquet' else 'CSV'} "
-                        f"({str(exc).splitlines()[0]})") from None
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise DataError(f"{what} {p}: no such file") from None
+    except OSError as exc:
+        raise DataError(f"{what} {p}: cannot be read ({exc.strerror})") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise DataError(f"{what} {p}: is {file_kind(st.st_mode)}, not a CSV or Parquet file")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    except OSError as exc:
+        raise DataError(f"{what} {p}: cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+
+
+def _decode(data: bytes, where: str) -> tuple[str, str | None]:
+    """Text of a CSV file, and the name of the encoding when it was not UTF-8."""
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), None
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{where}: not valid {enc.upper()} text ({exc.reason} at byte {exc.start})") \
+                    from None
+    if data.startswith(b"PK\x03\x04"):
+        raise DataError(f"{where}: is a ZIP archive (an Excel workbook?), not CSV; save the sheet as CSV")
+    if b"\x00" in data[:65536]:
+        raise DataError(f"{where}: is a binary file (it contains NUL bytes), not CSV text or Parquet")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1"
+
+
+def _delimiter(text: str) -> str:
+    """The field separator, read from the header line (comma unless another is clearly used)."""
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] > 0 else ","
+
+
+def _parse_csv(text: str, where: str, issues: list[Issue] | None) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, rows and each row's first line number (header = line 1; blank lines skipped)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=False)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    short: list[int] = []
+    long_: list[int] = []
+    line = 1
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_FIELD)
+    try:
+        for rec in reader:
+            start, line = line, reader.line_num + 1
+            if not rec or (len(rec) == 1 and not rec[0].strip()):
+                continue
+            if header is None:
+                header = rec
+                continue
+            n = len(header)
+            if len(rec) > n:
+                if any(v.strip() for v in rec[n:]):
+                    long_.append(start)
+                    continue
+                rec = rec[:n]
+            elif len(rec) < n:
+                short.append(start)
+                rec = rec + [""] * (n - len(rec))
+            rows.append(rec)
+            lines.append(start)
+    except csv.Error as exc:
+        raise DataError(f"{where}: cannot be read as CSV (line {reader.line_num}: {exc})") from None
+    finally:
+        csv.field_size_limit(old_limit)
+    if header is None:
+        raise DataError(f"{where}: the file is empty (no header line)")
+    if issues is not None:
+        if long_:
+            issues.append(Issue("too many fields", f"more fields than the header's {len(header)}",
+                                long_, "rows dropped"))
+        if short:
+            issues.append(Issue("too few fields", f"fewer fields than the header's {len(header)}",
+                                short, "the missing fields read as empty"))
+    return header, rows, lines
+
+
+def _unique_header(names: list[str]) -> tuple[list[str], dict[str, list[int]]]:
+    """Header names stripped; repeated names made unique (``Name (column 5)``) and listed."""
+    out: list[str] = []
+    repeats: dict[str, list[int]] = {}
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(names, start=1):
+        name = str(raw).strip().lstrip("\ufeff").strip() or f"(column {i})"
+        if name in seen:
+            repeats.setdefault(name, [seen[name]]).append(i)
+            name = f"{name} (column {i})"
+        else:
+            seen[name] = i
+        out.append(name)
+    return out, repeats
+
+
+def read_rows(path: str | Path, what: str = "history", issues: list[Issue] | None = None) -> pd.DataFrame:
+    """A CSV or Parquet file as text columns (missing values as NA) with its row numbers in ``_row``
+    (CSV: the line a row starts on, header = line 1; Parquet: first row = 1).
+
+    Repeated header names are made unique; :func:`check_repeats` refuses the ones a caller uses."""
+    p = Path(path)
+    where = f"{what} {p}"
+    data = _read_bytes(p, what)
+    if data[:4] == b"PAR1" or p.suffix.lower() in (".parquet", ".pq"):
+        try:
+            df = pd.read_parquet(io.BytesIO(data))
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a broken file
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise DataError(f"{where}: cannot be read as Parquet ({first})") from None
+        names, repeats = _unique_header([str(c) for c in df.columns])
+        df.columns = names
+        df = df.astype(object).where(df.notna(), None)
+        for c in df.columns:
+            df[c] = df[c].map(lambda v: None if v is None else str(v)).astype("string")
+        df["_row"] = np.arange(len(df), dtype=np.int64) + 1
+        df.attrs["repeats"] = repeats
+        return df.reset_index(drop=True)
+    text, encoding = _decode(data, where)
+    header, rows, lines = _parse_csv(text, where, issues)
+    names, repeats = _unique_header(header)
+    if encoding is not None and issues is not None:
+        odd = [ln for ln, r in zip(lines, rows, strict=True) if any(not v.isascii() for v in r)]
+        issues.append(Issue("not UTF-8", f"the file is not UTF-8 text; read as {encoding}", odd,
+                            "check the non-ASCII letters of these rows (save as UTF-8 to avoid this)"))
+    df = pd.DataFrame(rows, columns=names, dtype="string") if rows else \
+        pd.DataFrame({c: pd.Series([], dtype="string") for c in names})
+    df = df.replace("", pd.NA) if len(df) else df
+    df["_row"] = np.asarray(lines, dtype=np.int64)
+    df.attrs["repeats"] = repeats
+    return df
+
+
+def check_repeats(df: pd.DataFrame, used: set[str], where: str) -> None:
+    """Refuse a header that names a column the reader needs more than once (which one is meant?)."""
+    for name, cols in df.attrs.get("repeats", {}).items():
+        if name in used:
+            raise DataError(f"{where}: column {name!r} appears {len(cols)} times in the header (columns "
+                            f"{', '.join(map(str, cols))}); rename the copies so one column has the name")
+
+
+def read_table(path: str | Path, what: str = "history") -> tuple[pd.DataFrame, int]:
+    """A CSV or Parquet file as strings, and the offset from index to the row number users see
+    (kept for callers of the old interface; :func:`read_rows` gives each row's own number)."""
+    df = read_rows(path, what)
+    return df.drop(columns="_row"), (1 if len(df) == 0 else int(df["_row"].iloc[0]))
+
+
+# --------------------------------------------------------------------------- columns
 
 
 def _melt_wide(df: pd.DataFrame, m: Mapping, file: str) -> pd.DataFrame:
@@ -82,39 +277,105 @@ def _melt_wide(df: pd.DataFrame, m: Mapping, file: str) -> pd.DataFrame:
     long = df.melt(id_vars=keep, value_vars=list(m.wide_stage_columns), var_name="_col",
                    value_name="_entered")
     long = long[long["_entered"].notna()].copy()
-    long["_stage"] = long["_col"].map(m.wide_stage_columns)
+    long["_stage"] = long["_col"].map(m.wide_stage_columns).astype("string")
+    long = long.sort_values(["_row", "_entered"]).reset_index(drop=True)
     cols = dict(m.columns)
     cols["stage"], cols["entered_at"] = "_stage", "_entered"
-    return long.sort_values(["_row", "_entered"]).rename(columns={v: k for k, v in cols.items()})
+    return _pick(long, cols, m)
+
+
+def _pick(df: pd.DataFrame, cols: dict[str, str], m: Mapping) -> pd.DataFrame:
+    """The canonical columns: each from the file column the mapping names, else from a column of that
+    name not used for another (one file column may feed two canonical ones)."""
+    used = set(cols.values())
+    out = pd.DataFrame(index=df.index)
+    for c in CANONICAL:
+        src = cols.get(c, c if c in df.columns and c not in used else None)
+        if src is not None:
+            out[c] = df[src].astype("string")
+    for flag in {m.won_flag, m.closed_flag} - {None}:
+        if flag in df.columns:
+            out[f"_flag:{flag}"] = df[flag].astype("string")
+    out["_row"] = df["_row"]
+    return out
 
 
 def _canonical(df: pd.DataFrame, m: Mapping, file: str) -> pd.DataFrame:
+    cols = {k: v.strip() for k, v in m.columns.items()}
     if m.wide_stage_columns:
-        return _melt_wide(df, m, file)
-    missing = [f"{k} (column {v!r})" for k, v in m.columns.items() if v not in df.columns]
+        cols = {k: v for k, v in cols.items() if k not in ("stage", "entered_at")}
+    used = set(cols.values()) | {c for c in CANONICAL if c not in cols} | set(m.wide_stage_columns) \
+        | {f for f in (m.won_flag, m.closed_flag) if f}
+    check_repeats(df, used, file)
+    missing = [f"{k} (column {v!r})" for k, v in cols.items() if v not in df.columns]
     if missing:
         raise DataError(f"{file}: missing column(s) named in the mapping: {', '.join(missing)}; "
-                        f"the file has: {', '.join(df.columns)}")
-    return df.rename(columns={v: k for k, v in m.columns.items()})
+                        f"the file has: {', '.join(c for c in df.columns if c != '_row')}")
+    if m.wide_stage_columns:
+        return _melt_wide(df, m.model_copy(update={"columns": cols}), file)
+    return _pick(df, cols, m)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def to_utc(text: pd.Series, zone: str = "UTC") -> tuple[pd.Series, pd.Series]:
+    """Timestamps as UTC (``datetime64[ns, UTC]``) and a mask of present values that are not a
+    usable date: unparseable, relative (``now``), or outside EARLIEST..LATEST. Values without a
+    zone are read in ``zone``."""
+    text = text.astype("string").fillna("").str.strip()
+    present = text != ""
+    has_zone = present & text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    naive = present & ~has_zone
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    for mask, utc in ((naive, False), (has_zone, True)):
+        if mask.any():
+            vals = _parse_many(text[mask], utc, zone)
+            if not utc:
+                vals = vals.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+            out[mask] = vals
+    out[text.str.match(RELATIVE_DATES).fillna(False)] = pd.NaT
+    out[(out < EARLIEST) | (out >= LATEST)] = pd.NaT
+    return out, present & out.isna()
+
+
+def _one_time(v: str, utc: bool, zone: str) -> pd.Timestamp:
+    """One value as a ns timestamp (UTC, or wall time in ``zone`` when ``utc`` is false), or NaT."""
+    try:
+        t = pd.Timestamp(pd.to_datetime(v, format="mixed", utc=utc))
+        if t is pd.NaT or pd.isna(t):
+            return pd.NaT
+        if not utc and t.tzinfo is not None:  # a zone the pattern missed ("10:00 CET"): its wall time here
+            t = t.tz_convert(zone).tz_localize(None)
+        lo, hi = (EARLIEST, LATEST) if utc else (EARLIEST.tz_localize(None), LATEST.tz_localize(None))
+        return t.as_unit("ns") if lo <= t < hi else pd.NaT
+    except Exception:  # noqa: BLE001 - out of range, overflow, odd spellings: not a date
+        return pd.NaT
+
+
+def _parse_many(text: pd.Series, utc: bool, zone: str) -> pd.Series:
+    """``pd.to_datetime`` over many spellings (ns, naive wall times or UTC); value by value when one
+    bad value stops the lot (a year such as 0001, mixed zones)."""
+    dtype = "datetime64[ns, UTC]" if utc else "datetime64[ns]"
+    try:
+        vals = pd.to_datetime(text, errors="coerce", format="mixed", utc=utc)
+        if not pd.api.types.is_datetime64_any_dtype(vals) or (not utc and vals.dt.tz is not None):
+            raise TypeError("mixed")
+        lo, hi = (EARLIEST, LATEST) if utc else (EARLIEST.tz_localize(None), LATEST.tz_localize(None))
+        return vals.where((vals >= lo) & (vals < hi)).astype(dtype)
+    except Exception:  # noqa: BLE001 - parse each on its own
+        return pd.Series([_one_time(v, utc, zone) for v in text], index=text.index, dtype=dtype)
 
 
 def _parse_times(df: pd.DataFrame, col: str, m: Mapping, issues: list[Issue]) -> pd.Series:
     """Timestamps as UTC. Values without a zone are read in the mapping's zone; a file
     mixing both, or several offsets, is reported (the values are converted, not dropped)."""
-    raw = df[col]
-    text = raw.fillna("").str.strip()
+    text = df[col].fillna("").str.strip()
     has_zone = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
     present = text != ""
     naive = present & ~has_zone
-    out = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns, UTC]")
-    if naive.any():
-        local = pd.to_datetime(text[naive], errors="coerce", format="mixed")
-        try:
-            out[naive] = local.dt.tz_localize(m.timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
-        except Exception as exc:  # an unknown zone name in the mapping
-            raise DataError(f"mapping timezone {m.timezone!r}: {exc}") from None
+    out, bad = to_utc(df[col], m.timezone)
     if has_zone.any():
-        out[has_zone] = pd.to_datetime(text[has_zone], errors="coerce", utc=True, format="mixed")
         offsets = text[has_zone].str.extract(r"(Z|[+-]\d\d:?\d\d)$")[0].replace({"+00:00": "Z", "+0000": "Z"})
         if naive.any() or offsets.nunique() > 1:
             common = offsets.mode().iloc[0]
@@ -123,11 +384,58 @@ def _parse_times(df: pd.DataFrame, col: str, m: Mapping, issues: list[Issue]) ->
             zones = sorted(offsets.unique()) + ([f"none (read as {m.timezone})"] if naive.any() else [])
             issues.append(Issue("mixed time zones", f"{col} mixes zones: {', '.join(zones)}",
                                 [int(r) for r in df.loc[odd, "_row"]], "converted to UTC and kept"))
-    bad = present & out.isna()
     if bad.any():
-        issues.append(Issue("bad timestamp", f"{col} is not a date/time", [int(r) for r in df.loc[bad, "_row"]],
+        issues.append(Issue("bad timestamp", f"{col} is not a date/time from {SPAN} "
+                            "(relative dates such as 'now' are not read)", [int(r) for r in df.loc[bad, "_row"]],
                             "rows dropped" if col == "entered_at" else "value ignored"))
     return out
+
+
+def _far_from_the_bulk(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
+    """Timestamps far from the middle half of the history's stage entries (a typed-in year):
+    rows dropped (stage entries) or values ignored (creation and close dates)."""
+    t = df["entered_at"]
+    if len(t) < 4:
+        return df
+    ns = t.astype("int64").to_numpy()
+    q1, q3 = np.quantile(ns, [0.25, 0.75])
+    spread = max(q3 - q1, pd.Timedelta(days=365).value)
+    lo, hi = q1 - OUTLIER_SPREADS * spread, q3 + OUTLIER_SPREADS * spread
+    lo_t, hi_t = pd.Timestamp(int(max(lo, EARLIEST.value)), tz="UTC"), pd.Timestamp(int(min(hi, LATEST.value)),
+                                                                                     tz="UTC")
+    for col in TIMESTAMPS:
+        if col not in df:
+            continue
+        far = df[col].notna() & ((df[col] < lo_t) | (df[col] > hi_t))
+        if far.any():
+            issues.append(Issue("implausible timestamp", f"{col} far from the rest of the history "
+                                f"({lo_t:%Y-%m-%d} to {hi_t:%Y-%m-%d} holds the bulk and its margin): a typo?",
+                                [int(r) for r in df.loc[far, "_row"]],
+                                "rows dropped" if col == "entered_at" else "value ignored"))
+            if col == "entered_at":
+                df = df[~far]
+            else:
+                df[col] = df[col].where(~far)
+    return df
+
+
+_EUROPEAN = re.compile(r"^-?\d{1,3}(?:\.\d{3})+,\d+$|^-?\d+,\d{1,2}$")
+
+
+def to_amounts(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Amounts as floats and a mask of present values that are not a finite number from 0 to
+    MAX_MAGNITUDE. Currency signs, spaces and thousands separators are allowed; ``1.234,50`` and
+    ``99,5`` read as decimal commas."""
+    s = text.astype("string").str.strip()
+    s = s.str.replace(r"[\s$€£¥\u00a0\u202f]", "", regex=True)
+    euro = s.fillna("").str.match(_EUROPEAN)
+    s = s.where(~euro, s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    s = s.where(euro, s.str.replace(",", "", regex=False))
+    num = pd.to_numeric(s, errors="coerce").astype(float)
+    finite = np.isfinite(num.to_numpy(dtype=float, na_value=np.nan))
+    ok = pd.Series(finite, index=num.index) & (num >= 0) & (num <= MAX_MAGNITUDE)
+    bad = text.notna() & (text.astype("string").str.strip() != "") & ~ok
+    return num.where(ok), bad
 
 
 def _outcomes(df: pd.DataFrame, m: Mapping, issues: list[Issue]) -> pd.Series:
@@ -135,7 +443,7 @@ def _outcomes(df: pd.DataFrame, m: Mapping, issues: list[Issue]) -> pd.Series:
     out = pd.Series(pd.NA, index=df.index, dtype="string")
     truthy = {"true", "1", "yes", "y", "t"}
     if "outcome" in df:
-        v = df["outcome"].str.strip().str.lower().map(normalize_name, na_action="ignore")
+        v = df["outcome"].str.strip().str.lower().map(normalize_name, na_action="ignore").astype("string")
         v = v.replace({"closed_won": "won", "closedwon": "won", "closed_lost": "lost", "closedlost": "lost"})
         v = v.where(~v.fillna("").str.startswith("lost"), "lost")
         bad = v.notna() & ~v.isin(["won", "lost", "open"])
@@ -144,50 +452,78 @@ def _outcomes(df: pd.DataFrame, m: Mapping, issues: list[Issue]) -> pd.Series:
                                 [int(r) for r in df.loc[bad, "_row"]], "value ignored"))
         out = v.where(~bad)
     for flag in (m.won_flag, m.closed_flag):
-        if flag is not None and flag not in df:
+        if flag is not None and f"_flag:{flag}" not in df:
             raise DataError(f"missing column {flag!r} named in the mapping's won_flag/closed_flag")
     if m.closed_flag is not None:
-        closed = df[m.closed_flag].str.strip().str.lower().isin(truthy)
-        won = df[m.won_flag].str.strip().str.lower().isin(truthy) if m.won_flag else False
-        out = out.fillna(pd.Series(np.where(closed, np.where(won, "won", "lost"), "open"), index=df.index))
+        closed = df[f"_flag:{m.closed_flag}"].str.strip().str.lower().isin(truthy).fillna(False)
+        won = df[f"_flag:{m.won_flag}"].str.strip().str.lower().isin(truthy).fillna(False) if m.won_flag \
+            else pd.Series(False, index=df.index)
+        out = out.fillna(pd.Series(np.where(closed, np.where(won, "won", "lost"), "open"), index=df.index,
+                                   dtype="string"))
     return out
+
+
+def parse_as_of(as_of: str | None, flag: str = "--as-of") -> pd.Timestamp | None:
+    """An extraction or cut-off date given on the command line, as UTC; a clear error otherwise."""
+    if as_of is None:
+        return None
+    text = str(as_of).strip()
+    expected = f"{flag} {as_of!r}: expected a date such as 2025-06-30"
+    if not text or RELATIVE_DATES.match(text):
+        raise UsageError(expected)
+    try:
+        ts = pd.Timestamp(text)
+    except (ValueError, OverflowError, TypeError):
+        raise UsageError(expected) from None
+    if ts is pd.NaT or pd.isna(ts):
+        raise UsageError(expected)
+    try:
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    except (ValueError, OverflowError):
+        raise UsageError(expected) from None
+    if not EARLIEST <= ts < LATEST:
+        raise UsageError(f"{flag} {as_of!r}: expected a date from {SPAN}")
+    return ts.as_unit("ns")
 
 
 def load_history(path: str | Path, mapping: Mapping | None = None, as_of: str | None = None) -> History:
     """Read, map and check an opportunity history (CSV or Parquet)."""
     m = mapping or Mapping()
     file = str(path)
-    raw, offset = read_table(path)
-    raw["_row"] = np.arange(len(raw)) + offset
+    cut = parse_as_of(as_of)
+    issues: list[Issue] = []
+    raw = read_rows(path, "history", issues)
     df = _canonical(raw, m, file)
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise DataError(f"{file}: missing required column(s) {', '.join(missing)}; the file has: "
                         f"{', '.join(c for c in raw.columns if c != '_row')} (map other names with --mapping)")
-    flags = [f for f in (m.won_flag, m.closed_flag) if f is not None and f in df.columns and f not in CANONICAL]
-    df = df[[c for c in CANONICAL if c in df.columns] + flags + ["_row"]].copy().reset_index(drop=True)
-    issues: list[Issue] = []
+    df = df.copy().reset_index(drop=True)
     for col in REQUIRED:
         gap = df[col].isna() | (df[col].str.strip() == "")
         if gap.any():
             issues.append(Issue("missing value", f"{col} is empty", [int(r) for r in df.loc[gap, "_row"]],
                                 "rows dropped"))
             df = df[~gap]
+    df["opportunity_id"] = df["opportunity_id"].str.strip()
     for col in ("source", "segment", "owner_role"):
         if col in df:
-            df[col] = df[col].map(normalize_name, na_action="ignore")
+            df[col] = df[col].map(normalize_name, na_action="ignore").astype("string")
     stage = df["stage"].str.strip()
-    df["stage"] = normalize_name_series(stage.map(lambda s: m.stage_names.get(s, s)))
+    renames = {k.strip(): v for k, v in m.stage_names.items()}
+    df["stage"] = normalize_name_series(stage.map(lambda s: renames.get(s, s))).astype("string")
     for col in TIMESTAMPS:
         if col in df:
             df[col] = _parse_times(df, col, m, issues)
     df = df[df["entered_at"].notna()]
+    df = _far_from_the_bulk(df.copy(), issues)
     dup = df.duplicated(["opportunity_id", "stage", "entered_at"], keep="first")
     if dup.any():
         issues.append(Issue("duplicate rows", "the same opportunity entered the same stage at the same time "
                             "more than once (re-import?)", [int(r) for r in df.loc[dup, "_row"]],
                             "repeats dropped"))
         df = df[~dup]
+    df = df.copy()
     df["outcome"] = _outcomes(df, m, issues)
     won_names = {normalize_name(s) for s in m.won_stages}
     lost_names = {normalize_name(s) for s in m.lost_stages}
@@ -198,23 +534,45 @@ def load_history(path: str | Path, mapping: Mapping | None = None, as_of: str | 
         if unknown.any():
             names = ", ".join(sorted(df.loc[unknown, "stage"].unique())[:10])
             issues.append(Issue("unknown stage", f"stage(s) {names} not in the mapping's stages "
-                                f"({', '.join(m.stages)})", [int(r) for r in df.loc[unknown, "_row"]],
+                                f"({', '.join(normalize_name(s) for s in m.stages)})",
+                                [int(r) for r in df.loc[unknown, "_row"]],
                                 "rows dropped (the opportunity keeps its other stages)"))
             df = df[~unknown]
     for col in ("amount", "list_amount"):
         if col in df:
-            num = pd.to_numeric(df[col].str.replace(",", "", regex=False), errors="coerce")
-            bad = (df[col].notna() & num.isna()) | (num < 0)
+            num, bad = to_amounts(df[col])
             if bad.any():
-                issues.append(Issue("negative or bad amount", f"{col} must be a number >= 0",
-                                    [int(r) for r in df.loc[bad, "_row"]], "amount ignored (the stage entry is kept)"))
-            df[col] = num.where(~bad)
-    ts = pd.Timestamp(as_of, tz="UTC") if as_of else df["entered_at"].max()
+                issues.append(Issue("negative or bad amount", f"{col} must be a number >= 0 and at most "
+                                    f"{MAX_MAGNITUDE:g} (finite)", [int(r) for r in df.loc[bad, "_row"]],
+                                    "amount ignored (the stage entry is kept)"))
+            df[col] = num
+    if df.empty:
+        raise DataError(f"{file}: no usable rows left after the checks"
+                        + (":\n" + "\n".join(f"{file}: {i}" for i in issues) if issues else
+                           " (the file has a header and no rows)"))
+    ts = _extraction_date(df, cut, as_of)
     df = _drop_disordered(df, ts, issues)
     df["lost_stage"] = df["stage"].isin(lost_names)
     df["won_stage"] = df["stage"].isin(won_names)
     return History(rows=df.sort_values(["opportunity_id", "entered_at", "_row"]).reset_index(drop=True),
                    issues=issues, file=file, as_of=ts, rows_read=len(raw))
+
+
+def _extraction_date(df: pd.DataFrame, cut: pd.Timestamp | None, given: str | None) -> pd.Timestamp:
+    """The extraction date: the last stage entry, or ``--as-of`` when it is not absurd for this history
+    (before the first entry; after the last by more than the history's own span and a year)."""
+    first, last = df["entered_at"].min(), df["entered_at"].max()
+    if cut is None:
+        return last
+    if cut < first:
+        raise UsageError(f"--as-of {given}: before the history's first stage entry ({first:%Y-%m-%d}); "
+                         "the extraction date is when the file was exported")
+    slack = max(last - first, pd.Timedelta(days=365))
+    if cut > last + slack:
+        raise UsageError(f"--as-of {given}: {(cut - last).days} days after the history's last stage entry "
+                         f"({last:%Y-%m-%d}); every open deal would look open for that long. Give the date "
+                         "the file was exported (at most the history's span or a year after its last entry)")
+    return cut
 
 
 def normalize_name_series(s: pd.Series) -> pd.Series:
@@ -227,11 +585,11 @@ def _drop_disordered(df: pd.DataFrame, as_of: pd.Timestamp, issues: list[Issue])
     bad = df["entered_at"] > as_of + pd.Timedelta(seconds=1)
     if "created_at" in df:
         created = df.groupby("opportunity_id")["created_at"].transform("min")
-        bad |= df["entered_at"] < created - pd.Timedelta(seconds=1)
+        bad |= (df["entered_at"] < created - pd.Timedelta(seconds=1)).fillna(False)
     if "closed_at" in df:
         closed = df.groupby("opportunity_id")["closed_at"].transform("max")
-        is_closed = df["outcome"].isin(["won", "lost"]) if "outcome" in df else closed.notna()
-        bad |= is_closed & closed.notna() & (df["entered_at"] > closed + CLOSE_TOLERANCE)
+        is_closed = df["outcome"].isin(["won", "lost"]).fillna(False) if "outcome" in df else closed.notna()
+        bad |= (is_closed & closed.notna() & (df["entered_at"] > closed + CLOSE_TOLERANCE)).fillna(False)
     if bad.any():
         opps = set(df.loc[bad, "opportunity_id"])
         hit = df["opportunity_id"].isin(opps)
@@ -239,4 +597,4 @@ def _drop_disordered(df: pd.DataFrame, as_of: pd.Timestamp, issues: list[Issue])
                             "created_at, after closed_at or after the extraction date",
                             [int(r) for r in df.loc[bad, "_row"]], "those opportunities dropped"))
         df = df[~hit]
-    return df
+    return df.copy()

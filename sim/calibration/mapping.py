@@ -18,11 +18,13 @@ Canonical columns (one row per stage entry):
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import SalesimError
 
@@ -31,6 +33,7 @@ OPTIONAL = ("created_at", "source", "segment", "owner", "owner_role", "amount", 
             "closed_at", "outcome", "loss_reason", "industry")
 CANONICAL = REQUIRED + OPTIONAL
 TIMESTAMPS = ("entered_at", "created_at", "closed_at")
+MAX_NAME = 40  # the scenario format's longest name
 
 
 class DataError(SalesimError):
@@ -61,28 +64,88 @@ class Mapping(BaseModel):
         "(HubSpot): column -> stage")
     timezone: str = Field(default="UTC", description="zone of timestamps written without one")
 
+    @field_validator("columns", "wide_stage_columns")
+    @classmethod
+    def _column_names(cls, v: dict) -> dict:
+        for k, name in v.items():
+            if not name.strip():
+                raise ValueError(f"{k}: empty column name")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        import pandas as pd
+
+        try:
+            pd.Timestamp("2000-01-01").tz_localize(v)
+        except Exception:  # noqa: BLE001 - pandas raises several kinds for an unknown zone
+            raise ValueError(f"unknown time zone {v!r} (use a name such as UTC or Europe/Berlin)") from None
+        return v
+
+    @model_validator(mode="after")
+    def _stage_lists(self) -> Mapping:
+        won = {normalize_name(s) for s in self.won_stages}
+        lost = {normalize_name(s) for s in self.lost_stages}
+        both = sorted(won & lost)
+        if both:
+            raise ValueError(f"won_stages and lost_stages both name {', '.join(both)}")
+        if self.stages is not None:
+            names = [normalize_name(s) for s in self.stages]
+            if len(names) < 2:
+                raise ValueError(f"stages: the funnel needs at least two stages (the win last), got "
+                                 f"{len(names)}")
+            seen: dict[str, str] = {}
+            for label, name in zip(self.stages, names, strict=True):
+                if name in seen:
+                    same = "" if seen[name] == label else f" ({seen[name]!r} and {label!r} read as the same name)"
+                    raise ValueError(f"stages: {name} is listed twice{same}")
+                seen[name] = label
+            lost_listed = [n for n in names if n in lost]
+            if lost_listed:
+                raise ValueError(f"stages: {', '.join(lost_listed)} is a lost stage (lost_stages), not a stage "
+                                 "of the funnel; a lost deal is lost in the stage it was in")
+        return self
+
 
 def normalize_name(label: object) -> str:
-    """A label as a scenario name: lower_snake_case, starting with a letter."""
-    import re
+    """A label as a scenario name: lower_snake_case, starting with a letter, at most 40 characters.
 
-    text = re.sub(r"[^a-z0-9]+", "_", str(label).strip().lower()).strip("_")
+    Accents are dropped (``Qualifié`` -> ``qualifie``); a label with no letters or digits left
+    (``阶段一``) gets a name made from a hash of it, so two such labels never merge silently."""
+    raw = str(label).strip()
+    ascii_ = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
     if not text:
-        return "unknown"
-    return text if text[0].isalpha() else f"s_{text}"[:40]
+        if not raw:
+            return "unknown"
+        digest = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        return f"n_{digest}"
+    text = text if text[0].isalpha() else f"s_{text}"
+    return text[:MAX_NAME].rstrip("_")
+
+
+def _yaml_error(p: Path, exc: SalesimError) -> DataError:
+    text = str(exc).replace("not a scenario file", "not a mapping file").replace("scenario files are", "files are")
+    return DataError(f"--mapping {text}")
 
 
 def load_mapping(path: str | Path | None) -> Mapping:
-    """Read and validate a mapping file; ``None`` is the identity mapping."""
+    """Read and validate a mapping file; ``None`` is the identity mapping.
+
+    Read like a scenario file (a regular UTF-8 file under a size cap, safe YAML,
+    repeated keys and alias bombs refused), so a binary file, a folder or a
+    pipe is an error naming the file, never a traceback or a wait."""
     if path is None:
         return Mapping()
+    from sim.scenario import files
+    from sim.scenario.loader import parse_yaml
+
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text())
-    except OSError as exc:
-        raise DataError(f"--mapping {p}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise DataError(f"--mapping {p}: not valid YAML ({exc})") from None
+        data, _ = parse_yaml(files.read_text(p, str(p)), str(p), allow_null=True)
+    except SalesimError as exc:
+        raise _yaml_error(p, exc) from None
     if data is None:
         return Mapping()
     if not isinstance(data, dict):
@@ -93,6 +156,8 @@ def load_mapping(path: str | Path | None) -> Mapping:
         lines = []
         for e in exc.errors():
             key = ".".join(str(x) for x in e["loc"])
-            lines.append(f"{p}: {key}: {e['msg']}" + (f" (allowed canonical columns: {', '.join(CANONICAL)})"
-                                                       if e["type"] == "literal_error" else ""))
+            msg = e["msg"].removeprefix("Value error, ")
+            where = f"{p}: {key}: " if key else f"{p}: "
+            lines.append(where + msg + (f" (allowed canonical columns: {', '.join(CANONICAL)})"
+                                        if e["type"] == "literal_error" else ""))
         raise DataError("\n".join(lines)) from None

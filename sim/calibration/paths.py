@@ -36,8 +36,10 @@ def stage_order(h: History, m: Mapping) -> list[str]:
         order = [normalize_name(s) for s in m.stages]
         order = [s for s in order if s not in won] + [s for s in order if s in won]
         return order if order[-1] in won or not won else order + won[:1]
+    names = sorted(set(rows["stage"]) - set(won))
+    if not names:  # only the win (or nothing): no funnel to order; the caller says so
+        return won[:1] or ["won"]
     first = rows.groupby(["opportunity_id", "stage"])["entered_at"].min().unstack()
-    names = [s for s in first.columns if s not in won]
     t = first[names].to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
     t[first[names].isna().to_numpy()] = np.nan
     score = np.zeros(len(names))
@@ -140,10 +142,10 @@ def build_paths(h: History, order: list[str]) -> Paths:
     opps["reached"] = opps["reached"].astype(int)
     won = opps["outcome"] == WON
     opps["reached"] = np.where(won, len(order) - 1, opps["reached"])  # a won deal went through every stage
+    # every stage a column of UTC instants, even a stage nobody entered (NaT throughout)
     entered = funnel.groupby(["opportunity_id", "stage"])["entered_at"].min().unstack()
+    entered = entered.reindex(index=opps.index, columns=order).astype("datetime64[ns, UTC]")
     win_stage = order[-1]
-    if win_stage not in entered:
-        entered[win_stage] = pd.NaT
-    missing_win = won & entered[win_stage].reindex(opps.index).isna()
-    entered.loc[missing_win[missing_win].index, win_stage] = opps.loc[missing_win, "closed"]
-    return Paths(order=order, opps=opps.reset_index(), entered=entered.reindex(opps.index), as_of=h.as_of)
+    missing_win = won & entered[win_stage].isna()
+    entered.loc[missing_win, win_stage] = opps.loc[missing_win, "closed"].astype("datetime64[ns, UTC]")
+    return Paths(order=order, opps=opps.reset_index(), entered=entered, as_of=h.as_of)

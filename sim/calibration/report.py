@@ -3,28 +3,89 @@ what was assumed instead of fitted, and what was wrong with the data.
 
 Markdown tables via ``DataFrame.to_markdown`` (tabulate), so the report
 reads on GitHub and in any editor.
+
+Strings from the user's files (names, labels, owners, paths, messages that
+quote them) are escaped for Markdown: in prose and tables every character
+that could start a link, an image, HTML, emphasis, a code span or a table
+cell is backslash-escaped (:func:`md_text`); paths are code spans with a
+fence longer than any run of backticks inside (:func:`md_code`). A value
+that is missing or not a number (``nan``) is written ``-``.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 
 from sim.calibration.fit import Fit
 from sim.calibration.fit_arrivals import window
+from sim.calibration.scenario_writer import clean
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MISSING = "-"
+_SPECIAL = re.compile(r"[\\`*_\[\]<>#|~&:@$]")
+_INTRAWORD = re.compile(r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])")
+
+
+def _one_line(text: object) -> str:
+    return clean(text, 2000)
+
+
+def md_text(text: object) -> str:
+    """User text as literal Markdown: one line, every character that could make a link, an image,
+    HTML, emphasis, a code span or a table cell backslash-escaped (``_`` inside a word is left)."""
+    s = _one_line(text)
+    out = []
+    for i, c in enumerate(s):
+        if _SPECIAL.match(c) and not (c == "_" and _INTRAWORD.match(s, i)):
+            out.append("\\" + c)
+        else:
+            out.append(c)
+    return re.sub(r"(?i)\b(www)\.", r"\1\\.", "".join(out))
+
+
+def md_code(text: object) -> str:
+    """User text (a path) as a Markdown code span: nothing inside is read as Markdown or HTML."""
+    s = _one_line(text)
+    runs = [len(r) for r in re.findall(r"`+", s)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") or not s.strip() else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def md_table(df: pd.DataFrame, floatfmt: str = ".3f", index: bool = False) -> str:
+    """A table whose text cells and headers are escaped and whose missing or non-finite numbers are ``-``."""
+    if index:
+        df = df.reset_index()
+    if not len(df):
+        return "(none)"
+    t = df.copy()
+    t.columns = [md_text(c) for c in t.columns]
+    for c in t.columns:
+        col = t[c]
+        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_integer_dtype(col):
+            continue
+        if pd.api.types.is_numeric_dtype(col):
+            vals = col.astype(float)
+            t[c] = vals.astype(object).where(np.isfinite(vals.to_numpy()), None)
+        else:
+            t[c] = col.map(lambda v: None if v is None or (isinstance(v, float) and not np.isfinite(v))
+                           or v is pd.NA or v is pd.NaT
+                           else (md_text(v) if isinstance(v, str) else v)).astype(object)
+    return t.to_markdown(index=False, floatfmt=floatfmt, missingval=MISSING)
 
 
 def _md(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
-    return df.to_markdown(index=False, floatfmt=floatfmt) if len(df) else "(none)"
+    return md_table(df, floatfmt)
 
 
 def _data_section(fit: Fit) -> list[str]:
     h = fit.history
     out = ["## Data checks", "",
-           f"`{h.file}`: {h.rows_read} rows read, {len(h.rows)} used, {len(fit.paths.opps)} opportunities; "
+           f"{md_code(h.file)}: {h.rows_read} rows read, {len(h.rows)} used, {len(fit.paths.opps)} opportunities; "
            f"extraction date {h.as_of:%Y-%m-%d %H:%M} UTC (the last timestamp unless `--as-of` is given). "
            "Row numbers are file lines (header = line 1).", ""]
     if not h.issues:
@@ -35,7 +96,7 @@ def _data_section(fit: Fit) -> list[str]:
 
 
 def _assumed(fit: Fit) -> list[str]:
-    roles = ", ".join(f"{r} {n} ({w})" for r, (n, w) in fit.headcount.items()) or "none"
+    roles = ", ".join(f"{md_text(r)} {n} ({w})" for r, (n, w) in fit.headcount.items()) or "none"
     fitted = ["stage order and transition matrix", "conversion per segment and step (and source multipliers)",
               "time in stage per segment and step", "arrival rate, segment mix and seasonality per source",
               "list ACV and discount per segment"] + (["renewal, contraction, expansion"] if fit.retention else []) \
@@ -52,9 +113,10 @@ def _assumed(fit: Fit) -> list[str]:
 def _funnel(fit: Fit) -> list[str]:
     c = fit.conversion.copy()
     c["source"] = c["source"].replace({"*": "(all)"})
-    out = ["## Stages", "", f"Order: {' -> '.join(fit.order)}. Win rate counted from `{fit.win_rate_stage}`.", "",
+    out = ["## Stages", "", f"Order: {' -> '.join(md_text(s) for s in fit.order)}. Win rate counted from "
+           f"{md_code(fit.win_rate_stage)}.", "",
            "Transition matrix (consecutive stage entries; the last columns are how paths end):", "",
-           fit.transitions.reset_index().to_markdown(index=False), "",
+           md_table(fit.transitions, ".0f", index=True), "",
            "Stages passed over (the deal went past the stage without entering it; the scenario's chain "
            "passes them at once):", "", _md(fit.skips), "",
            "Entry stage per source:", "", _md(fit.entries, ".2f"), "",
@@ -100,16 +162,17 @@ def _arrivals(fit: Fit) -> list[str]:
         exp = np.asarray(a["month_exposure_days"])
         cnt = np.asarray(a["month_counts"])
         rate = np.where(exp > 0, cnt / np.maximum(exp, 1e-9), np.nan)
-        fac = rate / np.nanmean(rate) if np.nanmean(rate) > 0 else rate
-        out += [f"Monthly profile of `{s}` (deals created, days observed, factor):", "",
-                pd.DataFrame([cnt, exp, fac], index=["created", "days", "factor"], columns=MONTHS)
-                .reset_index().to_markdown(index=False, floatfmt=".2f"), ""]
+        mean = float(np.nanmean(rate)) if np.isfinite(rate).any() else 0.0
+        fac = rate / mean if mean > 0 else rate  # months the window does not cover: -
+        out += [f"Monthly profile of {md_code(s)} (deals created, days observed, factor):", "",
+                md_table(pd.DataFrame([cnt, exp, fac], index=["created", "days", "factor"], columns=MONTHS),
+                         ".2f", index=True), ""]
         how = np.asarray(a["hour_of_week"]).reshape(7, 24)
         blocks = how.reshape(7, 6, 4).sum(axis=2)
-        out += [f"Hour of week of `{s}` (deals created per 4-hour block, UTC; reported only, the model has no "
-                "time of day):", "",
-                pd.DataFrame(blocks, index=DAYS, columns=[f"{h:02d}-{h + 4:02d}" for h in range(0, 24, 4)])
-                .reset_index().to_markdown(index=False), ""]
+        out += [f"Hour of week of {md_code(s)} (deals created per 4-hour block, UTC; reported only, the model has "
+                "no time of day):", "",
+                md_table(pd.DataFrame(blocks, index=DAYS, columns=[f"{h:02d}-{h + 4:02d}" for h in range(0, 24, 4)]),
+                         index=True), ""]
     return out
 
 
@@ -147,15 +210,16 @@ def _reps(fit: Fit) -> list[str]:
     if r is None:
         return ["## Reps", "", "Too few closers with resolved deals (or no owners) to measure a spread.", ""] \
             + _ramp(fit)
-    return ["## Reps", "", f"Closers' win rates (from `{fit.win_rate_stage}`), beta-binomial MLE: alpha {r.alpha:.3g}, "
-            f"beta {r.beta:.3g} (mean {r.mean:.3f}); spread of log-odds across reps {r.logit_sd:.3f}. "
+    return ["## Reps", "", f"Closers' win rates (from {md_code(fit.win_rate_stage)}), beta-binomial MLE: "
+            f"alpha {r.alpha:.3g}, beta {r.beta:.3g} (mean {r.mean:.3f}); spread of log-odds across reps "
+            f"{r.logit_sd:.3f}. "
             "A `people.skill` lognormal with median 1 and this sigma on the closing role gives about this "
             "spread if that role works one step; divide by the square root of its steps if it works several.",
             "", _md(r.table), ""] + _ramp(fit)
 
 
 def report_text(fit: Fit, scenario_file: str = "fitted.yaml") -> str:
-    lines = [f"# Calibration report: `{fit.history.file}` -> `{scenario_file}`", ""]
+    lines = [f"# Calibration report: {md_code(fit.history.file)} -> {md_code(scenario_file)}", ""]
     for part in (_data_section, _assumed, _funnel, _durations, _arrivals, _money, _retention, _reps):
         lines += part(fit)
     return "\n".join(lines)
