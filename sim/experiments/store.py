@@ -15,7 +15,11 @@ Why this shape:
 * **The manifest** (written before any part) pins what the parts mean: the
   study's points and their scenario hashes, the root seed, replications,
   horizon, chunk size, and the package, numpy and bit-generator versions. A
-  resume that would mix different studies or library versions is refused.
+  resume that would mix different studies or library versions is refused,
+  and so is a manifest whose values are impossible (edited or damaged).
+* **Each part says what it holds** (root seed, point and scenario hash,
+  chunk, replications, the study's identity) in its Parquet metadata, and
+  every read of the folder checks it: see :mod:`sim.experiments.parts`.
 * **A lock file** (``flock``) keeps two drivers from writing one folder.
 
 Workers never write here; the driver does (see :mod:`sim.experiments.worker`).
@@ -26,24 +30,29 @@ from __future__ import annotations
 import json
 import os
 import platform
-import re
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim.errors import ArgumentError
+from sim.errors import ArgumentError, UsageError
+from sim.experiments.parts import (  # noqa: F401 - FORMAT, FORMAT_VERSION: imported from here too
+    FORMAT,
+    FORMAT_VERSION,
+    IDENTITY,
+    MANIFEST,
+    NAME,
+    PART_KEY,
+    PARTS,
+    PartChecker,
+    combine,
+    concat,
+    manifest_problems,
+    part_name,
+    short,
+)
 from sim.outpaths import check_parent, make_parent
-
-FORMAT = "salesim-study"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-PARTS = "parts"
-_PART = re.compile(r"^p(\d{5,})-c(\d{6,})\.kpis\.parquet$")
-# Keys that must agree for a resume to continue the same study.
-IDENTITY = ("format", "format_version", "kind", "root_seed", "reps", "weekly", "points", "design",
-            "salesim_version", "numpy_version", "bit_generator")
 
 
 def now_utc() -> str:
@@ -60,10 +69,6 @@ def versions() -> dict:
     return {"salesim_version": sim.__version__, "numpy_version": np.__version__,
             "pandas_version": pd.__version__, "pyarrow_version": pyarrow.__version__,
             "python_version": platform.python_version()}
-
-
-def part_name(point: int, chunk: int, kind: str) -> str:
-    return f"p{point:05d}-c{chunk:06d}.{kind}.parquet"
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -86,6 +91,17 @@ def _write_frame(df, path: Path) -> None:
         atomic_write(path, lambda p: df.to_parquet(p, index=False))
 
 
+def _write_part(df, path: Path, meta: dict) -> None:
+    """A part as ``DataFrame.to_parquet`` writes it, plus its identity under :data:`PART_KEY`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           PART_KEY: json.dumps(meta, sort_keys=True).encode("utf-8")})
+    atomic_write(path, lambda p: pq.write_table(table, p, compression="snappy"))
+
+
 class MemoryStore:
     """Keeps parts in memory: for quick studies from Python (``out=None``)."""
 
@@ -97,7 +113,7 @@ class MemoryStore:
         self._tables: dict[str, list] = {}
         self.manifest: dict = {}
 
-    def open(self, manifest: dict, resume: bool = False) -> dict:
+    def open(self, manifest: dict, resume: bool = False, unset: Collection[str] = ()) -> dict:
         self.manifest = dict(manifest)
         return self.manifest
 
@@ -112,11 +128,11 @@ class MemoryStore:
             self._tables.setdefault(name, []).append(df)
 
     def load(self):
-        return _combine(self._rows, ["point", "rep"]), _combine(self._weekly, ["point", "rep", "week"])
+        return combine(self._rows, ["point", "rep"]), combine(self._weekly, ["point", "rep", "week"])
 
     def tables(self) -> dict:
         """Agent-level long tables (one row per replication x rep), by name."""
-        return {name: _concat(frames) for name, frames in self._tables.items()}
+        return {name: concat(frames) for name, frames in self._tables.items()}
 
     def write_frame(self, name: str, df) -> None:
         pass
@@ -142,12 +158,14 @@ class FolderStore(MemoryStore):
         self.out = Path(out)
         self._lock = None
         self._made_folder = False
+        self._check: PartChecker | None = None
+        self._loaded_tables: dict | None = None
         self.fresh = False  # this call started the study (nothing was resumed)
 
     def discard_if_unused(self) -> None:
         """A study that failed before its first chunk was saved leaves nothing
         behind: what this call wrote goes (the folder too, if this call made it)."""
-        if not self.fresh or self.done():
+        if not self.fresh or self._any_chunk():
             return
         self.close()
         if self._made_folder:
@@ -157,7 +175,12 @@ class FolderStore(MemoryStore):
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ opening
-    def open(self, manifest: dict, resume: bool = False) -> dict:
+    def open(self, manifest: dict, resume: bool = False, unset: Collection[str] = ()) -> dict:
+        """Start the study in the folder, or (``resume``) continue the one it holds.
+
+        ``unset`` names identity keys the caller did not choose (an automatic
+        chunk size): on resume they are taken from the folder's manifest
+        instead of compared with it."""
         out = self.out
         if out.exists() and not out.is_dir():
             raise ArgumentError("out", "exists and is not a folder", out)
@@ -179,12 +202,13 @@ class FolderStore(MemoryStore):
             raise ArgumentError("out", f"cannot create the folder ({exc.strerror})", out) from None
         self._take_lock()
         if nonempty:
-            self.manifest = self._check_resume(existing, manifest)
+            self.manifest = self._check_resume(existing, manifest, unset)
             self._clean()
         else:
             self.manifest = dict(manifest, created_utc=now_utc())
             self._write_manifest()
             self.fresh = True
+        self._check = PartChecker(self.out, self.manifest)
         return self.manifest
 
     def _take_lock(self) -> None:
@@ -200,17 +224,22 @@ class FolderStore(MemoryStore):
             raise ArgumentError("out", "another salesim process is writing this folder", self.out) from None
         self._lock = fh
 
-    def _check_resume(self, path: Path, new: dict) -> dict:
+    def _check_resume(self, path: Path, new: dict, unset: Collection[str] = ()) -> dict:
         try:
             old = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
-            raise ArgumentError("out", f"cannot read {MANIFEST} ({exc})", self.out) from None
-        diffs = [k for k in IDENTITY if old.get(k) != new.get(k)]
+            raise ArgumentError("out", f"cannot read {path} ({exc})", self.out) from None
+        problems = manifest_problems(old)
+        if problems:
+            raise UsageError(f"{path}: {'; '.join(problems)}: the file was edited or is damaged, so it cannot "
+                             "say what the study's parts hold; put back the manifest salesim wrote, or run the "
+                             "study again in another folder")
+        diffs = [k for k in IDENTITY if k not in unset and old.get(k) != new.get(k)]
         if diffs:
-            detail = "; ".join(f"{k}: folder has {_short(old.get(k))}, this study {_short(new.get(k))}"
+            detail = "; ".join(f"{k}: folder has {short(old.get(k))}, this study {short(new.get(k))}"
                                for k in diffs)
-            raise ArgumentError("out", f"{{resume}}: the folder holds a different study ({detail}); "
-                                "resume with the same scenario, settings and versions, or choose another folder",
+            raise ArgumentError("out", f"{{resume}}: {path} describes a different study ({detail}); resume "
+                                "with the same scenario, settings and versions, or choose another folder",
                                 self.out)
         return old
 
@@ -221,8 +250,10 @@ class FolderStore(MemoryStore):
             for p in folder.glob(".*.tmp-*"):
                 p.unlink(missing_ok=True)
         for p in (self.out / PARTS).glob("*.parquet"):
-            kind = p.name.split(".")[-2]
-            if kind != "kpis" and not p.with_name(p.name.replace(f".{kind}.", ".kpis.")).exists():
+            m = NAME.match(p.name)
+            if m is None or m.group(3) == "kpis":
+                continue
+            if not p.with_name(part_name(int(m.group(1)), int(m.group(2)), "kpis")).exists():
                 p.unlink(missing_ok=True)
 
     def _write_manifest(self) -> None:
@@ -230,39 +261,56 @@ class FolderStore(MemoryStore):
         atomic_write(self.out / MANIFEST, lambda p: p.write_text(text))
 
     # ------------------------------------------------------------------ parts
+    def _any_chunk(self) -> bool:
+        parts = self.out / PARTS
+        return parts.is_dir() and any(p.name.endswith(".kpis.parquet") and NAME.match(p.name)
+                                      for p in parts.iterdir())
+
     def done(self) -> set[tuple[int, int]]:
-        found = set()
-        for p in (self.out / PARTS).iterdir():
-            m = _PART.match(p.name)
-            if m:
-                found.add((int(m.group(1)), int(m.group(2))))
-        return found
+        """The chunks on disk, every part of them checked (:meth:`PartChecker.scan`)."""
+        return set(self._check.scan(frames=False))
 
     def save(self, result) -> None:
-        parts = self.out / PARTS
+        parts, check = self.out / PARTS, self._check
+        reps = sorted(int(r) for r in result.rows["rep"])
+        want = check.layout(result.point, result.chunk)
+        if want is not None and reps != want:  # a bug, not an input: the driver made the task
+            raise RuntimeError(f"chunk {result.chunk} of point {result.point} came back with replications "
+                               f"{reps}, not {want}")
+        written = []
         if result.weekly is not None:
-            _write_frame(result.weekly, parts / part_name(result.point, result.chunk, "weekly"))
+            _write_part(result.weekly, parts / part_name(result.point, result.chunk, "weekly"),
+                        check.metadata(result.point, result.chunk, "weekly", reps))
+            written.append("weekly")
         for name, df in result.tables.items():
             if len(df):
-                _write_frame(df, parts / part_name(result.point, result.chunk, name))
-        _write_frame(result.rows, parts / part_name(result.point, result.chunk, "kpis"))
+                _write_part(df, parts / part_name(result.point, result.chunk, name),
+                            check.metadata(result.point, result.chunk, name, reps))
+                written.append(name)
+        _write_part(result.rows, parts / part_name(result.point, result.chunk, "kpis"),
+                    check.metadata(result.point, result.chunk, "kpis", reps, parts=written))
 
     def load(self):
-        import pandas as pd
+        chunks = self._check.scan(frames=True)
+        found: dict[str, list] = {}
+        for key in sorted(chunks):
+            for kind, (path, frame) in sorted(chunks[key].items()):
+                found.setdefault(kind, []).append((path, frame))
 
-        parts = self.out / PARTS
-        rows = [pd.read_parquet(p) for p in sorted(parts.glob("*.kpis.parquet"))]
-        weekly = [pd.read_parquet(p) for p in sorted(parts.glob("*.weekly.parquet"))]
-        return _combine(rows, ["point", "rep"]), _combine(weekly, ["point", "rep", "week"])
+        def joined(kind: str, keys: list[str]):
+            pairs = found.get(kind, [])
+            return combine([f for _, f in pairs], keys, [p for p, _ in pairs])
 
-    def tables(self) -> dict:
-        import pandas as pd
-
+        rows, weekly = joined("kpis", ["point", "rep"]), joined("weekly", ["point", "rep", "week"])
         from sim.experiments.flatten import LONG_TABLES
 
-        parts = self.out / PARTS
-        return {name: _concat([pd.read_parquet(p) for p in sorted(parts.glob(f"*.{name}.parquet"))])
-                for name in LONG_TABLES}
+        self._loaded_tables = {name: concat([f for _, f in found.get(name, [])]) for name in LONG_TABLES}
+        return rows, weekly
+
+    def tables(self) -> dict:
+        if self._loaded_tables is None:
+            self.load()
+        return self._loaded_tables
 
     # ------------------------------------------------------------------ outputs
     def write_frame(self, name: str, df) -> None:
@@ -293,31 +341,3 @@ def _has_content(out: Path) -> bool:
             continue
         return True
     return False
-
-
-def _combine(frames: list, keys: list[str]):
-    """Concatenate parts, ordered by replication, refusing duplicates."""
-    import pandas as pd
-
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=keys)
-    df = pd.concat(frames, ignore_index=True).sort_values(keys, kind="stable").reset_index(drop=True)
-    if df.duplicated(keys).any():
-        raise RuntimeError(f"duplicate rows for {keys} in the study's parts; the folder was edited by hand?")
-    return df
-
-
-def _concat(frames: list):
-    """Long tables of the parts, ordered by (point, replication), rows within a run kept in order."""
-    import pandas as pd
-
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=["point", "rep"])
-    return pd.concat(frames, ignore_index=True).sort_values(["point", "rep"], kind="stable").reset_index(drop=True)
-
-
-def _short(value) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."

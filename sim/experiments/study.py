@@ -135,11 +135,12 @@ def run_study(kind: str, points: Sequence[Point], reps: int, *, seed: int | None
     }
     store = FolderStore(out) if out is not None else MemoryStore()
     try:
-        manifest = store.open(manifest, resume)
+        # an automatic chunk size is the folder's on resume; one asked for must match it
+        manifest = store.open(manifest, resume, unset=("chunk_size",) if chunk_size is None else ())
+        done = store.done()  # every part on disk checked against the manifest, before other files are written
         for name, text in (files or {}).items():
             store.write_text(name, text)
-        size = int(manifest["chunk_size"])
-        done = store.done()
+        size = manifest["chunk_size"]
         tasks = [Task(p, c, start, min(start + size, reps), pt.scenario, root_seed, weeks, weekly)
                  for p, pt in enumerate(points)
                  for c, start in enumerate(range(0, reps, size)) if (p, c) not in done]
