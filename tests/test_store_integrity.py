@@ -241,3 +241,21 @@ def test_a_part_from_a_study_of_another_horizon_is_refused(study, tmp_path, caps
     shutil.copy(part(tmp_path / "longer", 2), part(study, 2))
     err = refused(capsys, study, part(study, 2))
     assert "horizon_weeks: the part says 3.0, manifest.json 2.0" in err
+
+
+def test_a_study_failing_before_its_first_chunk_removes_only_what_it_wrote(tmp_path):
+    """A folder that looked empty (only hidden entries, such as a user's ``.git``)
+    keeps every entry it had when the study that started in it fails early."""
+    from sim.experiments.store import FolderStore
+
+    out = tmp_path / "study"
+    (out / ".git").mkdir(parents=True)
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (out / ".keep").write_text("")
+    store = FolderStore(out)
+    store.open({"format": "salesim-study", "format_version": 2, "kind": "batch", "root_seed": 1, "reps": 2,
+                "chunk_size": 1, "weekly": False, "points": [], "design": None})
+    assert (out / "manifest.json").exists()
+    store.discard_if_unused()
+    assert sorted(p.name for p in out.iterdir()) == [".git", ".keep"]
+    assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"

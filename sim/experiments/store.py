@@ -30,12 +30,12 @@ from __future__ import annotations
 import json
 import os
 import platform
-import secrets
 import shutil
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sim import outpaths
 from sim.errors import ArgumentError, UsageError
 from sim.experiments.parts import (  # noqa: F401 - FORMAT, FORMAT_VERSION: imported from here too
     FORMAT,
@@ -72,16 +72,9 @@ def versions() -> dict:
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write via ``write(tmp)`` to a hidden sibling, flush it to disk, rename into place."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write via ``write(tmp)`` to a hidden sibling, flush it to disk, rename
+    into place (the one helper every output uses: :func:`sim.outpaths.atomic_write`)."""
+    outpaths.atomic_write(path, write)
 
 
 def _write_frame(df, path: Path) -> None:
@@ -158,6 +151,7 @@ class FolderStore(MemoryStore):
         self.out = Path(out)
         self._lock = None
         self._made_folder = False
+        self._there_before: set[str] = set()  # entries of the folder before this call wrote anything
         self._check: PartChecker | None = None
         self._loaded_tables: dict | None = None
         self.fresh = False  # this call started the study (nothing was resumed)
@@ -171,8 +165,9 @@ class FolderStore(MemoryStore):
         if self._made_folder:
             shutil.rmtree(self.out, ignore_errors=True)
             return
-        for p in list(self.out.iterdir()):
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        for p in list(self.out.iterdir()):  # only what this call wrote: never a user's hidden files
+            if p.name not in self._there_before:
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() and not p.is_symlink() else p.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ opening
     def open(self, manifest: dict, resume: bool = False, unset: Collection[str] = ()) -> dict:
@@ -194,6 +189,7 @@ class FolderStore(MemoryStore):
             raise ArgumentError("out", f"{{resume}}: the folder has no {MANIFEST}, so it holds no "
                                 "salesim study to resume", out)
         self._made_folder = not out.exists()
+        self._there_before = set() if self._made_folder else set(os.listdir(out))
         try:
             make_parent(out, "--out")
             out.mkdir(exist_ok=True)
@@ -247,8 +243,9 @@ class FolderStore(MemoryStore):
         """Remove what an interrupted driver may have left: temporary files, and
         weekly parts whose chunk never completed."""
         for folder in (self.out, self.out / PARTS):
-            for p in folder.glob(".*.tmp-*"):
+            for p in folder.glob(".*.tmp-*"):  # written by salesim before one helper wrote every output
                 p.unlink(missing_ok=True)
+            outpaths.clean_temporaries(folder)
         for p in (self.out / PARTS).glob("*.parquet"):
             m = NAME.match(p.name)
             if m is None or m.group(3) == "kpis":
