@@ -335,7 +335,8 @@ def cannot_write(path: str | os.PathLike, exc: OSError, flag: str = "--out") -> 
 
 
 def _tmp_sibling(path: Path) -> Path:
-    return path.with_name(f"{_TMP}{os.getpid()}-{secrets.token_hex(4)}-{path.name}"[:255])
+    # hidden, and never ending like the real file, so no glob for finished files can match it
+    return path.with_name(f"{_TMP}{os.getpid()}-{secrets.token_hex(4)}-{path.name}"[:240] + ".partial")
 
 
 def _umask() -> int:
