@@ -151,6 +151,8 @@ def run_backtest(h: History, train_until: str, mapping: Mapping | None = None, r
     cut = parse_as_of(train_until, flag="--train-until")
     if cut is None:
         raise UsageError("--train-until: expected a date such as 2025-01-01")
+    if h.rows.empty:
+        raise DataError(f"{h.file}: no usable rows left after the checks:\n{h.report()}")
     start = h.rows["entered_at"].min().floor("D")
     if "created_at" in h.rows and h.rows["created_at"].notna().any():
         start = min(start, h.rows["created_at"].min().floor("D"))

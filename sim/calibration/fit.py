@@ -108,9 +108,15 @@ def _fallback(h: History, what: str, work: Callable[[], T], default: T, assumed:
     except SalesimError:
         raise
     except Exception as exc:  # noqa: BLE001 - as above; the scenario assumes instead
-        h.issues.append(Issue("fit failed", f"the {what} could not be fitted ({type(exc).__name__}: "
+        _flag(h, Issue("fit failed", f"the {what} could not be fitted ({type(exc).__name__}: "
                               f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})", [], assumed))
         return default
+
+
+def _flag(h: History, issue: Issue) -> None:
+    """A problem found while fitting, listed with the file's (once, if the history is fitted again)."""
+    if issue not in h.issues:
+        h.issues.append(issue)
 
 
 def _check_names(h: History) -> None:
@@ -156,11 +162,19 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
     seen = set(h.rows["stage"])
     empty = [s for s in order if s not in seen]
     if empty and m.stages is not None:
-        h.issues.append(Issue("stage without rows", f"stage(s) {', '.join(empty)} of the mapping's stages have "
+        _flag(h, Issue("stage without rows", f"stage(s) {', '.join(empty)} of the mapping's stages have "
                               "no rows", [], "deals pass them at once (conversion 1, no time in stage)"))
     paths = _guard(h, "opportunity paths", lambda: build_paths(h, order))
     if paths.opps.empty:
         raise DataError(f"{h.file}: no opportunity entered a stage of the funnel ({', '.join(order)})")
+    only_won = paths.opps["entry"] == len(order) - 1
+    if only_won.all():
+        raise DataError(f"{h.file}: every opportunity was recorded only at the win ({order[-1]}); a funnel needs "
+                        f"deals that entered a stage before it ({', '.join(order[:-1])})")
+    if only_won.any():
+        _flag(h, Issue("won without a stage before", f"{int(only_won.sum())} opportunit(ies) recorded only at "
+                              f"the win ({order[-1]})", [], "counted as arrivals and wins; they enter the scenario "
+                              "at their source's entry stage"))
     span = _span_days(paths)
     if not span >= MIN_SPAN_DAYS:
         raise DataError(f"{h.file}: the history spans {max(span, 0.0) * 24:.1f} hours from its first creation to "
@@ -187,7 +201,7 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
                 capped.append(f"{seg} {before} -> {order[k]}: {fitted.capped_from:.4g}")
             durations[(seg, order[k])] = (fitted, basis)
     if capped:
-        h.issues.append(Issue("time in stage capped", f"fitted mean days beyond the history's span of {span:.0f} "
+        _flag(h, Issue("time in stage capped", f"fitted mean days beyond the history's span of {span:.0f} "
                               f"days (few exits, many deals still open): {'; '.join(capped)}", [],
                               f"capped at {span:.0f} days"))
     roles = _guard(h, "roles", lambda: _step_roles(h, order))

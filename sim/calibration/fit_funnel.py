@@ -104,13 +104,18 @@ def source_multipliers(p: Paths, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.
 
 
 def entry_stages(p: Paths) -> pd.DataFrame:
-    """Per source: the stage most of its opportunities entered at, and that share."""
+    """Per source: the stage before the win most of its opportunities entered at, and that share
+    (a deal recorded only at the win has no entry stage of its own; the scenario needs one)."""
     rows = []
+    last = len(p.order) - 1
     for src, g in p.opps.groupby("source"):
-        counts = g["entry"].value_counts()
-        k = int(counts.index[0])
-        rows.append({"source": src, "entry_stage": p.order[k], "share": counts.iloc[0] / len(g), "n": len(g)})
-    return pd.DataFrame(rows)
+        counts = g.loc[g["entry"] < last, "entry"].value_counts()
+        if len(counts):
+            k, share = int(counts.index[0]), counts.iloc[0] / len(g)
+        else:  # every deal of the source was recorded only at the win: it enters just before it
+            k, share = last - 1, 0.0
+        rows.append({"source": src, "entry_stage": p.order[k], "share": share, "n": len(g)})
+    return pd.DataFrame(rows, columns=["source", "entry_stage", "share", "n"])
 
 
 def skip_shares(p: Paths) -> pd.DataFrame:

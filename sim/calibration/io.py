@@ -273,6 +273,13 @@ def _melt_wide(df: pd.DataFrame, m: Mapping, file: str) -> pd.DataFrame:
     if missing:
         raise DataError(f"{file}: missing stage column(s) named in the mapping's wide_stage_columns: "
                         f"{', '.join(missing)}")
+    df = df.copy()
+    columns = dict(m.columns)
+    for k, v in m.columns.items():  # a stage column that is also, say, closed_at: read it as both
+        if v in m.wide_stage_columns:
+            df[f"_copy:{v}"] = df[v]
+            columns[k] = f"_copy:{v}"
+    m = m.model_copy(update={"columns": columns})
     keep = [c for c in df.columns if c not in m.wide_stage_columns]
     long = df.melt(id_vars=keep, value_vars=list(m.wide_stage_columns), var_name="_col",
                    value_name="_entered")
@@ -546,16 +553,21 @@ def load_history(path: str | Path, mapping: Mapping | None = None, as_of: str | 
                                     f"{MAX_MAGNITUDE:g} (finite)", [int(r) for r in df.loc[bad, "_row"]],
                                     "amount ignored (the stage entry is kept)"))
             df[col] = num
-    if df.empty:
-        raise DataError(f"{file}: no usable rows left after the checks"
-                        + (":\n" + "\n".join(f"{file}: {i}" for i in issues) if issues else
-                           " (the file has a header and no rows)"))
+    _refuse_empty(df, issues, file)
     ts = _extraction_date(df, cut, as_of)
     df = _drop_disordered(df, ts, issues)
+    _refuse_empty(df, issues, file)
     df["lost_stage"] = df["stage"].isin(lost_names)
     df["won_stage"] = df["stage"].isin(won_names)
     return History(rows=df.sort_values(["opportunity_id", "entered_at", "_row"]).reset_index(drop=True),
                    issues=issues, file=file, as_of=ts, rows_read=len(raw))
+
+
+def _refuse_empty(df: pd.DataFrame, issues: list[Issue], file: str) -> None:
+    if df.empty:
+        raise DataError(f"{file}: no usable rows left after the checks"
+                        + (":\n" + "\n".join(f"{file}: {i}" for i in issues) if issues else
+                           " (the file has a header and no rows)"))
 
 
 def _extraction_date(df: pd.DataFrame, cut: pd.Timestamp | None, given: str | None) -> pd.Timestamp:

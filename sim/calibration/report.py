@@ -56,26 +56,41 @@ def md_code(text: object) -> str:
     return f"{fence}{pad}{s}{pad}{fence}"
 
 
+def _number(v, floatfmt: str) -> str:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return MISSING
+    if isinstance(v, bool | np.bool_):
+        return str(bool(v))
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    x = float(v)
+    if not np.isfinite(x):
+        return MISSING
+    return f"{x:{floatfmt}}" if abs(x) < 1e9 else f"{x:.3g}"  # a 1e300 bound is not 301 digits
+
+
 def md_table(df: pd.DataFrame, floatfmt: str = ".3f", index: bool = False) -> str:
-    """A table whose text cells and headers are escaped and whose missing or non-finite numbers are ``-``."""
+    """A table whose text cells and headers are escaped, whose missing or non-finite numbers are ``-``
+    and whose very large numbers are written short (``1.2e+15``)."""
     if index:
         df = df.reset_index()
     if not len(df):
         return "(none)"
-    t = df.copy()
-    t.columns = [md_text(c) for c in t.columns]
-    for c in t.columns:
-        col = t[c]
-        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_integer_dtype(col):
-            continue
-        if pd.api.types.is_numeric_dtype(col):
-            vals = col.astype(float)
-            t[c] = vals.astype(object).where(np.isfinite(vals.to_numpy()), None)
+    t = pd.DataFrame(index=range(len(df)))
+    align = []
+    for c in df.columns:
+        col = df[c].reset_index(drop=True)
+        numeric = pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+        if not numeric and col.map(lambda v: v is None or isinstance(v, int | float | np.number)).all():
+            numeric = True  # an object column of numbers and None
+        if numeric:
+            t[md_text(c)] = [_number(v, floatfmt) for v in col.astype(object)]
+            align.append("right")
         else:
-            t[c] = col.map(lambda v: None if v is None or (isinstance(v, float) and not np.isfinite(v))
-                           or v is pd.NA or v is pd.NaT
-                           else (md_text(v) if isinstance(v, str) else v)).astype(object)
-    return t.to_markdown(index=False, floatfmt=floatfmt, missingval=MISSING)
+            t[md_text(c)] = [MISSING if v is None or v is pd.NA or v is pd.NaT
+                             or (isinstance(v, float) and not np.isfinite(v)) else md_text(v) for v in col]
+            align.append("left")
+    return t.to_markdown(index=False, disable_numparse=True, colalign=align)
 
 
 def _md(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
