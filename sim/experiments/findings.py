@@ -8,12 +8,20 @@ the factors interact (the conditions under which one side wins). The text
 is built only from the tables, so it says what was measured and nothing
 more; an effect whose confidence interval straddles zero is reported as not
 resolved rather than as a direction.
+
+Every name and text that comes from the study file (its name, description,
+factors and levels) goes through :func:`sim.textsafe.escape_markdown`, and
+KPI names are code spans, so no link, HTML or heading can be slipped into the
+rendered file.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+from sim.textsafe import code_span
+from sim.textsafe import escape_markdown as md
 
 LABELS = {
     "arr_end_usd": "ARR at the end", "bookings_usd": "bookings", "cost_per_arr_usd": "cost per $ of ARR",
@@ -29,7 +37,7 @@ LABELS = {
 
 
 def label(kpi: str) -> str:
-    return f"{LABELS[kpi]} (`{kpi}`)" if kpi in LABELS else f"`{kpi}`"
+    return f"{LABELS[kpi]} ({code_span(kpi)})" if kpi in LABELS else code_span(kpi)
 
 
 def fmt(kpi: str, v: float, signed: bool = False) -> str:
@@ -59,17 +67,17 @@ def _clear(r) -> bool:
 
 def _effect_line(kpi: str, r) -> str:
     if r["estimate"] == 0 and r["ci_low"] == 0 and r["ci_high"] == 0:
-        what = (f"{r['factor']} = {r['level']} instead of {r['reference']}" if r["kind"] == "main" else
-                f"interaction of {r['factor']} = {r['level']} and {r['factor_b']} = {r['level_b']}")
+        what = (f"{md(r['factor'])} = {md(r['level'])} instead of {md(r['reference'])}" if r["kind"] == "main" else
+                f"interaction of {md(r['factor'])} = {md(r['level'])} and {md(r['factor_b'])} = {md(r['level_b'])}")
         return f"- {what}: none (identical in every replication under common random numbers)"
     ci = f"95% CI {fmt(kpi, r['ci_low'], True)} to {fmt(kpi, r['ci_high'], True)}"
     if r["kind"] == "main":
-        what = f"{r['factor']} = {r['level']} instead of {r['reference']}"
+        what = f"{md(r['factor'])} = {md(r['level'])} instead of {md(r['reference'])}"
     else:
         size = "larger" if r["estimate"] > 0 else "smaller"
-        what = (f"the effect of {r['factor_b']} = {r['level_b']} (vs {r['reference_b']}) is "
-                f"{fmt(kpi, abs(r['estimate']))} {size} when {r['factor']} = {r['level']} than when "
-                f"{r['factor']} = {r['reference']}")
+        what = (f"the effect of {md(r['factor_b'])} = {md(r['level_b'])} (vs {md(r['reference_b'])}) is "
+                f"{fmt(kpi, abs(r['estimate']))} {size} when {md(r['factor'])} = {md(r['level'])} than when "
+                f"{md(r['factor'])} = {md(r['reference'])}")
         return f"- interaction: {what} ({ci}){'' if _clear(r) else '; not resolved: could be zero'}"
     verdict = "" if _clear(r) else "; not resolved: could be zero"
     return f"- {what}: {fmt(kpi, r['estimate'], True)} ({ci}){verdict}"
@@ -80,7 +88,7 @@ def kpi_paragraph(kpi: str, effects, variance, cells, factors: list[str]) -> lis
     c = cells[cells["kpi"] == kpi].dropna(subset=["mean"])
     if len(c):
         hi, lo = c.loc[c["mean"].idxmax()], c.loc[c["mean"].idxmin()]
-        where = lambda r: ", ".join(f"{f}={r[f]}" for f in factors)  # noqa: E731
+        where = lambda r: ", ".join(f"{md(f)}={md(r[f])}" for f in factors)  # noqa: E731
         if fmt(kpi, lo["mean"]) == fmt(kpi, hi["mean"]):
             lines.append(f"Cell means are all about {fmt(kpi, hi['mean'])}.")
         else:
@@ -102,7 +110,7 @@ def kpi_paragraph(kpi: str, effects, variance, cells, factors: list[str]) -> lis
                 break
             share = r["sum_sq"] / total_between if total_between > 0 else math.nan
             if share >= 0.01 or r["kind"] == "main":
-                parts.append(f"{r['source']} {pct(share)}")
+                parts.append(f"{md(r['source'])} {pct(share)}")
         noise = v[v["kind"] == "noise"]
         shared = float(noise["share"].iloc[0]) if len(noise) else math.nan
         within = float(noise["share"].iloc[1]) if len(noise) > 1 else math.nan
@@ -134,10 +142,10 @@ def findings_markdown(study, eff, reps: int, root_seed: int, rows: Any) -> str:
     design = ("full factorial" if spec.design == "full" else
               f"half fraction (resolution {study.resolution})")
     failed = int(rows["error"].notna().sum()) if "error" in rows.columns else 0
-    head = [f"# Findings: {spec.name}", ""]
-    if spec.description:
-        head += [spec.description.strip(), ""]
-    described = ", ".join(f"{f} ({' / '.join(lv)})" for f, lv in eff.factors.items())
+    head = [f"# Findings: {md(spec.name)}", ""]
+    if spec.description and spec.description.strip():
+        head += [md(spec.description), ""]  # one line, escaped: the user's words, never Markdown
+    described = ", ".join(f"{md(f)} ({' / '.join(md(x) for x in lv)})" for f, lv in eff.factors.items())
     head.append(f"{ncell} cells ({design} of {described}), "
                 f"{reps} replication(s) each under common random numbers (root seed {root_seed}); "
                 "intervals are 95% Student-t from a regression with the replication as a block. "
@@ -166,10 +174,11 @@ def frontier_lines(frontier, cells, factors: list[str]) -> list[str]:
             if not any(x2 >= x and y2 <= y and (x2 > x or y2 < y) for _, x2, y2 in both)]
     best.sort(key=lambda t: -t[1])
     lines = [f"## Frontier: {label(up)} against {label(down)}", "",
-             f"Cells no other cell beats on both (more {up}, less {down}), best {up} first:"]
+             f"Cells no other cell beats on both (more {md(up)}, less {md(down)}), best {md(up)} first:"]
     for k, x, y in best:
         k = k if isinstance(k, tuple) else (k,)
-        where = ", ".join(f"{f}={lv}" for f, lv in zip(factors, k, strict=True))
-        lines.append(f"- {where}: {fmt(up, x)}, {down} {fmt(down, y)}")
-    lines.append(f"Every other cell is dominated: another cell has at least as much {up} for at most the {down}.")
+        where = ", ".join(f"{md(f)}={md(lv)}" for f, lv in zip(factors, k, strict=True))
+        lines.append(f"- {where}: {fmt(up, x)}, {md(down)} {fmt(down, y)}")
+    lines.append(f"Every other cell is dominated: another cell has at least as much {md(up)} for at most the "
+                 f"{md(down)}.")
     return lines + [""]
