@@ -16,35 +16,54 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from sim import readback
 from sim.calibration.mapping import DataError
+from sim.readback import tables as T
+from sim.units import MAX_HORIZON_WEEKS
 
 DEFAULT_START = "2024-01-01"  # day 0 of a run; a 1 January start keeps the months of seasonality aligned
 
 
-def _table(run_dir: Path, name: str) -> pd.DataFrame:
-    for ext, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
-        p = run_dir / f"{name}{ext}"
-        if p.is_file():
-            try:
-                return reader(p)
-            except (OSError, ValueError) as exc:
-                raise DataError(f"{p}: cannot be read ({str(exc).splitlines()[0]})") from None
-    raise DataError(f"{run_dir}: no {name}.csv or {name}.parquet; write a run with "
-                    f"`salesim run SCENARIO --out {run_dir}` (it keeps the event log)")
+def _table(run_dir: Path, name: str, spec: T.Table) -> pd.DataFrame:
+    """A table of a run folder, checked for the columns the export uses (see :mod:`sim.readback`)."""
+    if readback.find_table(run_dir, name) is None:
+        raise DataError(f"{run_dir}: no {name}.csv or {name}.parquet; write a run with "
+                        f"`salesim run SCENARIO --out {run_dir}` (it keeps the event log)")
+    return readback.read_table(run_dir, name, spec)
 
 
-def history_from_run(run_dir: str | Path, start: str = DEFAULT_START) -> pd.DataFrame:
-    """The run in ``run_dir`` as a canonical opportunity history (one row per stage entry)."""
+def _run_dir(run_dir: str | Path) -> Path:
     d = Path(run_dir)
     if not d.is_dir():
         raise DataError(f"{d}: not a folder (expected the --out folder of `salesim run`)")
+    return d
+
+
+def _check_start(start: str) -> None:
+    """``--start`` as a date from which the longest run still has calendar dates."""
+    try:
+        t0 = pd.Timestamp(start, tz="UTC")
+        t0 + pd.Timedelta(days=T.MAX_DAYS)
+    except (ValueError, OverflowError):
+        raise DataError(f"--start {start!r}: expected a date such as 2024-01-01, early enough for "
+                        f"{MAX_HORIZON_WEEKS} weeks after it to be a date") from None
+    if pd.isna(t0):
+        raise DataError(f"--start {start!r}: expected a date such as 2024-01-01")
+
+
+def history_from_run(run_dir: str | Path, start: str = DEFAULT_START) -> pd.DataFrame:
+    """The run in ``run_dir`` as a canonical opportunity history (one row per stage entry).
+
+    The folder is read as an input is: its resolved scenario through the
+    scenario loader, its tables checked for the columns used."""
+    d = _run_dir(run_dir)
+    _check_start(start)
     spec = d / "scenario.resolved.yaml"
-    if not spec.is_file():
+    if not readback.present(spec):
         raise DataError(f"{d}: no scenario.resolved.yaml (not a `salesim run --out` folder?)")
-    stages = list(yaml.safe_load(spec.read_text())["stages"])
-    return history_from_tables(_table(d, "events"), _table(d, "leads"), stages, start)
+    stages = list(readback.read_scenario(spec).stages)
+    return history_from_tables(_table(d, "events", T.EVENTS), _table(d, "leads", T.LEADS), stages, start)
 
 
 def history_from_tables(events: pd.DataFrame, leads: pd.DataFrame, stages: list[str],
@@ -119,7 +138,10 @@ def subscriptions_from_accounts(accounts: pd.DataFrame, start: str = DEFAULT_STA
 
 
 def subscriptions_from_run(run_dir: str | Path, start: str = DEFAULT_START) -> pd.DataFrame:
-    return subscriptions_from_accounts(_table(Path(run_dir), "accounts"), start)
+    """The run's account events (``accounts.csv``, checked) as a subscription table."""
+    d = _run_dir(run_dir)
+    _check_start(start)
+    return subscriptions_from_accounts(_table(d, "accounts", T.ACCOUNTS), start)
 
 
 def write_history(df: pd.DataFrame, out: str | Path) -> Path:

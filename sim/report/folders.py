@@ -8,14 +8,13 @@ They are registered as :class:`~sim.report.kinds.FolderKind` in
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from types import SimpleNamespace
 
-import yaml
-
+from sim import readback
 from sim.errors import UsageError
+from sim.readback import tables as T
 from sim.report.html import Page
 from sim.report.summary import RunView, sections
 from sim.report.text import fmt_kpi, num, p_value, pct
@@ -24,18 +23,9 @@ HEADLINE = ("arr_end_usd", "bookings_usd", "leads_won", "win_rate", "customers_e
             "cost_per_arr_usd", "cac_usd", "grr_trailing_12m", "nrr_trailing_12m")
 
 
-def _table(folder: Path, stem: str):
-    import pandas as pd
-
-    for ext, read in (("parquet", pd.read_parquet), ("csv", pd.read_csv)):
-        p = folder / f"{stem}.{ext}"
-        if p.is_file():
-            return read(p)
-    return None
-
-
-def _yaml_text(path: Path) -> str | None:
-    return path.read_text() if path.is_file() else None
+def _table(folder: Path, stem: str, spec: T.Table):
+    """The table ``stem`` (Parquet or CSV), checked for the columns a builder uses; None if absent."""
+    return readback.read_table(folder, stem, spec)
 
 
 def _draw_fig(page: Page, build, *args, caption: str = "") -> None:
@@ -43,7 +33,7 @@ def _draw_fig(page: Page, build, *args, caption: str = "") -> None:
     replaced by a sentence saying why, so one odd folder never loses the page."""
     try:
         page.figure(build(*args), caption)
-    except (TypeError, KeyError, ValueError, UsageError) as exc:
+    except (TypeError, KeyError, ValueError, IndexError, AttributeError, ArithmeticError, UsageError) as exc:
         page.para(f"(figure not available: {exc})", "note")
 
 
@@ -51,17 +41,19 @@ def _draw_fig(page: Page, build, *args, caption: str = "") -> None:
 
 
 def is_run(folder: Path, manifest: dict | None) -> bool:
-    return manifest is None and (folder / "kpis.json").is_file() and (folder / "run.json").is_file()
+    """A run folder: no manifest, and a ``kpis.json`` or ``run.json`` (a missing or broken one
+    is then reported by name rather than the folder being unrecognized)."""
+    return manifest is None and (readback.present(folder / "kpis.json") or readback.present(folder / "run.json"))
 
 
 def build_run(folder: Path, manifest: dict | None, page: Page) -> str:
     from sim import plots
 
-    k = json.loads((folder / "kpis.json").read_text())
-    run = json.loads((folder / "run.json").read_text())
-    weekly = _table(folder, "weekly")
-    scen_text = _yaml_text(folder / "scenario.resolved.yaml")
-    scenario = yaml.safe_load(scen_text) if scen_text else None
+    k = readback.read_kpis(folder)
+    run = readback.read_run(folder)
+    weekly = _table(folder, "weekly", T.WEEKLY)
+    spec = folder / "scenario.resolved.yaml"
+    scenario, scen_text = readback.scenario_and_text(spec) if readback.present(spec) else (None, None)
     overrides = run.get("overrides") or []
     view = RunView(k, weekly, scenario, tuple(overrides))
     parts = {s.title: s for s in sections(view) if s.title}
@@ -145,9 +137,10 @@ def _study_subtitle(manifest: dict, what: str) -> str:
 
 
 def _study_scenarios(folder: Path) -> list[tuple[str, str | None]]:
+    """The scenarios of a study folder, as text to show (capped, UTF-8; not run again)."""
     files = sorted((folder / "scenarios").glob("*.yaml")) if (folder / "scenarios").is_dir() else []
     files += sorted(folder.glob("*.resolved.yaml"))
-    return [(p.name.removesuffix(".resolved.yaml"), p.read_text()) for p in files]
+    return [(p.name.removesuffix(".resolved.yaml"), readback.read_text(p)) for p in files]
 
 
 def build_batch(folder: Path, manifest: dict | None, page: Page) -> str:
@@ -155,9 +148,10 @@ def build_batch(folder: Path, manifest: dict | None, page: Page) -> str:
     from sim.experiments.summary import fan
 
     name = manifest["points"][0]["name"]
+    summary, weekly = _table(folder, "summary", T.SUMMARY), _table(folder, "weekly", T.BATCH_WEEKLY)
+    targets, scenarios = _table(folder, "targets", T.TARGETS), _study_scenarios(folder)
     page.subtitle = _study_subtitle(manifest, "Batch")
     failed = manifest.get("failed_replications") or 0
-    summary = _table(folder, "summary")
     page.heading("Distribution of the headline KPIs")
     page.para(f"Each replication is one independent draw of the same scenario; {failed} failed.")
     if summary is not None:
@@ -169,19 +163,16 @@ def build_batch(folder: Path, manifest: dict | None, page: Page) -> str:
                 for key in HEADLINE if key in s.index for r in [s.loc[key]]]
         page.table(["KPI", "mean", "95% CI of the mean", "5th percentile", "median", "95th percentile",
                     "replications"], rows)
-    weekly = _table(folder, "weekly")
     if weekly is not None and len(weekly):
         page.heading("Fan chart")
-        band = fan(weekly)
-        _draw_fig(page, plots.fan_figure, band, None, None, name, int(weekly["rep"].nunique()))
-    targets = _table(folder, "targets")
+        _draw_fig(page, lambda: plots.fan_figure(fan(weekly), None, None, name, int(weekly["rep"].nunique())))
     if targets is not None and len(targets):
         page.heading("Targets")
         page.table(["target", "probability", "95% interval (Wilson)", "replications reaching it"],
                    [[f"{t['kpi']} {t['op']} {fmt_kpi(t['kpi'], t['target'])}", pct(t["probability"]),
                      f"[{pct(t['ci_low'])}, {pct(t['ci_high'])}]", f"{int(t['hits'])} of {int(t['n'])}"]
                     for _, t in targets.iterrows()])
-    scenario_block(page, _study_scenarios(folder))
+    scenario_block(page, scenarios)
     return f"salesim batch: {name}"
 
 
@@ -190,10 +181,10 @@ def build_compare(folder: Path, manifest: dict | None, page: Page) -> str:
 
     names = [p["name"] for p in manifest["points"]]
     base = names[0]
-    page.subtitle = _study_subtitle(manifest, f"Comparison against {base} (paired, common random numbers)")
-    paired = _table(folder, "comparison")
+    paired, scenarios = _table(folder, "comparison", T.COMPARISON), _study_scenarios(folder)
     if paired is None:
         raise UsageError(f"{folder}: no comparison.csv (is the comparison finished?)")
+    page.subtitle = _study_subtitle(manifest, f"Comparison against {base} (paired, common random numbers)")
     page.heading("Paired differences")
     page.para("Every scenario ran with the same replication seeds, so each difference is paired: it carries the "
               "effect of what changed, not luck. Grey intervals include zero.")
@@ -206,7 +197,7 @@ def build_compare(folder: Path, manifest: dict | None, page: Page) -> str:
                  pct(r["p_higher"])] for key in HEADLINE if key in p.index for r in [p.loc[key]]
                 if r["n"] > 0 and not math.isnan(r["diff"])]
         page.table(["KPI", base, lab, "difference", "95% CI of the difference", "p-value", "P(higher)"], rows)
-    scenario_block(page, _study_scenarios(folder))
+    scenario_block(page, scenarios)
     return f"salesim compare: {' vs '.join(names)}"
 
 
@@ -215,11 +206,12 @@ def build_sweep(folder: Path, manifest: dict | None, page: Page) -> str:
 
     design = manifest.get("design") or {}
     params = [p["path"] for p in design.get("params", [])]
+    tornado = _table(folder, "tornado", T.TORNADO)
+    sens = _table(folder, "sensitivity", T.SENSITIVITY)
+    reps = _table(folder, "replications", T.REPLICATIONS)
+    scenarios = _study_scenarios(folder)
     page.subtitle = _study_subtitle(manifest, f"Sweep ({design.get('design', '?')} design) over "
                                     + ", ".join(params))
-    tornado = _table(folder, "tornado")
-    sens = _table(folder, "sensitivity")
-    reps = _table(folder, "replications")
     metric = (tornado["metric"].iloc[0] if tornado is not None and len(tornado) else
               sens["metric"].iloc[0] if sens is not None and "metric" in sens.columns and len(sens) else None)
     if reps is not None and metric is not None and metric in reps.columns:
@@ -238,5 +230,5 @@ def build_sweep(folder: Path, manifest: dict | None, page: Page) -> str:
         cols = [c for c in sens.columns if c not in ("param", "metric")]
         page.table(["parameter", *cols], [[r["param"], *(p_value(r[c]) if c.startswith("p_") else num(r[c], ".3f")
                                                           for c in cols)] for _, r in sens.iterrows()])
-    scenario_block(page, _study_scenarios(folder))
+    scenario_block(page, scenarios)
     return f"salesim sweep: {', '.join(params)}"

@@ -10,7 +10,6 @@ sections to the page. Adding a kind is writing a builder and calling
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -52,14 +51,10 @@ def manifest_kind(name: str) -> Callable[[Path, dict | None], bool]:
 
 
 def read_manifest(folder: Path) -> dict | None:
-    path = folder / "manifest.json"
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not a readable salesim manifest ({exc})") from None
-    return data if isinstance(data, dict) else None
+    """The folder's ``manifest.json`` checked (:func:`sim.readback.read_manifest`), None without one."""
+    from sim.readback import read_manifest as read
+
+    return read(folder)
 
 
 def detect(folder: str | os.PathLike) -> tuple[FolderKind, dict | None]:
@@ -72,7 +67,8 @@ def detect(folder: str | os.PathLike) -> tuple[FolderKind, dict | None]:
     for kind in KINDS:
         if kind.detect(path, manifest):
             return kind, manifest
-    what = f"manifest kind {manifest.get('kind')!r}" if manifest else "no manifest.json and no run.json"
+    what = (f"its manifest.json says kind {manifest.get('kind')!r}" if manifest else
+            "no manifest.json, kpis.json or run.json")
     raise UsageError(f"{path}: not a salesim results folder I can report on ({what}); known kinds: "
                      + ", ".join(sorted(k.name for k in KINDS)))
 
@@ -83,7 +79,13 @@ def build_report(folder: str | os.PathLike) -> str:
 
     kind, manifest = detect(folder)
     page = Page(title="salesim report")
-    page.title = kind.build(Path(folder), manifest, page)
+    try:
+        page.title = kind.build(Path(folder), manifest, page)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError) as exc:
+        # the folder's files are checked as they are read (sim.readback); this is the last guard, for a
+        # value of a shape no check foresaw: a message, never a traceback
+        raise UsageError(f"{folder}: cannot report on this {kind.name} folder: a file holds a value of an "
+                         f"unexpected shape ({type(exc).__name__}: {exc}); was it edited by hand?") from None
     return page.render(footer=f"Made by salesim {sim.__version__} from {Path(folder).name}/ ({kind.name}). "
                        "Every number is in the folder's files; this page needs no network.")
 

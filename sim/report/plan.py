@@ -3,10 +3,11 @@ the cost-vs-probability frontier, runner-ups and the recommended scenario."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import SimpleNamespace
 
+from sim import readback
+from sim.readback import tables as T
 from sim.report.folders import _draw_fig, _table, scenario_block
 from sim.report.html import Page
 from sim.report.text import fmt_kpi, num, pct
@@ -19,7 +20,10 @@ def _p(row) -> str:
 def build_plan(folder: Path, manifest: dict | None, page: Page) -> str:
     from sim.plots.plan import frontier_figure
 
-    doc = json.loads((folder / "plan.json").read_text()) if (folder / "plan.json").is_file() else None
+    doc = readback.read_plan(folder)
+    candidates, frontier = _table(folder, "candidates", T.CANDIDATES), _table(folder, "frontier", T.FRONTIER)
+    runner = _table(folder, "runner_ups", T.RUNNER_UPS)
+    rec_yaml = readback.optional_text(folder / "recommended.scenario.yaml")
     if doc is None:
         page.para("No plan.json yet: the search has not finished (run it again with --resume).", "note")
         return "salesim plan"
@@ -42,7 +46,6 @@ def build_plan(folder: Path, manifest: dict | None, page: Page) -> str:
             page.para(f"The closest: P {_p(best)} at {fmt_kpi(doc['objective'], best['objective'])}.")
     if doc.get("binding"):
         page.table(["what binds", "detail"], [[k, str(v)] for k, v in doc["binding"].items()])
-    candidates, frontier = _table(folder, "candidates"), _table(folder, "frontier")
     if candidates is not None and frontier is not None and len(candidates):
         page.heading("Cost against probability")
         r = SimpleNamespace(candidates=candidates, frontier=frontier, probability=doc["probability_required"],
@@ -52,13 +55,11 @@ def build_plan(folder: Path, manifest: dict | None, page: Page) -> str:
                    [[fmt_kpi(doc["objective"], f["objective"]), pct(f["probability"]),
                      f"[{pct(f['ci_low'])}, {pct(f['ci_high'])}]", num(f["n"])] for _, f in frontier.iterrows()],
                    caption="The frontier: no cheaper plan evaluated has a higher probability")
-    runner = _table(folder, "runner_ups")
     if runner is not None and len(runner):
         page.heading("Runner-ups")
         cols = [c for c in runner.columns if "." in c and not c.startswith("p[")]
         page.table([*cols, doc["objective"], "P(all targets met)"],
                    [[*(num(r[c], "g") for c in cols), fmt_kpi(doc["objective"], r["objective"]),
                      pct(r["probability"])] for _, r in runner.iterrows()])
-    rec_yaml = folder / "recommended.scenario.yaml"
-    scenario_block(page, [("recommended scenario", rec_yaml.read_text() if rec_yaml.is_file() else None)])
+    scenario_block(page, [("recommended scenario", rec_yaml)])
     return f"salesim plan: {goal}"

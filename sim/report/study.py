@@ -5,18 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim import readback
+from sim.readback import FolderFileError
+from sim.readback import tables as T
 from sim.report.folders import _draw_fig, _study_subtitle, _table, scenario_block
 from sim.report.html import Page
 from sim.report.text import fmt_kpi, p_value, pct
+from sim.textsafe import unescape_markdown
+
+CELL_STATS = ("kpi", "n", "mean", "std", "ci_low", "ci_high")
 
 
 def markdown_blocks(page: Page, text: str) -> None:
-    """Plain-language findings (Markdown with headings, bullets and paragraphs) as HTML text."""
+    """Plain-language findings (Markdown with headings, bullets and paragraphs) as HTML text;
+    the user's words, escaped in the Markdown file, show as they were typed."""
     para: list[str] = []
 
     def flush() -> None:
         if para:
-            page.para(" ".join(para))
+            page.para(unescape_markdown(" ".join(para)))
             para.clear()
 
     for line in text.splitlines():
@@ -25,10 +32,10 @@ def markdown_blocks(page: Page, text: str) -> None:
             flush()
         elif s.startswith("#"):
             flush()
-            page.heading(s.lstrip("#").strip(), 3)
+            page.heading(unescape_markdown(s.lstrip("#").strip()), 3)
         elif s.startswith(("- ", "* ")):
             flush()
-            page.para("• " + s[2:])
+            page.para("• " + unescape_markdown(s[2:]))
         else:
             para.append(s)
     flush()
@@ -37,18 +44,25 @@ def markdown_blocks(page: Page, text: str) -> None:
 def build_study(folder: Path, manifest: dict | None, page: Page) -> str:
     from sim import plots
 
-    name = folder.name
-    spec_text = (folder / "study.yaml").read_text() if (folder / "study.yaml").is_file() else None
+    design = manifest.get("design") or {}
+    name = design.get("study") or folder.name
+    spec_path = folder / "study.yaml"
+    spec_text = readback.optional_text(spec_path)
     if spec_text:
-        import yaml
-
-        name = (yaml.safe_load(spec_text) or {}).get("name", name)
+        spec = readback.read_yaml(spec_path)
+        if not isinstance(spec, dict):
+            raise FolderFileError(spec_path, (), f"expected a study (a mapping of keys), got {type(spec).__name__}")
+        if "name" in spec:
+            if not isinstance(spec["name"], str):
+                raise FolderFileError(spec_path, ("name",), f"expected text, got {spec['name']!r}")
+            name = spec["name"]
     page.subtitle = _study_subtitle(manifest, f"Factorial study ({len(manifest['points'])} cells)")
-    findings = folder / "findings.md"
-    effects, variance, cells = _table(folder, "effects"), _table(folder, "variance"), _table(folder, "cells")
-    if findings.is_file():
+    findings = readback.optional_text(folder / "findings.md")
+    effects = _table(folder, "effects", T.EFFECTS)
+    variance, cells = _table(folder, "variance", T.VARIANCE), _table(folder, "cells", T.CELLS)
+    if findings is not None:
         page.heading("Findings")
-        markdown_blocks(page, findings.read_text())
+        markdown_blocks(page, findings)
     if effects is None or not len(effects):
         page.para("No effects yet: the study has not finished (run it again with --resume).", "note")
     else:
@@ -67,7 +81,9 @@ def build_study(folder: Path, manifest: dict | None, page: Page) -> str:
                            caption=f"Share of the variation of {kpi} each source explains")
     if cells is not None and len(cells):
         page.heading("Cell means")
-        factors = [c for c in cells.columns if c not in ("kpi", "n", "mean", "std", "ci_low", "ci_high")]
+        factors = [c for c in cells.columns if c not in CELL_STATS]
+        if not factors:
+            raise FolderFileError(cells.attrs["file"], (), "no factor column (one column per factor of the study)")
         wide = cells.pivot_table(index=factors, columns="kpi", values="mean", sort=False)
         kpis = list(wide.columns)
         page.table([*factors, *kpis], [[*(idx if isinstance(idx, tuple) else (idx,)),
