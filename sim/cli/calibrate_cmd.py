@@ -89,6 +89,9 @@ def calibrate(history: str, mapping: str | None = None, accounts: str | None = N
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
+    from sim.extras import require
+
+    require("calibration")
     import yaml
 
     from sim.calibration.report import report_text
@@ -134,6 +137,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_backtest(args: argparse.Namespace) -> int:
+    from sim.extras import require
+
+    require("calibration")
     from sim.calibration.backtest import report_text, run_backtest
     from sim.calibration.io import load_history
     from sim.calibration.mapping import load_mapping

@@ -73,6 +73,11 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.extras import require
+
+    require("plan")  # before any simulation time is spent
+    if args.dask is not None:
+        require("dask")
     from sim.cli.plan_report import frontier_figure, report, unreachable
     from sim.cli.plots import save_png
     from sim.cli.study_args import guarded, output_folder

@@ -62,6 +62,9 @@ def _clean(x: np.ndarray, tol: float) -> np.ndarray:
 
 
 def _fit(d, factors: dict[str, list[str]], interactions: bool):
+    from sim.extras import require
+
+    require("studies", "statsmodels")
     import statsmodels.formula.api as smf
 
     main = [f"C(f{i}, Sum)" for i in range(len(factors))]

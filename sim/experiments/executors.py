@@ -138,10 +138,10 @@ class DaskExecutor:
     name = "dask"
 
     def __init__(self, address: str, workers: int | None = None, timeout_s: float = 10.0):
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:  # pragma: no cover - a declared dependency
-            raise ArgumentError("dask", "needs the 'distributed' package: pip install 'dask[distributed]'") from None
+        from sim.extras import require
+
+        require("dask")
+        from distributed import Client, LocalCluster
         self._cluster = None
         if address == "local":
             self._cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1,

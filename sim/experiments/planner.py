@@ -205,6 +205,9 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
         from sim.experiments.summary import did_you_mean
 
         raise UsageError(f"--minimize {minimize}: no such KPI{did_you_mean(minimize, names)}")
+    from sim.extras import require
+
+    require("plan")
     import optuna
 
     design = {"vary": [{"path": v.path, "levels": list(v.levels)} for v in space.variables],
