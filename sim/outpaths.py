@@ -275,7 +275,7 @@ def _not_ours_folder(p: Path) -> str | None:
     names = mark.get("files")
     if not isinstance(names, list):
         return "the folder's salesim marker is damaged"
-    extra = [n for n in _entries(p) if n not in names and n != FOLDER_MARK and not n.startswith(_TMP)]
+    extra = [n for n in _entries(p) if n not in names and n not in (FOLDER_MARK, LEDGER) and not n.startswith(_TMP)]
     if extra:
         shown = ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else "")
         return f"the folder holds files salesim did not write ({shown})"
@@ -321,6 +321,11 @@ def _record(paths: Iterable[Path], by: str) -> None:
         text = json.dumps({"format": _FORMAT, "files": files}, indent=2, sort_keys=True) + "\n"
         with contextlib.suppress(OSError):
             _replace_with(folder / LEDGER, text_writer(text))
+        mark = _read_json(folder / FOLDER_MARK)  # a file added to a folder salesim wrote (its report)
+        if mark is not None and isinstance(mark.get("files"), list):
+            names = sorted(set(mark["files"]) | {p.name for p in items})
+            with contextlib.suppress(OSError):
+                _replace_with(folder / FOLDER_MARK, text_writer(_mark(str(mark.get("by", by)), names)))
 
 
 # --------------------------------------------------------------------------- writing

@@ -198,7 +198,7 @@ def test_cli_bad_files_exit_2_without_traceback(tmp_path, capsys):
     assert not (tmp_path / "f.yaml").exists()
     assert main(["calibrate", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "f.yaml")]) == 2
     assert "no such file" in capsys.readouterr().err
-    assert main(["export-crm", str(tmp_path), "--out", str(tmp_path / "h.csv")]) == 2
+    assert main(["export-crm", str(tmp_path), "--out", str(tmp_path.parent / f"{tmp_path.name}-h.csv")]) == 2
     assert "scenario.resolved.yaml" in capsys.readouterr().err
     assert main(["calibrate", str(p), "--out", str(tmp_path / "f.txt")]) == 2
     assert "ending in .yaml" in capsys.readouterr().err

@@ -19,12 +19,14 @@ def add_parser(sub) -> None:
     p.add_argument("folder", type=Path, metavar="DIR", help="results folder")
     p.add_argument("--out", type=Path, metavar="FILE.html", help="where to write the report (default: "
                    "DIR/report.html)")
+    p.add_argument("--force", action="store_true", help="replace an existing report that salesim wrote earlier "
+                   "(never anything else)")
 
 
 def run(args: argparse.Namespace) -> int:
     from sim.report import write_report
 
     out = args.out if args.out is not None else args.folder / "report.html"
-    path = write_report(args.folder, out)
+    path = write_report(args.folder, out, force=args.force)
     print(f"wrote {path}")
     return 0

@@ -11,13 +11,12 @@ sections to the page. Adding a kind is writing a builder and calling
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import UsageError
-from sim.outpaths import check_parent, make_parent
+from sim.outpaths import Inputs, file_target, text_writer, write_file
 from sim.report.html import Page
 
 
@@ -90,25 +89,11 @@ def build_report(folder: str | os.PathLike) -> str:
                        "Every number is in the folder's files; this page needs no network.")
 
 
-def write_report(folder: str | os.PathLike, out: str | os.PathLike) -> Path:
-    """Write the report of ``folder`` to ``out`` (an .html file) atomically; make missing folders."""
-    target = Path(out)
-    if target.is_dir():
-        raise UsageError(f"--out {target}: is a folder; give a file name such as {target / 'report.html'}")
-    if target.suffix.lower() not in (".html", ".htm"):
-        raise UsageError(f"--out {target}: expected a file name ending in .html")
-    check_parent(target, "--out")
+def write_report(folder: str | os.PathLike, out: str | os.PathLike, force: bool = False) -> Path:
+    """Write the report of ``folder`` to ``out`` (an .html file) atomically; make
+    missing folders. An existing page is replaced only with ``force`` and only if
+    salesim wrote it (:mod:`sim.outpaths`); the folder's own files never."""
+    target = file_target(out, flag="--out", force=force, suffixes=(".html", ".htm"), example="report.html",
+                         inputs=Inputs.of(writable_folders=(folder,)))
     text = build_report(folder)
-    parent = make_parent(target, "--out")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_file(target, text_writer(text), by="salesim report")
