@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "sim"
-ORDER = ["units", "errors", "outpaths", "scenario", "model", "records", "metrics", "run", "experiments",
-         "calibration", "plots", "report", "cli"]
+ORDER = ["units", "errors", "textsafe", "outpaths", "extras", "scenario", "readback", "model", "records", "metrics",
+         "run", "experiments", "calibration", "plots", "report", "cli"]
 
 
 def _layer(path: Path) -> str | None:
