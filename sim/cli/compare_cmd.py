@@ -53,6 +53,7 @@ def per_scenario_overrides(args: argparse.Namespace) -> list[list[str]]:
     file named on the command line, then ``--set-a``, ``--set-b``... by position."""
 
     from sim.errors import UsageError
+    from sim.scenario.loader import Setting
 
     paths = list(args.scenarios)
     out: list[list[str]] = [[] for _ in paths]
@@ -74,7 +75,7 @@ def per_scenario_overrides(args: argparse.Namespace) -> list[list[str]]:
         if items and i >= len(paths):
             raise UsageError(f"--set-{letter}: there are only {len(paths)} scenarios (--set-a is the first)")
         if items:
-            out[i] += items
+            out[i] += [Setting(x, f"--set-{letter}") for x in items]  # a problem names --set-b, not --set
     return out
 
 
@@ -88,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
     from sim.plots.studies import compare_figure
 
     if len(args.scenarios) < 2:
-        raise UsageError("compare needs at least two scenario files (the first is the baseline)")
+        raise UsageError(f"SCENARIO: compare needs at least two scenario files (the first is the baseline), got "
+                         f"one: {args.scenarios[0]}")
     sets = per_scenario_overrides(args)
     scenarios = [as_scenario(path, s) for path, s in zip(args.scenarios, sets, strict=True)]
     check_sizes(args, scenarios)

@@ -10,10 +10,13 @@ import argparse
 import errno
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.cli import batch_cmd, calibrate_cmd, compare_cmd, plan_cmd, report_cmd, study_cmd, sweep_cmd
 from sim.cli.run_size import add_size_flags
+from sim.cli.study_args import printable, weeks, whole
 from sim.errors import ArgumentError, SalesimError, UsageError
 from sim.units import MAX_HORIZON_WEEKS
 
@@ -39,28 +42,16 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # noqa: D401
         raise UsageError(f"{self.prog}: {message}")
 
-
-def _nonneg_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return v
+    def _get_values(self, action, arg_strings):
+        # argparse (3.11) drops a lone "--" given as an option's value
+        # (``--out=--``) and hands the command an empty list, unchecked by the
+        # flag's type; take it as the text it is, checked like any other value
+        if action.option_strings and action.nargs is None and arg_strings == ["--"]:
+            return self._get_value(action, "--")
+        return super()._get_values(action, arg_strings)
 
 
 MAX_WEEKS = MAX_HORIZON_WEEKS  # the same cap as a scenario's horizon_weeks (20 years)
-
-
-def _weeks(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of weeks in (0, {MAX_WEEKS}], got {text!r}") from None
-    if not 0 < v <= MAX_WEEKS:
-        raise argparse.ArgumentTypeError(f"expected a number of weeks in (0, {MAX_WEEKS}], got {text!r}")
-    return v
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:
@@ -75,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one scenario and print a summary")
     run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--seed", type=_nonneg_int, help="root random seed (default: the scenario's seed)")
-    run.add_argument("--weeks", type=_weeks, help="horizon in weeks (default: the scenario's)")
+    run.add_argument("--seed", type=whole(0), help="root random seed (default: the scenario's seed)")
+    run.add_argument("--weeks", type=weeks, help="horizon in weeks (default: the scenario's)")
     run.add_argument("--json", action="store_true", help="print the KPIs as one JSON object")
     run.add_argument("--out", type=Path, help="write events, leads, weekly series and KPIs to DIR")
     run.add_argument("--format", choices=["csv", "parquet"], default="csv", help="table format for --out")
@@ -158,7 +149,7 @@ def cmd_validate(args) -> int:
             print(f"{path}: ok")
         except ScenarioError as exc:
             failed += 1
-            print(str(exc), file=sys.stderr)
+            print(message(exc), file=sys.stderr)
     return EXIT_USAGE if failed else 0
 
 
@@ -184,10 +175,41 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
             "study": study_cmd.run, "plan": plan_cmd.run, "report": report_cmd.run, **calibrate_cmd.COMMANDS}
 
 
+def message(exc: SalesimError) -> str:
+    """The error as printed: one line starting ``salesim``, or ``salesim: error:``
+    and the problems on the lines below."""
+    text = printable(exc.render(_flag) if isinstance(exc, ArgumentError) else str(exc))
+    return (text if text.startswith("salesim") else f"salesim: error: {text}" if "\n" not in text
+            else f"salesim: error:\n{text}")
+
+
+@contextmanager
+def _tolerant_streams() -> Iterator[None]:
+    """While a command runs, a character stdout or stderr cannot encode (a file
+    name with undecodable bytes in "wrote ...") is written escaped instead of
+    raising after the work is done."""
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+                changed.append(stream)
+            except (ValueError, OSError):
+                pass
+    try:
+        yield
+    finally:
+        for stream in changed:
+            try:
+                stream.reconfigure(errors="strict")
+            except (ValueError, OSError):
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
     from sim.cli.signals import sigterm_as_interrupt
 
-    with sigterm_as_interrupt():  # SIGTERM cleans up and reports like Ctrl-C
+    with sigterm_as_interrupt(), _tolerant_streams():  # SIGTERM cleans up and reports like Ctrl-C
         return _main(argv)
 
 
@@ -207,9 +229,7 @@ def _main(argv: list[str] | None) -> int:
             return EXIT_USAGE
         return COMMANDS[args.command](args)
     except SalesimError as exc:
-        text = exc.render(_flag) if isinstance(exc, ArgumentError) else str(exc)
-        print(text if text.startswith("salesim") else f"salesim: error: {text}" if "\n" not in text
-              else f"salesim: error:\n{text}", file=sys.stderr)
+        print(message(exc), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as exc:
         print("salesim: interrupted", file=sys.stderr)
@@ -224,5 +244,6 @@ def _main(argv: list[str] | None) -> int:
         # nothing half-written is left; say so instead of a traceback.
         where = f" ({exc.filename})" if exc.filename else ""
         hint = "; free some space and run again" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else ""
-        print(f"salesim: error: {exc.strerror or exc}{where}{hint}; nothing was written", file=sys.stderr)
+        print(printable(f"salesim: error: {exc.strerror or exc}{where}{hint}; nothing was written"),
+              file=sys.stderr)
         return EXIT_USAGE

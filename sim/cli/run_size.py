@@ -9,6 +9,7 @@ before a long wait, a bar of simulated weeks -- is presentation.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,12 +22,18 @@ LONG_RUN_EVENTS = 2_000_000
 
 
 def _limit(text: str) -> int | None:
+    """argparse type: a whole number >= 0, also written like 2e6; 0 is no limit."""
     try:
-        v = int(float(text)) if "e" in text.lower() else int(text)
+        v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0 (0: no limit), got {text!r}") from None
+        try:
+            f = float(text)
+        except ValueError:
+            f = float("nan")
+        v = int(f) if math.isfinite(f) and f == int(f) else -1  # 2e6 yes; 2.5, 1e309, nan no
     if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0 (0: no limit), got {text!r}")
+        shown = repr(text) if len(text) <= 40 else f"{text[:40]!r}..."
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0 (0: no limit), got {shown}")
     return v or None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -25,30 +26,50 @@ EXIT_USAGE = 2
 DEFAULT_RUNS = Path("runs")
 
 
+# C0 and C1 control characters but the line feed and tab, and the bidirectional
+# overrides: in a message they would move the cursor, recolor or reorder the
+# terminal's text, or forge a line; shown escaped (\x1b), as Python writes them
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """A message as it may reach a terminal: control characters escaped, and
+    characters no encoding has (a file name's undecodable bytes) as ``\\udcff``."""
+    text = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                            else f"\\u{ord(m.group()):04x}", text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """A flag's value as a message quotes it: escaped, and cut after ``limit``
+    characters (a 10,000-character value is not worth repeating)."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
 def whole(low: int, high: int | None = None) -> Callable[[str], int]:
-    """argparse type: a whole number in [low, high]."""
+    """argparse type: a whole number in [low, high] (argparse names the flag)."""
     span = f">= {low}" if high is None else f"in [{low}, {high}]"
 
     def parse(text: str) -> int:
         try:
             v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number {span}, got {text!r}") from None
+        except ValueError:  # also: more digits than Python converts
+            raise argparse.ArgumentTypeError(f"expected a whole number {span}, got {shown(text)}") from None
         if v < low or (high is not None and v > high):
-            raise argparse.ArgumentTypeError(f"expected a whole number {span}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected a whole number {span}, got {shown(text)}")
         return v
 
     return parse
 
 
 def weeks(text: str) -> float:
+    """argparse type: a horizon in weeks, with the bounds of a scenario's ``horizon_weeks``."""
     try:
         v = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of weeks in (0, {MAX_HORIZON_WEEKS}], got {text!r}") from None
-    if not 0 < v <= MAX_HORIZON_WEEKS:
-        raise argparse.ArgumentTypeError(f"expected a number of weeks in (0, {MAX_HORIZON_WEEKS}], got {text!r}")
+        v = float("nan")
+    if not 0 < v <= MAX_HORIZON_WEEKS:  # NaN and infinities too
+        raise argparse.ArgumentTypeError(f"expected a number of weeks in (0, {MAX_HORIZON_WEEKS}], got {shown(text)}")
     return v
 
 
@@ -137,8 +158,8 @@ def failures_exit(study, allow: bool) -> int:
     if allow:
         return 0
     where = f"; every error is in {study.out}/" if study.out is not None else ""
-    print(f"salesim: {len(bad)} of {len(rows)} replications failed; first: rep {first['rep']}: "
-          f"{first['error']}{where} (add --allow-failures to accept a study with failed replications)",
+    print(printable(f"salesim: {len(bad)} of {len(rows)} replications failed; first: rep {first['rep']}: "
+                    f"{first['error']}{where} (add --allow-failures to accept a study with failed replications)"),
           file=sys.stderr)
     return EXIT_FAILED
 
@@ -158,25 +179,25 @@ def guarded(fn: Callable[[], int], out: Path | None) -> int:
     try:
         return fn()
     except ReplicationFailed as exc:
-        print(f"salesim: {exc}\nstopped (--fail-fast); finished chunks are in {exc.out}; "
-              "the error is also in the replication's row", file=sys.stderr)
+        print(printable(f"salesim: {exc}\nstopped (--fail-fast); finished chunks are in {exc.out}; "
+                        "the error is also in the replication's row"), file=sys.stderr)
         return EXIT_FAILED
     except StudyInterrupted as exc:
-        print(f"salesim: {exc}", file=sys.stderr)
+        print(printable(f"salesim: {exc}"), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt as exc:
         if out is not None and Path(out).exists():
-            print(f"salesim: interrupted; finished chunks are in {out}: run the same command with --out {out} "
-                  "--resume to finish", file=sys.stderr)
+            print(printable(f"salesim: interrupted; finished chunks are in {out}: run the same command with "
+                            f"--out {out} --resume to finish"), file=sys.stderr)
         else:
             print("salesim: interrupted before any replication was saved", file=sys.stderr)
         return interrupted_exit(exc)
     except OSError as exc:  # ENOSPC, EROFS, EIO while saving a chunk or a table
         why = exc.strerror or str(exc)
         if out is not None and Path(out).exists():
-            print(f"salesim: cannot write to {out} ({why}); the chunks finished before are kept: "
-                  + ("free some space, then " if _disk_full(exc) else "fix that, then ")
-                  + f"run the same command with --out {out} --resume to finish", file=sys.stderr)
+            print(printable(f"salesim: cannot write to {out} ({why}); the chunks finished before are kept: "
+                            + ("free some space, then " if _disk_full(exc) else "fix that, then ")
+                            + f"run the same command with --out {out} --resume to finish"), file=sys.stderr)
         else:
-            print(f"salesim: cannot write to {out} ({why}); nothing was saved", file=sys.stderr)
+            print(printable(f"salesim: cannot write to {out} ({why}); nothing was saved"), file=sys.stderr)
         return EXIT_USAGE

@@ -181,19 +181,36 @@ def _read_chain(path: Path, root: Path, chain: tuple[Path, ...]) -> tuple[dict, 
 # --------------------------------------------------------------------------- --set
 
 
+class Setting(str):
+    """A ``key.path=value`` item that knows the flag it came from (``--set-b`` of
+    ``salesim compare``), so a problem with it names that flag."""
+
+    flag: str
+
+    def __new__(cls, text: str, flag: str = "--set") -> Setting:
+        obj = super().__new__(cls, text)
+        obj.flag = flag
+        return obj
+
+    def __reduce__(self):
+        return (Setting, (str(self), self.flag))
+
+
 def apply_overrides(data: dict, overrides: typing.Iterable[str], origins: dict[KeyPath, Origin]) -> dict:
-    """Apply ``key.path=value`` overrides; values are parsed as YAML scalars/lists."""
+    """Apply ``key.path=value`` overrides; values are parsed as YAML scalars/lists.
+    Problems name the flag an item came from (:class:`Setting`; ``--set`` for plain text)."""
     for item in overrides:
+        flag = getattr(item, "flag", "--set")
         if "=" not in item:
-            raise ScenarioError.at("--set", None, (), f"{item!r}: expected key.path=value")
+            raise ScenarioError.at(flag, None, (), f"{item!r}: expected key.path=value")
         key, raw = item.split("=", 1)
         parts = [p for p in key.strip().split(".")]
         if not key.strip() or any(not p for p in parts):
-            raise ScenarioError.at("--set", None, (), f"{item!r}: empty key path")
+            raise ScenarioError.at(flag, None, (), f"{item!r}: empty key path")
         try:
-            value, _ = parse_yaml(raw, f"--set {key}", allow_null=True) if raw.strip() else (None, {})
+            value, _ = parse_yaml(raw, f"{flag} {key}", allow_null=True) if raw.strip() else (None, {})
         except ScenarioError as exc:
-            raise ScenarioError.at("--set", None, (), f"{item!r}: value is not valid YAML "
+            raise ScenarioError.at(flag, None, (), f"{item!r}: value is not valid YAML "
                                    f"({exc.problems[0].message})") from None
         node: Any = data
         path: list[Any] = []
@@ -201,19 +218,20 @@ def apply_overrides(data: dict, overrides: typing.Iterable[str], origins: dict[K
             last = i == len(parts) - 1
             if isinstance(node, list):
                 if not part.isdigit() or int(part) >= len(node):
-                    raise ScenarioError.at("--set", None, tuple(path),
+                    raise ScenarioError.at(flag, None, tuple(path),
                                            f"{item!r}: {part!r} is not an index of a list of {len(node)}")
                 part = int(part)  # type: ignore[assignment]
             elif not isinstance(node, dict):
-                raise ScenarioError.at("--set", None, tuple(path), f"{item!r}: cannot set a key inside "
+                raise ScenarioError.at(flag, None, tuple(path), f"{item!r}: cannot set a key inside "
                                        f"a {type(node).__name__}")
             path.append(part)
             if last:
                 node[part] = value
             else:
                 if isinstance(node, dict) and part not in node:
-                    _refuse_partial_entry(item, data, path, node)
+                    _refuse_partial_entry(item, data, path, node, flag)
                     node[part] = {}
+                    origins[tuple(path)] = (f"{flag} {item}", None)  # a problem with the new key is this --set's
                 nxt = node[part]
                 if isinstance(nxt, dict | list):
                     nxt = type(nxt)(nxt)  # copy: never mutate a shared (aliased) node
@@ -222,11 +240,11 @@ def apply_overrides(data: dict, overrides: typing.Iterable[str], origins: dict[K
         here = tuple(path)
         for stale in [k for k in origins if k[:len(here)] == here]:  # the old value's keys are gone
             del origins[stale]
-        origins[here] = (f"--set {item}", None)
+        origins[here] = (f"{flag} {item}", None)
     return data
 
 
-def _refuse_partial_entry(item: str, data: dict, path: list[Any], node: dict) -> None:
+def _refuse_partial_entry(item: str, data: dict, path: list[Any], node: dict, flag: str = "--set") -> None:
     """A ``--set`` that would create a new entry of a named mapping (a role, a
     segment, a source...) key by key is refused: ``roles.nobdy.headcount=3``
     is far more likely a typo than a wish for an idle role. A whole entry
@@ -236,9 +254,9 @@ def _refuse_partial_entry(item: str, data: dict, path: list[Any], node: dict) ->
         return
     key = ".".join(str(p) for p in path)
     have = sorted(str(k) for k in node)
-    raise ScenarioError.at("--set", None, tuple(path), f"{item!r}: there is no {key!r}"
+    raise ScenarioError.at(flag, None, tuple(path), f"{item!r}: there is no {key!r}"
                            f"{suggest(str(path[-1]), have)} (entries here: {', '.join(have) or 'none'}); "
-                           f"to add a new entry give it whole, e.g. --set '{key}={{...}}'")
+                           f"to add a new entry give it whole, e.g. {flag} '{key}={{...}}'")
 
 
 # --------------------------------------------------------------------------- API
@@ -266,6 +284,9 @@ def validate_data(data: Any, origins: dict[KeyPath, Origin] | None = None,
 
 def load_data(path: str | os.PathLike, overrides: typing.Iterable[str] = ()) -> tuple[dict, dict]:
     """The merged (``extends`` then ``--set``) raw mapping of a file and its origins."""
+    if not str(path).strip():  # Path("") is the current folder
+        raise ScenarioError.at(repr(str(path)), None, (), "expected a scenario file name, got an empty or blank "
+                               "string")
     p = Path(path)
     real = p.resolve()
     root = scenarios_root(p) if real.exists() else p.parent.resolve()
