@@ -452,3 +452,35 @@ def test_parquet_named_csv_and_csv_named_parquet(tmp_path, capsys):
     wrong.write_text(HEADER + "\n".join(ROWS))
     rc, err, _ = calibrate(capsys, tmp_path, wrong)
     assert rc == 2 and "Parquet" in err and str(wrong) in err
+
+
+def test_a_flag_column_the_file_lacks_names_the_file(tmp_path, capsys):
+    hist = write(tmp_path / "h.csv", ROWS)
+    m = tmp_path / "m.yaml"
+    m.write_text("won_flag: IsWon\nclosed_flag: IsClosed\n")
+    rc, err, _ = calibrate(capsys, tmp_path, hist, "--mapping", m)
+    assert rc == 2 and str(hist) in err and "won_flag (column 'IsWon')" in err
+
+
+def test_utf16_without_a_byte_order_mark(tmp_path, capsys):
+    p = tmp_path / "h.csv"
+    p.write_bytes((HEADER + "\n".join(history(30)) + "\n").encode("utf-16-le"))
+    rc, err, out = calibrate(capsys, tmp_path, p)
+    assert rc == 0, err
+    loads(out)
+
+
+def test_exits_that_all_take_the_same_time_fit_quickly(tmp_path, capsys):
+    import time
+
+    lines = []
+    for i in range(400):
+        day = 1 + i % 27
+        lines += [f"o{i},mql,2024-01-{day:02d}T00:00:00Z,,s{i % 12},,,lost,2024-01-{day + 1:02d}T00:00:00Z",
+                  f"o{i},sql,2024-01-{day + 1:02d}T00:00:00Z,,s{i % 12},,,lost,2024-01-{day + 1:02d}T00:00:00Z"]
+    hist = write(tmp_path / "h.csv", lines)
+    t = time.perf_counter()
+    rc, err, out = calibrate(capsys, tmp_path, hist)
+    assert rc == 0, err
+    assert loads(out).segments["s0"].steps["sql"].elapsed_days.mean() == pytest.approx(1.0)
+    assert time.perf_counter() - t < 30  # each fit ran its optimizer to the iteration limit before

@@ -27,7 +27,8 @@ from sim.calibration.paths import Paths, build_paths, stage_order, transition_ma
 from sim.errors import SalesimError
 
 MIN_EXITS = 5  # fewer exits than this in a segment: its durations come from all segments pooled
-MAX_NAMES = 60  # stages, segments or sources: more distinct values than this is an ID column, not a funnel
+# more distinct values than these is an ID or free-text column, not a funnel (and a fit per segment x step)
+MAX_NAMES = {"stage": 30, "segment": 30, "source": 50}
 MIN_SPAN_DAYS = 1.0  # a history shorter than a day gives no rate per week
 
 T = TypeVar("T")
@@ -127,10 +128,10 @@ def _check_names(h: History) -> None:
             continue
         values = rows.loc[~rows["lost_stage"], col] if col == "stage" else rows[col]
         n = values.dropna().nunique()
-        if n > MAX_NAMES:
+        if n > MAX_NAMES[col]:
             hint = "map the labels to a few stages with stage_names and stages" if col == "stage" else \
                 f"map a column with a few values as {col}, or none"
-            raise DataError(f"{h.file}: {n} distinct {what} in column {col} (at most {MAX_NAMES}): is it an ID "
+            raise DataError(f"{h.file}: {n} distinct {what} in column {col} (at most {MAX_NAMES[col]}): is it an ID "
                             f"or free-text column? {hint} (--mapping)")
 
 

@@ -116,6 +116,8 @@ def fit_durations(days: np.ndarray, censored: np.ndarray, level: float = LEVEL) 
     if np.median(exact) <= 10 * FLOOR_DAYS:  # moves at once (no time in this stage)
         return DurationFit("constant", 0.0, 0.0, 0.0, 0.0, len(exact), len(cens), {})
     m0 = max(float(np.mean(exact)), FLOOR_DAYS)
+    if len(exact) > 1 and float(np.std(exact)) <= 1e-3 * m0:  # every exit took the same time: no spread to fit
+        return DurationFit("constant", m0, m0, m0, 0.0, len(exact), len(cens), {})
     cv0 = float(np.std(exact) / m0) if len(exact) > 1 and np.std(exact) > 0 else 1.0
     fits = {}
     for fam in ("exponential", "gamma", "lognormal"):

@@ -130,6 +130,13 @@ def _decode(data: bytes, where: str) -> tuple[str, str | None]:
                     from None
     if data.startswith(b"PK\x03\x04"):
         raise DataError(f"{where}: is a ZIP archive (an Excel workbook?), not CSV; save the sheet as CSV")
+    head = data[:4096]
+    for enc, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+        if len(head) >= 8 and zeros.count(0) > 0.9 * len(zeros):  # UTF-16 text without a byte-order mark
+            try:
+                return data.decode(enc), None
+            except UnicodeDecodeError:
+                break
     if b"\x00" in data[:65536]:
         raise DataError(f"{where}: is a binary file (it contains NUL bytes), not CSV text or Parquet")
     try:
@@ -315,6 +322,8 @@ def _canonical(df: pd.DataFrame, m: Mapping, file: str) -> pd.DataFrame:
         | {f for f in (m.won_flag, m.closed_flag) if f}
     check_repeats(df, used, file)
     missing = [f"{k} (column {v!r})" for k, v in cols.items() if v not in df.columns]
+    missing += [f"{k} (column {v!r})" for k, v in (("won_flag", m.won_flag), ("closed_flag", m.closed_flag))
+                if v is not None and v not in df.columns]
     if missing:
         raise DataError(f"{file}: missing column(s) named in the mapping: {', '.join(missing)}; "
                         f"the file has: {', '.join(c for c in df.columns if c != '_row')}")
@@ -445,7 +454,7 @@ def to_amounts(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     return num.where(ok), bad
 
 
-def _outcomes(df: pd.DataFrame, m: Mapping, issues: list[Issue]) -> pd.Series:
+def _outcomes(df: pd.DataFrame, m: Mapping, issues: list[Issue], file: str = "history") -> pd.Series:
     """won/lost/open per row, from the outcome column, the IsWon/IsClosed flags or the stage."""
     out = pd.Series(pd.NA, index=df.index, dtype="string")
     truthy = {"true", "1", "yes", "y", "t"}
@@ -460,7 +469,8 @@ def _outcomes(df: pd.DataFrame, m: Mapping, issues: list[Issue]) -> pd.Series:
         out = v.where(~bad)
     for flag in (m.won_flag, m.closed_flag):
         if flag is not None and f"_flag:{flag}" not in df:
-            raise DataError(f"missing column {flag!r} named in the mapping's won_flag/closed_flag")
+            raise DataError(f"{file}: missing column {flag!r} named in the mapping's won_flag/closed_flag (a stage "
+                            "column of wide_stage_columns cannot be a flag)")
     if m.closed_flag is not None:
         closed = df[f"_flag:{m.closed_flag}"].str.strip().str.lower().isin(truthy).fillna(False)
         won = df[f"_flag:{m.won_flag}"].str.strip().str.lower().isin(truthy).fillna(False) if m.won_flag \
@@ -531,7 +541,7 @@ def load_history(path: str | Path, mapping: Mapping | None = None, as_of: str | 
                             "repeats dropped"))
         df = df[~dup]
     df = df.copy()
-    df["outcome"] = _outcomes(df, m, issues)
+    df["outcome"] = _outcomes(df, m, issues, file)
     won_names = {normalize_name(s) for s in m.won_stages}
     lost_names = {normalize_name(s) for s in m.lost_stages}
     df.loc[df["stage"].isin(won_names), "outcome"] = "won"
