@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import os
 import random
 import re
@@ -45,6 +46,7 @@ import shlex
 import shutil
 import signal
 import stat
+import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
@@ -173,6 +175,9 @@ def snapshot(folder: Path) -> dict[str, str]:
             else:
                 out[rel] = "fifo" if stat.S_ISFIFO(st.st_mode) else "device"
     return out
+
+
+TEMPORARY = re.compile(r"(^|/)\.salesim-tmp-|\.partial$|(^|/)\.[^/]*\.tmp-")  # what writes go through
 
 
 def changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
@@ -589,6 +594,9 @@ def check(case: Case, ws: Path, capsys) -> str | None:
                 problems.append("exit 1 outside a study with failed replications")
         elif rc != 0:
             problems.append(f"exit {rc}")
+    temporary = [k for k in after.keys() - before.keys() if TEMPORARY.search(k)]
+    if temporary:  # whatever the exit: no half-written file is left beside an output
+        problems.append(f"temporary files left behind: {sorted(temporary)[:5]}")
     for name in USER_FILES:  # whatever the exit: the user's files are as they were
         if before.get(name) != after.get(name):
             problems.append(f"the user's {name} was changed or removed")
@@ -681,6 +689,12 @@ REGRESSIONS = [
     (["compare", "@{small}", "@{b}", "--reps", "2", "--set-b", "roles..ae=1"], "--set-b"),  # was "--set"
     (["compare", "@{small}", "@{b}", "--reps", "2", "--set-a", "nope.key=1"], "--set-a nope.key=1"),
     (["compare", "@{small}", "--reps", "2"], "small.yaml"),  # named neither the argument nor the file
+    (["validate", "-"], "'-'"),  # was "-: no such file"
+    (["study", ""], "''"),  # was ".: is a folder"
+    (["study", "-", "--reps", "2"], "'-'"),
+    (["study", "/", "--reps", "2"], "error: /: is a folder"),  # was "../../..: is a folder" (relative to the cwd)
+    (["validate", "@{small}", "--set", "roles.ae.headcount=#"], "--set roles.ae.headcount=#"),  # AttributeError
+    (["calibrate", "@{hist}", "--mapping", "@{empty}", "--out", "@{ws}/fit.yaml"], "hist.csv"),  # the same
 ]
 
 
@@ -714,3 +728,27 @@ def test_a_file_name_no_encoding_has_is_written_and_reported(assets, tmp_path, c
     out, err = capsys.readouterr()
     assert rc == 0, err
     assert "wrote " in out and "\\udcff.png" in out
+
+
+class _ClosedPipe(io.TextIOBase):
+    """stdout of ``salesim batch ... | head -1`` once head has exited."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_study_whose_stdout_closes_early_is_not_a_write_error(assets, tmp_path, capsys, monkeypatch):
+    """The results are written whole; a reader that stopped reading the report
+    (a pipe to ``head``) is no reason for exit 2 and "cannot write to the
+    results folder ... --resume" (what it said before)."""
+    ws = workspace(assets, tmp_path / "ws")
+    monkeypatch.chdir(ws)
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    rc = main(["batch", str(ws / "small.yaml"), "--reps", "2", "--weeks", "2", "--workers", "1", "--quiet",
+               "--out", str(ws / "out")])
+    err = capsys.readouterr().err
+    assert rc == 0 and "cannot write" not in err, err
+    assert (ws / "out" / "summary.csv").is_file()

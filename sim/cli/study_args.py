@@ -192,6 +192,8 @@ def guarded(fn: Callable[[], int], out: Path | None) -> int:
         else:
             print("salesim: interrupted before any replication was saved", file=sys.stderr)
         return interrupted_exit(exc)
+    except BrokenPipeError:  # stdout closed early (``salesim batch ... | head``): not the results folder
+        raise
     except OSError as exc:  # ENOSPC, EROFS, EIO while saving a chunk or a table
         why = exc.strerror or str(exc)
         if out is not None and Path(out).exists():

@@ -136,14 +136,27 @@ class Study:
 
 
 def _display(path: Path) -> str:
+    """A path as the user would write it: relative to the working folder when
+    inside it, else as it is (``/``, not ``../../..``)."""
     try:
-        return os.path.relpath(path)
-    except ValueError:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
         return str(path)
+    return str(path) if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel
+
+
+def _check_name(path: str | os.PathLike) -> None:
+    """Refuse a name that is no file name (``Path("")`` would be the working folder)."""
+    if not str(path).strip():
+        raise ScenarioError.at(repr(str(path)), None, (), "expected a study file name, got an empty or blank string")
+    if str(path) == "-":
+        raise ScenarioError.at("'-'", None, (), "study files are read from files, not from standard input; give a "
+                               "file name")
 
 
 def read_spec(path: str | os.PathLike) -> tuple[StudyFile, dict, dict]:
     """Parse and validate the study file; return the spec, raw data and key-path -> line map."""
+    _check_name(path)
     p = Path(path)
     file = _display(p)
     data, origins = parse_yaml(_read_text(p), file)
@@ -259,6 +272,7 @@ def load_study(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] =
 
     ``overrides`` (``--set``) apply to every cell, after the study's own changes.
     """
+    _check_name(path)
     p = Path(path)
     spec, _, origins = read_spec(p)
     file = _display(p)

@@ -90,6 +90,8 @@ def parse_yaml(text: str, file: str, allow_null: bool = False) -> tuple[Any, dic
             raise ScenarioError.at(file, None, (), "the file is empty; expected a mapping of "
                                    "scenario keys (name, segments, sources, ...)")
         origins: dict[KeyPath, Origin] = {}
+        if node is None:  # no document at all (empty, or only comments): null where null is allowed
+            return None, origins
         _node_lines(node, file, origins)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -137,11 +139,13 @@ def deep_merge(base: Any, over: Any) -> Any:
 
 
 def _display(path: Path) -> str:
-    """A path as the user would write it: relative to the working folder when inside it."""
+    """A path as the user would write it: relative to the working folder when
+    inside it, else as it is (``/``, not ``../../..``)."""
     try:
-        return os.path.relpath(path)
-    except ValueError:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
         return str(path)
+    return str(path) if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel
 
 
 def _read_chain(path: Path, root: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[KeyPath, Origin]]:
@@ -287,6 +291,9 @@ def load_data(path: str | os.PathLike, overrides: typing.Iterable[str] = ()) -> 
     if not str(path).strip():  # Path("") is the current folder
         raise ScenarioError.at(repr(str(path)), None, (), "expected a scenario file name, got an empty or blank "
                                "string")
+    if str(path) == "-":
+        raise ScenarioError.at("'-'", None, (), "scenarios are read from files, not from standard input; give a "
+                               "file name")
     p = Path(path)
     real = p.resolve()
     root = scenarios_root(p) if real.exists() else p.parent.resolve()
