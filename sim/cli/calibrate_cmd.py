@@ -75,17 +75,15 @@ def calibrate(history: str, mapping: str | None = None, accounts: str | None = N
     from sim.calibration.mapping import load_mapping
 
     m = load_mapping(mapping)
-    if as_of is not None:
-        import pandas as pd
+    h = load_history(history, m, as_of)  # checks --as-of
+    fit = fit_history(h, m, reps_file=reps, accounts_file=accounts)
+    _warn(fit.history)  # after the fit: it finds problems of its own (a capped duration, a stage without rows)
+    return fit
 
-        try:
-            pd.Timestamp(as_of)
-        except ValueError:
-            raise UsageError(f"--as-of {as_of!r}: expected a date such as 2025-06-30") from None
-    h = load_history(history, m, as_of)
-    for issue in h.issues:
-        print(f"salesim: warning: {h.file}: {issue}", file=sys.stderr)
-    return fit_history(h, m, reps_file=reps, accounts_file=accounts)
+
+def _warn(history) -> None:
+    for issue in history.issues:
+        print(f"salesim: warning: {history.file}: {issue}", file=sys.stderr)
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
@@ -146,9 +144,8 @@ def run_backtest(args: argparse.Namespace) -> int:
     out = folder_target(args.out, inputs=Inputs.of(files=(args.history, args.mapping)), force=args.force)
     m = load_mapping(args.mapping)
     h = load_history(args.history, m, args.as_of)
-    for issue in h.issues:
-        print(f"salesim: warning: {h.file}: {issue}", file=sys.stderr)
     bt = run_backtest(h, args.train_until, m, runs=args.runs, seed=args.seed)
+    _warn(bt.fit.history if getattr(bt, "fit", None) is not None else h)
     with staged_folder(out, by="salesim backtest") as tmp:  # all three files or none
         (tmp / "backtest_fitted.yaml").write_text(bt.scenario_yaml, encoding="utf-8")
         bt.cells.to_csv(tmp / "backtest_cells.csv", index=False)

@@ -15,6 +15,9 @@ from sim.calibration.fit_durations import FLOOR_DAYS
 from sim.cli.plots import save_png
 
 
+MAX_PANELS = 24
+
+
 def plot_durations(fit, path, flag: str = "--out") -> None:
     save_png(durations_figure(fit), path, flag)
 
@@ -25,6 +28,8 @@ def durations_figure(fit):
 
     rows = fit.paths.days_in_stage()
     keys = [(k, v) for k, v in sorted(fit.durations.items()) if v[0] is not None and v[0].family != "constant"]
+    fitted = len(keys)
+    keys = keys[:MAX_PANELS]  # a panel costs about 0.2 s: a history of 30 stages x 30 segments must not take minutes
     n = max(len(keys), 1)
     cols = min(4, n)
     nrows = int(np.ceil(n / cols))
@@ -50,4 +55,6 @@ def durations_figure(fit):
         ax.legend(fontsize=6)
     if not keys:
         fig.add_subplot(1, 1, 1).text(0.5, 0.5, "no stage with a fitted duration", ha="center", va="center")
+    if fitted > len(keys):
+        fig.suptitle(f"the first {len(keys)} of {fitted} fitted durations; every fit is in fit_report.md", fontsize=9)
     return fig
