@@ -14,7 +14,6 @@ from scipy import stats
 from sim.calibration.fit_durations import FLOOR_DAYS
 from sim.cli.plots import save_png
 
-
 MAX_PANELS = 24
 
 
