@@ -12,7 +12,19 @@ from sim.errors import SalesimError, ScenarioError
 from sim.run import Result, simulate
 from sim.scenario import Scenario, load_scenario, validate_data
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """The installed package's version: pyproject.toml is its one source (workers
+    compare it with the driver's, study manifests record it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("salesim")
+    except PackageNotFoundError:  # a source tree on sys.path without an install
+        return "0+unknown"
+
+
+__version__ = _version()
 
 # Monte Carlo studies (sim.experiments), imported on first use so that
 # ``import sim`` stays light (no pandas, scipy or Dask until a study runs).
