@@ -143,6 +143,37 @@ KPIS: tuple[KPI, ...] = (
 )
 
 BY_KEY = {k.key: k for k in KPIS}
+
+# Units of the fields inside structured KPIs (``stages.sql.conversion``,
+# ``roles.ae.utilization``, ``costs.acquisition_usd``...), by the field's last
+# name part. Top-level keys take their unit from :data:`KPIS`.
+FIELD_UNITS: tuple[tuple[str, str], ...] = (
+    ("cost_per_arr_usd", "ratio"), ("cost_to_acv_ratio", "ratio"), ("_ratio", "ratio"),
+    ("_usd", "USD"), ("_days", "days"), ("_hours", "hours"), ("_months", "months"), ("_weeks", "weeks"),
+    ("_fraction", "fraction"), ("conversion", "fraction"), ("win_rate", "fraction"), ("utilization", "fraction"),
+    ("_share", "fraction"), ("share", "fraction"), ("_rate", "fraction"), ("nrr", "fraction"), ("grr", "fraction"),
+    ("churn_trailing_12m", "fraction"), ("attained", "fraction"),
+)
+SCALAR_UNITS = ("USD", "count", "fraction", "days", "weeks", "months", "hours", "ratio")
+_COUNT_PREFIXES = ("leads_", "wins", "customers", "new_logos", "tasks", "entered", "moved_on", "lost", "open")
+
+
+def unit_of(name: str) -> str:
+    """The unit of a KPI or of a field inside one (a flattened, dotted name such as
+    ``stages.sql.conversion``): the registry's for a top-level key, the field
+    rules above for a field, "" when neither says (a plain number)."""
+    top = BY_KEY.get(name)
+    if top is not None and top.unit in SCALAR_UNITS:
+        return top.unit
+    last = name.rsplit(".", 1)[-1]
+    for suffix, unit in FIELD_UNITS:
+        if last.endswith(suffix):
+            return unit
+    if top is None and "." in name:
+        parent = BY_KEY.get(name.split(".", 1)[0])
+        if parent is not None and parent.unit in SCALAR_UNITS:
+            return parent.unit  # a per-source or per-segment entry of a scalar KPI
+    return "count" if last.startswith(_COUNT_PREFIXES) else ""
 START, END = "<!-- kpi-table:start -->", "<!-- kpi-table:end -->"
 
 

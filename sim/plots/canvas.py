@@ -115,15 +115,12 @@ def missing(ax, what: str) -> None:
 
 
 def kpi_unit(name: str) -> str:
-    """The unit of a KPI from its name's suffix (units are in the names by convention)."""
-    last = name.rsplit(".", 1)[-1]
-    for suffix, unit in (("_usd", "USD"), ("_days", "days"), ("_hours", "hours"), ("_months", "months"),
-                         ("_weeks", "weeks"), ("_fraction", "share")):
-        if last.endswith(suffix):
-            return unit
-    if any(w in last for w in ("rate", "conversion", "utilization", "share", "nrr", "grr", "churn_trailing")):
-        return "share"
-    return "count" if last.startswith(("leads_", "wins", "customers", "new_logos", "tasks")) else ""
+    """The unit of a KPI, from the KPI registry (the one place units are declared);
+    a fraction is shown as a share."""
+    from sim.metrics.registry import unit_of
+
+    unit = unit_of(name)
+    return "share" if unit == "fraction" else unit
 
 
 def kpi_label(name: str) -> str:
@@ -138,5 +135,14 @@ def format_axis_for(ax, name: str, axis: str = "y") -> None:
         usd_axis(ax, axis)
     elif unit == "share":
         pct_axis(ax, axis)
+    elif unit == "ratio":
+        ratio_axis(ax, axis)
     else:
         count_axis(ax, axis)
+
+
+def ratio_axis(ax, axis: str = "y") -> None:
+    """A ratio such as cost per ARR (USD of cost per USD of ARR): plain decimals, never dollars."""
+    from matplotlib.ticker import FuncFormatter
+
+    getattr(ax, f"{axis}axis").set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.2f}"))

@@ -75,7 +75,7 @@ def fmt_kpi(name: str, value) -> str:
         v = float(value)
     except (TypeError, ValueError):
         v = math.nan
-    if math.isnan(v) or unit not in ("USD", "share") or name.endswith("cost_per_arr_usd"):
+    if math.isnan(v) or unit not in ("USD", "share"):
         return number(value)
     return money(v) if unit == "USD" else pct(v)
 
