@@ -80,6 +80,10 @@ KNOWN_ELSEWHERE: list[Known] = [
     Known(r"^salesim export-crm .*--start[ =]", r"OutOfBoundsDatetime",
           "export-crm --start outside pandas' datetime range (1677-09-22 to 2262-04-11) escapes as "
           "OutOfBoundsDatetime (sim/calibration/export.py)"),
+    Known(r"--dask", r"left changes behind: \['new [^/']+'\]$",
+          "a study's --out in a missing folder: the store makes the parent folders (store.open calls "
+          "make_parent without `made`) and leaves them when the study fails next (--dask cannot connect); "
+          "sim/experiments/store.py"),
 ]
 
 SEED = "fuzz-flags-1"
@@ -332,7 +336,9 @@ SETTINGS = ["roles.ae.headcount=3", "roles.ae.headcount=nan", "roles.ae.headcoun
             "missing.yaml:roles.ae.headcount=2", "roles.ae.headcount=!!python/object/apply:os.system ['true']",
             "roles.ae.headcount=*alias", "seed=" + "9" * 30, "seed=-1", "roles.ae.hours_per_week=-0",
             "segments.smb.acv_usd=1e308", "sources.website.rate_per_week=1e-320", "roles.é.headcount=1",
-            "roles.ae.headcount=1\nroles.sdr.headcount=2", "roles.ae.headcount=1:2", "roles.ae.headcount=1:2:1:1"]
+            "roles.ae.headcount=1\nroles.sdr.headcount=2", "roles.ae.headcount=1:2", "roles.ae.headcount=1:2:1:1",
+            "roles.ae.headcount=1:1000000000:1", "segments.smb.acv_usd=1:1e12:1e-300", "roles.ae.headcount=1:3:1e-9",
+            "roles.ae.headcount=#", "roles.ae.headcount=1:3:5e-324", "segments.smb.acv_usd=0:1e308"]
 COMPOUND = ["0.05,0.1", "nan", "inf", "-1", "-2", "1e309", ",", ",,,", "0.1,nan", "1e308", "0", "-0", "0.1;0.2",
             "0.1," * 200, "5e-324", "-0.99", "9" * 30]
 DASK = ["", " ", "\n", "nan", "tcp://", "inproc://", "x" * 10_000, "LOCAL", "local\n", "tcp://[::1", "é"]
@@ -510,7 +516,7 @@ def _spellings(value: str, ws: Path) -> list[str]:
     v = resolve(value, ws)
     out = []
     for s in (v, os.path.basename(v.rstrip("/")), os.path.relpath(v, ws) if v.startswith(str(ws)) else v):
-        out += [s, repr(s), repr(s)[1:-1], s[:60], repr(s)[1:61]]
+        out += [s, repr(s), repr(s)[1:-1], s[:60], repr(s)[1:61], f"{s}: "]  # "f{s}: ": '.: is a folder'
         if "=" in s:
             out.append(s.split("=", 1)[0])
     return out
@@ -617,7 +623,7 @@ def run_one(command: str, index: int, assets: Path, tmp_path: Path, capsys, monk
         return
     generated = shlex.join(["salesim", *case.tokens()])
     for known in KNOWN_ELSEWHERE:
-        if re.search(known.argv, generated) and re.search(known.error, failure):
+        if re.search(known.argv, generated) and re.search(known.error, failure, re.M):
             pytest.xfail(f"known, fixed elsewhere: {known.reason}")
     pytest.fail(failure, pytrace=False)
 
@@ -695,6 +701,11 @@ REGRESSIONS = [
     (["study", "/", "--reps", "2"], "error: /: is a folder"),  # was "../../..: is a folder" (relative to the cwd)
     (["validate", "@{small}", "--set", "roles.ae.headcount=#"], "--set roles.ae.headcount=#"),  # AttributeError
     (["calibrate", "@{hist}", "--mapping", "@{empty}", "--out", "@{ws}/fit.yaml"], "hist.csv"),  # the same
+    # a grid of a billion levels was built before it was counted (a hang), 1e312 levels an OverflowError
+    (["sweep", "@{small}", "--param", "roles.ae.headcount=1:1000000000:1", "--design", "grid", "--reps", "2"],
+     "--param roles.ae.headcount=1:1000000000:1"),
+    (["sweep", "@{small}", "--param", "segments.smb.acv_usd=1:1e12:1e-300", "--design", "grid", "--reps", "2"],
+     "--param segments.smb.acv_usd=1:1e12:1e-300"),
 ]
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sim.cli.run_size import add_size_flags, limits_of
 from sim.errors import UsageError
+from sim.outpaths import check_parent
 from sim.units import MAX_HORIZON_WEEKS
 
 EXIT_FAILED = 1
@@ -130,11 +131,11 @@ def output_folder(args, kind: str, name: str) -> Path:
     if out is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out = DEFAULT_RUNS / f"{kind}-{name}-{stamp}"
-        try:
-            DEFAULT_RUNS.mkdir(exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot create {DEFAULT_RUNS}/ for the results ({exc.strerror}); "
-                             "choose a folder with --out") from None
+        try:  # checked, not made: the study makes it when it writes (no empty runs/ left by a refused study)
+            check_parent(out, "--out")
+        except UsageError as exc:
+            raise UsageError(f"cannot create {DEFAULT_RUNS}/ for the results ({exc}); choose a folder with "
+                             "--out") from None
     return out
 
 

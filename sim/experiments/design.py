@@ -78,6 +78,8 @@ def parse_param(text: str) -> Param:
         raise ArgumentError("params", "LOW must be below HIGH", text)
     if step is not None and not 0 < step <= high - low:
         raise ArgumentError("params", "STEP must be > 0 and at most HIGH - LOW", text)
+    if step is not None and not math.isfinite((high - low) / step):
+        raise ArgumentError("params", "STEP is too small for the range: (HIGH - LOW) / STEP overflows", text)
     integer = len(parts) == 3 and all(_INT.match(p) for p in parts)
     return Param(path, low, high, step, integer)
 
@@ -92,7 +94,11 @@ def check_params(params: list[Param]) -> None:
 
 def _grid_levels(p: Param, samples: int) -> np.ndarray:
     if p.step:
-        n = int(math.floor((p.high - p.low) / p.step + 1e-9)) + 1
+        n = math.floor((p.high - p.low) / p.step + 1e-9) + 1
+        if n > MAX_POINTS:  # refused before a billion levels are made (roles.ae.headcount=1:1e9:1)
+            raise ArgumentError("params", f"{n} levels of {p.path} (LOW to HIGH by STEP) is more than the "
+                                f"{MAX_POINTS} points a sweep may have; use a larger STEP or {{design}} lhs",
+                                f"{p.path}={p.low:.12g}:{p.high:.12g}:{p.step:.12g}")
         return p.snap(p.low + p.step * np.arange(n))
     return np.unique(p.snap(np.linspace(p.low, p.high, samples)))
 
