@@ -109,12 +109,14 @@ class Leads:
         outcome = LOST_CONVERSION
         touch = source  # the first task of the lead is its first touch (reported, -1 once done)
         bdays = self.customer_days
-        for simple, role, k, prio, may_return, work, elapsed, p, decay, conv, last, st in route.fast:
+        for st in route.steps:
+            role = st.role
+            k = st.stage
             wait = 0.0
             occ = -1
-            if simple and owner_role is None:
-                _, occ = yield from role.serve(rec, lid, k, seg, work, pod, priority=prio, may_return=may_return,
-                                               touch=touch)
+            if st.simple and owner_role is None:
+                _, occ = yield from role.serve(rec, lid, k, seg, st.work, pod, priority=st.prio,
+                                               may_return=st.may_return, touch=touch)
                 prev_role = role
                 touch = -1
             elif role is not None:
@@ -125,6 +127,7 @@ class Leads:
                     break
                 if owner_role is role:
                     owner_occ = occ
+            elapsed = st.elapsed
             if elapsed is not None:
                 e = elapsed()
                 yield timeout(e if bdays is None else bdays.end(env.now, e) - env.now)
@@ -135,9 +138,10 @@ class Leads:
                     outcome = LOST_OWNER_LEFT
                     break
                 owner_occ = owner_role.occupant[owner]
+            p = st.p
             if boost is not None:
                 p *= boost[k]
-            if decay:
+            if st.decay:
                 p *= self.decay(wait * 24.0)
             if occ >= 0:
                 last_role, last_rep = role, occ
@@ -145,7 +149,7 @@ class Leads:
                 if staff is not None:
                     p = odds_scale(p, staff.skill(occ, k, env.now))
                     staff.did(occ, k)
-            if conv() >= p:
+            if st.conv() >= p:
                 outcome = LOST_CONVERSION
                 break
             now = env.now
@@ -156,7 +160,7 @@ class Leads:
             stage = k
             wip[stage] += 1
             t_stage = now
-            if last:
+            if st.last:
                 outcome = WON
                 break
         if owner_role is not None:

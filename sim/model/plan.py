@@ -9,7 +9,7 @@ so changing one step of one segment leaves every other stream untouched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sim.model.draws import Draw, is_zero, sampler, uniform01
 from sim.model.process import tools_factor
@@ -20,16 +20,48 @@ from sim.scenario.routing import RoutingPlan
 from sim.scenario.schema import AccountMining, Outbound, Scenario
 
 
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class StepPlan:
-    """One step of one route (source x segment)."""
+    """One step of one route (source x segment), resolved once: who works it, what
+    it draws, what it may cost on the way. Fields are given by name (a misspelt or
+    missing one is a TypeError, not a None) and never change; the lead's life reads
+    them as attributes (on a slotted object, about as fast as unpacking a tuple)."""
 
-    __slots__ = ("stage", "role", "p", "conv", "work", "elapsed", "handoff_leak", "handoff_delay",
-                 "sla_days", "decay", "attempts", "connect_p", "connect", "gap", "leak", "last", "simple",
-                 "assist", "assist_work", "fee_role", "prio", "may_return", "sla_business")
+    stage: int  # index of the stage the step moves a lead into
+    role: RoleRuntime | None  # who works the step (None: the customer's time only)
+    prio: int  # the task's queue priority (:func:`priority`: lower first)
+    p: float  # conversion probability of the step
+    conv: Draw  # uniform draw against ``p``
+    work: Draw | None  # work time in days of the role (None: no work)
+    elapsed: Draw | None  # the customer's elapsed days after the work (None: none)
+    last: bool  # the step into the last stage: the win
+    # a hand-off from the previous role: leakage, delay, the previous role's fee
+    handoff_leak: float = 0.0
+    leak: Draw | None = None  # uniform draw against ``handoff_leak`` (None: no leakage)
+    handoff_delay: Draw | None = None
+    fee_role: RoleRuntime | None = None  # the role paid per hand-off (e.g. an SDR agency)
+    # an SLA on the wait for the step's work, in days (None: none); business hours of the role's calendar
+    sla_days: float | None = None
+    sla_business: bool = False
+    decay: bool = False  # speed-to-lead: conversion decays with the wait for the first touch
+    # outbound first touch: attempts to connect, each connecting with ``connect_p``
+    attempts: int = 1
+    connect_p: float = 1.0
+    connect: Draw | None = None
+    gap: Draw | None = None  # days between attempts
+    assist: RoleRuntime | None = None  # a second seller's time on the step
+    assist_work: Draw | None = None
+    # the lead may ask the same role again the instant this step's work ends (see :func:`_may_return`)
+    may_return: bool = False
+    # a pooled role, one attempt, no SLA, no hand-off cost, no speed-to-lead: the
+    # lead's life goes straight to the role (derived from the fields above)
+    simple: bool = field(init=False)
 
-    def __init__(self, **kw):
-        for k in self.__slots__:
-            setattr(self, k, kw.get(k))
+    def __post_init__(self):
+        object.__setattr__(self, "simple", (
+            self.role is not None and self.role.res is not None and self.attempts == 1 and self.sla_days is None
+            and self.leak is None and self.handoff_delay is None and not self.decay and self.fee_role is None
+            and self.assist is None))
 
 
 @dataclass
@@ -46,11 +78,6 @@ class Route:
     pql: Route | None = None  # product-qualified variant (routed to sales)
     pql_p: float = 0.0
     pql_draw: Draw | None = field(default=None, repr=False)
-    fast: list[tuple] = field(default_factory=list, repr=False)  # per step, the fields the hot path reads
-
-    def __post_init__(self):
-        self.fast = [(st.simple, st.role, st.stage, st.prio, st.may_return, st.work, st.elapsed, st.p, st.decay,
-                      st.conv, st.last, st) for st in self.steps]
 
 
 WORK_KINDS = ("closing", "onboarding", "account_care", "prospecting")
@@ -71,10 +98,10 @@ def _may_return(steps: list[StepPlan], i: int) -> bool:
     worked is the same role's): then a freed seat must wait for the instant's
     own work before going to the head of the line (see :mod:`sim.model.seats`)."""
     role = steps[i].role
-    for st in steps[i:]:
-        if st.elapsed is not None or st.last:
+    for j in range(i, len(steps)):
+        if steps[j].elapsed is not None or steps[j].last:
             return False
-        nxt = steps[steps.index(st) + 1]
+        nxt = steps[j + 1]
         if nxt.role is not None:
             return nxt.role is role
     return False
@@ -93,6 +120,7 @@ def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: di
     key = f"{sname}/{gname}" + ("/pql" if pql else "")
     steps: list[StepPlan] = []
     prev_role: str | None = None
+    win_from = stages.index(scenario.win_rate_stage)
     for k in range(entry + 1, len(stages)):
         stage = stages[k]
         step = scenario.steps.get(stage)
@@ -115,15 +143,17 @@ def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: di
                                       ("leakage_probability", pods.inside_handoff_leakage)) if v is not None})
         first_outbound = isinstance(src, Outbound) and k == entry + 1
         assist = roles[numbers.assist.role] if numbers.assist is not None else None
-        plan = StepPlan(
+        steps.append(StepPlan(
             stage=k,
             role=role,
+            prio=priority(scenario, rname, "closing" if k > win_from else "prospecting", k),
             p=min(p, 1.0),
             conv=uniform01(streams.generator(f"conversion/{key}/{stage}")),
             work=(sampler(numbers.work_hours, streams.generator(f"work/{key}/{stage}"), scale)
                   if role is not None and not is_zero(numbers.work_hours) else None),
             elapsed=(None if is_zero(numbers.elapsed_days)
                      else sampler(numbers.elapsed_days, streams.generator(f"elapsed/{key}/{stage}"))),
+            last=last,
             handoff_leak=handoff.leakage_probability if handoff else 0.0,
             leak=(uniform01(streams.generator(f"leak/{key}/{stage}"))
                   if handoff and handoff.leakage_probability > 0 else None),
@@ -144,18 +174,10 @@ def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: di
             assist_work=(sampler(numbers.assist.work_hours, streams.generator(f"assist/{key}/{stage}"),
                                  assist.days_per_hour * tools_factor(scenario.process, assist.name, stage))
                          if assist is not None else None),
-            last=last,
-        )
-        win_from = stages.index(scenario.win_rate_stage)
-        plan.prio = priority(scenario, rname, "closing" if k > win_from else "prospecting", k)
-        plan.simple = (role is not None and role.res is not None and plan.attempts == 1
-                       and plan.sla_days is None and plan.leak is None and plan.handoff_delay is None
-                       and not plan.decay and plan.fee_role is None and plan.assist is None)
-        steps.append(plan)
+        ))
         if rname is not None:
             prev_role = rname
-    for i, st in enumerate(steps):
-        st.may_return = _may_return(steps, i)
+    steps = [replace(st, may_return=_may_return(steps, i)) for i, st in enumerate(steps)]
     acv_scale = src.acv_multiplier if isinstance(src, AccountMining) else 1.0
     route = Route(
         segment=list(scenario.segments).index(gname),
