@@ -60,3 +60,16 @@ def test_readme_quickstart_verbatim_in_a_fresh_clone(tmp_path):
     assert "Funnel, before the sale" in proc.stdout and "one random draw" in proc.stdout
     assert (clone / "runs" / "small_team-run" / "kpis.json").is_file()
     assert (clone / "runs" / "small_team-report.html").is_file()
+    # the quickstart installs the core only: a batch runs; an extra's command says what to install
+    bin_ = clone / ".venv" / "bin"
+    batch = subprocess.run([str(bin_ / "salesim"), "batch", "scenarios/small_team.yaml", "--reps", "2", "--weeks", "4",
+                            "--workers", "1", "--quiet", "--out", "runs/core-batch"], cwd=clone, capture_output=True,
+                           text=True, timeout=600)
+    assert batch.returncode == 0, batch.stderr[-2000:]
+    for absent in ("optuna", "distributed", "statsmodels", "SALib"):
+        probe = subprocess.run([str(bin_ / "python"), "-c", f"import {absent}"], capture_output=True)
+        assert probe.returncode != 0, f"{absent} is in the core install"
+    plan = subprocess.run([str(bin_ / "salesim"), "plan", "scenarios/small_team.yaml", "--vary",
+                           "roles.ae.headcount=1:2", "--target", "leads_won>=1"], cwd=clone, capture_output=True,
+                          text=True, timeout=600)
+    assert plan.returncode == 2 and "pip install 'salesim[plan]'" in plan.stderr, plan.stderr
