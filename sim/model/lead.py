@@ -115,8 +115,7 @@ class Leads:
             wait = 0.0
             occ = -1
             if st.simple and owner_role is None:
-                _, occ = yield from role.serve(rec, lid, k, seg, st.work, pod, priority=st.prio,
-                                               may_return=st.may_return, touch=touch)
+                _, occ = yield from role.serve_job(rec, lid, st, seg, pod, touch=touch)
                 prev_role = role
                 touch = -1
             elif role is not None:
@@ -247,14 +246,13 @@ class Leads:
             role.open_value[owner] += acv
         # whether a call connects is drawn when it starts and acted on when the rep
         # hangs up: only then may the lead ask the same rep again at once
-        serve, rec, stage, work, prio = role.serve, self.rec, st.stage, st.work, st.prio
-        connect, connect_p, may_return = st.connect, st.connect_p, st.may_return
+        connect, connect_p = st.connect, st.connect_p
         connected = connect is None or connect() < connect_p
         # the first attempt's wait includes waiting for an owner with room, so the
         # role's mean wait and queue length (which counts those leads) agree
-        wait, occ = yield from serve(rec, lid, stage, seg, work, pod, owner, prio,
-                                     (deadline - env.now) if deadline < math.inf else None, ready,
-                                     None, None, connected and may_return, touch)
+        wait, occ = yield from role.serve_job(
+            self.rec, lid, st, seg, pod, owner, touch=touch, since=ready,
+            expires=(deadline - env.now) if deadline < math.inf else None, may_return=connected and st.may_return)
         if wait < 0:
             return LOST_SLA, 0.0, role, owner_role, owner, -1
         for _ in range(st.attempts - 1):
@@ -262,10 +260,10 @@ class Leads:
                 break
             yield env.timeout(st.gap())
             connected = connect() < connect_p
-            _, occ = yield from serve(rec, lid, stage, seg, work, pod, owner, prio, None, None, None, None,
-                                      connected and may_return)
+            _, occ = yield from role.serve_job(self.rec, lid, st, seg, pod, owner,
+                                               may_return=connected and st.may_return)
         if not connected:
             return LOST_NO_CONTACT, wait, role, owner_role, owner, occ
         if st.assist is not None:  # a second seller's time on the step
-            yield from st.assist.serve(rec, lid, stage, seg, st.assist_work, pod)
+            yield from st.assist.serve_job(self.rec, lid, st.assist_job, seg, pod)
         return -1, wait, role, owner_role, owner, occ

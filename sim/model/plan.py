@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from sim.model.draws import Draw, is_zero, sampler, uniform01
 from sim.model.process import tools_factor
 from sim.model.rng import Streams
-from sim.model.roles import RoleRuntime
+from sim.model.roles import Job, RoleRuntime
 from sim.scenario.distributions import Constant
 from sim.scenario.routing import RoutingPlan
 from sim.scenario.schema import AccountMining, Outbound, Scenario
@@ -49,8 +49,8 @@ class StepPlan:
     connect_p: float = 1.0
     connect: Draw | None = None
     gap: Draw | None = None  # days between attempts
-    assist: RoleRuntime | None = None  # a second seller's time on the step
-    assist_work: Draw | None = None
+    assist: RoleRuntime | None = None  # a second seller's time on the step,
+    assist_job: Job | None = None  # what it does
     # the lead may ask the same role again the instant this step's work ends (see :func:`_may_return`)
     may_return: bool = False
     # a pooled role, one attempt, no SLA, no hand-off cost, no speed-to-lead: the
@@ -171,9 +171,9 @@ def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: di
             gap=(sampler(src.attempts.days_between_attempts, streams.generator(f"attempt_gap/{key}/{stage}"))
                  if first_outbound else None),
             assist=assist,
-            assist_work=(sampler(numbers.assist.work_hours, streams.generator(f"assist/{key}/{stage}"),
-                                 assist.days_per_hour * tools_factor(scenario.process, assist.name, stage))
-                         if assist is not None else None),
+            assist_job=(Job(k, sampler(numbers.assist.work_hours, streams.generator(f"assist/{key}/{stage}"),
+                                       assist.days_per_hour * tools_factor(scenario.process, assist.name, stage)))
+                        if assist is not None else None),
         ))
         if rname is not None:
             prev_role = rname

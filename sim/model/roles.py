@@ -22,11 +22,12 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
-from sim.model.draws import uniform01
+from sim.model.draws import Draw, uniform01
 from sim.model.role_seats import SeatChanges
 from sim.model.seats import PrioritySeats, Seats, Ticket, make_seats
 from sim.scenario.schema import Role
@@ -39,6 +40,21 @@ def days_per_hour(spec: Role) -> float:
     hours out of every week."""
     off = spec.people.time_off_days_per_year if spec.people else 0.0
     return DAYS_PER_WEEK / (spec.weekly_hours * max(1 - off / WORK_DAYS_PER_YEAR, 0.05))
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What a task asks of a role, the same for every task of its kind: the
+    ``stage`` its work is recorded under (-1: customer work), the draw of its
+    ``work`` time in days (None: no work), its queue priority ``prio`` (lower
+    first) and whether the caller ``may_return`` for a seat here the instant the
+    task ends (see :meth:`~sim.model.seats.Seats.release`). A route's steps
+    (:class:`~sim.model.plan.StepPlan`) have these fields too."""
+
+    stage: int
+    work: Draw | None
+    prio: int = 0
+    may_return: bool = False
 
 
 class RoleRuntime(SeatChanges):
@@ -186,40 +202,44 @@ class RoleRuntime(SeatChanges):
         and let go again (a listener must not nest itself)."""
         self._on_room.append(listener)
 
-    def serve(self, rec, lead: int, stage: int, segment: int, draw, pod: int = 0, seat: int = -1,
-              priority: int = 0, expires: float | None = None, since: float | None = None,
-              cancel: simpy.Event | None = None, on_start=None, may_return=False, touch: int = -1):
+    def serve_job(self, rec, lead: int, job: Job, segment: int, pod: int = 0, seat: int = -1, *,
+                  touch: int = -1, expires: float | None = None, since: float | None = None,
+                  cancel: simpy.Event | None = None, on_start=None, may_return: bool | None = None):
         """The one path of a task: request a seat -> work -> free the seat -> release.
 
-        The task waits in the shared queue of a pooled role (in ``pod``'s pool),
-        in ``seat``'s own queue for an owned role, or nowhere for an unlimited
-        role. A generator returning ``(wait, rep)``: the wait counted from
-        ``since`` (default: now) and who did the work; ``(-1.0, -1)`` if nobody
-        started it within ``expires`` days, or before ``cancel`` fired (a customer
-        gone: nobody works for an account that no longer exists). ``on_start(now)``
-        is called when work starts; ``touch`` >= 0: the lead's first touch.
-        ``may_return``: the caller may ask for a seat here again the instant this
-        task ends (see :meth:`~sim.model.seats.Seats.release`)."""
+        ``job`` says what the task is (its stage, work time, priority: a
+        :class:`Job`, or a route's :class:`~sim.model.plan.StepPlan`), ``lead``
+        and ``segment`` whom it is for (recorded with the work). The task waits
+        in the shared queue of a pooled role (in ``pod``'s pool), in ``seat``'s
+        own queue for an owned role, or nowhere for an unlimited role. A
+        generator returning ``(wait, rep)``: the wait counted from ``since``
+        (default: now) and who did the work; ``(-1.0, -1)`` if nobody started it
+        within ``expires`` days, or before ``cancel`` fired (a customer gone:
+        nobody works for an account that no longer exists). ``on_start(now)`` is
+        called when work starts; ``touch`` >= 0: the lead's first touch.
+        ``may_return`` (default: the job's): the caller may ask for a seat here
+        again the instant this task ends (see :meth:`~sim.model.seats.Seats.release`)."""
         env = self.env
         t0 = env.now
         ready = t0 if since is None else since
+        if may_return is None:
+            may_return = job.may_return
         pooled = self.res is not None
         res = self.pools[pod] if pooled else (self.rep_res[seat] if seat >= 0 and self.rep_res else None)
-        if res is None:  # unlimited capacity: no queue
-            occ = 0
+        if res is None:  # unlimited capacity: no queue, no seat
+            seat = -1
         elif res.take():  # a free seat and nobody waiting
             if pooled:
                 seat = self.frees[pod].pop()
-            occ = self.occupant_of(seat)
         elif expires is None and cancel is None:
             # in line: the grant starts the work (:meth:`_granted`), and this
             # task wakes once, when the work ends
-            wait, occ, seat = yield res.queue(priority, self._granted,
-                                              (rec, lead, stage, segment, draw, pod, seat, ready, on_start, touch))
+            wait, occ, seat = yield res.queue(job.prio, self._granted,
+                                              (rec, lead, job, segment, pod, seat, ready, touch, on_start))
             self._done(seat, res, may_return)
             return wait, occ
         else:  # in line, and the task may give up first
-            req = res.request(priority)
+            req = res.request(job.prio)
             ev = req
             if expires is not None:
                 ev = ev | env.timeout(expires)
@@ -231,50 +251,61 @@ class RoleRuntime(SeatChanges):
                 return -1.0, -1
             if pooled:
                 seat = self.frees[pod].pop()
-            occ = self.occupant_of(seat)
-        begun = self._begin(rec, lead, stage, segment, draw, pod, seat, occ, res is not None, ready, on_start,
-                            touch, t0 + expires if expires is not None else math.inf)
+        begun = self._begin(rec, lead, job, segment, pod, seat, ready, touch, on_start,
+                            t0 + expires if expires is not None else math.inf)
         if begun is None:  # not started within the SLA (the working period begins too late)
             self._done(seat, res, True)
             yield env.timeout(t0 + expires - env.now)
             return -1.0, -1
-        wait, end = begun
+        wait, end, occ = begun
         if end > env.now:
             yield env.timeout(end - env.now)
         self._done(seat, res, may_return)
         return wait, occ
 
+    def serve(self, rec, lead: int, stage: int, segment: int, draw: Draw | None, pod: int = 0, seat: int = -1,
+              priority: int = 0, *, expires: float | None = None, since: float | None = None,
+              cancel: simpy.Event | None = None, on_start=None, may_return: bool = False, touch: int = -1):
+        """:meth:`serve_job` with the job given in pieces: ``stage``, the work time's
+        ``draw`` and the queue ``priority`` (the customer work of :mod:`sim.model.accounts`)."""
+        return self.serve_job(rec, lead, Job(stage, draw, priority, may_return), segment, pod, seat, touch=touch,
+                              expires=expires, since=since, cancel=cancel, on_start=on_start)
+
     def _granted(self, req: Ticket) -> None:
         """A seat is granted to a task in line: start its work now (or at the rep's
         next working instant) and wake the task when the work ends, with
         ``(wait, rep, seat)``: one event for the whole task."""
-        rec, lead, stage, segment, draw, pod, seat, ready, on_start, touch = req.task
+        rec, lead, job, segment, pod, seat, ready, touch, on_start = req.task  # (as serve_job queued it)
         if self.res is not None:
             seat = self.frees[pod].pop()
-        occ = self.occupant[seat]
-        if occ < 0:  # a leaver finishing a last task
-            occ = self.left_rep[seat]
-        wait, end = self._begin(rec, lead, stage, segment, draw, pod, seat, occ, True, ready, on_start, touch,
-                                math.inf)
+        wait, end, occ = self._begin(rec, lead, job, segment, pod, seat, ready, touch, on_start, math.inf)
         done = self.env.timeout(end - self.env.now, (wait, occ, seat))
         done.callbacks = req.callbacks  # whoever waits on the request (the shared list: also a later yield)
 
-    def _begin(self, rec, lead, stage, segment, draw, pod, seat, occ, seated, ready, on_start, touch, deadline):
-        """Start a task now in ``seat`` (by rep ``occ``): draw its work, place it in
-        working time, record it. Returns ``(wait, end)``, or None (nothing drawn
-        after, nothing recorded) when the working period starts after ``deadline``.
-        With a calendar, a task picked up out of hours starts at the next working
-        instant; until then it counts as queued (:meth:`queue_length`)."""
+    def _begin(self, rec, lead, job, segment, pod, seat, ready, touch, on_start, deadline):
+        """Start ``job`` now in ``seat`` (-1: an unlimited role, no seat): draw its
+        work, place it in working time, record it. Returns ``(wait, end, rep)``,
+        or None (nothing drawn after, nothing recorded) when the working period
+        starts after ``deadline``. With a calendar, a task picked up out of hours
+        starts at the next working instant; until then it counts as queued
+        (:meth:`queue_length`)."""
         now = self.env.now
+        draw = job.work
         svc = draw() if draw is not None else 0.0
-        staff = self.staff
-        if staff is not None and seated:
-            svc /= staff.productivity(occ, now)
+        if seat >= 0:
+            occ = self.occupant[seat]
+            if occ < 0:  # a leaver finishing a last task
+                occ = self.left_rep[seat]
+            staff = self.staff
+            if staff is not None:
+                svc /= staff.productivity(occ, now)
+        else:
+            occ = 0
         cal = self.cal
         if cal is None:
             start, end, hours = now, now + svc, svc
         else:
-            cal = self.seat_cal[seat] if seated else self.pod_cal[pod]
+            cal = self.seat_cal[seat] if seat >= 0 else self.pod_cal[pod]
             start, end, waited = cal.place(now, svc, ready if touch >= 0 else None)
             if start > deadline:
                 return None
@@ -282,15 +313,15 @@ class RoleRuntime(SeatChanges):
             if start > now:
                 heapq.heappush(self.held, start)
                 if start >= horizon:  # never starts within the run
-                    return start - ready, end
+                    return start - ready, end, occ
             hours = svc if end <= horizon else cal.business(start, horizon)
         wait = start - ready
-        rec.work(start, lead, stage, self.idx, occ, wait, hours, segment)
+        rec.work(start, lead, job.stage, self.idx, occ, wait, hours, segment)
         if on_start is not None:
             on_start(start)
         if touch >= 0:
             rec.touch(start, touch, self.idx, wait, math.nan if cal is None else waited)
-        return wait, end
+        return wait, end, occ
 
     def _done(self, seat: int, res, defer) -> None:
         """Free the seat taken (``res`` None: an unlimited role took none); a pooled
@@ -305,11 +336,6 @@ class RoleRuntime(SeatChanges):
         """Leads waiting for an owner with room, in every POD."""
         queues = self.waitq if self.podded else self.waitq[:1]
         return [ev for q in queues for ev in q]
-
-    def occupant_of(self, seat: int) -> int:
-        """Who works in ``seat`` now: its occupant, or the leaver finishing a last task."""
-        occ = self.occupant[seat]
-        return occ if occ >= 0 else self.left_rep[seat]
 
     def holding(self) -> int:
         """Tasks picked up out of hours that have not started yet."""
