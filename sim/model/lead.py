@@ -119,8 +119,9 @@ class Leads:
                 prev_role = role
                 touch = -1
             elif role is not None:
-                outcome, wait, prev_role, owner_role, owner, occ = yield from self._worked_step(
+                outcome, wait, owner_role, owner, occ = yield from self._worked_step(
                     st, lid, seg, acv, prev_role, owner_role, owner, pod, touch)
+                prev_role = role
                 touch = -1
                 if outcome >= 0:
                     break
@@ -208,9 +209,10 @@ class Leads:
 
     def _worked_step(self, st, lid, seg, acv, prev_role, owner_role, owner, pod=0, touch=-1):
         """The general case of a step worked by a role: hand-off, owner assignment,
-        SLA, several attempts to connect. Returns ``(outcome, wait, prev_role,
-        owner_role, owner, rep)`` with ``outcome`` -1 when the lead may go on to
-        its conversion draw, and ``rep`` the rep who did the work."""
+        SLA, several attempts to connect. Returns ``(outcome, wait, owner_role,
+        owner, rep)``: ``outcome`` -1 when the lead may go on to its conversion
+        draw, the wait for the step's (first) attempt, the lead's owner after the step
+        (``owner_role`` None: nobody owns it) and the rep who did the work."""
         env = self.env
         role = st.role
         if prev_role is not None and role is not prev_role:
@@ -221,7 +223,7 @@ class Leads:
                 owner_role.release(owner)
                 owner_role, owner = None, -1
             if st.leak is not None and st.leak() < st.handoff_leak:
-                return LOST_HANDOFF, 0.0, role, owner_role, owner, -1
+                return LOST_HANDOFF, 0.0, owner_role, owner, -1
             if st.fee_role is not None:  # e.g. an SDR's per-meeting fee
                 self.rec.cost(env.now, FEE, st.fee_role.idx, seg, st.fee_role.fee)
             if st.handoff_delay is not None:
@@ -238,7 +240,7 @@ class Leads:
                     yield ev | env.timeout(deadline - env.now)
                     if not ev.triggered:
                         role.cancel_wait(ev, pod)
-                        return LOST_SLA, 0.0, role, None, -1, -1
+                        return LOST_SLA, 0.0, None, -1, -1
                 else:
                     yield ev
                 owner = ev.value
@@ -254,7 +256,7 @@ class Leads:
             self.rec, lid, st, seg, pod, owner, touch=touch, since=ready,
             expires=(deadline - env.now) if deadline < math.inf else None, may_return=connected and st.may_return)
         if wait < 0:
-            return LOST_SLA, 0.0, role, owner_role, owner, -1
+            return LOST_SLA, 0.0, owner_role, owner, -1
         for _ in range(st.attempts - 1):
             if connected:
                 break
@@ -263,7 +265,7 @@ class Leads:
             _, occ = yield from role.serve_job(self.rec, lid, st, seg, pod, owner,
                                                may_return=connected and st.may_return)
         if not connected:
-            return LOST_NO_CONTACT, wait, role, owner_role, owner, occ
+            return LOST_NO_CONTACT, wait, owner_role, owner, occ
         if st.assist is not None:  # a second seller's time on the step
             yield from st.assist.serve_job(self.rec, lid, st.assist_job, seg, pod)
-        return -1, wait, role, owner_role, owner, occ
+        return -1, wait, owner_role, owner, occ
