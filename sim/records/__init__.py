@@ -7,7 +7,8 @@ fees, marketing), ``timeline`` (people and interventions); and ``finish`` at
 the horizon. Two recorders implement them:
 :class:`~sim.records.events.EventLog` keeps every event in typed columns (for
 ``--out`` and analysis); :class:`~sim.records.tally.Tally` keeps only running
-aggregates (KPI-only mode for batches). Both reduce to the same
+aggregates (KPI-only mode for batches). The event log is a tally that also
+keeps its rows, so both reduce through the same code to the same
 :class:`~sim.records.facts.Facts`, from which :mod:`sim.metrics` computes KPIs.
 """
 

@@ -1,9 +1,26 @@
-"""KPI-only recorder: running aggregates instead of an event per row.
+"""The one reducer of a run's events to :class:`~sim.records.facts.Facts`, and
+the KPI-only recorder.
 
-For batches of many replications, where only KPIs are wanted: memory stays at
-one float per completed stage transit (kept for median stage times) and a few
-counters. Its :meth:`Tally.facts` equals :meth:`EventLog.facts` for the same
-run (tested), so KPIs do not depend on the recording mode.
+:class:`Tally` keeps running aggregates instead of an event per row: memory
+stays at one float per completed stage transit (kept for median stage times)
+and a few counters, so batches of many replications use it alone
+(``record="kpis"``). :class:`~sim.records.events.EventLog` is a ``Tally``
+that also appends every event to its columns: each of its recorder calls
+appends the row and then runs the same ``Tally`` method. So every fact is
+written once, here, and both recorders give identical ``Facts`` by
+construction (``tests/test_one_reducer.py`` checks it on every shipped
+scenario).
+
+Why the running reduction rather than a pass over the event columns at the
+end: the KPI-only path is the one batches take, and it must stay as lean as it
+is (no row kept per event, no buffer to reduce). A vectorised pass would be
+cheaper for the event log alone, but it was a second implementation of every
+fact that only a test kept equal to this one. The event log pays for the
+choice: the tally's additions on top of its appends, about a tenth more CPU
+time for an event-log run of the plain benchmark funnel (``benchmarks/``).
+The week index is computed inline (:func:`sim.units.week_of`) because this
+code runs once per event. Add a new fact here: in the recorder call that
+carries it and in :meth:`facts`.
 """
 
 from __future__ import annotations
@@ -14,12 +31,14 @@ import numpy as np
 
 from sim.records.facts import LOSS_NAMES, Facts, Kind, Layout, Samples, year_of
 from sim.records.ledger import Ledgers
-from sim.units import week_of
+from sim.units import DAYS_PER_WEEK
 
 WON = int(Kind.WON)
 
 
 class Tally(Ledgers):
+    """KPI-only recorder: the running aggregates every recorder reduces its events with."""
+
     def __init__(self, layout: Layout):
         L = self.layout = layout
         ns, nr, ng, nw = len(L.stages), len(L.roles), len(L.segments), L.n_weeks
@@ -50,7 +69,8 @@ class Tally(Ledgers):
         self._created[source] += 1
         self._entries[stage] += 1
         self._entry_value[stage] += acv
-        self._w_created[week_of(t, self._nw)] += 1
+        w = int(t // DAYS_PER_WEEK)  # sim.units.week_of, inline: this runs once per event
+        self._w_created[w if w < self._nw else self._nw - 1] += 1
 
     def work(self, t, lead, stage, role, rep, wait, service, segment):
         end = t + service
@@ -70,7 +90,9 @@ class Tally(Ledgers):
         self._dwell[stage - 1].append(dwell)
 
     def end(self, t, lead, stage, kind, dwell, segment, value, acv, role=-1, rep=-1):
-        w = week_of(t, self._nw)
+        w = int(t // DAYS_PER_WEEK)
+        if w >= self._nw:
+            w = self._nw - 1
         if rep >= 0 and (kind == WON or stage >= self._wr_stage):  # per-rep win rate counts decided deals
             v = self._reps.get((role, rep))
             if v is None:
