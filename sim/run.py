@@ -55,22 +55,49 @@ class Result:
 
     @cached_property
     def timeline(self):
-        """Interventions and people events (departures with what the rep held,
-        hires, market shocks, playbook roll-outs, price changes, process lifts)."""
+        """Interventions and people events, one row each, with the columns its
+        ``event`` uses (the others empty):
+
+        - ``rep_left``: ``role``, ``rep``, ``pipeline_usd`` (list value of the leads
+          the rep owned), ``arr_usd`` (ARR of the accounts they kept);
+        - ``rep_hired``, ``rep_away``, ``rep_back``: ``role``, ``rep``;
+        - ``market_shock``, ``shock_over``: ``source``, ``multiplier`` (of its rate);
+        - ``price_change``: ``segment`` (empty: every segment), ``multiplier`` (of list prices);
+        - ``playbooks``: nothing more;
+        - ``process_lift``: ``stage`` (the step into it), ``lift`` (its conversion
+          multiplier after this lift), ``conversion_vs_benchmark`` (observed / benchmark);
+        - ``pod_split``: ``role``, ``rep`` (the promoted lead), ``pod`` (the POD
+          split), ``new_pod`` (the POD it founded).
+        """
         import pandas as pd
 
-        from sim.model.vocab import TimelineKind
+        from sim.model.vocab import TIMELINE_VALUE_COLUMNS, TimelineKind
 
         tl = self.facts.timeline
         L = self.facts.layout
-        kind = np.asarray(tl.get("kind", []), dtype=np.int64)
+        t = np.asarray(tl.get("t", []), dtype=float)
+        n = len(t)
+
+        def index(name: str) -> np.ndarray:
+            return np.asarray(tl[name], dtype=np.int64) if name in tl else np.full(n, -1, dtype=np.int64)
+
+        def named(name: str, labels: list[str]) -> list[str | None]:
+            return [labels[i] if i >= 0 else None for i in index(name).tolist()]
+
+        pods = [p["name"] for p in (self.facts.people.get("pods") or {}).get("pods", [])]
+        rep = index("rep")
         return pd.DataFrame({
-            "t_days": tl.get("t", []),
-            "event": [TimelineKind(k).name.lower() for k in kind],
-            "role": [L.roles[r] if r >= 0 else None for r in np.asarray(tl.get("role", []), dtype=np.int64)],
-            "rep": tl.get("rep", []),
-            "pipeline_usd": tl.get("pipeline_usd", []),
-            "arr_usd": tl.get("arr_usd", []),
+            "t_days": t,
+            "event": [TimelineKind(k).name.lower() for k in index("kind").tolist()],
+            "role": named("role", L.roles),
+            "rep": pd.arrays.IntegerArray(np.maximum(rep, 0), rep < 0),  # empty where the event has no rep
+            "source": named("source", L.sources),
+            "segment": named("segment", L.segments),
+            "stage": named("stage", L.stages),
+            "pod": named("pod", pods),
+            "new_pod": named("new_pod", pods),
+            **{c: np.asarray(tl[c], dtype=float) if c in tl else np.full(n, np.nan)
+               for c in TIMELINE_VALUE_COLUMNS},
         })
 
     @cached_property

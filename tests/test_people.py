@@ -176,12 +176,12 @@ def test_playbooks_and_data_loop_are_mechanisms():
                                        "benchmark": {"s1": 0.5, "s2": 0.6}}}
     result = sim.simulate(build(data, horizon_weeks=30), seed=9)
     lifts = result.facts.timeline
-    lifted = lifts["rep"][lifts["kind"] == 6]
+    lifted = lifts["stage"][lifts["kind"] == 6]
     # s1 is far below its benchmark: it is lifted first, until its cap; only then s2
     first_s2 = np.flatnonzero(lifted == 2)
     assert (lifted[:4] == 1).all()
     assert len(first_s2) == 0 or (lifted[first_s2[0]:] == 2).all()
-    boosts = lifts["pipeline_usd"][lifts["kind"] == 6]
+    boosts = lifts["lift"][lifts["kind"] == 6]
     assert boosts[lifted == 1].max() == pytest.approx(1.2)  # capped at +20%
 
 

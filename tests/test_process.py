@@ -95,7 +95,7 @@ def _lifts(result) -> list[int]:
     from sim.model.vocab import TimelineKind
     tl = result.facts.timeline
     m = tl["kind"] == int(TimelineKind.PROCESS_LIFT)
-    return tl["rep"][m][np.argsort(tl["t"][m], kind="stable")].tolist()
+    return tl["stage"][m][np.argsort(tl["t"][m], kind="stable")].tolist()
 
 
 def test_the_data_loop_diagnoses_the_stage_by_its_own_conversion():

@@ -7,7 +7,9 @@
   KPI at a time), up to a cap, reading the conversions the leads counted.
 
 Both record what they did to the timeline log, so results can show when an
-intervention happened next to what it did.
+intervention happened next to what it did. Each ``rec.timeline(t, kind, role,
+who, x, y)`` call fills the fields :data:`~sim.model.vocab.TIMELINE_FIELDS`
+names for its kind (commented at each call).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class Timeline:
                 src = next(s for s in self.sources if s.name == ev.source)
                 src.active_shocks.append(ev.rate_multiplier)  # overlapping shocks multiply
                 src.shock = math.prod(src.active_shocks)
-                rec.timeline(env.now, MARKET_SHOCK, -1, src.idx, ev.rate_multiplier, 0.0)
+                rec.timeline(env.now, MARKET_SHOCK, -1, src.idx, ev.rate_multiplier, 0.0)  # source, multiplier
                 end = env.timeout(ev.weeks * 7.0)
                 end.callbacks.append(lambda _e, src=src, m=ev.rate_multiplier: self._shock_over(src, m))
             elif ev.action == "playbooks":
@@ -64,12 +66,13 @@ class Timeline:
                     for r in (route, route.pql):
                         if r is not None and (seg is None or r.segment == seg):
                             r.price *= ev.price_multiplier
-                rec.timeline(env.now, PRICE_CHANGE, -1, -1 if seg is None else seg, ev.price_multiplier, 0.0)
+                rec.timeline(env.now, PRICE_CHANGE, -1, -1 if seg is None else seg,  # segment (-1: all)
+                             ev.price_multiplier, 0.0)  # multiplier
 
     def _shock_over(self, src, multiplier: float) -> None:
         src.active_shocks.remove(multiplier)
         src.shock = math.prod(src.active_shocks)
-        self.rec.timeline(self.env.now, SHOCK_OVER, -1, src.idx, multiplier, 0.0)
+        self.rec.timeline(self.env.now, SHOCK_OVER, -1, src.idx, multiplier, 0.0)  # source, multiplier
 
 
 class DataLoop:
@@ -103,4 +106,5 @@ class DataLoop:
                     worst, worst_ratio = k, ratio
             if worst >= 0:
                 boost[worst] = min(1 + dd.max_lift, boost[worst] * (1 + dd.lift_fraction))
+                # stage, lift (its conversion multiplier now), conversion_vs_benchmark
                 self.rec.timeline(env.now, PROCESS_LIFT, -1, worst, boost[worst], worst_ratio)

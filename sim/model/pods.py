@@ -175,6 +175,7 @@ class PodBook:
         new_seat = role.add_seat(child, new)
         world.staffing.start_tenure(role, new_seat)
         lead = role.occupant[new_seat]
+        # the promoted rep, the POD split and the one it founded (TIMELINE_FIELDS: rep, pod, new_pod)
         world.rec.timeline(env.now, POD_SPLIT, role.idx, lead, float(parent), float(child))
         for r in self.roles:
             for _ in range(fs.new_pod_headcount.get(r.name, 0) - (1 if r is role else 0)):

@@ -114,13 +114,40 @@ class CostKind(IntEnum):
 
 
 class TimelineKind(IntEnum):
-    REP_LEFT = 0  # attrition or a timeline rep_leaves
-    REP_HIRED = 1  # backfill or a timeline hire
-    MARKET_SHOCK = 2
-    SHOCK_OVER = 3
-    PLAYBOOKS = 4
-    PRICE_CHANGE = 5
-    PROCESS_LIFT = 6  # data-driven improvement lifted a stage (rep = stage)
-    REP_AWAY = 8  # a dated absence (vacation) starts; rep: who
+    """Interventions and people events. The model reports each with
+    ``rec.timeline(t, kind, role, who, x, y)``; what ``who``, ``x`` and ``y``
+    are depends on the kind (:data:`TIMELINE_FIELDS`), and recorders store them
+    under those names (:data:`TIMELINE_COLUMNS`)."""
+
+    REP_LEFT = 0  # attrition or a timeline rep_leaves; who: the rep, x: pipeline_usd, y: arr_usd they held
+    REP_HIRED = 1  # backfill, a timeline hire or a new POD's seat; who: the rep
+    MARKET_SHOCK = 2  # who: the inbound source, x: its rate multiplier
+    SHOCK_OVER = 3  # who: the source, x: the multiplier that ended
+    PLAYBOOKS = 4  # a playbook roll-out
+    PRICE_CHANGE = 5  # who: the segment (-1: every segment), x: the list-price multiplier
+    PROCESS_LIFT = 6  # data-driven loop; who: the stage, x: its conversion lift now, y: conversion / benchmark
+    POD_SPLIT = 7  # role/who: the promoted lead rep; x: the parent POD, y: the new POD (indices)
+    REP_AWAY = 8  # a dated absence (vacation) starts; who: the rep
     REP_BACK = 9  # ... and ends
-    POD_SPLIT = 7  # a POD split (role/rep: the promoted lead; pipeline_usd: parent POD, arr_usd: new POD)
+
+
+# (who, x, y) of each timeline kind: the column each lands in, None if unused
+# (the POD indices of a split come as x and y and are stored as indices).
+TIMELINE_FIELDS: dict[TimelineKind, tuple[str | None, str | None, str | None]] = {
+    TimelineKind.REP_LEFT: ("rep", "pipeline_usd", "arr_usd"),
+    TimelineKind.REP_HIRED: ("rep", None, None),
+    TimelineKind.MARKET_SHOCK: ("source", "multiplier", None),
+    TimelineKind.SHOCK_OVER: ("source", "multiplier", None),
+    TimelineKind.PLAYBOOKS: (None, None, None),
+    TimelineKind.PRICE_CHANGE: ("segment", "multiplier", None),
+    TimelineKind.PROCESS_LIFT: ("stage", "lift", "conversion_vs_benchmark"),
+    TimelineKind.POD_SPLIT: ("rep", "pod", "new_pod"),
+    TimelineKind.REP_AWAY: ("rep", None, None),
+    TimelineKind.REP_BACK: ("rep", None, None),
+}
+
+# The typed timeline columns besides ``t``, ``kind`` and ``role``: index columns
+# (int, -1 where a kind has none) and value columns (float, NaN where it has none).
+TIMELINE_INDEX_COLUMNS = ("rep", "source", "segment", "stage", "pod", "new_pod")
+TIMELINE_VALUE_COLUMNS = ("pipeline_usd", "arr_usd", "multiplier", "lift", "conversion_vs_benchmark")
+TIMELINE_COLUMNS = ("t", "kind", "role", *TIMELINE_INDEX_COLUMNS, *TIMELINE_VALUE_COLUMNS)

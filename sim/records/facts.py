@@ -39,7 +39,7 @@ class Facts:
     costs: dict[str, np.ndarray]  # the variable-cost log (CostLog columns)
     rep_outcomes: dict[tuple[int, int], list[float]]  # (role, rep) -> [wins, losses, bookings]
     people: dict[int, dict]  # role -> table of its reps (seat, hired, left, skill, ...)
-    timeline: dict[str, np.ndarray]  # interventions and departures (TimelineLog columns)
+    timeline: dict[str, np.ndarray]  # interventions and people events, typed per kind (TimelineLog.arrays)
     # (role, rep, year of the run) -> bookings of the wins whose last step the rep worked (quotas)
     rep_bookings_by_year: dict[tuple[int, int, int], float] = field(default_factory=dict)
     # [segment] leads lost at or after the win-rate stage (the win rate's other half)

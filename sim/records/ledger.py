@@ -1,13 +1,16 @@
-"""Small columnar logs shared by both recorders: customer-account events and
-variable costs. They are few next to lead events (an account has a handful of
-events a year; costs come with leads, wins and hand-offs), so the KPI-only
-mode keeps them too and revenue metrics are identical in both modes."""
+"""Small columnar logs shared by both recorders: customer-account events,
+variable costs, the timeline and first touches. They are few next to lead
+events (an account has a handful of events a year; costs come with leads, wins
+and hand-offs), so the KPI-only mode keeps them too and revenue metrics are
+identical in both modes."""
 
 from __future__ import annotations
 
 from array import array
 
 import numpy as np
+
+from sim.model.vocab import TIMELINE_FIELDS, TIMELINE_INDEX_COLUMNS, TIMELINE_VALUE_COLUMNS
 
 
 class _Columns:
@@ -46,14 +49,35 @@ class CostLog(_Columns):
 
 
 class TimelineLog(_Columns):
-    """Interventions and people events (see :class:`~sim.model.vocab.TimelineKind`):
-    ``pipeline_usd`` and ``arr_usd`` are what the rep owned when they left."""
+    """Interventions and people events (see :class:`~sim.model.vocab.TimelineKind`).
 
-    SPEC = {"t": "d", "kind": "b", "role": "h", "rep": "i", "pipeline_usd": "d", "arr_usd": "d"}
+    The model reports each as ``(t, kind, role, who, x, y)``; :meth:`arrays`
+    gives them typed, one column per meaning (:data:`~sim.model.vocab.TIMELINE_FIELDS`):
+    ``rep``, ``source``, ``segment``, ``stage``, ``pod``, ``new_pod`` (indices,
+    -1 where the kind has none) and ``pipeline_usd``, ``arr_usd`` (what a leaver
+    held), ``multiplier`` (market shocks, price changes), ``lift``,
+    ``conversion_vs_benchmark`` (process lifts) (NaN where the kind has none)."""
 
-    def add(self, t, kind, role, rep, pipeline_usd, arr_usd) -> None:
+    SPEC = {"t": "d", "kind": "b", "role": "h", "who": "i", "x": "d", "y": "d"}
+
+    def add(self, t, kind, role, who, x, y) -> None:
         a = self._app
-        a[0](t); a[1](kind); a[2](role); a[3](rep); a[4](pipeline_usd); a[5](arr_usd)  # noqa: E702
+        a[0](t); a[1](kind); a[2](role); a[3](who); a[4](x); a[5](y)  # noqa: E702
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The typed columns (:data:`~sim.model.vocab.TIMELINE_COLUMNS`)."""
+        raw = super().arrays()
+        n = len(raw["t"])
+        out = {"t": raw["t"], "kind": raw["kind"], "role": raw["role"]}
+        out.update({c: np.full(n, -1, dtype=np.int64) for c in TIMELINE_INDEX_COLUMNS})
+        out.update({c: np.full(n, np.nan) for c in TIMELINE_VALUE_COLUMNS})
+        for kind, names in TIMELINE_FIELDS.items():
+            m = raw["kind"] == kind
+            if m.any():
+                for name, slot in zip(names, ("who", "x", "y"), strict=True):
+                    if name is not None:
+                        out[name][m] = raw[slot][m]
+        return out
 
 
 class TouchLog(_Columns):
