@@ -1,5 +1,5 @@
 """Scenario section for PODs: small cross-functional teams that each own a slice
-of the market, mature, and split (domain.md, the PODs paragraph).
+of the market, mature, and split (docs/background.md#pods-vertical-teams-and-fission).
 
 A POD is a set of seats of the podded roles (e.g. 2 SDR seats + 1 AE seat);
 roles not listed stay horizontal pools shared by every POD (e.g. onboarding).

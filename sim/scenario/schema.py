@@ -5,7 +5,7 @@ and every quantity carries its unit in its name. Cross-references between
 sections (a step naming a role, a source naming a segment) are checked in
 :mod:`sim.scenario.checks`, so that each problem is reported at its own key.
 
-Vocabulary (see ``../shared/domain.md``):
+Vocabulary (see ``docs/background.md#stages-steps-and-the-bow-tie-metrics``):
 
 * **stage** - a state a lead can be in: ``target_account``, ``mql``, ``sql``,
   ``opportunity``, ``negotiation``, ``won``. The last stage is the win.
@@ -43,7 +43,7 @@ DEFAULT_WEEKLY_HOURS = 40.0
 DEFAULT_STAGES = ["target_account", "mql", "sql", "opportunity", "negotiation", "won"]
 
 # Speed-to-lead: multiplier on the step's conversion probability as a function of
-# the hours a lead waited before the first touch. Anchors (domain.md, section 3):
+# the hours a lead waited before the first touch. Anchors (docs/background.md#speed-to-lead):
 # Oldroyd et al., HBR 2011 - firms that tried within an hour were ~7x as likely to
 # qualify the lead as those that tried an hour later, ~60x as likely as those that
 # waited 24 h or more. We read "within an hour" as the 0-1 h average and put the
