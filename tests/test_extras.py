@@ -50,6 +50,8 @@ CASES = [
     ("calibration", ("tabulate",), ["calibrate", HIST, "--mapping", MAP, "--out", "{tmp}/f.yaml"]),
     ("calibration", ("ruamel", "ruamel.yaml"), ["backtest", HIST, "--mapping", MAP, "--train-until", "2025-01-01",
                                                 "--out", "{tmp}/bt"]),
+    ("studies", ("SALib",), ["sweep", SMALL, "--param", "roles.ae.headcount=1:3", "--design", "sobol",
+                             "--samples", "4", "--reps", "2", "--weeks", "2", "--out", "{tmp}/s"]),
     ("dask", ("distributed",), ["batch", SMALL, "--reps", "2", "--weeks", "2", "--dask", "local",
                                 "--out", "{tmp}/b"]),
 ]

@@ -127,6 +127,10 @@ def output_folder(args, kind: str, name: str) -> Path:
         raise UsageError(f"--resume needs --out DIR: the folder of the {kind} to finish")
     if args.dask is not None and not args.dask.strip():
         raise UsageError("--dask: expected 'local' or a scheduler address")
+    if args.dask is not None:
+        from sim.extras import require
+
+        require("dask")
     out = args.out
     if out is None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -25,7 +25,9 @@ def run(args: argparse.Namespace) -> int:
     from sim.cli.study_args import check_sizes, failures_exit, guarded, study_kwargs
     from sim.experiments.factorial import check_kpis, factorial
     from sim.experiments.study_file import load_study
+    from sim.extras import require
 
+    require("studies", "statsmodels", feature="the effects of a factorial study (salesim study)")
     study = load_study(args.study, args.overrides)  # every cell validated before anything runs
     check_kpis(study)
     check_sizes(args, [cell.scenario for cell in study.cells])

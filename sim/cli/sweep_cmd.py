@@ -54,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
     from sim.experiments import compound_study, sweep
     from sim.experiments.batch import as_scenario
     from sim.experiments.design import check_params, parse_param
+    from sim.extras import require
 
+    if args.design in ("sobol", "morris") and args.compound is None:
+        require("studies", "SALib", feature=f"the {args.design} design and its sensitivity indices")
     if args.compound is not None:
         if args.param:
             raise UsageError("--compound runs its own study; drop --param (or run two commands)")
