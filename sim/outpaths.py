@@ -82,7 +82,7 @@ def check_parent(path: str | os.PathLike, flag: str) -> Path:
 def make_parent(path: str | os.PathLike, flag: str, made: list[Path] | None = None) -> Path:
     """Create the missing folders above ``path`` (after :func:`check_parent`);
     ``made`` collects the folders created, outermost first, so that a failed
-    write can take them away again (:func:`_unmake`)."""
+    write can take them away again (:func:`unmake`)."""
     parent = check_parent(path, flag)
     missing = []
     probe = parent
@@ -92,14 +92,14 @@ def make_parent(path: str | os.PathLike, flag: str, made: list[Path] | None = No
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        _unmake([m for m in reversed(missing) if m.exists()])
+        unmake([m for m in reversed(missing) if m.exists()])
         raise UsageError(f"{flag} {path}: cannot create folder {parent} ({exc.strerror or exc})") from None
     if made is not None:
         made.extend(m for m in reversed(missing) if m not in made)
     return parent
 
 
-def _unmake(made: list[Path]) -> None:
+def unmake(made: list[Path]) -> None:
     """Remove folders this command created (innermost first) if still empty."""
     for folder in reversed(made):
         with contextlib.suppress(OSError):
@@ -415,7 +415,7 @@ def write_files(items: Sequence[tuple[str | os.PathLike, Writer]], *, by: str, f
             if tmp.exists():
                 _unlink(tmp)
         if not done:
-            _unmake(made)
+            unmake(made)
     written = [p for _, p in staged]
     _record(written, by)
     return written
@@ -443,7 +443,7 @@ def staged_folder(out: str | os.PathLike, *, by: str, flag: str = "--out") -> It
     try:
         tmp.mkdir()
     except OSError as exc:
-        _unmake(made)
+        unmake(made)
         raise cannot_write(out, exc, flag) from None
     old: Path | None = None
     done = False
@@ -474,7 +474,7 @@ def staged_folder(out: str | os.PathLike, *, by: str, flag: str = "--out") -> It
         if old is not None:
             _unlink(old)
         if not done:
-            _unmake(made)
+            unmake(made)
 
 
 def mark_folder(folder: str | os.PathLike, *, by: str) -> None:

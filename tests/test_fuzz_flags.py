@@ -76,15 +76,7 @@ class Known:
 # Failures in code this test's author does not own (calibration, the planner,
 # report and read-back, the study store, output paths): expected failures until
 # fixed there. Each: the command line pattern, the failure pattern, why.
-KNOWN_ELSEWHERE: list[Known] = [
-    Known(r"^salesim export-crm .*--start[ =]", r"OutOfBoundsDatetime",
-          "export-crm --start outside pandas' datetime range (1677-09-22 to 2262-04-11) escapes as "
-          "OutOfBoundsDatetime (sim/calibration/export.py)"),
-    Known(r"--dask", r"left changes behind: \['new [^/']+'\]$",
-          "a study's --out in a missing folder: the store makes the parent folders (store.open calls "
-          "make_parent without `made`) and leaves them when the study fails next (--dask cannot connect); "
-          "sim/experiments/store.py"),
-]
+KNOWN_ELSEWHERE: list[Known] = []
 
 SEED = "fuzz-flags-1"
 TIME_BOUND_S = 180  # a hang detector: far above any case's real time

@@ -42,14 +42,17 @@ def _run_dir(run_dir: str | Path) -> Path:
 
 def _check_start(start: str) -> None:
     """``--start`` as a date from which the longest run still has calendar dates."""
+    first, last = pd.Timestamp("1900-01-01", tz="UTC"), pd.Timestamp("2199-12-31", tz="UTC")
+    latest = (last - pd.Timedelta(days=T.MAX_DAYS)).date()
     try:
         t0 = pd.Timestamp(start, tz="UTC")
-        t0 + pd.Timedelta(days=T.MAX_DAYS)
-    except (ValueError, OverflowError):
-        raise DataError(f"--start {start!r}: expected a date such as 2024-01-01, early enough for "
-                        f"{MAX_HORIZON_WEEKS} weeks after it to be a date") from None
-    if pd.isna(t0):
-        raise DataError(f"--start {start!r}: expected a date such as 2024-01-01")
+        end = t0 + pd.Timedelta(days=T.MAX_DAYS)
+    except (ValueError, OverflowError, TypeError):
+        t0 = end = None
+    # the same years a CRM history may hold (sim.calibration.io), so an export always calibrates
+    if t0 is None or pd.isna(t0) or t0 < first or end > last:
+        raise DataError(f"--start {start!r}: expected a date such as 2024-01-01, from 1900-01-01 to {latest} "
+                        f"(so that {MAX_HORIZON_WEEKS} weeks after it are still dates a history may hold)")
 
 
 def history_from_run(run_dir: str | Path, start: str = DEFAULT_START) -> pd.DataFrame:

@@ -151,6 +151,7 @@ class FolderStore(MemoryStore):
         self.out = Path(out)
         self._lock = None
         self._made_folder = False
+        self._made_parents: list[Path] = []  # missing folders above out, made by this call
         self._there_before: set[str] = set()  # entries of the folder before this call wrote anything
         self._check: PartChecker | None = None
         self._loaded_tables: dict | None = None
@@ -164,6 +165,7 @@ class FolderStore(MemoryStore):
         self.close()
         if self._made_folder:
             shutil.rmtree(self.out, ignore_errors=True)
+            outpaths.unmake(self._made_parents)
             return
         for p in list(self.out.iterdir()):  # only what this call wrote: never a user's hidden files
             if p.name not in self._there_before:
@@ -191,7 +193,7 @@ class FolderStore(MemoryStore):
         self._made_folder = not out.exists()
         self._there_before = set() if self._made_folder else set(os.listdir(out))
         try:
-            make_parent(out, "--out")
+            make_parent(out, "--out", self._made_parents)
             out.mkdir(exist_ok=True)
             (out / PARTS).mkdir(exist_ok=True)
         except OSError as exc:
