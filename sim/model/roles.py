@@ -202,9 +202,9 @@ class RoleRuntime(SeatChanges):
         and let go again (a listener must not nest itself)."""
         self._on_room.append(listener)
 
-    def serve_job(self, rec, lead: int, job: Job, segment: int, pod: int = 0, seat: int = -1, *,
-                  touch: int = -1, expires: float | None = None, since: float | None = None,
-                  cancel: simpy.Event | None = None, on_start=None, may_return: bool | None = None):
+    def serve_job(self, rec, lead: int, job: Job, segment: int, pod: int = 0, seat: int = -1,
+                  touch: int = -1, may_return: bool | None = None, expires: float | None = None,
+                  since: float | None = None, cancel: simpy.Event | None = None, on_start=None):
         """The one path of a task: request a seat -> work -> free the seat -> release.
 
         ``job`` says what the task is (its stage, work time, priority: a
@@ -218,7 +218,10 @@ class RoleRuntime(SeatChanges):
         nobody works for an account that no longer exists). ``on_start(now)`` is
         called when work starts; ``touch`` >= 0: the lead's first touch.
         ``may_return`` (default: the job's): the caller may ask for a seat here
-        again the instant this task ends (see :meth:`~sim.model.seats.Seats.release`)."""
+        again the instant this task ends (see :meth:`~sim.model.seats.Seats.release`).
+        Pass the options from ``touch`` on by keyword. (They are not keyword-only:
+        CPython looks up every keyword-only default left out in a dict, a cost on
+        each task of a run.)"""
         env = self.env
         t0 = env.now
         ready = t0 if since is None else since
@@ -268,8 +271,8 @@ class RoleRuntime(SeatChanges):
               cancel: simpy.Event | None = None, on_start=None, may_return: bool = False, touch: int = -1):
         """:meth:`serve_job` with the job given in pieces: ``stage``, the work time's
         ``draw`` and the queue ``priority`` (the customer work of :mod:`sim.model.accounts`)."""
-        return self.serve_job(rec, lead, Job(stage, draw, priority, may_return), segment, pod, seat, touch=touch,
-                              expires=expires, since=since, cancel=cancel, on_start=on_start)
+        return self.serve_job(rec, lead, Job(stage, draw, priority, may_return), segment, pod, seat, touch,
+                              may_return, expires, since, cancel, on_start)  # (serve_job's order)
 
     def _granted(self, req: Ticket) -> None:
         """A seat is granted to a task in line: start its work now (or at the rep's
