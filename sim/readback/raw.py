@@ -14,12 +14,11 @@ from __future__ import annotations
 import json
 import os
 import stat
-import threading
 from pathlib import Path
 from typing import IO, Any
 
 from sim.errors import ScenarioError, UsageError
-from sim.scenario.files import file_kind
+from sim.scenario.files import file_kind, read_blocking
 
 MAX_TEXT_BYTES = 64_000_000  # kpis.json, manifest.json, plan.json, findings.md, YAML shown in a report
 MAX_TABLE_BYTES = 4_000_000_000  # events.csv of a run at the 30 million event limit is ~2.5 GB
@@ -65,34 +64,19 @@ def read_bytes(path: Path, cap: int = MAX_TEXT_BYTES) -> bytes:
     """The bytes of a small file, given up after ``READ_TIMEOUT_S`` (the reader
     thread is abandoned, not killed, and keeps the descriptor)."""
     fd = open_file(path, cap)
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        chunks, total = [], 0
-        try:
-            while total <= cap:
-                chunk = os.read(fd, min(cap + 1 - total, 1 << 20))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                total += len(chunk)
-            box["data"] = b"".join(chunks)
-        except OSError as exc:
-            box["error"] = exc
-
-    reader = threading.Thread(target=work, name="read-results-file", daemon=True)
-    reader.start()
-    reader.join(READ_TIMEOUT_S)
-    if reader.is_alive():
+    try:
+        data = read_blocking(fd, cap, READ_TIMEOUT_S, "read-results-file")
+    except TimeoutError:  # the reader thread still holds the descriptor
         raise FolderFileError(path, (), f"reading did not finish within {READ_TIMEOUT_S:g} s (a stalled network "
-                              "file system?); not waiting any longer")
+                              "file system?); not waiting any longer") from None
+    except OSError as exc:
+        os.close(fd)
+        raise FolderFileError(path, (), f"cannot read: {exc.strerror}") from None
     os.close(fd)
-    if "error" in box:
-        raise FolderFileError(path, (), f"cannot read: {box['error'].strerror}")
-    if len(box["data"]) > cap:
+    if len(data) > cap:
         raise FolderFileError(path, (), f"is more than {cap:,} bytes; salesim reads at most that from this kind "
                               "of file")
-    return box["data"]
+    return data
 
 
 def read_text(path: Path, cap: int = MAX_TEXT_BYTES) -> str:

@@ -33,13 +33,27 @@ def _read_fd(fd: int, file: str) -> bytes:
     """Read a whole file, giving up after ``READ_TIMEOUT_S``: a file on a stalled
     mount (or anything else that blocks) must not hang ``validate``. The read
     runs in a daemon thread, which is abandoned (not killed) on a timeout."""
+    try:
+        return read_blocking(fd, MAX_FILE_BYTES, READ_TIMEOUT_S, "read-scenario")
+    except TimeoutError:
+        raise ScenarioError.at(file, None, (), f"reading did not finish within {READ_TIMEOUT_S:g} s (a pipe, "
+                               "a device or a stalled network file system?); not waiting any longer") from None
+    except OSError as exc:
+        raise ScenarioError.at(file, None, (), f"cannot read: {exc.strerror}") from None
+
+
+def read_blocking(fd: int, cap: int, timeout_s: float, name: str) -> bytes:
+    """Up to ``cap + 1`` bytes of ``fd`` (one more than the cap tells the caller
+    it was passed), read in a daemon thread that is abandoned (not killed) when
+    it takes longer than ``timeout_s``: TimeoutError then, OSError if the read
+    failed. One helper for every file salesim reads that must never hang it."""
     box: dict[str, Any] = {}
 
     def work() -> None:
         chunks, total = [], 0
         try:
-            while total <= MAX_FILE_BYTES:
-                chunk = os.read(fd, MAX_FILE_BYTES + 1 - total)
+            while total <= cap:
+                chunk = os.read(fd, min(cap + 1 - total, 1 << 20))
                 if not chunk:
                     break
                 chunks.append(chunk)
@@ -48,14 +62,13 @@ def _read_fd(fd: int, file: str) -> bytes:
         except OSError as exc:
             box["error"] = exc
 
-    reader = threading.Thread(target=work, name="read-scenario", daemon=True)
+    reader = threading.Thread(target=work, name=name, daemon=True)
     reader.start()
-    reader.join(READ_TIMEOUT_S)
+    reader.join(timeout_s)
     if reader.is_alive():
-        raise ScenarioError.at(file, None, (), f"reading did not finish within {READ_TIMEOUT_S:g} s (a pipe, "
-                               "a device or a stalled network file system?); not waiting any longer")
+        raise TimeoutError(f"reading did not finish within {timeout_s:g} s")
     if "error" in box:
-        raise ScenarioError.at(file, None, (), f"cannot read: {box['error'].strerror}")
+        raise box["error"]
     return box["data"]
 
 
