@@ -85,29 +85,64 @@ def _without_customer_team(mode: str):
     return sim.validate_data(data)
 
 
+SEEDS = (1, 2)
+
+
+def _paired(scenarios: dict, weeks: float) -> dict[str, list[dict]]:
+    """KPIs of each scenario for the same seeds (common random numbers)."""
+    return {name: [sim.simulate(s, seed=seed, weeks=weeks, record="kpis").kpis for seed in SEEDS]
+            for name, s in scenarios.items()}
+
+
+def _renewal_rate(scenario, weeks: float) -> tuple[int, int]:
+    """Renewals and renewal decisions (renewed or churned at term end), pooled over SEEDS."""
+    renewed = decided = 0
+    for seed in SEEDS:
+        kinds = sim.simulate(scenario, seed=seed, weeks=weeks, record="kpis").accounts["event"]
+        r, c = int((kinds == "renewed").sum()), int((kinds == "churned").sum())
+        renewed, decided = renewed + r, decided + r + c
+    return renewed, decided
+
+
 def test_without_a_customer_team_the_sellers_carry_onboarding_and_care():
     """The POD prerequisite as docs/background.md#pods-vertical-teams-and-fission means
     it: no free, instant self-onboarding.
     With `sellers`, onboarding and monthly care are tasks in the closing AE's own
     queue (their hours go to customers, not deals); with `none` nobody does them
-    and customers renew at the no-CSM multiplier."""
+    and customers renew at the no-CSM multiplier.
+
+    Checked on every one of two paired replications with margins several times
+    the seed-to-seed spread (measured on seeds 1-6), and for `none` against the
+    configured multiplier with a binomial tolerance: no single seed's luck (or a
+    change in same-instant event order) decides the outcome."""
     capable = sim.load_scenario(NO_SPLIT)
-    runs = {name: sim.simulate(s, seed=2, weeks=65, record="kpis").kpis
-            for name, s in (("capable", capable), ("sellers", _without_customer_team("sellers")),
-                            ("none", _without_customer_team("none")))}
-    ae = {n: k["roles"]["ae"]["tasks"] for n, k in runs.items()}
-    assert ae["sellers"] > ae["capable"] * 1.15  # onboarding and care tasks land on the AEs
-    assert ae["none"] == pytest.approx(ae["capable"], rel=0.15)
-    assert runs["sellers"]["pods_have_customer_capability"] is False
-    assert runs["capable"]["pods_have_customer_capability"] is True
-    assert runs["sellers"]["arr_end_usd"] < runs["capable"]["arr_end_usd"]  # the missing organization costs ARR
-    # with nobody caring for them customers renew less: clear once a year of renewals is in
-    # (at 65 weeks the gap is within one replication's noise: 3 of 8 seeds show none > capable)
-    arr = {n: sim.simulate(s, seed=2, weeks=104, record="kpis").kpis["arr_end_usd"]
-           for n, s in (("capable", capable), ("none", _without_customer_team("none")))}
-    assert arr["none"] < arr["capable"]
-    live = {n: {r["stage"]: r for r in k["customer_stages"]}["go_live"]["median_days"] for n, k in runs.items()}
-    assert live["sellers"] > live["capable"]  # a busy seller onboards later than a specialist
+    runs = _paired({"capable": capable, "sellers": _without_customer_team("sellers"),
+                    "none": _without_customer_team("none")}, weeks=65)
+    assert all(k["pods_have_customer_capability"] is False for k in runs["sellers"] + runs["none"])
+    assert all(k["pods_have_customer_capability"] is True for k in runs["capable"])
+    for cap, sel, none in zip(runs["capable"], runs["sellers"], runs["none"], strict=True):
+        # nobody else can onboard (no onboarding or CSM seats), yet customers are picked up: by the AEs,
+        # whose line grows several times longer (measured 4-6x) and who pick customers up weeks later
+        # (mean wait 38-68 days against under a day with a customer team)
+        live = {r["stage"]: r for r in sel["customer_stages"]}["go_live"]
+        assert sel["roles"]["onb"]["tasks"] == 0 and live["entered"] > 0
+        assert sel["roles"]["ae"]["mean_queue_length"] > 2 * cap["roles"]["ae"]["mean_queue_length"]
+        assert sel["onboarding_wait_days"]["mean"] > 7 + 5 * cap["onboarding_wait_days"]["mean"]
+        assert sel["customers_waiting_onboarding"] + sel["onboarding_cancelled_waiting"] > 0
+        assert cap["customers_waiting_onboarding"] == cap["onboarding_cancelled_waiting"] == 0
+        # the missing organization costs ARR (measured: 0.07-0.69 of the capable ARR)
+        assert sel["arr_end_usd"] < 0.8 * cap["arr_end_usd"]
+        # with nobody doing it the AEs work the same deals as with a customer team (measured 0.96-0.99)
+        assert none["roles"]["ae"]["tasks"] == pytest.approx(cap["roles"]["ae"]["tasks"], rel=0.1)
+        assert none["onboarding_wait_days"]["mean"] == 0  # customers go live on their own
+    # with nobody caring for them customers renew at no_csm_renewal_multiplier x the renewal odds:
+    # pooled over both seeds and two years of renewals (~270 decisions each), within 3 binomial SE
+    mult = capable.post_sale.no_csm_renewal_multiplier
+    (rc, nc), (rn, nn) = _renewal_rate(capable, 104), _renewal_rate(_without_customer_team("none"), 104)
+    pc, pn = rc / nc, rn / nn
+    se = (pc * (1 - pc) / nc + pn * (1 - pn) / nn) ** 0.5
+    assert pc - pn > 2 * se  # fewer renewals, resolved
+    assert pn == pytest.approx(mult * pc, abs=3 * se)
 
 
 def test_run_prints_a_pod_section_with_splits_and_parents(capsys):
@@ -128,19 +163,29 @@ def test_run_prints_a_pod_section_with_splits_and_parents(capsys):
 def test_a_full_pod_does_not_make_the_outbound_cadence_spin(monkeypatch):
     """Each POD takes accounts from its own slices when it has room, so looking
     for a rep with room costs a few tries per lead, not one per queued account
-    of another POD (before: ~120 tries per lead in pods_split)."""
+    of another POD (measured over 60 weeks: ~2 tries per lead on seeds 1 and 2;
+    46 on seed 1 when every wake looked through every POD's accounts).
+
+    Not a pin on one seed's count: the bounds are a factor two from what is
+    measured on either side, averaged over two seeds, and the lower bound keeps
+    the count honest (every lead's owner is found by a try, so fewer tries than
+    leads means the counter no longer sees the search)."""
     from sim.model.roles import RoleRuntime
 
     calls = [0]
     pick = RoleRuntime._pick
 
-    def counting(self, limit, pod=0):
+    def counting(self, *args, **kwargs):
         calls[0] += 1
-        return pick(self, limit, pod)
+        return pick(self, *args, **kwargs)
 
     monkeypatch.setattr(RoleRuntime, "_pick", counting)
-    k = sim.simulate(sim.load_scenario(SPLIT), seed=1, weeks=60, record="kpis").kpis
-    assert calls[0] / k["leads_created"] < 10
+    per_lead = []
+    for seed in SEEDS:
+        calls[0] = 0
+        k = sim.simulate(sim.load_scenario(SPLIT), seed=seed, weeks=60, record="kpis").kpis
+        per_lead.append(calls[0] / k["leads_created"])
+    assert 1 <= min(per_lead) and np.mean(per_lead) < 4, per_lead
 
 
 def test_pod_account_lists_keep_each_account_in_its_industry():

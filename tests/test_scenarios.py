@@ -17,11 +17,62 @@ def test_there_are_shipped_scenarios():
     assert {"small_team.yaml", "mid_size.yaml"} <= names
 
 
+WEEKS = 6
+
+
+def _inbound_band(src, weeks: float) -> tuple[float, float]:
+    """Poisson arrivals at ``rate_per_week`` times the month's seasonality: the
+    count over ``weeks`` lies within 5 standard deviations of the mean at the
+    lowest and at the highest monthly factor (no shipped scenario has a market
+    shock in its first weeks)."""
+    profile = src.seasonality_monthly or [1.0]
+    lo, hi = (src.rate_per_week * weeks * f for f in (min(profile), max(profile)))
+    return lo - 5 * lo ** 0.5, hi + 5 * hi ** 0.5 + 1
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(SCENARIOS)))
 def test_shipped_scenario_validates_and_runs(path):
+    """Six weeks of each shipped scenario: every lead accounted for, inbound volume
+    where the Poisson rate puts it, outbound no faster than the list allows, money
+    that adds up (bookings, deals, the ARR bridge) and rates inside [0, 1]."""
     scenario = sim.load_scenario(path)
-    result = sim.simulate(scenario, weeks=6, record="kpis")
-    assert result.kpis["leads_created"] > 0
+    k = sim.simulate(scenario, weeks=WEEKS, record="kpis").kpis
+    # leads: created = won + lost + open, and the per-source and per-reason splits add up
+    assert k["leads_created"] > 0
+    assert k["leads_created"] == k["leads_won"] + k["leads_lost"] + k["leads_open"]
+    assert sum(k["leads_created_by_source"].values()) == k["leads_created"]
+    assert sum(k["leads_lost_by_reason"].values()) == k["leads_lost"]
+    days = WEEKS * 7.0
+    for name, src in scenario.sources.items():
+        n = k["leads_created_by_source"].get(name, 0)
+        if src.kind == "inbound":
+            lo, hi = _inbound_band(src, WEEKS)
+            assert lo <= n <= hi, (name, n, lo, hi)
+        elif src.kind == "outbound":
+            # an account is back on the list only after its cooling-off
+            accounts = sum(src.accounts.values())
+            assert n <= accounts * (1 + days / src.cooling_off_days), name
+            assert (n > 0) == (accounts > 0), name
+    # wins and bookings
+    assert k["leads_won"] == sum(k["wins_by_segment"].values())
+    assert k["bookings_usd"] == pytest.approx(sum(k["bookings_by_segment_usd"].values()), abs=0.05)
+    if k["leads_won"]:
+        assert k["average_deal_usd"] == pytest.approx(k["bookings_usd"] / k["leads_won"], abs=0.01)
+        assert 0 <= k["average_discount_fraction"] < 1
+        # a deal is an annual contract value: within a factor of ten of the tiers' mean list prices
+        acv = [seg.acv_usd.mean() for seg in scenario.segments.values()]
+        assert min(acv) / 10 <= k["average_deal_usd"] <= max(acv) * 10
+    else:
+        assert k["bookings_usd"] == 0
+    assert 0 <= k["win_rate"] <= 1
+    # the ARR bridge from an empty book (no shipped scenario starts with customers)
+    bridge = k["arr_new_usd"] + k["arr_expansion_usd"] - k["arr_contraction_usd"] - k["arr_churned_usd"]
+    assert k["arr_end_usd"] == pytest.approx(bridge, abs=0.05)
+    assert 0 <= k["arr_end_usd"] <= k["arr_new_usd"] + k["arr_expansion_usd"] + 0.05
+    assert k["customers_end"] <= k["new_logos"] <= k["leads_won"]
+    for name, role in k["roles"].items():
+        assert role["utilization"] is None or 0 <= role["utilization"] <= 1 + 1e-9, name
+    assert k["costs"]["total_usd"] >= 0
 
 
 def _segment_win_rate(result, segment):
