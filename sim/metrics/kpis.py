@@ -16,6 +16,7 @@ from sim.metrics.pods import pod_kpis
 from sim.metrics.quota import attainment
 from sim.metrics.registry import ordered
 from sim.metrics.revenue import customer_stages, revenue_kpis
+from sim.metrics.time_use import time_use
 from sim.metrics.worktime import first_touch
 from sim.records.facts import Facts
 
@@ -132,4 +133,5 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         **pod_kpis(f),
         "quota_attainment": attainment(f),
         "first_touch": first_touch(f),
+        **({"time_use": hours} if (hours := time_use(f)) is not None else {}),
     })

@@ -130,6 +130,11 @@ KPIS: tuple[KPI, ...] = (
         "from the lead being ready to the start of work: `leads`, `calendar_hours` and `business_hours` (working "
         "hours of the worker's calendar; null without a calendar) as `median`, `p90`, `mean` (hours), and the "
         "same `by_source`"),
+    KPI("time_use", "object", "per staffed role, where the working hours went: `working_hours_per_rep_week` and "
+        "the shares of the working hours (`<part>_share`, summing to 1) in `deal_work` (hours of tasks done), "
+        "`deal_idle` (the rest of the deal share of the week), `admin`, `meetings`, `training`, `research`, "
+        "`travel` (the role's `work_model.time_use` after the process layer's cuts)", optional=True,
+        when="with a `work_model` section"),
     KPI("pods", "list", "per POD: `name`, `parent`, `born_days`, `owns` (slices), `wins`, `win_rate`, "
         "`bookings_usd`, `headcount_end`, `arr_end_usd`", optional=True),
     KPI("pod_genealogy", "list", "each POD split: `t_days`, `parent`, `child`, `promoted_role`, `promoted_rep`",

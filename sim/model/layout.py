@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sim.model.process import process_costs
 from sim.model.roles import days_per_hour
+from sim.model.selling_time import deal_shares, week
 from sim.model.vocab import Layout
 from sim.model.worktime import work_shares
 from sim.scenario.routing import RoutingPlan
@@ -25,7 +26,9 @@ def layout_of(scenario: Scenario, horizon_days: float, routing: RoutingPlan | No
         # cost of retention (not in CAC): account management and customer success that do not also sell
         retention_roles=[roles.index(r) for r in (ps.am_role, ps.csm_role)
                          if r is not None and r not in routing.selling_roles],
-        days_per_hour=calendar_dph or [days_per_hour(r) for r in scenario.roles.values()],
+        days_per_hour=[d / s for d, s in zip(calendar_dph or [days_per_hour(r) for r in scenario.roles.values()],
+                                             deal_shares(scenario), strict=True)],
+        time_use=[week(scenario, r) for r in scenario.roles] if scenario.work_model is not None else [],
         process_costs=process_costs(scenario),
         motions=[g.motion for g in scenario.segments.values()],
         gross_margin=scenario.economics.gross_margin,

@@ -70,6 +70,8 @@ class Layout:
     quota_usd_per_year: list[float | None] = field(default_factory=list)  # per role (None: no quota)
     # per role: share of calendar time a rep is at work (1 without a calendar: work is spread over the week)
     work_share: list[float] = field(default_factory=list)
+    # per role with a work model: shares of the working week (deal work and the rest; empty without one)
+    time_use: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def n_weeks(self) -> int:

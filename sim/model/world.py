@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import simpy
 
+from sim.model import selling_time
 from sim.model.accounts import AccountBook
 from sim.model.collector import fewer_collections
 from sim.model.interventions import DataLoop, Timeline
@@ -40,6 +41,7 @@ class World:
     """One run's model: build it from a scenario, then :meth:`run` it."""
 
     def __init__(self, scenario: Scenario, streams: Streams, recorder, horizon_days: float):
+        scenario = selling_time.model_scenario(scenario)  # with a work model, tools act by moving time
         self.scenario = scenario
         self.horizon_days = horizon_days
         self.env = env = simpy.Environment()
@@ -61,6 +63,7 @@ class World:
             self.worktime = WorkTime(env, scenario, streams, horizon_days, recorder)
             for role in self.roles.values():
                 self.worktime.attach(role)
+        selling_time.apply(self.roles, scenario)  # only the deal share of a week works tasks
         self.routes = build_routes(scenario, routing, streams, self.roles)
         self.accounts = AccountBook(self, scenario, streams)
         self.leads = Leads(env, recorder, ns, scenario.speed_to_lead.curve_hours, self.accounts, None,

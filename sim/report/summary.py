@@ -18,6 +18,7 @@ from typing import Any
 from sim.metrics.bottlenecks import SATURATED, find_bottlenecks
 from sim.report.pods import pods
 from sim.report.text import Section, money, num, pct, render_text
+from sim.report.time_use import hours
 from sim.report.work import quota, working_time
 
 
@@ -228,7 +229,8 @@ def signed_not_live(v: RunView) -> Section | None:
 
 
 SECTIONS: list[Callable[[RunView], Section | None]] = [
-    run_header, funnel, customers, outcomes, roles, bottlenecks, recurring_revenue, signed_not_live, unit_economics,
+    run_header, funnel, customers, outcomes, roles, hours, bottlenecks, recurring_revenue, signed_not_live,
+    unit_economics,
     cost_of_sale,
     people, pods, working_time, quota, one_draw,
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sim.scenario.calendar import week_hours
 from sim.scenario.routing import entry_stage, source_segments, step_role
 from sim.scenario.schema import AccountMining, Inbound, Scenario
+from sim.scenario.work_model import problems as work_model_problems
 
 Path = tuple[str | int, ...]
 
@@ -216,6 +217,7 @@ def check(scenario: Scenario) -> list[Problem]:
     if scenario.pods is not None:
         out.extend(_check_pods(scenario))
     out.extend(_check_calendar(scenario))
+    out.extend(Problem(path, msg) for path, msg in work_model_problems(scenario))
 
     for role, where in used_roles.items():
         spec = scenario.roles[role]

@@ -30,6 +30,7 @@ from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, c
 from sim.scenario.distributions import Dist
 from sim.scenario.people import Event, People, Process
 from sim.scenario.pods import Pods
+from sim.scenario.work_model import WorkModel
 from sim.units import MAX_HORIZON_WEEKS
 
 Name = Annotated[
@@ -298,6 +299,8 @@ class Scenario(_Model):
     pods: Pods | None = Field(default=None, description="vertical teams owning market slices (PODs)")
     calendar: Calendar | None = Field(default=None, description="working time: reps work only in it "
                                       "(absent: around the clock at hours_per_week / 168 speed)")
+    work_model: WorkModel | None = Field(default=None, description="what a rep's week is made of: deal work "
+                                         "and the rest (absent: all of it is deal work)")
 
     @field_validator("stages")
     @classmethod

@@ -1,0 +1,43 @@
+"""Where each role's hours went (issue 22): deal work done, deal time left
+idle, and the parts of the week that are not deal work (admin and CRM entry,
+internal meetings, training, research and preparation, travel), from the
+role's filled seats over the run and its work model.
+
+Only with a ``work_model`` section (None without one: every hour is deal
+time and the roles table's utilization says it all).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.metrics.economics import seat_days_by_week
+from sim.records.facts import Facts
+
+PARTS = ("deal_work", "deal_idle", "admin", "meetings", "training", "research", "travel")
+
+
+def time_use(f: Facts) -> dict[str, dict] | None:
+    """Per staffed role: ``working_hours_per_rep_week`` and the share of the
+    working hours in each of :data:`PARTS` (``<part>_share``, summing to 1).
+    Deal work is the hours of tasks done; deal idle is the rest of the deal
+    share of the week (a role whose work passes its deal time, as a CSM's book
+    can, shows none idle and a deal-work share above its deal share)."""
+    L = f.layout
+    if not L.time_use:
+        return None
+    seat_days = seat_days_by_week(f).sum(axis=0)
+    at_work = seat_days * np.array(L.work_share) if L.work_share else seat_days
+    out = {}
+    for r, name in enumerate(L.roles):
+        if L.unlimited[r] or seat_days[r] <= 0:
+            continue
+        week = L.time_use[r]
+        deal_hours = at_work[r] / L.days_per_hour[r]  # hours of deal time the filled seats had
+        total = deal_hours / week["deal"]
+        worked = float(f.busy_days[r].sum()) / L.days_per_hour[r]
+        shares = {"deal_work": worked / total, "deal_idle": max(deal_hours - worked, 0.0) / total,
+                  **{k: week[k] for k in PARTS[2:]}}
+        out[name] = {"working_hours_per_rep_week": round(float(total / (seat_days[r] / 7.0)), 2),
+                     **{f"{k}_share": round(float(v), 4) for k, v in shares.items()}}
+    return out

@@ -1,0 +1,67 @@
+"""Selling time: the share of a rep's week left for deal work (issue 22).
+
+With a ``work_model`` section, a role named in ``work_model.time_use`` spends
+part of each week on administration and CRM entry, internal meetings,
+training, research and preparation, and travel; only the rest, the *deal
+share*, works the role's tasks. A task of ``h`` work hours therefore takes
+``h / deal share`` hours of the rep's week: the role's ``days_per_hour`` is
+divided by the deal share once when the run is built (the hot path pays
+nothing).
+
+The process layer acts by moving this time: tools (CRM automation) remove
+``tools_admin_cut`` of the admin hours of the roles they cover, playbooks
+remove ``playbooks_research_cut`` of research and preparation; the hours
+freed go to deals. With a work model the tools' ``work_hours_multiplier`` on
+task time is not applied (:func:`model_scenario`): the tools act through
+time, and through their price (:mod:`sim.model.process`).
+
+Without a ``work_model`` every share is 1 and nothing here changes a run.
+"""
+
+from __future__ import annotations
+
+from sim.scenario.schema import Scenario
+from sim.scenario.work_model import NON_DEAL
+
+
+def week(scenario: Scenario, role: str) -> dict[str, float]:
+    """The shares of ``role``'s working week, after the process layer's cuts:
+    ``deal`` and each of :data:`~sim.scenario.work_model.NON_DEAL` (summing
+    to 1). A role without a time use: all deal work."""
+    wm = scenario.work_model
+    use = wm.time_use.get(role) if wm is not None else None
+    if use is None:
+        return {"deal": 1.0, **{k: 0.0 for k in NON_DEAL}}
+    shares = {k: float(getattr(use, k)) for k in NON_DEAL}
+    tools = scenario.process.tools
+    if tools is not None and (tools.roles is None or role in tools.roles):
+        shares["admin"] *= 1.0 - wm.tools_admin_cut
+    if scenario.process.playbooks is not None:
+        shares["research"] *= 1.0 - wm.playbooks_research_cut
+    return {"deal": 1.0 - sum(shares.values()), **shares}
+
+
+def deal_shares(scenario: Scenario) -> list[float]:
+    """Per role (scenario order), the share of the week that works deals."""
+    return [week(scenario, r)["deal"] for r in scenario.roles]
+
+
+def model_scenario(scenario: Scenario) -> Scenario:
+    """The scenario the model runs: with a work model, the tools act by moving
+    time, so their multiplier on task hours is set to 1 (the scenario itself,
+    unchanged, without a work model or without tools)."""
+    tools = scenario.process.tools
+    if scenario.work_model is None or tools is None or tools.work_hours_multiplier == 1.0:
+        return scenario
+    process = scenario.process.model_copy(update={"tools": tools.model_copy(update={"work_hours_multiplier": 1.0})})
+    return scenario.model_copy(update={"process": process})
+
+
+def apply(roles, scenario: Scenario) -> None:
+    """Slow each role's work to its deal share of the week (``roles``: the
+    run's :class:`~sim.model.roles.RoleRuntime` by name, after their calendars)."""
+    if scenario.work_model is None:
+        return
+    for name, share in zip(scenario.roles, deal_shares(scenario), strict=True):
+        if share != 1.0:
+            roles[name].days_per_hour /= share
