@@ -123,7 +123,8 @@ def history_from_tables(events: pd.DataFrame, leads: pd.DataFrame, stages: list[
 # account events as subscription-table events (fit_retention's input); onboarding churn is
 # not a renewal decision and expansion opportunities that were lost or expired changed no ARR
 SUBSCRIPTION_EVENTS = {"signed": "new", "live": "new", "renewed": "renewal", "churned": "churn",
-                       "expanded": "expansion", "mined": "expansion", "contracted": "contraction"}
+                       "expanded": "expansion", "expanded_csm": "expansion", "mined": "expansion",
+                       "contracted": "contraction"}
 
 
 def subscriptions_from_accounts(accounts: pd.DataFrame, start: str = DEFAULT_START) -> pd.DataFrame:

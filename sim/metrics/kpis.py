@@ -16,6 +16,7 @@ from sim.metrics.pods import pod_kpis
 from sim.metrics.quota import attainment
 from sim.metrics.registry import ordered
 from sim.metrics.revenue import customer_stages, revenue_kpis
+from sim.metrics.success import success_kpis
 from sim.metrics.time_use import time_use
 from sim.metrics.worktime import first_touch
 from sim.records.facts import Facts
@@ -127,6 +128,7 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         "roles": role_table(f),
         **money,
         "customer_stages": customer_stages(f),
+        **success_kpis(f),
         **onboarding_kpis(f)[0],
         **econ,
         **people_kpis(f, money["arr_end_usd"], econ["costs"]["total_usd"]),

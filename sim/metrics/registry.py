@@ -92,6 +92,12 @@ KPIS: tuple[KPI, ...] = (
     KPI("customer_stages", "list", "the bow-tie's right side, one object per stage (`new_logo`, `go_live`, "
         "`renewal`, `expansion`, `mined_expansion`): `entered`, `moved_on`, `lost` (counts), `conversion` "
         "(fraction), `median_days` (days since signature), `arr_usd`"),
+    KPI("expansion_by_source_usd", "USD", "expansion ARR won over the horizon by who sourced it: "
+        "`account_manager` (AM-worked opportunities), `customer_success` (CSM-sourced, closed by the CSM or "
+        "handed to the AM: `customer_success.expansion`), `mined` (ADR-mined leads won)"),
+    KPI("account_health", "object", "health assessed at each renewal (`customer_success.health`): "
+        "`assessments` (count) and the `healthy_share`, `neutral_share`, `at_risk_share` of them",
+        optional=True, when="with a `customer_success` section"),
     KPI("costs", "object", "USD over the horizon: `total_usd`; `acquisition_usd` (marketing, salaries of the roles "
         "that work funnel steps, their commissions and fees: the CAC numerator); `retention_usd` "
         "(account-management and customer-success roles that do not also sell, with expansion commissions); "

@@ -137,7 +137,8 @@ def invoices(f: Facts) -> tuple[np.ndarray, np.ndarray]:
     keys = acc * span + t
     idx = np.searchsorted(keys, who * span + when + 1e-9, side="right") - 1
     amounts = level[idx]
-    mid = np.isin(kind, [int(AccountKind.EXPANDED), int(AccountKind.MINED)]) & (t < stop[acc])
+    mid = np.isin(kind, [int(AccountKind.EXPANDED), int(AccountKind.MINED), int(AccountKind.EXPANDED_CSM)]) & (
+        t < stop[acc])
     into_year = np.mod(t[mid] - start[acc[mid]], YEAR_DAYS)
     times = np.concatenate([when, t[mid]])
     amounts = np.concatenate([amounts, delta[mid] * (1 - into_year / YEAR_DAYS)])

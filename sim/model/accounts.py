@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from sim.model.csm_books import CsmBooks
 from sim.model.curves import Piecewise
 from sim.model.draws import block_draw, is_zero, sampler, uniform01
+from sim.model.health import HealthModel, assess, csm_expansions
 from sim.model.plan import priority
 from sim.model.process import tools_factor
 from sim.model.rng import Streams
@@ -131,6 +132,11 @@ class AccountBook(CsmBooks):
         self.onb_curve = Piecewise(ps.onboarding_wait_churn_curve)
         self.health_curve = Piecewise(ps.csm_load_renewal_curve)
         self.tiers = [TierPlan(scenario, g, streams, self.onb, self.am) for g in scenario.segments]
+        # account health (customer_success section; None: renewal follows the CSM book load only)
+        self.hm = (HealthModel(scenario.customer_success, list(scenario.segments), streams)
+                   if scenario.customer_success is not None else None)
+        self.health: list[float] = []  # per account, its last assessed health
+        self.onb_score: list[float] = []  # per account, the onboarding score fixed at go-live
         self.am_rate = self.am.commission_rate if self.am is not None else 0.0
         # mining sources: (source index, tiers mined, rate per account per day)
         self.mining = []
@@ -181,6 +187,8 @@ class AccountBook(CsmBooks):
         self.keeper_seat.append(seat)
         self.care_missed.append(0)
         self.care_done.append(0)
+        self.health.append(1.0)
+        self.onb_score.append(1.0)
         self.env.process(self._life(a, self.tiers[segment]))
         return a
 
@@ -198,7 +206,7 @@ class AccountBook(CsmBooks):
         counted = self.acv[a] if self.signature_start else 0.0
         rec.account(env.now, a, seg, SIGNED, counted, self.acv[a])
         self.active[a] = self.signature_start
-        start = env.now
+        start = signed = env.now
         wait = 0.0
         u = tp.u_onb()
         if tp.onb_work is not None:
@@ -224,6 +232,14 @@ class AccountBook(CsmBooks):
         csm = self._csm_assign(tp.csm_hours_per_week) if needs_csm and not self.care_by_task else -1
         if needs_csm and self.care_by_task:
             env.process(self._care(a, tp))
+        hm = self.hm
+        if hm is not None:
+            self.onb_score[a] = hm.onboarding_score(env.now - signed)
+            load = self.csm_demand[csm] / self.csm_hours if csm >= 0 and self.csm_hours > 0 else 0.0
+            self.health[a] = hm.health(self.onb_score[a], hm.attention(needs_csm, csm >= 0 or self.care_by_task,
+                                                                       load))
+            if hm.exp_rate > 0:
+                env.process(csm_expansions(self, a, tp, hm))
         if tp.exp_gap is not None:
             env.process(self._expansions(a, tp))
         for source, tiers, gap in self.mining:
@@ -237,7 +253,10 @@ class AccountBook(CsmBooks):
                 since_i = self.csm_integral[csm]
             since_t = env.now
             yield env.timeout(max(renewal - env.now, 0.0))  # overdue if onboarding outlasted the term
-            if self.care_by_task and needs_csm:
+            shrink = 1.0
+            if hm is not None:
+                health, shrink = assess(self, a, csm, needs_csm, since_i, since_t)
+            elif self.care_by_task and needs_csm:
                 checks = self.care_missed[a] + self.care_done[a]
                 health = self.care_curve(self.care_missed[a] / checks) if checks else 1.0
                 self.care_missed[a] = self.care_done[a] = 0
@@ -251,7 +270,7 @@ class AccountBook(CsmBooks):
             up = self.acv[a] * tp.uplift
             self.acv[a] += up
             rec.account(env.now, a, seg, RENEWED, up, self.acv[a])
-            if tp.u_contract() < tp.contract_p:
+            if tp.u_contract() < tp.contract_p * shrink:
                 down = self.acv[a] * tp.contract_frac
                 self.acv[a] -= down
                 rec.account(env.now, a, seg, CONTRACTED, -down, self.acv[a])

@@ -38,6 +38,7 @@ def layout_of(scenario: Scenario, horizon_days: float, routing: RoutingPlan | No
         closer_roles=sorted({roles.index(r) for r in routing.closing_roles}),
         quota_usd_per_year=[r.quota_usd_per_year for r in scenario.roles.values()],
         work_share=share,
+        customer_success=scenario.customer_success is not None,
         stages=list(scenario.stages),
         roles=list(scenario.roles),
         headcount=[r.headcount for r in scenario.roles.values()],

@@ -72,6 +72,7 @@ class Layout:
     work_share: list[float] = field(default_factory=list)
     # per role with a work model: shares of the working week (deal work and the rest; empty without one)
     time_use: list[dict[str, float]] = field(default_factory=list)
+    customer_success: bool = False  # the scenario has a customer_success section (account health reported)
 
     @property
     def n_weeks(self) -> int:
@@ -97,11 +98,15 @@ class AccountKind(IntEnum):
     EXPANSION_LOST = 8  # an expansion opportunity was worked and lost
     EXPANSION_EXPIRED = 9  # nobody picked an expansion opportunity up in time
     ONBOARDING_STARTED = 10  # the onboarding role picked the new customer up (at signature without one)
+    EXPANDED_CSM = 11  # customer-success-sourced expansion won (closed by the CSM or the AM it went to)
+    HEALTHY = 12  # health assessed at a renewal: healthy (arr_delta 0)
+    NEUTRAL = 13  # ... neither healthy nor at risk
+    AT_RISK = 14  # ... at risk
 
 
 ARR_BRIDGE = {
     "new": (AccountKind.SIGNED, AccountKind.LIVE),
-    "expansion": (AccountKind.RENEWED, AccountKind.EXPANDED, AccountKind.MINED),
+    "expansion": (AccountKind.RENEWED, AccountKind.EXPANDED, AccountKind.MINED, AccountKind.EXPANDED_CSM),
     "contraction": (AccountKind.CONTRACTED,),
     "churn": (AccountKind.CHURNED, AccountKind.ONBOARDING_CHURN),
 }

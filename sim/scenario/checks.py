@@ -114,6 +114,10 @@ def check(scenario: Scenario) -> list[Problem]:
             out.append(Problem(("post_sale", key), _unknown("role", role, roles)))
             continue
         used_roles.setdefault(role, ("post_sale", key))
+    cs = scenario.customer_success
+    if cs is not None and cs.expansion.closed_by == "am" and scenario.post_sale.am_role is None:
+        out.append(Problem(("customer_success", "expansion", "closed_by"),
+                           "handing CSM-sourced expansion to an account manager needs post_sale.am_role"))
 
     for rname, role in scenario.roles.items():
         if role.max_open_per_rep is not None and not role.owns_leads:

@@ -30,6 +30,7 @@ from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, c
 from sim.scenario.distributions import Dist
 from sim.scenario.people import Event, People, Process
 from sim.scenario.pods import Pods
+from sim.scenario.success import CustomerSuccess
 from sim.scenario.work_model import WorkModel
 from sim.units import MAX_HORIZON_WEEKS
 
@@ -293,6 +294,8 @@ class Scenario(_Model):
     handoff: Handoff = Field(default_factory=Handoff)
     speed_to_lead: SpeedToLead = Field(default_factory=SpeedToLead)
     post_sale: PostSale = Field(default_factory=PostSale)
+    customer_success: CustomerSuccess | None = Field(
+        default=None, description="account health and CSM-sourced expansion (absent: renewal follows CSM load only)")
     economics: Economics = Field(default_factory=Economics)
     process: Process = Field(default_factory=Process)
     timeline: list[Event] = Field(default_factory=list, description="dated interventions")
