@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.cli import batch_cmd, calibrate_cmd, compare_cmd, plan_cmd, report_cmd, study_cmd, sweep_cmd
+from sim.cli import batch_cmd, calibrate_cmd, check_cmd, compare_cmd, plan_cmd, report_cmd, study_cmd, sweep_cmd
 from sim.cli.run_size import add_size_flags
 from sim.cli.study_args import printable, weeks, whole
 from sim.errors import ArgumentError, SalesimError, UsageError
@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan_cmd.add_parser(sub)  # capacity planner
     calibrate_cmd.add_parsers(sub)  # calibration from CRM history
     report_cmd.add_parser(sub)
+    check_cmd.add_parser(sub)  # benchmarks
     return parser
 
 
@@ -172,7 +173,8 @@ def cmd_schema(args) -> int:
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
             "batch": batch_cmd.run, "compare": compare_cmd.run, "sweep": sweep_cmd.run,
-            "study": study_cmd.run, "plan": plan_cmd.run, "report": report_cmd.run, **calibrate_cmd.COMMANDS}
+            "study": study_cmd.run, "plan": plan_cmd.run, "report": report_cmd.run, "check": check_cmd.run,
+            **calibrate_cmd.COMMANDS}
 
 
 def message(exc: SalesimError) -> str:

@@ -1,0 +1,56 @@
+"""``salesim check``: a scenario's figures against a benchmark table.
+
+Presentation only: the replications and the comparison are
+:func:`sim.experiments.check.run_check`; the section is
+:func:`sim.report.benchmarks.section`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.cli.study_args import weeks, whole
+
+EXIT_OUTSIDE = 1
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("check", help="compare a scenario's figures with published benchmarks",
+                       description="Run replications of a scenario and print each benchmark figure (bookings "
+                       "per seller, win rates, retention, CAC payback, SDR meetings...) against its range "
+                       "(below / inside / above) with the source, the replications' 95%% interval and, when "
+                       "outside, the mechanism most responsible. --strict exits 1 when a figure is outside.")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--reps", type=whole(1, 1000), default=5, help="replications (default 5)")
+    p.add_argument("--seed", type=whole(0), help="root seed (default: the scenario's)")
+    p.add_argument("--weeks", type=weeks, help="horizon in weeks (default: the scenario's)")
+    p.add_argument("--table", type=Path, metavar="FILE.csv",
+                   help="a benchmark table of your own (columns metric, segment, low, high; optional typical, "
+                   "unit, source, year, trust, note), e.g. your board plan or last year's actuals; "
+                   "default: the table shipped with salesim")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any figure is outside its range")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                   help="override a scenario value, e.g. --set roles.ae.headcount=3 (repeatable)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.benchmarks import load_table
+    from sim.cli.render import emit
+    from sim.experiments.check import run_check
+    from sim.report.benchmarks import section
+    from sim.scenario import load_scenario
+
+    table = load_table(args.table) if args.table is not None else None
+    scenario = load_scenario(args.scenario, args.overrides)
+    result = run_check(scenario, reps=args.reps, seed=args.seed, table=table, weeks=args.weeks)
+    lead = [f"scenario {result.scenario}: {result.reps} replications, root seed {result.root_seed}; "
+            f"table: {result.table}"]
+    emit([section(result.comparisons, result.unchecked, lead=lead)])
+    if args.strict and result.outside:
+        import sys
+
+        print(f"salesim check: {len(result.outside)} of {len(result.comparisons)} figures outside their range "
+              "(--strict)", file=sys.stderr)
+        return EXIT_OUTSIDE
+    return 0

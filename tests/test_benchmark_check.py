@@ -1,0 +1,145 @@
+"""Comparing a run with the benchmark table (sim.metrics.benchmarks) and `salesim check`."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.benchmarks import Benchmark, Table, default_table
+from sim.metrics.benchmarks import Driver, Figure, compare, handoffs, mechanism, segment_class, selling_fraction
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCEN = ROOT / "scenarios"
+
+
+def _table(*rows: Benchmark) -> Table:
+    return Table(tuple(rows), name="hand")
+
+
+def test_compare_by_hand_mean_t_interval_and_position():
+    t = _table(Benchmark("win_rate", "smb", 0.30, 0.40, 0.35))
+    runs = [[Figure("win_rate", "smb", "smb", v)] for v in (0.40, 0.44, 0.48)]
+    (c,) = compare(runs, t)
+    # mean 0.44, sd 0.04, t(0.975, 2) = 4.302653, half-width 4.302653 * 0.04 / sqrt(3) = 0.099366
+    assert c.mean == pytest.approx(0.44)
+    assert c.ci == pytest.approx((0.44 - 0.0993655, 0.44 + 0.0993655), abs=1e-6)
+    assert c.position == "above" and c.outside and c.straddles  # the interval reaches below 0.40
+    assert c.n == 3
+
+
+def test_compare_leaves_out_figures_without_a_row_and_uses_the_all_row():
+    t = _table(Benchmark("magic_number", "all", 0.7, 1.0))
+    runs = [[Figure("magic_number", "all", "company", 0.5), Figure("win_rate", "smb", "smb", 0.3)]]
+    (c,) = compare(runs, t)
+    assert (c.metric, c.position, c.ci) == ("magic_number", "below", None)  # one run: no interval
+
+
+def test_inputs_have_no_interval():
+    t = _table(Benchmark("ae_ramp_days", "all", 120, 180))
+    runs = [[Figure("ae_ramp_days", "all", "ae", 90.0, "input")]] * 3
+    (c,) = compare(runs, t)
+    assert c.ci is None and c.position == "below"
+
+
+def test_mechanism_is_the_driver_pushing_hardest_in_the_figures_direction():
+    f = Figure("ae_bookings_per_year_usd", "inside", "ae", 2e6, drivers=(
+        Driver("deal work is 100% of ae hours", math.log(1.0 / 0.28)),
+        Driver("big deals", math.log(1.2)), Driver("low win rate", math.log(0.8))))
+    assert mechanism(f, "above") == "deal work is 100% of ae hours"
+    assert mechanism(f, "below") == "low win rate"
+    assert mechanism(f, "inside") == ""
+    assert mechanism(Figure("m", "all", "x", 1.0, drivers=(Driver("up", 0.5),)), "below") == \
+        "no modelled driver explains it"
+
+
+def test_selling_fraction_by_hand():
+    st = load_scenario(SCEN / "small_team.yaml")
+    # calendar 09:00-17:30 less an hour's lunch, five days: 37.5 h; AEs work 30 of them
+    assert selling_fraction(st, "ae") == pytest.approx(30 / 37.5)
+    assert selling_fraction(st, "sdr") == 1.0  # no hours_per_week: every working hour
+    up = load_scenario(SCEN / "upright_triangle.yaml")  # no calendar: a 40-hour week
+    assert selling_fraction(up, "ae") == pytest.approx(40 / 40)
+
+
+def test_segment_class_by_name_motion_and_acv():
+    tt = load_scenario(SCEN / "three_tier.yaml")
+    assert segment_class(tt, "self_serve") == "plg"
+    assert segment_class(tt, "field") == "enterprise"  # motion field
+    assert segment_class(tt, "inside") == "mid_market"  # mean ACV between $15k and $100k
+    assert segment_class(load_scenario(SCEN / "seed_worked_example.yaml"), "key_accounts") == "enterprise"
+
+
+def test_handoffs_counted_by_hand():
+    rows = [  # lead 1: sdr dials, sdr books, ae works -> one hand-off by sdr
+        (0, 1, "created", None), (1, 1, "work", "sdr"), (2, 1, "advance", None), (3, 1, "work", "sdr"),
+        (4, 1, "advance", None), (5, 1, "work", "ae"), (6, 1, "advance", None),
+        # lead 2: mdr qualifies, the meeting leaks -> a hand-off by mdr (lost at it)
+        (0, 2, "created", None), (1, 2, "work", "mdr"), (2, 2, "advance", None), (2, 2, "lost_handoff", "mdr"),
+        # lead 3: sdr's step fails -> none
+        (0, 3, "created", None), (1, 3, "work", "sdr"), (2, 3, "lost_conversion", "sdr"),
+    ]
+    ev = pd.DataFrame(rows, columns=["t_days", "lead", "event", "role"]).sort_values("t_days", kind="stable")
+    h = handoffs(ev, None)
+    assert sorted(zip(h["lead"], h["role"], strict=True)) == [(1, "sdr"), (2, "mdr")]
+    assert sorted(h["t_days"]) == [2, 4]
+
+
+def _check(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", "check", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def test_check_flags_an_ae_with_far_too_much_capacity_and_names_the_mechanism():
+    # small_team's AEs with every working hour on deals and one AE seat doing the work of two:
+    # bookings per seller-year go far above the inside range and the reason is their hours
+    p = _check(str(SCEN / "small_team.yaml"), "--reps", "2", "--set", "roles.ae.hours_per_week=37.5",
+               "--set", "roles.ae.people.skill.median=2", "--strict")
+    assert p.returncode == 1, p.stderr
+    line = next(x for x in p.stdout.splitlines() if x.startswith("bookings per seller-year (ae) above"))
+    assert "deal work is 100% of ae hours" in line
+
+
+def test_check_with_a_company_table_passes_and_fails_on_it(tmp_path):
+    wide = tmp_path / "plan.csv"
+    wide.write_text("metric,segment,low,high\nwin_rate,smb,0,1\nwin_rate,mid_market,0,1\n")
+    p = _check(str(SCEN / "small_team.yaml"), "--reps", "1", "--weeks", "26", "--table", str(wide), "--strict")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "2 of 2 figures inside" in p.stdout and "not checked" not in p.stdout.split("win rate")[0]
+    narrow = tmp_path / "narrow.csv"
+    narrow.write_text("metric,segment,low,high\nwin_rate,smb,0.9,1\n")
+    p = _check(str(SCEN / "small_team.yaml"), "--reps", "1", "--weeks", "26", "--table", str(narrow), "--strict")
+    assert p.returncode == 1 and "BELOW" in p.stdout
+    p = _check(str(SCEN / "small_team.yaml"), "--reps", "1", "--weeks", "26", "--table", str(narrow))
+    assert p.returncode == 0  # without --strict a figure outside is reported, not failed
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--reps", "0"], "--reps"),
+    (["--table", "no_such.csv"], "cannot read"),
+    (["--weeks", "-3"], "--weeks"),
+])
+def test_check_bad_input_is_exit_2_without_traceback(args, words):
+    p = _check(str(SCEN / "small_team.yaml"), *args)
+    assert p.returncode == 2 and words in p.stderr and "Traceback" not in p.stderr
+
+
+def test_figures_of_a_run_include_the_issue_rows():
+    from sim.experiments.check import run_check
+
+    r = run_check(load_scenario(SCEN / "upright_triangle.yaml"), reps=1, weeks=110)
+    got = {(c.metric, c.segment) for c in r.comparisons}
+    for want in [("ae_bookings_per_year_usd", "inside"), ("win_rate", "mid_market"), ("grr", "mid_market"),
+                 ("nrr", "mid_market"), ("cac_payback_months", "mid_market"), ("magic_number", "all"),
+                 ("csm_book_arr_usd", "mid_market"), ("sdr_meetings_per_month", "outbound"),
+                 ("sales_cycle_days", "mid_market"), ("selling_time_fraction", "all")]:
+        assert want in got, want
+    assert dict(r.unchecked)["quota_to_ote_ratio"].startswith("salesim models")
+    assert np.isfinite([c.mean for c in r.comparisons]).all()
+    assert default_table().get("win_rate", "mid_market") is not None
