@@ -120,19 +120,34 @@ def segment_class(scenario: Scenario, name: str) -> str:
 def selling_fraction(scenario: Scenario, role: str) -> float:
     """The share of a seller's working week spent on the role's tasks (deal-facing time):
     ``hours_per_week`` over the calendar's working hours (the role's own calendar if it has
-    one), or over a 40-hour week without a calendar; no ``hours_per_week``: all of it."""
+    one), or over a 40-hour week without a calendar (no ``hours_per_week``: all of it),
+    times the deal share of the week under a ``work_model`` (``sim.model.selling_time``)."""
+    from sim.model.selling_time import week as week_shares
     from sim.scenario.calendar import week_hours
 
     r = scenario.roles[role]
+    deal = week_shares(scenario, role)["deal"]
     if r.hours_per_week is None:
-        return 1.0
+        return deal
     cal = scenario.calendar
     if cal is not None:
         cal = cal.merged(r.calendar)
         week = week_hours(cal.days, cal.hours, cal.lunch)
     else:
         week = DEFAULT_WEEKLY_HOURS
-    return min(1.0, r.hours_per_week / week) if week > 0 else 1.0
+    return (min(1.0, r.hours_per_week / week) if week > 0 else 1.0) * deal
+
+
+def _selling_said(scenario: Scenario, role: str) -> str:
+    """Why a role's selling time is what it is, in the scenario's words."""
+    hours = scenario.roles[role].hours_per_week
+    said = f"hours_per_week {hours:g}" if hours is not None else "no hours_per_week"
+    wm = scenario.work_model
+    if wm is None or role not in wm.time_use:
+        said += ", no work_model.time_use (every working hour is deal work)"
+    else:
+        said += ", work_model.time_use leaves the rest of the week to admin, meetings, training, research, travel"
+    return said
 
 
 def _seat_years(facts: Facts) -> dict[str, float]:
@@ -317,10 +332,9 @@ def inputs(scenario: Scenario, plan: RoutingPlan | None = None) -> list[Figure]:
     selling = [r for r in scenario.roles if r in plan.selling_roles and not scenario.roles[r].unlimited_capacity]
     for role in selling:
         frac = selling_fraction(scenario, role)
-        hours = scenario.roles[role].hours_per_week
-        said = f"hours_per_week {hours:g}" if hours is not None else "no hours_per_week"
         out.append(Figure("selling_time_fraction", "all", role, frac, "input",
-                          _both(f"{role}: {said}, so {frac:.0%} of the working week goes to funnel tasks")))
+                          _both(f"{role}: {_selling_said(scenario, role)}: {frac:.0%} of the working week goes "
+                                "to deals")))
         people = scenario.roles[role].people
         if people is None:
             continue
