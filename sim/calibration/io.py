@@ -86,6 +86,7 @@ class History:
     file: str = ""
     as_of: pd.Timestamp | None = None
     rows_read: int = 0
+    undated: pd.DataFrame | None = None  # open deals of a snapshot with no date (not fitted; open pipeline)
 
     def report(self) -> str:
         return "\n".join(f"{self.file}: {i}" for i in self.issues)
@@ -241,8 +242,17 @@ def read_rows(path: str | Path, what: str = "history", issues: list[Issue] | Non
         df["_row"] = np.arange(len(df), dtype=np.int64) + 1
         df.attrs["repeats"] = repeats
         return df.reset_index(drop=True)
+    nuls = data.count(b"\x00")
+    wide = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or data[:4] in (codecs.BOM_UTF32_LE,
+                                                                                 codecs.BOM_UTF32_BE)
+    stray = 0 < nuls <= len(data) / 1_000 and not wide  # a few NULs pasted into a text field: not binary
+    if stray:
+        data = data.replace(b"\x00", b"")
     text, encoding = _decode(data, where)
     header, rows, lines = _parse_csv(text, where, issues)
+    if stray and issues is not None:
+        issues.append(Issue("NUL characters", f"{where}: {nuls} NUL byte(s) inside fields (pasted rich text?)",
+                            [], "removed"))
     names, repeats = _unique_header(header)
     if encoding is not None and issues is not None:
         odd = [ln for ln, r in zip(lines, rows, strict=True) if any(not v.isascii() for v in r)]
@@ -383,10 +393,81 @@ def _parse_many(text: pd.Series, utc: bool, zone: str) -> pd.Series:
         return pd.Series([_one_time(v, utc, zone) for v in text], index=text.index, dtype=dtype)
 
 
-def _parse_times(df: pd.DataFrame, col: str, m: Mapping, issues: list[Issue]) -> pd.Series:
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?=$|[ T])")
+
+
+def _as_iso(text: pd.Series, dayfirst: bool) -> pd.Series:
+    """Numeric dates such as 06/04/2024 (or 06-04-24) rewritten year first, in the order given; a value
+    that cannot be a date in that order (13 as a month) becomes empty (reported as a bad timestamp)."""
+    parts = text.str.extract(_NUMERIC_DATE.pattern)
+    hit = parts[0].notna()
+    if not hit.any():
+        return text
+    a, b, y = parts[0][hit].astype(int), parts[2][hit].astype(int), parts[3][hit]
+    day, month = (a, b) if dayfirst else (b, a)
+    year = y.where(y.str.len() == 4, y.map(lambda v: f"{19 if int(v) >= 69 else 20}{v}"))  # strptime's %y rule
+    rest = text[hit].str.replace(_NUMERIC_DATE.pattern, "", n=1, regex=True)
+    iso = year + "-" + month.map("{:02d}".format) + "-" + day.map("{:02d}".format) + rest
+    iso = iso.where((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31), "not a date")
+    out = text.copy()
+    out[hit] = iso
+    return out
+
+
+def decide_dayfirst(df: pd.DataFrame, cols: list[str], m: Mapping, issues: list[Issue]) -> bool:
+    """One order for the numeric dates (06/04/2024) of every timestamp column: the mapping's ``dayfirst``,
+    else what the data shows (a first part above 12 means day first); ambiguous values are counted in
+    a warning, so a misread is never silent."""
+    if m.dayfirst is not None or m.date_format is not None:
+        return bool(m.dayfirst)
+    found = []
+    for col in cols:
+        if col in df:
+            parts = df[col].fillna("").str.strip().str.extract(_NUMERIC_DATE.pattern)
+            hit = parts[0].notna()
+            if hit.any():
+                found.append((col, parts[0][hit].astype(int), parts[2][hit].astype(int),
+                              df[col][hit].str.strip()))
+    if not found:
+        return False
+    a = pd.concat([f[1] for f in found])
+    b = pd.concat([f[2] for f in found])
+    day_seen, month_seen = int((a > 12).sum()), int((b > 12).sum())
+    if day_seen and month_seen:
+        dayfirst = day_seen > month_seen
+        rows = sorted({int(df.loc[i, "_row"]) for _, x, y, _ in found
+                       for i in (y[y > 12] if dayfirst else x[x > 12]).index})
+        issues.append(Issue("dates in both orders", f"{day_seen} date(s) can only be day first and {month_seen} "
+                            f"only month first; read {'day' if dayfirst else 'month'} first (the majority)",
+                            rows, "the others are not dates (rows dropped or values ignored); set dayfirst or "
+                            "date_format in the mapping"))
+        return dayfirst
+    dayfirst = day_seen > 0
+    rows, example, count = set(), None, 0
+    for col, x, y, text in found:
+        amb = (x <= 12) & (y <= 12) & (x != y)
+        count += int(amb.sum())
+        rows |= {int(r) for r in df.loc[amb[amb].index, "_row"]}
+        if example is None and amb.any():
+            example = f"{col} {text[amb].iloc[0]!r}"
+    if count:
+        issues.append(Issue("ambiguous dates", f"{count} date(s) such as {example} read "
+                            f"{'day' if dayfirst else 'month'} first "
+                            + (f"({day_seen} other date(s) can only be day first)" if dayfirst else
+                               "(nothing in the file says which; month first assumed)"),
+                            sorted(rows), "set dayfirst: true or false (or date_format) in the mapping to say so"))
+    return dayfirst
+
+
+def _parse_times(df: pd.DataFrame, col: str, m: Mapping, issues: list[Issue], dayfirst: bool = False) -> pd.Series:
     """Timestamps as UTC. Values without a zone are read in the mapping's zone; a file
-    mixing both, or several offsets, is reported (the values are converted, not dropped)."""
+    mixing both, or several offsets, is reported (the values are converted, not dropped).
+    Numeric dates (06/04/2024) are read in one order: ``date_format``, ``dayfirst``, or the data's."""
     text = df[col].fillna("").str.strip()
+    if m.date_format is not None:
+        return _with_format(df, col, text, m, issues)
+    text = _as_iso(text, dayfirst)
+    df = df.assign(**{col: text.where(text != "", pd.NA)})
     has_zone = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
     present = text != ""
     naive = present & ~has_zone
@@ -405,6 +486,26 @@ def _parse_times(df: pd.DataFrame, col: str, m: Mapping, issues: list[Issue]) ->
                             "(relative dates such as 'now' are not read)", [int(r) for r in df.loc[bad, "_row"]],
                             "rows dropped" if col == "entered_at" else "value ignored"))
     return out
+
+
+def _with_format(df: pd.DataFrame, col: str, text: pd.Series, m: Mapping, issues: list[Issue]) -> pd.Series:
+    """Every value in the mapping's ``date_format`` (strftime); a value in another form is bad."""
+    present = text != ""
+    utc = "%z" in m.date_format or "%Z" in m.date_format
+    try:
+        vals = pd.to_datetime(text.where(present), format=m.date_format, errors="coerce", utc=utc)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"date_format {m.date_format!r}: cannot be used ({exc})") from None
+    if not utc:
+        vals = vals.dt.tz_localize(m.timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+    vals = vals.astype("datetime64[ns, UTC]")
+    vals = vals.where((vals >= EARLIEST) & (vals < LATEST))
+    bad = present & vals.isna()
+    if bad.any():
+        issues.append(Issue("bad timestamp", f"{col} is not a date in the mapping's date_format "
+                            f"{m.date_format!r}", [int(r) for r in df.loc[bad, "_row"]],
+                            "rows dropped" if col == "entered_at" else "value ignored"))
+    return vals
 
 
 def _far_from_the_bulk(df: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
@@ -454,12 +555,24 @@ def to_amounts(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     return num.where(ok), bad
 
 
-def _outcomes(df: pd.DataFrame, m: Mapping, issues: list[Issue], file: str = "history") -> pd.Series:
-    """won/lost/open per row, from the outcome column, the IsWon/IsClosed flags or the stage."""
+def _outcomes(df: pd.DataFrame, m: Mapping, issues: list[Issue], file: str = "history",
+              stage_label: pd.Series | None = None) -> pd.Series:
+    """won/lost/open per row, from the outcome column (through ``outcome_values``), the IsWon/IsClosed
+    flags or the stage. When the outcome column is the stage column, a stage label is ``open``."""
     out = pd.Series(pd.NA, index=df.index, dtype="string")
     truthy = {"true", "1", "yes", "y", "t"}
     if "outcome" in df:
-        v = df["outcome"].str.strip().str.lower().map(normalize_name, na_action="ignore").astype("string")
+        raw = df["outcome"].str.strip()
+        given = {normalize_name(k): v for k, v in m.outcome_values.items()}
+        same = m.columns.get("outcome") is not None and m.columns.get("outcome") == m.columns.get("stage")
+        if same:  # the stage column read as the outcome: its (renamed) stage names
+            won = {normalize_name(s) for s in m.won_stages}
+            lost = {normalize_name(s) for s in m.lost_stages}
+            given = {s: "open" for s in df["stage"].dropna().unique()} | {s: "won" for s in won} \
+                | {s: "lost" for s in lost} | given
+            raw = df["stage"]
+        raw = raw.map(lambda x: given.get(normalize_name(x), x), na_action="ignore").astype("string")
+        v = raw.str.lower().map(normalize_name, na_action="ignore").astype("string")
         v = v.replace({"closed_won": "won", "closedwon": "won", "closed_lost": "lost", "closedlost": "lost"})
         v = v.where(~v.fillna("").str.startswith("lost"), "lost")
         bad = v.notna() & ~v.isin(["won", "lost", "open"])
@@ -504,34 +617,46 @@ def parse_as_of(as_of: str | None, flag: str = "--as-of") -> pd.Timestamp | None
 
 
 def load_history(path: str | Path, mapping: Mapping | None = None, as_of: str | None = None) -> History:
-    """Read, map and check an opportunity history (CSV or Parquet)."""
+    """Read, map and check an opportunity history (CSV or Parquet), with the files the mapping joins."""
     m = mapping or Mapping()
     file = str(path)
     cut = parse_as_of(as_of)
     issues: list[Issue] = []
     raw = read_rows(path, "history", issues)
+    raw = _join_files(raw, m, issues, file)
     df = _canonical(raw, m, file)
-    missing = [c for c in REQUIRED if c not in df.columns]
+    snapshot = m.layout == "snapshot"
+    required = ("opportunity_id", "stage") if snapshot else REQUIRED
+    missing = [c for c in required if c not in df.columns]
+    if snapshot and "created_at" not in df.columns:
+        missing.append("created_at (the date a deal entered created_stage)")
     if missing:
         raise DataError(f"{file}: missing required column(s) {', '.join(missing)}; the file has: "
                         f"{', '.join(c for c in raw.columns if c != '_row')} (map other names with --mapping)")
     df = df.copy().reset_index(drop=True)
-    for col in REQUIRED:
+    for col in required:
         gap = df[col].isna() | (df[col].str.strip() == "")
         if gap.any():
             issues.append(Issue("missing value", f"{col} is empty", [int(r) for r in df.loc[gap, "_row"]],
                                 "rows dropped"))
             df = df[~gap]
     df["opportunity_id"] = df["opportunity_id"].str.strip()
-    for col in ("source", "segment", "owner_role"):
+    for col in ("source", "segment", "owner_role", "product", "manager", "region", "team"):
         if col in df:
             df[col] = df[col].map(normalize_name, na_action="ignore").astype("string")
-    stage = df["stage"].str.strip()
+    stage_label = df["stage"].str.strip()
     renames = {k.strip(): v for k, v in m.stage_names.items()}
-    df["stage"] = normalize_name_series(stage.map(lambda s: renames.get(s, s))).astype("string")
+    df["stage"] = normalize_name_series(stage_label.map(lambda s: renames.get(s, s))).astype("string")
+    dayfirst = decide_dayfirst(df, [c for c in TIMESTAMPS if c in df], m, issues)
     for col in TIMESTAMPS:
         if col in df:
-            df[col] = _parse_times(df, col, m, issues)
+            df[col] = _parse_times(df, col, m, issues, dayfirst)
+    won_names = {normalize_name(s) for s in m.won_stages}
+    lost_names = {normalize_name(s) for s in m.lost_stages}
+    undated = None
+    if snapshot:
+        df["outcome"] = _outcomes(df, m, issues, file, stage_label)
+        df, undated = _snapshot_rows(df, m, issues, won_names, lost_names)
     df = df[df["entered_at"].notna()]
     df = _far_from_the_bulk(df.copy(), issues)
     dup = df.duplicated(["opportunity_id", "stage", "entered_at"], keep="first")
@@ -541,9 +666,9 @@ def load_history(path: str | Path, mapping: Mapping | None = None, as_of: str | 
                             "repeats dropped"))
         df = df[~dup]
     df = df.copy()
-    df["outcome"] = _outcomes(df, m, issues, file)
-    won_names = {normalize_name(s) for s in m.won_stages}
-    lost_names = {normalize_name(s) for s in m.lost_stages}
+    if not snapshot:
+        df["outcome"] = _outcomes(df, m, issues, file, stage_label.reindex(df.index))
+        df = _won_stage_conflicts(df, m, issues, won_names, lost_names)
     df.loc[df["stage"].isin(won_names), "outcome"] = "won"
     if m.stages is not None:
         known = {normalize_name(s) for s in m.stages} | lost_names | won_names
@@ -555,6 +680,20 @@ def load_history(path: str | Path, mapping: Mapping | None = None, as_of: str | 
                                 [int(r) for r in df.loc[unknown, "_row"]],
                                 "rows dropped (the opportunity keeps its other stages)"))
             df = df[~unknown]
+    df = _amounts(df, m, issues)
+    _refuse_empty(df, issues, file)
+    ts = _extraction_date(df, cut, as_of)
+    df = _drop_disordered(df, ts, issues, dayfirst, m)
+    _refuse_empty(df, issues, file)
+    df["lost_stage"] = df["stage"].isin(lost_names)
+    df["won_stage"] = df["stage"].isin(won_names)
+    return History(rows=df.sort_values(["opportunity_id", "entered_at", "_row"]).reset_index(drop=True),
+                   issues=issues, file=file, as_of=ts, rows_read=len(raw),
+                   undated=undated if undated is not None else df.iloc[:0])
+
+
+def _amounts(df: pd.DataFrame, m: Mapping, issues: list[Issue]) -> pd.DataFrame:
+    """Amounts as numbers in USD (a currency column converted with the mapping's currency_rates)."""
     for col in ("amount", "list_amount"):
         if col in df:
             num, bad = to_amounts(df[col])
@@ -563,14 +702,172 @@ def load_history(path: str | Path, mapping: Mapping | None = None, as_of: str | 
                                     f"{MAX_MAGNITUDE:g} (finite)", [int(r) for r in df.loc[bad, "_row"]],
                                     "amount ignored (the stage entry is kept)"))
             df[col] = num
-    _refuse_empty(df, issues, file)
-    ts = _extraction_date(df, cut, as_of)
-    df = _drop_disordered(df, ts, issues)
-    _refuse_empty(df, issues, file)
-    df["lost_stage"] = df["stage"].isin(lost_names)
-    df["won_stage"] = df["stage"].isin(won_names)
-    return History(rows=df.sort_values(["opportunity_id", "entered_at", "_row"]).reset_index(drop=True),
-                   issues=issues, file=file, as_of=ts, rows_read=len(raw))
+    if "currency" in df and any(c in df for c in ("amount", "list_amount")):
+        code = df["currency"].fillna("").str.strip().str.upper()
+        rates = {"USD": 1.0, "": 1.0} | dict(m.currency_rates)
+        rate = code.map(rates).astype(float)
+        unknown = rate.isna()
+        if unknown.any():
+            names = ", ".join(sorted(code[unknown].unique())[:10])
+            issues.append(Issue("unknown currency", f"currency {names} has no rate in the mapping's currency_rates "
+                                "(USD per unit)", [int(r) for r in df.loc[unknown, "_row"]], "amount ignored"))
+        for col in ("amount", "list_amount"):
+            if col in df:
+                df[col] = df[col] * rate
+        others = sorted(set(code[~unknown & (code != "") & (code != "USD")]))
+        if others:
+            issues.append(Issue("currencies converted", f"amounts in {', '.join(others)} converted to USD at the "
+                                "mapping's currency_rates", [], "one rate per currency (no rate history)"))
+    return df
+
+
+def _same_key(v: object) -> str:
+    """A join key compared without case, spaces or punctuation (``GTXPro`` meets ``GTX Pro``)."""
+    return re.sub(r"[^0-9a-z]+", "", str(v).lower())
+
+
+def _join_files(raw: pd.DataFrame, m: Mapping, issues: list[Issue], file: str) -> pd.DataFrame:
+    """Each joined file's columns added to the rows whose key matches (many rows to one)."""
+    for j in m.joins:
+        key = j.key or j.by
+        other = read_rows(j.file, "joined file", None)
+        where = f"joined file {j.file}"
+        if j.by not in raw.columns:
+            raise DataError(f"{file}: joins: no column {j.by!r} to join {j.file} on; the rows have: "
+                            f"{', '.join(c for c in raw.columns if c != '_row')}")
+        if key not in other.columns:
+            raise DataError(f"{where}: no key column {key!r}; it has: "
+                            f"{', '.join(c for c in other.columns if c != '_row')}")
+        check_repeats(other, {key}, where)
+        other = other.drop(columns="_row")
+        other = other[other[key].notna()]
+        squashed = other[key].map(_same_key)
+        dup = squashed.duplicated(keep="first")
+        if dup.any():
+            issues.append(Issue("repeated join key", f"{where}: {int(dup.sum())} key(s) appear more than once "
+                                f"(such as {other.loc[dup, key].iloc[0]!r})", [], "the first row of each kept"))
+            other, squashed = other[~dup], squashed[~dup]
+        added = {c: f"{j.prefix}{c}" for c in other.columns if c != key}
+        clash = [v for v in added.values() if v in raw.columns]
+        if clash:
+            raise DataError(f"{where}: column(s) {', '.join(clash)} are already in the rows; give the join a "
+                            "prefix in the mapping")
+        table = other.rename(columns=added).drop(columns=key)
+        table.index = squashed.to_numpy()
+        left = raw[j.by].map(_same_key, na_action="ignore")
+        exact = raw[j.by].isin(set(other[key]))
+        joined = table.reindex(left.fillna("\0").to_numpy())
+        joined.index = raw.index
+        raw = pd.concat([raw, joined], axis=1)
+        matched = left.isin(set(table.index))
+        loose = matched & ~exact
+        if loose.any():
+            pairs = sorted({f"{a!r}" for a in raw.loc[loose, j.by]})[:5]
+            issues.append(Issue("join key spelled differently", f"{where}: {j.by} value(s) {', '.join(pairs)} "
+                                "match a key only without case, spaces or punctuation",
+                                [int(r) for r in raw.loc[loose, "_row"]], "joined"))
+        miss = raw[j.by].notna() & ~matched
+        if miss.any():
+            keys = sorted(set(raw.loc[miss, j.by].astype(str)))[:5]
+            issues.append(Issue("no match in joined file", f"{where}: {j.by} value(s) {', '.join(map(repr, keys))} "
+                                "not found", [int(r) for r in raw.loc[miss, "_row"]],
+                                "the joined columns are empty for these rows"))
+    return raw
+
+
+def _snapshot_rows(df: pd.DataFrame, m: Mapping, issues: list[Issue], won_names: set[str],
+                   lost_names: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per deal -> its stage entries: the deal entered ``created_stage`` at created_at; a won deal
+    entered the win at its close date; a lost deal was lost then (in created_stage or the stage it was in).
+    Open deals of a stage before created_stage have no date: they are returned apart (not fitted)."""
+    if m.stages is None:
+        raise DataError("layout snapshot: list the funnel's stages in the mapping (stages:, the win last)")
+    order = [normalize_name(s) for s in m.stages]
+    first = normalize_name(m.created_stage) if m.created_stage else order[0]
+    k0 = order.index(first)
+    win = [s for s in order if s in won_names]
+    win = win[-1] if win else order[-1]
+    pos = df["stage"].map({s: i for i, s in enumerate(order)})
+    outcome = df["outcome"].fillna("open")
+    created = df["created_at"]
+    before = (outcome == "open") & (pos < k0)
+    no_date = created.isna() & ~before
+    undated = df[before].copy()
+    if before.any():
+        issues.append(Issue("open deals without a date", f"{int(before.sum())} open deal(s) in a stage before "
+                            f"{first} (where created_at starts) have no date", [int(r) for r in undated["_row"]],
+                            "left out of the fit; listed as undated open pipeline"))
+    if no_date.any():
+        issues.append(Issue("missing value", "created_at is empty (the date the deal entered "
+                            f"{first})", [int(r) for r in df.loc[no_date, "_row"]], "deals dropped"))
+    closed_no_date = outcome.isin(["won", "lost"]) & ("closed_at" not in df or df["closed_at"].isna()) & ~no_date
+    if closed_no_date.any():
+        issues.append(Issue("missing value", "closed_at is empty on a closed deal",
+                            [int(r) for r in df.loc[closed_no_date, "_row"]], "deals dropped"))
+    keep = ~before & ~no_date & ~closed_no_date
+    d = df[keep].copy()
+    o = outcome[keep]
+    p = pos[keep]
+    base = d.copy()
+    base["stage"] = pd.array([first] * len(d), dtype="string")
+    base["entered_at"] = d["created_at"]
+    rows = [base]
+    late = (o == "open") & p.notna() & (p > k0)
+    if late.any():
+        x = d[late].copy()
+        when = x["entered_at"] if "entered_at" in x else pd.Series(pd.NaT, index=x.index, dtype=x["created_at"].dtype)
+        unknown = when.isna()
+        if unknown.any():
+            issues.append(Issue("stage entry date unknown", f"{int(unknown.sum())} open deal(s) in a stage after "
+                                f"{first} with no date for it (entered_at)", [int(r) for r in x.loc[unknown, "_row"]],
+                                "taken to have entered it at created_at"))
+        x["entered_at"] = when.where(~unknown, x["created_at"])
+        rows.append(x)
+    if (o == "won").any():
+        w = d[o == "won"].copy()
+        w["stage"] = pd.array([win] * len(w), dtype="string")
+        w["entered_at"] = w["closed_at"]
+        rows.append(w)
+    out = pd.concat(rows).sort_index(kind="stable")
+    return out, undated
+
+
+def _won_stage_conflicts(df: pd.DataFrame, m: Mapping, issues: list[Issue], won_names: set[str],
+                         lost_names: set[str]) -> pd.DataFrame:
+    """A won-stage entry on a deal whose outcome says lost or open (a close date mapped to the win
+    also closes lost deals) is not a win: dropped, counted. Outcome flags that contradict the deal's
+    last stage name are reported and the stage names used."""
+    if "outcome" not in df:
+        return df
+    by_deal = df.groupby("opportunity_id")["outcome"].transform("last")
+    told = by_deal.isin(["lost", "open"]).fillna(False)
+    at_win = df["stage"].isin(won_names) & told & bool(m.wide_stage_columns)  # a date column, not a stage entry
+    if at_win.any():
+        n = df.loc[at_win, "opportunity_id"].nunique()
+        issues.append(Issue("won stage on a deal not won", f"{n} deal(s) whose outcome is lost or open have a date "
+                            "in a column mapped to the won stage (a close date closes lost deals too)",
+                            [int(r) for r in df.loc[at_win, "_row"]],
+                            "those dates are not wins: dropped; the deals keep their outcome (map the close date "
+                            "as closed_at, or use layout: snapshot)"))
+        df = df[~at_win].copy()
+    if m.won_flag is None and m.closed_flag is None:
+        return df
+    last = df.sort_values(["opportunity_id", "entered_at", "_row"]).groupby("opportunity_id").tail(1)
+    by_name = pd.Series(np.where(last["stage"].isin(won_names), "won",
+                                 np.where(last["stage"].isin(lost_names), "lost", "")), index=last.index)
+    flag = last["outcome"].fillna("open")
+    wrong = (by_name != "") & (by_name != flag)
+    if wrong.any():
+        deals = set(last.loc[wrong, "opportunity_id"])
+        labels = ", ".join(sorted(set(last.loc[wrong, "stage"]))[:5])
+        issues.append(Issue("outcome flags contradict stage names", f"{len(deals)} deal(s) end in stage(s) {labels} "
+                            f"but {m.won_flag or m.closed_flag} says otherwise", [int(r) for r in last.loc[wrong, "_row"]],
+                            "the stage names used (if the flags are right, list the stage in won_stages or "
+                            "lost_stages)"))
+        fix = dict(zip(last.loc[wrong, "opportunity_id"], by_name[wrong], strict=True))
+        hit = df["opportunity_id"].isin(deals)
+        df.loc[hit, "outcome"] = df.loc[hit, "opportunity_id"].map(fix)
+    return df
 
 
 def _refuse_empty(df: pd.DataFrame, issues: list[Issue], file: str) -> None:
@@ -601,22 +898,42 @@ def normalize_name_series(s: pd.Series) -> pd.Series:
     return s.map(normalize_name, na_action="ignore")
 
 
-def _drop_disordered(df: pd.DataFrame, as_of: pd.Timestamp, issues: list[Issue]) -> pd.DataFrame:
+def _drop_disordered(df: pd.DataFrame, as_of: pd.Timestamp, issues: list[Issue], dayfirst: bool = False,
+                     m: Mapping | None = None) -> pd.DataFrame:
     """Opportunities whose stage entries fall before their creation, after their close or
-    after the extraction date cannot give durations: set aside whole."""
-    bad = df["entered_at"] > as_of + pd.Timedelta(seconds=1)
+    after the extraction date cannot give durations: set aside whole, with a count per reason
+    and a hint at the usual cause."""
+    reasons = {"after the extraction date": df["entered_at"] > as_of + pd.Timedelta(seconds=1)}
     if "created_at" in df:
         created = df.groupby("opportunity_id")["created_at"].transform("min")
-        bad |= (df["entered_at"] < created - pd.Timedelta(seconds=1)).fillna(False)
+        reasons["before created_at"] = (df["entered_at"] < created - pd.Timedelta(seconds=1)).fillna(False)
     if "closed_at" in df:
         closed = df.groupby("opportunity_id")["closed_at"].transform("max")
         is_closed = df["outcome"].isin(["won", "lost"]).fillna(False) if "outcome" in df else closed.notna()
-        bad |= (is_closed & closed.notna() & (df["entered_at"] > closed + CLOSE_TOLERANCE)).fillna(False)
+        reasons["after closed_at"] = (is_closed & closed.notna() &
+                                      (df["entered_at"] > closed + CLOSE_TOLERANCE)).fillna(False)
+    bad = pd.Series(False, index=df.index)
+    for mask in reasons.values():
+        bad |= mask
     if bad.any():
         opps = set(df.loc[bad, "opportunity_id"])
         hit = df["opportunity_id"].isin(opps)
-        issues.append(Issue("timestamps out of order", f"{len(opps)} opportunit(ies) with a stage entered before "
-                            "created_at, after closed_at or after the extraction date",
+        counts = "; ".join(f"{df.loc[mask, 'opportunity_id'].nunique()} with a stage entered {why}"
+                           for why, mask in reasons.items() if mask.any())
+        hints = []
+        numeric = any(c in df and df[c].notna().any() for c in TIMESTAMPS)
+        if numeric and (m is None or (m.dayfirst is None and m.date_format is None)):
+            hints.append(f"numeric dates were read {'day' if dayfirst else 'month'} first: if that is wrong, "
+                         "set dayfirst or date_format in the mapping")
+        if reasons.get("after closed_at", pd.Series(False)).any():
+            hints.append("is closed_at the close date of closed deals only (not an expected close date)?")
+        if reasons["after the extraction date"].any():
+            hints.append("is --as-of the date the file was exported?")
+        hints = [h if h.endswith("?") else h + ";" for h in hints]
+        if reasons.get("before created_at", pd.Series(False)).any():
+            hints.append("a creation date edited after the fact, or a stage date in another time zone?")
+        issues.append(Issue("timestamps out of order", f"{len(opps)} opportunit(ies): {counts}"
+                            + (f" (hint: {' '.join(hints)})" if hints else ""),
                             [int(r) for r in df.loc[bad, "_row"]], "those opportunities dropped"))
         df = df[~hit]
     return df.copy()

@@ -13,7 +13,20 @@ Canonical columns (one row per stage entry):
 * optional: ``created_at``, ``source``, ``segment``, ``owner``, ``owner_role``,
   ``amount`` (the deal value; the booked value on won deals), ``list_amount``
   (list price, for discounts), ``closed_at``, ``outcome`` (won/lost/open),
-  ``loss_reason``, ``industry``.
+  ``loss_reason``, ``industry``, ``product``, ``manager``, ``region``, ``team``,
+  ``currency`` (ISO code of ``amount`` and ``list_amount``; converted with
+  ``currency_rates``).
+
+Export shapes besides one row per stage entry:
+
+* ``layout: snapshot``: one row per deal (its current stage, the date it
+  entered ``created_stage``, its close date, an outcome column, often the
+  stage column itself, read through ``outcome_values``); stages without
+  dates are fine;
+* ``wide_stage_columns``: one row per deal with a date column per stage;
+* ``joins``: other files joined by keys before the columns are picked
+  (Opportunity onto OpportunityHistory; agents with managers and regions;
+  products with list prices; accounts), each file relative to the mapping.
 """
 
 from __future__ import annotations
@@ -30,7 +43,7 @@ from sim.errors import SalesimError
 
 REQUIRED = ("opportunity_id", "stage", "entered_at")
 OPTIONAL = ("created_at", "source", "segment", "owner", "owner_role", "amount", "list_amount",
-            "closed_at", "outcome", "loss_reason", "industry")
+            "closed_at", "outcome", "loss_reason", "industry", "product", "manager", "region", "team", "currency")
 CANONICAL = REQUIRED + OPTIONAL
 TIMESTAMPS = ("entered_at", "created_at", "closed_at")
 MAX_NAME = 40  # the scenario format's longest name
@@ -38,6 +51,24 @@ MAX_NAME = 40  # the scenario format's longest name
 
 class DataError(SalesimError):
     """A history, mapping, accounts or reps file the calibration cannot use (exit 2)."""
+
+
+class Join(BaseModel):
+    """Another file joined onto the export by a key before columns are picked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str = Field(description="CSV or Parquet file, relative to the mapping file")
+    by: str = Field(description="the key column in the export (or in a file joined before this one)")
+    key: str | None = Field(default=None, description="the key column in this file (default: the same name as by)")
+    prefix: str = Field(default="", description="put before this file's column names (when they clash)")
+
+    @field_validator("file", "by")
+    @classmethod
+    def _nonempty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("empty")
+        return v.strip()
 
 
 class Mapping(BaseModel):
@@ -63,6 +94,27 @@ class Mapping(BaseModel):
         default_factory=dict, description="one row per deal with a 'date entered <stage>' column per stage "
         "(HubSpot): column -> stage")
     timezone: str = Field(default="UTC", description="zone of timestamps written without one")
+    layout: Literal["history", "snapshot"] = Field(
+        default="history", description="history: one row per stage entry; snapshot: one row per deal (current "
+        "stage, created and close dates, outcome)")
+    created_stage: str | None = Field(
+        default=None, description="snapshot: the stage a deal is in from created_at on (default: the first of "
+        "stages); deals of earlier stages have no date and are left out of the fit (counted)")
+    outcome_values: dict[str, Literal["won", "lost", "open"]] = Field(
+        default_factory=dict, description="label in the outcome column -> won, lost or open (any other label: "
+        "open, when the outcome column is the stage column)")
+    date_format: str | None = Field(default=None, description="strftime format of every date (e.g. %d/%m/%Y)")
+    dayfirst: bool | None = Field(default=None, description="dates such as 06/04/2024 are day first (4 June "
+                                  "when false); unset: read from the data, a warning counts the ambiguous ones")
+    joins: list[Join] = Field(default_factory=list, description="other files joined by keys")
+    currency_rates: dict[str, float] = Field(
+        default_factory=dict, description="USD per unit of each currency in the currency column (USD: 1)")
+    stale_open: Literal["exclude", "lost", "keep"] = Field(
+        default="exclude", description="open deals older than every closed deal took to close: left out of the "
+        "fits (exclude, the default), counted as lost at that age (lost), or kept as open (keep)")
+    stale_after_days: float | None = Field(
+        default=None, gt=0, description="the age that makes an open deal stale (default: the longest time from "
+        "creation to close among closed deals)")
 
     @field_validator("columns", "wide_stage_columns")
     @classmethod
@@ -70,6 +122,23 @@ class Mapping(BaseModel):
         for k, name in v.items():
             if not name.strip():
                 raise ValueError(f"{k}: empty column name")
+        return v
+
+    @field_validator("currency_rates")
+    @classmethod
+    def _rates(cls, v: dict) -> dict:
+        import math
+
+        for k, r in v.items():
+            if not (isinstance(r, int | float) and math.isfinite(r) and r > 0):
+                raise ValueError(f"{k}: a rate must be a number > 0 (USD per unit)")
+        return {k.strip().upper(): float(r) for k, r in v.items()}
+
+    @field_validator("date_format")
+    @classmethod
+    def _format(cls, v: str | None) -> str | None:
+        if v is not None and "%" not in v:
+            raise ValueError(f"{v!r}: expected a strftime format such as %d/%m/%Y")
         return v
 
     @field_validator("timezone")
@@ -105,6 +174,12 @@ class Mapping(BaseModel):
             if lost_listed:
                 raise ValueError(f"stages: {', '.join(lost_listed)} is a lost stage (lost_stages), not a stage "
                                  "of the funnel; a lost deal is lost in the stage it was in")
+            if self.created_stage is not None and normalize_name(self.created_stage) not in names:
+                raise ValueError(f"created_stage: {self.created_stage!r} is not one of stages ({', '.join(names)})")
+        if self.layout == "snapshot" and self.wide_stage_columns:
+            raise ValueError("layout snapshot and wide_stage_columns are two export shapes; give one")
+        if self.date_format is not None and self.dayfirst is not None:
+            raise ValueError("give date_format or dayfirst, not both (the format says the order)")
         return self
 
 
@@ -151,7 +226,7 @@ def load_mapping(path: str | Path | None) -> Mapping:
     if not isinstance(data, dict):
         raise DataError(f"--mapping {p}: expected a mapping of keys, got {type(data).__name__}")
     try:
-        return Mapping.model_validate(data)
+        m = Mapping.model_validate(data)
     except ValidationError as exc:
         lines = []
         for e in exc.errors():
@@ -159,5 +234,9 @@ def load_mapping(path: str | Path | None) -> Mapping:
             msg = e["msg"].removeprefix("Value error, ")
             where = f"{p}: {key}: " if key else f"{p}: "
             lines.append(where + msg + (f" (allowed canonical columns: {', '.join(CANONICAL)})"
-                                        if e["type"] == "literal_error" else ""))
+                                        if e["type"] == "literal_error" and e["loc"][:1] == ("columns",) else ""))
         raise DataError("\n".join(lines)) from None
+    # joined files are named relative to the mapping file, so a mapping travels with its data
+    joins = [j.model_copy(update={"file": str(p.parent / j.file) if not Path(j.file).is_absolute() else j.file})
+             for j in m.joins]
+    return m.model_copy(update={"joins": joins})

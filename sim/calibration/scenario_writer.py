@@ -225,9 +225,12 @@ def _step(fit: Fit, seg: str, step: str, pooled: dict) -> tuple[CommentedMap, st
     elif len(row) and row["n"].iloc[0] > 0:
         r = row.iloc[0]
         p, note = float(r["p"]), f"n={int(r['n'])}, 95% CI {_pct(r['lo'])}-{_pct(r['hi'])}"
-    else:
-        p = float(pooled.get(step, 0.0))
+    elif step in pooled:
+        p = float(pooled[step])
         note = "no deals of this segment left the stage before: the all-segment rate (assumed)"
+    else:  # a listed stage nobody entered: deals pass it at once, as the report says
+        p = 1.0
+        note = "no deal of any segment left the stage before: passed at once (assumed)"
     notes: list[str] = []
     body = {"conversion_probability": round(_bounded(p, 0.0, 1.0, "conversion", notes), 4)}
     dfit, basis = fit.durations.get((seg, step), (None, ""))
