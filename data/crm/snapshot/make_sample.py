@@ -66,7 +66,8 @@ def main(seed: int = 2017) -> None:
     price = products["sales_price"].to_numpy()[prod]
     value = np.where(won, np.round(price * rng.normal(1.0, 0.1, n)), 0)
     stage = np.where(closed, np.where(won, "Won", "Lost"), "Engaging")
-    df = pd.DataFrame({"opportunity_id": [f"D{i:06d}" for i in range(n)], "sales_agent": teams["sales_agent"].to_numpy()[who],
+    df = pd.DataFrame({"opportunity_id": [f"D{i:06d}" for i in range(n)],
+                       "sales_agent": teams["sales_agent"].to_numpy()[who],
                        "product": products["product"].to_numpy()[prod],
                        "account": rng.choice(accounts["account"], n), "deal_stage": stage,
                        "engage_date": pd.to_datetime(engaged).strftime("%Y-%m-%d"),
