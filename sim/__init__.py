@@ -8,6 +8,8 @@
 >>> batch.summary, batch.fan, batch.replications                 # doctest: +SKIP
 """
 
+from typing import Any
+
 from sim.errors import SalesimError, ScenarioError
 from sim.run import Result, simulate
 from sim.scenario import Scenario, load_scenario, validate_data
@@ -34,7 +36,7 @@ __all__ = ["Result", "SalesimError", "Scenario", "ScenarioError", "load_scenario
            "validate_data", "__version__", *_EXPERIMENTS]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _EXPERIMENTS:
         import sim.experiments
 

@@ -50,7 +50,7 @@ LEDGER = ".salesim-written.json"  # beside files salesim wrote: name -> SHA-256 
 _FORMAT = "salesim-output"
 _TMP = ".salesim-tmp-"  # prefix of temporary siblings; removed on failure
 
-Writer = Callable[[Path], None]
+Writer = Callable[[Path], object]  # what it returns is ignored
 
 
 # --------------------------------------------------------------------------- checks (create nothing)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from sim.records import EventLog, Facts, Tally
 from sim.scenario.pods import customer_work
 from sim.scenario.schema import Scenario
 from sim.scenario.size import Size, estimate
+
+if TYPE_CHECKING:  # pandas is imported when a table is first asked for
+    import pandas as pd
 
 Record = Literal["events", "kpis"]
 
@@ -43,7 +46,7 @@ class Result:
     # building them runs the revenue and economics metrics or the log's merge.
 
     @cached_property
-    def weekly(self):
+    def weekly(self) -> pd.DataFrame:
         """Weekly series as a pandas DataFrame."""
         return weekly_frame(self.facts)
 
@@ -54,7 +57,7 @@ class Result:
         return self.log.frames()
 
     @cached_property
-    def timeline(self):
+    def timeline(self) -> pd.DataFrame:
         """Interventions and people events, one row each, with the columns its
         ``event`` uses (the others empty):
 
@@ -101,7 +104,7 @@ class Result:
         })
 
     @cached_property
-    def accounts(self):
+    def accounts(self) -> pd.DataFrame:
         """Customer account events (signed, live, renewed, churned, expanded...) with the
         change of counted ARR each made and the contract's ACV after it."""
         import pandas as pd
@@ -121,12 +124,12 @@ class Result:
         })
 
     @cached_property
-    def events(self):
+    def events(self) -> pd.DataFrame:
         """The event log as a pandas DataFrame (one row per event)."""
         return self._frames[0]
 
     @cached_property
-    def leads(self):
+    def leads(self) -> pd.DataFrame:
         """One row per lead: source, segment, list ACV, outcome and when."""
         return self._frames[1]
 
@@ -159,7 +162,8 @@ def check_size(scenario: Scenario, weeks: float | None, limits: Limits) -> Size:
     return size
 
 
-def _watcher(limits: Limits | None, recorder, horizon_days: float, progress):
+def _watcher(limits: Limits | None, recorder: Tally, horizon_days: float,
+             progress: Callable[[float], object] | None) -> Callable[[float, int], None]:
     def watch(now: float, leads: int) -> None:
         if limits is not None:
             if limits.max_leads is not None and leads > limits.max_leads:

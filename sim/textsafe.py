@@ -26,7 +26,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
-def one_line(text: str) -> str:
+def one_line(text: object) -> str:
     """``text`` as one line: line breaks of any kind (and other control characters)
     become spaces, runs of blanks one space, no blank at either end."""
     lines = str(text).splitlines()

@@ -148,7 +148,7 @@ def _funnel(fit: Fit) -> list[str]:
 
 
 def _durations(fit: Fit) -> list[str]:
-    rows = []
+    rows: list[dict[str, object]] = []
     for (seg, step), (d, basis) in sorted(fit.durations.items(), key=lambda kv: (kv[0][0], fit.order.index(kv[0][1]))):
         if d is None:
             rows.append({"segment": seg, "step": step, "family": "-", "basis": basis})

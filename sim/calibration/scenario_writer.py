@@ -232,7 +232,7 @@ def _step(fit: Fit, seg: str, step: str, pooled: dict) -> tuple[CommentedMap, st
         p = 1.0
         note = "no deal of any segment left the stage before: passed at once (assumed)"
     notes: list[str] = []
-    body = {"conversion_probability": round(_bounded(p, 0.0, 1.0, "conversion", notes), 4)}
+    body: dict[str, object] = {"conversion_probability": round(_bounded(p, 0.0, 1.0, "conversion", notes), 4)}
     dfit, basis = fit.durations.get((seg, step), (None, ""))
     if dfit is not None:
         body["elapsed_days"] = dfit.spec()
@@ -393,7 +393,7 @@ def scenario_data(fit: Fit, name: str = "fitted") -> CommentedMap:
         body["kind"] = "inbound"
         body["entry_stage"] = str(e["entry_stage"])
         _note(body, "entry_stage", f"{e['share']:.0%} of its {int(e['n'])} deals entered here")
-        notes: list[str] = []
+        notes = []
         body["rate_per_week"] = sig(_bounded(float(a["rate_per_week"]), 0.0, MAX_RATE_PER_WEEK, "rate", notes))
         _note(body, "rate_per_week", "; ".join([f"n={a['n']}, 95% CI {a['lo']:.3f}-{a['hi']:.3f}"] + notes))
         body["segment_mix"] = _flow_map(rounded_mix(a["segment_mix"]))

@@ -87,7 +87,7 @@ def ratio_of_means(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> tu
 
 def compound_study(scenario: Scenario | str | os.PathLike, lifts: Sequence[float] = (0.05, 0.1, 0.2),
                    reps: int = 30, *, metric: str = "leads_won", confidence: float = 0.95,
-                   overrides: Sequence[str] = (), **study_kw) -> CompoundResult:
+                   overrides: Sequence[str] = (), **study_kw: Any) -> CompoundResult:
     """Run the base and lifted scenarios with common random numbers; see the module doc.
 
     ``study_kw`` are passed to the study driver (``seed``, ``weeks``,

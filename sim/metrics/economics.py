@@ -188,7 +188,7 @@ def economics_kpis(f: Facts, weekly_arr_end: np.ndarray) -> tuple[dict, np.ndarr
                                      for r, h in zip(L.roles, heads_end, strict=True)},
         "cost_of_sale_by_segment": _cost_of_sale(f, salaries, classes["acquisition"]),
     }
-    weekly_cost = sum(dated.values())
+    weekly_cost: np.ndarray = sum(dated.values())  # type: ignore[assignment]  # arrays, never the 0 start
     return k, weekly_cost
 
 

@@ -30,7 +30,7 @@ def stage_table(f: Facts) -> list[dict]:
     """The bow-tie table: one row per stage."""
     L = f.layout
     ns = len(L.stages)
-    lost_total = sum(f.lost.values())
+    lost_total: np.ndarray = sum(f.lost.values())  # type: ignore[assignment]  # arrays, never the 0 start
     rows = []
     for k, name in enumerate(L.stages):
         left = len(f.dwell[k]) if k < ns - 1 else 0

@@ -15,6 +15,7 @@ performance, key-person dependency and the stability of the win rate.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,7 @@ def people_kpis(f: Facts, arr_end: float, total_cost: float) -> dict:
     bookings = np.array([r["bookings_usd"] for r in reps])
     tl = f.timeline
     left = tl["kind"] == int(TimelineKind.REP_LEFT) if len(tl.get("kind", [])) else np.zeros(0, bool)
-    departures = [{"t_days": round(float(t), 2), "role": L.roles[int(r)], "rep": int(p),
+    departures: list[dict[str, Any]] = [{"t_days": round(float(t), 2), "role": L.roles[int(r)], "rep": int(p),
                    "pipeline_usd": round(float(pv), 2), "arr_usd": round(float(av), 2)}
                   for t, r, p, pv, av in zip(tl["t"][left], tl["role"][left], tl["rep"][left],
                                              tl["pipeline_usd"][left], tl["arr_usd"][left], strict=True)] \

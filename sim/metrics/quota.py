@@ -80,5 +80,5 @@ def attainment(f: Facts) -> dict[str, list[dict]]:
     return out
 
 
-def _r(x: float) -> float:
+def _r(x: float | np.floating) -> float:
     return round(float(x), 4)

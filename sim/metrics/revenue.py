@@ -43,7 +43,7 @@ def arr_bridge(f: Facts) -> dict[str, np.ndarray]:
     nw = f.layout.n_weeks
     a = f.accounts
     w = _week_index(a["t"], nw)
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for name, kinds in ARR_BRIDGE.items():
         m = np.isin(a["kind"], [int(k) for k in kinds])
         out[name] = np.bincount(w[m], weights=a["arr_delta"][m], minlength=nw)
@@ -198,7 +198,7 @@ def revenue_kpis(f: Facts) -> tuple[dict, dict[str, np.ndarray]]:
 def _retention(f: Facts) -> dict:
     """Trailing twelve months: accounts holding ARR exactly one year (365.25 days)
     before the end, and what they hold at the end."""
-    out = {"nrr_trailing_12m": None, "grr_trailing_12m": None, "logo_churn_trailing_12m": None,
+    out: dict[str, float | None] = {"nrr_trailing_12m": None, "grr_trailing_12m": None, "logo_churn_trailing_12m": None,
            "revenue_churn_trailing_12m": None}
     T = f.layout.horizon_days
     if T <= YEAR_DAYS or not len(f.accounts["account"]):

@@ -122,7 +122,7 @@ class World:
         env.process(self._sampler(watch))
         with fewer_collections():
             env.run(until=self.horizon_days)
-        people = {r.idx: r.staff.table() for r in self.roles.values() if r.staff is not None}
+        people: dict[int | str, dict] = {r.idx: r.staff.table() for r in self.roles.values() if r.staff is not None}
         for r in self.roles.values():
             if r.idx in people and r.podded and self.pods is not None:  # each rep's POD, by name
                 people[r.idx]["pod"] = [self.pods.pods[r.seat_pod[s]]["name"] for s in people[r.idx]["seat"]]

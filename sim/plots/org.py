@@ -22,9 +22,9 @@ def queues_figure(result: Any, steps: dict[str, str | None] | None = None, title
     week = weekly["week"].to_numpy()
     roles = [r for r in k["roles"] if f"queue_{r}" in weekly.columns]
     for r in roles:
-        hot = r in flagged
-        ax_q.plot(week, weekly[f"queue_{r}"], lw=2.5 if hot else 1.3, color=BAD if hot else None,
-                  label=f"{r} (bottleneck)" if hot else r)
+        is_hot = r in flagged
+        ax_q.plot(week, weekly[f"queue_{r}"], lw=2.5 if is_hot else 1.3, color=BAD if is_hot else None,
+                  label=f"{r} (bottleneck)" if is_hot else r)
     if roles:
         ax_q.legend(loc="upper left", frameon=False, fontsize="small", title="role")
     else:

@@ -15,6 +15,7 @@ one, not a pass over these columns).
 from __future__ import annotations
 
 from array import array
+from typing import Any
 
 import numpy as np
 
@@ -30,14 +31,14 @@ class EventLog(Tally):
 
     def __init__(self, layout: Layout):
         super().__init__(layout)
-        self._cols = {
+        self._cols: dict[str, array[Any]] = {
             "t": array("d"), "lead": array("q"), "kind": array("b"), "stage": array("h"),
             "role": array("h"), "rep": array("i"), "v1": array("d"), "v2": array("d"),
         }
         c = self._cols
         self._row = (c["t"].append, c["lead"].append, c["kind"].append, c["stage"].append,
                      c["role"].append, c["rep"].append, c["v1"].append, c["v2"].append)
-        self._leads = {"t": array("d"), "source": array("h"), "segment": array("h"),
+        self._leads: dict[str, array[Any]] = {"t": array("d"), "source": array("h"), "segment": array("h"),
                        "stage": array("h"), "acv": array("d")}
         self._lead_row = tuple(a.append for a in self._leads.values())
 

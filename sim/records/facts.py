@@ -38,7 +38,7 @@ class Facts:
     accounts: dict[str, np.ndarray]  # the account event log (AccountLog columns)
     costs: dict[str, np.ndarray]  # the variable-cost log (CostLog columns)
     rep_outcomes: dict[tuple[int, int], list[float]]  # (role, rep) -> [wins, losses, bookings]
-    people: dict[int, dict]  # role -> table of its reps (seat, hired, left, skill, ...)
+    people: dict[int | str, dict]  # role index -> its reps (seat, hired, left, skill, ...); "pods" -> POD table
     timeline: dict[str, np.ndarray]  # interventions and people events, typed per kind (TimelineLog.arrays)
     # (role, rep, year of the run) -> bookings of the wins whose last step the rep worked (quotas)
     rep_bookings_by_year: dict[tuple[int, int, int], float] = field(default_factory=dict)
@@ -64,7 +64,7 @@ class Samples:
     queue: list[list[int]] = field(default_factory=list)
     final_wip: list[int] = field(default_factory=list)
     book_busy: dict[int, list[float]] = field(default_factory=dict)
-    people: dict[int, dict] = field(default_factory=dict)
+    people: dict[int | str, dict] = field(default_factory=dict)
 
     def with_books(self, busy: list[np.ndarray]) -> list[np.ndarray]:
         """Add the load of account books (CSMs) to the roles' busy days: a book that

@@ -120,7 +120,7 @@ class Tally(Ledgers):
         self.samples.add(t, wip, queue)
 
     def finish(self, t: float, wip: list[int], book_busy: dict[int, list[float]] | None = None,
-               people: dict[int, dict] | None = None) -> None:
+               people: dict[int | str, dict] | None = None) -> None:
         self.samples.final_wip = list(wip)
         self.samples.book_busy = dict(book_busy or {})
         self.samples.people = dict(people or {})

@@ -24,7 +24,7 @@ class Problem:
     message: str
 
 
-def suggest(word: str, choices: Iterable[str]) -> str:
+def suggest(word: object, choices: Iterable[str]) -> str:
     """A ' (did you mean X?)' suffix, or '' when nothing is close."""
     match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""

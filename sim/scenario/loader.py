@@ -196,7 +196,7 @@ class Setting(str):
         obj.flag = flag
         return obj
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[Setting], tuple[str, str]]:
         return (Setting, (str(self), self.flag))
 
 

@@ -27,7 +27,7 @@ def step_role(scenario: Scenario, source_name: str, stage: str, segment: str | N
     if pql and seg is not None and seg.pql is not None and stage in seg.pql.roles:
         return seg.pql.roles[stage]
     if seg is not None and stage in seg.roles:
-        return scenario.segments[segment].roles[stage]
+        return seg.roles[stage]
     step = scenario.steps.get(stage)
     return step.role if step else None
 
@@ -88,7 +88,9 @@ class RoutingPlan:
                     roles = tuple(step_role(scenario, sname, st, g, pql) for st in stages[entry + 1:])
                     routes[(sname, g, pql)] = RouteRoles(sname, g, pql, entry, roles)
         last = len(stages) - 1
-        closing, selling, steps_of = set(), set(), {}
+        closing: set[str] = set()
+        selling: set[str] = set()
+        steps_of: dict[str, set[int]] = {}
         for r in routes.values():
             for k, role in r.steps():
                 if role is None:
