@@ -15,8 +15,8 @@ _BANDS = {"healthy": AccountKind.HEALTHY, "neutral": AccountKind.NEUTRAL, "at_ri
 def success_kpis(f: Facts) -> dict:
     a = f.accounts
     kind, delta = a["kind"], a["arr_delta"]
-    out = {"expansion_by_source_usd": {name: round(float(delta[kind == int(k)].sum()), 2)
-                                       for name, k in _SOURCES.items()}}
+    out: dict[str, dict[str, float | int | None]] = {
+        "expansion_by_source_usd": {name: round(float(delta[kind == int(k)].sum()), 2) for name, k in _SOURCES.items()}}
     if f.layout.customer_success:
         counts = {name: int((kind == int(k)).sum()) for name, k in _BANDS.items()}
         n = sum(counts.values())

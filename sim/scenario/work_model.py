@@ -79,7 +79,7 @@ def problems(scenario) -> list[tuple[tuple, str]]:
     wm = scenario.work_model
     if wm is None:
         return []
-    out = []
+    out: list[tuple[tuple, str]] = []
     roles = list(scenario.roles)
     for rname in wm.time_use:
         if rname not in roles:
