@@ -61,6 +61,8 @@ def rep_table(f: Facts) -> list[dict]:
                            skill=round(table["skill"][p], 4))
                 if "pod" in table:
                     row["pod"] = table["pod"][p]
+                for key, col in table.get("work", {}).items():  # by kind of work (work_model)
+                    row[key] = col[p]
             rows.append(row)
     return rows
 

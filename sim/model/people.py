@@ -26,8 +26,10 @@ from sim.units import DAYS_PER_YEAR
 class Staff:
     """The individual reps of one role (only built when the role has ``people``)."""
 
-    def __init__(self, role_name: str, spec: People, n_stages: int, streams: Streams, process: Process):
+    def __init__(self, role_name: str, spec: People, n_stages: int, streams: Streams, process: Process,
+                 work=None):
         self.spec = spec
+        self.work = work  # learning and switching by kind of work (sim.model.practice), or None
         key = f"people/{role_name}"
         self._skill = sampler(spec.skill, streams.generator(f"{key}/skill"))
         self._skill_mean = spec.skill.mean()
@@ -76,6 +78,8 @@ class Staff:
         self.wins.append(0)
         self.speed.append(1.0)
         self.ramp_scale.append(1.0)
+        if self.work is not None:
+            self.work.hire()
         return rep
 
     def promote(self, rep: int, selling_share: float) -> int:
@@ -91,6 +95,8 @@ class Staff:
         self.wins.append(0)
         self.speed.append(selling_share)
         self.ramp_scale.append(1.0)
+        if self.work is not None:
+            self.work.promote(rep)
         return new
 
     def tenure(self) -> float:
@@ -111,6 +117,8 @@ class Staff:
         m = self._skill_mean
         base = m + (raw - m) * self.spread if self.spread != 1.0 else raw
         learned = min(self.cap, 1.0 + self.learn * self.practice[rep][stage]) if self.learn else 1.0
+        if self.work is not None:
+            learned *= self.work.odds(rep, stage)
         return max(base, 0.0) * learned * self.ramp(rep, now)
 
     def did(self, rep: int, stage: int) -> None:
@@ -120,7 +128,7 @@ class Staff:
         """Who was on the team: for per-rep results."""
         return {"seat": list(self.seat), "hired_days": list(self.hired), "left_days": list(self.left),
                 "skill": [sum(r) / len(r) for r in self.raw], "bookings_usd": list(self.bookings),
-                "wins": list(self.wins)}
+                "wins": list(self.wins), **({"work": self.work.columns()} if self.work is not None else {})}
 
 
 def odds_scale(p: float, s: float) -> float:

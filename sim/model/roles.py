@@ -302,6 +302,8 @@ class RoleRuntime(SeatChanges):
             staff = self.staff
             if staff is not None:
                 svc /= staff.productivity(occ, now)
+                if staff.work is not None:  # practice and switching by kind of work (sim.model.practice)
+                    svc = staff.work.task(occ, job.stage, job.prio, svc, self.days_per_hour)
         else:
             occ = 0
         cal = self.cal

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import simpy
 
-from sim.model import selling_time
+from sim.model import practice, selling_time
 from sim.model.accounts import AccountBook
 from sim.model.collector import fewer_collections
 from sim.model.interventions import DataLoop, Timeline
@@ -53,7 +53,8 @@ class World:
         ns = len(scenario.stages)
         self.roles = {
             name: RoleRuntime(env, i, name, spec, streams.generator(f"routing/{name}"), prioritized=name in multi,
-                              staff=(Staff(name, spec.people, ns, streams, scenario.process)
+                              staff=(Staff(name, spec.people, ns, streams, scenario.process,
+                                           practice.for_role(scenario, name, streams))
                                      if spec.people is not None and not spec.unlimited_capacity else None),
                               seat_pods=initial_seat_pods(scenario, name), n_pods=n_pods)
             for i, (name, spec) in enumerate(scenario.roles.items())}

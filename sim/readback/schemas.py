@@ -35,6 +35,8 @@ FIRST_TOUCH = Obj({"leads": N, "calendar_hours": HOURS, "business_hours": HOURS,
                    "by_source": MapOf(Obj({"leads": N, "calendar_hours": HOURS, "business_hours": HOURS}))},
                   nullable=True)
 QUOTA = Obj({"period": Anything(), "weeks": N, "reps": N, "median": N, "p10": N, "p90": N, "share_at_quota": N})
+TIME_USE = Obj({"working_hours_per_rep_week": N, **{f"{p}_share": N for p in (
+    "deal_work", "switching", "deal_idle", "admin", "meetings", "training", "research", "travel")}})
 TIER = Obj({"wins": N, "average_deal_usd": N, "cost_per_win_usd": N, "cost_to_acv_ratio": N},
            {"motion": Text(nullable=True)})
 
@@ -59,7 +61,7 @@ KPIS: Shape = Obj(
         "win_rate_by_motion": MapOf(N, nullable=True), "customer_stages": ListOf(CUSTOMER_STAGE, nullable=True),
         "reps": ListOf(REP), "pods": ListOf(POD, nullable=True), "pod_genealogy": ListOf(SPLIT, nullable=True),
         "first_touch": FIRST_TOUCH, "quota_attainment": MapOf(ListOf(QUOTA), nullable=True),
-        "cost_of_sale_by_segment": MapOf(TIER, nullable=True),
+        "cost_of_sale_by_segment": MapOf(TIER, nullable=True), "time_use": MapOf(TIME_USE, nullable=True),
         "onboarding_wait_days": Obj({}, {"median": N, "p90": N, "max": N}, nullable=True),
         "arr_end_usd": N, "costs": Obj({"total_usd": N, "acquisition_usd": N, "retention_usd": N,
                                         "onboarding_usd": N}),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sim.metrics.time_use import PARTS
 from sim.report.text import Section, num, pct
 
-HEADINGS = ("deal work", "deal idle", "admin", "meetings", "training", "research", "travel")
+HEADINGS = ("deal work", "switching", "deal idle", "admin", "meetings", "training", "research", "travel")
 
 
 def hours(v) -> Section | None:

@@ -18,14 +18,22 @@ as in every scenario written before it, and results are unchanged.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from sim.scenario.base import StrictModel
+from sim.scenario.distributions import Dist
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Share = Annotated[float, Field(ge=0, le=1)]
+
+# kinds of work a rep does; experience and switches are counted per kind
+KINDS = ("prospecting", "discovery", "demo", "proposal", "onboarding", "account_care")
+Kind = Literal["prospecting", "discovery", "demo", "proposal", "onboarding", "account_care"]
+# the kind of the step into each of the usual stages (other stages: work_model.task_kinds)
+DEFAULT_TASK_KINDS = {"mql": "prospecting", "sql": "discovery", "opportunity": "demo", "negotiation": "proposal",
+                      "won": "proposal"}
 
 # the parts of a week that are not deal work, in the order reports show them
 NON_DEAL = ("admin", "meetings", "training", "research", "travel")
@@ -58,6 +66,38 @@ class TimeUse(_Model):
         return self
 
 
+class Learning(_Model):
+    """Learning by kind of work: a rep's experience of each kind (tasks done)
+    speeds that work and lifts its conversion odds along a power law of
+    practice, up to the rep's own ceiling (Newell & Rosenbloom 1981; Wright's
+    learning curve): multiplier = min(ceiling, ((n + prior_tasks) /
+    prior_tasks) ** exponent) after n tasks of the kind. A specialist
+    concentrates practice on one or two kinds; a generalist spreads it. It
+    replaces people.learning_per_task and people.learning_cap (one cap for
+    everyone)."""
+
+    exponent: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.2, description="power-law exponent of practice (an 80% learning curve is 0.32; individual "
+        "practice 0.1-0.5)")
+    prior_tasks: Annotated[float, Field(gt=0, le=100_000)] = Field(
+        default=50.0, description="practice of each kind a new hire brings, in tasks (range 10-200)")
+    ceiling: Dist = Field(
+        default={"dist": "lognormal", "median": 1.3, "sigma": 0.15},
+        description="most practice can multiply a rep's speed and odds by, drawn per rep at hire (at least 1; "
+        "default median 1.3, the old common cap, with a spread between people)")
+
+
+class Switching(_Model):
+    """A set-up each time a rep turns from one kind of work to another
+    (task-switching costs: Monsell 2003; resuming interrupted office work takes
+    minutes, Mark, Gudith & Klocke 2008). Generalists pay it; specialists
+    mostly do not."""
+
+    setup_hours: Annotated[float, Field(ge=0, le=8)] = Field(
+        default=0.25, description="hours added to a task of another kind than the rep's previous task "
+        "(range 0.05-0.5; L for sales magnitudes)")
+
+
 class WorkModel(_Model):
     """What a rep's week is made of (absent: all of it is deal work)."""
 
@@ -71,6 +111,18 @@ class WorkModel(_Model):
     playbooks_research_cut: Share = Field(
         default=0.3, description="with process.playbooks: share of research and preparation hours the "
         "playbooks remove (range 0.1-0.5)")
+    learning: Learning | None = Field(
+        default=None, description="learning by kind of work, for roles with a people section (absent: "
+        "people.learning_per_task as before)")
+    switching: Switching | None = Field(
+        default=None, description="a set-up per switch between kinds of work, for roles with a people section")
+    task_kinds: dict[Name, Kind] = Field(
+        default_factory=dict, description=f"step (by destination stage) -> kind of work, over the defaults "
+        f"{DEFAULT_TASK_KINDS}; customer work is onboarding or account_care")
+
+    def kind_of(self, stage: str) -> str | None:
+        """The kind of work of the step into ``stage`` (None: not known)."""
+        return self.task_kinds.get(stage, DEFAULT_TASK_KINDS.get(stage))
 
 
 def problems(scenario) -> list[tuple[tuple, str]]:
@@ -81,6 +133,20 @@ def problems(scenario) -> list[tuple[tuple, str]]:
         return []
     out: list[tuple[tuple, str]] = []
     roles = list(scenario.roles)
+    for stage in wm.task_kinds:
+        if stage not in scenario.stages[1:]:
+            out.append((("work_model", "task_kinds", stage), f"unknown step {stage!r}; expected one of "
+                        f"{scenario.stages[1:]}"))
+    if wm.learning is not None or wm.switching is not None:
+        unknown = [s for s in scenario.stages[1:] if wm.kind_of(s) is None]
+        if unknown:
+            out.append((("work_model", "task_kinds"), f"say the kind of work of step(s) {unknown} (one of "
+                        f"{list(KINDS)}): learning and switching count work by kind"))
+    if wm.learning is not None:
+        for rname, spec in scenario.roles.items():
+            if spec.people is not None and spec.people.learning_per_task > 0:
+                out.append((("roles", rname, "people", "learning_per_task"), "work_model.learning replaces "
+                            "learning_per_task and learning_cap: set learning_per_task to 0"))
     for rname in wm.time_use:
         if rname not in roles:
             out.append((("work_model", "time_use", rname), f"unknown role {rname!r}; expected one of {roles}"))
