@@ -141,7 +141,8 @@ KPIS: tuple[KPI, ...] = (
     KPI("time_use", "object", "per staffed role, where the working hours went: `working_hours_per_rep_week` and "
         "the shares of the working hours (`<part>_share`, summing to 1) in `deal_work` (hours of tasks done), "
         "`switching` (set-ups between kinds of work, `work_model.switching`), `deal_idle` (the rest of the "
-        "deal share of the week), `admin`, `meetings`, `training`, `research`, `travel` (the role's `work_model.time_use` after the process layer's cuts)", optional=True,
+        "deal share of the week), `admin`, `meetings`, `training`, `research`, `travel` (the role's "
+        "`work_model.time_use` after the process layer's cuts)", optional=True,
         when="with a `work_model` section"),
     KPI("pods", "list", "per POD: `name`, `parent`, `born_days`, `owns` (slices), `wins`, `win_rate`, "
         "`bookings_usd`, `headcount_end`, `arr_end_usd`", optional=True),
