@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -131,7 +132,7 @@ def _hours(span: str) -> tuple[float, float]:
     return a, b if b > a else b + 24.0
 
 
-def week_hours(days: list[str], hours: str, lunch: str | None) -> float:
+def week_hours(days: Sequence[str], hours: str, lunch: str | None) -> float:
     """Working hours in a week without holidays (for checks; the model builds the real table)."""
     a, b = _hours(hours)
     day = b - a
