@@ -131,14 +131,50 @@ def bottlenecks(v: RunView) -> Section:
         if "queue growing" in b.reasons:
             why.append(f"queue growing from {b.queue_early:.1f} to {b.queue_late:.1f} tasks "
                        "(weekly mean, second vs last quarter of the horizon)")
-        cost = [f"each task waits {num(b.mean_wait_hours, '.1f')} h on average",
-                f"{num(b.mean_queue_length, '.1f')} tasks wait on average"]
+        book = _book_cost(v, b.role)
+        cost = book if book is not None else [f"each task waits {num(b.mean_wait_hours, '.1f')} h on average",
+                                              f"{num(b.mean_queue_length, '.1f')} tasks wait on average"]
         if b.stages:
             cost.append(f"{b.open_leads:,} leads still waiting in {', '.join(b.stages)} at the end")
         lines.append(f"! {b.role}: {'; '.join(why)}. Cost: {'; '.join(cost)}.")
     lines.append(f"(flagged: utilization >= {SATURATED:.0%}, or a weekly queue that keeps growing; "
                  "more seats or less work per task for this role would move the funnel)")
     return Section("Bottlenecks", lines)
+
+
+def _get(obj, *path, default=None):
+    """A value of a Scenario or of its resolved YAML as a dict."""
+    for key in path:
+        if obj is None:
+            return default
+        obj = obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+    return default if obj is None else obj
+
+
+def _book_cost(v: RunView, role: str) -> list[str] | None:
+    """The cost line of an overloaded CSM book (it has no queue, so no wait): accounts
+    without their check-in each month and renewals lost (:mod:`sim.metrics.csm_book`)."""
+    from sim.metrics.csm_book import book_cost
+    from sim.scenario.customers import PostSale
+
+    r = v.kpis["roles"].get(role) or {}
+    if role != v.csm_role or r.get("tasks"):
+        return None  # a CSM who works tasks (an owner's check-ins) has a real queue
+    segs = _get(v.scenario, "segments", default={}) or {}
+    probs = [float(p) for s in (segs.values() if isinstance(segs, dict) else [])
+             if (p := _get(s, "customer", "renewal", "probability")) is not None]
+    terms = [float(t) for s in (segs.values() if isinstance(segs, dict) else [])
+             if (t := _get(s, "customer", "term_years")) is not None]
+    curve = _get(v.scenario, "post_sale", "csm_load_renewal_curve",
+                 default=PostSale.model_fields["csm_load_renewal_curve"].default)
+    c = book_cost(r.get("utilization"), v.kpis.get("customers_end") or 0, v.kpis.get("arr_end_usd") or 0.0, curve,
+                  sum(probs) / len(probs) if probs else 1.0, sum(terms) / len(terms) if terms else 1.0)
+    if c is None:
+        return None
+    return [f"the book needs {pct(c.load, '.0%')} of the CSMs' hours, so about {c.accounts_untouched_per_month:,.0f} "
+            f"accounts a month go without their check-in", f"renewal odds x {c.renewal_multiplier:.2f} at this "
+            f"load (post_sale.csm_load_renewal_curve): about {money(c.arr_lost_per_year_usd)} of ARR a year not "
+            "renewed that a book within its hours would keep; no task waits (a book has no queue)"]
 
 
 def recurring_revenue(v: RunView) -> Section | None:
