@@ -36,7 +36,7 @@ def curve_at(points: Sequence[Sequence[float]], x: float) -> float:
     return float(np.interp(x, xs, ys))
 
 
-def book_cost(load: float, customers: float, arr_usd: float, curve: Sequence[Sequence[float]],
+def book_cost(load: float | None, customers: float, arr_usd: float, curve: Sequence[Sequence[float]],
               renewal_probability: float, term_years: float = 1.0) -> BookCost | None:
     """The cost of a book at ``load`` (None when the book is within its hours)."""
     if load is None or not load > 1.0:
