@@ -13,7 +13,7 @@ from sim.model.health import AT_RISK, HEALTHY, NEUTRAL, HealthModel
 from sim.model.rng import Streams
 from sim.model.vocab import AccountKind
 from sim.scenario.success import CustomerSuccess
-from tests.conftest import SCENARIOS, build
+from tests.conftest import SCENARIOS, build, chain
 from tests.test_revenue import _customers, _world
 
 K = AccountKind
@@ -146,3 +146,49 @@ def test_handing_csm_expansion_to_an_am_needs_one():
     data["customer_success"] = {"expansion": {"closed_by": "am"}}
     with pytest.raises(sim.ScenarioError, match="am_role"):
         build(data)
+
+
+def _seller_who_onboards(policy):
+    """One rep closes (4 h a deal, 12 leads a week, half won) and onboards the
+    6 customers a week they win (8 h each): 96 h of work a week for a 40-hour rep."""
+    data = chain([0.5], rate_per_week=12, headcount=[1], work_hours=[4.0], hours_per_week=40.0)
+    data["roles"]["r1"]["owns_leads"] = True
+    data["win_rate_from"] = "s0"  # the step into s1 is deal work ("closing" in the time policy)
+    data["segments"]["only"]["customer"] = {"onboarding": {"work_hours": 8.0, "elapsed_days": 0}}
+    data["post_sale"] = {"onboarding_role": "r1"}
+    if policy is not None:
+        data["onboarding_policy"] = policy
+    return build(data)
+
+
+def _waits(f) -> tuple[int, float]:
+    """(customers onboarded, median days from signature to the onboarding start)."""
+    a = f.accounts
+    signed = {int(x): t for x, t, k in zip(a["account"], a["t"], a["kind"], strict=True) if k == int(K.SIGNED)}
+    waits = [t - signed[int(x)] for x, t, k in zip(a["account"], a["t"], a["kind"], strict=True)
+             if k == int(K.ONBOARDING_STARTED)]
+    return len(waits), float(np.median(waits)) if waits else float("inf")
+
+
+def test_onboarding_policy_for_a_seller_who_onboards():
+    """Closing first (today's default), the rep's deal work fills the week and
+    signed customers wait; onboarding first, a new customer waits at most for
+    the task in hand (4 h of work = 0.7 days at 40 h a week); with a reserved
+    share of 25%, the onboarding work the rep started is 25% of their time since
+    the first customer (the backlog never empties), give or take one task."""
+    weeks = 30
+    _, close = _world(_seller_who_onboards(None), seed=1, weeks=weeks)
+    _, close2 = _world(_seller_who_onboards({"priority": "close_first"}), seed=1, weeks=weeks)
+    _, first = _world(_seller_who_onboards({"priority": "onboard_first"}), seed=1, weeks=weeks)
+    w, share = _world(_seller_who_onboards({"priority": "reserved_share", "reserved_share": 0.25}), seed=1,
+                      weeks=weeks)
+    n_close, wait_close = _waits(close)
+    assert _waits(close2) == (n_close, wait_close)  # close_first is what the default time policy does
+    n_first, wait_first = _waits(first)
+    assert wait_first <= 4 * 7 / 40 + 1e-6 and n_first > 2 * n_close
+    pol = w.accounts.onb_policy
+    days = weeks * 7.0 - pol.since[0]
+    task = 8 * 7 / 40  # one onboarding in days of the rep's time
+    assert abs(pol.used[0] / days - 0.25) <= task / days + 1e-9, pol.used[0] / days
+    n_share, _ = _waits(share)
+    assert n_close < n_share < n_first

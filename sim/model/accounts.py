@@ -30,6 +30,7 @@ from sim.model.csm_books import CsmBooks
 from sim.model.curves import Piecewise
 from sim.model.draws import block_draw, is_zero, sampler, uniform01
 from sim.model.health import HealthModel, assess, csm_expansions
+from sim.model.onboarding import SellerOnboarding
 from sim.model.plan import priority
 from sim.model.process import tools_factor
 from sim.model.rng import Streams
@@ -138,6 +139,10 @@ class AccountBook(CsmBooks):
         self.health: list[float] = []  # per account, its last assessed health
         self.onb_score: list[float] = []  # per account, the onboarding score fixed at go-live
         self.am_rate = self.am.commission_rate if self.am is not None else 0.0
+        # a seller who onboards their own customers: onboarding_policy (None: their time_policy)
+        self.onb_policy = (SellerOnboarding(scenario, self.onb.name, self.env)
+                           if scenario.onboarding_policy is not None and self.onb is not None and self.onb.owns
+                           else None)
         # mining sources: (source index, tiers mined, rate per account per day)
         self.mining = []
         for i, (sname, src) in enumerate(scenario.sources.items()):
@@ -210,8 +215,10 @@ class AccountBook(CsmBooks):
         wait = 0.0
         u = tp.u_onb()
         if tp.onb_work is not None:
-            wait, _ = yield from self.onb.serve(rec, self.lead[a], -1, seg, tp.onb_work, self.pod[a],
-                                                self.keeper_seat[a], self.prio["onboarding"][self.onb.name],
+            prio, work = ((self.prio["onboarding"][self.onb.name], tp.onb_work) if self.onb_policy is None
+                          else self.onb_policy.job(self.keeper_seat[a], tp.onb_work))
+            wait, _ = yield from self.onb.serve(rec, self.lead[a], -1, seg, work, self.pod[a],
+                                                self.keeper_seat[a], prio,
                                                 expires=self._patience(u, tp), on_start=lambda now: rec.account(
                                                     now, a, seg, ONB_STARTED, 0.0, self.acv[a]))
             if wait < 0:  # gave up waiting for onboarding

@@ -80,7 +80,10 @@ class Pods(_Model):
         "(selling time goes to customers; care missed when busy lowers renewals); 'none' - nobody does: "
         "customers go live on their own and renew at post_sale.no_csm_renewal_multiplier")
     missing_capability_ramp_multiplier: Annotated[float, Field(ge=1, le=5)] = Field(
-        default=1.5, description="without a customer organization, new POD members ramp this much slower")
+        default=1.0, description="without a customer organization, new POD members ramp this much slower: an "
+        "assumption with no published figure, off by default (the cost of the missing organization comes from "
+        "the mechanism instead: sellers onboard and look after accounts in their own queues, ranked by "
+        "onboarding_policy or their time_policy); for sensitivity studies only")
 
 
 def customer_work(scenario):

@@ -30,7 +30,7 @@ from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, c
 from sim.scenario.distributions import Dist
 from sim.scenario.people import Event, People, Process
 from sim.scenario.pods import Pods
-from sim.scenario.success import CustomerSuccess
+from sim.scenario.success import CustomerSuccess, OnboardingPolicy
 from sim.scenario.work_model import WorkModel
 from sim.units import MAX_HORIZON_WEEKS
 
@@ -296,6 +296,8 @@ class Scenario(_Model):
     post_sale: PostSale = Field(default_factory=PostSale)
     customer_success: CustomerSuccess | None = Field(
         default=None, description="account health and CSM-sourced expansion (absent: renewal follows CSM load only)")
+    onboarding_policy: OnboardingPolicy | None = Field(
+        default=None, description="reps who close and onboard: which comes first (absent: their time_policy)")
     economics: Economics = Field(default_factory=Economics)
     process: Process = Field(default_factory=Process)
     timeline: list[Event] = Field(default_factory=list, description="dated interventions")

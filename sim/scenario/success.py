@@ -112,3 +112,19 @@ class CustomerSuccess(_Model):
 
     health: AccountHealth = Field(default_factory=AccountHealth)
     expansion: CsmExpansion = Field(default_factory=CsmExpansion)
+
+
+class OnboardingPolicy(_Model):
+    """When the reps who close also onboard their customers (generalists, POD
+    sellers without a customer team): which comes first when they are busy.
+    Absent, their ``people.time_policy`` ranks the work (default closing first).
+    (docs/background.md#customer-success-that-grows-accounts)"""
+
+    priority: Literal["close_first", "onboard_first", "reserved_share"] = Field(
+        default="reserved_share", description="close_first: a signed customer waits while the rep has deals to "
+        "work; onboard_first: a new customer is onboarded before any deal work; reserved_share: onboarding "
+        "comes first while the rep's onboarding work so far is below reserved_share of their time, after "
+        "closing otherwise")
+    reserved_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.2, description="share of a seller's time kept for onboarding (0.1-0.3)")
+

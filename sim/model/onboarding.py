@@ -1,0 +1,50 @@
+"""Who comes first for a rep who both closes deals and onboards the customers
+they win (generalists; POD sellers without a customer team): the scenario's
+``onboarding_policy`` (:class:`~sim.scenario.success.OnboardingPolicy`).
+
+Without it the rep's ``people.time_policy`` ranks the work (closing first by
+default), so a busy seller's signed customers wait for go-live while deals
+keep coming. ``onboard_first`` puts a new customer before any deal work;
+``reserved_share`` keeps a share of the rep's capacity for onboarding: a new
+customer goes first while the onboarding work the rep has started so far is
+below ``reserved_share`` of the time since their first customer, and after
+their deal work otherwise (work counted in days at the rep's hours a week,
+the unit of every task's work time).
+"""
+
+from __future__ import annotations
+
+from sim.model.plan import priority
+from sim.scenario.schema import Scenario
+
+FIRST = -10_000  # before any kind of work (priorities are rank x 100 - stage)
+
+
+class SellerOnboarding:
+    """The queue priority of each onboarding task of a seller, and its work counted."""
+
+    def __init__(self, scenario: Scenario, role: str, env):
+        spec = scenario.onboarding_policy
+        self.env = env
+        self.policy = spec.priority
+        self.share = spec.reserved_share
+        self.after_closing = priority(scenario, role, "closing") + 50  # after every closing step
+        self.used: dict[int, float] = {}  # per seat: onboarding work days started
+        self.since: dict[int, float] = {}  # per seat: when its first customer came
+
+    def job(self, seat: int, draw):
+        """(priority, work draw) of one onboarding task for the rep in ``seat``."""
+        if self.policy == "close_first":
+            return self.after_closing, draw
+        if self.policy == "onboard_first":
+            return FIRST, draw
+        now = self.env.now
+        since = self.since.setdefault(seat, now)
+        first = self.used.get(seat, 0.0) <= self.share * (now - since)
+        used = self.used
+
+        def work() -> float:
+            w = draw()
+            used[seat] = used.get(seat, 0.0) + w
+            return w
+        return (FIRST if first else self.after_closing), work
