@@ -306,8 +306,9 @@ def test_shipped_scenarios_found():
 def test_validate_all_shipped_scenarios(capsys):
     rc, out, err = run_main(capsys, "validate", *SHIPPED)
     assert rc == 0, err
-    assert err == ""
-    assert out.splitlines() == [f"{p}: ok" for p in SHIPPED]
+    # the lint's warnings on shipped scenarios are listed, each with its reason, in tests/test_lint.py
+    assert all(line.startswith("salesim: warning: ") for line in err.splitlines())
+    assert [line.split(": ok")[0] for line in out.splitlines()] == SHIPPED
 
 
 def test_validate_bad_and_good(capsys, bad_file):

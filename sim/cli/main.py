@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    val.add_argument("--strict", action="store_true", help="treat the lint's warnings (a role no lead reaches, "
+                     "a role asked for more hours than it has, a lever that costs nothing...) as errors: exit 2")
     _add_set(val)
 
     sch = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
@@ -141,16 +143,24 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def cmd_validate(args) -> int:
     from sim.errors import ScenarioError
-    from sim.scenario import load_scenario
+    from sim.scenario.lint import lint_file
 
     failed = 0
     for path in args.scenarios:
         try:
-            load_scenario(path, args.overrides)
-            print(f"{path}: ok")
+            _scenario, warnings = lint_file(path, args.overrides)  # the lint: sim/scenario/lint.py
         except ScenarioError as exc:
             failed += 1
             print(message(exc), file=sys.stderr)
+            continue
+        level = "error" if args.strict else "warning"
+        for line in warnings:
+            print(printable(f"salesim: {level}: {line}"), file=sys.stderr)
+        if warnings and args.strict:
+            failed += 1
+        else:
+            print(f"{path}: ok" + (f" ({len(warnings)} warning{'s' if len(warnings) > 1 else ''})"
+                                   if warnings else ""))
     return EXIT_USAGE if failed else 0
 
 

@@ -1,0 +1,511 @@
+"""Lint: a valid scenario that will probably not do what its author meant.
+
+Validation (:mod:`sim.scenario.checks`) refuses what cannot run. A scenario
+can pass it and still model something nobody intended: a copied file whose
+inbound source lost its ``entry_stage`` starts its leads past the step the
+SDRs were hired for, so they do no work at all, and the run reports a cheerful
+payback on an organization that does not exist. The rules here read the
+scenario alone (the routing of :class:`~sim.scenario.routing.RoutingPlan`, the
+rates and hours it states), never a simulation, and return warnings:
+``salesim validate`` prints them and still exits 0, ``--strict`` turns them
+into errors (exit 2).
+
+Every rule has a name (:data:`RULES`, documented on the docs site's reference
+pages) and reports at the key the user must look at.
+
+The capacity rule is an estimate of the *average* work a week asks of each
+role from the scenario's own numbers: leads a week (inbound rates with their
+mean seasonality; outbound accounts as fast as the prospecting reps can hold
+them, as :mod:`sim.scenario.size` counts them), times the chance a lead gets
+to each step (conversions, connect attempts and hand-off leakage before it),
+times the step's mean work hours (and a second seller's), against headcount x
+hours a week. Speed-to-lead decay, SLA expiry, ramp and time off are left out:
+the estimate leans high for roles downstream of a speed-to-lead step, so the
+rule only fires above :data:`OVERLOAD` (100%).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.scenario.calendar import _hours, week_hours
+from sim.scenario.pods import customer_work
+from sim.scenario.routing import RoutingPlan, entry_stage, source_segments, step_role
+from sim.scenario.schema import AccountMining, Inbound, Outbound, Scenario
+from sim.scenario.size import estimate
+
+Path = tuple[str | int, ...]
+
+OVERLOAD = 1.0
+"""Offered work / available hours above which the capacity rule fires."""
+
+RULES: dict[str, str] = {
+    "idle_role": "a role that steps, sources or post_sale name as a worker, but that no lead ever reaches",
+    "implicit_entry": "a source without entry_stage whose default start skips a step a role is meant to work",
+    "unreached_stage": "a stage after the first that no lead can reach (no source starts before it or in it, "
+                       "or a conversion of 0 upstream)",
+    "unworked_segment": "a segment no source produces leads in, or a source's segment whose leads no role "
+                        "ever works",
+    "over_capacity": "a role asked for more hours a week, on average, than its headcount x hours_per_week",
+    "free_lever": "a process lever (playbooks, tools, enablement, data_driven) or a role with reps that costs "
+                  "nothing, so it makes the organization better at no price",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One warning: the rule, the key path to look at, and what to do."""
+
+    rule: str
+    path: Path
+    message: str
+
+
+# --------------------------------------------------------------------------- flows
+
+
+@dataclass(frozen=True)
+class StepFlow:
+    """One step of one route: who works it, how many leads a week ask for it
+    (attempts counted) and the hours a week it takes of the role (and an assist)."""
+
+    source: str
+    segment: str
+    pql: bool
+    stage: str
+    role: str | None
+    reach: float  # chance a lead of the route gets to ask for this step
+    leads_per_week: float  # leads of the route that ask for this step
+    passes: float  # share of those that move on (connect and conversion)
+    tasks_per_week: float
+    hours_per_week: float
+    assist_role: str | None
+    assist_hours_per_week: float
+
+
+def _tools_factor(scenario: Scenario, role: str | None, stage: str | None) -> float:
+    tools = scenario.process.tools
+    if tools is None or role is None:
+        return 1.0
+    if tools.roles is not None and role not in tools.roles:
+        return 1.0
+    if tools.steps is not None and (stage is None or stage not in tools.steps):
+        return 1.0
+    return tools.work_hours_multiplier
+
+
+def _leads_per_week(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """Expected new leads a week per (source, segment); account mining as 0 (it
+    depends on the customers a run wins) but listed, so routes still exist."""
+    weeks = float(scenario.horizon_weeks)
+    size = estimate(scenario)
+    out: dict[tuple[str, str], float] = {}
+    for name, src in scenario.sources.items():
+        segs = source_segments(scenario, name)
+        if isinstance(src, Inbound):
+            profile = src.seasonality_monthly or [1.0] * 12
+            rate = src.rate_per_week * sum(profile) / len(profile)
+            for g in segs:
+                out[(name, g)] = rate * src.segment_mix.get(g, 0.0)
+        elif isinstance(src, Outbound):
+            total = sum(src.accounts.values())
+            rate = size.by_key.get(f"sources.{name}.accounts", 0.0) / weeks
+            for g in segs:
+                out[(name, g)] = rate * src.accounts.get(g, 0) / total if total else 0.0
+        else:
+            for g in segs:
+                out[(name, g)] = 0.0
+    return out
+
+
+def _curve(points: list[tuple[float, float]], x: float) -> float:
+    """A piecewise-linear curve (flat after its last point), as the model reads it."""
+    if x >= points[-1][0]:
+        return points[-1][1]
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if x0 <= x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return points[0][1]
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SUB = 4  # points per hour of the week at which an arrival's wait is read
+
+
+def first_touch_decay(scenario: Scenario, role: str, source: str) -> float:
+    """The mean speed-to-lead multiplier of leads of ``source`` that arrive and
+    wait for the role's next working minute (no queue): 1 without a calendar.
+    Arrivals follow the source's hour-of-week profile (uniform without one)."""
+    curve = scenario.speed_to_lead.curve_hours
+    if scenario.calendar is None:
+        return _curve(curve, 0.0)
+    cal = scenario.calendar.merged(scenario.roles[role].calendar)
+    a, b = _hours(cal.hours)
+    spans: list[tuple[float, float]] = []
+    for d in sorted({_DAYS.index(x) for x in cal.days}):
+        day = [(24.0 * d + a, 24.0 * d + b)]
+        if cal.lunch:
+            la, lb = _hours(cal.lunch)
+            for shift in (0.0, 24.0):
+                cut = (24.0 * d + la + shift, 24.0 * d + lb + shift)
+                day = [piece for s0, s1 in day for piece in ((s0, min(s1, cut[0])), (max(s0, cut[1]), s1))
+                       if piece[1] > piece[0]]
+        spans += day
+    spans.sort()
+    src = scenario.sources[source]
+    profile = getattr(src, "arrival_profile", None)
+    weekday = profile.weekday if profile is not None else [1.0] * 7
+    hour = profile.hour if profile is not None else [1.0] * 24
+    total = weighted = 0.0
+    for h in range(168):
+        w = weekday[h // 24] * hour[h % 24]
+        if w <= 0:
+            continue
+        for i in range(_SUB):
+            t = h + (i + 0.5) / _SUB
+            waits = [max(0.0, s0 + k * 168.0 - t) for s0, s1 in spans for k in (0, 1)
+                     if s1 + k * 168.0 > t]
+            total += w
+            weighted += w * _curve(curve, min(waits) if waits else 0.0)
+    return weighted / total if total else 1.0
+
+
+def _route_flows(scenario: Scenario, plan: RoutingPlan, rates: dict[tuple[str, str], float]) -> list[StepFlow]:
+    stages = scenario.stages
+    decay: dict[tuple[str, str], float] = {}
+    out: list[StepFlow] = []
+    for (sname, gname, pql), route in plan.routes.items():
+        if gname not in scenario.segments:
+            continue
+        src, seg = scenario.sources[sname], scenario.segments[gname]
+        if pql and (seg.pql is None or seg.pql.probability == 0):
+            continue
+        share = (seg.pql.probability if pql else 1.0 - seg.pql.probability) if seg.pql is not None else 1.0
+        mining = isinstance(src, AccountMining) and src.leads_per_account_per_year > 0
+        rate = rates.get((sname, gname), 0.0)
+        reach = share if (rate > 0 or mining) else 0.0
+        prev: str | None = None
+        for k, role in route.steps():
+            stage = stages[k]
+            numbers = seg.steps[stage]
+            step = scenario.steps.get(stage)
+            if role is not None and prev is not None and role != prev:
+                handoff = step.handoff if step is not None and step.handoff is not None else scenario.handoff
+                reach *= 1.0 - handoff.leakage_probability
+            attempts, connect = 1.0, 1.0
+            if isinstance(src, Outbound) and k == route.entry + 1 and role is not None:
+                p, n = src.attempts.connect_probability, src.attempts.max_attempts
+                connect = 1.0 - (1.0 - p) ** n
+                attempts = connect / p if p > 0 else float(n)
+            tasks = rate * reach * attempts if role is not None else 0.0
+            hours = tasks * numbers.work_hours.mean() * _tools_factor(scenario, role, stage)
+            assist = numbers.assist
+            a_hours = (rate * reach * connect * assist.work_hours.mean() * _tools_factor(scenario, assist.role, stage)
+                       if assist is not None and role is not None else 0.0)
+            p = numbers.conversion_probability * src.conversion_multiplier.get(stage, 1.0)
+            if k == len(stages) - 1 and seg.value_exchange is not None:
+                p *= seg.value_exchange.win_probability_multiplier
+            p = min(p, 1.0)
+            if step is not None and step.speed_to_lead and role is not None:
+                # first steps wait for the role's working time; later ones are handed over in it
+                if k == route.entry + 1:
+                    p *= decay.setdefault((role, sname), first_touch_decay(scenario, role, sname))
+                else:
+                    p *= _curve(scenario.speed_to_lead.curve_hours, 0.0)
+            passes = connect * min(p, 1.0)
+            out.append(StepFlow(sname, gname, pql, stage, role, reach, rate * reach, passes, tasks, hours,
+                                assist.role if assist is not None else None, a_hours))
+            reach *= passes
+            if role is not None:
+                prev = role
+    return out
+
+
+def prospecting_role(scenario: Scenario, plan: RoutingPlan, source: str) -> str | None:
+    """The role of an outbound source's first step (the cadence it paces), if one."""
+    for (s, _g, _pql), route in plan.routes.items():
+        if s == source and route.roles and route.roles[0] is not None:
+            return route.roles[0]
+    return None
+
+
+def flows(scenario: Scenario, plan: RoutingPlan | None = None) -> list[StepFlow]:
+    """Every step of every route with the work it asks for, from the scenario's own rates.
+
+    An outbound list is worked only as fast as its prospecting role has time:
+    when the list would ask the role for more hours than it has left after its
+    other work, the list's accounts a week are scaled down to fit (the cadence
+    takes a new account only when a rep has room; it never overloads the role)."""
+    scenario = customer_work(scenario)
+    plan = plan or RoutingPlan.compile(scenario)
+    rates = _leads_per_week(scenario)
+    fl = _route_flows(scenario, plan, rates)
+    paced: dict[str, list[str]] = {}
+    for name, src in scenario.sources.items():
+        role = prospecting_role(scenario, plan, name) if isinstance(src, Outbound) else None
+        if role is not None and not scenario.roles[role].unlimited_capacity:
+            paced.setdefault(role, []).append(name)
+    if not paced:
+        return fl
+    for role, names in paced.items():
+        listed = sum(f.hours_per_week for f in fl if f.role == role and f.source in names) + \
+            sum(f.assist_hours_per_week for f in fl if f.assist_role == role and f.source in names)
+        other = sum(f.hours_per_week for f in fl if f.role == role and f.source not in names) + \
+            sum(f.assist_hours_per_week for f in fl if f.assist_role == role and f.source not in names)
+        room = max(0.0, available_hours(scenario, role) - other)
+        if listed > room:
+            for key in list(rates):
+                if key[0] in names:
+                    rates[key] *= room / listed
+    return _route_flows(scenario, plan, rates)
+
+
+def wins_per_week(scenario: Scenario, fl: list[StepFlow] | None = None) -> dict[str, float]:
+    """Expected new wins a week per segment (account mining left out)."""
+    fl = flows(scenario) if fl is None else fl
+    out: dict[str, float] = {g: 0.0 for g in scenario.segments}
+    for f in fl:
+        if f.stage == scenario.stages[-1]:
+            out[f.segment] += f.leads_per_week * f.passes
+    return out
+
+
+def available_hours(scenario: Scenario, role: str) -> float:
+    """Hours a week the role's reps have for its tasks: headcount x hours_per_week
+    (with a calendar, its working hours unless set lower)."""
+    spec = scenario.roles[role]
+    if spec.hours_per_week is not None:
+        hours = spec.hours_per_week
+    elif scenario.calendar is not None:
+        cal = scenario.calendar.merged(spec.calendar)
+        hours = week_hours(cal.days, cal.hours, cal.lunch)
+    else:
+        hours = spec.weekly_hours
+    return spec.headcount * hours
+
+
+def offered_hours(scenario: Scenario, fl: list[StepFlow] | None = None) -> dict[str, float]:
+    """Average hours a week each role is asked for: funnel steps, assists and onboarding."""
+    fl = flows(scenario) if fl is None else fl
+    out: dict[str, float] = {r: 0.0 for r in scenario.roles}
+    for f in fl:
+        if f.role is not None:
+            out[f.role] += f.hours_per_week
+        if f.assist_role is not None:
+            out[f.assist_role] += f.assist_hours_per_week
+    ps = customer_work(scenario).post_sale
+    if ps.enabled and ps.onboarding_role is not None:
+        for g, w in wins_per_week(scenario, fl).items():
+            out[ps.onboarding_role] += w * scenario.segments[g].customer.onboarding.work_hours.mean() * \
+                _tools_factor(scenario, ps.onboarding_role, None)
+    return out
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _named_workers(scenario: Scenario) -> dict[str, Path]:
+    """Roles the scenario names as doing some work, with the first key that does."""
+    named: dict[str, Path] = {}
+
+    def add(role: str | None, path: Path) -> None:
+        if role is not None and role in scenario.roles:
+            named.setdefault(role, path)
+
+    for stage, step in scenario.steps.items():
+        add(step.role, ("steps", stage, "role"))
+    for g, seg in scenario.segments.items():
+        for stage, r in seg.roles.items():
+            add(r, ("segments", g, "roles", stage))
+        if seg.pql is not None:
+            for stage, r in seg.pql.roles.items():
+                add(r, ("segments", g, "pql", "roles", stage))
+        for stage, n in seg.steps.items():
+            if n.assist is not None:
+                add(n.assist.role, ("segments", g, "steps", stage, "assist", "role"))
+    for s, src in scenario.sources.items():
+        for stage, r in src.roles.items():
+            add(r, ("sources", s, "roles", stage))
+    for key in ("onboarding_role", "csm_role", "am_role"):
+        add(getattr(scenario.post_sale, key), ("post_sale", key))
+    return named
+
+
+def _post_sale_workers(scenario: Scenario, wins: dict[str, float], fl: list[StepFlow]) -> set[str]:
+    ps = customer_work(scenario).post_sale
+    if not ps.enabled:
+        return set()
+    reached = {f.segment for f in fl if f.stage == scenario.stages[-1] and f.reach > 0}
+    won = [g for g in scenario.segments if g in reached]
+    out = set()
+    if won and ps.onboarding_role is not None:
+        out.add(ps.onboarding_role)
+    if ps.csm_role is not None and any(scenario.segments[g].customer.csm_hours_per_month > 0 for g in won):
+        out.add(ps.csm_role)
+    if ps.am_role is not None and any(scenario.segments[g].customer.expansion.opportunities_per_year > 0
+                                      for g in won):
+        out.add(ps.am_role)
+    return out
+
+
+def _idle_roles(scenario: Scenario, fl: list[StepFlow], wins: dict[str, float]) -> list[Finding]:
+    busy = {f.role for f in fl if f.role is not None and f.reach > 0}
+    busy |= {f.assist_role for f in fl if f.assist_role is not None and f.reach > 0}
+    busy |= _post_sale_workers(scenario, wins, fl)
+    out = []
+    for role, where in _named_workers(scenario).items():
+        spec = scenario.roles[role]
+        if role in busy or (spec.headcount == 0 and not spec.unlimited_capacity):
+            continue
+        cost = spec.headcount * spec.loaded_cost_per_year_usd
+        paid = f", costing ${cost:,.0f} a year," if cost > 0 else ""
+        out.append(Finding("idle_role", ("roles", role), f"role {role!r} ({spec.headcount} rep"
+                           f"{'s' if spec.headcount != 1 else ''}){paid} is named as a worker at "
+                           f"{'.'.join(map(str, where))} but no lead ever reaches its work: every route "
+                           f"starts after its steps, or a conversion of 0 stops leads before them; check the "
+                           f"sources' entry_stage and the routing overrides"))
+    return out
+
+
+def _implicit_entries(scenario: Scenario) -> list[Finding]:
+    out = []
+    stages = scenario.stages
+    for sname, src in scenario.sources.items():
+        if src.entry_stage is not None:
+            continue
+        entry = stages.index(entry_stage(scenario, sname))
+        skipped = []
+        for k in range(1, entry + 1):
+            roles = {step_role(scenario, sname, stages[k], g) for g in source_segments(scenario, sname)
+                     if g in scenario.segments}
+            skipped += [(stages[k], r) for r in sorted(r for r in roles if r is not None)]
+        if skipped:
+            what = ", ".join(f"the step into {st!r} that role {r!r} works" for st, r in skipped)
+            out.append(Finding("implicit_entry", ("sources", sname, "entry_stage"),
+                               f"source {sname!r} has no entry_stage, so its leads start in {stages[entry]!r} "
+                               f"and skip {what}; set sources.{sname}.entry_stage to the stage its leads "
+                               f"really start in (an earlier one if that role should work them)"))
+    return out
+
+
+def _unreached_stages(scenario: Scenario, fl: list[StepFlow], plan: RoutingPlan) -> list[Finding]:
+    stages = scenario.stages
+    reached = {f.stage for f in fl if f.reach > 0}
+    starts = {stages[r.entry] for r in plan.routes.values()}
+    out = []
+    for stage in stages[1:]:
+        if stage in reached or stage in starts:
+            continue
+        out.append(Finding("unreached_stage", ("stages",), f"no lead can reach stage {stage!r}: every source "
+                           f"starts after it, or a conversion of 0 before it stops every lead; its numbers in "
+                           f"segments.*.steps.{stage} are never used"))
+    return out
+
+
+def _unworked_segments(scenario: Scenario, fl: list[StepFlow], rates: dict[tuple[str, str], float]
+                       ) -> list[Finding]:
+    out = []
+    produced = {g for (s, g), r in rates.items() if r > 0 or isinstance(scenario.sources[s], AccountMining)}
+    for g in scenario.segments:
+        if g not in produced:
+            out.append(Finding("unworked_segment", ("segments", g), f"no source produces leads in segment {g!r} "
+                               f"(no inbound share, no outbound accounts); its numbers are never used"))
+    for (sname, g), rate in rates.items():
+        if rate <= 0 or g not in scenario.segments:
+            continue
+        seg = scenario.segments[g]
+        if seg.motion == "plg":
+            continue  # self-serve by design: the product sells, a PQL share goes to sales
+        worked = any(f.role is not None for f in fl if f.source == sname and f.segment == g)
+        if not worked:
+            src = scenario.sources[sname]
+            key = ("segment_mix", g) if isinstance(src, Inbound) else ("accounts", g)
+            out.append(Finding("unworked_segment", ("sources", sname, *key),
+                               f"leads of source {sname!r} in segment {g!r} are never worked: no step of their "
+                               f"route has a role (set steps.<stage>.role, segments.{g}.roles or "
+                               f"sources.{sname}.roles; or motion: plg if the product sells itself)"))
+    return out
+
+
+def _over_capacity(scenario: Scenario, fl: list[StepFlow]) -> list[Finding]:
+    out = []
+    for role, asked in offered_hours(scenario, fl).items():
+        spec = scenario.roles[role]
+        if spec.unlimited_capacity or asked <= 0:
+            continue
+        have = available_hours(scenario, role)
+        if have <= 0 or asked <= have * OVERLOAD * (1 + 1e-9):  # a paced outbound list fills a role to 100%
+            continue
+        out.append(Finding("over_capacity", ("roles", role, "headcount"),
+                           f"role {role!r} is asked for about {asked:,.0f} hours a week on average (the "
+                           f"scenario's own arrival rates, conversions and work hours) but its {spec.headcount} "
+                           f"rep{'s' if spec.headcount != 1 else ''} have {have:,.0f}: utilization "
+                           f"{asked / have:.0%}: work piles up in its queue (or leads wait for a rep with room) for as "
+                           f"long as the run lasts; add reps, or lower the work hours or the arrival rate"))
+    return out
+
+
+def _free_levers(scenario: Scenario) -> list[Finding]:
+    out = []
+    proc = scenario.process
+    for name in ("playbooks", "tools", "enablement", "data_driven"):
+        lever = getattr(proc, name)
+        if lever is None:
+            continue
+        if lever.cost_per_year_usd > 0 or (lever.ops_headcount > 0 and lever.ops_loaded_cost_per_year_usd > 0):
+            continue
+        out.append(Finding("free_lever", ("process", name), f"process.{name} changes the organization but costs "
+                           f"nothing: set its cost_per_year_usd (per seat or flat) or ops_headcount and "
+                           f"ops_loaded_cost_per_year_usd, or every comparison favours it by assumption"))
+    for rname, spec in scenario.roles.items():
+        if spec.headcount > 0 and not spec.unlimited_capacity and spec.loaded_cost_per_year_usd == 0:
+            out.append(Finding("free_lever", ("roles", rname, "loaded_cost_per_year_usd"),
+                               f"role {rname!r} has {spec.headcount} rep{'s' if spec.headcount != 1 else ''} "
+                               f"who cost nothing: CAC, payback and cost per ARR leave them out, and more of "
+                               f"them always looks better; set loaded_cost_per_year_usd"))
+    return out
+
+
+def lint(scenario: Scenario, rules: tuple[str, ...] | None = None) -> list[Finding]:
+    """Every warning of a validated scenario (empty: nothing to say), in the
+    order of :data:`RULES`; ``rules`` picks some of them."""
+    plan = RoutingPlan.compile(customer_work(scenario))
+    fl = flows(scenario, plan)
+    wins = wins_per_week(scenario, fl)
+    rates = _leads_per_week(scenario)
+    found = {
+        "idle_role": lambda: _idle_roles(scenario, fl, wins),
+        "implicit_entry": lambda: _implicit_entries(scenario),
+        "unreached_stage": lambda: _unreached_stages(scenario, fl, plan),
+        "unworked_segment": lambda: _unworked_segments(scenario, fl, rates),
+        "over_capacity": lambda: _over_capacity(scenario, fl),
+        "free_lever": lambda: _free_levers(scenario),
+    }
+    out: list[Finding] = []
+    for name in RULES:
+        if rules is None or name in rules:
+            out.extend(found[name]())
+    return out
+
+
+def located(findings: list[Finding], origins: dict, file: str) -> list[str]:
+    """Each finding as ``file:line: key: message [rule]``, at the line of its key
+    (or of the nearest key above it that the file has)."""
+    from sim.errors import Located
+    from sim.scenario.messages import origin_of
+
+    out = []
+    for f in findings:
+        where = origin_of(f.path, origins, file)
+        out.append(f"{Located(where[0], where[1], f.path, f.message)} [{f.rule}]")
+    return out
+
+
+def lint_file(path, overrides=()) -> tuple[Scenario, list[str]]:
+    """Load and validate a scenario file (a :class:`~sim.errors.ScenarioError`
+    when it is invalid) and lint it: the scenario and its located warnings."""
+    from sim.scenario.loader import load_data, validate_data
+
+    data, origins = load_data(path, overrides)
+    scenario = validate_data(data, origins, str(path))
+    return scenario, located(lint(scenario), origins, str(path))
