@@ -33,6 +33,7 @@ from sim.scenario.pods import customer_work
 from sim.scenario.routing import RoutingPlan, entry_stage, source_segments, step_role
 from sim.scenario.schema import AccountMining, Inbound, Outbound, Scenario
 from sim.scenario.size import estimate
+from sim.scenario.work_model import NON_DEAL
 
 Path = tuple[str | int, ...]
 
@@ -81,11 +82,12 @@ class StepFlow:
     hours_per_week: float
     assist_role: str | None
     assist_hours_per_week: float
+    open_leads: float = 0.0  # leads the step's role holds on average (Little's law), for owned roles
 
 
 def _tools_factor(scenario: Scenario, role: str | None, stage: str | None) -> float:
     tools = scenario.process.tools
-    if tools is None or role is None:
+    if tools is None or role is None or scenario.work_model is not None:  # a work model: tools cut admin time
         return 1.0
     if tools.roles is not None and role not in tools.roles:
         return 1.0
@@ -170,7 +172,12 @@ def first_touch_decay(scenario: Scenario, role: str, source: str) -> float:
     return weighted / total if total else 1.0
 
 
-def _route_flows(scenario: Scenario, plan: RoutingPlan, rates: dict[tuple[str, str], float]) -> list[StepFlow]:
+def _route_flows(scenario: Scenario, plan: RoutingPlan, rates: dict[tuple[str, str], float],
+                 through: dict[str, float] | None = None) -> list[StepFlow]:
+    """The flows at these rates; ``through[role]`` is the share of the leads
+    asking for a role's step that it gets through (below 1 for a role asked for
+    more than it has: the rest pile up in its queue)."""
+    through = through or {}
     stages = scenario.stages
     decay: dict[tuple[str, str], float] = {}
     out: list[StepFlow] = []
@@ -185,10 +192,14 @@ def _route_flows(scenario: Scenario, plan: RoutingPlan, rates: dict[tuple[str, s
         rate = rates.get((sname, gname), 0.0)
         reach = share if (rate > 0 or mining) else 0.0
         prev: str | None = None
+        seen: set[str] = set()
         for k, role in route.steps():
             stage = stages[k]
             numbers = seg.steps[stage]
             step = scenario.steps.get(stage)
+            if role is not None and role not in seen:
+                seen.add(role)
+                reach *= through.get(role, 1.0)  # the leads the role gets to, of those that ask
             if role is not None and prev is not None and role != prev:
                 handoff = step.handoff if step is not None and step.handoff is not None else scenario.handoff
                 reach *= 1.0 - handoff.leakage_probability
@@ -207,18 +218,44 @@ def _route_flows(scenario: Scenario, plan: RoutingPlan, rates: dict[tuple[str, s
                 p *= seg.value_exchange.win_probability_multiplier
             p = min(p, 1.0)
             if step is not None and step.speed_to_lead and role is not None:
-                # first steps wait for the role's working time; later ones are handed over in it
-                if k == route.entry + 1:
+                # first steps wait for the role's working time; later ones are handed over in it; a role
+                # asked for more than it has keeps leads waiting longer and longer: the curve's tail
+                if role in through:
+                    p *= scenario.speed_to_lead.curve_hours[-1][1]
+                elif k == route.entry + 1:
                     p *= decay.setdefault((role, sname), first_touch_decay(scenario, role, sname))
                 else:
                     p *= _curve(scenario.speed_to_lead.curve_hours, 0.0)
             passes = connect * min(p, 1.0)
+            held = 0.0
+            if role is not None and scenario.roles[role].owns_leads and scenario.roles[role].max_open_per_rep:
+                days = _task_days(scenario, role, numbers.work_hours.mean() * _tools_factor(scenario, role, stage))
+                days = attempts * days + connect * _customer_days(scenario, numbers.elapsed_days.mean())
+                if attempts > 1:
+                    days += (attempts - 1) * src.attempts.days_between_attempts.mean()
+                held = rate * reach * days / 7.0
             out.append(StepFlow(sname, gname, pql, stage, role, reach, rate * reach, passes, tasks, hours,
-                                assist.role if assist is not None else None, a_hours))
+                                assist.role if assist is not None else None, a_hours, held))
             reach *= passes
             if role is not None:
                 prev = role
     return out
+
+
+def _task_days(scenario: Scenario, role: str, hours: float) -> float:
+    """Calendar days a task of ``hours`` keeps a rep of the role busy (their week
+    holds hours_per_week of the role's work, or less with a work model)."""
+    spec = scenario.roles[role]
+    per_rep = available_hours(scenario, role) / spec.headcount if spec.headcount else 0.0
+    return hours * 7.0 / per_rep if per_rep > 0 else 0.0
+
+
+def _customer_days(scenario: Scenario, days: float) -> float:
+    """A step's elapsed days in calendar days (business days with a calendar that says so)."""
+    cal = scenario.calendar
+    if cal is not None and cal.customer_elapsed == "business_days":
+        return days * 7.0 / len(set(cal.days))
+    return days
 
 
 def prospecting_role(scenario: Scenario, plan: RoutingPlan, source: str) -> str | None:
@@ -230,7 +267,15 @@ def prospecting_role(scenario: Scenario, plan: RoutingPlan, source: str) -> str 
 
 
 def flows(scenario: Scenario, plan: RoutingPlan | None = None) -> list[StepFlow]:
-    """Every step of every route with the work it asks for, from the scenario's own rates.
+    """Every step of every route with the work it asks for, from the scenario's own rates
+    (see :func:`_throttled`)."""
+    return _throttled(scenario, plan)[0]
+
+
+def _throttled(scenario: Scenario, plan: RoutingPlan | None = None
+               ) -> tuple[list[StepFlow], dict[str, float]]:
+    """The flows, and for each role asked for more hours than it has the share of its
+    leads it gets through.
 
     An outbound list is worked only as fast as its prospecting role has time:
     when the list would ask the role for more hours than it has left after its
@@ -245,8 +290,6 @@ def flows(scenario: Scenario, plan: RoutingPlan | None = None) -> list[StepFlow]
         role = prospecting_role(scenario, plan, name) if isinstance(src, Outbound) else None
         if role is not None and not scenario.roles[role].unlimited_capacity:
             paced.setdefault(role, []).append(name)
-    if not paced:
-        return fl
     for role, names in paced.items():
         listed = sum(f.hours_per_week for f in fl if f.role == role and f.source in names) + \
             sum(f.assist_hours_per_week for f in fl if f.assist_role == role and f.source in names)
@@ -257,7 +300,43 @@ def flows(scenario: Scenario, plan: RoutingPlan | None = None) -> list[StepFlow]
             for key in list(rates):
                 if key[0] in names:
                     rates[key] *= room / listed
-    return _route_flows(scenario, plan, rates)
+    fl = _route_flows(scenario, plan, rates)
+    # a role asked for more than it has gets through only part of its leads (the rest pile up in its
+    # queue): the roles after it see that part. Each pass settles the roles one step further down.
+    through: dict[str, float] = {}
+    for _ in range(50):
+        done = _funnel_hours(scenario, fl, assists=False)  # an assisting role's limit is its seller's
+        now = {}
+        for r, h in done.items():
+            have = available_hours(scenario, r)
+            if scenario.roles[r].unlimited_capacity or h <= 0:
+                continue
+            spec = scenario.roles[r]
+            ratio = have / h
+            if spec.max_open_per_rep is not None and spec.owns_leads:  # and no more leads open than it can hold
+                held = sum(f.open_leads for f in fl if f.role == r)
+                if held > 0:
+                    ratio = min(ratio, spec.headcount * spec.max_open_per_rep / held)
+            t = min(1.0, through.get(r, 1.0) * ratio)  # a role freed by one before it takes more again
+            if t < 1.0 - 1e-6:
+                now[r] = t
+        if now.keys() == through.keys() and all(abs(now[r] - through[r]) < 1e-9 for r in now):
+            break
+        through = now
+        fl = _route_flows(scenario, plan, rates, through)
+    return fl, through
+
+
+def _funnel_hours(scenario: Scenario, fl: list[StepFlow], steps: bool = True, assists: bool = True
+                  ) -> dict[str, float]:
+    """Hours a week per role on the funnel's steps and (or) as a second seller."""
+    out: dict[str, float] = {r: 0.0 for r in scenario.roles}
+    for f in fl:
+        if steps and f.role is not None:
+            out[f.role] += f.hours_per_week
+        if assists and f.assist_role is not None:
+            out[f.assist_role] += f.assist_hours_per_week
+    return out
 
 
 def wins_per_week(scenario: Scenario, fl: list[StepFlow] | None = None) -> dict[str, float]:
@@ -270,9 +349,26 @@ def wins_per_week(scenario: Scenario, fl: list[StepFlow] | None = None) -> dict[
     return out
 
 
+def deal_share(scenario: Scenario, role: str) -> float:
+    """The share of the role's week left for deal work (``work_model.time_use``
+    after the tools' and playbooks' cuts; 1 without a work model)."""
+    wm = scenario.work_model
+    use = wm.time_use.get(role) if wm is not None else None
+    if use is None:
+        return 1.0
+    shares = {k: float(getattr(use, k)) for k in NON_DEAL}
+    tools = scenario.process.tools
+    if tools is not None and (tools.roles is None or role in tools.roles):
+        shares["admin"] *= 1.0 - wm.tools_admin_cut
+    if scenario.process.playbooks is not None:
+        shares["research"] *= 1.0 - wm.playbooks_research_cut
+    return 1.0 - sum(shares.values())
+
+
 def available_hours(scenario: Scenario, role: str) -> float:
     """Hours a week the role's reps have for its tasks: headcount x hours_per_week
-    (with a calendar, its working hours unless set lower)."""
+    (with a calendar, its working hours unless set lower) x the deal share of
+    their week (with a ``work_model``)."""
     spec = scenario.roles[role]
     if spec.hours_per_week is not None:
         hours = spec.hours_per_week
@@ -281,18 +377,19 @@ def available_hours(scenario: Scenario, role: str) -> float:
         hours = week_hours(cal.days, cal.hours, cal.lunch)
     else:
         hours = spec.weekly_hours
-    return spec.headcount * hours
+    return spec.headcount * hours * deal_share(scenario, role)
 
 
-def offered_hours(scenario: Scenario, fl: list[StepFlow] | None = None) -> dict[str, float]:
-    """Average hours a week each role is asked for: funnel steps, assists and onboarding."""
-    fl = flows(scenario) if fl is None else fl
-    out: dict[str, float] = {r: 0.0 for r in scenario.roles}
-    for f in fl:
-        if f.role is not None:
-            out[f.role] += f.hours_per_week
-        if f.assist_role is not None:
-            out[f.assist_role] += f.assist_hours_per_week
+def offered_hours(scenario: Scenario, fl: list[StepFlow] | None = None,
+                  through: dict[str, float] | None = None) -> dict[str, float]:
+    """Average hours a week each role is asked for: funnel steps, assists and
+    onboarding. A role asked for more than it has is asked for all of it (its
+    own limit is not subtracted), the roles after it for what gets past it."""
+    if fl is None:
+        fl, through = _throttled(scenario)
+    through = through or {}
+    helped = _funnel_hours(scenario, fl, steps=False)
+    out = {r: h / through.get(r, 1.0) + helped[r] for r, h in _funnel_hours(scenario, fl, assists=False).items()}
     ps = customer_work(scenario).post_sale
     if ps.enabled and ps.onboarding_role is not None:
         for g, w in wins_per_week(scenario, fl).items():
@@ -427,21 +524,40 @@ def _unworked_segments(scenario: Scenario, fl: list[StepFlow], rates: dict[tuple
     return out
 
 
-def _over_capacity(scenario: Scenario, fl: list[StepFlow]) -> list[Finding]:
+def open_leads(scenario: Scenario, fl: list[StepFlow], through: dict[str, float]) -> dict[str, float]:
+    """Leads each owned role with a cap (``max_open_per_rep``) would hold open on
+    average to keep up with its arrivals (Little's law: arrivals x days held)."""
+    out: dict[str, float] = {}
+    for f in fl:
+        if f.role is not None and f.open_leads > 0:
+            out[f.role] = out.get(f.role, 0.0) + f.open_leads / through.get(f.role, 1.0)
+    return out
+
+
+def _over_capacity(scenario: Scenario, fl: list[StepFlow], through: dict[str, float]) -> list[Finding]:
     out = []
-    for role, asked in offered_hours(scenario, fl).items():
+    held = open_leads(scenario, fl, through)
+    for role, asked in offered_hours(scenario, fl, through).items():
         spec = scenario.roles[role]
-        if spec.unlimited_capacity or asked <= 0:
+        if spec.unlimited_capacity or spec.headcount == 0:
             continue
         have = available_hours(scenario, role)
-        if have <= 0 or asked <= have * OVERLOAD * (1 + 1e-9):  # a paced outbound list fills a role to 100%
-            continue
-        out.append(Finding("over_capacity", ("roles", role, "headcount"),
-                           f"role {role!r} is asked for about {asked:,.0f} hours a week on average (the "
-                           f"scenario's own arrival rates, conversions and work hours) but its {spec.headcount} "
-                           f"rep{'s' if spec.headcount != 1 else ''} have {have:,.0f}: utilization "
-                           f"{asked / have:.0%}: work piles up in its queue (or leads wait for a rep with room) for as "
-                           f"long as the run lasts; add reps, or lower the work hours or the arrival rate"))
+        reps = f"{spec.headcount} rep{'s' if spec.headcount != 1 else ''}"
+        has = "have" if spec.headcount != 1 else "has"
+        slots = spec.headcount * (spec.max_open_per_rep or 0)
+        why = []
+        if have > 0 and asked > have * OVERLOAD * (1 + 1e-9):  # a paced outbound list fills a role to 100%
+            why.append(f"about {asked:,.0f} hours a week on average but its {reps} {has} {have:,.0f} "
+                       f"(utilization {asked / have:.0%})")
+        if slots and held.get(role, 0.0) > slots * OVERLOAD * (1 + 1e-9):
+            why.append(f"to hold about {held[role]:,.0f} leads open at once to keep up but its {reps} can hold "
+                       f"{slots:,} (max_open_per_rep)")
+        if why:
+            out.append(Finding("over_capacity", ("roles", role, "headcount"),
+                               f"role {role!r} is asked {' and '.join(why)}, from the scenario's own arrival "
+                               f"rates, conversions, work hours and cycle times: work piles up in its queue (or "
+                               f"leads wait for a rep with room) for as long as the run lasts; add reps, or lower "
+                               f"the work hours or the arrival rate"))
     return out
 
 
@@ -470,7 +586,7 @@ def lint(scenario: Scenario, rules: tuple[str, ...] | None = None) -> list[Findi
     """Every warning of a validated scenario (empty: nothing to say), in the
     order of :data:`RULES`; ``rules`` picks some of them."""
     plan = RoutingPlan.compile(customer_work(scenario))
-    fl = flows(scenario, plan)
+    fl, through = _throttled(scenario, plan)
     wins = wins_per_week(scenario, fl)
     rates = _leads_per_week(scenario)
     found = {
@@ -478,7 +594,7 @@ def lint(scenario: Scenario, rules: tuple[str, ...] | None = None) -> list[Findi
         "implicit_entry": lambda: _implicit_entries(scenario),
         "unreached_stage": lambda: _unreached_stages(scenario, fl, plan),
         "unworked_segment": lambda: _unworked_segments(scenario, fl, rates),
-        "over_capacity": lambda: _over_capacity(scenario, fl),
+        "over_capacity": lambda: _over_capacity(scenario, fl, through),
         "free_lever": lambda: _free_levers(scenario),
     }
     out: list[Finding] = []
