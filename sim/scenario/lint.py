@@ -26,6 +26,7 @@ rule only fires above :data:`OVERLOAD` (100%).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sim.scenario.calendar import _hours, week_hours
@@ -96,6 +97,15 @@ def _tools_factor(scenario: Scenario, role: str | None, stage: str | None) -> fl
     return tools.work_hours_multiplier
 
 
+def _practised(scenario: Scenario, role: str | None) -> float:
+    """What practice multiplies a seasoned rep's speed and odds by (``work_model.learning``:
+    the mean ceiling, with enablement's credit reached sooner); 1 without it."""
+    wm = scenario.work_model
+    if wm is None or wm.learning is None or role is None or scenario.roles[role].people is None:
+        return 1.0
+    return max(1.0, wm.learning.ceiling.mean())
+
+
 def _leads_per_week(scenario: Scenario) -> dict[tuple[str, str], float]:
     """Expected new leads a week per (source, segment); account mining as 0 (it
     depends on the customers a run wins) but listed, so routes still exist."""
@@ -134,13 +144,30 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SUB = 4  # points per hour of the week at which an arrival's wait is read
 
 
-def first_touch_decay(scenario: Scenario, role: str, source: str) -> float:
-    """The mean speed-to-lead multiplier of leads of ``source`` that arrive and
-    wait for the role's next working minute (no queue): 1 without a calendar.
-    Arrivals follow the source's hour-of-week profile (uniform without one)."""
+_QUANTILES = [-math.log(1.0 - (i + 0.5) / 8) for i in range(8)]  # of an exponential wait, mean 1
+
+
+def _after_queue(curve: list[tuple[float, float]], off: float, queued: tuple[float, float]) -> float:
+    """The mean multiplier of a lead that waits ``off`` hours for working time, then
+    in an M/M/c queue: with chance ``queued[0]`` an exponential wait of mean ``queued[1]``."""
+    chance, mean = queued
+    now = _curve(curve, off)
+    if chance <= 0 or mean <= 0:
+        return now
+    later = sum(_curve(curve, off + mean * q) for q in _QUANTILES) / len(_QUANTILES)
+    return (1.0 - chance) * now + chance * later
+
+
+def first_touch_decay(scenario: Scenario, role: str, source: str, queued: tuple[float, float] = (0.0, 0.0)
+                      ) -> float:
+    """The mean speed-to-lead multiplier of leads of ``source`` that arrive, wait
+    for the role's next working minute and then in its queue (``queued``: the
+    chance of waiting and the mean wait of those who do, hours): without a
+    calendar only the queue. Arrivals follow the source's hour-of-week profile
+    (uniform without one)."""
     curve = scenario.speed_to_lead.curve_hours
     if scenario.calendar is None:
-        return _curve(curve, 0.0)
+        return _after_queue(curve, 0.0, queued)
     cal = scenario.calendar.merged(scenario.roles[role].calendar)
     a, b = _hours(cal.hours)
     spans: list[tuple[float, float]] = []
@@ -168,16 +195,21 @@ def first_touch_decay(scenario: Scenario, role: str, source: str) -> float:
             waits = [max(0.0, s0 + k * 168.0 - t) for s0, s1 in spans for k in (0, 1)
                      if s1 + k * 168.0 > t]
             total += w
-            weighted += w * _curve(curve, min(waits) if waits else 0.0)
+            weighted += w * _after_queue(curve, min(waits) if waits else 0.0, queued)
     return weighted / total if total else 1.0
 
 
 def _route_flows(scenario: Scenario, plan: RoutingPlan, rates: dict[tuple[str, str], float],
-                 through: dict[str, float] | None = None) -> list[StepFlow]:
+                 through: dict[str, float] | None = None,
+                 queued: dict[str, tuple[float, float]] | None = None
+                 ) -> list[StepFlow]:
     """The flows at these rates; ``through[role]`` is the share of the leads
     asking for a role's step that it gets through (below 1 for a role asked for
-    more than it has: the rest pile up in its queue)."""
+    more than it has: the rest pile up in its queue); ``queued[role]`` the chance a
+    task waits in the role's queue and the mean wait of those that do, in hours
+    (speed-to-lead steps)."""
     through = through or {}
+    queued = queued or {}
     stages = scenario.stages
     decay: dict[tuple[str, str], float] = {}
     out: list[StepFlow] = []
@@ -209,7 +241,8 @@ def _route_flows(scenario: Scenario, plan: RoutingPlan, rates: dict[tuple[str, s
                 connect = 1.0 - (1.0 - p) ** n
                 attempts = connect / p if p > 0 else float(n)
             tasks = rate * reach * attempts if role is not None else 0.0
-            hours = tasks * numbers.work_hours.mean() * _tools_factor(scenario, role, stage)
+            practised = _practised(scenario, role)
+            hours = tasks * numbers.work_hours.mean() * _tools_factor(scenario, role, stage) / practised
             assist = numbers.assist
             a_hours = (rate * reach * connect * assist.work_hours.mean() * _tools_factor(scenario, assist.role, stage)
                        if assist is not None and role is not None else 0.0)
@@ -217,15 +250,18 @@ def _route_flows(scenario: Scenario, plan: RoutingPlan, rates: dict[tuple[str, s
             if k == len(stages) - 1 and seg.value_exchange is not None:
                 p *= seg.value_exchange.win_probability_multiplier
             p = min(p, 1.0)
+            if practised != 1.0 and 0 < p < 1:  # practice multiplies the odds
+                p = p * practised / (1.0 - p + p * practised)
             if step is not None and step.speed_to_lead and role is not None:
                 # first steps wait for the role's working time; later ones are handed over in it; a role
                 # asked for more than it has keeps leads waiting longer and longer: the curve's tail
                 if role in through:
                     p *= scenario.speed_to_lead.curve_hours[-1][1]
                 elif k == route.entry + 1:
-                    p *= decay.setdefault((role, sname), first_touch_decay(scenario, role, sname))
+                    p *= decay.setdefault((role, sname), first_touch_decay(scenario, role, sname,
+                                                                           queued.get(role, (0.0, 0.0))))
                 else:
-                    p *= _curve(scenario.speed_to_lead.curve_hours, 0.0)
+                    p *= _after_queue(scenario.speed_to_lead.curve_hours, 0.0, queued.get(role, (0.0, 0.0)))
             passes = connect * min(p, 1.0)
             held = 0.0
             if role is not None and scenario.roles[role].owns_leads and scenario.roles[role].max_open_per_rep:
@@ -290,20 +326,26 @@ def _throttled(scenario: Scenario, plan: RoutingPlan | None = None
         role = prospecting_role(scenario, plan, name) if isinstance(src, Outbound) else None
         if role is not None and not scenario.roles[role].unlimited_capacity:
             paced.setdefault(role, []).append(name)
-    for role, names in paced.items():
-        listed = sum(f.hours_per_week for f in fl if f.role == role and f.source in names) + \
-            sum(f.assist_hours_per_week for f in fl if f.assist_role == role and f.source in names)
-        other = sum(f.hours_per_week for f in fl if f.role == role and f.source not in names) + \
-            sum(f.assist_hours_per_week for f in fl if f.assist_role == role and f.source not in names)
-        room = max(0.0, available_hours(scenario, role) - other)
-        if listed > room:
-            for key in list(rates):
-                if key[0] in names:
-                    rates[key] *= room / listed
-    fl = _route_flows(scenario, plan, rates)
+    for _ in range(5):  # set-up hours between kinds of work depend on the mix: settle them
+        total = _funnel_hours(scenario, fl)
+        scaled = False
+        for role, names in paced.items():
+            other = sum(f.hours_per_week for f in fl if f.role == role and f.source not in names) + \
+                sum(f.assist_hours_per_week for f in fl if f.assist_role == role and f.source not in names)
+            listed = total[role] - other
+            room = max(0.0, available_hours(scenario, role) - other)
+            if listed > room * (1 + 1e-9):
+                scaled = True
+                for key in list(rates):
+                    if key[0] in names:
+                        rates[key] *= room / listed
+        if not scaled:
+            break
+        fl = _route_flows(scenario, plan, rates)
     # a role asked for more than it has gets through only part of its leads (the rest pile up in its
     # queue): the roles after it see that part. Each pass settles the roles one step further down.
     through: dict[str, float] = {}
+    queued: dict[str, tuple[float, float]] = {}
     for _ in range(50):
         done = _funnel_hours(scenario, fl, assists=False)  # an assisting role's limit is its seller's
         now = {}
@@ -320,11 +362,52 @@ def _throttled(scenario: Scenario, plan: RoutingPlan | None = None
             t = min(1.0, through.get(r, 1.0) * ratio)  # a role freed by one before it takes more again
             if t < 1.0 - 1e-6:
                 now[r] = t
-        if now.keys() == through.keys() and all(abs(now[r] - through[r]) < 1e-9 for r in now):
+        waits = _queue_waits(scenario, fl, done)
+        if (now.keys() == through.keys() and all(abs(now[r] - through[r]) < 1e-9 for r in now)
+                and waits.keys() == queued.keys()
+                and all(abs(waits[r][0] - queued[r][0]) + abs(waits[r][1] - queued[r][1]) < 1e-6 for r in waits)):
             break
-        through = now
-        fl = _route_flows(scenario, plan, rates, through)
+        through, queued = now, waits
+        fl = _route_flows(scenario, plan, rates, through, queued)
     return fl, through
+
+
+def _erlang_c(c: int, a: float) -> float:
+    """The chance an arrival waits in an M/M/c queue with offered load ``a`` (< c)."""
+    term, total = 1.0, 1.0
+    for k in range(1, c):
+        term *= a / k
+        total += term
+    last = term * a / c / (1.0 - a / c)
+    return last / (total + last)
+
+
+def _queue_waits(scenario: Scenario, fl: list[StepFlow], asked: dict[str, float]
+                 ) -> dict[str, tuple[float, float]]:
+    """For each role that works a speed-to-lead step, the chance a task waits in
+    its queue and the mean wait (hours) of those that do: M/M/c, the role's reps
+    as servers, its mean task."""
+    out: dict[str, tuple[float, float]] = {}
+    fast = {f.role for f in fl if f.role is not None and (st := scenario.steps.get(f.stage)) is not None
+            and st.speed_to_lead}
+    for role in fast:
+        spec = scenario.roles[role]
+        tasks = sum(f.tasks_per_week for f in fl if f.role == role)
+        have = available_hours(scenario, role)
+        if spec.unlimited_capacity or spec.headcount == 0 or tasks <= 0 or have <= 0:
+            continue
+        c, a = min(spec.headcount, 1000), asked[role] / have * min(spec.headcount, 1000)
+        if a >= c:
+            continue  # over capacity: the throttle and the curve's tail say it
+        # a task's hours in the role's clock: its working week with a calendar (the nights are the
+        # first-touch wait's), else around the clock at hours_per_week / 168 speed
+        week = 168.0
+        if scenario.calendar is not None:
+            cal = scenario.calendar.merged(spec.calendar)
+            week = week_hours(cal.days, cal.hours, cal.lunch)
+        service = asked[role] / tasks * week / (have / spec.headcount)
+        out[role] = (_erlang_c(c, a), service / (c - a))
+    return out
 
 
 def _funnel_hours(scenario: Scenario, fl: list[StepFlow], steps: bool = True, assists: bool = True
@@ -336,6 +419,29 @@ def _funnel_hours(scenario: Scenario, fl: list[StepFlow], steps: bool = True, as
             out[f.role] += f.hours_per_week
         if assists and f.assist_role is not None:
             out[f.assist_role] += f.assist_hours_per_week
+    if steps:
+        for role, hours in _switching(scenario, fl).items():
+            out[role] += hours
+    return out
+
+
+def _switching(scenario: Scenario, fl: list[StepFlow]) -> dict[str, float]:
+    """Set-up hours a week of roles whose reps turn from one kind of work to another
+    (``work_model.switching``), as if their tasks came in random order."""
+    wm = scenario.work_model
+    if wm is None or wm.switching is None or wm.switching.setup_hours == 0:
+        return {}
+    kinds: dict[str, dict[str, float]] = {}
+    for f in fl:
+        if f.role is not None and f.tasks_per_week > 0 and scenario.roles[f.role].people is not None:
+            by = kinds.setdefault(f.role, {})
+            kind = wm.kind_of(f.stage) or "prospecting"
+            by[kind] = by.get(kind, 0.0) + f.tasks_per_week
+    out = {}
+    for role, by in kinds.items():
+        total = sum(by.values())
+        switch = 1.0 - sum((n / total) ** 2 for n in by.values())
+        out[role] = total * switch * wm.switching.setup_hours
     return out
 
 
