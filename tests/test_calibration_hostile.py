@@ -247,7 +247,12 @@ def test_durations_beyond_the_span_are_capped_and_flagged(tmp_path, capsys):
     lines += ["o10,won,2024-01-31T00:00:00Z,,smb,,,won,2024-01-31T00:00:00Z",
               "o10,sql,2024-01-30T00:00:00Z,,smb,,,won,2024-01-31T00:00:00Z"]
     hist = write(tmp_path / "h.csv", lines)
-    rc, err, out = calibrate(capsys, tmp_path, hist)
+    rc, err, out = calibrate(capsys, tmp_path, hist)  # by default the nine are stale: left out, said so
+    assert rc == 0, err
+    assert "stale open deals: 9 of 9" in err
+    keep = tmp_path / "keep.yaml"
+    keep.write_text("stale_open: keep\n")
+    rc, err, out = calibrate(capsys, tmp_path, hist, "--mapping", keep, "--force")
     assert rc == 0, err
     s = loads(out)
     mean = s.segments["smb"].steps["sql"].elapsed_days.mean()

@@ -149,3 +149,35 @@ def test_shipped_snapshot_sample_reads_through_its_mapping():
     out = h.rows.groupby("opportunity_id")["outcome"].last().value_counts()
     assert out["won"] == (raw["deal_stage"] == "Won").sum() and out["lost"] == (raw["deal_stage"] == "Lost").sum()
     assert h.rows["manager"].notna().all() and h.rows["segment"].notna().all()
+
+
+def _direct(raw: pd.DataFrame) -> dict[str, float]:
+    """The acceptance figures computed with pandas from the raw export, nothing shared with the fit."""
+    d = raw[raw["deal_stage"] != "Prospecting"].copy()
+    d["engage"] = pd.to_datetime(d["engage_date"])
+    d["close"] = pd.to_datetime(d["close_date"])
+    closed = d[d["deal_stage"].isin(["Won", "Lost"])]
+    days = (closed["close"] - closed["engage"]).dt.days
+    won = closed["deal_stage"] == "Won"
+    weeks = (max(d["engage"].max(), d["close"].max()) - d["engage"].min()).days / 7
+    return {"win rate (closed deals)": won.mean(), "mean days to a win": days[won].mean(),
+            "mean days to a loss": days[~won].mean(),
+            "mean value of a won deal (USD)": closed.loc[won, "close_value"].astype(float).mean(),
+            "new deals a week": len(d) / weeks}
+
+
+@pytest.mark.slow
+def test_snapshot_fit_matches_what_pandas_computes_from_the_raw_export():
+    from sim.calibration.fit import fit_history
+    from sim.calibration.fit_cycle import direct_check
+
+    m = load_mapping(SNAP / "mapping.yaml")
+    fit = fit_history(load_history(SNAP / "sales_pipeline.csv", m), m)
+    fitted = direct_check(fit).set_index("figure")["fitted"]
+    direct = _direct(pd.read_csv(SNAP / "sales_pipeline.csv"))
+    for k, v in direct.items():
+        assert fitted[k] == pytest.approx(v, rel=0.10), (k, fitted[k], v)
+    assert fit.headcount["rep"][0] == len(pd.read_csv(SNAP / "sales_teams.csv"))  # from the agents file
+    assert fit.stale is not None and len(fit.stale.deals) > 0
+    assert fit.cycle["lost"].mean < 0.8 * fit.cycle["won"].mean  # fitted apart: losses are quicker here
+    assert set(fit.rep_table.columns) >= {"manager", "region", "deals", "win_rate"}

@@ -17,7 +17,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from sim.calibration import fit_arrivals, fit_funnel
+from sim.calibration import fit_arrivals, fit_cycle, fit_funnel
 from sim.calibration.fit_durations import DurationFit, fit_durations
 from sim.calibration.fit_money import money_by_segment
 from sim.calibration.fit_reps import RepFit, fit_reps, ramp_by_tenure, read_reps
@@ -30,6 +30,7 @@ MIN_EXITS = 5  # fewer exits than this in a segment: its durations come from all
 # more distinct values than these is an ID or free-text column, not a funnel (and a fit per segment x step)
 MAX_NAMES = {"stage": 30, "segment": 30, "source": 50}
 MIN_SPAN_DAYS = 1.0  # a history shorter than a day gives no rate per week
+MAX_CAPPED_CV = 2.0  # the spread of a time in stage whose mean was capped
 
 T = TypeVar("T")
 
@@ -53,6 +54,11 @@ class Fit:
     win_rate_stage: str
     retention: dict[str, dict] = field(default_factory=dict)
     ramp: pd.DataFrame | None = None  # closers' win rate by tenure (with a rep table)
+    cycle: dict[str, DurationFit | None] = field(default_factory=dict)  # days to a win, to a loss
+    arrived: int = 0  # opportunities counted as arrivals (stale ones included)
+    stale: fit_cycle.Stale | None = None
+    rep_table: pd.DataFrame | None = None  # per owner: volume, win rate, manager/region/team
+    start: pd.Timestamp | None = None  # the first day of the history's window (calendar.start_date)
 
     @property
     def order(self) -> list[str]:
@@ -79,6 +85,9 @@ def _step_roles(h: History, order: list[str]) -> dict[str, str | None]:
 
 def _headcount(h: History, roles: set[str], reps: pd.DataFrame | None) -> dict[str, tuple[int, str]]:
     out: dict[str, tuple[int, str]] = {}
+    if h.owners_listed is not None and len(roles) == 1 and reps is None:
+        n, file = h.owners_listed
+        return {next(iter(roles)): (n, f"the {n} reps listed in {file}")}
     if reps is not None:
         active = reps[reps["left"].isna() | (reps["left"] > h.as_of)]
         for role, g in active.groupby("role"):
@@ -145,8 +154,9 @@ def _capped(d: DurationFit | None, cap: float) -> DurationFit | None:
     capped at the span (``capped_from`` keeps the fitted value for the report and the scenario)."""
     if d is None or not np.isfinite(d.mean) or d.mean <= cap:
         return d if d is None or np.isfinite(d.mean) else None
+    # the spread is capped too: a cv of thousands (a lognormal with a median of seconds) is no duration
     return dataclasses.replace(d, mean=cap, mean_lo=min(d.mean_lo, cap), mean_hi=min(d.mean_hi, cap),
-                               capped_from=d.mean)
+                               cv=min(d.cv, MAX_CAPPED_CV), capped_from=d.mean)
 
 
 def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | None = None,
@@ -156,6 +166,11 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
     if h.rows.empty:
         raise DataError(f"{h.file}: no usable rows left after the checks:\n{h.report()}")
     _check_names(h)
+    rows = h.rows
+    roleless = "owner_role" not in rows or rows["owner_role"].isna().all()
+    if "owner" in rows and rows["owner"].notna().any() and roleless:
+        h.rows = rows.assign(owner_role=pd.array(["rep"] * len(rows), dtype="string"))
+        _flag(h, Issue("no owner roles", "owners are given without a role", [], "every owner read as one role, rep"))
     order = _guard(h, "stage order", lambda: stage_order(h, m))
     if len(order) < 2:
         raise DataError(f"{h.file}: the history has fewer than two stages ({', '.join(order)}): a funnel needs a "
@@ -166,6 +181,10 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
         _flag(h, Issue("stage without rows", f"stage(s) {', '.join(empty)} of the mapping's stages have "
                               "no rows", [], "deals pass them at once (conversion 1, no time in stage)"))
     paths = _guard(h, "opportunity paths", lambda: build_paths(h, order))
+    arrived = paths  # every deal arrived, stale or not: arrivals are counted before the stale rule
+    paths, stale = _guard(h, "stale open deals", lambda: fit_cycle.apply_stale_rule(paths, m))
+    if stale is not None and len(stale.deals):
+        _flag(h, fit_cycle.stale_issue(stale))
     if paths.opps.empty:
         raise DataError(f"{h.file}: no opportunity entered a stage of the funnel ({', '.join(order)})")
     only_won = paths.opps["entry"] == len(order) - 1
@@ -190,10 +209,11 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
         before = order[k - 1]
         d_all = dur_rows[dur_rows["stage"] == before]
         for seg in sorted(paths.opps["segment"].unique()):
-            d = d_all[d_all["segment"] == seg]
+            movers = d_all[~d_all["lost"]]  # time to move on; a loss's time is fitted apart (cycle)
+            d = movers[movers["segment"] == seg]
             basis = "segment"
             if (~d["censored"]).sum() < MIN_EXITS:
-                d, basis = d_all, "all segments pooled (few exits in this segment)"
+                d, basis = movers, "all segments pooled (few exits in this segment)"
             fitted = _fallback(h, f"time in {before} ({seg})",
                                lambda d=d: fit_durations(d["days"].to_numpy(), d["censored"].to_numpy()),
                                None, "no time in stage (0 days) assumed")
@@ -211,6 +231,21 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
     closer = roles.get(order[-1])
     ramp = _fallback(h, "ramp by tenure", lambda: ramp_by_tenure(paths, reps, order.index(wr), closer), None,
                      "not reported") if reps is not None else None
+    arrivals = _guard(h, "arrivals", lambda: fit_arrivals.arrivals(arrived))
+    start, end = fit_arrivals.window(arrived)
+    for src, a in arrivals.items():
+        created = arrived.opps.loc[arrived.opps["source"] == src, "created"]
+        joint = _fallback(h, f"arrival trend and seasonality ({src})",
+                          lambda created=created: fit_cycle.joint_arrivals(created, start, end), None,
+                          "rate and seasonality fitted apart")
+        if joint is not None:
+            scale = joint["rate_per_week"] / a["rate_per_week"] if a["rate_per_week"] > 0 else 1.0
+            a.update(rate_per_week=joint["rate_per_week"], lo=a["lo"] * scale, hi=a["hi"] * scale,
+                     seasonality=joint["seasonality"],
+                     seasonality_p=(joint["seasonality_p"] if joint["seasonality_p"] is not None
+                                    else a["seasonality_p"]),
+                     trend_per_year=joint["trend_per_year"], trend_lo=joint.get("trend_lo"),
+                     trend_hi=joint.get("trend_hi"))
     retention = {}
     if accounts_file is not None:
         from sim.calibration.fit_retention import fit_retention
@@ -220,11 +255,14 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
                conversion=conv, multipliers=multipliers, reference_rates=reference,
                entries=_guard(h, "entry stages", lambda: fit_funnel.entry_stages(paths)),
                skips=_guard(h, "skipped stages", lambda: fit_funnel.skip_shares(paths)), durations=durations,
-               arrivals=_guard(h, "arrivals", lambda: fit_arrivals.arrivals(paths)),
+               arrivals=arrivals,
                money=_fallback(h, "deal values", lambda: money_by_segment(paths), {},
                                "acv_usd 1 and no discount assumed"),
                reps=_fallback(h, "closers' win rates", lambda: fit_reps(paths, order.index(wr), closer), None,
                               "no spread reported"),
                ramp=ramp, step_roles=roles,
                headcount=_headcount(h, {r for r in roles.values() if r}, reps), win_rate_stage=wr,
-               retention=retention)
+               retention=retention, cycle=_fallback(h, "days to a win and to a loss",
+                                                    lambda: fit_cycle.cycle_fits(paths), {}, "not reported"),
+               arrived=len(arrived.opps), stale=stale, rep_table=_fallback(h, "per-rep table", lambda: fit_cycle.rep_table(paths, h), None,
+                                                "not reported"), start=start)

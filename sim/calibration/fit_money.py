@@ -97,8 +97,17 @@ def list_values(p: Paths) -> pd.Series:
     return o["amount"].where(o["outcome"] != WON)
 
 
+ABOVE_LIST_SHARE = 0.2  # more won deals than this sold above list: list prices are not a ceiling here
+
+
 def money_by_segment(p: Paths) -> dict[str, dict]:
-    """Per segment: ``acv`` (AcvFit or None) and ``discount`` (DiscountFit or None)."""
+    """Per segment: ``acv`` (AcvFit or None), ``discount`` (DiscountFit or None) and ``note``.
+
+    Sales above list: a won deal booked above its list price has a negative discount, which the
+    scenario's discount (a fraction from 0 to 1) cannot hold. When more than ``ABOVE_LIST_SHARE``
+    of a segment's won deals with a list price sold above it, the list price is no ceiling: the
+    deal value is fitted on the booked amounts of won deals and no discount is written (stated).
+    Otherwise negative discounts are clipped to 0 and counted."""
     o = p.opps
     lv = list_values(p)
     out = {}
@@ -107,5 +116,15 @@ def money_by_segment(p: Paths) -> dict[str, dict]:
         with np.errstate(all="ignore"):
             disc = (1 - won["amount"] / won["list_amount"].where(won["list_amount"] > 0)) \
                 if won["list_amount"].notna().any() else pd.Series([], dtype=float)
-        out[seg] = {"acv": fit_acv(lv.loc[g.index].to_numpy()), "discount": fit_discount(disc.to_numpy())}
+        disc = disc[np.isfinite(disc.to_numpy(dtype=float, na_value=np.nan))]
+        above = int((disc < -1e-9).sum())
+        if len(disc) and above > ABOVE_LIST_SHARE * len(disc):
+            booked = won["amount"].to_numpy(dtype=float, na_value=np.nan)
+            out[seg] = {"acv": fit_acv(booked), "discount": None, "booked": True,
+                        "note": f"{above} of {len(disc)} won deals sold above list (mean discount "
+                                f"{disc.mean():+.2%}): value fitted on booked amounts, no discount"}
+            continue
+        note = f"{above} won deal(s) above list counted as no discount" if above else ""
+        out[seg] = {"acv": fit_acv(lv.loc[g.index].to_numpy()), "discount": fit_discount(disc.to_numpy()),
+                    "booked": False, "note": note}
     return out

@@ -87,6 +87,7 @@ class History:
     as_of: pd.Timestamp | None = None
     rows_read: int = 0
     undated: pd.DataFrame | None = None  # open deals of a snapshot with no date (not fitted; open pipeline)
+    owners_listed: tuple[int, str] | None = None  # reps a joined agents file lists, and the file
 
     def report(self) -> str:
         return "\n".join(f"{self.file}: {i}" for i in self.issues)
@@ -625,7 +626,7 @@ def load_history(path: str | Path, mapping: Mapping | None = None, as_of: str | 
     from sim.calibration.shapes import join_files, snapshot_rows, won_stage_conflicts
 
     raw = read_rows(path, "history", issues)
-    raw = join_files(raw, m, issues, file)
+    raw, listed = join_files(raw, m, issues, file)
     df = _canonical(raw, m, file)
     snapshot = m.layout == "snapshot"
     required = ("opportunity_id", "stage") if snapshot else REQUIRED
@@ -684,14 +685,15 @@ def load_history(path: str | Path, mapping: Mapping | None = None, as_of: str | 
             df = df[~unknown]
     df = _amounts(df, m, issues)
     _refuse_empty(df, issues, file)
-    ts = _extraction_date(df, cut, as_of)
+    ts = _extraction_date(df, cut, as_of, snapshot)
     df = _drop_disordered(df, ts, issues, dayfirst, m)
     _refuse_empty(df, issues, file)
     df["lost_stage"] = df["stage"].isin(lost_names)
     df["won_stage"] = df["stage"].isin(won_names)
     return History(rows=df.sort_values(["opportunity_id", "entered_at", "_row"]).reset_index(drop=True),
                    issues=issues, file=file, as_of=ts, rows_read=len(raw),
-                   undated=undated if undated is not None else df.iloc[:0])
+                   undated=undated if undated is not None else df.iloc[:0],
+                   owners_listed=listed.get(m.columns.get("owner", "").strip()))
 
 
 def _amounts(df: pd.DataFrame, m: Mapping, issues: list[Issue]) -> pd.DataFrame:
@@ -730,10 +732,14 @@ def _refuse_empty(df: pd.DataFrame, issues: list[Issue], file: str) -> None:
                            " (the file has a header and no rows)"))
 
 
-def _extraction_date(df: pd.DataFrame, cut: pd.Timestamp | None, given: str | None) -> pd.Timestamp:
-    """The extraction date: the last stage entry, or ``--as-of`` when it is not absurd for this history
-    (before the first entry; after the last by more than the history's own span and a year)."""
+def _extraction_date(df: pd.DataFrame, cut: pd.Timestamp | None, given: str | None,
+                     snapshot: bool = False) -> pd.Timestamp:
+    """The extraction date: the last stage entry (in a snapshot, the last date of any kind: a loss is
+    no stage entry), or ``--as-of`` when it is not absurd for this history (before the first entry;
+    after the last by more than the history's own span and a year)."""
     first, last = df["entered_at"].min(), df["entered_at"].max()
+    if snapshot and "closed_at" in df and df["closed_at"].notna().any():
+        last = max(last, df["closed_at"].max())
     if cut is None:
         return last
     if cut < first:

@@ -79,7 +79,7 @@ class Paths:
     def days_in_stage(self) -> pd.DataFrame:
         """Time in each stage an opportunity entered: exits are exact, open ones censored.
 
-        Columns: opportunity_id, segment, source, stage, days, censored.
+        Columns: opportunity_id, segment, source, stage, days, censored, lost (the exit was a loss).
         """
         out = []
         t = self.entered.reindex(columns=self.order)
@@ -100,7 +100,8 @@ class Paths:
             ok &= days >= 0
             out.append(pd.DataFrame({"opportunity_id": t.index[ok], "segment": opps.loc[ok, "segment"].to_numpy(),
                                      "source": opps.loc[ok, "source"].to_numpy(), "stage": stage,
-                                     "days": days[ok].to_numpy(), "censored": censored[ok].to_numpy()}))
+                                     "days": days[ok].to_numpy(), "censored": censored[ok].to_numpy(),
+                                     "lost": closed[ok].to_numpy()}))
         return pd.concat(out, ignore_index=True)
 
 

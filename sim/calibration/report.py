@@ -233,8 +233,62 @@ def _reps(fit: Fit) -> list[str]:
             "", _md(r.table), ""] + _ramp(fit)
 
 
+def _check(fit: Fit) -> list[str]:
+    from sim.calibration.fit_cycle import direct_check
+
+    t = direct_check(fit)
+    return ["## The fit against the data", "", "Each figure as the fitted model gives it and as computed directly "
+            "from the same rows (closed deals for the win rate and the days to a win or a loss; won deals with an "
+            "amount for the value; every opportunity for the weekly count). A difference beyond 10% says the "
+            "model's form does not hold these data.", "", _md(t), ""]
+
+
+def _cycle(fit: Fit) -> list[str]:
+    out = ["## Time to win and time to lose", ""]
+    s = fit.stale
+    if s is not None:
+        rule = {"exclude": "left out of every fit", "lost": "counted as lost at that age",
+                "keep": "kept as open"}[s.rule]
+        out += [f"Stale open deals: {len(s.deals)} of {s.open_total} open deals are older than "
+                f"{s.after_days:.0f} days (the longest a closed deal took from creation to close, or the mapping's "
+                f"`stale_after_days`); they are {rule} (`stale_open: {s.rule}`).", ""]
+    rows = []
+    for what, f in fit.cycle.items():
+        if f is not None:
+            rows.append({"to": what, "n": f.n_exact, "family": f.family, "mean days": f.mean,
+                         "95% CI": f"{f.mean_lo:.1f}-{f.mean_hi:.1f}", "cv": f.cv})
+    if rows:
+        out += ["Days from creation to the close, fitted apart for wins and losses (a loss is usually quicker). "
+                "The scenario's time in stage is the time to move on (losses left out of it); the scenario format "
+                "times a loss like a move.", "", _md(pd.DataFrame(rows)), ""]
+    trends = [(src, a) for src, a in fit.arrivals.items() if a.get("trend_per_year") is not None]
+    if trends:
+        t = pd.DataFrame([{"source": src, "trend a year": a["trend_per_year"],
+                           "95% CI": (f"{a['trend_lo']:+.1%} to {a['trend_hi']:+.1%}" if a.get("trend_lo") is not None
+                                      else "")} for src, a in trends])
+        out += ["Arrival trend (Poisson fit of daily counts with month effects; not in the scenario format, which "
+                "gets the rate that reproduces the history's count):", "", _md(t), ""]
+    return out
+
+
+def _rep_rollup(fit: Fit) -> list[str]:
+    from sim.calibration.fit_cycle import roll_up
+
+    t = fit.rep_table
+    if t is None or t.empty:
+        return []
+    out = ["## Volume and win rate per rep", "", f"{len(t)} owners; deals per owner {t['deals'].min()} to "
+           f"{t['deals'].max()}.", "", _md(t), ""]
+    for by in ("manager", "region", "team"):
+        r = roll_up(t, by)
+        if not r.empty:
+            out += [f"By {by}:", "", _md(r), ""]
+    return out
+
+
 def report_text(fit: Fit, scenario_file: str = "fitted.yaml") -> str:
     lines = [f"# Calibration report: {md_code(fit.history.file)} -> {md_code(scenario_file)}", ""]
-    for part in (_data_section, _assumed, _funnel, _durations, _arrivals, _money, _retention, _reps):
+    for part in (_data_section, _check, _assumed, _funnel, _durations, _cycle, _arrivals, _money, _retention,
+                 _reps, _rep_rollup):
         lines += part(fit)
     return "\n".join(lines)

@@ -319,6 +319,9 @@ def scenario_data(fit: Fit, name: str = "fitted") -> CommentedMap:
     doc["horizon_weeks"] = float(weeks)
     _note(doc, "horizon_weeks", "the history's span")
     doc["seed"] = 1
+    if fit.start is not None:
+        doc["calendar"] = _flow_map({"start_date": f"{fit.start:%Y-%m-%d}"})
+        _note(doc, "calendar", "the history's first day: the seasonality's months line up with the data's")
     doc["stages"] = _flow_seq(order)
     _note(doc, "stages", "order read from the data (see the transition matrix in the report)")
     doc["win_rate_from"] = fit.win_rate_stage
@@ -359,8 +362,10 @@ def scenario_data(fit: Fit, name: str = "fitted") -> CommentedMap:
         acv, disc = money.get("acv"), money.get("discount")
         if acv:
             body["acv_usd"] = _flow_map(acv.spec())
-            _note(body, "acv_usd", f"list value, lognormal MLE, n={acv.n}, median 95% CI "
-                                   f"{acv.median_lo:,.0f}-{acv.median_hi:,.0f}")
+            what = "booked value of won deals" if money.get("booked") else "list value"
+            _note(body, "acv_usd", f"{what}, lognormal MLE, n={acv.n}, median 95% CI "
+                                   f"{acv.median_lo:,.0f}-{acv.median_hi:,.0f}"
+                  + (f"; {money['note']}" if money.get("note") else ""))
         else:
             body["acv_usd"] = 1
             _note(body, "acv_usd", "assumed: no amounts in the history")
@@ -369,6 +374,9 @@ def scenario_data(fit: Fit, name: str = "fitted") -> CommentedMap:
             body["discount_fraction"] = _flow_map(spec) if isinstance(spec, dict) else float(spec)
             _note(body, "discount_fraction", f"won deals with a list price, beta MLE, n={disc.n}, mean 95% CI "
                                              f"{_pct(disc.mean_lo)}-{_pct(disc.mean_hi)}")
+        elif money.get("booked"):
+            body["discount_fraction"] = 0
+            _note(body, "discount_fraction", "sales above list: the value above is what was booked")
         else:
             body["discount_fraction"] = 0
             _note(body, "discount_fraction", "assumed: no list prices to measure discounts against")
@@ -395,11 +403,14 @@ def scenario_data(fit: Fit, name: str = "fitted") -> CommentedMap:
         _note(body, "entry_stage", f"{e['share']:.0%} of its {int(e['n'])} deals entered here")
         notes = []
         body["rate_per_week"] = sig(_bounded(float(a["rate_per_week"]), 0.0, MAX_RATE_PER_WEEK, "rate", notes))
-        _note(body, "rate_per_week", "; ".join([f"n={a['n']}, 95% CI {a['lo']:.3f}-{a['hi']:.3f}"] + notes))
+        trend = (f"; trend {a['trend_per_year']:+.1%} a year (not in the format; the rate reproduces the history's "
+                 "count)") if a.get("trend_per_year") is not None else ""
+        _note(body, "rate_per_week", "; ".join([f"n={a['n']}, 95% CI {a['lo']:.3f}-{a['hi']:.3f}{trend}"] + notes))
         body["segment_mix"] = _flow_map(rounded_mix(a["segment_mix"]))
         if a["seasonality"] is not None and all(math.isfinite(x) and x >= 0 for x in a["seasonality"]):
             body["seasonality_monthly"] = _flow_seq([float(x) for x in a["seasonality"]])
-            _note(body, "seasonality_monthly", f"Jan..Dec, months differ (chi-square p={a['seasonality_p']:.2g})")
+            _note(body, "seasonality_monthly", f"Jan..Dec, fitted with the rate and trend; months differ "
+                                               f"(likelihood ratio p={a['seasonality_p']:.2g})")
         kept = mult[(mult["source"] == src) & mult["kept"]] if len(mult) else mult
         if len(kept):
             cm = {r.step: round(float(min(max(r.multiplier, 0.0), 100.0)), 4) for r in kept.itertuples()}

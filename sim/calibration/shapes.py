@@ -27,8 +27,10 @@ def _same_key(v: object) -> str:
     return re.sub(r"[^0-9a-z]+", "", str(v).lower())
 
 
-def join_files(raw: pd.DataFrame, m: Mapping, issues: list[Issue], file: str) -> pd.DataFrame:
-    """Each joined file's columns added to the rows whose key matches (many rows to one)."""
+def join_files(raw: pd.DataFrame, m: Mapping, issues: list[Issue], file: str) -> tuple[pd.DataFrame, dict]:
+    """Each joined file's columns added to the rows whose key matches (many rows to one); and, per
+    join column, how many keys the joined file lists and its name (an agents file lists the headcount)."""
+    listed: dict[str, tuple[int, str]] = {}
     for j in m.joins:
         key = j.key or j.by
         other = read_rows(j.file, "joined file", None)
@@ -53,6 +55,7 @@ def join_files(raw: pd.DataFrame, m: Mapping, issues: list[Issue], file: str) ->
         if clash:
             raise DataError(f"{where}: column(s) {', '.join(clash)} are already in the rows; give the join a "
                             "prefix in the mapping")
+        listed[j.by] = (int(squashed.nunique()), j.file)
         table = other.rename(columns=added).drop(columns=key)
         table.index = squashed.to_numpy()
         left = raw[j.by].map(_same_key, na_action="ignore")
@@ -73,7 +76,7 @@ def join_files(raw: pd.DataFrame, m: Mapping, issues: list[Issue], file: str) ->
             issues.append(Issue("no match in joined file", f"{where}: {j.by} value(s) {', '.join(map(repr, keys))} "
                                 "not found", [int(r) for r in raw.loc[miss, "_row"]],
                                 "the joined columns are empty for these rows"))
-    return raw
+    return raw, listed
 
 
 def snapshot_rows(df: pd.DataFrame, m: Mapping, issues: list[Issue], won_names: set[str],

@@ -30,6 +30,7 @@ STALE_BEFORE = pd.Timestamp("2017-08-01")
 WIN = 0.63
 WON_DAYS = (4.0, 0.55)  # lognormal of days from engaging to a win: log-median, sigma
 LOST_DAYS = (2.9, 1.0)  # and to a loss
+MAX_DAYS = 140  # every deal closes within this many days of engaging, or never (stale)
 SEASON = [0.7, 0.8, 1.0, 1.1, 1.0, 1.1, 1.3, 1.0, 1.0, 1.0, 1.0, 0.9]
 
 
@@ -59,7 +60,7 @@ def main(seed: int = 2017) -> None:
     prod = rng.choice(len(products), n, p=np.array(PRODUCT_SHARE) / sum(PRODUCT_SHARE))
     p_win = 1 / (1 + np.exp(-(np.log(WIN / (1 - WIN)) + skill[who])))
     won = rng.random(n) < p_win
-    wait = np.where(won, rng.lognormal(*WON_DAYS, n), rng.lognormal(*LOST_DAYS, n))
+    wait = np.minimum(np.where(won, rng.lognormal(*WON_DAYS, n), rng.lognormal(*LOST_DAYS, n)), MAX_DAYS)
     close = pd.to_datetime(engaged) + pd.to_timedelta(np.ceil(wait), unit="D")
     stale = (rng.random(n) < STALE) & (pd.to_datetime(engaged) < STALE_BEFORE)
     closed = (close <= END) & ~stale
