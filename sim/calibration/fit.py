@@ -264,5 +264,6 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
                headcount=_headcount(h, {r for r in roles.values() if r}, reps), win_rate_stage=wr,
                retention=retention, cycle=_fallback(h, "days to a win and to a loss",
                                                     lambda: fit_cycle.cycle_fits(paths), {}, "not reported"),
-               arrived=len(arrived.opps), stale=stale, rep_table=_fallback(h, "per-rep table", lambda: fit_cycle.rep_table(paths, h), None,
-                                                "not reported"), start=start)
+               arrived=len(arrived.opps), stale=stale,
+               rep_table=_fallback(h, "per-rep table", lambda: fit_cycle.rep_table(paths, h), None, "not reported"),
+               start=start)
