@@ -9,10 +9,15 @@
   managers), per-hand-off fees (an SDR's per-meeting fee) and marketing cost
   per lead.
 * **Cost classes.** *Acquisition* (the CAC numerator): marketing, the roles
-  that work funnel steps and their commissions and fees. *Retention*: the
+  that work funnel steps and their commissions and fees, and the roles that
+  work nothing (managers, leaders: overhead of selling). *Retention*: the
   account-management and customer-success roles that do not also sell
   (salaries and expansion commissions). *Onboarding*: the onboarding role if
-  it does not also sell. *Sales & marketing* = acquisition + retention.
+  it does not also sell. A role that both sells and serves (a generalist, a
+  POD seller who onboards and looks after customers) is split between the
+  three by its task hours on each kind of work over the run
+  (:func:`class_shares`), so a seller's customer work is not counted as the
+  cost of winning customers. *Sales & marketing* = acquisition + retention.
 * **CAC** = acquisition cost / new logos. **CAC payback** = CAC / (average
   new-logo ARR x gross margin / 12), in months.
 * **Magic number** of reporting year ``y`` (52-week years, see
@@ -34,6 +39,7 @@ from sim.records.facts import Facts
 from sim.units import DAYS_PER_WEEK, DAYS_PER_YEAR, WEEKS_PER_REPORTING_YEAR, reporting_years, week_index
 
 YEAR_DAYS = DAYS_PER_YEAR
+CLASSES = ("acquisition", "onboarding", "retention")  # = sim.model.vocab.WORK_CLASSES
 
 
 def starting_heads(f: Facts) -> np.ndarray:
@@ -88,6 +94,30 @@ def cost_classes(f: Facts) -> dict[str, np.ndarray]:
     return {"acquisition": ~(retention | onboarding), "retention": retention, "onboarding": onboarding}
 
 
+def class_shares(f: Facts) -> np.ndarray:
+    """[role, class] share of each role's salary in acquisition, onboarding, retention
+    (:data:`CLASSES`): a role that does not sell, all in its class; a selling role, by its
+    task hours on funnel steps, onboarding and account work (care, expansion) over the run;
+    a role that worked no task (a manager), all acquisition."""
+    masks = cost_classes(f)
+    out = np.stack([masks[c] for c in CLASSES], axis=1).astype(float)
+    split = split_roles(f)
+    if split.any():
+        hours = np.asarray(f.busy_by_kind, dtype=float)[split]
+        out[split] = hours / hours.sum(axis=1, keepdims=True)
+    return out
+
+
+def split_roles(f: Facts) -> np.ndarray:
+    """Roles that sell and also did customer work (onboarding, care, expansion): the
+    ones :func:`class_shares` splits (every other role's shares are 0 or 1)."""
+    acquisition = cost_classes(f)["acquisition"]
+    hours = np.asarray(f.busy_by_kind, dtype=float)
+    if hours.shape != (len(acquisition), len(CLASSES)):
+        return np.zeros(len(acquisition), dtype=bool)  # facts recorded before hours by kind were kept
+    return acquisition & (hours[:, 1:].sum(axis=1) > 0)
+
+
 def process_by_week(f: Facts) -> dict[str, np.ndarray]:
     """[week, role] cost of each priced process lever: per-seat prices follow the
     covered roles' filled seats day by day; flat prices (and ops staff) accrue
@@ -123,11 +153,17 @@ def weekly_costs(f: Facts) -> dict[str, np.ndarray]:
     week = week_index(c["t"], nw)
     role = c["role"].astype(np.int64)
     out = {}
+    shares, split = class_shares(f), split_roles(f)
     for name, mask in cost_classes(f).items():
+        # variable costs (commissions, fees) stay with the role's class: a seller's commission
+        # is on what it sold; salaries and the levers' prices follow the hours (class_shares)
         mine = (role >= 0) & mask[np.maximum(role, 0)]
         if name == "acquisition":
             mine |= role < 0  # marketing
-        out[name] = sal[:, mask].sum(axis=1) + np.bincount(week[mine], weights=c["usd"][mine], minlength=nw)
+        salaries = sal[:, mask & ~split].sum(axis=1)
+        if split.any():
+            salaries = salaries + sal[:, split] @ shares[split, CLASSES.index(name)]
+        out[name] = salaries + np.bincount(week[mine], weights=c["usd"][mine], minlength=nw)
     return out
 
 
@@ -147,6 +183,7 @@ def economics_kpis(f: Facts, weekly_arr_end: np.ndarray) -> tuple[dict, np.ndarr
     sal_weeks = salary_by_week(f)
     salaries = sal_weeks.sum(axis=0)
     classes = cost_classes(f)
+    shares = class_shares(f)
     dated = weekly_costs(f)
     acquisition, retention, onboarding = (float(dated[k].sum()) for k in ("acquisition", "retention", "onboarding"))
     c = f.costs
@@ -176,6 +213,7 @@ def economics_kpis(f: Facts, weekly_arr_end: np.ndarray) -> tuple[dict, np.ndarr
             "fees_usd": round(float(c["usd"][by_kind[CostKind.FEE]].sum()), 2),
             "marketing_usd": round(float(c["usd"][by_kind[CostKind.MARKETING]].sum()), 2),
             "unallocated_sales_marketing_usd": round(_unallocated(f, salaries, classes["acquisition"]), 2),
+            "salaries_by_class_usd": {c: round(float(salaries @ shares[:, i]), 2) for i, c in enumerate(CLASSES)},
             "process_usd": round(sum(process.values()), 2),
             "process_by_lever_usd": {lever: round(x, 2) for lever, x in process.items()},
         },
@@ -186,7 +224,7 @@ def economics_kpis(f: Facts, weekly_arr_end: np.ndarray) -> tuple[dict, np.ndarr
         "arr_per_head_usd": _r(arr_end / total_heads) if total_heads else None,
         "arr_per_head_by_role_usd": {r: _r(arr_end / h) if h else None
                                      for r, h in zip(L.roles, heads_end, strict=True)},
-        "cost_of_sale_by_segment": _cost_of_sale(f, salaries, classes["acquisition"]),
+        "cost_of_sale_by_segment": _cost_of_sale(f, salaries * shares[:, 0], classes["acquisition"]),
     }
     weekly_cost: np.ndarray = sum(dated.values())  # type: ignore[assignment]  # arrays, never the 0 start
     return k, weekly_cost

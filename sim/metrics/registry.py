@@ -99,9 +99,12 @@ KPIS: tuple[KPI, ...] = (
         "`assessments` (count) and the `healthy_share`, `neutral_share`, `at_risk_share` of them",
         optional=True, when="with a `customer_success` section"),
     KPI("costs", "object", "USD over the horizon: `total_usd`; `acquisition_usd` (marketing, salaries of the roles "
-        "that work funnel steps, their commissions and fees: the CAC numerator); `retention_usd` "
-        "(account-management and customer-success roles that do not also sell, with expansion commissions); "
-        "`onboarding_usd`; `sales_marketing_usd` (acquisition + retention); `salaries_by_role_usd`; "
+        "that work funnel steps and of roles that work no task, such as managers, their commissions and fees: "
+        "the CAC numerator); `retention_usd` (account-management and customer-success roles that do not also "
+        "sell, with expansion commissions); `onboarding_usd`; a role that both sells and serves (a generalist, "
+        "a POD seller who onboards) is split between the three by its task hours on funnel steps, onboarding and "
+        "account work; `salaries_by_class_usd` (salaries so split); `sales_marketing_usd` (acquisition + "
+        "retention); `salaries_by_role_usd`; "
         "`commissions_usd`; `fees_usd`; `marketing_usd`; `unallocated_sales_marketing_usd` (acquisition "
         "salaries of roles that worked for no tier); `process_usd` and `process_by_lever_usd` (the prices of "
         "the process levers and their ops staff, in the class of the seats they cover). Salaries follow "

@@ -34,7 +34,7 @@ from sim.model.onboarding import SellerOnboarding
 from sim.model.plan import priority
 from sim.model.process import tools_factor
 from sim.model.rng import Streams
-from sim.model.vocab import AccountKind, CostKind
+from sim.model.vocab import ACCOUNT_WORK, ONBOARDING_WORK, AccountKind, CostKind
 from sim.scenario.schema import AccountMining, Scenario
 from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR, WEEKS_PER_MONTH
 
@@ -217,7 +217,7 @@ class AccountBook(CsmBooks):
         if tp.onb_work is not None:
             prio, work = ((self.prio["onboarding"][self.onb.name], tp.onb_work) if self.onb_policy is None
                           else self.onb_policy.job(self.keeper_seat[a], tp.onb_work))
-            wait, _ = yield from self.onb.serve(rec, self.lead[a], -1, seg, work, self.pod[a],
+            wait, _ = yield from self.onb.serve(rec, self.lead[a], ONBOARDING_WORK, seg, work, self.pod[a],
                                                 self.keeper_seat[a], prio,
                                                 expires=self._patience(u, tp), on_start=lambda now: rec.account(
                                                     now, a, seg, ONB_STARTED, 0.0, self.acv[a]))
@@ -304,7 +304,7 @@ class AccountBook(CsmBooks):
             yield env.timeout(tp.exp_gap())
             if not self.active[a]:
                 return
-            wait, _ = yield from self.am.serve(rec, self.lead[a], -1, seg, tp.exp_work, self.pod[a],
+            wait, _ = yield from self.am.serve(rec, self.lead[a], ACCOUNT_WORK, seg, tp.exp_work, self.pod[a],
                                                self.keeper_seat[a], self.prio["account_care"][self.am.name],
                                                expires=tp.exp_expires, cancel=self.closed[a])
             if not self.active[a]:  # the account ended while the opportunity waited or was worked
@@ -336,7 +336,7 @@ class AccountBook(CsmBooks):
             yield env.timeout(month)
             if not self.active[a]:
                 return
-            wait, _ = yield from role.serve(self.rec, self.lead[a], -1, self.segment[a], lambda: hours,
+            wait, _ = yield from role.serve(self.rec, self.lead[a], ACCOUNT_WORK, self.segment[a], lambda: hours,
                                             self.pod[a], self.keeper_seat[a], prio, expires=month,
                                             cancel=self.closed[a])
             if not self.active[a]:

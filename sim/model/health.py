@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from sim.model.curves import Piecewise
 from sim.model.draws import block_draw, sampler, uniform01
 from sim.model.rng import Streams
-from sim.model.vocab import AccountKind, CostKind
+from sim.model.vocab import ACCOUNT_WORK, AccountKind, CostKind
 from sim.scenario.success import CustomerSuccess
 from sim.units import DAYS_PER_YEAR
 
@@ -132,7 +132,7 @@ def csm_expansions(book: AccountBook, a: int, tp: TierPlan, hm: HealthModel):
         if u_arise() >= hm.rate_curve(book.health[a]):
             continue
         if am is not None:
-            wait, _ = yield from am.serve(rec, book.lead[a], -1, seg, tp.exp_work, book.pod[a],
+            wait, _ = yield from am.serve(rec, book.lead[a], ACCOUNT_WORK, seg, tp.exp_work, book.pod[a],
                                           book.keeper_seat[a], book.prio["account_care"][am.name],
                                           expires=tp.exp_expires, cancel=book.closed[a])
             if not book.active[a]:

@@ -24,6 +24,13 @@ class Kind(IntEnum):
     LOST_OWNER_LEFT = 8  # the rep who owned the lead left and the lead went with them
 
 
+# The ``stage`` a task of customer work is recorded under (funnel steps are stages 0, 1, ...), so
+# that the hours a role spends on each kind of work can be told apart (costs split by them:
+# sim.metrics.economics): onboarding, and account work (care check-ins, expansion).
+ONBOARDING_WORK = -1
+ACCOUNT_WORK = -2
+WORK_CLASSES = ("acquisition", "onboarding", "retention")  # [role, class] columns of Facts.busy_by_kind
+
 LOST_KINDS = (Kind.LOST_CONVERSION, Kind.LOST_SLA, Kind.LOST_HANDOFF, Kind.LOST_NO_CONTACT, Kind.LOST_OWNER_LEFT)
 LOSS_NAMES = {
     Kind.LOST_CONVERSION: "not_converted",

@@ -45,6 +45,9 @@ class Facts:
     # [segment] leads lost at or after the win-rate stage (the win rate's other half)
     lost_decided_by_segment: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     touches: dict[str, np.ndarray] = field(default_factory=dict)  # first touches (TouchLog columns)
+    # [role, kind] task days inside the horizon by kind of work (vocab.WORK_CLASSES: funnel steps,
+    # onboarding, account care and expansion); a CSM book's load is not in it (no tasks)
+    busy_by_kind: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
 
 
 YEAR_DAYS = DAYS_PER_YEAR

@@ -53,6 +53,7 @@ class Tally(Ledgers):
         self._list_won = 0.0
         self._busy = [[0.0] * (1 if L.unlimited[r] else max(L.headcount[r], 1)) for r in range(nr)]
         self._busy_seg = [[0.0] * ng for _ in range(nr)]
+        self._busy_kind = [[0.0, 0.0, 0.0] for _ in range(nr)]  # acquisition, onboarding, retention
         self._entry_value = [0.0] * ns
         self._init_ledgers()
         self._reps: dict[tuple[int, int], list[float]] = {}
@@ -81,6 +82,7 @@ class Tally(Ledgers):
         if busy > 0:
             b[rep] += busy
             self._busy_seg[role][segment] += busy
+            self._busy_kind[role][0 if stage >= 0 else -stage] += busy  # vocab.ONBOARDING_WORK, ACCOUNT_WORK
         self._wait[role] += wait
         self._tasks[role] += 1
 
@@ -155,4 +157,5 @@ class Tally(Ledgers):
             accounts=self.accounts.arrays(),
             costs=self.costs.arrays(),
             lost_decided_by_segment=np.array(self._lost_decided, dtype=np.int64),
+            busy_by_kind=np.array(self._busy_kind, dtype=float).reshape(len(L.roles), 3),
         )
