@@ -93,18 +93,22 @@ class DataLoop:
 
     def run(self):
         env, dd, leads = self.env, self.dd, self.leads
-        boost, moved, failed = leads.boost, leads.moved, leads.not_converted
+        boosts, by_seg_moved, by_seg_failed = leads.boost, leads.moved, leads.not_converted
+        boost = boosts[0]  # one lift per stage, the same for every segment
         while True:
             yield env.timeout(dd.period_days)
             worst, worst_ratio = -1, 1.0  # a stage at or above its benchmark needs no lift
             for k, target in self.bench.items():
-                n = moved[k] + failed[k - 1]
+                won = sum(m[k] for m in by_seg_moved)
+                n = won + sum(f[k - 1] for f in by_seg_failed)
                 if n < dd.min_observations or target <= 0 or boost[k] >= 1 + dd.max_lift - 1e-12:
                     continue
-                ratio = moved[k] / n / target
+                ratio = won / n / target
                 if ratio < worst_ratio:
                     worst, worst_ratio = k, ratio
             if worst >= 0:
-                boost[worst] = min(1 + dd.max_lift, boost[worst] * (1 + dd.lift_fraction))
+                lift = min(1 + dd.max_lift, boost[worst] * (1 + dd.lift_fraction))
+                for b in boosts:
+                    b[worst] = lift
                 # stage, lift (its conversion multiplier now), conversion_vs_benchmark
                 self.rec.timeline(env.now, PROCESS_LIFT, -1, worst, boost[worst], worst_ratio)

@@ -52,11 +52,12 @@ class Leads:
         self.pods = pods
         self.track_customers = track_customers
         # data-driven improvement: lift per stage (None when the loop is off: no work on the hot path)
-        self.boost = [1.0] * n_stages if data_driven else None
-        self.moved = [0] * n_stages  # leads that converted into each stage
+        # (per segment: ``data_driven`` is the number of segments, 0 when the loop is off)
+        self.boost = [[1.0] * n_stages for _ in range(int(data_driven))] if data_driven else None
+        self.moved = [[0] * n_stages for _ in range(max(int(data_driven), 1))]  # leads that converted into each stage
         # leads that failed the conversion draw out of each stage (losses of other causes -
         # SLA, hand-off, no contact, a leaver - say nothing about the step's conversion)
-        self.not_converted = [0] * n_stages
+        self.not_converted = [[0] * n_stages for _ in range(max(int(data_driven), 1))]
         self.rep_bookings: dict[tuple[int, int], float] = {}  # reps without a people model
         self.decay = Piecewise(speed_to_lead_curve)
         self.wip = [0] * n_stages
@@ -95,9 +96,9 @@ class Leads:
         timeout = env.timeout
         rec = self.rec
         wip = self.wip
-        boost = self.boost
         stage = route.entry
         seg = route.segment
+        boost = self.boost[seg] if self.boost is not None else None
         t_stage = env.now
         if owner < 0:
             owner_role = None  # (a preset owner is released on the role that reserved it)
@@ -156,7 +157,7 @@ class Leads:
             now = env.now
             rec.advance(now, lid, k, now - t_stage, acv)
             if boost is not None:
-                self.moved[k] += 1
+                self.moved[seg][k] += 1
             wip[stage] -= 1
             stage = k
             wip[stage] += 1
@@ -174,7 +175,7 @@ class Leads:
         else:
             now = env.now
             if boost is not None and outcome == LOST_CONVERSION:
-                self.not_converted[stage] += 1
+                self.not_converted[seg][stage] += 1
             if self.pods is not None and stage >= self.pods.decided_from:
                 self.pods.lost(pod)
             ridx = last_role.idx if last_role is not None else -1

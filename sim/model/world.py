@@ -20,6 +20,7 @@ import simpy
 from sim.model import practice, selling_time
 from sim.model.accounts import AccountBook
 from sim.model.collector import fewer_collections
+from sim.model.data_loop import OutsideDataLoop
 from sim.model.interventions import DataLoop, Timeline
 from sim.model.layout import layout_of
 from sim.model.lead import Leads
@@ -68,7 +69,8 @@ class World:
         self.routes = build_routes(scenario, routing, streams, self.roles)
         self.accounts = AccountBook(self, scenario, streams)
         self.leads = Leads(env, recorder, ns, scenario.speed_to_lead.curve_hours, self.accounts, None,
-                           scenario.post_sale.enabled, scenario.process.data_driven is not None,
+                           scenario.post_sale.enabled,
+                           len(scenario.segments) if scenario.process.data_driven is not None else 0,
                            self.worktime.customer_days if self.worktime is not None else None)
         self.staffing = Staffing(env, recorder, self.accounts, self.leads.rep_bookings)
         self.pods = PodBook(self, scenario, streams) if scenario.pods is not None else None
@@ -115,7 +117,11 @@ class World:
         if scenario.timeline:
             env.process(Timeline(env, self.rec, scenario, self.roles, self.staffing, self.sources,
                                  self.routes).run())
-        if scenario.process.data_driven is not None:
+        dd = scenario.process.data_driven
+        if dd is not None and dd.outside is not None:
+            env.process(OutsideDataLoop(env, self.rec, dd, scenario.stages, list(scenario.segments), self.routes,
+                                        self.leads).run())
+        elif dd is not None:
             env.process(DataLoop(env, self.rec, scenario.process.data_driven, scenario.stages, self.routes,
                                  self.leads).run())
         if self.pods is not None and scenario.pods.fission.policy != "never":

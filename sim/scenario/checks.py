@@ -114,6 +114,18 @@ def check(scenario: Scenario) -> list[Problem]:
             out.append(Problem(("post_sale", key), _unknown("role", role, roles)))
             continue
         used_roles.setdefault(role, ("post_sale", key))
+    dd = scenario.process.data_driven
+    if dd is not None and dd.outside is not None:
+        at = ("process", "data_driven", "outside")
+        if dd.ops_headcount <= 0:
+            out.append(Problem(("process", "data_driven", "ops_headcount"), "a data loop against an outside "
+                               "benchmark needs analysts: set ops_headcount above 0"))
+        for gname, by_stage in dd.outside.conversion.items():
+            if gname not in segments:
+                out.append(Problem((*at, "conversion", gname), _unknown("segment", gname, segments)))
+            for sname in by_stage:
+                if sname not in stages[1:]:
+                    out.append(Problem((*at, "conversion", gname, sname), _unknown("stage", sname, stages[1:])))
     cs = scenario.customer_success
     if cs is not None and cs.expansion.closed_by == "am" and scenario.post_sale.am_role is None:
         out.append(Problem(("customer_success", "expansion", "closed_by"),

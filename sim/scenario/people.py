@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
+from sim.scenario.data_loop import OutsideBenchmark
 from sim.scenario.distributions import Dist
 from sim.units import MAX_HORIZON_WEEKS
 
@@ -127,8 +128,11 @@ class DataDriven(ProcessCost):
         default=0.3, description="most a stage's conversion can be lifted in total (relative)")
     benchmark: dict[Name, Probability] = Field(
         default_factory=dict, description="stage -> benchmark conversion (industry average); "
-        "stages without one are compared with their own configured rate")
+        "stages without one are compared with their own configured rate (the legacy loop; not used with `outside`)")
     min_observations: Annotated[int, Field(ge=1)] = 30
+    outside: OutsideBenchmark | None = Field(
+        default=None, description="a cited benchmark per segment and stage the loop closes gaps to, with "
+        "diminishing returns, a lag and analyst time (absent: the legacy loop over `benchmark`)")
 
 
 class Process(_Model):
