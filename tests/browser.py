@@ -116,13 +116,14 @@ class Browser:
             if "method" in msg:
                 self.events.append(msg)
 
-    def load(self, path: Path, width: int = 1280, height: int = 900) -> PageLoad:
-        """Open ``path``; record requests and console errors; screenshot the full page; print it."""
+    def load(self, path: Path | str, width: int = 1280, height: int = 900, whole: bool = True) -> PageLoad:
+        """Open ``path`` (a file, or a URL as text); record requests and console errors; screenshot
+        the full page and print it (``whole=False``: the first screen only, no print)."""
         for domain in ("Page", "Network", "Runtime", "Log"):
             self.send(f"{domain}.enable")
         self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
                   mobile=False)
-        url = path.resolve().as_uri()
+        url = path if isinstance(path, str) else path.resolve().as_uri()
         self.send("Page.navigate", url=url)
         self.wait_for("Page.loadEventFired")
         self.send("Runtime.evaluate", expression="new Promise(r => setTimeout(r, 300))", awaitPromise=True)
@@ -131,9 +132,10 @@ class Browser:
             "({title: document.title, text: document.body.innerText.length,"
             " width: document.documentElement.scrollWidth})"))["result"]["value"]
         res.title, res.text_length, res.scroll_width = info["title"], info["text"], info["width"]
-        shot = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        shot = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=whole)
         res.screenshot_png = base64.b64decode(shot["data"])
-        res.pdf = base64.b64decode(self.send("Page.printToPDF", printBackground=False)["data"])
+        if whole:
+            res.pdf = base64.b64decode(self.send("Page.printToPDF", printBackground=False)["data"])
         for e in self.events:
             m, p = e["method"], e.get("params", {})
             if m == "Network.requestWillBeSent":
