@@ -143,3 +143,21 @@ def test_figures_of_a_run_include_the_issue_rows():
     assert dict(r.unchecked)["quota_to_ote_ratio"].startswith("salesim models")
     assert np.isfinite([c.mean for c in r.comparisons]).all()
     assert default_table().get("win_rate", "mid_market") is not None
+
+
+def test_run_report_has_the_benchmark_section_and_notices_an_edited_folder(tmp_path):
+    import json
+
+    from sim.cli.main import main
+
+    out = tmp_path / "run"
+    assert main(["run", str(SCEN / "small_team.yaml"), "--weeks", "30", "--out", str(out)]) == 0
+    assert main(["report", str(out), "--out", str(tmp_path / "r.html")]) == 0
+    html = (tmp_path / "r.html").read_text()
+    assert "How this scenario compares with benchmarks" in html and "bookings per seller-year" in html
+    k = json.loads((out / "kpis.json").read_text())
+    k["bookings_usd"] += 1.0  # a hand-edited folder: the figures would not be this run's
+    (out / "kpis.json").write_text(json.dumps(k))
+    assert main(["report", str(out), "--out", str(tmp_path / "r2.html"), "--force"]) == 0
+    edited = (tmp_path / "r2.html").read_text()
+    assert "does not give this folder" in edited and "bookings per seller-year" not in edited

@@ -76,3 +76,42 @@ def section(comparisons: Sequence, unchecked: Sequence[tuple[str, str]] = (), *,
         notes.append(f"not checked: {LABELS.get(metric, metric)} ({why})")
     return Section(title or "How this scenario compares with benchmarks", lines,
                    ["figure", "for", "of", "value", "95% CI", "range (typical)", "position", "source"], rows, notes)
+
+
+MAX_RERUN_LEADS = 150_000  # a run report re-runs the scenario to measure; beyond this it says so instead
+
+
+def run_section(scenario, kpis: dict) -> Section | None:
+    """The benchmark section of one run's report: the run is made again from its resolved
+    scenario and seed (the folder keeps KPIs, not the facts the figures need), checked to
+    give the same KPIs, and its figures compared with the shipped table (one draw: no
+    interval; ``salesim check`` runs replications)."""
+    from sim.benchmarks import default_table
+    from sim.errors import SalesimError
+    from sim.metrics.benchmarks import compare, measure
+    from sim.run import simulate
+    from sim.scenario.schema import Scenario
+    from sim.scenario.size import estimate
+
+    title = "How this scenario compares with benchmarks"
+    if not isinstance(scenario, Scenario):
+        return None
+    seed, weeks = kpis.get("seed"), kpis.get("horizon_weeks")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        return Section(title, ["not measured: this run's seed is a replication's spawned seed; run "
+                               "salesim check on the scenario"])
+    if estimate(scenario, weeks).leads > MAX_RERUN_LEADS:
+        return Section(title, [f"not measured here: the run is large (over {MAX_RERUN_LEADS:,} leads); run "
+                               "salesim check on the scenario"])
+    try:
+        r = simulate(scenario, seed=seed, weeks=weeks, record="events")
+    except (SalesimError, ValueError, TypeError, OverflowError):
+        return Section(title, ["not measured: this folder's seed and horizon do not make a run again; run "
+                               "salesim check on the scenario"])
+    if r.kpis.get("bookings_usd") != kpis.get("bookings_usd") or r.kpis.get("leads_won") != kpis.get("leads_won"):
+        return Section(title, ["not measured: running the scenario again with this seed does not give this "
+                               "folder's KPIs (an edited folder, or another salesim version); run salesim check"])
+    table = default_table()
+    comps = compare([measure(r.kpis, r.facts, r.scenario, table, r.events, r.leads)], table)
+    return section(comps, title=title, lead=["one run (this seed): no interval; salesim check runs "
+                                              "replications and gives each figure's 95% interval"])

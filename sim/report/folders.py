@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from sim import readback
 from sim.errors import UsageError
 from sim.readback import tables as T
+from sim.report.benchmarks import run_section as run_benchmarks
 from sim.report.html import Page
 from sim.report.summary import RunView, sections
 from sim.report.text import fmt_kpi, num, p_value, pct
@@ -111,6 +112,10 @@ def build_run(folder: Path, manifest: dict | None, page: Page) -> str:
     if weekly is not None:
         page.heading("Week by week")
         _draw_fig(page, plots.run_figure, result)
+    bench = run_benchmarks(scenario, k)
+    if bench is not None:
+        page.heading("Benchmarks")
+        page.section(bench)
     scenario_block(page, [("scenario", scen_text)], overrides)
     return f"salesim run: {k['scenario']}"
 
