@@ -161,3 +161,34 @@ def test_run_report_has_the_benchmark_section_and_notices_an_edited_folder(tmp_p
     assert main(["report", str(out), "--out", str(tmp_path / "r2.html"), "--force"]) == 0
     edited = (tmp_path / "r2.html").read_text()
     assert "does not give this folder" in edited and "bookings per seller-year" not in edited
+
+
+def test_figures_by_hand_from_the_runs_own_kpis():
+    """Each figure against a second path to the same number: bookings per seller-year from the
+    reps' bookings and the salary a filled seat costs, the win rate per class from the KPIs'
+    per-motion win rates, the CSM book from ARR and headcount."""
+    import sim
+    from sim.metrics.benchmarks import measure
+    from sim.metrics.registry import FIGURES_BY_KEY
+
+    sc = load_scenario(SCEN / "upright_triangle.yaml")
+    r = sim.simulate(sc, seed=3, weeks=110, record="events")
+    figs = {(f.metric, f.subject): f.value for f in measure(r.kpis, r.facts, sc, default_table(), r.events,
+                                                             r.leads)}
+    assert all(m in FIGURES_BY_KEY for m, _ in figs)
+    k = r.kpis
+    seat_years = k["costs"]["salaries_by_role_usd"]["ae"] / sc.roles["ae"].loaded_cost_per_year_usd
+    booked = sum(x["bookings_usd"] for x in k["reps"] if x["role"] == "ae")
+    assert figs[("ae_bookings_per_year_usd", "ae")] == pytest.approx(booked / seat_years, rel=1e-6)
+    assert figs[("win_rate", "mid_market")] == pytest.approx(k["win_rate_by_motion"]["mid_market"], abs=1e-4)
+    heads = k["roles"]["csm"]["headcount"]
+    assert figs[("csm_book_arr_usd", "csm")] == pytest.approx(k["arr_end_usd"] / heads)
+    assert figs[("csm_book_accounts", "csm")] == pytest.approx(k["customers_end"] / heads)
+    assert figs[("grr", "company")] == k["grr_trailing_12m"]
+    # meetings: SQLs the SDR booked = outbound leads that entered sql (the SDR works both outbound steps)
+    ev = r.events
+    out_leads = set(r.leads.loc[r.leads["source"] == "cold_outreach", "lead"])
+    into_sql = ev[(ev["event"] == "advance") & (ev["stage"] == "sql") & ev["lead"].isin(out_leads)]
+    sdr_years = k["costs"]["salaries_by_role_usd"]["sdr"] / sc.roles["sdr"].loaded_cost_per_year_usd
+    got = figs[("sdr_meetings_per_month", "sdr")] * sdr_years * 12
+    assert abs(got - len(into_sql)) <= k["stages"][2]["open"] + 1  # those still waiting for an AE are not yet handed

@@ -105,3 +105,11 @@ def test_shipped_table_requires_sources():
     with pytest.raises(UsageError, match="source is empty"):
         parse_table("metric,segment,low,typical,high,unit,source,year,trust,note\nm,all,1,1,2,ratio,,,M,\n", "x",
                     full=True)
+
+
+def test_every_table_metric_is_a_registered_figure_with_the_same_unit():
+    from sim.metrics.registry import FIGURES_BY_KEY
+
+    for row in default_table().rows:
+        assert row.metric in FIGURES_BY_KEY, row.metric
+        assert FIGURES_BY_KEY[row.metric].unit == row.unit, row

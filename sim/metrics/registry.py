@@ -161,6 +161,48 @@ KPIS: tuple[KPI, ...] = (
 
 BY_KEY = {k.key: k for k in KPIS}
 
+# The figures ``salesim check`` compares with the benchmark table (sim/benchmarks/table.csv),
+# computed from a run by ``sim.metrics.benchmarks.measure`` (not keys of the run's KPIs). Each
+# ``key`` is a metric of the table; ``unit`` is the table's unit for it.
+BENCHMARK_FIGURES: tuple[KPI, ...] = (
+    KPI("ae_bookings_per_year_usd", "USD", "per closing role: bookings of the wins whose last step its reps "
+        "worked / the role's filled seat-years (seat-days / 365.25; ramping reps and vacancies included), "
+        "compared with the `inside` or `field` row by the tier of most of its bookings"),
+    KPI("share_at_quota", "fraction", "per role with `quota_usd_per_year`: `quota_attainment`'s `share_at_quota`, "
+        "averaged over the run's full 52-week years"),
+    KPI("win_rate", "fraction", "per benchmark segment: wins / (wins + leads lost at or after the win-rate stage) "
+        "over the scenario's segments of that class"),
+    KPI("sales_cycle_days", "days", "per benchmark segment: median days from entering the win-rate stage (or "
+        "creation there) to the win, over won leads"),
+    KPI("sdr_meetings_per_month", "count", "per role that hands leads to another: hand-offs (a move into a "
+        "stage whose step the role worked, when the lead's next task or loss is another role's; a lead lost at "
+        "the hand-off counts) / the role's filled seat-months; `enterprise` when most are enterprise leads, "
+        "else `outbound` or `inbound` by most leads' source"),
+    KPI("sdr_ramp_days", "days", "a setter role's `people.ramp_days` (a scenario value)"),
+    KPI("ae_ramp_days", "days", "a closing role's `people.ramp_days` (a scenario value)"),
+    KPI("sdr_tenure_years", "years", "a setter role's mean tenure, 1 / `people.attrition_per_year`"),
+    KPI("rep_attrition_per_year", "fraction", "a selling role's `people.attrition_per_year`"),
+    KPI("selling_time_fraction", "fraction", "a selling role's deal-facing share of the working week: "
+        "`hours_per_week` / the calendar's working hours (40 without a calendar), times the work model's deal "
+        "share"),
+    KPI("discount_fraction", "fraction", "`average_discount_fraction`, against the row of the segment holding "
+        "most bookings"),
+    KPI("quota_to_ote_ratio", "ratio", "not measured: salesim has loaded cost and commission rates, not "
+        "on-target earnings"),
+    KPI("span_of_control", "count", "sellers (headcount of the roles that work funnel steps) / first-line "
+        "managers (roles named *manager* that work no step)"),
+    KPI("pipeline_coverage", "ratio", "not measured yet"),
+    KPI("grr", "fraction", "`grr_trailing_12m`, against the row of the segment holding most bookings"),
+    KPI("nrr", "fraction", "`nrr_trailing_12m`, against the row of the segment holding most bookings"),
+    KPI("cac_payback_months", "months", "`cac_payback_months`, against the row of the segment holding most "
+        "bookings"),
+    KPI("magic_number", "ratio", "`magic_number`"),
+    KPI("csm_book_arr_usd", "USD", "`arr_end_usd` / the CSM role's filled seats at the end (a CSM role that "
+        "does not also sell)"),
+    KPI("csm_book_accounts", "count", "`customers_end` / the CSM role's filled seats at the end"),
+)
+FIGURES_BY_KEY = {k.key: k for k in BENCHMARK_FIGURES}
+
 # Units of the fields inside structured KPIs (``stages.sql.conversion``,
 # ``roles.ae.utilization``, ``costs.acquisition_usd``...), by the field's last
 # name part. Top-level keys take their unit from :data:`KPIS`.
