@@ -50,6 +50,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
                                                ("over_capacity", "roles.key_account.headcount")},
     "upright_triangle.yaml": LEVERS,
     "upright_triangle_hiring_wave.yaml": LEVERS,
+    "upright_triangle_outside_benchmark.yaml": LEVERS - {("free_lever", "process.data_driven")},  # its loop is priced
     "upright_triangle_selling_time.yaml": LEVERS | {("over_capacity", "roles.mdr.headcount")},
     "upright_triangle_tiny.yaml": {("over_capacity", "roles.ae.headcount")},
     "upright_triangle_work_model.yaml": LEVERS,
