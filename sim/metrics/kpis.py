@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.metrics.economics import economics_kpis, seat_days_by_week, seats_at_end
+from sim.metrics.market import market_kpis
 from sim.metrics.onboarding import onboarding_kpis
 from sim.metrics.people import people_kpis
 from sim.metrics.pods import pod_kpis
@@ -133,6 +134,7 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         **econ,
         **people_kpis(f, money["arr_end_usd"], econ["costs"]["total_usd"]),
         **pod_kpis(f),
+        **market_kpis(f),
         "quota_attainment": attainment(f),
         "first_touch": first_touch(f),
         **({"time_use": hours} if (hours := time_use(f)) is not None else {}),

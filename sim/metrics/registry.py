@@ -153,6 +153,11 @@ KPIS: tuple[KPI, ...] = (
         optional=True),
     KPI("pods_have_customer_capability", "bool", "whether an onboarding or CSM role that does not also sell "
         "exists (without one, `pods.without_customer_team` says who does the customer work)", optional=True),
+    KPI("market_penetration", "object", "per slice of the outbound market (POD slice, or segment): `accounts`, "
+        "`touched` (ever taken into a cadence), `customers` (at the end), `ever_customers`, `exhausted` (no longer "
+        "worked: contact fatigue, or churned and not won back), `penetration` (ever customers / accounts), "
+        "`touched_share`, `available_share` (neither a customer nor exhausted), `saturated` (none available); "
+        "weekly columns `market_penetration_<slice>`", optional=True, when="with a `market` section"),
     KPI("top_departure", "object", "the first timeline departure of the `top` rep: `week`, `before_usd` "
         "(bookings in the 13 weeks before), `dip` (1 - bookings in the 13 weeks after / before), "
         "`recovery_weeks` (weeks until a 13-week window of bookings reaches `before_usd` again; if never, the "

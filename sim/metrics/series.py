@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.metrics.economics import economics_kpis
+from sim.metrics.market import market_weekly
 from sim.metrics.onboarding import onboarding_kpis
 from sim.metrics.pods import pod_weekly
 from sim.metrics.revenue import revenue_kpis
@@ -39,5 +40,6 @@ def weekly_frame(f: Facts):
     data.update(weekly)
     data.update(onboarding_kpis(f)[1])
     data.update(pod_weekly(f))
+    data.update(market_weekly(f))
     _, data["cost_usd"] = economics_kpis(f, weekly["arr_usd"])
     return pd.DataFrame(data)

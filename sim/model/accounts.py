@@ -134,6 +134,7 @@ class AccountBook(CsmBooks):
         self.health_curve = Piecewise(ps.csm_load_renewal_curve)
         self.tiers = [TierPlan(scenario, g, streams, self.onb, self.am) for g in scenario.segments]
         # account health (customer_success section; None: renewal follows the CSM book load only)
+        self.market = world.market  # the market section (None: churned customers are not approached again)
         self.hm = (HealthModel(scenario.customer_success, list(scenario.segments), streams)
                    if scenario.customer_success is not None else None)
         self.health: list[float] = []  # per account, its last assessed health
@@ -194,6 +195,8 @@ class AccountBook(CsmBooks):
         self.care_done.append(0)
         self.health.append(1.0)
         self.onb_score.append(1.0)
+        if self.market is not None:
+            self.market.won(lead)
         self.env.process(self._life(a, self.tiers[segment]))
         return a
 
@@ -272,6 +275,8 @@ class AccountBook(CsmBooks):
             p = tp.renew_p * health * self._orphan(a, csm)
             if tp.u_renew() >= p:
                 self._end(a, CHURNED, -self.acv[a])
+                if self.market is not None:
+                    self.market.churned(self.lead[a])
                 self._csm_release(csm, tp.csm_hours_per_week)
                 return
             up = self.acv[a] * tp.uplift

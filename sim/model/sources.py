@@ -135,6 +135,9 @@ class OutboundSource:
         self._filling = False
         self._again: deque[int] = deque()  # PODs that got room while taking accounts
         self._pod_list = self.pods.pods if self.pods is not None else [None]  # grows with splits
+        # the market section: accounts with a state (None: a lost account always comes back)
+        self.market = world.market
+        self.mi = self.market.register(self, len(self.seg_of)) if self.market is not None else -1
 
     def start(self) -> None:
         if self.segments:
@@ -198,6 +201,8 @@ class OutboundSource:
                         self._hungry[pod] = False
                         break
                     account = best.popleft()[2]
+                    if self.market is not None:
+                        self.market.took(self.mi, account, self.world.leads.created)
                     new(self.idx, self.routes[self.seg_of[account]], owner=rep, owner_role=role,
                         on_lost=partial(self._lost, account), pod=pod if podded else None)
                 if not again:
@@ -208,7 +213,14 @@ class OutboundSource:
 
     def _lost(self, account: int) -> None:
         """A lead of ``account`` was lost: the account lines up again, available
-        after the cooling-off; a hungry POD owning its slice needs a timer for it."""
+        after the cooling-off (with a market section: if contact fatigue lets it)."""
+        if self.market is not None and not self.market.comes_back(self.mi, account):
+            return
+        self.line_up(account)
+
+    def line_up(self, account: int) -> None:
+        """``account`` lines up again, available after the cooling-off; a hungry
+        POD owning its slice needs a timer for it."""
         ready = self.world.env.now + self.cool
         value = self.slice[account]
         self.queues[value].append((self._stamp, ready, account))

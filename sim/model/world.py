@@ -24,6 +24,7 @@ from sim.model.data_loop import OutsideDataLoop
 from sim.model.interventions import DataLoop, Timeline
 from sim.model.layout import layout_of
 from sim.model.lead import Leads
+from sim.model.market import MarketBook
 from sim.model.people import Staff
 from sim.model.plan import build_routes
 from sim.model.pods import PodBook, initial_seat_pods
@@ -67,6 +68,8 @@ class World:
                 self.worktime.attach(role)
         selling_time.apply(self.roles, scenario)  # only the deal share of a week works tasks
         self.routes = build_routes(scenario, routing, streams, self.roles)
+        # the market section: outbound accounts with a state (None: lost accounts always come back)
+        self.market = MarketBook(scenario.market, env, streams) if scenario.market is not None else None
         self.accounts = AccountBook(self, scenario, streams)
         self.leads = Leads(env, recorder, ns, scenario.speed_to_lead.curve_hours, self.accounts, None,
                            scenario.post_sale.enabled,
@@ -135,4 +138,6 @@ class World:
                 people[r.idx]["pod"] = [self.pods.pods[r.seat_pod[s]]["name"] for s in people[r.idx]["seat"]]
         if self.pods is not None:
             people["pods"] = self.pods.table(self.accounts)
+        if self.market is not None:
+            people["market"] = self.market.table()
         self.rec.finish(env.now, self.leads.wip, self.accounts.book_busy(), people)

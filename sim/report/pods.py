@@ -26,6 +26,10 @@ def pods(v) -> Section | None:
     else:
         capability = "no onboarding/CSM organization: the reps who close onboard and look after their accounts"
     lines = [f"{len(table)} POD(s) at the end, {len(splits)} split(s); {capability}"]
+    for name, m in (k.get("market_penetration") or {}).items():
+        lines.append(f"market slice {name}: {num(m['accounts'])} accounts, {pct(m['touched_share'], '.0%')} "
+                     f"touched, {pct(m['penetration'], '.0%')} won, {num(m['exhausted'])} exhausted, "
+                     f"{pct(m['available_share'], '.0%')} left to work" + (" (saturated)" if m["saturated"] else ""))
     rows = []
     for p in table:
         seats = ", ".join(f"{n} {r}" for r, n in p["headcount_end"].items())

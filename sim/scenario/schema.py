@@ -28,6 +28,7 @@ from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
 from sim.scenario.calendar import ArrivalProfile, Calendar, WorkWeek
 from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, check_curve
 from sim.scenario.distributions import Dist
+from sim.scenario.market import Market
 from sim.scenario.people import Event, People, Process
 from sim.scenario.pods import Pods
 from sim.scenario.success import CustomerSuccess, OnboardingPolicy
@@ -296,6 +297,9 @@ class Scenario(_Model):
     post_sale: PostSale = Field(default_factory=PostSale)
     customer_success: CustomerSuccess | None = Field(
         default=None, description="account health and CSM-sourced expansion (absent: renewal follows CSM load only)")
+    market: Market | None = Field(
+        default=None, description="outbound accounts with a state: contact fatigue and win-back (absent: a "
+        "lost account always comes back)")
     onboarding_policy: OnboardingPolicy | None = Field(
         default=None, description="reps who close and onboard: which comes first (absent: their time_policy)")
     economics: Economics = Field(default_factory=Economics)

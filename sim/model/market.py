@@ -1,0 +1,104 @@
+"""The outbound market as accounts with a state (``market`` section,
+:mod:`sim.scenario.market`): built only when the scenario has one.
+
+Per account of each outbound source: when it was first taken into a cadence
+(untouched before), how often it was lost, whether it is a customer, when it
+became one, when it was exhausted (contact fatigue) and whether it churned.
+:class:`~sim.model.sources.OutboundSource` asks :meth:`MarketBook.comes_back`
+when an account's lead is lost; :class:`~sim.model.accounts.AccountBook` tells
+:meth:`won` and :meth:`churned`, and a churned customer won back lines up
+again in its source. :meth:`table` is the record the metrics read
+(penetration per slice, and the times behind the weekly series).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from sim.model.draws import uniform01
+from sim.model.rng import Streams
+from sim.scenario.market import Market
+
+if TYPE_CHECKING:
+    from sim.model.sources import OutboundSource
+
+INF = math.inf
+
+
+class MarketBook:
+    def __init__(self, spec: Market, env, streams: Streams):
+        self.spec, self.env = spec, env
+        self.u = uniform01(streams.generator("market/recontact"))
+        self.u_winback = uniform01(streams.generator("market/winback"))
+        self.sources: list[OutboundSource] = []
+        self.taken: list[list[float]] = []  # per source, per account: first taken (INF: untouched)
+        self.won_t: list[list[float]] = []  # first became a customer (INF: never)
+        self.exhausted_t: list[list[float]] = []  # stopped being worked (INF: not)
+        self.losses: list[list[int]] = []
+        self.customer: list[list[bool]] = []  # a customer now
+        self.lead_of: list[list[int]] = []  # the account's current (last) lead
+        self.account_of: dict[int, tuple[int, int]] = {}  # lead -> (source, account), for leads that may win
+
+    def register(self, source: OutboundSource, n_accounts: int) -> int:
+        self.sources.append(source)
+        for col, v in ((self.taken, INF), (self.won_t, INF), (self.exhausted_t, INF), (self.losses, 0),
+                       (self.customer, False), (self.lead_of, -1)):
+            col.append([v] * n_accounts)
+        return len(self.sources) - 1
+
+    def took(self, s: int, account: int, lead: int) -> None:
+        """The account's new lead ``lead`` starts a conversation."""
+        if self.taken[s][account] == INF:
+            self.taken[s][account] = self.env.now
+        old = self.lead_of[s][account]
+        self.account_of.pop(old, None)
+        self.lead_of[s][account] = lead
+        self.account_of[lead] = (s, account)
+
+    def comes_back(self, s: int, account: int) -> bool:
+        """The account's lead was lost: will it be worked again (contact fatigue)?"""
+        self.account_of.pop(self.lead_of[s][account], None)
+        self.losses[s][account] += 1
+        if self.u() < self.spec.recontact_probability ** self.losses[s][account]:
+            return True
+        self.exhausted_t[s][account] = self.env.now
+        return False
+
+    def won(self, lead: int) -> None:
+        at = self.account_of.get(lead)
+        if at is None:
+            return
+        s, a = at
+        self.customer[s][a] = True
+        if self.won_t[s][a] == INF:
+            self.won_t[s][a] = self.env.now
+
+    def churned(self, lead: int) -> None:
+        """The customer won by ``lead`` churned: prospected again with the win-back odds."""
+        at = self.account_of.pop(lead, None)
+        if at is None:
+            return
+        s, a = at
+        self.customer[s][a] = False
+        if self.u_winback() < self.spec.winback_probability:
+            self.sources[s].line_up(a)
+        else:
+            self.exhausted_t[s][a] = self.env.now
+
+    def table(self) -> dict:
+        """Per slice (over the outbound sources): its accounts and their states at
+        the end, and the days each account was first taken, first won, exhausted."""
+        out: dict[str, dict] = {}
+        for s, src in enumerate(self.sources):
+            for a, value in enumerate(src.slice):
+                name = value if value is not None else src.segments[src.seg_of[a]]
+                row = out.setdefault(name, {"accounts": 0, "customers": 0, "taken_days": [], "won_days": [],
+                                            "exhausted_days": []})
+                row["accounts"] += 1
+                row["customers"] += int(self.customer[s][a])
+                for key, col in (("taken_days", self.taken), ("won_days", self.won_t),
+                                 ("exhausted_days", self.exhausted_t)):
+                    if col[s][a] != INF:
+                        row[key].append(col[s][a])
+        return out

@@ -1,0 +1,34 @@
+"""Scenario section ``market``: the outbound market as accounts with a state
+(docs/background.md#a-finite-market).
+
+Without the section an outbound account that said no (or never answered)
+comes back after ``cooling_off_days`` as fresh as the first time, for ever,
+and a churned customer is never approached again: no slice of the market
+ever runs out. With it, each outbound account is untouched, in conversation,
+a customer, lost (cooling off, then worked again only with the
+``recontact_probability``, compounded per loss: contact fatigue), exhausted
+(not worked again) or churned (prospected again after the cooling-off with
+the ``winback_probability``). A slice whose accounts are all customers or
+exhausted is saturated: the PODs owning it find nobody left to call.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from sim.scenario.base import StrictModel
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class Market(StrictModel):
+    """Contact fatigue and win-back of the outbound accounts."""
+
+    recontact_probability: Probability = Field(
+        default=0.7, description="chance a lost account is worked again after its cooling-off; after k losses "
+        "recontact_probability^k (contact fatigue; an assumption, range 0.5-0.9)")
+    winback_probability: Probability = Field(
+        default=0.3, description="chance a churned customer is prospected again after the cooling-off (an "
+        "assumption, range 0.1-0.5)")
