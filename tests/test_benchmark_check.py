@@ -192,3 +192,11 @@ def test_figures_by_hand_from_the_runs_own_kpis():
     sdr_years = k["costs"]["salaries_by_role_usd"]["sdr"] / sc.roles["sdr"].loaded_cost_per_year_usd
     got = figs[("sdr_meetings_per_month", "sdr")] * sdr_years * 12
     assert abs(got - len(into_sql)) <= k["stages"][2]["open"] + 1  # those still waiting for an AE are not yet handed
+
+
+def test_a_company_figure_takes_the_segment_most_runs_gave():
+    t = _table(Benchmark("grr", "mid_market", 0.8, 0.9), Benchmark("grr", "enterprise", 0.9, 1.0))
+    runs = [[Figure("grr", "mid_market", "company", 0.85)], [Figure("grr", "enterprise", "company", 0.95)],
+            [Figure("grr", "mid_market", "company", 0.87)]]
+    (c,) = compare(runs, t)
+    assert (c.segment, c.n) == ("mid_market", 3) and c.mean == pytest.approx((0.85 + 0.95 + 0.87) / 3)

@@ -24,6 +24,7 @@ below, the one pushing down the most; none known, it says so.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ _NAME_CLASS = {"smb": "smb", "small_business": "smb", "small": "smb", "mid_marke
                "ent": "enterprise", "large": "enterprise", "strategic": "enterprise", "self_serve": "plg",
                "plg": "plg"}
 _MOTION_CLASS = {"plg": "plg", "field": "enterprise", "strategic": "enterprise"}
+COMPANY = "company"  # the subject of company-wide figures
 # losses that come from capacity and people rather than the buyer's choice
 CAPACITY_LOSSES = ("sla", "handoff", "owner_left")
 
@@ -230,7 +232,9 @@ def measure(kpis: dict, facts: Facts, scenario: Scenario, table: Table,
             med = float(np.mean([p["median"] for p in periods]))
             qd = [Driver(f"{role} quota ${quota:,.0f} against typical bookings of ${typ:,.0f} a seller-year "
                          f"(median attainment {med:.0%})", -_log(quota, typ)),
-                  Driver(f"{role} bookings ${value:,.0f} a seller-year against about ${typ:,.0f}", _log(value, typ))]
+                  Driver(f"{role} bookings ${value:,.0f} a seller-year against about ${typ:,.0f}", _log(value, typ)),
+                  Driver(f"{role} attainment is spread (median {med:.0%} of quota): ramping hires, vacancies and "
+                         "the skill spread leave many reps below quota", _log(med, 1.0))]
             out.append(Figure("share_at_quota", "all", role, share, drivers=tuple(qd)))
 
     # --- win rate by segment class ---
@@ -365,6 +369,14 @@ def compare(figures_by_rep: Iterable[list[Figure]], table: Table) -> list[Compar
     from scipy import stats
 
     runs = list(figures_by_rep)
+    # a company-wide figure's segment (the one holding most bookings) may differ between runs:
+    # take the one most runs gave, so the runs' values are compared with one row
+    modal: dict[str, str] = {}
+    for metric in {f.metric for figs in runs for f in figs if f.subject == COMPANY}:
+        segs = [f.segment for figs in runs for f in figs if f.subject == COMPANY and f.metric == metric]
+        modal[metric] = max(sorted(set(segs)), key=segs.count)
+    runs = [[dataclasses.replace(f, segment=modal[f.metric]) if f.subject == COMPANY else f for f in figs]
+            for figs in runs]
     order: dict[tuple, list[Figure]] = {}
     for figs in runs:
         for f in figs:
@@ -479,7 +491,7 @@ def handoffs(events, leads) -> object:
     giver too, as a meeting set."""
     import pandas as pd
 
-    e = events[["t_days", "lead", "event", "role"]]
+    e = events[[c for c in ("t_days", "lead", "event", "role", "stage") if c in events]]
     e = e[e["event"] != "created"].reset_index(drop=True)
     e = e.iloc[np.argsort(e["lead"].to_numpy(), kind="stable")].reset_index(drop=True)
     ev = e["event"].astype(str).to_numpy()
@@ -491,10 +503,17 @@ def handoffs(events, leads) -> object:
     nxt = pd.Series(np.where(actor, role, None), dtype=object).groupby(lead).bfill().to_numpy()
     adv = (ev == "advance") & pd.notna(prev) & pd.notna(nxt) & (prev != nxt)
     lost = ev == "lost_handoff"
+    stage = (e["stage"].astype(object).to_numpy() if "stage" in e else np.full(len(e), None, dtype=object))
     out = pd.DataFrame({"lead": np.concatenate([lead[adv], lead[lost]]),
                         "role": np.concatenate([prev[adv], role[lost]]),
+                        "stage": np.concatenate([stage[adv], stage[lost]]),
                         "t_days": np.concatenate([e["t_days"].to_numpy()[adv], e["t_days"].to_numpy()[lost]])})
     return out
+
+
+def _wr_index(scenario: Scenario, kpis: dict) -> int | None:
+    name = kpis.get("win_rate_from_stage")
+    return scenario.stages.index(name) if name in scenario.stages else None
 
 
 def working_hours_per_month(scenario: Scenario, role: str) -> float:
@@ -511,6 +530,9 @@ def working_hours_per_month(scenario: Scenario, role: str) -> float:
 
 def _meetings(events, leads, scenario, plan, classes, years, kpis, table) -> list[Figure]:
     h = handoffs(events, leads)
+    upto = set(scenario.stages[: L_wr + 1]) if (L_wr := _wr_index(scenario, kpis)) is not None else None
+    if upto is not None:  # meetings are set before the deal is qualified: later hand-offs (an SE's) are not
+        h = h[h["stage"].isin(upto)]
     if not len(h):
         return []
     info = leads.set_index("lead")[["source", "segment"]]
