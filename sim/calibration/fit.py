@@ -59,6 +59,7 @@ class Fit:
     stale: fit_cycle.Stale | None = None
     rep_table: pd.DataFrame | None = None  # per owner: volume, win rate, manager/region/team
     start: pd.Timestamp | None = None  # the first day of the history's window (calendar.start_date)
+    capacity: dict[str, dict] = field(default_factory=dict)  # role -> work hours per step from throughput
 
     @property
     def order(self) -> list[str]:
@@ -266,4 +267,6 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
                                                     lambda: fit_cycle.cycle_fits(paths), {}, "not reported"),
                arrived=len(arrived.opps), stale=stale,
                rep_table=_fallback(h, "per-rep table", lambda: fit_cycle.rep_table(paths, h), None, "not reported"),
-               start=start)
+               start=start, capacity=_fallback(h, "work hours from throughput",
+                                               lambda: fit_cycle.capacity(paths, roles, h.rows), {},
+                                               "work hours 0"))

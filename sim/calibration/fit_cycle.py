@@ -23,6 +23,7 @@ scenario format has no trend).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -152,8 +153,8 @@ def joint_arrivals(created: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -
     full_year = len(days) >= 365 and len(months) == 12
     X = _design(days, days[0], months if full_year else [months[0]])
     beta, cov, ll = _poisson_fit(X, y)
-    out = {"n": n, "trend_per_year": None, "trend_lo": None, "trend_hi": None, "seasonality": None,
-           "seasonality_p": None}
+    out: dict[str, Any] = {"n": n, "trend_per_year": None, "trend_lo": None, "trend_hi": None,
+                           "seasonality": None, "seasonality_p": None}
     se = float(np.sqrt(cov[1, 1])) if np.isfinite(cov[1, 1]) else np.nan
     out["trend_per_year"] = float(np.expm1(np.clip(beta[1], -50, 50)))
     if np.isfinite(se):
@@ -261,3 +262,50 @@ def direct_check(fit) -> pd.DataFrame:
     t = pd.DataFrame(rows, columns=["figure", "fitted", "direct", "n"])
     t["difference"] = (t["fitted"] / t["direct"] - 1).round(4)
     return t
+
+
+# --------------------------------------------------------------------------- capacity
+
+BUSY_QUANTILE = 0.9  # a rep's busy week: this quantile of steps closed per rep-week
+HOURS_PER_WEEK = 40.0  # the scenario format's default working hours of a rep
+
+
+def capacity(p: Paths, step_roles: dict[str, str | None], rows: pd.DataFrame | None = None) -> dict[str, dict]:
+    """Work hours per step inferred from owners' throughput, per role.
+
+    A CRM has no hours, but it shows how many deal steps each owner closes
+    (moved on or lost) each week. The stated rule: in a busy week (the
+    ``BUSY_QUANTILE`` of an owner's weekly count, over weeks with any) a rep's
+    whole week goes to those steps, so a step takes ``hours_per_week / busy``
+    hours. Utilization in the fitted scenario then comes out near the ratio
+    of a typical week to a busy one."""
+    d = p.days_in_stage()
+    d = d[~d["censored"]]
+    if d.empty:
+        return {}
+    t = p.entered.reindex(columns=p.order)
+    start = t.stack().rename("start").reset_index()
+    start.columns = ["opportunity_id", "stage", "start"]
+    d = d.merge(start, on=["opportunity_id", "stage"], how="left")
+    d["exit"] = d["start"] + pd.to_timedelta(d["days"], unit="D")
+    if rows is not None and "owner" in rows and rows["owner"].notna().any():  # who held the deal in that stage
+        held = rows[rows["owner"].notna()].groupby(["opportunity_id", "stage"])["owner"].first()
+        d = d.join(held.rename("owner"), on=["opportunity_id", "stage"])
+        last = p.opps.set_index("opportunity_id")["owner"]
+        d["owner"] = d["owner"].fillna(d["opportunity_id"].map(last))
+    else:
+        d = d.join(p.opps.set_index("opportunity_id")[["owner"]], on="opportunity_id")
+    nxt = {p.order[k - 1]: p.order[k] for k in range(1, len(p.order))}
+    d["role"] = d["stage"].map(lambda s: step_roles.get(nxt.get(s, ""), None))
+    d = d[d["owner"].notna() & d["role"].notna() & d["exit"].notna()]
+    out: dict[str, dict] = {}
+    for role, g in d.groupby("role"):
+        week = g["exit"].dt.tz_convert(None).dt.to_period("W") if g["exit"].dt.tz is not None \
+            else g["exit"].dt.to_period("W")
+        per = g.groupby([g["owner"], week]).size()
+        if len(per) < 4:
+            continue
+        busy = float(np.quantile(per.to_numpy(), BUSY_QUANTILE))
+        out[str(role)] = {"busy": busy, "typical": float(per.median()), "rep_weeks": int(len(per)),
+                          "work_hours": HOURS_PER_WEEK / max(busy, 1.0)}
+    return out

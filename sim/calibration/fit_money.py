@@ -9,6 +9,7 @@ no discount to fit and the report says the scenario assumes none.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -110,7 +111,7 @@ def money_by_segment(p: Paths) -> dict[str, dict]:
     Otherwise negative discounts are clipped to 0 and counted."""
     o = p.opps
     lv = list_values(p)
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for seg, g in o.groupby("segment"):
         won = g[g["outcome"] == WON]
         with np.errstate(all="ignore"):

@@ -233,6 +233,9 @@ def _step(fit: Fit, seg: str, step: str, pooled: dict) -> tuple[CommentedMap, st
         note = "no deal of any segment left the stage before: passed at once (assumed)"
     notes: list[str] = []
     body: dict[str, object] = {"conversion_probability": round(_bounded(p, 0.0, 1.0, "conversion", notes), 4)}
+    cap = fit.capacity.get(fit.step_roles.get(step) or "")
+    if cap is not None:
+        body["work_hours"] = sig(min(cap["work_hours"], 1000.0), 4)
     dfit, basis = fit.durations.get((seg, step), (None, ""))
     if dfit is not None:
         body["elapsed_days"] = dfit.spec()
@@ -312,8 +315,8 @@ def scenario_data(fit: Fit, name: str = "fitted") -> CommentedMap:
         f"Fitted by `salesim calibrate` from {clean(h.file)}: {n_opps} opportunities,",
         f"{start:%Y-%m-%d} to {end:%Y-%m-%d}. Each fitted number has its sample size and 95% interval",
         "in a comment; numbers marked 'assumed' are not in a CRM. See fit_report.md for the tables.",
-        "Time in stage is all elapsed_days (work_hours 0: a CRM has no hours), so capacity does not",
-        "bind until you add work hours; hand-off leakage and delay are inside conversions and durations."]))
+        "Time in stage is elapsed_days; work_hours per step come from owners' throughput (a busy week",
+        "fills 40 hours; see roles); hand-off leakage and delay are inside conversions and durations."]))
     doc["name"] = name
     doc["description"] = f"fitted to {n_opps} opportunities from {clean(h.file, 1000)}"
     doc["horizon_weeks"] = float(weeks)
@@ -341,6 +344,11 @@ def scenario_data(fit: Fit, name: str = "fitted") -> CommentedMap:
             n, where = fit.headcount[role]
             notes: list[str] = []
             rm[role] = _flow_map({"headcount": int(_bounded(n, 1, MAX_HEADCOUNT, "headcount", notes))})
+            cap = fit.capacity.get(role)
+            if cap is not None:
+                notes.append(f"work hours per step {cap['work_hours']:.3g}: a busy week (90th percentile, "
+                             f"{cap['busy']:.3g} steps closed per rep-week over {cap['rep_weeks']} rep-weeks; typical "
+                             f"{cap['typical']:.3g}) fills a 40-hour week")
             _note(rm, role, "; ".join([where] + notes))
         if expansions:
             rm[am] = _flow_map({"unlimited_capacity": True})

@@ -35,6 +35,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--reps", help="rep table: rep, role[, hired, left] (headcount)")
     p.add_argument("--as-of", help="extraction date (default: the last timestamp in the history)")
     p.add_argument("--name", default="fitted", help="the scenario's name (default: fitted)")
+    p.add_argument("--into", metavar="SCENARIO", help="write the fitted funnel, arrivals, durations and work hours "
+                   "into this organization scenario (keeping its roles, costs, working time and customer side) "
+                   "instead of a stand-alone scenario")
     p.add_argument("--force", action="store_true", help="replace FITTED.yaml, fit_report.md and fit_durations.png "
                    "if salesim wrote them earlier (never anything else)")
 
@@ -98,12 +101,18 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from sim.plots.canvas import DPI
     from sim.scenario import validate_data
 
-    inputs = Inputs.of(files=(args.history, args.mapping, args.accounts, args.reps))
+    inputs = Inputs.of(files=(args.history, args.mapping, args.accounts, args.reps, args.into))
     out = _target(args.out, (".yaml", ".yml"), inputs, args.force)
     report = _target(out.with_name("fit_report.md"), (".md",), inputs, args.force, "--out (its report)")
     figure = _target(out.with_name("fit_durations.png"), (".png",), inputs, args.force, "--out (its figure)")
     fit = calibrate(args.history, args.mapping, args.accounts, args.reps, args.as_of)
     text = scenario_text(fit, name=args.name)
+    if args.into is not None:
+        from sim.calibration.merge import merged_text
+
+        text, notes = merged_text(fit, args.into, args.name)
+        for n in notes:
+            print(f"salesim: note: --into {args.into}: {n}", file=sys.stderr)
     validate_data(yaml.safe_load(text), file=str(out))  # never write a scenario that does not load
     fig = durations_figure(fit)
     write_files([(out, text_writer(text)), (report, text_writer(report_text(fit, out.name))),
