@@ -200,3 +200,24 @@ def test_a_company_figure_takes_the_segment_most_runs_gave():
             [Figure("grr", "mid_market", "company", 0.87)]]
     (c,) = compare(runs, t)
     assert (c.segment, c.n) == ("mid_market", 3) and c.mean == pytest.approx((0.85 + 0.95 + 0.87) / 3)
+
+
+def test_pipeline_coverage_by_hand():
+    from types import SimpleNamespace
+
+    from sim.metrics.benchmarks import _coverage
+
+    sc = load_scenario(SCEN / "small_team.yaml")  # stages: target_account, mql, sql, opportunity, negotiation, won
+    wr = sc.stages.index("sql")
+    leads = pd.DataFrame({"lead": [1, 2, 3, 4], "outcome": ["open", "open", "open", "won"],
+                          "entry_stage": ["mql", "mql", "target_account", "mql"],
+                          "acv_list_usd": [10_000.0, 20_000.0, 40_000.0, 5_000.0]})
+    events = pd.DataFrame({"t_days": [1.0, 2.0, 3.0, 1.0], "lead": [1, 1, 2, 4], "event": ["advance"] * 4,
+                           "stage": ["sql", "opportunity", "sql", "sql"], "role": [None] * 4})
+    weekly = np.zeros(20)
+    weekly[-13:] = 1_000.0  # 13,000 booked in the last quarter; weeks before it do not count
+    weekly[0] = 99_999.0
+    facts = SimpleNamespace(weekly={"bookings_usd": weekly})
+    (f,) = _coverage(events, leads, sc, wr, facts, default_table())
+    # open from sql on: lead 1 (opportunity) 10,000 and lead 2 (sql) 20,000; lead 3 still in target_account
+    assert f.value == pytest.approx(30_000 / 13_000)

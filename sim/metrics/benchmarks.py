@@ -323,6 +323,7 @@ def measure(kpis: dict, facts: Facts, scenario: Scenario, table: Table,
     if events is not None and leads is not None and len(events):
         out += _meetings(events, leads, scenario, plan, classes, years, kpis, table)
         out += _cycles(events, leads, scenario, classes, L.stages[L.win_rate_stage], table)
+        out += _coverage(events, leads, scenario, L.win_rate_stage, facts, table)
 
     out += inputs(scenario, plan)
     return [f for f in out if math.isfinite(f.value)]
@@ -588,6 +589,35 @@ def _cycles(events, leads, scenario, classes, wr_stage: str, table: Table) -> li
                         _log(max(value, 1e-9), max(nominal, 1e-9))))
         out.append(Figure("sales_cycle_days", c, c, value, drivers=d))
     return out
+
+
+COVERAGE_WEEKS = 13  # a quarter
+
+
+def _coverage(events, leads, scenario: Scenario, wr: int, facts: Facts, table: Table) -> list[Figure]:
+    """Open pipeline at the end (list value of the leads still open at or after the win-rate
+    stage) / bookings of the last 13 weeks, the quarter's run rate standing in for the next
+    quarter's target."""
+    weekly = np.asarray(facts.weekly.get("bookings_usd", []), dtype=float)
+    if len(weekly) < COVERAGE_WEEKS:
+        return []
+    quarter = float(weekly[-COVERAGE_WEEKS:].sum())
+    if quarter <= 0:
+        return []
+    stages = scenario.stages
+    open_ = leads[leads["outcome"] == "open"]
+    adv = events[(events["event"] == "advance") & events["lead"].isin(open_["lead"])]
+    last = adv.groupby("lead")["stage"].last().astype(str)
+    where = open_["lead"].map(last).fillna(open_["entry_stage"].astype(str))
+    idx = where.map({s: i for i, s in enumerate(stages)})
+    pipeline = float(open_.loc[(idx >= wr) & (idx < len(stages) - 1), "acv_list_usd"].sum())
+    value = pipeline / quarter
+    typ = _typical(table, "pipeline_coverage", "all") or 3.5
+    why = ("deals sit open long (slow cycles or closers short of time)" if value > typ
+           else "deals close or are lost soon after qualifying, so little stands open")
+    d = (Driver(f"open pipeline ${pipeline:,.0f} (list value, from {stages[wr]} on) against ${quarter:,.0f} booked "
+                f"in the last {COVERAGE_WEEKS} weeks: {why}", _log(value, typ)),)
+    return [Figure("pipeline_coverage", "all", "company", value, drivers=d)]
 
 
 def _nominal_cycle(scenario: Scenario, segments: list[str], wr_stage: str) -> float | None:

@@ -196,7 +196,8 @@ BENCHMARK_FIGURES: tuple[KPI, ...] = (
         "on-target earnings"),
     KPI("span_of_control", "count", "sellers (headcount of the roles that work funnel steps) / first-line "
         "managers (roles named *manager* that work no step)"),
-    KPI("pipeline_coverage", "ratio", "not measured yet"),
+    KPI("pipeline_coverage", "ratio", "open pipeline at the end (list value of leads still open at or after the "
+        "win-rate stage) / bookings of the last 13 weeks (the quarter's run rate for the next quarter's target)"),
     KPI("grr", "fraction", "`grr_trailing_12m`, against the row of the segment holding most bookings"),
     KPI("nrr", "fraction", "`nrr_trailing_12m`, against the row of the segment holding most bookings"),
     KPI("cac_payback_months", "months", "`cac_payback_months`, against the row of the segment holding most "
