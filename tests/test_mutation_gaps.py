@@ -276,3 +276,198 @@ def test_care_a_generalist_has_no_time_for_is_missed_and_costs_renewals():
     assert n > 100 and abs(neutral - 0.88) < 3 * (0.88 * 0.12 / n) ** 0.5
     missed, _ = renewal_rate([(0.0, 1.0), (1.0, 0.0)])
     assert missed < neutral - 0.2
+
+
+# -- Survivors of the same run judged not harmless (docs/mutation.md) ------------------------
+
+@pytest.fixture(scope="module")
+def small_team_kpis() -> dict:
+    return sim.simulate(sim.load_scenario(SCENARIOS / "small_team.yaml"), seed=1, weeks=30, record="kpis").kpis
+
+
+def test_cost_of_sale_per_win_and_to_acv(small_team_kpis):
+    """Each segment's cost per win is its cost over its wins, and the cost-to-ACV
+    ratio that cost over the segment's average deal.
+    Mutant: the cost per win never computed (``if wins and False``)."""
+    rows = small_team_kpis["cost_of_sale_by_segment"]
+    assert sum(r["wins"] for r in rows.values()) > 20
+    for name, r in rows.items():
+        if not r["wins"]:
+            continue
+        assert r["cost_per_win_usd"] == pytest.approx(r["cost_usd"] / r["wins"], abs=0.01), name
+        assert r["cost_to_acv_ratio"] == pytest.approx(r["cost_per_win_usd"] / r["average_deal_usd"], abs=1e-3)
+
+
+def test_arr_per_head_by_role_is_the_end_arr_over_the_roles_headcount(small_team_kpis):
+    """Mutant: ARR multiplied by the headcount instead of divided."""
+    k = small_team_kpis
+    assert k["arr_end_usd"] > 0
+    for role, per_head in k["arr_per_head_by_role_usd"].items():
+        heads = k["roles"][role]["headcount"]
+        if heads:
+            assert per_head == pytest.approx(k["arr_end_usd"] / heads, rel=1e-6), role
+
+
+def test_a_reps_win_rate_is_wins_over_decided_deals(small_team_kpis):
+    """Mutant: wins over (wins - losses)."""
+    reps = [r for r in small_team_kpis["reps"] if r["wins"] + r["losses"]]
+    assert reps and any(r["losses"] for r in reps)
+    for r in reps:
+        assert r["win_rate"] == pytest.approx(r["wins"] / (r["wins"] + r["losses"]), abs=1e-4)
+
+
+def test_a_flat_price_accrues_in_weeks_no_covered_seat_is_filled():
+    """Enablement at a flat 36,525 a year covers every role with seats; here every
+    role is unlimited (no seat is ever filled), so the price is shared over the
+    covered roles evenly and still accrues: 36,525 x 364 / 365.25 = 36,400.
+    Mutant: a week counted as empty only below zero seat-days (the price lost)."""
+    data = chain([0.8, 0.8], rate_per_week=20, headcount=None)
+    data["process"] = {"enablement": {"cost_basis": "flat", "cost_per_year_usd": 36_525}}
+    k = sim.simulate(build(data, horizon_weeks=52), seed=1, record="kpis").kpis
+    assert k["costs"]["process_by_lever_usd"]["enablement"] == pytest.approx(36_400.0)
+
+
+def test_each_roles_share_of_time_at_work_follows_its_own_days_and_vacation():
+    """Two roles work 09:00-17:00, r1 Monday to Friday, r2 Monday to Wednesday with
+    20 vacation days a year: over 52 weeks r1 is at work 40/168 of the time, r2
+    24/168 less the vacation's share of its working days in the first year.
+    Mutants: the calendar cache keyed without the days (r2 gets r1's calendar);
+    the vacation left out of the share."""
+    import datetime as dt
+
+    data = chain([0.5, 0.5], rate_per_week=20, headcount=[2, 2])
+    for r in data["roles"].values():
+        r.pop("hours_per_week")
+    data["calendar"] = {"days": ["mon", "tue", "wed", "thu", "fri"], "hours": "09:00-17:00",
+                        "start_date": "2024-01-01"}
+    data["roles"]["r2"]["calendar"] = {"days": ["mon", "tue", "wed"], "vacation_days_per_year": 20}
+    layout = sim.simulate(build(data, horizon_weeks=52), seed=1, record="kpis").facts.layout
+    start = dt.date(2024, 1, 1)
+    mon_to_wed = sum((start + dt.timedelta(days=i)).weekday() < 3 for i in range(366))  # days < 365.25
+    assert layout.work_share == pytest.approx([40 / 168, 24 / 168 * (1 - 20 / mon_to_wed)], rel=1e-9)
+
+
+def test_an_unlimited_csm_never_has_a_full_book():
+    """Customer success with unlimited capacity: however many accounts (10 CSM
+    hours a month each), nobody's book overloads, so accounts renew at the
+    configured 0.9 (binomial, 4 standard errors).
+    Mutant: the unlimited CSM treated as one CSM with a finite book."""
+    from tests.test_revenue import _customers
+
+    data = _customers(renewal=0.9, onb_churn=0.0, csm_hours=10.0)
+    data["segments"]["only"]["customer"]["expansion"]["opportunities_per_year"] = 0.0
+    kinds = sim.simulate(build(data, horizon_weeks=120), seed=2, record="kpis").accounts["event"]
+    renewed, churned = int((kinds == "renewed").sum()), int((kinds == "churned").sum())
+    n = renewed + churned
+    assert n > 1000
+    assert abs(renewed / n - 0.9) < 4 * (0.9 * 0.1 / n) ** 0.5, (renewed, n)
+
+
+def test_the_data_loop_stops_lifting_a_stage_at_its_cap():
+    """s1 converts at 0.5 against a benchmark of 0.9: always below it, so every
+    period lifts it by 2% until the cap of +10%: 1.02^4 = 1.082, then the fifth
+    lift stops at 1.1, and no lift follows.
+    Mutant: a stage at its cap still counted as liftable (a lift a period at 1.1)."""
+    data = chain([0.5], rate_per_week=60, headcount=None)
+    data["process"] = {"data_driven": {"period_days": 7, "min_observations": 30, "lift_fraction": 0.02,
+                                       "max_lift": 0.1, "benchmark": {"s1": 0.9}}}
+    tl = sim.simulate(build(data, horizon_weeks=40), seed=1).timeline
+    lifts = tl[tl.event == "process_lift"]["lift"].tolist()
+    assert lifts == pytest.approx([1.02, 1.02 ** 2, 1.02 ** 3, 1.02 ** 4, 1.1]), lifts
+
+
+@pytest.mark.parametrize("owned", [False, True], ids=["pooled", "owned"])
+def test_a_lead_goes_straight_on_to_the_next_step_of_the_same_rep(owned):
+    """One rep works both steps (later steps first) and is overloaded with new
+    leads: a lead that passes s1 has its s2 started the instant s1 ends (the freed
+    seat waits for the instant's own request), never behind a cold lead; whether
+    the rep owns the lead or not.
+    Mutants: ``may_return`` inverted or dropped, in the plan or where an owned
+    lead's step is asked for (the seat goes to the line's head at once and the
+    lead's next step waits a task)."""
+    data = chain([0.5, 1.0], rate_per_week=150, headcount=1, work_hours=1.0)
+    data["steps"]["s2"]["role"] = "r1"
+    del data["roles"]["r2"]
+    if owned:
+        data["roles"]["r1"].update(owns_leads=True, max_open_per_rep=100_000)
+    ev = sim.simulate(build(data, horizon_weeks=4), seed=1).events
+    work = ev[ev.event == "work"]
+    s2 = work[work.stage == "s2"]
+    assert len(s2) > 100 and (work[work.stage == "s1"].wait_days > 1).mean() > 0.5  # a long line
+    assert (s2.wait_days == 0).all(), s2.wait_days.describe()
+
+
+def test_handoff_leakage_between_pooled_roles_without_a_delay():
+    """Mutant: a step with hand-off leakage (and no delay) taken for a plain step, so
+    its leakage is never drawn."""
+    from scipy import stats
+
+    data = chain([1.0, 1.0], rate_per_week=100, headcount=[5, 5], work_hours=0.5)
+    data["handoff"] = {"leakage_probability": 0.3}
+    k = n = 0
+    for seed in (5, 6):
+        leads = sim.simulate(build(data, horizon_weeks=10), seed=seed).leads
+        handed = leads[(leads.outcome_stage.cat.codes >= 1) & (leads.outcome != "open")]
+        k, n = k + int((handed.outcome == "lost_handoff").sum()), n + len(handed)
+    assert n > 1000 and stats.binomtest(k, n, 0.3).pvalue > 0.001
+
+
+def test_a_dedicated_onboarding_role_is_a_cost_of_service_not_of_acquisition():
+    """An onboarding role that does not sell costs its salary as onboarding (cost of
+    service): 52 weeks of one person at 365,250 a year = 364,000, none of it in
+    acquisition (CAC).
+    Mutant: the service roles taken among those that sell instead."""
+    data = chain([1.0], rate_per_week=10, headcount=None)
+    data["segments"]["only"]["customer"] = {"onboarding": {"work_hours": 1.0}}
+    data["roles"]["onb"] = {"headcount": 1, "hours_per_week": 40, "loaded_cost_per_year_usd": 365_250}
+    data["post_sale"] = {"onboarding_role": "onb"}
+    c = sim.simulate(build(data, horizon_weeks=52), seed=1, record="kpis").kpis["costs"]
+    assert c["onboarding_usd"] == pytest.approx(364_000.0)
+    assert c["acquisition_usd"] == pytest.approx(c["total_usd"] - 364_000.0)
+
+
+def test_the_expansion_row_counts_opportunities_that_expired():
+    """Expansion opportunities that wait past their expiry for a busy account
+    manager count as entered and lost in the customer stages' expansion row.
+    Mutant: expired opportunities left out of the row."""
+    from tests.test_revenue import _customers
+
+    data = _customers(renewal=1.0, onb_churn=0.0, am_heads=1)
+    k = sim.simulate(build(data, horizon_weeks=60), seed=1)
+    kinds = k.accounts["event"]
+    expired = int((kinds == "expansion_expired").sum())
+    assert expired > 0
+    row = next(r for r in k.kpis["customer_stages"] if r["stage"] == "expansion")
+    assert row["entered"] == expired + int(kinds.isin(["expanded", "expansion_lost"]).sum())
+    assert row["moved_on"] == int((kinds == "expanded").sum())
+
+
+def test_bottlenecks_are_listed_most_utilized_first():
+    """Mutant: the sort key dropped (two flagged roles cannot be ordered)."""
+    from sim.metrics.bottlenecks import find_bottlenecks
+
+    roles = {"a": {"utilization": 0.96}, "b": {"utilization": 0.99}, "c": {"utilization": 0.5}}
+    assert [b.role for b in find_bottlenecks({"roles": roles, "stages": []})] == ["b", "a"]
+
+
+@pytest.mark.parametrize("people", [True, False], ids=["with_people", "without_people"])
+def test_the_top_performer_who_leaves_has_the_most_bookings_so_far(people):
+    """``rep_leaves`` with ``rep: top`` takes the present rep with the most bookings
+    by then: the sum of the bookings of the wins they closed, read off the event
+    log. Deal sizes spread widely (lognormal, sigma 1), so the rep with the
+    biggest last deal is seldom the one with the most in total.
+    Mutants: a rep's bookings so far replaced by their last deal (with a people
+    section); the running bookings per rep dropped (without one)."""
+    data = chain([0.5], rate_per_week=60, headcount=[5], work_hours=1.0, hours_per_week=40)
+    data["segments"]["only"]["acv_usd"] = {"dist": "lognormal", "median": 10_000, "sigma": 1.0}
+    data["timeline"] = [{"week": 6, "action": "rep_leaves", "role": "r1", "rep": "top"}]
+    if people:
+        data["roles"]["r1"]["people"] = {"hiring_lag_days": 30}
+    result = sim.simulate(build(data, horizon_weeks=8), seed=3)
+    [left] = result.kpis["departures"]
+    ev = result.events
+    won = ev[(ev.event == "won") & (ev.t_days < left["t_days"])]
+    so_far = won.groupby("rep").value_usd.sum()
+    assert len(so_far) == 5 and so_far.idxmax() == left["rep"], (so_far.to_dict(), left)
+    last = won.groupby("rep").value_usd.last()
+    assert last.idxmax() != so_far.idxmax()  # the case tells the two rules apart
