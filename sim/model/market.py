@@ -42,8 +42,9 @@ class MarketBook:
 
     def register(self, source: OutboundSource, n_accounts: int) -> int:
         self.sources.append(source)
-        for col, v in ((self.taken, INF), (self.won_t, INF), (self.exhausted_t, INF), (self.losses, 0),
-                       (self.customer, False), (self.lead_of, -1)):
+        columns: tuple[tuple[list, object], ...] = ((self.taken, INF), (self.won_t, INF), (self.exhausted_t, INF),
+                                                    (self.losses, 0), (self.customer, False), (self.lead_of, -1))
+        for col, v in columns:
             col.append([v] * n_accounts)
         return len(self.sources) - 1
 
