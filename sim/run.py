@@ -16,8 +16,8 @@ from sim.metrics import kpis as compute_kpis
 from sim.metrics import weekly_frame
 from sim.metrics.recovery import top_departure_kpis
 from sim.metrics.registry import ordered
-from sim.model.layout import layout_of
 from sim.model.rng import Streams
+from sim.model.setup import RunSetup
 from sim.model.world import World
 from sim.records import EventLog, Facts, Tally
 from sim.scenario.pods import customer_work
@@ -210,12 +210,12 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
         raise ValueError(f"weeks must be > 0, got {weeks}")
     t0 = time.perf_counter()
     model_scenario = customer_work(scenario)  # PODs whose sellers carry the customer work
-    layout = layout_of(model_scenario, horizon_weeks * 7.0)
-    recorder = EventLog(layout) if record == "events" else Tally(layout)
     if limits is not None:
         check_size(scenario, horizon_weeks, limits)
-    world = World(model_scenario, Streams(seed), recorder, layout.horizon_days)
-    watch = _watcher(limits, recorder, layout.horizon_days, progress) if limits or progress else None
+    setup = RunSetup.of(model_scenario, horizon_weeks * 7.0)  # routing, calendars, work scales, layout: once
+    recorder = EventLog(setup.layout) if record == "events" else Tally(setup.layout)
+    world = World(setup, Streams(seed), recorder)
+    watch = _watcher(limits, recorder, setup.horizon_days, progress) if limits or progress else None
     world.run(watch)
     facts = recorder.facts()
     stage_idx = scenario.stages.index(scenario.win_rate_stage)

@@ -8,9 +8,9 @@ import pytest
 import simpy
 
 import sim
-from sim.model.layout import layout_of
 from sim.model.lead import Leads
 from sim.model.rng import Streams
+from sim.model.setup import RunSetup
 from sim.model.sources import OutboundSource
 from sim.model.world import World
 from sim.records import Tally
@@ -94,7 +94,8 @@ def test_no_rep_sits_with_room_while_an_account_waits(name, weeks, accounts):
     src["cooling_off_days"] = 20.0
     scenario = sim.validate_data(data)
     horizon = weeks * 7.0
-    world = World(scenario, Streams(5), Tally(layout_of(scenario, horizon)), horizon)
+    setup = RunSetup.of(scenario, horizon)
+    world = World(setup, Streams(5), Tally(setup.layout))
     src = next(s for s in world.sources if isinstance(s, OutboundSource))
     world.env.process(_check_no_idle_room(world, src, 0.29 + 1e-7))
     world.run()

@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.model.layout import layout_of
 from sim.model.rng import Streams
+from sim.model.setup import RunSetup
 from sim.model.world import World
 from sim.records import Tally
 from tests.conftest import build, chain
@@ -77,8 +77,9 @@ def test_owner_limit_is_never_exceeded():
                                work_hours=[0, 2], elapsed_days={"dist": "exponential", "mean": 10}))
     data["roles"]["r2"].update(owns_leads=True, max_open_per_rep=4, routing="round_robin")
     scenario = build(data, horizon_weeks=20)
-    rec = Tally(layout_of(scenario, 140.0))
-    world = World(scenario, Streams(0), rec, 140.0)
+    setup = RunSetup.of(scenario, 140.0)
+    rec = Tally(setup.layout)
+    world = World(setup, Streams(0), rec)
     role = world.roles["r2"]
     seen = []
 

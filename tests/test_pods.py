@@ -191,13 +191,14 @@ def test_a_full_pod_does_not_make_the_outbound_cadence_spin(monkeypatch):
 def test_pod_account_lists_keep_each_account_in_its_industry():
     """An outbound account's industry is drawn once (its own stream), so its POD
     does not depend on when the cadence looked at it."""
-    from sim.model.layout import layout_of
     from sim.model.rng import Streams
+    from sim.model.setup import RunSetup
     from sim.model.world import World
     from sim.records import Tally
 
     scenario = sim.load_scenario(SCENARIOS / "pods_industry.yaml")
-    world = World(scenario, Streams(4), Tally(layout_of(scenario, 70.0)), 70.0)
+    setup = RunSetup.of(scenario, 70.0)
+    world = World(setup, Streams(4), Tally(setup.layout))
     src = next(s for s in world.sources if getattr(s, "pods", None) is not None)
     before = list(src.slice)
     shares = scenario.pods.industries

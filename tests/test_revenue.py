@@ -11,8 +11,8 @@ from scipy import stats
 
 import sim
 from sim.metrics.revenue import arr_bridge, revenue_by_week
-from sim.model.layout import layout_of
 from sim.model.rng import Streams
+from sim.model.setup import RunSetup
 from sim.model.vocab import AccountKind, Layout
 from sim.model.world import World
 from sim.records import Tally
@@ -67,8 +67,9 @@ def test_annual_billing_invoices_each_anniversary():
 
 def _world(scenario, seed=1, weeks=None):
     T = (weeks or scenario.horizon_weeks) * 7.0
-    rec = Tally(layout_of(scenario, T))
-    w = World(scenario, Streams(seed), rec, T)
+    setup = RunSetup.of(scenario, T)
+    rec = Tally(setup.layout)
+    w = World(setup, Streams(seed), rec)
     w.run()
     return w, rec.facts()
 

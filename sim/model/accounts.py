@@ -32,15 +32,19 @@ from sim.model.draws import block_draw, is_zero, sampler, uniform01
 from sim.model.health import HealthModel, assess, csm_expansions
 from sim.model.onboarding import SellerOnboarding
 from sim.model.plan import priority
-from sim.model.process import tools_factor
 from sim.model.rng import Streams
+from sim.model.roles import Job
+from sim.model.setup import RunSetup
 from sim.model.vocab import ACCOUNT_WORK, ONBOARDING_WORK, AccountKind, CostKind
-from sim.scenario.schema import AccountMining, Scenario
+from sim.scenario.schema import AccountMining
 from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR, WEEKS_PER_MONTH
 
 if TYPE_CHECKING:
+    import simpy
+
+    from sim.model.lead import Leads
+    from sim.model.plan import Route
     from sim.model.roles import RoleRuntime
-    from sim.model.world import World
 
 YEAR_DAYS = DAYS_PER_YEAR
 
@@ -54,15 +58,18 @@ ONB_STARTED = int(AccountKind.ONBOARDING_STARTED)
 class TierPlan:
     """Samplers and numbers of one segment's customers (resolved once)."""
 
-    def __init__(self, scenario: Scenario, gname: str, streams: Streams, onb: RoleRuntime | None,
+    def __init__(self, setup: RunSetup, gname: str, streams: Streams, onb: RoleRuntime | None,
                  am: RoleRuntime | None):
+        scenario = setup.scenario
         c = scenario.segments[gname].customer
         key = f"customers/{gname}"
         self.term_days = c.term_years * YEAR_DAYS
-        tools = scenario.process
         self.onb_work = (sampler(c.onboarding.work_hours, streams.generator(f"{key}/onboarding_work"),
-                                 onb.days_per_hour * tools_factor(tools, onb.name, None))
+                                 setup.work_scale(onb.name, None))
                          if onb is not None and not is_zero(c.onboarding.work_hours) else None)
+        # the onboarding task (None: no work to wait for)
+        self.onb_job = (Job(ONBOARDING_WORK, self.onb_work, priority(scenario, onb.name, "onboarding"))
+                        if self.onb_work is not None else None)
         self.onb_elapsed = (None if is_zero(c.onboarding.elapsed_days) else
                             sampler(c.onboarding.elapsed_days, streams.generator(f"{key}/onboarding_days")))
         self.onb_churn_p = c.onboarding.churn_probability
@@ -86,55 +93,58 @@ class TierPlan:
         self.u_exp = uniform01(streams.generator(f"{key}/expansion"))
         self.exp_frac = sampler(e.acv_increase_fraction, streams.generator(f"{key}/expansion_size"))
         self.exp_work = (sampler(e.work_hours, streams.generator(f"{key}/expansion_work"),
-                                 am.days_per_hour * tools_factor(tools, am.name, None))
+                                 setup.work_scale(am.name, None))
                          if am is not None and not is_zero(e.work_hours) else None)
+        self.exp_job = (Job(ACCOUNT_WORK, self.exp_work, priority(scenario, am.name, "account_care"))
+                        if am is not None else None)
         self.exp_elapsed = (None if is_zero(e.elapsed_days) else
                             sampler(e.elapsed_days, streams.generator(f"{key}/expansion_days")))
         self.exp_expires = e.expires_days
         self.csm_hours_per_week = c.csm_hours_per_month / WEEKS_PER_MONTH
 
 
-class AccountBook(CsmBooks):
-    """All customer accounts of a run, and the CSM books."""
+class AccountBook:
+    """All customer accounts of a run, and the CSM books. ``roles`` are the run's
+    roles by name, ``routes`` the compiled routes (mined leads take them),
+    ``market`` the outbound market (:mod:`~sim.model.market`, or None); the
+    leads mined from live accounts go to the :class:`~sim.model.lead.Leads` given
+    to :meth:`mine_into`."""
 
-    def __init__(self, world: World, scenario: Scenario, streams: Streams):
-        self.world = world
-        self.env = world.env
-        self.rec = world.rec
+    def __init__(self, env: simpy.Environment, rec, setup: RunSetup, streams: Streams,
+                 roles: dict[str, RoleRuntime], routes: dict[tuple[str, str], Route], market=None):
+        scenario = setup.scenario
+        self.env = env
+        self.rec = rec
+        self.leads: Leads | None = None
         ps = scenario.post_sale
-        self.onb = world.roles[ps.onboarding_role] if ps.onboarding_role else None
-        self.am = world.roles[ps.am_role] if ps.am_role else None
+        self.onb = roles[ps.onboarding_role] if ps.onboarding_role else None
+        self.am = roles[ps.am_role] if ps.am_role else None
         csm = scenario.roles[ps.csm_role] if ps.csm_role else None
-        wt = world.worktime
+        cals = setup.calendars
         # with a calendar: the hours a week a CSM works on its tasks, and the share of the week at work
-        self.csm_hours = (0.0 if csm is None else wt.task_hours(ps.csm_role) if wt is not None
-                          else csm.weekly_hours)
-        self.csm_share = wt.available_share(ps.csm_role) if wt is not None and csm is not None else 1.0
-        self.csm_idx = list(scenario.roles).index(ps.csm_role) if csm is not None else -1
-        self.csm_rt = world.roles[ps.csm_role] if csm is not None else None
+        csm_hours = (0.0 if csm is None else cals.task_hours(ps.csm_role) if cals is not None
+                     else csm.weekly_hours)
+        csm_share = cals.available_share(ps.csm_role) if cals is not None and csm is not None else 1.0
+        self.csm_rt = roles[ps.csm_role] if csm is not None else None
         # generalists: an owned role that does post-sale work looks after its own accounts
-        owned = [world.roles[r] for r in (ps.onboarding_role, ps.csm_role, ps.am_role)
-                 if r is not None and world.roles[r].owns]
+        owned = [roles[r] for r in (ps.onboarding_role, ps.csm_role, ps.am_role)
+                 if r is not None and roles[r].owns]
         self.keeper = owned[0] if owned else None
         self.care_by_task = csm is not None and self.csm_rt.owns
         if self.care_by_task:
             csm = None  # no book-load model: care is tasks in the owner's queue
         n_csm = 0 if csm is None else (1 if csm.unlimited_capacity else csm.headcount)
-        self.prio = {kind: {r: priority(scenario, r, kind) for r in scenario.roles}
-                     for kind in ("onboarding", "account_care")}
+        self.books = CsmBooks(env, self.csm_rt, n_csm, bool(csm and csm.unlimited_capacity), csm_hours, csm_share,
+                              ps.no_csm_renewal_multiplier, ps.csm_load_renewal_curve)
+        self.care_prio = priority(scenario, ps.csm_role, "account_care")
         self.care_curve = Piecewise(ps.missed_care_renewal_curve)
-        self.care_tools = tools_factor(scenario.process, ps.csm_role, None)
-        self.csm_unlimited = bool(csm and csm.unlimited_capacity)
-        self.csm_demand = [0.0] * n_csm  # hours per week each CSM's book needs
-        self.csm_integral = [0.0] * n_csm  # integral of book load over time
-        self.csm_since = [0.0] * n_csm
-        self.no_csm = ps.no_csm_renewal_multiplier
+        # the days a month's care takes (account care is post-sale work: no stage)
+        self.care_scale = setup.work_scale(ps.csm_role, None) if ps.csm_role else 0.0
         self.signature_start = ps.contract_start == "signature"
         self.onb_curve = Piecewise(ps.onboarding_wait_churn_curve)
-        self.health_curve = Piecewise(ps.csm_load_renewal_curve)
-        self.tiers = [TierPlan(scenario, g, streams, self.onb, self.am) for g in scenario.segments]
+        self.tiers = [TierPlan(setup, g, streams, self.onb, self.am) for g in scenario.segments]
         # account health (customer_success section; None: renewal follows the CSM book load only)
-        self.market = world.market  # the market section (None: churned customers are not approached again)
+        self.market = market  # the market section (None: churned customers are not approached again)
         self.hm = (HealthModel(scenario.customer_success, list(scenario.segments), streams)
                    if scenario.customer_success is not None else None)
         self.health: list[float] = []  # per account, its last assessed health
@@ -148,7 +158,7 @@ class AccountBook(CsmBooks):
         self.mining = []
         for i, (sname, src) in enumerate(scenario.sources.items()):
             if isinstance(src, AccountMining) and src.leads_per_account_per_year > 0:
-                tiers = {list(scenario.segments).index(g): world.routes[(sname, g)]
+                tiers = {list(scenario.segments).index(g): routes[(sname, g)]
                          for g in (src.segments if src.segments is not None else scenario.segments)}
                 gen = streams.generator(f"mining/{sname}")
                 mean = YEAR_DAYS / src.leads_per_account_per_year
@@ -162,6 +172,23 @@ class AccountBook(CsmBooks):
         self.pod: list[int] = []  # the POD that won the account
         self.care_missed: list[int] = []
         self.care_done: list[int] = []
+
+    def mine_into(self, leads: Leads) -> None:
+        """Leads mined from live accounts are created by ``leads`` (the bow-tie's
+        loop: wins open accounts, live accounts mine leads)."""
+        self.leads = leads
+
+    def book_busy(self) -> dict[int, list[float]]:
+        """Days of CSM time the books needed over the run, per CSM (for utilization)."""
+        return self.books.busy()
+
+    def arr_kept_by(self, role, seat: int) -> float:
+        """ARR of the live accounts ``seat`` of ``role`` looks after (0 unless the
+        role is the generalists' keeper of accounts)."""
+        if self.keeper is not role:
+            return 0.0
+        return sum(acv for acv, on, s in zip(self.acv, self.active, self.keeper_seat, strict=True)
+                   if on and s == seat)
 
     def _orphan(self, a: int, csm: int) -> float:
         """Renewal multiplier for an account whose caretaker has left and is not replaced."""
@@ -217,13 +244,11 @@ class AccountBook(CsmBooks):
         start = signed = env.now
         wait = 0.0
         u = tp.u_onb()
-        if tp.onb_work is not None:
-            prio, work = ((self.prio["onboarding"][self.onb.name], tp.onb_work) if self.onb_policy is None
-                          else self.onb_policy.job(self.keeper_seat[a], tp.onb_work))
-            wait, _ = yield from self.onb.serve(rec, self.lead[a], ONBOARDING_WORK, seg, work, self.pod[a],
-                                                self.keeper_seat[a], prio,
-                                                expires=self._patience(u, tp), on_start=lambda now: rec.account(
-                                                    now, a, seg, ONB_STARTED, 0.0, self.acv[a]))
+        if tp.onb_job is not None:
+            job = tp.onb_job if self.onb_policy is None else self.onb_policy.job(self.keeper_seat[a], tp.onb_job)
+            wait, _ = yield from self.onb.serve_job(
+                rec, self.lead[a], job, seg, self.pod[a], self.keeper_seat[a], expires=self._patience(u, tp),
+                on_start=lambda now: rec.account(now, a, seg, ONB_STARTED, 0.0, self.acv[a]))
             if wait < 0:  # gave up waiting for onboarding
                 self._end(a, ONB_CHURN, -counted)
                 return
@@ -239,13 +264,14 @@ class AccountBook(CsmBooks):
         if not self.signature_start:
             start = env.now
         needs_csm = tp.csm_hours_per_week > 0
-        csm = self._csm_assign(tp.csm_hours_per_week) if needs_csm and not self.care_by_task else -1
+        books = self.books
+        csm = books.assign(tp.csm_hours_per_week) if needs_csm and not self.care_by_task else -1
         if needs_csm and self.care_by_task:
             env.process(self._care(a, tp))
         hm = self.hm
         if hm is not None:
             self.onb_score[a] = hm.onboarding_score(env.now - signed)
-            load = self.csm_demand[csm] / self.csm_hours if csm >= 0 and self.csm_hours > 0 else 0.0
+            load = books.load(csm) if csm >= 0 else 0.0
             self.health[a] = hm.health(self.onb_score[a], hm.attention(needs_csm, csm >= 0 or self.care_by_task,
                                                                        load))
             if hm.exp_rate > 0:
@@ -259,8 +285,7 @@ class AccountBook(CsmBooks):
         while True:
             since_i = 0.0
             if csm >= 0:
-                self._csm_touch(csm)
-                since_i = self.csm_integral[csm]
+                since_i = books.touch(csm)
             since_t = env.now
             yield env.timeout(max(renewal - env.now, 0.0))  # overdue if onboarding outlasted the term
             shrink = 1.0
@@ -271,13 +296,13 @@ class AccountBook(CsmBooks):
                 health = self.care_curve(self.care_missed[a] / checks) if checks else 1.0
                 self.care_missed[a] = self.care_done[a] = 0
             else:
-                health = self._health(csm, needs_csm, since_i, since_t)
+                health = books.health(csm, needs_csm, since_i, since_t)
             p = tp.renew_p * health * self._orphan(a, csm)
             if tp.u_renew() >= p:
                 self._end(a, CHURNED, -self.acv[a])
                 if self.market is not None:
                     self.market.churned(self.lead[a])
-                self._csm_release(csm, tp.csm_hours_per_week)
+                books.release(csm, tp.csm_hours_per_week)
                 return
             up = self.acv[a] * tp.uplift
             self.acv[a] += up
@@ -309,9 +334,8 @@ class AccountBook(CsmBooks):
             yield env.timeout(tp.exp_gap())
             if not self.active[a]:
                 return
-            wait, _ = yield from self.am.serve(rec, self.lead[a], ACCOUNT_WORK, seg, tp.exp_work, self.pod[a],
-                                               self.keeper_seat[a], self.prio["account_care"][self.am.name],
-                                               expires=tp.exp_expires, cancel=self.closed[a])
+            wait, _ = yield from self.am.serve_job(rec, self.lead[a], tp.exp_job, seg, self.pod[a], self.keeper_seat[a],
+                                                   expires=tp.exp_expires, cancel=self.closed[a])
             if not self.active[a]:  # the account ended while the opportunity waited or was worked
                 return
             if wait < 0:
@@ -335,15 +359,14 @@ class AccountBook(CsmBooks):
         done within the month is missed (a busy generalist sells first)."""
         env, role = self.env, self.csm_rt
         month = DAYS_PER_MONTH
-        hours = tp.csm_hours_per_week * WEEKS_PER_MONTH * role.days_per_hour * self.care_tools
-        prio = self.prio["account_care"][role.name]
+        hours = tp.csm_hours_per_week * WEEKS_PER_MONTH * self.care_scale
+        job = Job(ACCOUNT_WORK, lambda: hours, self.care_prio)
         while True:
             yield env.timeout(month)
             if not self.active[a]:
                 return
-            wait, _ = yield from role.serve(self.rec, self.lead[a], ACCOUNT_WORK, self.segment[a], lambda: hours,
-                                            self.pod[a], self.keeper_seat[a], prio, expires=month,
-                                            cancel=self.closed[a])
+            wait, _ = yield from role.serve_job(self.rec, self.lead[a], job, self.segment[a], self.pod[a],
+                                                self.keeper_seat[a], expires=month, cancel=self.closed[a])
             if not self.active[a]:
                 return
             if wait < 0:
@@ -357,4 +380,4 @@ class AccountBook(CsmBooks):
             yield env.timeout(gap())
             if not self.active[a]:
                 return
-            self.world.leads.new(source, route, account=a, pod=self.pod[a])
+            self.leads.new(source, route, account=a, pod=self.pod[a])

@@ -4,56 +4,94 @@ An account that needs ``csm_hours_per_month`` of care adds that (per week) to
 the book of the least-loaded CSM when it goes live and leaves it when it
 churns; the time-average load of the book over a term (hours needed / hours
 available) is what the renewal odds read through
-``post_sale.csm_load_renewal_curve``. Mixed into
-:class:`~sim.model.accounts.AccountBook`, which sets the fields used here.
+``post_sale.csm_load_renewal_curve``. The :class:`~sim.model.accounts.AccountBook`
+keeps one :class:`CsmBooks` (when the CSM role cares for accounts as a load,
+not as tasks in an owner's queue).
 """
 
 from __future__ import annotations
 
+import simpy
+
+from sim.model.curves import Piecewise
+
 
 class CsmBooks:
-    """Load bookkeeping of the CSM books (``csm_demand``, ``csm_integral``,
-    ``csm_since`` per CSM; ``csm_hours`` a CSM's hours a week)."""
+    """The books of the CSM role ``role`` (a :class:`~sim.model.roles.RoleRuntime`,
+    or None: no CSM role). ``hours``: a CSM's hours a week on their tasks;
+    ``share``: the share of the week a CSM is at work (with a calendar, else 1);
+    ``n``: CSMs at the start (1 for an unlimited role, whose book never loads);
+    ``no_csm``: the renewal multiplier of an account that needs a CSM when there
+    is none; ``curve``: book load -> renewal multiplier."""
 
-    def _csm_touch(self, i: int) -> None:
+    def __init__(self, env: simpy.Environment, role, n: int, unlimited: bool, hours: float, share: float,
+                 no_csm: float, curve):
+        self.env = env
+        self.role = role
+        self.idx = role.idx if role is not None else -1
+        self.unlimited = unlimited
+        self.hours = hours
+        self.share = share
+        self.no_csm = no_csm
+        self.curve = Piecewise(curve)
+        self.demand = [0.0] * n  # hours per week each CSM's book needs
+        self.integral = [0.0] * n  # integral of book load over time
+        self.since = [0.0] * n
+
+    def touch(self, i: int) -> float:
+        """Bring CSM ``i``'s load integral up to now; returns it."""
         now = self.env.now
-        self.csm_integral[i] += self.csm_demand[i] / self.csm_hours * (now - self.csm_since[i])
-        self.csm_since[i] = now
+        self.integral[i] += self.demand[i] / self.hours * (now - self.since[i])
+        self.since[i] = now
+        return self.integral[i]
 
-    def _csm_assign(self, hours: float) -> int:
-        if self.csm_rt is not None and self.csm_rt.headcount > len(self.csm_demand) and not self.csm_unlimited:
-            grow = self.csm_rt.headcount - len(self.csm_demand)  # CSMs hired during the run
-            self.csm_demand += [0.0] * grow
-            self.csm_integral += [0.0] * grow
-            self.csm_since += [self.env.now] * grow
-        if not self.csm_demand:
+    def assign(self, hours: float) -> int:
+        """An account needing ``hours`` a week goes to the least-loaded CSM; returns
+        which (-1: no CSM)."""
+        role = self.role
+        if role is not None and role.headcount > len(self.demand) and not self.unlimited:
+            grow = role.headcount - len(self.demand)  # CSMs hired during the run
+            self.demand += [0.0] * grow
+            self.integral += [0.0] * grow
+            self.since += [self.env.now] * grow
+        if not self.demand:
             return -1
-        i = min(range(len(self.csm_demand)), key=self.csm_demand.__getitem__)
-        self._csm_touch(i)
-        if not self.csm_unlimited:
-            self.csm_demand[i] += hours
+        i = min(range(len(self.demand)), key=self.demand.__getitem__)
+        self.touch(i)
+        if not self.unlimited:
+            self.demand[i] += hours
         return i
 
-    def _csm_release(self, i: int, hours: float) -> None:
-        if i >= 0 and not self.csm_unlimited:
-            self._csm_touch(i)
-            self.csm_demand[i] -= hours
+    def release(self, i: int, hours: float) -> None:
+        """An account needing ``hours`` a week leaves CSM ``i``'s book."""
+        if i >= 0 and not self.unlimited:
+            self.touch(i)
+            self.demand[i] -= hours
 
-    def book_busy(self) -> dict[int, list[float]]:
+    def busy(self) -> dict[int, list[float]]:
         """Days of CSM time the books needed over the run, per CSM (for utilization)."""
-        if not self.csm_demand or self.csm_unlimited:
+        if not self.demand or self.unlimited:
             return {}
-        for i in range(len(self.csm_demand)):
-            self._csm_touch(i)
-        share = getattr(self, "csm_share", 1.0)  # with a calendar: the share of the week at work
-        return {self.csm_idx: [x * share for x in self.csm_integral] if share != 1.0 else list(self.csm_integral)}
+        for i in range(len(self.demand)):
+            self.touch(i)
+        share = self.share
+        return {self.idx: [x * share for x in self.integral] if share != 1.0 else list(self.integral)}
 
-    def _health(self, csm: int, needs_csm: bool, since_integral: float, since_t: float) -> float:
+    def load(self, i: int) -> float:
+        """CSM ``i``'s book load now (hours needed / hours available)."""
+        return self.demand[i] / self.hours if self.hours > 0 else 0.0
+
+    def average_load(self, i: int, since_integral: float, since_t: float) -> float:
+        """CSM ``i``'s time-average book load since ``since_t`` (when the integral was ``since_integral``)."""
+        self.touch(i)
+        span = self.env.now - since_t
+        return (self.integral[i] - since_integral) / span if span > 0 else 0.0
+
+    def health(self, csm: int, needs_csm: bool, since_integral: float, since_t: float) -> float:
+        """Renewal multiplier of an account of CSM ``csm`` (-1: none) from the book's
+        average load since ``since_t`` (when the integral was ``since_integral``)."""
         if not needs_csm:
             return 1.0
         if csm < 0:
             return self.no_csm
-        self._csm_touch(csm)
-        span = self.env.now - since_t
-        load = (self.csm_integral[csm] - since_integral) / span if span > 0 else 0.0
-        return self.health_curve(load)
+        return self.curve(self.average_load(csm, since_integral, since_t))

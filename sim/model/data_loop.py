@@ -75,7 +75,7 @@ class OutsideDataLoop:
 
     def _apply(self, g: int, k: int, target: float, ratio: float) -> None:
         boost = self.leads.boost
-        boost[g][k] = max(boost[g][k], target)
+        self.leads.lift(g, k, max(boost[g][k], target))
         self.pending.discard((g, k))
         # stage, lift (its conversion multiplier now), conversion_vs_benchmark (observed, when decided)
         self.rec.timeline(self.env.now, PROCESS_LIFT, -1, k, boost[g][k], ratio)

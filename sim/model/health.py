@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from sim.model.curves import Piecewise
 from sim.model.draws import block_draw, sampler, uniform01
 from sim.model.rng import Streams
-from sim.model.vocab import ACCOUNT_WORK, AccountKind, CostKind
+from sim.model.vocab import AccountKind, CostKind
 from sim.scenario.success import CustomerSuccess
 from sim.units import DAYS_PER_YEAR
 
@@ -105,9 +105,7 @@ def assess(book: AccountBook, a: int, csm: int, needs_csm: bool, since_integral:
         attention = hm.attention(True, True, done_share=book.care_done[a] / checks if checks else 1.0)
         book.care_missed[a] = book.care_done[a] = 0
     elif needs_csm and csm >= 0:  # the time-average load of the CSM's book over the term
-        book._csm_touch(csm)
-        span = env.now - since_t
-        load = (book.csm_integral[csm] - since_integral) / span if span > 0 else 0.0
+        load = book.books.average_load(csm, since_integral, since_t)
         attention = hm.attention(True, True, load)
     else:
         attention = hm.attention(needs_csm, False)
@@ -132,9 +130,8 @@ def csm_expansions(book: AccountBook, a: int, tp: TierPlan, hm: HealthModel):
         if u_arise() >= hm.rate_curve(book.health[a]):
             continue
         if am is not None:
-            wait, _ = yield from am.serve(rec, book.lead[a], ACCOUNT_WORK, seg, tp.exp_work, book.pod[a],
-                                          book.keeper_seat[a], book.prio["account_care"][am.name],
-                                          expires=tp.exp_expires, cancel=book.closed[a])
+            wait, _ = yield from am.serve_job(rec, book.lead[a], tp.exp_job, seg, book.pod[a], book.keeper_seat[a],
+                                              expires=tp.exp_expires, cancel=book.closed[a])
             if not book.active[a]:
                 return
             if wait < 0:

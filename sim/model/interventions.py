@@ -14,8 +14,6 @@ names for its kind (commented at each call).
 
 from __future__ import annotations
 
-import math
-
 import simpy
 
 from sim.model.vocab import TimelineKind
@@ -49,8 +47,7 @@ class Timeline:
                     staffing.hire(role)
             elif ev.action == "market_shock":
                 src = next(s for s in self.sources if s.name == ev.source)
-                src.active_shocks.append(ev.rate_multiplier)  # overlapping shocks multiply
-                src.shock = math.prod(src.active_shocks)
+                src.shock_starts(ev.rate_multiplier)
                 rec.timeline(env.now, MARKET_SHOCK, -1, src.idx, ev.rate_multiplier, 0.0)  # source, multiplier
                 end = env.timeout(ev.weeks * 7.0)
                 end.callbacks.append(lambda _e, src=src, m=ev.rate_multiplier: self._shock_over(src, m))
@@ -65,13 +62,12 @@ class Timeline:
                 for route in self.routes.values():
                     for r in (route, route.pql):
                         if r is not None and (seg is None or r.segment == seg):
-                            r.price *= ev.price_multiplier
+                            r.change_price(ev.price_multiplier)
                 rec.timeline(env.now, PRICE_CHANGE, -1, -1 if seg is None else seg,  # segment (-1: all)
                              ev.price_multiplier, 0.0)  # multiplier
 
     def _shock_over(self, src, multiplier: float) -> None:
-        src.active_shocks.remove(multiplier)
-        src.shock = math.prod(src.active_shocks)
+        src.shock_ends(multiplier)
         self.rec.timeline(self.env.now, SHOCK_OVER, -1, src.idx, multiplier, 0.0)  # source, multiplier
 
 
@@ -107,8 +103,6 @@ class DataLoop:
                 if ratio < worst_ratio:
                     worst, worst_ratio = k, ratio
             if worst >= 0:
-                lift = min(1 + dd.max_lift, boost[worst] * (1 + dd.lift_fraction))
-                for b in boosts:
-                    b[worst] = lift
+                leads.lift(None, worst, min(1 + dd.max_lift, boost[worst] * (1 + dd.lift_fraction)))
                 # stage, lift (its conversion multiplier now), conversion_vs_benchmark
                 self.rec.timeline(env.now, PROCESS_LIFT, -1, worst, boost[worst], worst_ratio)

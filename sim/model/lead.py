@@ -39,11 +39,13 @@ class Leads:
 
     ``accounts`` receives won customers (when ``track_customers``), ``pods``
     (or None) is told about wins and losses and picks a new lead's POD.
-    ``data_driven`` turns on the per-stage counters and lifts the
-    data-driven improvement loop reads and writes."""
+    ``data_driven`` (the number of segments; 0: off) turns on the per-segment,
+    per-stage counters a data-driven improvement loop reads, and its lifts
+    (:meth:`lift`). ``customer_days`` (a calendar of whole days, or None: every
+    day) counts the customer's elapsed time."""
 
-    def __init__(self, env: simpy.Environment, rec, n_stages: int, speed_to_lead_curve, accounts, pods,
-                 track_customers: bool, data_driven: bool, customer_days=None):
+    def __init__(self, env: simpy.Environment, rec, n_stages: int, speed_to_lead_curve, *, accounts, pods,
+                 track_customers: bool, data_driven: int, customer_days=None):
         self.env = env
         # the customer's elapsed time in business days (a WorkCalendar of whole days), or None: every day
         self.customer_days = customer_days
@@ -58,10 +60,15 @@ class Leads:
         # leads that failed the conversion draw out of each stage (losses of other causes -
         # SLA, hand-off, no contact, a leaver - say nothing about the step's conversion)
         self.not_converted = [[0] * n_stages for _ in range(max(int(data_driven), 1))]
-        self.rep_bookings: dict[tuple[int, int], float] = {}  # reps without a people model
         self.decay = Piecewise(speed_to_lead_curve)
         self.wip = [0] * n_stages
         self._next_id = 0
+
+    def lift(self, segment: int | None, stage: int, lift: float) -> None:
+        """A data-driven loop sets the conversion multiplier of the step into
+        ``stage`` for leads of ``segment`` (None: of every segment)."""
+        for g in range(len(self.boost)) if segment is None else (segment,):
+            self.boost[g][stage] = lift
 
     @property
     def created(self) -> int:
@@ -195,12 +202,7 @@ class Leads:
         if closer is not None and closer.commission_rate:
             rec.cost(now, COMMISSION, closer.idx, seg, booked * closer.commission_rate)
         if last_role is not None:
-            if last_role.staff is not None:
-                last_role.staff.bookings[last_rep] += booked
-                last_role.staff.wins[last_rep] += 1
-            else:
-                key = (last_role.idx, last_rep)
-                self.rep_bookings[key] = self.rep_bookings.get(key, 0.0) + booked
+            last_role.booked(last_rep, booked)
         if self.pods is not None:
             self.pods.won(pod, booked, now)
         if self.track_customers and account >= 0:

@@ -15,6 +15,7 @@ the unit of every task's work time).
 from __future__ import annotations
 
 from sim.model.plan import priority
+from sim.model.roles import Job
 from sim.scenario.schema import Scenario
 
 FIRST = -10_000  # before any kind of work (priorities are rank x 100 - stage)
@@ -32,19 +33,21 @@ class SellerOnboarding:
         self.used: dict[int, float] = {}  # per seat: onboarding work days started
         self.since: dict[int, float] = {}  # per seat: when its first customer came
 
-    def job(self, seat: int, draw):
-        """(priority, work draw) of one onboarding task for the rep in ``seat``."""
+    def job(self, seat: int, job: Job) -> Job:
+        """The onboarding task ``job`` as the rep in ``seat`` takes it: its priority
+        by the policy (and, with a reserved share, its work counted)."""
         if self.policy == "close_first":
-            return self.after_closing, draw
+            return Job(job.stage, job.work, self.after_closing)
         if self.policy == "onboard_first":
-            return FIRST, draw
+            return Job(job.stage, job.work, FIRST)
         now = self.env.now
         since = self.since.setdefault(seat, now)
         first = self.used.get(seat, 0.0) <= self.share * (now - since)
         used = self.used
+        draw = job.work
 
         def work() -> float:
             w = draw()
             used[seat] = used.get(seat, 0.0) + w
             return w
-        return (FIRST if first else self.after_closing), work
+        return Job(job.stage, work, FIRST if first else self.after_closing)

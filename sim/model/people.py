@@ -65,6 +65,15 @@ class Staff:
         self.spread = pb.skill_spread_multiplier
         self.ramp_days = self.spec.ramp_days * pb.ramp_multiplier
 
+    def slow_ramp(self, multiplier: float) -> None:
+        """Ramps take ``multiplier`` times as long (e.g. PODs before the company
+        can organize around the customer)."""
+        self.ramp_days *= multiplier
+
+    def coached(self, rep: int, multiplier: float) -> None:
+        """``rep`` is coached (a new POD's member): their ramp takes ``multiplier`` times as long."""
+        self.ramp_scale[rep] = multiplier
+
     def hire(self, seat: int, now: float, ramped: bool = False) -> int:
         """A new rep in ``seat``; the initial team starts fully ramped."""
         rep = len(self.seat)

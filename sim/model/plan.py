@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from sim.model.draws import Draw, is_zero, sampler, uniform01
-from sim.model.process import tools_factor
 from sim.model.rng import Streams
 from sim.model.roles import Job, RoleRuntime
+from sim.model.setup import RunSetup
 from sim.scenario.distributions import Constant
-from sim.scenario.routing import RoutingPlan
 from sim.scenario.schema import AccountMining, Outbound, Scenario
 
 
@@ -79,6 +78,10 @@ class Route:
     pql_p: float = 0.0
     pql_draw: Draw | None = field(default=None, repr=False)
 
+    def change_price(self, multiplier: float) -> None:
+        """A price change: list prices of new leads times ``multiplier``."""
+        self.price *= multiplier
+
 
 WORK_KINDS = ("closing", "onboarding", "account_care", "prospecting")
 
@@ -111,8 +114,9 @@ def _const(days):
     return None if days is None else Constant(value=days)
 
 
-def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: dict[str, RoleRuntime], sname: str,
-           gname: str, pql: bool) -> Route:
+def _route(setup: RunSetup, streams: Streams, roles: dict[str, RoleRuntime], sname: str, gname: str,
+           pql: bool) -> Route:
+    scenario, routing = setup.scenario, setup.routing
     stages = scenario.stages
     src = scenario.sources[sname]
     seg = scenario.segments[gname]
@@ -127,7 +131,7 @@ def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: di
         numbers = seg.steps[stage]
         rname = routing.role_of(sname, gname, k, pql)
         role = roles[rname] if rname is not None else None
-        scale = role.days_per_hour * tools_factor(scenario.process, rname, stage) if role is not None else 0.0
+        scale = setup.work_scale(rname, stage) if role is not None else 0.0
         last = k == len(stages) - 1
         p = numbers.conversion_probability * src.conversion_multiplier.get(stage, 1.0)
         if last and seg.value_exchange is not None:
@@ -172,7 +176,7 @@ def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: di
                  if first_outbound else None),
             assist=assist,
             assist_job=(Job(k, sampler(numbers.assist.work_hours, streams.generator(f"assist/{key}/{stage}"),
-                                       assist.days_per_hour * tools_factor(scenario.process, assist.name, stage)))
+                                       setup.work_scale(assist.name, stage)))
                         if assist is not None else None),
         ))
         if rname is not None:
@@ -190,14 +194,13 @@ def _route(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: di
         closer=steps[-1].role if steps else None,
     )
     if seg.pql is not None and not pql and seg.pql.probability > 0:
-        route.pql = _route(scenario, routing, streams, roles, sname, gname, pql=True)
+        route.pql = _route(setup, streams, roles, sname, gname, pql=True)
         route.pql_p = seg.pql.probability
         route.pql_draw = uniform01(streams.generator(f"pql/{key}"))
     return route
 
 
-def build_routes(scenario: Scenario, routing: RoutingPlan, streams: Streams, roles: dict[str, RoleRuntime]
-                 ) -> dict[tuple[str, str], Route]:
+def build_routes(setup: RunSetup, streams: Streams, roles: dict[str, RoleRuntime]) -> dict[tuple[str, str], Route]:
     """A route for every (source, segment) pair that can produce leads."""
-    return {(sname, gname): _route(scenario, routing, streams, roles, sname, gname, pql=False)
-            for (sname, gname, pql) in routing.routes if not pql}
+    return {(sname, gname): _route(setup, streams, roles, sname, gname, pql=False)
+            for (sname, gname, pql) in setup.routing.routes if not pql}

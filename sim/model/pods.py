@@ -30,7 +30,10 @@ from sim.scenario.schema import Scenario
 from sim.units import week_of
 
 if TYPE_CHECKING:
-    from sim.model.world import World
+    import simpy
+
+    from sim.model.roles import RoleRuntime
+    from sim.model.staffing import Staffing
 
 POD_SPLIT = int(TimelineKind.POD_SPLIT)
 REP_HIRED = int(TimelineKind.REP_HIRED)
@@ -45,10 +48,16 @@ def initial_seat_pods(scenario: Scenario, role: str) -> list[int] | None:
 
 
 class PodBook:
-    def __init__(self, world: World, scenario: Scenario, streams: Streams):
+    """The PODs of a run: the podded roles among ``roles`` keep a pool per POD;
+    fission goes through ``staffing`` (backfills, tenures); ``n_weeks`` sizes
+    each POD's weekly bookings."""
+
+    def __init__(self, env: simpy.Environment, rec, scenario: Scenario, streams: Streams,
+                 roles: dict[str, RoleRuntime], staffing: Staffing, n_weeks: int):
         spec = self.spec = scenario.pods
-        self.world = world
-        self.env = world.env
+        self.env, self.rec = env, rec
+        self.all_roles = roles
+        self.staffing = staffing
         self.segments = list(scenario.segments)
         self.decided_from = scenario.stages.index(scenario.win_rate_stage)
         if spec.slice == "industry":
@@ -59,19 +68,18 @@ class PodBook:
                 cum.append(total)
             self.industries, self.cum = names, cum
             self.u_industry = uniform01(streams.generator("pods/industry"))
-        nw = world.layout.n_weeks
-        self.nw = nw
+        nw = self.nw = n_weeks
         self.pods = [dict(name=p.name, owns=list(p.owns), parent=None, born=0.0, bookings=0.0, wins=0, decided=0,
                           weekly=[0.0] * nw) for p in spec.initial]
         self.splits: list[dict] = []
         self._rr: dict[str, int] = {}
         self._owners: dict[str, list[int]] = {}
         self.capable = has_customer_team(scenario)
-        self.roles = [world.roles[r] for r in spec.roles]
+        self.roles = [roles[r] for r in spec.roles]
         if not self.capable:  # PODs before the company can organize around the customer
             for r in self.roles:
                 if r.staff is not None:
-                    r.staff.ramp_days *= spec.missing_capability_ramp_multiplier
+                    r.staff.slow_ramp(spec.missing_capability_ramp_multiplier)
 
     # -- leads ------------------------------------------------------------------------
     def slice_of(self, segment: int, u_industry=None) -> str:
@@ -150,8 +158,8 @@ class PodBook:
                     self.split(i)
 
     def split(self, parent: int) -> int | None:
-        fs, world, env = self.spec.fission, self.world, self.env
-        role = world.roles[fs.promote_role or self.spec.roles[-1]]
+        fs, env, staffing = self.spec.fission, self.env, self.staffing
+        role = self.all_roles[fs.promote_role or self.spec.roles[-1]]
         seats = self._seats(parent, role)
         if not seats:
             return None
@@ -170,20 +178,20 @@ class PodBook:
                               bookings=0.0, wins=0, decided=0, weekly=[0.0] * self.nw))
         old = role.occupant[seat]
         role.leave(seat)  # the promoted rep's old seat is backfilled after the hiring lag
-        world.staffing.backfill(role, seat)
+        staffing.backfill(role, seat)
         new = staff.promote(old, fs.lead_selling_share) if staff is not None else None
         new_seat = role.add_seat(child, new)
-        world.staffing.start_tenure(role, new_seat)
+        staffing.start_tenure(role, new_seat)
         lead = role.occupant[new_seat]
         # the promoted rep, the POD split and the one it founded (TIMELINE_FIELDS: rep, pod, new_pod)
-        world.rec.timeline(env.now, POD_SPLIT, role.idx, lead, float(parent), float(child))
+        self.rec.timeline(env.now, POD_SPLIT, role.idx, lead, float(parent), float(child))
         for r in self.roles:
             for _ in range(fs.new_pod_headcount.get(r.name, 0) - (1 if r is role else 0)):
                 s = r.add_seat(child)
                 if r.staff is not None:
-                    r.staff.ramp_scale[r.occupant[s]] = fs.coaching_ramp_multiplier
-                world.rec.timeline(env.now, REP_HIRED, r.idx, r.occupant[s], 0.0, 0.0)
-                world.staffing.start_tenure(r, s)
+                    r.staff.coached(r.occupant[s], fs.coaching_ramp_multiplier)
+                self.rec.timeline(env.now, REP_HIRED, r.idx, r.occupant[s], 0.0, 0.0)
+                staffing.start_tenure(r, s)
         self.splits.append(dict(t_days=round(env.now, 2), parent=p["name"], child=self.pods[child]["name"],
                                 promoted_role=role.name, promoted_rep=int(lead)))
         return child

@@ -13,8 +13,15 @@ Two ways a role's work is queued, chosen by ``owns_leads``:
 A role that works more than one step uses a priority queue: later steps
 first, so follow-ups of interested prospects are not stuck behind cold touches.
 
-Without a calendar, an hour of work takes ``7 / hours_per_week`` days; with one
-(:mod:`sim.model.worktime`), a task runs from the next working instant in working time.
+Without a calendar, an hour of work takes ``7 / hours_per_week`` days (less
+time off); with one (:mod:`sim.model.worktime`), a task runs from the next
+working instant in working time. The role is given its days per hour
+(:class:`~sim.model.setup.RunSetup`); the work samplers are scaled once by it.
+
+A role's seats follow the people: a rep leaves (a task in hand is finished
+first), is away (a vacation), comes back, and new seats are added (hires, POD
+fission); the owned leads of a leaver stay with the seat (each may be lost,
+``lose_open_deals_probability``, the next time it is checked).
 """
 
 from __future__ import annotations
@@ -28,25 +35,15 @@ import numpy as np
 import simpy
 
 from sim.model.draws import Draw, uniform01
-from sim.model.role_seats import SeatChanges
 from sim.model.seats import PrioritySeats, Seats, Ticket, make_seats
 from sim.scenario.schema import Role
-from sim.units import DAYS_PER_WEEK, WORK_DAYS_PER_YEAR
-
-
-def days_per_hour(spec: Role) -> float:
-    """Calendar days one hour of this role's work takes: a week of 7 days holds
-    ``hours_per_week`` of work, less time off (holidays, vacation), which takes
-    hours out of every week."""
-    off = spec.people.time_off_days_per_year if spec.people else 0.0
-    return DAYS_PER_WEEK / (spec.weekly_hours * max(1 - off / WORK_DAYS_PER_YEAR, 0.05))
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
     """What a task asks of a role, the same for every task of its kind: the
-    ``stage`` its work is recorded under (-1: customer work), the draw of its
-    ``work`` time in days (None: no work), its queue priority ``prio`` (lower
+    ``stage`` its work is recorded under (customer work: ``vocab.ONBOARDING_WORK``
+    or ``ACCOUNT_WORK``), the draw of its ``work`` time in days (None: no work), its queue priority ``prio`` (lower
     first) and whether the caller ``may_return`` for a seat here the instant the
     task ends (see :meth:`~sim.model.seats.Seats.release`). A route's steps
     (:class:`~sim.model.plan.StepPlan`) have these fields too."""
@@ -57,22 +54,26 @@ class Job:
     may_return: bool = False
 
 
-class RoleRuntime(SeatChanges):
+class RoleRuntime:
     __slots__ = ("idx", "name", "env", "unlimited", "owns", "days_per_hour", "headcount", "res",
                  "rep_res", "free", "open", "max_open", "routing", "prioritized", "_rr", "_u",
                  "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_on_room",
                  "podded", "seat_pod", "pod_seats", "pools", "frees", "waitq", "left_rep", "_next_rep",
-                 "cal", "seat_cal", "pod_cal", "worktime", "absent", "held")
+                 "cal", "seat_cal", "pod_cal", "worktime", "absent", "held", "rep_bookings")
 
-    def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role,
-                 rng: np.random.Generator, prioritized: bool = False, staff=None,
-                 seat_pods: list[int] | None = None, n_pods: int = 1):
+    def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role, rng: np.random.Generator, *,
+                 days_per_hour: float, prioritized: bool = False, staff=None,
+                 seat_pods: list[int] | None = None, n_pods: int = 1, worktime=None):
+        """``days_per_hour``: days one hour of the role's work takes
+        (:class:`~sim.model.setup.RunSetup`); ``worktime`` (with a calendar): the
+        run's :class:`~sim.model.worktime.WorkTime`, which gives the role, its
+        PODs and each rep a calendar (the starting reps' absences drawn here)."""
         self.env = env
         self.idx = idx
         self.name = name
         self.unlimited = spec.unlimited_capacity
         self.owns = spec.owns_leads and not self.unlimited
-        self.days_per_hour = days_per_hour(spec)
+        self.days_per_hour = days_per_hour
         self.staff = staff
         n = self.headcount = spec.headcount
         # A role working several steps serves the step closest to the money first
@@ -118,11 +119,155 @@ class RoleRuntime(SeatChanges):
         self.fee = spec.fee_per_handoff_usd
         self._rr = 0
         self._u = uniform01(rng, 256)
-        # working time (set by WorkTime.attach; None: around the clock at reduced speed)
-        self.cal = self.worktime = None
-        self.seat_cal, self.pod_cal = [], []
+        self.rep_bookings: dict[int, float] = {}  # bookings per rep when reps are not individuals
         self.absent: set[int] = set()  # seats whose rep is away (vacation)
         self.held: list[float] = []  # start times of tasks picked up out of hours (a heap; still queued)
+        # working time (None: around the clock at reduced speed)
+        self.worktime = worktime
+        self.cal = None
+        self.seat_cal, self.pod_cal = [], []
+        if worktime is not None:
+            cals = worktime.calendars
+            self.cal = cals.of_role(name)
+            self.pod_cal = cals.of_pods(name, len(self.pools), self.podded)
+            self.seat_cal = [self.pod_cal[p] for p in self.seat_pod]
+            if not self.unlimited:
+                for seat in range(n):
+                    self.seat_cal[seat] = worktime.new_rep(self, seat, self.occupant[seat])
+
+    # -- people coming and going --------------------------------------------------------
+    # A seat leaving a pool while its rep is on a task stays until the task ends
+    # (``vacating``); a seat whose rep is away (``absent``, a vacation) is already
+    # out of its pool, so a departure then does not take it out twice.
+
+    def leave(self, seat: int) -> int:
+        """The rep in ``seat`` leaves now; returns who left (-1 if the seat was empty).
+        A task in progress is finished; the seat then stays empty until filled."""
+        rep = self.occupant[seat]
+        if rep < 0:
+            return -1
+        self.occupant[seat] = -1
+        self.left_rep[seat] = rep
+        if self.staff is not None:
+            self.staff.left[rep] = self.env.now
+        away = seat in self.absent  # away: already out of the pool (or leaving it after the task in hand)
+        self.absent.discard(seat)
+        if self.res is not None and not away:
+            self.leave_pool(seat)
+        elif self.rep_res:
+            self.rep_res[seat].resize(0)
+        return rep
+
+    def leave_pool(self, seat: int) -> None:
+        """A pooled seat leaves its pool: now if free and unclaimed, else after the task in hand."""
+        pod = self.seat_pod[seat]
+        free, res = self.frees[pod], self.pools[pod]
+        # only take the seat out now if no granted request is about to claim it
+        if seat in free and res.capacity - res.count > 0:
+            free.remove(seat)
+            res.resize(res.capacity - 1)
+        else:
+            self.vacating.add(seat)
+
+    def seat_freed(self, seat: int) -> None:
+        """A pooled rep finished a task: back to the free list, or gone if leaving.
+        (Called before the resource is released, so the next grant sees it.)"""
+        pod = self.seat_pod[seat]
+        if seat in self.vacating:
+            self.vacating.discard(seat)
+            res = self.pools[pod]
+            res.resize(res.capacity - 1)
+        else:
+            self.frees[pod].append(seat)
+
+    def fill(self, seat: int, rep: int | None = None) -> int:
+        """A new rep takes ``seat`` (a backfill or a new hire; ``rep``: someone
+        already known, e.g. a promoted rep); returns their id."""
+        now = self.env.now
+        if rep is None:
+            if self.staff is not None:
+                rep = self.staff.hire(seat, now)
+            else:
+                rep, self._next_rep = self._next_rep, self._next_rep + 1
+        elif self.staff is not None:
+            self.staff.seat[rep] = seat
+        self.occupant[seat] = rep
+        pod = self.seat_pod[seat]
+        if self.res is not None:
+            if seat in self.vacating:  # the leaver is still busy: no capacity change
+                self.vacating.discard(seat)
+            else:
+                res = self.pools[pod]
+                self.frees[pod].append(seat)
+                res.resize(res.capacity + 1)
+        elif self.rep_res:
+            self.rep_res[seat].resize(1)
+        self._offer(seat)
+        if self.worktime is not None:  # the new rep's calendar, with their absences
+            cal = self.worktime.new_rep(self, seat, rep)
+            self.seat_cal[seat] = cal
+        return rep
+
+    def _offer(self, seat: int) -> None:  # a rep with room is (back) at work: waiting leads, then a cadence
+        waiting = self.waitq[self.seat_pod[seat]]
+        while waiting and self.open[seat] < self.max_open:  # leads waiting for an owner
+            self.open[seat] += 1
+            waiting.popleft().succeed(seat)
+        if self.open[seat] < self.max_open and self._on_room:  # e.g. an outbound cadence (RoleRuntime.on_room)
+            # told once what is due now has run: a hire is set up (calendar, ramp)
+            # before a lead's first task starts (rare: no need to save this event)
+            self.env.timeout(0).callbacks.append(lambda _ev, pod=self.seat_pod[seat]: self._tell_room(pod))
+
+    def _tell_room(self, pod: int) -> None:
+        for listener in self._on_room:
+            listener(pod)
+
+    def add_seat(self, pod: int = 0, rep: int | None = None) -> int:
+        """A new seat (headcount + 1) in ``pod``, filled at once."""
+        seat = self.headcount
+        self.headcount += 1
+        self.open.append(0)
+        self.open_value.append(0.0)
+        self.occupant.append(-1)
+        self.left_rep.append(-1)
+        self.seat_pod.append(pod if self.podded else 0)
+        self.pod_seats[pod if self.podded else 0].append(seat)
+        if self.rep_res or (self.owns and not self.unlimited):
+            self.rep_res.append(make_seats(self._kind, self.env, 0))
+        if self.cal is not None:  # the POD's calendar until the rep's own is drawn (in fill)
+            self.seat_cal.append(self.pod_cal[pod if self.podded else 0])
+        self.fill(seat, rep)
+        return seat
+
+    def booked(self, rep: int, usd: float) -> None:
+        """``rep`` won a deal worth ``usd`` (their bookings and wins)."""
+        staff = self.staff
+        if staff is not None:
+            staff.bookings[rep] += usd
+            staff.wins[rep] += 1
+        else:
+            self.rep_bookings[rep] = self.rep_bookings.get(rep, 0.0) + usd
+
+    def away(self, seat: int) -> None:
+        """The rep in ``seat`` starts an absence: a pooled seat leaves the pool (after the
+        task in hand); an owned seat takes no new leads (its own leads wait for the rep)."""
+        self.absent.add(seat)
+        if self.res is not None:
+            self.leave_pool(seat)
+
+    def back(self, seat: int) -> None:
+        """The rep in ``seat`` is back from an absence."""
+        self.absent.discard(seat)
+        if self.res is not None:
+            if seat in self.vacating:  # never left the pool: still on the task in hand
+                self.vacating.discard(seat)
+            else:
+                pod = self.seat_pod[seat]
+                res = self.pools[pod]
+                self.frees[pod].append(seat)
+                res.resize(res.capacity + 1)
+        elif self.owns:
+            self._offer(seat)
 
     # -- ownership -----------------------------------------------------------------
     def _pick(self, limit: float, pod: int = 0) -> int:
@@ -265,14 +410,6 @@ class RoleRuntime(SeatChanges):
             yield env.timeout(end - env.now)
         self._done(seat, res, may_return)
         return wait, occ
-
-    def serve(self, rec, lead: int, stage: int, segment: int, draw: Draw | None, pod: int = 0, seat: int = -1,
-              priority: int = 0, *, expires: float | None = None, since: float | None = None,
-              cancel: simpy.Event | None = None, on_start=None, may_return: bool = False, touch: int = -1):
-        """:meth:`serve_job` with the job given in pieces: ``stage``, the work time's
-        ``draw`` and the queue ``priority`` (the customer work of :mod:`sim.model.accounts`)."""
-        return self.serve_job(rec, lead, Job(stage, draw, priority, may_return), segment, pod, seat, touch,
-                              may_return, expires, since, cancel, on_start)  # (serve_job's order)
 
     def _granted(self, req: Ticket) -> None:
         """A seat is granted to a task in line: start its work now (or at the rep's

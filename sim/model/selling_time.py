@@ -4,9 +4,9 @@ With a ``work_model`` section, a role named in ``work_model.time_use`` spends
 part of each week on administration and CRM entry, internal meetings,
 training, research and preparation, and travel; only the rest, the *deal
 share*, works the role's tasks. A task of ``h`` work hours therefore takes
-``h / deal share`` hours of the rep's week: the role's ``days_per_hour`` is
-divided by the deal share once when the run is built (the hot path pays
-nothing).
+``h / deal share`` hours of the rep's week: the role's days per hour is
+divided by the deal share once when the run is built
+(:class:`~sim.model.setup.RunSetup`; the hot path pays nothing).
 
 The process layer acts by moving this time: tools (CRM automation) remove
 ``tools_admin_cut`` of the admin hours of the roles they cover, playbooks
@@ -55,13 +55,3 @@ def model_scenario(scenario: Scenario) -> Scenario:
         return scenario
     process = scenario.process.model_copy(update={"tools": tools.model_copy(update={"work_hours_multiplier": 1.0})})
     return scenario.model_copy(update={"process": process})
-
-
-def apply(roles, scenario: Scenario) -> None:
-    """Slow each role's work to its deal share of the week (``roles``: the
-    run's :class:`~sim.model.roles.RoleRuntime` by name, after their calendars)."""
-    if scenario.work_model is None:
-        return
-    for name, share in zip(scenario.roles, deal_shares(scenario), strict=True):
-        if share != 1.0:
-            roles[name].days_per_hour /= share

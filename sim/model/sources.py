@@ -22,43 +22,48 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 
 from sim.model.draws import block_draw, uniform01
 from sim.model.rng import Streams
 from sim.model.week_profile import WeekProfile
-from sim.model.worktime import month_offset_days
 from sim.scenario.schema import Inbound, Outbound
 from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
 
 if TYPE_CHECKING:
-    from sim.model.world import World
-
+    from sim.model.lead import Leads
+    from sim.model.plan import Route
+    from sim.model.pods import PodBook
 
 
 class InboundSource:
-    def __init__(self, world: World, idx: int, name: str, spec: Inbound, streams: Streams):
-        self.world, self.idx, self.name, self.spec = world, idx, name, spec
-        self.segments = [g for g in world.scenario.segments if spec.segment_mix.get(g, 0) > 0]
+    """Inbound source ``idx`` (``name``): leads of the segments of its mix arrive
+    at ``rate_per_week``, scaled by the month, the hour of the week (local time:
+    day 0 is a ``start_weekday``, ``month0`` days after 1 January) and the market
+    shocks on it (``shocks``: every multiplier the timeline will apply, known up
+    front so arrivals are thinned from the highest rate the run can reach); each
+    lead is created by ``leads`` on its segment's route."""
+
+    def __init__(self, idx: int, name: str, spec: Inbound, *, env: simpy.Environment, leads: Leads,
+                 routes: dict[tuple[str, str], Route], segments: list[str], shocks: list[float],
+                 start_weekday: int, month0: float, streams: Streams):
+        self.idx, self.name, self.spec = idx, name, spec
+        self.env, self.leads = env, leads
+        self.segments = [g for g in segments if spec.segment_mix.get(g, 0) > 0]
         shares = np.array([spec.segment_mix[g] for g in self.segments])
         self.cum = list(np.cumsum(shares / shares.sum())) if len(shares) else []
-        self.routes = [world.routes[(name, g)] for g in self.segments]
+        self.routes = [routes[(name, g)] for g in self.segments]
         profile = spec.seasonality_monthly or [1.0] * 12
         self.profile = list(profile)
-        # market shocks from the timeline scale the rate; arrivals are thinned from the
-        # highest rate the run can reach (a shock below 1 leaves earlier arrivals as they were)
-        shocks = [ev.rate_multiplier for ev in world.scenario.timeline
-                  if ev.action == "market_shock" and ev.source == name]
+        # a shock below 1 leaves earlier arrivals as they were
         self.shock = 1.0
         self.active_shocks: list[float] = []
         self.peak = max(profile) * max(1.0, math.prod(m for m in shocks if m > 1))
-        wt = world.worktime
-        # the hour-of-week profile (local time of the scenario calendar; day 0 a Monday without one)
-        self.week = (WeekProfile(spec.arrival_profile.weekday, spec.arrival_profile.hour,
-                                 wt.start_weekday if wt is not None else 0)
+        self.week = (WeekProfile(spec.arrival_profile.weekday, spec.arrival_profile.hour, start_weekday)
                      if spec.arrival_profile is not None else None)
         if self.week is not None:
             self.peak *= self.week.peak
-        self.month0 = month_offset_days(wt.base.start_date) if wt is not None else 0.0
+        self.month0 = month0
         rate_per_day = spec.rate_per_week / DAYS_PER_WEEK * self.peak
         gen = streams.generator(f"arrivals/{name}")
         self.gap = block_draw(lambda n: gen.exponential(1.0 / rate_per_day, n)) if rate_per_day else None
@@ -67,10 +72,20 @@ class InboundSource:
 
     def start(self) -> None:
         if self.gap is not None and self.segments:
-            self.world.env.process(self._arrivals())
+            self.env.process(self._arrivals())
+
+    def shock_starts(self, multiplier: float) -> None:
+        """A market shock scales the rate by ``multiplier`` (overlapping shocks multiply)."""
+        self.active_shocks.append(multiplier)
+        self.shock = math.prod(self.active_shocks)
+
+    def shock_ends(self, multiplier: float) -> None:
+        """The shock of ``multiplier`` is over."""
+        self.active_shocks.remove(multiplier)
+        self.shock = math.prod(self.active_shocks)
 
     def _arrivals(self):
-        env, world = self.world.env, self.world
+        env, new = self.env, self.leads.new
         seasonal = self.spec.seasonality_monthly is not None or self.peak != 1.0
         cum, routes = self.cum, self.routes
         last = len(cum) - 1
@@ -89,7 +104,7 @@ class InboundSource:
             i = 0
             while i < last and u >= cum[i]:
                 i += 1
-            world.leads.new(self.idx, routes[i])
+            new(self.idx, routes[i])
 
 
 class OutboundSource:
@@ -105,18 +120,21 @@ class OutboundSource:
     room, and finds every account whose cooling-off has ended; so no Timeout per
     lost account, and no wake of PODs that have no room."""
 
-    def __init__(self, world: World, idx: int, name: str, spec: Outbound, streams: Streams):
-        self.world, self.idx, self.name, self.spec = world, idx, name, spec
-        segs = [g for g in world.scenario.segments if spec.accounts.get(g, 0) > 0]
+    def __init__(self, idx: int, name: str, spec: Outbound, *, env: simpy.Environment, leads: Leads,
+                 routes: dict[tuple[str, str], Route], segments: list[str], pods: PodBook | None,
+                 market=None, streams: Streams):
+        self.idx, self.name, self.spec = idx, name, spec
+        self.env, self.leads = env, leads
+        segs = [g for g in segments if spec.accounts.get(g, 0) > 0]
         self.segments = segs
         order = np.repeat(np.arange(len(segs)), [spec.accounts[g] for g in segs])
         streams.generator(f"accounts/{name}").shuffle(order)
         self.seg_of: list[int] = order.tolist()  # account -> index into self.routes
-        self.routes = [world.routes[(name, g)] for g in segs]
+        self.routes = [routes[(name, g)] for g in segs]
         self.role = self.routes[0].steps[0].role if segs else None
         self.cap = spec.cadence_per_rep
         self.cool = spec.cooling_off_days
-        self.pods = world.pods if self.role is not None and self.role.podded else None
+        self.pods = pods if self.role is not None and self.role.podded else None
         self.slice: list[str | None] = [None] * len(self.seg_of)  # without PODs: one line for all
         if self.pods is not None:
             u = (uniform01(streams.generator(f"pods/industry/{name}"))
@@ -136,13 +154,13 @@ class OutboundSource:
         self._again: deque[int] = deque()  # PODs that got room while taking accounts
         self._pod_list = self.pods.pods if self.pods is not None else [None]  # grows with splits
         # the market section: accounts with a state (None: a lost account always comes back)
-        self.market = world.market
+        self.market = market
         self.mi = self.market.register(self, len(self.seg_of)) if self.market is not None else -1
 
     def start(self) -> None:
         if self.segments:
             self.role.on_room(self._fill)
-            self.world.env.process(self._first_accounts())
+            self.env.process(self._first_accounts())
 
     def _first_accounts(self):
         """Every POD takes its first accounts (a process, so at the start of the
@@ -176,8 +194,8 @@ class OutboundSource:
         if len(self._owned) != len(self._pod_list):
             self._sync()
         self._filling = True
-        role, cap, new, again = self.role, self.cap, self.world.leads.new, self._again
-        now = self.world.env.now
+        role, cap, new, again = self.role, self.cap, self.leads.new, self._again
+        now = self.env.now
         podded = self.pods is not None
         try:
             while True:
@@ -202,7 +220,7 @@ class OutboundSource:
                         break
                     account = best.popleft()[2]
                     if self.market is not None:
-                        self.market.took(self.mi, account, self.world.leads.created)
+                        self.market.took(self.mi, account, self.leads.created)
                     new(self.idx, self.routes[self.seg_of[account]], owner=rep, owner_role=role,
                         on_lost=partial(self._lost, account), pod=pod if podded else None)
                 if not again:
@@ -221,7 +239,7 @@ class OutboundSource:
     def line_up(self, account: int) -> None:
         """``account`` lines up again, available after the cooling-off; a hungry
         POD owning its slice needs a timer for it."""
-        ready = self.world.env.now + self.cool
+        ready = self.env.now + self.cool
         value = self.slice[account]
         self.queues[value].append((self._stamp, ready, account))
         self._stamp += 1
@@ -236,7 +254,7 @@ class OutboundSource:
         timer never fires after ``t`` (rounding), so an account is taken exactly when back."""
         if t >= self._wake_at:
             return
-        env = self.world.env
+        env = self.env
         self._wake_at = t
         self._timer += 1
         delay = t - env.now

@@ -17,15 +17,14 @@ REP_LEFT, REP_HIRED = int(TimelineKind.REP_LEFT), int(TimelineKind.REP_HIRED)
 
 
 class Staffing:
-    """People coming and going in every role. ``accounts`` tells what ARR a
-    leaver's seat looked after; ``rep_bookings`` ranks reps without a people
-    model (``top_seat``)."""
+    """People coming and going in every role. ``accounts`` (an
+    :class:`~sim.model.accounts.AccountBook`) tells what ARR a leaver's seat
+    looked after."""
 
-    def __init__(self, env: simpy.Environment, rec, accounts, rep_bookings: dict[tuple[int, int], float]):
+    def __init__(self, env: simpy.Environment, rec, accounts):
         self.env = env
         self.rec = rec
         self.accounts = accounts
-        self.rep_bookings = rep_bookings
 
     def start_tenure(self, role, seat: int) -> None:
         """Start the clock on the tenure of the rep now in ``seat`` (if the role has attrition)."""
@@ -41,11 +40,7 @@ class Staffing:
     def depart(self, role, seat: int) -> int:
         """The rep in ``seat`` leaves now: record what they held, backfill if the
         role does."""
-        arr = 0.0
-        book = self.accounts
-        if book.keeper is role:
-            arr = sum(acv for acv, on, s in zip(book.acv, book.active, book.keeper_seat, strict=True)
-                      if on and s == seat)
+        arr = self.accounts.arr_kept_by(role, seat)
         pipeline = role.open_value[seat] if role.owns else 0.0
         rep = role.leave(seat)
         if rep < 0:
@@ -82,4 +77,4 @@ class Staffing:
             return -1
         if role.staff is not None:
             return max(present, key=lambda i: role.staff.bookings[role.occupant[i]])
-        return max(present, key=lambda i: self.rep_bookings.get((role.idx, role.occupant[i]), 0.0))
+        return max(present, key=lambda i: role.rep_bookings.get(role.occupant[i], 0.0))

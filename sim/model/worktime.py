@@ -36,40 +36,31 @@ YEAR_DAYS = DAYS_PER_YEAR
 REP_AWAY, REP_BACK = int(TimelineKind.REP_AWAY), int(TimelineKind.REP_BACK)
 
 
-def work_shares(scenario: Scenario, horizon_days: float) -> tuple[list[float], list[float]]:
-    """Per role, the share of calendar time a rep is at work and the days one work
-    hour takes in working time (empty lists without a calendar)."""
-    if scenario.calendar is None:
-        return [], []
-    wt = WorkTime(None, scenario, None, horizon_days)
-    return ([wt.available_share(r) for r in scenario.roles],
-            [wt.hours_per_week(r) / (24.0 * wt.task_hours(r)) for r in scenario.roles])
-
-
 def month_offset_days(start: dt.date) -> float:
     """Days from 1 January to the run's first day (the seasonality month of t = 0)."""
     return float((start - dt.date(start.year, 1, 1)).days)
 
 
-class WorkTime:
-    def __init__(self, env: simpy.Environment, scenario: Scenario, streams: Streams, horizon_days: float,
-                 rec=None):
-        self.env = env
-        self.rec = rec
+class Calendars:
+    """The run's working-time tables, from the scenario's ``calendar`` section:
+    per role (merged with its override) and per POD of a podded role. Pure, built
+    once per run (:class:`~sim.model.setup.RunSetup`); each table is built once
+    and shared by every role, POD and rep that works by it."""
+
+    def __init__(self, scenario: Scenario, horizon_days: float):
         self.scenario = scenario
         self.base: Calendar = scenario.calendar
         self.horizon = horizon_days
-        self.streams = streams
         self._built: dict[str, wc.WorkCalendar] = {}
-        self._rngs: dict[str, object] = {}
         start = self.base.start_date
         self.start_weekday = start.weekday()
+        self.month0 = month_offset_days(start)
+        # the customer's elapsed time in business days (a table of whole days), or None: every day
         self.customer_days = None
         if self.base.customer_elapsed == "business_days":
             b = self.base
             self.customer_days = wc.whole_days(b.days, start, horizon_days, *self._holidays(b))
 
-    # -- calendars -----------------------------------------------------------------
     def _holidays(self, spec: Calendar):
         once = [h for h in spec.holidays if isinstance(h, dt.date)]
         yearly = [tuple(int(x) for x in h.split("-")) for h in spec.holidays if isinstance(h, str)]
@@ -94,6 +85,14 @@ class WorkTime:
                                               self.horizon, once, yearly)
         return cal
 
+    def of_role(self, role: str) -> wc.WorkCalendar:
+        """The calendar of ``role`` (outside any POD)."""
+        return self.build(self.spec(role))
+
+    def of_pods(self, role: str, n_pods: int, podded: bool) -> list[wc.WorkCalendar]:
+        """The calendar of each POD's pool of ``role`` (a shared role: the role's own for every POD)."""
+        return [self.build(self.spec(role, p if podded else None)) for p in range(n_pods)]
+
     def hours_per_week(self, role: str) -> float:
         """Working hours a week of the role's calendar, averaged over the horizon (holidays count)."""
         return self.build(self.spec(role)).hours_per_week(weeks=max(self.horizon, 7.0) / 7.0)
@@ -104,6 +103,11 @@ class WorkTime:
         cal = self.hours_per_week(role)
         return min(spec.hours_per_week, cal) if spec.hours_per_week is not None else cal
 
+    def days_per_hour(self, role: str) -> float:
+        """Days of working time one hour of the role's work takes: with a calendar,
+        ``hours_per_week`` (if set) is the share of working time spent on the role's tasks."""
+        return self.hours_per_week(role) / (24.0 * self.task_hours(role))
+
     def available_share(self, role: str) -> float:
         """Share of calendar time a rep of the role is at work (hours and vacation)."""
         spec = self.spec(role)
@@ -113,69 +117,45 @@ class WorkTime:
         away = min(spec.vacation_days_per_year / days, 1.0) if days else 0.0
         return cal.worked(span) / span * (1.0 - away)
 
-    # -- reps ----------------------------------------------------------------------
-    def attach(self, role) -> None:
-        """Give ``role`` (a RoleRuntime) its calendars and its starting reps their absences."""
-        role.worktime = self
-        role.cal = self.build(self.spec(role.name))
-        role.pod_cal = [self.build(self.spec(role.name, p if role.podded else None)) for p in range(len(role.pools))]
-        role.seat_cal = [role.pod_cal[p] for p in role.seat_pod]
-        # with a calendar, hours_per_week (if set) is the share of working time spent on the role's tasks
-        role.days_per_hour = self.hours_per_week(role.name) / (24.0 * self.task_hours(role.name))  # as work_shares
-        if not role.unlimited:
-            for seat in range(role.headcount):
-                self.new_rep(role, seat, role.occupant[seat])
 
-    def new_rep(self, role, seat: int, rep: int) -> None:
-        """A rep starts in ``seat`` now: their calendar, and their absences scheduled."""
-        while len(role.seat_cal) <= seat:
-            role.seat_cal.append(role.cal)
-        spec = self.spec(role.name, role.seat_pod[seat] if role.podded else None)
-        base = self.build(spec)
+class WorkTime:
+    """Reps' own calendars at run time: each rep's dated absences, drawn when
+    they start, cut out of their seat's calendar and played out as away/back."""
+
+    def __init__(self, env: simpy.Environment, calendars: Calendars, streams: Streams, rec):
+        self.env = env
+        self.rec = rec
+        self.calendars = calendars
+        self.horizon = calendars.horizon
+        self.streams = streams
+        self._rngs: dict[str, object] = {}
+
+    # -- reps ----------------------------------------------------------------------
+    def new_rep(self, role, seat: int, rep: int):
+        """A rep starts in ``seat`` of ``role`` now: their absences are drawn and
+        scheduled; returns their calendar (the seat's, minus the absences)."""
+        cals = self.calendars
+        spec = cals.spec(role.name, role.seat_pod[seat] if role.podded else None)
+        base = cals.build(spec)
         if spec.vacation_days_per_year <= 0 or role.unlimited:
-            role.seat_cal[seat] = base
-            return
+            return base
         rng = self._rngs.get(role.name)
         if rng is None:
             rng = self._rngs[role.name] = self.streams.generator(f"absences/{role.name}")
-        now = self.env.now
         blocks = draw_absences(base, rng, spec.vacation_days_per_year, spec.vacation_block_days,
-                                  now, self.horizon)
-        role.seat_cal[seat] = base.without(blocks)
+                               self.env.now, self.horizon)
         for a, b in blocks:
             self.env.process(self._absence(role, seat, rep, a, b))
+        return base.without(blocks)
 
     def _absence(self, role, seat: int, rep: int, a: float, b: float):
         env = self.env
         yield env.timeout(max(a - env.now, 0.0))
         if role.occupant[seat] != rep:
             return
-        away(role, seat)
+        role.away(seat)
         self.rec.timeline(env.now, REP_AWAY, role.idx, rep, 0.0, 0.0)
         yield env.timeout(b - env.now)
         if role.occupant[seat] == rep:
-            back(role, seat)
+            role.back(seat)
             self.rec.timeline(env.now, REP_BACK, role.idx, rep, 0.0, 0.0)
-
-
-def away(role, seat: int) -> None:
-    """The rep in ``seat`` starts an absence: a pooled seat leaves the pool (after the
-    task in hand); an owned seat takes no new leads (its own leads wait for the rep)."""
-    role.absent.add(seat)
-    if role.res is not None:
-        role.leave_pool(seat)
-
-
-def back(role, seat: int) -> None:
-    """The rep in ``seat`` is back from an absence."""
-    role.absent.discard(seat)
-    if role.res is not None:
-        if seat in role.vacating:  # never left the pool: still on the task in hand
-            role.vacating.discard(seat)
-        else:
-            pod = role.seat_pod[seat]
-            res = role.pools[pod]
-            role.frees[pod].append(seat)
-            res.resize(res.capacity + 1)
-    elif role.owns:
-        role._offer(seat)

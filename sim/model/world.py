@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import simpy
 
-from sim.model import practice, selling_time
+from sim.model import practice
 from sim.model.accounts import AccountBook
 from sim.model.collector import fewer_collections
 from sim.model.data_loop import OutsideDataLoop
 from sim.model.interventions import DataLoop, Timeline
-from sim.model.layout import layout_of
 from sim.model.lead import Leads
 from sim.model.market import MarketBook
 from sim.model.people import Staff
@@ -30,60 +29,72 @@ from sim.model.plan import build_routes
 from sim.model.pods import PodBook, initial_seat_pods
 from sim.model.rng import Streams
 from sim.model.roles import RoleRuntime
+from sim.model.setup import RunSetup
 from sim.model.sources import InboundSource, OutboundSource
 from sim.model.staffing import Staffing
 from sim.model.worktime import WorkTime
-from sim.scenario.routing import RoutingPlan
-from sim.scenario.schema import Inbound, Outbound, Scenario
+from sim.scenario.schema import Inbound, Outbound
 
 GOLDEN = 0.6180339887498949  # fractional steps that spread daily samples over the hours of the day
 
 
 class World:
-    """One run's model: build it from a scenario, then :meth:`run` it."""
+    """One run's model: build it from a :class:`~sim.model.setup.RunSetup`, then :meth:`run` it.
 
-    def __init__(self, scenario: Scenario, streams: Streams, recorder, horizon_days: float):
-        scenario = selling_time.model_scenario(scenario)  # with a work model, tools act by moving time
+    The parts are built in one order, each given what it uses: the roles (with
+    their calendars and their starting reps' absences), the routes over them,
+    the customer accounts, staffing, the PODs, the leads, then the sources of
+    leads. Wins open accounts and live accounts mine leads: that loop is closed
+    by :meth:`~sim.model.accounts.AccountBook.mine_into` once both exist."""
+
+    def __init__(self, setup: RunSetup, streams: Streams, recorder):
+        scenario = setup.scenario
         self.scenario = scenario
-        self.horizon_days = horizon_days
+        self.horizon_days = setup.horizon_days
+        self.layout = setup.layout
         self.env = env = simpy.Environment()
         self.rec = recorder
-        routing = RoutingPlan.compile(scenario)
+        routing = setup.routing
         multi = routing.roles_with_several_steps | routing.post_sale_owned_roles
         n_pods = scenario.pods.fission.max_pods if scenario.pods is not None else 1
-        self.layout = layout_of(scenario, horizon_days, routing)
         ns = len(scenario.stages)
+        # working time: only with a calendar section (without one nothing here runs)
+        self.worktime = (WorkTime(env, setup.calendars, streams, recorder) if setup.calendars is not None
+                         else None)
         self.roles = {
-            name: RoleRuntime(env, i, name, spec, streams.generator(f"routing/{name}"), prioritized=name in multi,
+            name: RoleRuntime(env, i, name, spec, streams.generator(f"routing/{name}"),
+                              days_per_hour=setup.days_per_hour[name], prioritized=name in multi,
                               staff=(Staff(name, spec.people, ns, streams, scenario.process,
                                            practice.for_role(scenario, name, streams))
                                      if spec.people is not None and not spec.unlimited_capacity else None),
-                              seat_pods=initial_seat_pods(scenario, name), n_pods=n_pods)
+                              seat_pods=initial_seat_pods(scenario, name), n_pods=n_pods, worktime=self.worktime)
             for i, (name, spec) in enumerate(scenario.roles.items())}
-        # working time: only with a calendar section (without one nothing here runs)
-        self.worktime = None
-        if scenario.calendar is not None:
-            self.worktime = WorkTime(env, scenario, streams, horizon_days, recorder)
-            for role in self.roles.values():
-                self.worktime.attach(role)
-        selling_time.apply(self.roles, scenario)  # only the deal share of a week works tasks
-        self.routes = build_routes(scenario, routing, streams, self.roles)
+        segments = list(scenario.segments)
+        self.routes = build_routes(setup, streams, self.roles)
         # the market section: outbound accounts with a state (None: lost accounts always come back)
         self.market = MarketBook(scenario.market, env, streams) if scenario.market is not None else None
-        self.accounts = AccountBook(self, scenario, streams)
-        self.leads = Leads(env, recorder, ns, scenario.speed_to_lead.curve_hours, self.accounts, None,
-                           scenario.post_sale.enabled,
-                           len(scenario.segments) if scenario.process.data_driven is not None else 0,
-                           self.worktime.customer_days if self.worktime is not None else None)
-        self.staffing = Staffing(env, recorder, self.accounts, self.leads.rep_bookings)
-        self.pods = PodBook(self, scenario, streams) if scenario.pods is not None else None
-        self.leads.pods = self.pods
+        self.accounts = AccountBook(env, recorder, setup, streams, self.roles, self.routes, self.market)
+        self.staffing = Staffing(env, recorder, self.accounts)
+        self.pods = (PodBook(env, recorder, scenario, streams, self.roles, self.staffing, self.layout.n_weeks)
+                     if scenario.pods is not None else None)
+        self.leads = Leads(env, recorder, ns, scenario.speed_to_lead.curve_hours, accounts=self.accounts,
+                           pods=self.pods, track_customers=scenario.post_sale.enabled,
+                           data_driven=len(segments) if scenario.process.data_driven is not None else 0,
+                           customer_days=setup.calendars.customer_days if setup.calendars is not None else None)
+        self.accounts.mine_into(self.leads)
         self.sources = []
         for i, (name, src) in enumerate(scenario.sources.items()):
             if isinstance(src, Outbound):
-                self.sources.append(OutboundSource(self, i, name, src, streams))
+                self.sources.append(OutboundSource(i, name, src, env=env, leads=self.leads, routes=self.routes,
+                                                   segments=segments, pods=self.pods, market=self.market,
+                                                   streams=streams))
             elif isinstance(src, Inbound):
-                self.sources.append(InboundSource(self, i, name, src, streams))
+                shocks = [ev.rate_multiplier for ev in scenario.timeline
+                          if ev.action == "market_shock" and ev.source == name]
+                self.sources.append(InboundSource(i, name, src, env=env, leads=self.leads, routes=self.routes,
+                                                  segments=segments, shocks=shocks,
+                                                  start_weekday=setup.start_weekday, month0=setup.month0,
+                                                  streams=streams))
             # account-mining sources are driven by each live account (AccountBook)
 
     def _sampler(self, watch=None):
