@@ -53,3 +53,36 @@ def test_generalists_customer_work_leaves_cac():
     assert by["retention"] == pytest.approx(share[2] * salary, abs=0.05)
     assert c["onboarding_usd"] > 0 and c["retention_usd"] > 0
     assert c["acquisition_usd"] + c["onboarding_usd"] + c["retention_usd"] == pytest.approx(c["total_usd"], abs=0.1)
+
+
+def test_recruiting_and_marketing_programmes_by_hand():
+    # 52 weeks (364 days); programmes of 365,250 a year accrue 1,000 a day; the seller role hires
+    # twice (days 100 and 200) at 30,000 a hire; the AM role (retention) is not charged.
+    f = _book(52, [(0.0, 0, 0, SIGNED, 0.0, 100.0)], hires=[100.0, 200.0], retention=True)
+    f = dataclasses.replace(f, layout=dataclasses.replace(f.layout, marketing_programmes_usd_per_year=365_250.0,
+                                                          recruiting_cost_usd=[30_000.0, 5_000.0]))
+    k, weekly_cost = _econ(f)
+    c = k["costs"]
+    assert c["marketing_programmes_usd"] == pytest.approx(364_000.0)
+    assert c["recruiting_usd"] == pytest.approx(60_000.0)
+    base, _ = _econ(_book(52, [(0.0, 0, 0, SIGNED, 0.0, 100.0)], hires=[100.0, 200.0], retention=True))
+    assert c["acquisition_usd"] - base["costs"]["acquisition_usd"] == pytest.approx(364_000.0 + 60_000.0)
+    assert c["total_usd"] - base["costs"]["total_usd"] == pytest.approx(424_000.0)
+    assert weekly_cost.sum() == pytest.approx(c["total_usd"], abs=0.05)
+    assert k["cac_usd"] - base["cac_usd"] == pytest.approx(424_000.0)  # one new logo
+
+
+def test_recruiting_and_programme_keys_are_wired():
+    """Set in a scenario, each key moves the run's costs; switched off (0), they do not."""
+    sc = sim.load_scenario(SCENARIOS / "small_team.yaml", ["horizon_weeks=30"])
+    off = sim.simulate(sc, seed=2).kpis["costs"]
+    on_sc = sim.load_scenario(SCENARIOS / "small_team.yaml", [
+        "horizon_weeks=30", "economics.marketing_programmes_usd_per_year=365250",
+        "roles.sdr.recruiting_cost_usd=20000", "roles.sdr.people.attrition_per_year=4",
+        "roles.sdr.people.hiring_lag_days=5"])
+    r = sim.simulate(on_sc, seed=2)
+    on = r.kpis["costs"]
+    hires = int((r.timeline["event"] == "rep_hired").sum() if len(r.timeline) else 0)
+    assert off["marketing_programmes_usd"] == 0 and off["recruiting_usd"] == 0
+    assert on["marketing_programmes_usd"] == pytest.approx(30 * 7 * 1000.0, rel=1e-6)
+    assert hires > 0 and on["recruiting_usd"] == pytest.approx(20_000.0 * hires)

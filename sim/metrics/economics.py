@@ -164,6 +164,35 @@ def weekly_costs(f: Facts) -> dict[str, np.ndarray]:
         if split.any():
             salaries = salaries + sal[:, split] @ shares[split, CLASSES.index(name)]
         out[name] = salaries + np.bincount(week[mine], weights=c["usd"][mine], minlength=nw)
+    for name, extra in overhead_by_week(f).items():
+        out[name] = out[name] + extra.sum(axis=0)
+    return out
+
+
+def overhead_by_week(f: Facts) -> dict[str, np.ndarray]:
+    """``{class: [kind, week]}`` of the costs a whole company carries beyond its seats and
+    variable costs (empty when the scenario sets none): kind 0, marketing programmes
+    (``economics.marketing_programmes_usd_per_year``, accrued daily, acquisition); kind 1,
+    recruiting (``roles.<r>.recruiting_cost_usd`` at each hire, in the role's class, a seller
+    who serves split by :func:`class_shares`)."""
+    L = f.layout
+    programmes = float(getattr(L, "marketing_programmes_usd_per_year", 0.0) or 0.0)
+    per_hire = np.asarray(getattr(L, "recruiting_cost_usd", None) or [0.0] * len(L.roles), dtype=float)
+    tl = f.timeline
+    hired = (np.asarray(tl.get("kind", []), dtype=np.int64) == int(TimelineKind.REP_HIRED))
+    if programmes <= 0 and not (per_hire.any() and hired.any()):
+        return {}
+    nw = L.n_weeks
+    lo = np.arange(nw) * DAYS_PER_WEEK
+    days = np.minimum(lo + DAYS_PER_WEEK, L.horizon_days) - lo
+    out = {c: np.zeros((2, nw)) for c in CLASSES}
+    out["acquisition"][0] += days * programmes / YEAR_DAYS
+    if per_hire.any() and hired.any():
+        roles = np.asarray(tl["role"], dtype=np.int64)[hired]
+        weeks = week_index(np.asarray(tl["t"], dtype=float)[hired], nw)
+        shares = class_shares(f)
+        for i, c in enumerate(CLASSES):
+            out[c][1] += np.bincount(weeks, weights=per_hire[roles] * shares[roles, i], minlength=nw)
     return out
 
 
@@ -189,6 +218,10 @@ def economics_kpis(f: Facts, weekly_arr_end: np.ndarray) -> tuple[dict, np.ndarr
     c = f.costs
     process = {lever: float(x.sum()) for lever, x in process_by_week(f).items()}
     total = float(salaries.sum()) + float(c["usd"].sum()) + sum(process.values())
+    overhead = overhead_by_week(f)
+    programmes = float(sum(x[0].sum() for x in overhead.values()))
+    recruiting = float(sum(x[1].sum() for x in overhead.values()))
+    total += programmes + recruiting
 
     a = f.accounts
     signed = a["kind"] == int(AccountKind.SIGNED)
@@ -216,6 +249,8 @@ def economics_kpis(f: Facts, weekly_arr_end: np.ndarray) -> tuple[dict, np.ndarr
             "salaries_by_class_usd": {c: round(float(salaries @ shares[:, i]), 2) for i, c in enumerate(CLASSES)},
             "process_usd": round(sum(process.values()), 2),
             "process_by_lever_usd": {lever: round(x, 2) for lever, x in process.items()},
+            "marketing_programmes_usd": round(programmes, 2),
+            "recruiting_usd": round(recruiting, 2),
         },
         "cac_usd": _r(cac),
         "cac_payback_months": _r(payback),

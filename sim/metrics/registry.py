@@ -106,7 +106,9 @@ KPIS: tuple[KPI, ...] = (
         "account work; `salaries_by_class_usd` (salaries so split); `sales_marketing_usd` (acquisition + "
         "retention); `salaries_by_role_usd`; "
         "`commissions_usd`; `fees_usd`; `marketing_usd`; `unallocated_sales_marketing_usd` (acquisition "
-        "salaries of roles that worked for no tier); `process_usd` and `process_by_lever_usd` (the prices of "
+        "salaries of roles that worked for no tier); `marketing_programmes_usd` (`economics."
+        "marketing_programmes_usd_per_year`, accrued daily, acquisition); `recruiting_usd` (each hire's "
+        "`recruiting_cost_usd`, in the role's class); `process_usd` and `process_by_lever_usd` (the prices of "
         "the process levers and their ops staff, in the class of the seats they cover). Salaries follow "
         "filled seats day by day"),
     KPI("cac_usd", "USD", "acquisition cost / new logos (account management and customer success are not in it)"),

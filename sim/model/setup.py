@@ -96,6 +96,8 @@ def _layout(scenario: Scenario, horizon_days: float, routing: RoutingPlan, calen
         process_costs=process_costs(scenario),
         motions=[g.motion for g in scenario.segments.values()],
         gross_margin=scenario.economics.gross_margin,
+        marketing_programmes_usd_per_year=scenario.economics.marketing_programmes_usd_per_year,
+        recruiting_cost_usd=[r.recruiting_cost_usd for r in scenario.roles.values()],
         billing=scenario.economics.billing,
         collection_lag_days=scenario.economics.collection_lag_days,
         win_rate_stage=scenario.stages.index(scenario.win_rate_stage),

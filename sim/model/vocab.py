@@ -70,6 +70,8 @@ class Layout:
     process_costs: list[ProcessCostLine] = field(default_factory=list)  # priced process levers
     motions: list[str | None] = field(default_factory=list)  # per segment
     gross_margin: float = 0.8
+    marketing_programmes_usd_per_year: float = 0.0  # acquisition cost not tied to a lead, accrued daily
+    recruiting_cost_usd: list[float] = field(default_factory=list)  # per role: cost of each hire
     billing: str = "annual_in_advance"
     collection_lag_days: float = 30.0
     win_rate_stage: int = 1  # losses from this stage on count against the win rate

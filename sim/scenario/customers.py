@@ -131,6 +131,10 @@ class PostSale(_Model):
 class Economics(_Model):
     gross_margin: Annotated[float, Field(gt=0, le=1)] = Field(
         default=0.8, description="share of revenue left after cost of service (for CAC payback)")
+    marketing_programmes_usd_per_year: Annotated[float, Field(ge=0, le=1e12)] = Field(
+        default=0.0, description="marketing spend not tied to a lead (brand, events, content, analyst "
+        "relations, marketing tools), accrued day by day as acquisition cost, so in CAC "
+        "(docs/background.md#recruiting-and-marketing-programmes)")
     billing: Literal["annual_in_advance", "monthly_in_arrears"] = "annual_in_advance"
     collection_lag_days: Annotated[float, Field(ge=0, le=365)] = Field(
         default=30.0, description="days from invoice to cash")

@@ -204,6 +204,10 @@ class Role(_Model):
     quota_usd_per_year: Annotated[float, Field(gt=0)] | None = Field(
         default=None, description="bookings quota per rep per year, for roles that close deals: attainment "
         "is reported per year (pro rata for reps present part of it and for a shorter last period)")
+    recruiting_cost_usd: Annotated[float, Field(ge=0, le=10_000_000)] = Field(
+        default=0.0, description="cost of each hire into the role (a backfill or a new seat): agency or "
+        "recruiter fees, job ads, interviews; in the role's cost class, so a seller's hires are in CAC "
+        "(docs/background.md#recruiting-and-marketing-programmes)")
 
 
 class _Source(_Model):
