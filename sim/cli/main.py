@@ -14,7 +14,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.cli import batch_cmd, calibrate_cmd, check_cmd, compare_cmd, plan_cmd, report_cmd, study_cmd, sweep_cmd
+from sim.cli import (
+    batch_cmd,
+    calibrate_cmd,
+    check_cmd,
+    compare_cmd,
+    init_cmd,
+    plan_cmd,
+    report_cmd,
+    study_cmd,
+    sweep_cmd,
+)
 from sim.cli.run_size import add_size_flags
 from sim.cli.study_args import printable, weeks, whole
 from sim.errors import ArgumentError, SalesimError, UsageError
@@ -77,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write a figure of the run (bookings, ARR and revenue, pipeline, queues) to FILE.png")
     _add_set(run)
     add_size_flags(run)
+
+    init_cmd.add_parser(sub)  # a first scenario from a few numbers
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", nargs="+", help="scenario YAML files")
@@ -181,7 +193,7 @@ def cmd_schema(args) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema,
+COMMANDS = {"run": cmd_run, "init": init_cmd.run, "validate": cmd_validate, "schema": cmd_schema,
             "batch": batch_cmd.run, "compare": compare_cmd.run, "sweep": sweep_cmd.run,
             "study": study_cmd.run, "plan": plan_cmd.run, "report": report_cmd.run, "check": check_cmd.run,
             **calibrate_cmd.COMMANDS}

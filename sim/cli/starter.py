@@ -1,0 +1,208 @@
+"""A first scenario from a few numbers: what ``salesim init`` writes.
+
+Why: copying a 160-line shipped scenario and editing its people, process and
+money blocks takes a new user most of an hour, and leaves them unsure which
+numbers are theirs. Here they give what they know (headcount, inbound leads a
+week, deal size, segment); everything else comes from the benchmark table
+(``sim/benchmarks/table.csv``: a typical value with its source, year and
+trust mark) or is an assumption salesim makes, and the file says which, on
+the line of each number:
+
+* ``[you]``: given by you (a flag or an answer);
+* ``[benchmark: metric, source year, trust]``: the table's typical value;
+* ``[assumed]``: salesim's assumption; change it when you know better.
+
+The organization is inbound-led: SDRs call back and qualify the inbound
+leads (MQL -> SQL, speed-to-lead applies), AEs run the deal (opportunity,
+negotiation, win), a CSM looks after the customers. The text is built here as
+YAML with comments (no YAML writer keeps comments in place), then parsed and
+validated before anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+SEGMENTS = ("smb", "mid_market", "enterprise")
+MOTION = {"smb": "inside", "mid_market": "inside", "enterprise": "field"}
+
+# [assumed] figures: per segment, as in the shipped scenarios (docs/background.md#reference-figures)
+ACV_SIGMA = {"smb": 0.6, "mid_market": 0.5, "enterprise": 0.5}
+QUALIFY = {"smb": 0.35, "mid_market": 0.35, "enterprise": 0.30}  # MQL -> SQL
+WORK_HOURS = {  # SDR call-back; AE hours on the opportunity, negotiation and signature
+    "smb": (0.5, 1.5, 2.5, 1.5),
+    "mid_market": (0.75, 2.0, 4.0, 2.5),
+    "enterprise": (1.0, 6.0, 16.0, 8.0),
+}
+CSM_HOURS_PER_MONTH = {"smb": 0.5, "mid_market": 2.0, "enterprise": 6.0}
+COST_PER_LEAD = {"smb": 250, "mid_market": 350, "enterprise": 600}  # paid and content marketing per MQL (L)
+LOADED_COST = {"sdr": 95_000, "ae_inside": 150_000, "ae_field": 250_000, "csm": 100_000}
+DISCOUNT_SMB = 0.15
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What the user told ``salesim init``; None: not given (a default is used and marked assumed)."""
+
+    sdr: int
+    ae: int
+    csm: int
+    inbound_per_week: float
+    acv_usd: float
+    segment: str
+    name: str = "my_company"
+    given: frozenset[str] = frozenset()  # which of the fields the user gave
+
+
+def segment_for(acv_usd: float) -> str:
+    """The segment a deal size suggests (assumed thresholds: below $15k SMB, below $100k mid-market)."""
+    return "smb" if acv_usd < 15_000 else "mid_market" if acv_usd < 100_000 else "enterprise"
+
+
+def _bench(metric: str, segment: str):
+    from sim.benchmarks import default_table
+
+    row = default_table().get(metric, segment)
+    if row is None or row.typical is None:
+        return None
+    return row
+
+
+def _mark(row) -> str:
+    source = row.source.split(";")[0].split(" (")[0].strip() or row.source.split(";")[0].strip()
+    return f"[benchmark: {row.metric}, {source}{f' {row.year}' if row.year else ''}, {row.trust}]"
+
+
+def _num(x: float) -> str:
+    """A number as YAML, no float noise (0.35, 600000, 0.758)."""
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.4g}"
+
+
+def scenario_text(a: Answers) -> str:
+    """The commented scenario for these answers."""
+    seg = a.segment
+    motion = MOTION[seg]
+    you = "[you]"
+
+    def given(field: str) -> str:
+        return you if field in a.given else "[assumed]"
+
+    win = _bench("win_rate", seg)
+    cycle = _bench("sales_cycle_days", seg)
+    disc = _bench("discount_fraction", seg)
+    grr = _bench("grr", seg)
+    sdr_ramp = _bench("sdr_ramp_days", seg)
+    ae_ramp = _bench("ae_ramp_days", seg)
+    attrition = _bench("rep_attrition_per_year", seg)
+    bookings = _bench("ae_bookings_per_year_usd", motion)
+
+    wr = win.typical if win else 0.25
+    # SQL -> won is the product of three steps; the later ones lose more (shipped scenarios' shape)
+    opp, neg, won = wr ** 0.2, wr ** 0.4, wr ** 0.4
+    days = cycle.typical if cycle else 60.0
+    d_opp, d_neg, d_won = 0.1 * days, 0.5 * days, 0.4 * days
+    discount = disc.typical if disc else DISCOUNT_SMB
+    sigma = ACV_SIGMA[seg]
+    median = a.acv_usd / math.exp(sigma ** 2 / 2)  # the mean deal is the ACV given
+    w_sql, w_opp, w_neg, w_won = WORK_HOURS[seg]
+    ae_cost = LOADED_COST["ae_field" if motion == "field" else "ae_inside"]
+    renewal = grr.typical if grr else 0.85
+    span = _bench("span_of_control", seg)
+    managers = int((a.sdr + a.ae) // (span.typical if span else 8))  # below a span: the founder manages
+    tenure = _bench("sdr_tenure_years", seg)
+
+    def mark(row, fallback="[assumed]") -> str:
+        return _mark(row) if row is not None else fallback
+
+    lines = [
+        f"# {a.name}: a first scenario written by `salesim init`. Every number says where it comes from:",
+        "#   [you]        given by you (a flag or an answer)",
+        "#   [benchmark]  the typical value of salesim's benchmark table (sim/benchmarks/table.csv):",
+        "#                metric, source and year, trust mark (H primary study, M industry report, L blog)",
+        "#   [assumed]    salesim's assumption: change it when you know better",
+        "# Next: salesim validate THIS_FILE; salesim run THIS_FILE; salesim check THIS_FILE (against the",
+        "# benchmarks). Every key is described on the docs site's reference page (mkdocs serve).",
+        f"name: {a.name}",
+        f"description: {a.sdr} SDR, {a.ae} AE, {a.csm} CSM; {_num(a.inbound_per_week)} inbound leads a week, "
+        f"{seg} deals of about ${a.acv_usd:,.0f}",
+        "horizon_weeks: 52                 # [assumed] one year",
+        "seed: 1",
+        "",
+        "# Inbound leads arrive as MQLs; the SDR's call-back qualifies them (SQL); the AE runs the deal.",
+        "stages: [mql, sql, opportunity, negotiation, won]",
+        "steps:",
+        f"  sql: {{role: {'sdr' if a.sdr else 'ae'}, speed_to_lead: true}}   # answer late and fewer qualify "
+        "(docs/background.md#speed-to-lead)",
+        "  opportunity: {role: ae}",
+        "  negotiation: {role: ae}",
+        "  won: {role: ae}",
+        "handoff:                          # SDR -> AE: the first meeting is set a few days out",
+        "  delay_days: {dist: triangular, low: 1, mode: 2, high: 5}   # [assumed]",
+        "  leakage_probability: 0.05       # [assumed] no-shows and dropped notes",
+        "",
+        "roles:",
+        *(["  sdr:",
+            f"    headcount: {a.sdr}                  # {given('sdr')}",
+            "    hours_per_week: 30            # [assumed] of ~40: the rest is CRM work and meetings",
+            f"    loaded_cost_per_year_usd: {LOADED_COST['sdr']}   # [assumed] salary, benefits, tools, overhead",
+            "    people:",
+            f"      ramp_days: {_num(sdr_ramp.typical if sdr_ramp else 90)}                # {mark(sdr_ramp)}",
+            (f"      attrition_per_year: {_num(round(1 / tenure.typical, 2))}    # 1 / tenure, {mark(tenure)}"
+             if tenure else f"      attrition_per_year: {_num(attrition.typical if attrition else 0.25)}    "
+             f"# {mark(attrition)}")] if a.sdr else []),
+        "  ae:",
+        f"    headcount: {a.ae}                  # {given('ae')}",
+        "    hours_per_week: 30            # [assumed] hours on deals a week",
+        "    owns_leads: true              # a deal keeps its AE",
+        f"    loaded_cost_per_year_usd: {ae_cost}   # [assumed]",
+        "    commission_rate: 0.1          # [assumed] of first-year bookings",
+        (f"    quota_usd_per_year: {_num(bookings.typical)}   # {mark(bookings)}" if bookings else
+         "    quota_usd_per_year: 600000    # [assumed]"),
+        "    people:",
+        "      skill: {dist: lognormal, median: 1.0, sigma: 0.4}   # [assumed] some sell more than others",
+        f"      ramp_days: {_num(ae_ramp.typical if ae_ramp else 150)}               # {mark(ae_ramp)}",
+        f"      attrition_per_year: {_num(attrition.typical if attrition else 0.25)}    # {mark(attrition)}",
+        *(["  csm:",
+            f"    headcount: {a.csm}                  # {given('csm')}",
+            f"    loaded_cost_per_year_usd: {LOADED_COST['csm']}  # [assumed]"] if a.csm else []),
+        *([f"  sales_manager:                  # manages the reps, works no deals; one per "
+           f"{_num(span.typical if span else 8)} reps {mark(span)}",
+           f"    headcount: {managers}",
+           "    loaded_cost_per_year_usd: 200000   # [assumed]"] if managers else []),
+        "",
+        "post_sale:",
+        f"  csm_role: {'csm' if a.csm else 'null'}",
+        "",
+        "segments:",
+        f"  {seg}:",
+        f"    motion: {motion}",
+        f"    acv_usd: {{dist: lognormal, median: {_num(round(median))}, sigma: {sigma}}}   "
+        f"# {given('acv_usd')} mean ${a.acv_usd:,.0f}; [assumed] spread",
+        f"    discount_fraction: {{dist: beta, mean: {_num(discount)}, concentration: 12}}   # {mark(disc)}",
+        f"    # SQL -> won {_num(wr)}: {mark(win)}, split over the three deal steps [assumed];",
+        f"    # sales cycle {_num(days)} days: {mark(cycle)}, split 10/50/40% [assumed]",
+        "    steps:",
+        f"      sql: {{conversion_probability: {QUALIFY[seg]}, work_hours: {w_sql}}}   # [assumed]",
+        f"      opportunity: {{conversion_probability: {_num(opp)}, elapsed_days: {_num(d_opp)}, "
+        f"work_hours: {w_opp}}}   # [assumed] hours; odds and days: the split above",
+        f"      negotiation: {{conversion_probability: {_num(neg)}, elapsed_days: {{dist: gamma, mean: "
+        f"{_num(d_neg)}, cv: 0.6}}, work_hours: {w_neg}}}   # [assumed] hours",
+        f"      won: {{conversion_probability: {_num(won)}, elapsed_days: {{dist: gamma, mean: {_num(d_won)}, "
+        f"cv: 0.6}}, work_hours: {w_won}}}   # [assumed] hours",
+        "    customer:",
+        "      term_years: 1               # [assumed]",
+        f"      renewal: {{probability: {_num(renewal)}}}   # {mark(grr)}",
+        f"      csm_hours_per_month: {CSM_HOURS_PER_MONTH[seg]}     # [assumed] CSM time an account needs",
+        "",
+        "sources:",
+        "  inbound:",
+        "    kind: inbound",
+        "    entry_stage: mql              # marketing created them",
+        f"    rate_per_week: {_num(a.inbound_per_week)}            # {given('inbound_per_week')}",
+        f"    segment_mix: {{{seg}: 1.0}}",
+        f"    cost_per_lead_usd: {COST_PER_LEAD[seg]}        # [assumed] paid and content marketing per MQL",
+    ]
+    return "\n".join(lines) + "\n"
