@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     scenario = sim.load_scenario(args.scenario)
     w = args.workers
     common = dict(seed=args.seed, weeks=args.weeks, progress=False, weekly=True)
-    from sim.experiments.study import auto_chunk_size
+    from sim.experiments.runner.driver import auto_chunk_size
 
     chunk = auto_chunk_size(args.reps, 1, w)  # what users get by default
     load_before = os.getloadavg()[0]

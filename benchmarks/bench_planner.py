@@ -28,7 +28,7 @@ import os
 import time
 from pathlib import Path
 
-from sim.experiments.planner import plan
+from sim.experiments.planner.decision import plan
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SHARE = 1 / 3

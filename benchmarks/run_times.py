@@ -72,7 +72,7 @@ def jobs(out: Path, quick: bool, studies_only: bool = False) -> list[tuple[str, 
 def _cells(path: Path) -> int:
     """Cells of a study file (one simulation each at --reps 1)."""
     sys.path.insert(0, str(REPO))
-    from sim.experiments.study_file import load_study
+    from sim.experiments.study.study_file import load_study
 
     return len(load_study(path).cells)
 

@@ -20,7 +20,7 @@ from sim.model.rng import Streams
 from sim.model.setup import RunSetup
 from sim.model.world import World
 from sim.records import EventLog, Facts, Tally
-from sim.scenario.pods import customer_work
+from sim.scenario.pod_spec import customer_work
 from sim.scenario.schema import Scenario
 from sim.scenario.size import Size, estimate
 

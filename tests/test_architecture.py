@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "sim"
-ORDER = ["units", "errors", "benchmarks", "textsafe", "outpaths", "extras", "scenario", "readback", "model", "records", "metrics",
-         "run", "experiments", "calibration", "plots", "report", "cli"]
+ORDER = ["units", "errors", "benchmarks", "textsafe", "outpaths", "extras", "scenario", "readback", "model", "records",
+         "metrics", "run", "experiments", "calibration", "plots", "report", "cli"]
 
 
 def _layer(path: Path) -> str | None:
@@ -127,3 +127,34 @@ def test_no_import_cycle_inside_the_model():
     graph = {f"sim.model.{p.stem}": {m for m in _runtime_sim_imports(p) if m.startswith("sim.model.")}
              for p in model.glob("*.py")}
     assert not _cycles(graph), _cycles(graph)
+
+
+# The experiments layer's families, lowest first: how replications run (runner), the studies of
+# scenarios given on the command line (montecarlo), then factorial studies (study) and the capacity
+# planner (planner), which build on both and not on each other.
+EXPERIMENT_FAMILIES = {"runner": set(), "montecarlo": {"runner"}, "study": {"runner", "montecarlo"},
+                       "planner": {"runner", "montecarlo"}}
+
+
+def test_experiment_families_import_only_the_families_below():
+    root = PKG / "experiments"
+    loose = [p.name for p in root.glob("*.py") if p.name != "__init__.py"]
+    assert not loose, f"every module of sim/experiments belongs to a family (a subpackage): {loose}"
+    assert {p.name for p in root.iterdir() if p.is_dir() and p.name != "__pycache__"} == set(EXPERIMENT_FAMILIES)
+    for family, below in EXPERIMENT_FAMILIES.items():
+        for path in (root / family).glob("*.py"):
+            for module in _runtime_sim_imports(path):
+                parts = module.split(".")
+                if parts[:2] == ["sim", "experiments"] and len(parts) > 2 and parts[2] != family:
+                    assert parts[2] in below, f"{path.relative_to(PKG)} ({family}) imports {module}"
+
+
+def test_module_names_are_unambiguous_across_packages():
+    """A module's name says which one it is at a glance: no two packages hold a module of the same name
+    (the package's own __init__ aside)."""
+    seen: dict[str, list[str]] = {}
+    for p in PKG.rglob("*.py"):
+        if p.name != "__init__.py":
+            seen.setdefault(p.stem, []).append(str(p.relative_to(PKG)))
+    twice = {name: where for name, where in seen.items() if len(where) > 1}
+    assert not twice, twice

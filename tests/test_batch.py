@@ -25,11 +25,7 @@ import sim
 from sim.cli.main import main
 from sim.errors import UsageError
 from sim.experiments import ReplicationFailed, run_batch, summarize
-from sim.experiments.flatten import flatten_kpis
-from sim.experiments.seeds import purpose_seed, replication_seed
-from sim.experiments.store import FolderStore
-from sim.experiments.study import auto_chunk_size
-from sim.experiments.summary import (
+from sim.experiments.montecarlo.stats import (
     fan,
     parse_target,
     probability_of_target,
@@ -37,6 +33,10 @@ from sim.experiments.summary import (
     t_interval,
     wilson_interval,
 )
+from sim.experiments.runner.driver import auto_chunk_size
+from sim.experiments.runner.flatten import flatten_kpis
+from sim.experiments.runner.seeds import purpose_seed, replication_seed
+from sim.experiments.runner.store import FolderStore
 from tests.conftest import build, chain
 
 TIMING = ["runtime_s"]
@@ -118,7 +118,7 @@ def test_notebooks_default_to_one_in_process_worker(monkeypatch):
     import sys
     import types
 
-    from sim.experiments import executors
+    from sim.experiments.runner import executors
 
     assert not executors.in_notebook()
 
@@ -144,7 +144,7 @@ def test_auto_chunk_size_balances_work_and_caps_chunks():
 
 
 def test_a_failing_replication_is_recorded_and_the_batch_goes_on(monkeypatch, tmp_path):
-    import sim.experiments.worker as worker
+    import sim.experiments.runner.worker as worker
 
     real = worker.simulate
 
@@ -375,7 +375,7 @@ def test_cli_batch_refuses_a_non_empty_out_and_a_missing_scenario(tmp_path, caps
 
 
 def test_cli_fail_fast_exits_1_with_where_the_results_are(tmp_path, capsys, monkeypatch):
-    import sim.experiments.worker as worker
+    import sim.experiments.runner.worker as worker
 
     def broken(*a, **k):
         raise RuntimeError("model bug")
@@ -407,7 +407,7 @@ def test_cli_batch_streams_to_runs_by_default(tmp_path, capsys, monkeypatch):
 
 
 def test_a_study_where_every_replication_fails_still_reports(monkeypatch):
-    import sim.experiments.worker as worker
+    import sim.experiments.runner.worker as worker
     from sim.experiments import compare, sweep
 
     def broken(*a, **k):

@@ -1,4 +1,4 @@
-"""Comparing a run with the benchmark table (sim.metrics.benchmarks) and `salesim check`."""
+"""Comparing a run with the benchmark table (sim.metrics.benchmark_figures) and `salesim check`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.benchmarks import Benchmark, Table, default_table
-from sim.metrics.benchmarks import Driver, Figure, compare, handoffs, mechanism, segment_class, selling_fraction
+from sim.metrics.benchmark_figures import Driver, Figure, compare, handoffs, mechanism, segment_class, selling_fraction
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,7 +131,7 @@ def test_check_bad_input_is_exit_2_without_traceback(args, words):
 
 
 def test_figures_of_a_run_include_the_issue_rows():
-    from sim.experiments.check import run_check
+    from sim.experiments.montecarlo.benchmark_check import run_check
 
     r = run_check(load_scenario(SCEN / "upright_triangle.yaml"), reps=1, weeks=110)
     got = {(c.metric, c.segment) for c in r.comparisons}
@@ -168,7 +168,7 @@ def test_figures_by_hand_from_the_runs_own_kpis():
     reps' bookings and the salary a filled seat costs, the win rate per class from the KPIs'
     per-motion win rates, the CSM book from ARR and headcount."""
     import sim
-    from sim.metrics.benchmarks import measure
+    from sim.metrics.benchmark_figures import measure
     from sim.metrics.registry import FIGURES_BY_KEY
 
     sc = load_scenario(SCEN / "upright_triangle.yaml")
@@ -205,7 +205,7 @@ def test_a_company_figure_takes_the_segment_most_runs_gave():
 def test_pipeline_coverage_by_hand():
     from types import SimpleNamespace
 
-    from sim.metrics.benchmarks import _coverage
+    from sim.metrics.benchmark_figures import _coverage
 
     sc = load_scenario(SCEN / "small_team.yaml")  # stages: target_account, mql, sql, opportunity, negotiation, won
     wr = sc.stages.index("sql")

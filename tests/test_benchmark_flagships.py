@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sim.benchmarks import default_table
-from sim.experiments.check import run_check
+from sim.experiments.montecarlo.benchmark_check import run_check
 from sim.scenario import load_scenario
 
 SCEN = Path(__file__).resolve().parents[1] / "scenarios"

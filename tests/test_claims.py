@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.experiments.factorial import factorial
-from sim.experiments.study_file import load_study
+from sim.experiments.study.factorial import factorial
+from sim.experiments.study.study_file import load_study
 from sim.metrics.revenue import revenue_through
 from sim.model.vocab import AccountKind
 from tests.conftest import SCENARIOS

@@ -16,7 +16,7 @@ from scipy import stats
 from sim.cli.main import main
 from sim.errors import UsageError
 from sim.experiments import compare, run_batch
-from sim.experiments.summary import paired_stats
+from sim.experiments.montecarlo.stats import paired_stats
 from tests.conftest import build, chain
 from tests.test_batch import write_scenario
 

@@ -12,7 +12,7 @@ import sim
 from sim.model.health import AT_RISK, HEALTHY, NEUTRAL, HealthModel
 from sim.model.rng import Streams
 from sim.model.vocab import AccountKind
-from sim.scenario.success import CustomerSuccess
+from sim.scenario.success_spec import CustomerSuccess
 from tests.conftest import SCENARIOS, build, chain
 from tests.test_revenue import _customers, _world
 

@@ -14,9 +14,9 @@ import yaml
 
 from sim.cli.main import main
 from sim.errors import ScenarioError, UsageError
-from sim.experiments.effects import analyse
-from sim.experiments.factorial import factorial
-from sim.experiments.study_file import design_cells, load_study
+from sim.experiments.study.effects import analyse
+from sim.experiments.study.factorial import factorial
+from sim.experiments.study.study_file import design_cells, load_study
 from tests.conftest import SCENARIOS, chain
 
 STUDIES = sorted((SCENARIOS / "studies").glob("*.yaml"))

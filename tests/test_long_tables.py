@@ -13,7 +13,7 @@ import pytest
 
 import sim
 from sim.experiments import compare, run_batch
-from sim.experiments.flatten import flatten_kpis
+from sim.experiments.runner.flatten import flatten_kpis
 from tests.conftest import SCENARIOS
 
 INVERTED = SCENARIOS / "inverted_triangle.yaml"

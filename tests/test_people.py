@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.metrics.people import gini, top_share
+from sim.metrics.people_kpis import gini, top_share
 from tests.conftest import SCENARIOS, build, chain
 
 INVERTED = SCENARIOS / "inverted_triangle.yaml"

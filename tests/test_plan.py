@@ -11,10 +11,10 @@ import yaml
 
 import sim
 from sim.cli.main import main
-from sim.experiments.plan_eval import wilson
-from sim.experiments.plan_space import Target, make_space, window_value
-from sim.experiments.planner import plan
-from sim.experiments.summary import wilson_interval
+from sim.experiments.montecarlo.stats import wilson_interval
+from sim.experiments.planner.decision import plan
+from sim.experiments.planner.evaluate import wilson
+from sim.experiments.planner.space import Target, make_space, window_value
 from sim.scenario.loader import load_data
 from tests.conftest import build, chain
 
@@ -116,7 +116,7 @@ def test_by_week_target_reads_the_weekly_series():
     r = plan(sc, ["roles.r2.headcount=1:2:1"], ["bookings_usd>=1"], by_week="4", probability=0.5,
              reps_start=4, max_reps=4, workers=1, patience=0)
     assert "p[bookings_usd@4>=1]" in r.candidates.columns
-    full = sim.simulate(sc, seed=sim.experiments.seeds.replication_seed(sc.seed, 0), record="kpis")
+    full = sim.simulate(sc, seed=sim.experiments.runner.seeds.replication_seed(sc.seed, 0), record="kpis")
     by4 = full.weekly.loc[full.weekly["week"] < 4, "bookings_usd"].sum()
     assert 0 < by4 < full.kpis["bookings_usd"]
 
@@ -202,7 +202,7 @@ def test_cli_plan_bad_input_exits_2(tmp_path, capsys, args, message):
 
 
 def test_targets_carry_their_own_week_for_quarterly_milestones():
-    from sim.experiments.plan_space import make_targets
+    from sim.experiments.planner.space import make_targets
 
     got = make_targets(["won>=5@4", "arr_new_usd>=1@2:6", "leads_won>=3"], None, ["leads_won"],
                        ["won", "arr_new_usd"], 8)

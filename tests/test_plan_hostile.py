@@ -18,9 +18,9 @@ import pytest
 import yaml
 
 import sim
-import sim.experiments.planner as planner
+import sim.experiments.planner.decision as planner
 from sim.cli.main import main
-from sim.experiments.plan_space import MAX_LEVELS, make_space
+from sim.experiments.planner.space import MAX_LEVELS, make_space
 from sim.scenario.loader import load_data
 from tests.test_plan import two_roles
 
@@ -98,7 +98,7 @@ SEVEN = ["roles.r1.loaded_cost_per_year_usd=1000:1000000:1000", "roles.r2.loaded
 
 
 def test_the_number_of_plans_is_exact_for_seven_variables_of_a_thousand_levels(tmp_path):
-    from sim.experiments.plan_space import count_text
+    from sim.experiments.planner.space import count_text
 
     path = _write(tmp_path)
     data, origins = load_data(path)

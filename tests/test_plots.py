@@ -79,7 +79,8 @@ def test_plot_run_does_not_touch_pyplot_state(quick_result):
 
 
 def test_import_sim_does_not_import_matplotlib():
-    code = "import sim, sim.cli.main, sim.cli.plots, sim.plots, sim.cli.report, sys; print('matplotlib' in sys.modules)"
+    code = ("import sim, sim.cli.main, sim.cli.plots, sim.plots, sim.report.summary, sys; "
+            "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

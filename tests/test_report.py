@@ -12,7 +12,7 @@ import pytest
 from sim.cli.main import main
 from sim.errors import UsageError
 from sim.report import FolderKind, build_report, detect, register, write_report
-from sim.report.kinds import KINDS
+from sim.report.kinds import registry
 from tests.browser import Browser, blankness, find_browser
 
 REPO = Path(__file__).resolve().parents[1]
@@ -130,15 +130,27 @@ def test_a_registered_kind_is_used(tmp_path):
         page.para("made by the demo builder")
         return "salesim demo"
 
-    before = list(KINDS)
+    before = list(registry())
     try:
         register(FolderKind("demo", lambda f, m: bool(m) and m.get("kind") == "demo", build))
         html = build_report(tmp_path)
     finally:
-        KINDS[:] = before
+        registry()[:] = before
     assert "made by the demo builder" in html and "<title>salesim demo</title>" in html
     with pytest.raises(UsageError, match="known kinds"):
         detect(tmp_path)
+
+
+def test_the_registry_is_built_on_first_use_not_at_import():
+    """Importing sim.report registers nothing; the built-in kinds come with the first lookup."""
+    import subprocess
+    import sys
+
+    code = ("import sim.report.kinds as k, sys; assert not k.KINDS, k.KINDS; "
+            "assert 'sim.report.folders' not in sys.modules; "
+            "names = [x.name for x in k.registry()]; "
+            "assert names == ['plan', 'study', 'sweep', 'compare', 'batch', 'run'], names")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # --------------------------------------------------------------------------- in a browser

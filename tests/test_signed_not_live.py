@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim.cli.report import summary
-from sim.metrics.onboarding import onboarding_kpis
+from sim.metrics.onboarding_kpis import onboarding_kpis
 from sim.model.vocab import AccountKind
+from sim.report.summary import summary
 from tests.conftest import SCENARIOS, build, chain
 from tests.test_revenue import _facts_with_accounts
 

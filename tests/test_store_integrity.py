@@ -23,7 +23,7 @@ import pytest
 from sim.cli.main import main
 from sim.errors import UsageError
 from sim.experiments import run_batch
-from sim.experiments.parts import PART_KEY
+from sim.experiments.runner.parts import PART_KEY
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = str(REPO / "scenarios" / "small_team.yaml")
@@ -246,7 +246,7 @@ def test_a_part_from_a_study_of_another_horizon_is_refused(study, tmp_path, caps
 def test_a_study_failing_before_its_first_chunk_removes_only_what_it_wrote(tmp_path):
     """A folder that looked empty (only hidden entries, such as a user's ``.git``)
     keeps every entry it had when the study that started in it fails early."""
-    from sim.experiments.store import FolderStore
+    from sim.experiments.runner.store import FolderStore
 
     out = tmp_path / "study"
     (out / ".git").mkdir(parents=True)

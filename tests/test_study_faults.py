@@ -60,7 +60,7 @@ def test_run_out_on_a_full_disk_leaves_nothing(capsys, tmp_path, monkeypatch):
 
 @pytest.fixture
 def failing_replications(monkeypatch):
-    import sim.experiments.worker as worker
+    import sim.experiments.runner.worker as worker
 
     def boom(*args, **kw):
         raise RuntimeError("boom")
@@ -89,7 +89,7 @@ def test_compare_whose_replications_failed_exits_non_zero(capsys, tmp_path, fail
 
 
 def test_batch_on_a_full_disk_says_how_to_resume(capsys, tmp_path, monkeypatch):
-    from sim.experiments.store import FolderStore
+    from sim.experiments.runner.store import FolderStore
 
     real_save = FolderStore.save
     saved = []

@@ -15,7 +15,7 @@ import pytest
 from sim.cli.main import main
 from sim.errors import ScenarioError, UsageError
 from sim.experiments import compound_study, sweep
-from sim.experiments.design import Param, design_matrix, parse_param
+from sim.experiments.montecarlo.design import Param, design_matrix, parse_param
 from tests.conftest import build, chain
 from tests.test_batch import write_scenario
 

@@ -5,7 +5,7 @@ CAC payback...) come from surveys and reports that will be revised; a
 company may want its own (its board plan, last year's actuals). So the ranges
 live in ``sim/benchmarks/table.csv``, shipped with the package, one row per
 metric and segment (or motion), and this module only reads and checks such a
-table. Comparing a run's figures with it is ``sim.metrics.benchmarks``;
+table. Comparing a run's figures with it is ``sim.metrics.benchmark_figures``;
 ``salesim check`` runs replications and prints the comparison.
 
 Columns: ``metric``, ``segment`` (``smb``, ``mid_market``, ``enterprise``,

@@ -34,8 +34,8 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from sim.errors import UsageError
     from sim.experiments import run_batch
-    from sim.experiments.batch import as_scenario, probe
-    from sim.experiments.summary import did_you_mean, select_kpis
+    from sim.experiments.montecarlo.batch import as_scenario, probe
+    from sim.experiments.montecarlo.stats import did_you_mean, select_kpis
     from sim.plots import check_png_target, plot_fan
 
     scenario = as_scenario(args.scenario, args.overrides)
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
 def report(result, args) -> str:
     from sim.cli.study_report import fan_lines, summary_table, target_lines
-    from sim.experiments.summary import select_kpis
+    from sim.experiments.montecarlo.stats import select_kpis
 
     st = result.study
     failed = len(result.errors)

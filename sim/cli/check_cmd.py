@@ -1,8 +1,8 @@
 """``salesim check``: a scenario's figures against a benchmark table.
 
 Presentation only: the replications and the comparison are
-:func:`sim.experiments.check.run_check`; the section is
-:func:`sim.report.benchmarks.section`.
+:func:`sim.experiments.montecarlo.benchmark_check.run_check`; the section is
+:func:`sim.report.benchmark_section.section`.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from sim.benchmarks import load_table
     from sim.cli.render import emit
-    from sim.experiments.check import run_check
-    from sim.report.benchmarks import section
+    from sim.experiments.montecarlo.benchmark_check import run_check
+    from sim.report.benchmark_section import section
     from sim.scenario import load_scenario
 
     table = load_table(args.table) if args.table is not None else None

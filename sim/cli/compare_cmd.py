@@ -83,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
     from sim.cli.study_args import check_sizes, failures_exit, guarded, study_kwargs
     from sim.errors import UsageError
     from sim.experiments import compare
-    from sim.experiments.batch import as_scenario, kpi_names
-    from sim.experiments.summary import kpi_columns, select_kpis
+    from sim.experiments.montecarlo.batch import as_scenario, kpi_names
+    from sim.experiments.montecarlo.stats import kpi_columns, select_kpis
     from sim.plots.canvas import check_png_target, write
     from sim.plots.studies import compare_figure
 
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def chosen_kpis(columns: list[str], args) -> list[str]:
-    from sim.experiments.summary import select_kpis
+    from sim.experiments.montecarlo.stats import select_kpis
 
     if args.kpi or getattr(args, "all", False):
         return select_kpis(columns, args.kpi)
@@ -127,7 +127,7 @@ def chosen_kpis(columns: list[str], args) -> list[str]:
 
 def report(result, args) -> str:
     from sim.cli.study_report import num, paired_lines, side_by_side_lines
-    from sim.experiments.summary import kpi_columns
+    from sim.experiments.montecarlo.stats import kpi_columns
 
     st = result.study
     m = st.manifest

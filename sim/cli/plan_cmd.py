@@ -1,6 +1,6 @@
 """``salesim plan``: the cheapest plan that hits targets with a stated probability.
 
-Presentation only: the work is :func:`sim.experiments.planner.plan`; the
+Presentation only: the work is :func:`sim.experiments.planner.decision.plan`; the
 report and the frontier figure are :mod:`sim.cli.plan_report`.
 
 Exit codes: 0 a plan was found; 1 no plan evaluated reached the probability
@@ -78,12 +78,12 @@ def run(args: argparse.Namespace) -> int:
     require("plan")  # before any simulation time is spent
     if args.dask is not None:
         require("dask")
-    from sim.cli.plan_report import frontier_figure, report, unreachable
-    from sim.cli.plots import save_png
+    from sim.cli.plan_report import report, unreachable
     from sim.cli.study_args import guarded, output_folder
     from sim.errors import UsageError
-    from sim.experiments.batch import as_scenario
-    from sim.experiments.planner import plan
+    from sim.experiments.montecarlo.batch import as_scenario
+    from sim.experiments.planner.decision import plan
+    from sim.plots import frontier_figure, save_png
 
     if args.resume and args.out is None:  # before reading the scenario, as the other studies do
         raise UsageError("--resume needs --out DIR: the folder of the plan to finish")

@@ -10,8 +10,7 @@ Every number is also in the output folder (``plan.json`` and CSV files).
 from __future__ import annotations
 
 from sim.cli.study_report import num, table
-from sim.experiments.plan_space import count_text
-from sim.plots.plan import frontier_figure  # noqa: F401  (the figure lives with the others)
+from sim.experiments.planner.space import count_text
 
 
 def _share(x: float) -> str:

@@ -179,7 +179,7 @@ def guarded(fn: Callable[[], int], out: Path | None) -> int:
     an output that cannot be written (a full disk) into a message (exit 1 / 2 /
     130 / 143) that says where the finished chunks are and how to resume."""
     from sim.cli.signals import interrupted_exit
-    from sim.experiments.study import ReplicationFailed, StudyInterrupted
+    from sim.experiments.runner.driver import ReplicationFailed, StudyInterrupted
 
     try:
         return fn()

@@ -1,6 +1,6 @@
 """``salesim study FILE``: a factorial study from a study file.
 
-Presentation only: the work is :func:`sim.experiments.factorial.factorial`;
+Presentation only: the work is :func:`sim.experiments.study.factorial.factorial`;
 this prints where the results are, the cell means of the first KPI and the
 plain-language findings (also in ``findings.md``).
 """
@@ -23,8 +23,8 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.cli.study_args import check_sizes, failures_exit, guarded, study_kwargs
-    from sim.experiments.factorial import check_kpis, factorial
-    from sim.experiments.study_file import load_study
+    from sim.experiments.study.factorial import check_kpis, factorial
+    from sim.experiments.study.study_file import load_study
     from sim.extras import require
 
     require("studies", "statsmodels", feature="the effects of a factorial study (salesim study)")

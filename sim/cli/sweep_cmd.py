@@ -52,8 +52,8 @@ def run(args: argparse.Namespace) -> int:
     from sim.cli.study_args import check_sizes, failures_exit, guarded, study_kwargs
     from sim.errors import UsageError
     from sim.experiments import compound_study, sweep
-    from sim.experiments.batch import as_scenario
-    from sim.experiments.design import check_params, parse_param
+    from sim.experiments.montecarlo.batch import as_scenario
+    from sim.experiments.montecarlo.design import check_params, parse_param
     from sim.extras import require
 
     if args.design in ("sobol", "morris") and args.compound is None:
@@ -171,7 +171,7 @@ def report_compound(result) -> str:
 def level_lines(result, limit: int = 40) -> list[str]:
     """The headline KPI's mean and confidence interval at each design point."""
     from sim.cli.study_report import num, table
-    from sim.experiments.summary import ok_rows, t_interval
+    from sim.experiments.montecarlo.stats import ok_rows, t_interval
 
     metric = result.metric
     rows = ok_rows(result.replications)

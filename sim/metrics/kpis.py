@@ -10,16 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 from sim.metrics.economics import economics_kpis, seat_days_by_week, seats_at_end
-from sim.metrics.market import market_kpis
-from sim.metrics.onboarding import onboarding_kpis
-from sim.metrics.people import people_kpis
-from sim.metrics.pods import pod_kpis
+from sim.metrics.first_touch import first_touch
+from sim.metrics.market_kpis import market_kpis
+from sim.metrics.onboarding_kpis import onboarding_kpis
+from sim.metrics.people_kpis import people_kpis
+from sim.metrics.pod_kpis import pod_kpis
 from sim.metrics.quota import attainment
 from sim.metrics.registry import ordered
 from sim.metrics.revenue import customer_stages, revenue_kpis
-from sim.metrics.success import success_kpis
+from sim.metrics.success_kpis import success_kpis
 from sim.metrics.time_use import time_use
-from sim.metrics.worktime import first_touch
 from sim.records.facts import Facts
 
 

@@ -169,7 +169,7 @@ KPIS: tuple[KPI, ...] = (
 BY_KEY = {k.key: k for k in KPIS}
 
 # The figures ``salesim check`` compares with the benchmark table (sim/benchmarks/table.csv),
-# computed from a run by ``sim.metrics.benchmarks.measure`` (not keys of the run's KPIs). Each
+# computed from a run by ``sim.metrics.benchmark_figures.measure`` (not keys of the run's KPIs). Each
 # ``key`` is a metric of the table; ``unit`` is the table's unit for it.
 BENCHMARK_FIGURES: tuple[KPI, ...] = (
     KPI("ae_bookings_per_year_usd", "USD", "per closing role: bookings of the wins whose last step its reps "

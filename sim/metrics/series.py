@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.metrics.economics import economics_kpis
-from sim.metrics.market import market_weekly
-from sim.metrics.onboarding import onboarding_kpis
-from sim.metrics.pods import pod_weekly
+from sim.metrics.market_kpis import market_weekly
+from sim.metrics.onboarding_kpis import onboarding_kpis
+from sim.metrics.pod_kpis import pod_weekly
 from sim.metrics.revenue import revenue_kpis
 from sim.records.facts import Facts
 from sim.units import week_index

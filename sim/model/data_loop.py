@@ -1,5 +1,5 @@
 """The data-driven loop against an outside benchmark (``process.data_driven.outside``,
-:mod:`sim.scenario.data_loop`).
+:mod:`sim.scenario.data_loop_spec`).
 
 Each period the loop's analysts look at the data: for every segment and stage
 with a benchmark, the observed conversion of the step into it (leads that
@@ -20,7 +20,7 @@ import math
 import simpy
 
 from sim.model.vocab import TimelineKind
-from sim.scenario.people import DataDriven
+from sim.scenario.people_spec import DataDriven
 
 PROCESS_LIFT = int(TimelineKind.PROCESS_LIFT)
 

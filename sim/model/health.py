@@ -1,7 +1,7 @@
 """Account health: customer success that grows accounts as well as keeping them.
 
 Built only when the scenario has a ``customer_success`` section
-(:mod:`sim.scenario.success`); without one nothing here runs and the account
+(:mod:`sim.scenario.success_spec`); without one nothing here runs and the account
 life is the load-only model of :mod:`sim.model.accounts`.
 
 An account's health is ``w x onboarding score + (1 - w) x attention``: the
@@ -23,7 +23,7 @@ from sim.model.curves import Piecewise
 from sim.model.draws import block_draw, sampler, uniform01
 from sim.model.rng import Streams
 from sim.model.vocab import AccountKind, CostKind
-from sim.scenario.success import CustomerSuccess
+from sim.scenario.success_spec import CustomerSuccess
 from sim.units import DAYS_PER_YEAR
 
 if TYPE_CHECKING:

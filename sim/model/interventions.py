@@ -17,7 +17,7 @@ from __future__ import annotations
 import simpy
 
 from sim.model.vocab import TimelineKind
-from sim.scenario.people import DataDriven, Playbooks
+from sim.scenario.people_spec import DataDriven, Playbooks
 from sim.scenario.schema import Scenario
 
 MARKET_SHOCK, SHOCK_OVER = int(TimelineKind.MARKET_SHOCK), int(TimelineKind.SHOCK_OVER)

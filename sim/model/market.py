@@ -1,5 +1,5 @@
 """The outbound market as accounts with a state (``market`` section,
-:mod:`sim.scenario.market`): built only when the scenario has one.
+:mod:`sim.scenario.market_spec`): built only when the scenario has one.
 
 Per account of each outbound source: when it was first taken into a cadence
 (untouched before), how often it was lost, whether it is a customer, when it
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sim.model.draws import uniform01
 from sim.model.rng import Streams
-from sim.scenario.market import Market
+from sim.scenario.market_spec import Market
 
 if TYPE_CHECKING:
     from sim.model.sources import OutboundSource

@@ -1,6 +1,6 @@
 """Who comes first for a rep who both closes deals and onboards the customers
 they win (generalists; POD sellers without a customer team): the scenario's
-``onboarding_policy`` (:class:`~sim.scenario.success.OnboardingPolicy`).
+``onboarding_policy`` (:class:`~sim.scenario.success_spec.OnboardingPolicy`).
 
 Without it the rep's ``people.time_policy`` ranks the work (closing first by
 default), so a busy seller's signed customers wait for go-live while deals

@@ -19,7 +19,7 @@ import math
 
 from sim.model.draws import block_draw, sampler, uniform01
 from sim.model.rng import Streams
-from sim.scenario.people import People, Process
+from sim.scenario.people_spec import People, Process
 from sim.units import DAYS_PER_YEAR
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from sim.model.draws import uniform01
 from sim.model.rng import Streams
 from sim.model.vocab import TimelineKind
-from sim.scenario.pods import has_customer_team
+from sim.scenario.pod_spec import has_customer_team
 from sim.scenario.schema import Scenario
 from sim.units import week_of
 

@@ -4,14 +4,14 @@
   (:func:`tools_factor`): the work-time samplers of those tasks are scaled once
   when the run is built, so the hot path pays nothing.
 * Every lever (playbooks, tools, enablement, the data-driven loop) may carry a
-  price (:class:`~sim.scenario.people.ProcessCost`); :func:`process_costs`
+  price (:class:`~sim.scenario.people_spec.ProcessCost`); :func:`process_costs`
   turns it into cost lines the metrics date and classify.
 """
 
 from __future__ import annotations
 
 from sim.model.vocab import ProcessCostLine
-from sim.scenario.people import Process
+from sim.scenario.people_spec import Process
 from sim.scenario.schema import Scenario
 
 LEVERS = ("playbooks", "tools", "enablement", "data_driven")

@@ -28,7 +28,7 @@ from sim.model import calendar as wc
 from sim.model.absences import draw_absences
 from sim.model.rng import Streams
 from sim.model.vocab import TimelineKind
-from sim.scenario.calendar import Calendar
+from sim.scenario.calendar_spec import Calendar
 from sim.scenario.schema import Scenario
 from sim.units import DAYS_PER_YEAR
 

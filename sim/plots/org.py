@@ -7,7 +7,7 @@ from typing import Any
 
 from sim.metrics.bottlenecks import SATURATED, find_bottlenecks
 from sim.plots.canvas import BAD, MUTED, NEUTRAL, figure, missing, pct_axis, short_usd, week_axis
-from sim.plots.run import _kpis_of, _weekly_of
+from sim.plots.run_figures import _kpis_of, _weekly_of
 
 
 def queues_figure(result: Any, steps: dict[str, str | None] | None = None, title: str | None = None):

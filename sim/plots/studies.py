@@ -1,4 +1,5 @@
-"""Figures of Monte Carlo studies: the batch fan, paired comparisons, sweeps.
+"""Figures of Monte Carlo studies: the batch fan, paired comparisons, sweeps,
+factorial effects and the capacity planner's frontier.
 
 Each takes the DataFrames a study returns (or writes: ``fan.csv``,
 ``comparison.csv``, ``replications.parquet``, ``tornado.csv``), so the same
@@ -39,7 +40,7 @@ def fan_figure(fan_df: Any, column: str | None = None, title: str | None = None,
     and the number of replications when they are known.
     """
     if "rep" in getattr(fan_df, "columns", ()):  # a batch's weekly table
-        from sim.experiments.summary import fan
+        from sim.experiments.montecarlo.stats import fan
 
         reps = reps or int(fan_df["rep"].nunique())
         fan_df = fan(fan_df, column)
@@ -134,7 +135,7 @@ def compare_figure(paired: Any, kpis: list[str] | None = None, title: str | None
 def sweep_figure(replications: Any, params: list[str], metric: str, title: str | None = None):
     """The metric's mean and 95% CI at each level of each swept parameter (one
     panel per parameter; design points only, other parameters averaged over)."""
-    from sim.experiments.summary import t_interval
+    from sim.experiments.montecarlo.stats import t_interval
 
     df = replications
     if "design" in df.columns:
@@ -234,4 +235,34 @@ def effects_figure(effects: Any, kpi: str, title: str | None = None):
     fig.set_label(f"Main effects and interactions on {kpi} with 95% confidence intervals: "
                   + "; ".join(f"{lab} {short_usd(d) if kpi_unit(kpi) == 'USD' else format(d, '+,.3g')}"
                               for lab, d in zip(labels, est, strict=True)) + ".")
+    return fig
+
+
+
+def frontier_figure(r):
+    """The capacity planner's frontier (``frontier.png``, the plan section of ``salesim report``):
+    every plan evaluated (cost vs P, with its interval), the frontier, P and the recommendation."""
+    fig, axes = figure(1, 1, (8, 5))
+    ax = axes[0][0]
+    c = r.candidates
+    err = [c["probability"] - c["ci_low"], c["ci_high"] - c["probability"]]
+    ax.errorbar(c["objective"], c["probability"], yerr=err, fmt="o", color="0.6", ms=4, lw=0.8,
+                label="plans evaluated (95% CI)")
+    f = r.frontier
+    ax.step(f["objective"], f["probability"], where="post", color="C0", lw=1.8, label="frontier")
+    ax.axhline(r.probability, color="C3", ls="--", lw=1, label=f"required P = {r.probability:.0%}")
+    if r.recommended is not None:
+        ax.plot([r.recommended["objective"]], [r.recommended["probability"]], "*", color="C2", ms=16,
+                label="recommended")
+    ax.set_xlabel(f"mean {r.objective}")
+    ax.set_ylabel("P(all targets met)")
+    ax.set_ylim(-0.02, 1.02)
+    format_axis_for(ax, r.objective, "x")
+    ax.set_title(f"Cost vs probability: {' and '.join(r.targets)}")
+    ax.legend(loc="lower right", fontsize=8)
+    rec = r.recommended
+    fig.set_label(f"{len(c)} plans evaluated, mean {r.objective} against the probability that all targets "
+                  f"({', '.join(r.targets)}) are met, with the frontier and the required P of {r.probability:.0%}"
+                  + (f"; the recommended plan costs {short_usd(rec['objective'])} with P {rec['probability']:.0%}."
+                     if rec is not None and r.objective.endswith("_usd") else "."))
     return fig

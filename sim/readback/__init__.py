@@ -6,7 +6,7 @@ truncated, copied half-way or replaced by something else. ``salesim
 report`` and ``export-crm`` read it as they read any input: each file
 through one loader here -- a regular file, capped, never waited on
 (:mod:`~sim.readback.raw`); JSON strictly, then checked for the keys and
-types salesim uses (:mod:`~sim.readback.shapes`, :mod:`~sim.readback.schemas`);
+types salesim uses (:mod:`~sim.readback.json_shapes`, :mod:`~sim.readback.schemas`);
 a resolved scenario through the scenario loader and its schema; tables for
 the columns used (:mod:`~sim.readback.tables`). Any problem is a
 :class:`FolderFileError` naming the file and the key (exit 2), never a
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.readback import schemas
+from sim.readback.json_shapes import Bad, Shape
 from sim.readback.raw import FolderFileError, read_json, read_scenario, read_text, read_yaml, scenario_and_text
-from sim.readback.shapes import Bad, Shape
 from sim.readback.tables import Table, find_table, read_table
 
 

@@ -11,7 +11,7 @@ required only then.
 
 from __future__ import annotations
 
-from sim.readback.shapes import Anything, ListOf, MapOf, Num, Obj, OneOf, Shape, Text
+from sim.readback.json_shapes import Anything, ListOf, MapOf, Num, Obj, OneOf, Shape, Text
 from sim.units import MAX_HORIZON_WEEKS
 
 N = Num(nullable=True)  # shown as "-" when null

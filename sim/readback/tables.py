@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.readback.json_shapes import MAX_MAGNITUDE
 from sim.readback.raw import FolderFileError, open_table
-from sim.readback.shapes import MAX_MAGNITUDE
 from sim.units import MAX_HORIZON_WEEKS
 
 NUM, WHOLE, NAME, DAYS, ANY = "number", "whole number", "name", "days", "any"

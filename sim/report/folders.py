@@ -1,9 +1,10 @@
-"""Report builders for the folders salesim writes: a run, a batch, a comparison, a sweep.
+r"""Report builders for the folders salesim writes: a run, a batch, a comparison, a sweep,
+a factorial study and a capacity plan.
 
 Each builder reads the folder's own files (never re-runs anything), adds
 sections to a :class:`~sim.report.html.Page` and returns the page title.
-They are registered as :class:`~sim.report.kinds.FolderKind` in
-``sim/report/__init__.py``.
+They are the built-in :class:`~sim.report.kinds.FolderKind`\ s (:func:`builtin_kinds`), put in
+the registry the first time it is used.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from types import SimpleNamespace
 
 from sim import readback
 from sim.errors import UsageError
+from sim.readback import FolderFileError
 from sim.readback import tables as T
-from sim.report.benchmarks import run_section as run_benchmarks
+from sim.report.benchmark_section import run_section as run_benchmarks
 from sim.report.html import Page
+from sim.report.kinds import FolderKind, manifest_kind
 from sim.report.summary import RunView, sections
 from sim.report.text import fmt_kpi, num, p_value, pct
+from sim.textsafe import unescape_markdown
 
 HEADLINE = ("arr_end_usd", "bookings_usd", "leads_won", "win_rate", "customers_end", "costs.total_usd",
             "cost_per_arr_usd", "cac_usd", "grr_trailing_12m", "nrr_trailing_12m")
+CELL_STATS = ("kpi", "n", "mean", "std", "ci_low", "ci_high")  # the columns of cells.csv that are not factors
 
 
 def _table(folder: Path, stem: str, spec: T.Table):
@@ -150,7 +155,7 @@ def _study_scenarios(folder: Path) -> list[tuple[str, str | None]]:
 
 def build_batch(folder: Path, manifest: dict | None, page: Page) -> str:
     from sim import plots
-    from sim.experiments.summary import fan
+    from sim.experiments.montecarlo.stats import fan
 
     name = manifest["points"][0]["name"]
     summary, weekly = _table(folder, "summary", T.SUMMARY), _table(folder, "weekly", T.BATCH_WEEKLY)
@@ -237,3 +242,145 @@ def build_sweep(folder: Path, manifest: dict | None, page: Page) -> str:
                                                           for c in cols)] for _, r in sens.iterrows()])
     scenario_block(page, scenarios)
     return f"salesim sweep: {', '.join(params)}"
+
+
+# --------------------------------------------------------------------------- factorial studies
+
+def markdown_blocks(page: Page, text: str) -> None:
+    """Plain-language findings (Markdown with headings, bullets and paragraphs) as HTML text;
+    the user's words, escaped in the Markdown file, show as they were typed."""
+    para: list[str] = []
+
+    def flush() -> None:
+        if para:
+            page.para(unescape_markdown(" ".join(para)))
+            para.clear()
+
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            flush()
+        elif s.startswith("#"):
+            flush()
+            page.heading(unescape_markdown(s.lstrip("#").strip()), 3)
+        elif s.startswith(("- ", "* ")):
+            flush()
+            page.para("• " + unescape_markdown(s[2:]))
+        else:
+            para.append(s)
+    flush()
+
+
+def build_study(folder: Path, manifest: dict | None, page: Page) -> str:
+    from sim import plots
+
+    design = manifest.get("design") or {}
+    name = design.get("study") or folder.name
+    spec_path = folder / "study.yaml"
+    spec_text = readback.optional_text(spec_path)
+    if spec_text:
+        spec = readback.read_yaml(spec_path)
+        if not isinstance(spec, dict):
+            raise FolderFileError(spec_path, (), f"expected a study (a mapping of keys), got {type(spec).__name__}")
+        if "name" in spec:
+            if not isinstance(spec["name"], str):
+                raise FolderFileError(spec_path, ("name",), f"expected text, got {spec['name']!r}")
+            name = spec["name"]
+    page.subtitle = _study_subtitle(manifest, f"Factorial study ({len(manifest['points'])} cells)")
+    findings = readback.optional_text(folder / "findings.md")
+    effects = _table(folder, "effects", T.EFFECTS)
+    variance, cells = _table(folder, "variance", T.VARIANCE), _table(folder, "cells", T.CELLS)
+    if findings is not None:
+        page.heading("Findings")
+        markdown_blocks(page, findings)
+    if effects is None or not len(effects):
+        page.para("No effects yet: the study has not finished (run it again with --resume).", "note")
+    else:
+        for kpi in dict.fromkeys(effects["kpi"]):
+            page.heading(f"Effects on {kpi}")
+            _draw_fig(page, plots.effects_figure, effects, kpi)
+            e = effects[effects["kpi"] == kpi]
+            page.table(["factor", "level", "with", "effect", "95% CI", "p-value"],
+                       [[r["factor"], r["level"], f"{r['factor_b']}: {r['level_b']}"
+                         if isinstance(r.get("factor_b"), str) and r["factor_b"] else "",
+                         fmt_kpi(kpi, r["estimate"]), f"[{fmt_kpi(kpi, r['ci_low'])}, {fmt_kpi(kpi, r['ci_high'])}]",
+                         p_value(r.get("p_value"))] for _, r in e.iterrows()])
+            if variance is not None and len(variance):
+                v = variance[variance["kpi"] == kpi]
+                page.table(["source of variation", "share"], [[r["source"], pct(r["share"])] for _, r in v.iterrows()],
+                           caption=f"Share of the variation of {kpi} each source explains")
+    if cells is not None and len(cells):
+        page.heading("Cell means")
+        factors = [c for c in cells.columns if c not in CELL_STATS]
+        if not factors:
+            raise FolderFileError(cells.attrs["file"], (), "no factor column (one column per factor of the study)")
+        wide = cells.pivot_table(index=factors, columns="kpi", values="mean", sort=False)
+        kpis = list(wide.columns)
+        page.table([*factors, *kpis], [[*(idx if isinstance(idx, tuple) else (idx,)),
+                                        *(fmt_kpi(k, r[k]) for k in kpis)] for idx, r in wide.iterrows()])
+    scenario_block(page, [("study", spec_text)])
+    return f"salesim study: {name}"
+
+
+# --------------------------------------------------------------------------- capacity plans
+
+def _p(row) -> str:
+    return f"{pct(row['probability'])} [{pct(row['ci_low'])}, {pct(row['ci_high'])}] (n={int(row['n'])})"
+
+
+def build_plan(folder: Path, manifest: dict | None, page: Page) -> str:
+    from sim.plots import frontier_figure
+
+    doc = readback.read_plan(folder)
+    candidates, frontier = _table(folder, "candidates", T.CANDIDATES), _table(folder, "frontier", T.FRONTIER)
+    runner = _table(folder, "runner_ups", T.RUNNER_UPS)
+    rec_yaml = readback.optional_text(folder / "recommended.scenario.yaml")
+    if doc is None:
+        page.para("No plan.json yet: the search has not finished (run it again with --resume).", "note")
+        return "salesim plan"
+    goal = " and ".join(doc["targets"])
+    s = doc.get("search") or {}
+    page.subtitle = (f"Capacity plan: lowest mean {doc['objective']} with P({goal}) >= "
+                     f"{doc['probability_required']:.0%}; {s.get('candidates', '?')} of "
+                     f"{s.get('plans_in_space', '?')} plans searched with {s.get('simulations', '?')} simulations, "
+                     f"root seed {s.get('root_seed', '?')}")
+    page.heading("Decision")
+    rec = doc.get("recommended")
+    if doc["feasible"] and rec:
+        page.para("Recommended plan (as --set lines): " + "  ".join(f"--set {x}" for x in doc["set"]))
+        page.para(f"{doc['objective']}: {fmt_kpi(doc['objective'], rec['objective'])}; P(all targets met): "
+                  f"{_p(rec)} (95% Wilson interval, common random numbers)")
+    else:
+        page.para("No plan in the search space meets the targets with the required probability.", "flag")
+        best = doc.get("best_if_infeasible")
+        if best:
+            page.para(f"The closest: P {_p(best)} at {fmt_kpi(doc['objective'], best['objective'])}.")
+    if doc.get("binding"):
+        page.table(["what binds", "detail"], [[k, str(v)] for k, v in doc["binding"].items()])
+    if candidates is not None and frontier is not None and len(candidates):
+        page.heading("Cost against probability")
+        r = SimpleNamespace(candidates=candidates, frontier=frontier, probability=doc["probability_required"],
+                            recommended=rec, objective=doc["objective"], targets=doc["targets"])
+        _draw_fig(page, frontier_figure, r)
+        page.table(["mean " + doc["objective"], "P(all targets met)", "95% interval", "replications"],
+                   [[fmt_kpi(doc["objective"], f["objective"]), pct(f["probability"]),
+                     f"[{pct(f['ci_low'])}, {pct(f['ci_high'])}]", num(f["n"])] for _, f in frontier.iterrows()],
+                   caption="The frontier: no cheaper plan evaluated has a higher probability")
+    if runner is not None and len(runner):
+        page.heading("Runner-ups")
+        cols = [c for c in runner.columns if "." in c and not c.startswith("p[")]
+        page.table([*cols, doc["objective"], "P(all targets met)"],
+                   [[*(num(r[c], "g") for c in cols), fmt_kpi(doc["objective"], r["objective"]),
+                     pct(r["probability"])] for _, r in runner.iterrows()])
+    scenario_block(page, [("recommended scenario", rec_yaml)])
+    return f"salesim plan: {goal}"
+
+
+def builtin_kinds() -> list[FolderKind]:
+    """The folder kinds salesim writes, in the order they are tried."""
+    return [FolderKind("plan", manifest_kind("plan"), build_plan),
+            FolderKind("study", manifest_kind("factorial"), build_study),
+            FolderKind("sweep", manifest_kind("sweep"), build_sweep),
+            FolderKind("compare", manifest_kind("compare"), build_compare),
+            FolderKind("batch", manifest_kind("batch"), build_batch),
+            FolderKind("run", is_run, build_run)]

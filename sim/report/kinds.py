@@ -34,13 +34,29 @@ class FolderKind:
     build: Callable[[Path, dict | None, Page], str]
 
 
-KINDS: list[FolderKind] = []
+KINDS: list[FolderKind] = []  # the registry, in the order kinds are tried; see registry()
+_BUILTINS_ADDED = False
+
+
+def registry() -> list[FolderKind]:
+    """The registry of folder kinds, built on first use: the built-in kinds
+    (:func:`sim.report.folders.builtin_kinds`), then whatever was registered,
+    later registrations tried first. Nothing is registered at import time."""
+    global _BUILTINS_ADDED
+    if not _BUILTINS_ADDED:
+        from sim.report.folders import builtin_kinds
+
+        _BUILTINS_ADDED = True
+        mine = {k.name for k in KINDS}  # registered before first use: they replace a built-in of their name
+        KINDS.extend(k for k in builtin_kinds() if k.name not in mine)
+    return KINDS
 
 
 def register(kind: FolderKind) -> FolderKind:
     """Add (or replace, by name) a folder kind; later registrations are tried first."""
-    KINDS[:] = [k for k in KINDS if k.name != kind.name]
-    KINDS.insert(0, kind)
+    kinds = registry()
+    kinds[:] = [k for k in kinds if k.name != kind.name]
+    kinds.insert(0, kind)
     return kind
 
 
@@ -63,13 +79,13 @@ def detect(folder: str | os.PathLike) -> tuple[FolderKind, dict | None]:
         raise UsageError(f"{path}: no such folder (give a folder written by salesim run --out, batch, compare, "
                          "sweep, study or plan)")
     manifest = read_manifest(path)
-    for kind in KINDS:
+    for kind in registry():
         if kind.detect(path, manifest):
             return kind, manifest
     what = (f"its manifest.json says kind {manifest.get('kind')!r}" if manifest else
             "no manifest.json, kpis.json or run.json")
     raise UsageError(f"{path}: not a salesim results folder I can report on ({what}); known kinds: "
-                     + ", ".join(sorted(k.name for k in KINDS)))
+                     + ", ".join(sorted(k.name for k in registry())))
 
 
 def build_report(folder: str | os.PathLike) -> str:

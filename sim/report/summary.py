@@ -16,10 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.metrics.bottlenecks import SATURATED, find_bottlenecks
-from sim.report.pods import pods
+from sim.metrics.time_use import PARTS
 from sim.report.text import Section, money, num, pct, render_text
-from sim.report.time_use import hours
-from sim.report.work import quota, working_time
 
 
 @dataclass
@@ -262,6 +260,99 @@ def signed_not_live(v: RunView) -> Section | None:
         f"onboarding wait      median {num(w.get('median'), '.0f')} days, 90th percentile {num(w.get('p90'), '.0f')}, "
         f"longest {num(w.get('max'), '.0f')} (from signature; the wait so far for those still waiting)",
     ])
+
+
+def pods(v: RunView) -> Section | None:
+    """The PODs: which slice each owns, its seats, what it sold and kept, where it came from
+    (split date, parent) -- to see whether fission kept the new PODs growing or only spread
+    the same demand over more people."""
+    k = v.kpis
+    table = k.get("pods")
+    if not table:
+        return None
+    splits = k.get("pod_genealogy") or []
+    sc = v.scenario
+    spec = getattr(sc, "pods", None)
+    if k.get("pods_have_customer_capability", True):
+        capability = "an onboarding/CSM organization serves every POD"
+    elif spec is not None and spec.without_customer_team == "none":
+        capability = "no onboarding/CSM organization: nobody onboards or looks after customers"
+    else:
+        capability = "no onboarding/CSM organization: the reps who close onboard and look after their accounts"
+    lines = [f"{len(table)} POD(s) at the end, {len(splits)} split(s); {capability}"]
+    for name, m in (k.get("market_penetration") or {}).items():
+        lines.append(f"market slice {name}: {num(m['accounts'])} accounts, {pct(m['touched_share'], '.0%')} "
+                     f"touched, {pct(m['penetration'], '.0%')} won, {num(m['exhausted'])} exhausted, "
+                     f"{pct(m['available_share'], '.0%')} left to work" + (" (saturated)" if m["saturated"] else ""))
+    rows = []
+    for p in table:
+        seats = ", ".join(f"{n} {r}" for r, n in p["headcount_end"].items())
+        rows.append([p["name"], "+".join(p["owns"]), p["parent"] or "-",
+                     "start" if not p["born_days"] else f"week {p['born_days'] / 7:.0f}", seats, num(p["wins"]),
+                     pct(p["win_rate"], ".0%"), money(p["bookings_usd"]), money(p["arr_end_usd"])])
+    return Section("PODs (vertical teams, each owning a slice of the market)", lines,
+                   ["POD", "slice", "parent", "formed", "seats at end", "wins", "win rate", "bookings (USD)",
+                    "ARR at end (USD)"], rows)
+
+
+def quota(v: RunView) -> Section | None:
+    """Attainment per selling role and year: distribution and share at quota."""
+    att = v.kpis.get("quota_attainment")
+    if not att:
+        return None
+    rows = []
+    for role, periods in att.items():
+        for p in periods:
+            rows.append([role, p["period"], num(p["weeks"], ".0f"), num(p["reps"]), pct(p["median"], ".0%"),
+                         pct(p["p10"], ".0%"), pct(p["p90"], ".0%"), pct(p["share_at_quota"], ".0%")])
+    return Section("Quota attainment (bookings / quota, per rep)", [
+        "quota pro rata for the weeks a rep was present (at least 13) and for a short last period; not reduced "
+        "during ramp"], ["role", "period", "weeks", "reps", "median", "p10", "p90", "share at quota"], rows,
+        ["benchmark: about 54% of reps attain quota (Bridge Group 2018)"])
+
+
+def working_time(v: RunView) -> Section | None:
+    """First-touch waits in calendar and business hours, overall and per source."""
+    ft = v.kpis.get("first_touch")
+    if not ft or not ft["leads"]:
+        return None
+    cal = getattr(v.scenario, "calendar", None) if v.scenario is not None else None
+    where = (f"calendar {', '.join(cal.days)} {cal.hours}" + (f" (lunch {cal.lunch})" if cal.lunch else "")
+             + f", times in {cal.time_zone}; business hours are the worker's (a role or POD may override "
+             "the calendar)") if cal is not None else \
+        "no calendar: reps work around the clock at reduced speed, so business hours are not defined"
+
+    def cells(b):
+        c, w = b["calendar_hours"], b["business_hours"]
+        return [num(c and c["median"], ".1f"), num(c and c["p90"], ".1f"), num(w and w["median"], ".1f"),
+                num(w and w["p90"], ".1f")]
+
+    rows = [["all leads", num(ft["leads"]), *cells(ft)]]
+    rows += [[s, num(b["leads"]), *cells(b)] for s, b in ft["by_source"].items()]
+    return Section("First touch: wait before a lead's first task (hours)", [where],
+                   ["source", "leads touched", "calendar median", "calendar p90", "business median",
+                    "business p90"], rows,
+                   ["speed to lead decays with calendar hours (buyers' interest fades overnight too); "
+                    "SLAs count business hours unless a step sets sla_clock: calendar_hours"])
+
+
+TIME_USE_HEADINGS = ("deal work", "switching", "deal idle", "admin", "meetings", "training", "research", "travel")
+
+
+def hours(v: RunView) -> Section | None:
+    """Where each role's hours went: only with a ``work_model`` (the ``time_use`` KPI): deal work done
+    and left idle, admin and CRM entry, internal meetings, training, research and preparation, travel,
+    as shares of each role's working hours."""
+    tu = v.kpis.get("time_use")
+    if not tu:
+        return None
+    rows = [[role, num(r["working_hours_per_rep_week"], ".1f"), *(pct(r[f"{p}_share"], ".0%") for p in PARTS)]
+            for role, r in tu.items()]
+    return Section("Where the hours went (share of each role's working hours)", [
+        "deal work = hours of tasks done; deal idle = the rest of the week's deal time; the other parts are the "
+        "role's work_model.time_use after tools and playbooks"],
+        ["role", "hours per rep-week", *TIME_USE_HEADINGS], rows,
+        ["selling time in surveys: about 28-35% of a rep's week (Salesforce State of Sales 2022; CSO Insights)"])
 
 
 SECTIONS: list[Callable[[RunView], Section | None]] = [

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sim.scenario.calendar import week_hours
+from sim.scenario.calendar_spec import week_hours
 from sim.scenario.routing import entry_stage, source_segments, step_role
 from sim.scenario.schema import AccountMining, Inbound, Scenario
 from sim.scenario.work_model import problems as work_model_problems

@@ -29,8 +29,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.scenario.calendar import _hours, week_hours
-from sim.scenario.pods import customer_work
+from sim.scenario.calendar_spec import _hours, week_hours
+from sim.scenario.pod_spec import customer_work
 from sim.scenario.routing import RoutingPlan, entry_stage, source_segments, step_role
 from sim.scenario.schema import AccountMining, Inbound, Outbound, Scenario
 from sim.scenario.size import estimate

@@ -25,13 +25,13 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
-from sim.scenario.calendar import ArrivalProfile, Calendar, WorkWeek
+from sim.scenario.calendar_spec import ArrivalProfile, Calendar, WorkWeek
 from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, check_curve
 from sim.scenario.distributions import Dist
-from sim.scenario.market import Market
-from sim.scenario.people import Event, People, Process
-from sim.scenario.pods import Pods
-from sim.scenario.success import CustomerSuccess, OnboardingPolicy
+from sim.scenario.market_spec import Market
+from sim.scenario.people_spec import Event, People, Process
+from sim.scenario.pod_spec import Pods
+from sim.scenario.success_spec import CustomerSuccess, OnboardingPolicy
 from sim.scenario.work_model import WorkModel
 from sim.units import MAX_HORIZON_WEEKS
 
