@@ -20,7 +20,7 @@ new POD; otherwise the two share them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.model.draws import uniform01
 from sim.model.rng import Streams
@@ -54,6 +54,8 @@ class PodBook:
 
     def __init__(self, env: simpy.Environment, rec, scenario: Scenario, streams: Streams,
                  roles: dict[str, RoleRuntime], staffing: Staffing, n_weeks: int):
+        if scenario.pods is None:
+            raise ValueError("a POD book needs the scenario's pods section")
         spec = self.spec = scenario.pods
         self.env, self.rec = env, rec
         self.all_roles = roles
@@ -69,8 +71,9 @@ class PodBook:
             self.industries, self.cum = names, cum
             self.u_industry = uniform01(streams.generator("pods/industry"))
         nw = self.nw = n_weeks
-        self.pods = [dict(name=p.name, owns=list(p.owns), parent=None, born=0.0, bookings=0.0, wins=0, decided=0,
-                          weekly=[0.0] * nw) for p in spec.initial]
+        self.pods: list[dict[str, Any]] = [  # one record per POD, its keys of mixed types
+            dict(name=p.name, owns=list(p.owns), parent=None, born=0.0, bookings=0.0, wins=0, decided=0,
+                 weekly=[0.0] * nw) for p in spec.initial]
         self.splits: list[dict] = []
         self._rr: dict[str, int] = {}
         self._owners: dict[str, list[int]] = {}
@@ -125,8 +128,9 @@ class PodBook:
         for r in self.roles:
             mine = self._seats(pod, r)
             seats += len(mine)
-            if r.res is not None:
-                waiting += r.pools[pod].waiting
+            pool = r.pools[pod]
+            if pool is not None:  # a pooled role (its pools are its seats)
+                waiting += pool.waiting
             else:
                 waiting += sum(r.rep_res[s].waiting for s in mine) + len(r.waitq[pod])
         return waiting / seats if seats else 0.0
