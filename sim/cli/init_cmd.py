@@ -96,7 +96,8 @@ def answers_from(args, interactive: bool, stdin=None, stdout=None):
     values, given = {}, set()
     for key, value in flags.items():
         if value is not None:
-            values[key], _ = value, given.add(key)
+            values[key] = value
+            given.add(key)
         elif interactive:
             values[key], said = _ask(key, DEFAULTS[key], parsers[key], stdin, stdout)
             if said:
