@@ -8,7 +8,7 @@
 >>> batch.summary, batch.fan, batch.replications                 # doctest: +SKIP
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import SalesimError, ScenarioError
 from sim.run import Result, simulate
@@ -31,6 +31,14 @@ __version__ = _version()
 # Monte Carlo studies (sim.experiments), imported on first use so that
 # ``import sim`` stays light (no pandas, scipy or Dask until a study runs).
 _EXPERIMENTS = ("run_batch", "compare", "sweep", "compound_study", "factorial", "plan")
+
+if TYPE_CHECKING:  # what a type checker sees of those names
+    from sim.experiments import compare as compare
+    from sim.experiments import compound_study as compound_study
+    from sim.experiments import factorial as factorial
+    from sim.experiments import plan as plan
+    from sim.experiments import run_batch as run_batch
+    from sim.experiments import sweep as sweep
 
 __all__ = ["Result", "SalesimError", "Scenario", "ScenarioError", "load_scenario", "simulate",
            "validate_data", "__version__", *_EXPERIMENTS]
