@@ -35,7 +35,7 @@ def _report_is_right(result) -> None:
         assert c.position == c.benchmark.position(c.mean), c
         assert bool(c.mechanism) == c.outside, c
         if c.ci is not None:
-            assert c.ci[0] <= c.mean <= c.ci[1] and c.n == result.reps and c.kind == "measured"
+            assert c.ci[0] <= c.mean <= c.ci[1] and 1 < c.n <= result.reps and c.kind == "measured"
     keys = [(c.metric, c.segment, c.subject) for c in result.comparisons]
     assert len(keys) == len(set(keys))  # one line per figure (a company figure on one row across runs)
     compared = {c.metric for c in result.comparisons}

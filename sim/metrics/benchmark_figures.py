@@ -370,14 +370,14 @@ def compare(figures_by_rep: Iterable[list[Figure]], table: Table) -> list[Compar
     from scipy import stats
 
     runs = list(figures_by_rep)
-    # a company-wide figure's segment (the one holding most bookings) may differ between runs:
-    # take the one most runs gave, so the runs' values are compared with one row
-    modal: dict[str, str] = {}
-    for metric in {f.metric for figs in runs for f in figs if f.subject == COMPANY}:
-        segs = [f.segment for figs in runs for f in figs if f.subject == COMPANY and f.metric == metric]
-        modal[metric] = max(sorted(set(segs)), key=segs.count)
-    runs = [[dataclasses.replace(f, segment=modal[f.metric]) if f.subject == COMPANY else f for f in figs]
-            for figs in runs]
+    # the segment a figure is read against (the one holding most bookings or ARR, a seller's
+    # motion) may differ between runs: take the one most runs gave, so one row per figure
+    segs: dict[tuple[str, str], list[str]] = {}
+    for figs in runs:
+        for f in figs:
+            segs.setdefault((f.metric, f.subject), []).append(f.segment)
+    modal = {k: max(sorted(set(v)), key=v.count) for k, v in segs.items()}
+    runs = [[dataclasses.replace(f, segment=modal[(f.metric, f.subject)]) for f in figs] for figs in runs]
     order: dict[tuple, list[Figure]] = {}
     for figs in runs:
         for f in figs:
