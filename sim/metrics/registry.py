@@ -241,6 +241,29 @@ def unit_of(name: str) -> str:
         if parent is not None and parent.unit in SCALAR_UNITS:
             return parent.unit  # a per-source or per-segment entry of a scalar KPI
     return "count" if last.startswith(_COUNT_PREFIXES) else ""
+# Which way is good, by the name of a KPI or of a field inside one (the first rule that matches wins):
+# reports colour a change green only when it moves the KPI the good way. Costs, waits, losses and churn
+# are better lower; money in, wins, conversion and retention higher; the rest (counts of leads created,
+# headcount, utilization) has no good direction.
+LOWER_IS_BETTER = ("cost", "cac", "payback", "churn", "contraction", "lost", "lose", "wait", "queue", "cancel",
+                   "discount", "dip", "recovery_weeks", "gini", "top20", "exposure", "volatility", "std",
+                   "onboarding_wait", "signed_not_live", "missed", "setup", "switch")
+HIGHER_IS_BETTER = ("arr", "bookings", "won", "wins", "win_rate", "conversion", "nrr", "grr", "revenue",
+                    "invoiced", "cash", "customers_end", "new_logos", "magic_number", "mrr", "average_deal",
+                    "attained", "at_quota", "expansion", "per_head", "growth", "penetration")
+
+
+def better_of(name: str) -> int:
+    """+1 if a higher value of this KPI (or field, a dotted name) is better, -1 if a lower one is, 0 if
+    neither (a count of leads created, a headcount, a utilization)."""
+    low = name.lower()
+    if any(w in low for w in LOWER_IS_BETTER):
+        return -1
+    if any(w in low for w in HIGHER_IS_BETTER):
+        return 1
+    return 0
+
+
 START, END = "<!-- kpi-table:start -->", "<!-- kpi-table:end -->"
 
 

@@ -21,10 +21,11 @@ def queues_figure(result: Any, steps: dict[str, str | None] | None = None, title
     ax_q, ax_u = axes[0]
     week = weekly["week"].to_numpy()
     roles = [r for r in k["roles"] if f"queue_{r}" in weekly.columns]
-    for r in roles:
+    palette = [f"C{i}" for i in range(10)]  # one colour per role; a bottleneck is drawn thick and named
+    for i, r in enumerate(roles):
         is_hot = r in flagged
-        ax_q.plot(week, weekly[f"queue_{r}"], lw=2.5 if is_hot else 1.3, color=BAD if is_hot else None,
-                  label=f"{r} (bottleneck)" if is_hot else r)
+        ax_q.plot(week, weekly[f"queue_{r}"], lw=2.8 if is_hot else 1.3, color=palette[i % len(palette)],
+                  ls="-" if is_hot or i < len(palette) else "--", label=f"{r} (bottleneck)" if is_hot else r)
     if roles:
         ax_q.legend(loc="upper left", frameon=False, fontsize="small", title="role")
     else:

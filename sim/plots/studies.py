@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 from sim.errors import UsageError
+from sim.metrics.registry import better_of
 from sim.plots.canvas import (
     BAD,
     GOOD,
@@ -28,6 +29,14 @@ from sim.plots.canvas import (
     write,
 )
 
+
+def good_bad(kpi: str, change: float) -> str:
+    """Green when ``change`` moves ``kpi`` the good way (the registry's :func:`better_of`: a lower cost
+    per ARR is better), red when the bad way, blue when the KPI has no good direction."""
+    way = better_of(kpi)
+    if way == 0 or change == 0:
+        return NEUTRAL
+    return GOOD if change * way > 0 else BAD
 
 def fan_figure(fan_df: Any, column: str | None = None, title: str | None = None, scenario: str | None = None,
                reps: int | None = None):
@@ -109,7 +118,7 @@ def compare_figure(paired: Any, kpis: list[str] | None = None, title: str | None
         r = p[(p["kpi"] == k) & (p["scenario"] == c)].iloc[0]
         scale = abs(r["baseline_mean"]) or np.nan
         d, lo, hi = r["diff"] / scale, r["diff_ci_low"] / scale, r["diff_ci_high"] / scale
-        color = MUTED if (lo <= 0 <= hi) else NEUTRAL  # resolved or not; "better" depends on the KPI
+        color = MUTED if (lo <= 0 <= hi) else good_bad(k, d)  # unresolved grey; else better green, worse red
         if np.isfinite(d):
             ax.errorbar(d, i, xerr=[[d - lo], [hi - d]], fmt="o", color=color, capsize=4)
         absolute = short_usd(r["diff"]) if kpi_unit(k) == "USD" else f"{r['diff']:+,.3g}"
@@ -221,7 +230,7 @@ def effects_figure(effects: Any, kpi: str, title: str | None = None):
     fig, axes = figure(1, 1, (10, 1.4 + 0.5 * len(labels)))
     ax = axes[0, 0]
     for i, (d, a, b) in enumerate(zip(est, lo, hi, strict=True)):
-        color = MUTED if (a <= 0 <= b) or not np.isfinite(a) else (GOOD if d > 0 else BAD)
+        color = MUTED if (a <= 0 <= b) or not np.isfinite(a) else good_bad(kpi, d)  # by what is good for the KPI
         ax.errorbar(d, i, xerr=[[max(d - a, 0.0)], [max(b - d, 0.0)]] if np.isfinite(a) else None, fmt="o",
                     color=color, capsize=4)
     ax.axvline(0, color="black", lw=1)

@@ -153,4 +153,6 @@ VARIANCE = Table({"kpi": NAME, "source": ANY, "share": NUM})
 CELLS = Table({"kpi": NAME, "mean": NUM})
 FRONTIER = Table({"objective": NUM, "probability": NUM, "ci_low": NUM, "ci_high": NUM, "n": NUM})
 CANDIDATES = Table()
+NEIGHBOURS = Table({"variable": ANY, "change": ANY, "value": NUM, "objective": NUM, "probability": NUM,
+                    "ci_low": NUM, "ci_high": NUM, "n": NUM}, numeric=lambda c: c == "objective_change")
 RUNNER_UPS = Table({"objective": NUM, "probability": NUM}, numeric=lambda c: "." in c and not c.startswith("p["))

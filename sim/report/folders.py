@@ -328,6 +328,23 @@ def _p(row) -> str:
     return f"{pct(row['probability'])} [{pct(row['ci_low'])}, {pct(row['ci_high'])}] (n={int(row['n'])})"
 
 
+def _binding_rows(b: dict) -> list[list[str]]:
+    """What binds, in words and rounded numbers (never a raw dict or float)."""
+    rows = []
+    if "target" in b:
+        rows.append(["target closest to failing", f"{b['target']} (P {pct(b.get('target_probability'))})"])
+    if b.get("variables"):
+        rows.append(["cannot go one step lower", ", ".join(map(str, b["variables"]))])
+    if "role" in b:
+        rows.append(["busiest role", f"{b['role']}: utilization {pct(b.get('utilization'), '.0%')}"])
+    by_role = b.get("utilization_by_role")
+    if isinstance(by_role, dict) and by_role:
+        rows.append(["utilization by role", "; ".join(f"{r} {pct(u, '.0%')}" for r, u in by_role.items())])
+    known = {"target", "target_probability", "variables", "role", "utilization", "utilization_by_role"}
+    rows += [[k, fmt_kpi(k, v) if isinstance(v, int | float) else str(v)] for k, v in b.items() if k not in known]
+    return rows
+
+
 def build_plan(folder: Path, manifest: dict | None, page: Page) -> str:
     from sim.plots import frontier_figure
 
@@ -355,8 +372,23 @@ def build_plan(folder: Path, manifest: dict | None, page: Page) -> str:
         best = doc.get("best_if_infeasible")
         if best:
             page.para(f"The closest: P {_p(best)} at {fmt_kpi(doc['objective'], best['objective'])}.")
+    recheck = doc.get("recheck")
+    if isinstance(recheck, dict) and recheck.get("n"):
+        page.para(f"Re-check on {int(recheck['n'])} seeds the search never used: P = {_p(recheck)}; "
+                  f"{'feasible' if recheck.get('feasible') else 'NOT feasible'}, "
+                  f"{'within' if recheck.get('within_search_ci') else 'outside'} the search's interval.",
+                  "" if recheck.get("feasible") else "flag")
     if doc.get("binding"):
-        page.table(["what binds", "detail"], [[k, str(v)] for k, v in doc["binding"].items()])
+        page.table(["what binds", "detail"], _binding_rows(doc["binding"]))
+    neighbours = _table(folder, "neighbours", T.NEIGHBOURS)
+    if neighbours is not None and len(neighbours):
+        page.heading("One step either way")
+        page.table(["variable", "change", "value", doc["objective"], "change in cost", "P(all targets met)",
+                    "status"],
+                   [[x["variable"], x["change"], num(x["value"], "g"), fmt_kpi(doc["objective"], x["objective"]),
+                     fmt_kpi(doc["objective"], x.get("objective_change")), _p(x), x.get("status", "")]
+                    for _, x in neighbours.iterrows()],
+                   caption="Each variable one step up or down, the others as recommended")
     if candidates is not None and frontier is not None and len(candidates):
         page.heading("Cost against probability")
         r = SimpleNamespace(candidates=candidates, frontier=frontier, probability=doc["probability_required"],

@@ -61,6 +61,22 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+_CODE = re.compile(r"`([^`]+)`")
+_STRONG = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def inline(text: object) -> str:
+    """Escaped text with the inline Markdown a finding may carry drawn as HTML
+    (`code` as <code>, **bold** as <strong>), so no backtick or asterisk shows."""
+    out = _CODE.sub(r"<code>\1</code>", esc(text))
+    return _STRONG.sub(r"<strong>\1</strong>", out)
+
+
+def plain(text: str) -> str:
+    """Text without its inline Markdown marks (for anchors and the table of contents)."""
+    return _STRONG.sub(r"\1", _CODE.sub(r"\1", str(text)))
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
@@ -76,15 +92,15 @@ class Page:
     _figures: int = 0
 
     def heading(self, text: str, level: int = 2) -> None:
-        anchor = slug(text)
+        anchor = slug(plain(text))
         if level == 2:
             n = sum(1 for _, a in self.toc if a == anchor or a.startswith(anchor + "-"))
             anchor = f"{anchor}-{n + 1}" if n else anchor
-            self.toc.append((text, anchor))
-        self.blocks.append(f'<h{level} id="{anchor}">{esc(text)}</h{level}>')
+            self.toc.append((plain(text), anchor))
+        self.blocks.append(f'<h{level} id="{anchor}">{inline(text)}</h{level}>')
 
     def para(self, text: str, cls: str = "") -> None:
-        self.blocks.append(f'<p{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{esc(text)}</p>')
+        self.blocks.append(f'<p{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{inline(text)}</p>')
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[object]], caption: str = "") -> None:
         head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
