@@ -40,8 +40,11 @@ def test_readme_blocks_are_found():
     assert len(quick) == 2 and "salesim run" in quick[0] and "pytest" in quick[1]
     using = bash_blocks(section(text, "Using it"))[0]
     assert commands(using)[0].startswith("source .venv/bin/activate")
-    # the test command of the README is what CI runs
-    assert commands(quick[1])[0] in (REPO / ".ci" / "run").read_text()
+    # the test command of the README is what CI runs, and CI runs the slow theory checks too
+    ci = (REPO / ".ci" / "run").read_text()
+    assert commands(quick[1])[0] in ci
+    for slow in ("test_quickstart.py", "test_theory.py", "test_worktime.py", "test_calibration_roundtrip.py"):
+        assert re.search(rf"pytest -m slow [^\n]*(\\\n[^\n]*)*tests/{slow}", ci), slow
 
 
 @pytest.mark.slow
