@@ -382,9 +382,8 @@ def test_a_lead_goes_straight_on_to_the_next_step_of_the_same_rep(owned):
     leads: a lead that passes s1 has its s2 started the instant s1 ends (the freed
     seat waits for the instant's own request), never behind a cold lead; whether
     the rep owns the lead or not.
-    Mutants: ``may_return`` inverted or dropped, in the plan or where an owned
-    lead's step is asked for (the seat goes to the line's head at once and the
-    lead's next step waits a task)."""
+    Mutants: the plan's ``may_return`` inverted or dropped (the seat goes to the
+    line's head at once and the lead's next step waits a task)."""
     data = chain([0.5, 1.0], rate_per_week=150, headcount=1, work_hours=1.0)
     data["steps"]["s2"]["role"] = "r1"
     del data["roles"]["r2"]
