@@ -18,12 +18,13 @@ import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 #: objects allocated (net) between two collections of the youngest generation during a run
 RUN_THRESHOLD = 100_000
 
 _lock = threading.Lock()
-_state = {"runs": 0, "saved": None}
+_state: dict[str, Any] = {"runs": 0, "saved": None}
 
 
 @contextmanager

@@ -21,6 +21,7 @@ before the horizon, so utilization counts only work done inside the run.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, cast
 
 import simpy
 
@@ -31,6 +32,9 @@ from sim.model.vocab import TimelineKind
 from sim.scenario.calendar_spec import Calendar
 from sim.scenario.schema import Scenario
 from sim.units import DAYS_PER_YEAR
+
+if TYPE_CHECKING:
+    import numpy as np
 
 YEAR_DAYS = DAYS_PER_YEAR
 REP_AWAY, REP_BACK = int(TimelineKind.REP_AWAY), int(TimelineKind.REP_BACK)
@@ -48,6 +52,8 @@ class Calendars:
     and shared by every role, POD and rep that works by it."""
 
     def __init__(self, scenario: Scenario, horizon_days: float):
+        if scenario.calendar is None:
+            raise ValueError("working-time tables need the scenario's calendar section")
         self.scenario = scenario
         self.base: Calendar = scenario.calendar
         self.horizon = horizon_days
@@ -79,7 +85,8 @@ class Calendars:
         cal = self._built.get(key)
         if cal is None:
             a, b = (wc.parse_clock(x) for x in spec.hours.split("-"))
-            breaks = [tuple(wc.parse_clock(x) for x in spec.lunch.split("-"))] if spec.lunch else []
+            breaks = [cast("tuple[float, float]", tuple(wc.parse_clock(x) for x in spec.lunch.split("-")))] \
+                if spec.lunch else []
             once, yearly = self._holidays(spec)
             cal = self._built[key] = wc.build(spec.days, wc.day_periods((a, b), breaks), spec.start_date,
                                               self.horizon, once, yearly)
@@ -128,7 +135,7 @@ class WorkTime:
         self.calendars = calendars
         self.horizon = calendars.horizon
         self.streams = streams
-        self._rngs: dict[str, object] = {}
+        self._rngs: dict[str, np.random.Generator] = {}
 
     # -- reps ----------------------------------------------------------------------
     def new_rep(self, role, seat: int, rep: int):

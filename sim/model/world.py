@@ -82,7 +82,7 @@ class World:
                            data_driven=len(segments) if scenario.process.data_driven is not None else 0,
                            customer_days=setup.calendars.customer_days if setup.calendars is not None else None)
         self.accounts.mine_into(self.leads)
-        self.sources = []
+        self.sources: list[InboundSource | OutboundSource] = []
         for i, (name, src) in enumerate(scenario.sources.items()):
             if isinstance(src, Outbound):
                 self.sources.append(OutboundSource(i, name, src, env=env, leads=self.leads, routes=self.routes,
@@ -136,9 +136,9 @@ class World:
             env.process(OutsideDataLoop(env, self.rec, dd, scenario.stages, list(scenario.segments), self.routes,
                                         self.leads).run())
         elif dd is not None:
-            env.process(DataLoop(env, self.rec, scenario.process.data_driven, scenario.stages, self.routes,
+            env.process(DataLoop(env, self.rec, dd, scenario.stages, self.routes,
                                  self.leads).run())
-        if self.pods is not None and scenario.pods.fission.policy != "never":
+        if self.pods is not None and self.pods.spec.fission.policy != "never":
             env.process(self.pods.run())
         env.process(self._sampler(watch))
         with fewer_collections():
