@@ -103,3 +103,29 @@ def test_plan_report_has_no_raw_python_values(plan_html):
 def test_plan_report_shows_the_recheck_and_one_step_either_way(plan_html):
     assert "Re-check on 2 seeds the search never used" in plan_html
     assert "One step either way" in plan_html and "one fewer" in plan_html
+
+
+def test_numbers_rounded_to_what_the_interval_supports():
+    from sim.report.text import fmt_ci, fmt_kpi
+
+    assert fmt_ci("arr_end_usd", 1_234_567, 1_101_003, 1_380_000) == ("$1.2M", "[$1.1M, $1.4M]")
+    assert fmt_ci("arr_end_usd", 1_234_567, 1_230_000, 1_239_000) == ("$1.235M", "[$1.230M, $1.239M]")
+    assert fmt_ci("win_rate", 0.31234, 0.29, 0.334) == ("31%", "[29%, 33%]")
+    assert fmt_ci("cost_per_arr_usd", -0.3761, -0.45, -0.30) == ("-0.38", "[-0.45, -0.30]")  # a ratio, not $
+    assert fmt_ci("leads_won", 97.3, float("nan"), 104.7)[0] == fmt_kpi("leads_won", 97.3)  # no interval: as usual
+
+
+def test_compare_report_rounds_differences(tmp_path):
+    from sim.report import write_report
+
+    out = tmp_path / "cmp"
+    fast = str(ROOT / "scenarios" / "variants" / "small_team_fast_response.yaml")
+    assert main(["compare", SMALL, fast, "--reps", "3", "--weeks", "8", "--workers", "1", "--quiet",
+                 "--out", str(out)]) == 0
+    html = write_report(out, tmp_path / "cmp.html").read_text()
+    from sim.report.text import fmt_ci
+
+    row = pd.read_csv(out / "comparison.csv").set_index("kpi").loc["arr_end_usd"]
+    diff, ci = fmt_ci("arr_end_usd", row["diff"], row["diff_ci_low"], row["diff_ci_high"])
+    assert f"<td>{diff}</td><td>{ci}</td>" in html
+    assert len(diff) <= len(f"${abs(row['diff']) / 1e3:,.2f}k") + 1  # never more digits than before

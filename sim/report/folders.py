@@ -21,7 +21,7 @@ from sim.report.benchmark_section import run_section as run_benchmarks
 from sim.report.html import Page
 from sim.report.kinds import FolderKind, manifest_kind
 from sim.report.summary import RunView, sections
-from sim.report.text import fmt_kpi, num, p_value, pct
+from sim.report.text import fmt_ci, fmt_kpi, num, p_value, pct
 from sim.textsafe import unescape_markdown
 
 HEADLINE = ("arr_end_usd", "bookings_usd", "leads_won", "win_rate", "customers_end", "costs.total_usd",
@@ -168,8 +168,8 @@ def build_batch(folder: Path, manifest: dict | None, page: Page) -> str:
         s = summary.set_index("kpi")
         lo = next(c for c in s.columns if c.endswith("_low"))
         hi = next(c for c in s.columns if c.endswith("_high"))
-        rows = [[key, fmt_kpi(key, r["mean"]), f"[{fmt_kpi(key, r[lo])}, {fmt_kpi(key, r[hi])}]",
-                 fmt_kpi(key, r["p5"]), fmt_kpi(key, r["p50"]), fmt_kpi(key, r["p95"]), num(r["n"])]
+        rows = [[key, *fmt_ci(key, r["mean"], r[lo], r[hi]), fmt_kpi(key, r["p5"]), fmt_kpi(key, r["p50"]),
+                 fmt_kpi(key, r["p95"]), num(r["n"])]
                 for key in HEADLINE if key in s.index for r in [s.loc[key]]]
         page.table(["KPI", "mean", "95% CI of the mean", "5th percentile", "median", "95th percentile",
                     "replications"], rows)
@@ -202,8 +202,8 @@ def build_compare(folder: Path, manifest: dict | None, page: Page) -> str:
     for lab in names[1:]:
         p = paired[paired["scenario"] == lab].set_index("kpi")
         page.heading(f"{lab} vs {base}", 3)
-        rows = [[key, fmt_kpi(key, r["baseline_mean"]), fmt_kpi(key, r["mean"]), fmt_kpi(key, r["diff"]),
-                 f"[{fmt_kpi(key, r['diff_ci_low'])}, {fmt_kpi(key, r['diff_ci_high'])}]", p_value(r["p_value"]),
+        rows = [[key, fmt_kpi(key, r["baseline_mean"]), fmt_kpi(key, r["mean"]),
+                 *fmt_ci(key, r["diff"], r["diff_ci_low"], r["diff_ci_high"]), p_value(r["p_value"]),
                  pct(r["p_higher"])] for key in HEADLINE if key in p.index for r in [p.loc[key]]
                 if r["n"] > 0 and not math.isnan(r["diff"])]
         page.table(["KPI", base, lab, "difference", "95% CI of the difference", "p-value", "P(higher)"], rows)
@@ -303,7 +303,7 @@ def build_study(folder: Path, manifest: dict | None, page: Page) -> str:
             page.table(["factor", "level", "with", "effect", "95% CI", "p-value"],
                        [[r["factor"], r["level"], f"{r['factor_b']}: {r['level_b']}"
                          if isinstance(r.get("factor_b"), str) and r["factor_b"] else "",
-                         fmt_kpi(kpi, r["estimate"]), f"[{fmt_kpi(kpi, r['ci_low'])}, {fmt_kpi(kpi, r['ci_high'])}]",
+                         *fmt_ci(kpi, r["estimate"], r["ci_low"], r["ci_high"]),
                          p_value(r.get("p_value"))] for _, r in e.iterrows()])
             if variance is not None and len(variance):
                 v = variance[variance["kpi"] == kpi]

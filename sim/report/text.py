@@ -80,6 +80,37 @@ def fmt_kpi(name: str, value) -> str:
     return money(v) if unit == "USD" else pct(v)
 
 
+def fmt_ci(name: str, value, low, high) -> tuple[str, str]:
+    """A value and its interval in the KPI's unit, rounded to what the interval supports: to the first
+    significant digit of the interval's half-width ($1.2M [1.1M, 1.4M], not $1,234,567 [1,101,003, ...]).
+    Returns ``(value, "[low, high]")``; without a finite interval, the usual format."""
+    from sim.plots.canvas import kpi_unit
+
+    try:
+        v, lo, hi = float(value), float(low), float(high)
+    except (TypeError, ValueError):
+        return fmt_kpi(name, value), f"[{fmt_kpi(name, low)}, {fmt_kpi(name, high)}]"
+    half = (hi - lo) / 2
+    if not all(map(math.isfinite, (v, lo, hi))) or half <= 0:
+        return fmt_kpi(name, value), f"[{fmt_kpi(name, low)}, {fmt_kpi(name, high)}]"
+    unit = kpi_unit(name)
+    if unit == "USD":
+        top = max(abs(v), abs(lo), abs(hi))
+        suffix, div = ("M", 1e6) if top >= 1e6 else ("k", 1e3) if top >= 1e3 else ("", 1.0)
+    elif unit == "share":
+        suffix, div = "%", 0.01
+    else:
+        suffix, div = "", 1.0
+    digits = max(0, -math.floor(math.log10(half / div)))
+
+    def one(x: float) -> str:
+        text = f"{abs(x) / div:,.{digits}f}"
+        sign = "-" if x < 0 and float(text.replace(",", "")) != 0 else ""
+        return f"{sign}${text}{suffix}" if unit == "USD" else f"{sign}{text}{suffix}"
+
+    return one(v), f"[{one(lo)}, {one(hi)}]"
+
+
 def styled(df, by: str = "auto"):
     """A pandas Styler that shows each number in its unit (for notebooks).
 
