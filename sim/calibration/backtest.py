@@ -28,7 +28,6 @@ import yaml
 
 from sim.calibration.export import history_from_tables
 from sim.calibration.fit import Fit, fit_history
-from sim.calibration.fit_arrivals import window
 from sim.calibration.io import History, parse_as_of
 from sim.calibration.mapping import DataError, Mapping
 from sim.calibration.report import md_code, md_table
@@ -134,12 +133,10 @@ def _posterior_draw(data: dict, fit: Fit, rng: np.random.Generator) -> dict:
             row = ref.loc[key] if ref is not None and key in ref.index else conv.loc[key] if key in conv.index else None
             if row is not None and row["n"] > 0:
                 spec["conversion_probability"] = float(rng.beta(row["x"] + 0.5, row["n"] - row["x"] + 0.5))
-    start, end = window(fit.paths)
-    weeks = max((end - start).total_seconds() / 86400.0 / DAYS_PER_WEEK, 1e-9)
     for src, body in d["sources"].items():
         a = fit.arrivals.get(src)
-        if a is not None:
-            body["rate_per_week"] = float(rng.gamma(a["n"] + 0.5) / weeks)
+        if a is not None and a["n"] > 0:  # the fitted rate (with its month profile) scaled by the count's posterior
+            body["rate_per_week"] = float(a["rate_per_week"] * rng.gamma(a["n"] + 0.5) / a["n"])
     return d
 
 
@@ -168,12 +165,19 @@ def run_backtest(h: History, train_until: str, mapping: Mapping | None = None, r
     except DataError as exc:
         raise DataError(f"--train-until {train_until}: the rows up to this date cannot be fitted: {exc}") from None
     text = scenario_text(fit, name="backtest")
-    data = _rotate_seasonality(yaml.safe_load(text), start)
+    data = yaml.safe_load(text)
+    if "calendar" in data:  # the fitted scenario starts on the history's first day: its months line up
+        data["calendar"]["start_date"] = f"{start:%Y-%m-%d}"
+    else:
+        data = _rotate_seasonality(data, start)
     weeks = (h.as_of - start).total_seconds() / 86400.0 / DAYS_PER_WEEK
     data["horizon_weeks"] = min(float(MAX_HORIZON_WEEKS), weeks)
-    for step in data["steps"].values():  # work hours are 0, so roles never bind: skip their bookkeeping
+    for step in data["steps"].values():  # the fitted times in stage hold the queueing: no roles to bind
         step["role"] = None
     data.pop("roles", None)
+    for seg in data["segments"].values():
+        for spec in seg["steps"].values():
+            spec.pop("work_hours", None)
     scenario = sim.validate_data(data)
     actual = monthly(h.rows, fit.order, cut, h.as_of)
     sims = []
