@@ -19,6 +19,7 @@ from sim.cli import (
     calibrate_cmd,
     check_cmd,
     compare_cmd,
+    forecast_cmd,
     init_cmd,
     plan_cmd,
     report_cmd,
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         study.add_parser(sub)
     plan_cmd.add_parser(sub)  # capacity planner
     calibrate_cmd.add_parsers(sub)  # calibration from CRM history
+    forecast_cmd.add_parsers(sub)  # a forecast from the open pipeline at a date
     report_cmd.add_parser(sub)
     check_cmd.add_parser(sub)  # benchmarks
     return parser
@@ -196,7 +198,7 @@ def cmd_schema(args) -> int:
 COMMANDS = {"run": cmd_run, "init": init_cmd.run, "validate": cmd_validate, "schema": cmd_schema,
             "batch": batch_cmd.run, "compare": compare_cmd.run, "sweep": sweep_cmd.run,
             "study": study_cmd.run, "plan": plan_cmd.run, "report": report_cmd.run, "check": check_cmd.run,
-            **calibrate_cmd.COMMANDS}
+            **calibrate_cmd.COMMANDS, **forecast_cmd.COMMANDS}
 
 
 def message(exc: SalesimError) -> str:

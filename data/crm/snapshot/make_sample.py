@@ -25,8 +25,7 @@ PRODUCTS = [("GTX Basic", "GTX", 550), ("GTX Pro", "GTX", 4821), ("MG Special", 
 PRODUCT_SHARE = [0.17, 0.14, 0.15, 0.15, 0.11, 0.14, 0.14 * 0.03]
 REGIONS = {"Central": ["Ann Able", "Ben Best"], "East": ["Cal Cole", "Dee Dunn"], "West": ["Eve Ensor", "Fay Ford"]}
 WEEKLY = 135.0  # deals engaged a week
-STALE = 0.12  # share of deals engaged before STALE_BEFORE left open for good (never closed in the CRM)
-STALE_BEFORE = pd.Timestamp("2017-08-01")
+STALE = 0.12  # share of deals left open for good (never closed in the CRM)
 WIN = 0.63
 WON_DAYS = (4.0, 0.55)  # lognormal of days from engaging to a win: log-median, sigma
 LOST_DAYS = (2.9, 1.0)  # and to a loss
@@ -34,8 +33,11 @@ MAX_DAYS = 140  # every deal closes within this many days of engaging, or never 
 SEASON = [0.7, 0.8, 1.0, 1.1, 1.0, 1.1, 1.3, 1.0, 1.0, 1.0, 1.0, 0.9]
 
 
-def main(seed: int = 2017) -> None:
+def main(seed: int = 2017, out: Path = HERE, season: list[float] | None = None) -> None:
+    """Write the four files into ``out`` (another seed or a flat ``season`` make other histories of the
+    same shape, for tests)."""
     rng = np.random.default_rng(seed)
+    season = SEASON if season is None else season
     agents = []
     for region, managers in REGIONS.items():
         for m in managers:
@@ -53,7 +55,7 @@ def main(seed: int = 2017) -> None:
                              "office_location": rng.choice(["United States", "Kenya", "Norway"], 85),
                              "subsidiary_of": ""})
     days = pd.date_range(START, END, freq="D")
-    lam = WEEKLY / 7 * np.array([SEASON[d.month - 1] for d in days])
+    lam = WEEKLY / 7 * np.array([season[d.month - 1] for d in days])
     engaged = np.repeat(days.to_numpy(), rng.poisson(lam))
     n = len(engaged)
     who = rng.choice(len(teams), n, p=volume / volume.sum())
@@ -62,7 +64,7 @@ def main(seed: int = 2017) -> None:
     won = rng.random(n) < p_win
     wait = np.minimum(np.where(won, rng.lognormal(*WON_DAYS, n), rng.lognormal(*LOST_DAYS, n)), MAX_DAYS)
     close = pd.to_datetime(engaged) + pd.to_timedelta(np.ceil(wait), unit="D")
-    stale = (rng.random(n) < STALE) & (pd.to_datetime(engaged) < STALE_BEFORE)
+    stale = rng.random(n) < STALE
     closed = (close <= END) & ~stale
     price = products["sales_price"].to_numpy()[prod]
     value = np.where(won, np.round(price * rng.normal(1.0, 0.1, n)), 0)
@@ -81,10 +83,10 @@ def main(seed: int = 2017) -> None:
                                 "deal_stage": "Prospecting", "engage_date": "", "close_date": "", "close_value": ""})
     df = pd.concat([df, prospecting], ignore_index=True)
     df["product"] = df["product"].replace({"GTX Pro": "GTXPro"})  # the real export spells it so in one file
-    df.to_csv(HERE / "sales_pipeline.csv", index=False)
-    teams.to_csv(HERE / "sales_teams.csv", index=False)
-    products.to_csv(HERE / "products.csv", index=False)
-    accounts.to_csv(HERE / "accounts.csv", index=False)
+    df.to_csv(out / "sales_pipeline.csv", index=False)
+    teams.to_csv(out / "sales_teams.csv", index=False)
+    products.to_csv(out / "products.csv", index=False)
+    accounts.to_csv(out / "accounts.csv", index=False)
 
 
 if __name__ == "__main__":
