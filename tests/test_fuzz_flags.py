@@ -82,7 +82,7 @@ SEED = "fuzz-flags-1"
 TIME_BOUND_S = 180  # a hang detector: far above any case's real time
 FIFO_GRACE_S = 5.0  # a command still holding the named pipe open this long is waiting on it
 N_DEFAULT = 14  # cases per command in the default run
-N_DEFAULT_SLOW_COMMANDS = {"calibrate": 5, "backtest": 5, "plan": 8}  # seconds per successful case
+N_DEFAULT_SLOW_COMMANDS = {"calibrate": 5, "backtest": 5, "plan": 8, "forecast": 5}  # seconds per successful case
 N_SLOW = 120  # cases per command under -m slow
 
 # --------------------------------------------------------------------------- the workspace
@@ -282,6 +282,8 @@ BASE: dict[str, list[tuple[str | None, str | None]]] = {
     "export-crm": [(None, "@{run}"), ("--out", "@{ws}/history.csv")],
     "backtest": [(None, "@{hist}"), ("--mapping", "@{map}"), ("--train-until", "2024-09-01"),
                  ("--out", "@{ws}/backtest")],
+    "forecast": [(None, "@{hist}"), ("--mapping", "@{map}"), ("--as-of", "2024-09-01"), ("--runs", "10"),
+                 ("--out", "@{ws}/forecast")],
 }
 TINY = {"--weeks": "2", "--reps": "2", "--workers": "1", "--runs": "2", "--samples": "2", "--budget": "6",
         "--max-reps": "2", "--reps-start": "2", "--initial": "2", "--patience": "1", "--quiet": None}
