@@ -16,6 +16,7 @@ from sim.metrics import kpis as compute_kpis
 from sim.metrics import weekly_frame
 from sim.metrics.recovery import top_departure_kpis
 from sim.metrics.registry import ordered
+from sim.model.collector import RUN_THRESHOLD, fewer_collections
 from sim.model.rng import Streams
 from sim.model.setup import RunSetup
 from sim.model.world import World
@@ -191,7 +192,7 @@ def non_finite(value: Any, path: str = "") -> list[str]:
 
 def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = None,
              weeks: float | None = None, record: Record = "events", *, limits: Limits | None = None,
-             progress: Callable[[float], None] | None = None) -> Result:
+             progress: Callable[[float], None] | None = None, gc_threshold: int | None = RUN_THRESHOLD) -> Result:
     """Run ``scenario`` once.
 
     ``seed`` defaults to the scenario's own ``seed``; a ``SeedSequence`` (as a
@@ -201,6 +202,13 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
     estimated size passes them (:func:`check_size`) and stops one that passes
     them as it runs (:class:`~sim.errors.RunTooLarge`); ``progress(fraction)``
     is called once a simulated day.
+
+    ``gc_threshold``: while the run goes on, Python's cyclic garbage collector
+    runs after this many net allocations (its first threshold, process-wide,
+    restored when the last concurrent run ends; see :mod:`sim.model.collector`):
+    a run keeps thousands of leads alive and frees finished ones by reference
+    counting, so the default collects about a hundred times less often than
+    Python's own. ``None`` leaves the collector as the caller set it.
     """
     if record not in ("events", "kpis"):
         raise ValueError(f"record must be 'events' or 'kpis', got {record!r}")
@@ -216,7 +224,11 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
     recorder = EventLog(setup.layout) if record == "events" else Tally(setup.layout)
     world = World(setup, Streams(seed), recorder)
     watch = _watcher(limits, recorder, setup.horizon_days, progress) if limits or progress else None
-    world.run(watch)
+    if gc_threshold is None:
+        world.run(watch)
+    else:
+        with fewer_collections(gc_threshold):
+            world.run(watch)
     facts = recorder.facts()
     stage_idx = scenario.stages.index(scenario.win_rate_stage)
     k = compute_kpis(facts, stage_idx)

@@ -1,5 +1,6 @@
-"""The collector's threshold is raised only while runs go on, and restored when
-the last of several overlapping runs ends (threads share the setting)."""
+"""The collector's threshold is raised only while runs go on, by the caller's
+choice (``simulate(gc_threshold=...)``), and restored when the last of several
+overlapping runs ends (threads share the setting)."""
 
 from __future__ import annotations
 
@@ -61,3 +62,24 @@ def test_collection_switched_off_by_the_caller_stays_off():
         assert gc.get_threshold()[0] == 0
     finally:
         gc.set_threshold(*before)
+
+
+def test_a_caller_may_leave_the_collector_alone():
+    """``simulate(..., gc_threshold=None)``: the run does not touch the process-wide setting."""
+    before = gc.get_threshold()
+    seen = []
+    orig = simpy.Environment.run
+
+    def run(self, until=None):
+        seen.append(gc.get_threshold())
+        return orig(self, until)
+
+    simpy.Environment.run = run
+    try:
+        sim.simulate(sim.load_scenario(SCENARIOS / "small_team.yaml"), seed=1, weeks=4, record="kpis",
+                     gc_threshold=None)
+        sim.simulate(sim.load_scenario(SCENARIOS / "small_team.yaml"), seed=1, weeks=4, record="kpis",
+                     gc_threshold=before[0] * 50)
+    finally:
+        simpy.Environment.run = orig
+    assert seen == [before, (before[0] * 50, *before[1:])]

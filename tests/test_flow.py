@@ -1,4 +1,4 @@
-"""A lead's life without a SimPy process (:class:`sim.model.flow.Flow`): it
+"""A lead's life without a SimPy process (:class:`sim.model.engine.Flow`): it
 sees what a process would see (values, already-processed events, failures
 thrown in), and schedules no events of its own."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import simpy
 
-from sim.model.flow import Flow
+from sim.model.engine import Flow
 
 
 def _count_steps(env: simpy.Environment) -> int:

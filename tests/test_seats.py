@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import simpy
 
-from sim.model.seats import PrioritySeats, Seats, Ticket, make_seats
+from sim.model.engine import TaskDone
+from sim.model.seats import PrioritySeats, Seats, make_seats
 
 
 def _grants(kind):
@@ -106,17 +107,16 @@ def test_seats_serve_in_the_order_of_simpys_own_resources():
 
 @pytest.mark.parametrize("kind", [Seats, PrioritySeats])
 def test_a_grant_hook_starts_the_task_and_wakes_its_requester_once_at_the_end(kind):
-    """A ticket's ``on_grant`` replaces the grant's own event: the hook runs the instant a
-    seat is granted (in line order), the requester is woken once, when the work
-    the hook scheduled ends, and the request itself never fires."""
+    """A task's ``on_grant`` replaces the grant's own event: the hook runs the instant a
+    seat is granted (in line order) and schedules the task's event at the end of
+    its work, so the requester is woken once, when the work ends."""
     env = simpy.Environment()
     res = make_seats(kind, env, 1)
     log, woken, reqs = [], [], []
 
     def hook(req):
         log.append((req.task, env.now))
-        done = env.timeout(2.0, req.task)
-        done.callbacks = req.callbacks
+        req.end_at(env.now + 2.0, req.task)
 
     def user(name, prio):
         if res.take():
@@ -138,7 +138,7 @@ def test_a_grant_hook_starts_the_task_and_wakes_its_requester_once_at_the_end(ki
     first, second = ("c", "b") if kind is PrioritySeats else ("b", "c")
     assert log == [(first, 2.0), (second, 4.0)]
     assert woken == [("a", 2.0), (first, 4.0), (second, 6.0)]
-    assert all(isinstance(r, Ticket) for r in reqs)
+    assert all(isinstance(r, TaskDone) for r in reqs)
     # each process starts and ends (3 + 3) and each task is one timeout (3):
     # the two grants schedule nothing (a plain request would add one event each)
     assert events[0] == 3 + 3 + 3

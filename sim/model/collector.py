@@ -1,7 +1,9 @@
-"""Fewer cyclic-garbage collections while a run goes on.
+"""Fewer cyclic-garbage collections while a run goes on: an explicit choice of
+the caller of :func:`sim.simulate` (``gc_threshold``, on by default), never
+made by the model itself.
 
 A run keeps thousands of leads alive at once (queued tasks, their generators,
-tickets and events), and Python's cyclic collector scans the objects that
+queued tasks' events), and Python's cyclic collector scans the objects that
 survive again and again as they age: 5-10% of a realistic scenario's run
 time. Finished leads are freed by reference counting (the engine makes no
 reference cycles per lead), so a run leaves little cyclic garbage, about one
@@ -28,14 +30,17 @@ _state: dict[str, Any] = {"runs": 0, "saved": None}
 
 
 @contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Raise the collector's first threshold for the duration of the block."""
+def fewer_collections(threshold: int = RUN_THRESHOLD) -> Iterator[None]:
+    """Raise the collector's first threshold to ``threshold`` for the duration of
+    the block (runs in threads share the setting: the first run's threshold holds
+    until the last ends). A threshold already higher, or automatic collection
+    switched off (0), is left as it is."""
     with _lock:
         if _state["runs"] == 0:
             saved = gc.get_threshold()
             _state["saved"] = saved
-            if saved[0] and saved[0] < RUN_THRESHOLD:  # 0: automatic collection is off; leave it
-                gc.set_threshold(RUN_THRESHOLD, *saved[1:])
+            if saved[0] and saved[0] < threshold:  # 0: automatic collection is off; leave it
+                gc.set_threshold(threshold, *saved[1:])
         _state["runs"] += 1
     try:
         yield

@@ -1,5 +1,5 @@
 """The life of a lead: a generator walking its route, driven on SimPy's event
-API by :class:`~sim.model.flow.Flow` (no SimPy process of its own).
+API by :class:`~sim.model.engine.Flow` (no SimPy process of its own).
 
 For each step a lead may cross a hand-off (the previous owner lets go, the lead
 may leak, a delay), wait for an owner rep with room, be served by the step's
@@ -20,7 +20,7 @@ import math
 import simpy
 
 from sim.model.curves import Piecewise
-from sim.model.flow import Flow
+from sim.model.engine import Flow
 from sim.model.people import odds_scale
 from sim.model.plan import Route
 from sim.model.vocab import CostKind, Kind
@@ -77,7 +77,7 @@ class Leads:
 
     def new(self, source: int, route: Route, owner: int = -1, on_lost=None, account: int = -1,
             owner_role=None, pod: int | None = None) -> None:
-        """Create a lead now and start its life (a :class:`~sim.model.flow.Flow`:
+        """Create a lead now and start its life (a :class:`~sim.model.engine.Flow`:
         it runs until its first wait before this returns; ``owner``: preset owner of the
         first step's role, for outbound cadences that reserved the slot;
         ``account``: the customer a mined lead came from)."""

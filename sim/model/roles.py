@@ -35,7 +35,8 @@ import numpy as np
 import simpy
 
 from sim.model.draws import Draw, uniform01
-from sim.model.seats import PrioritySeats, Seats, Ticket, make_seats
+from sim.model.engine import TaskDone
+from sim.model.seats import PrioritySeats, Seats, make_seats
 from sim.scenario.schema import Role
 
 
@@ -411,16 +412,15 @@ class RoleRuntime:
         self._done(seat, res, may_return)
         return wait, occ
 
-    def _granted(self, req: Ticket) -> None:
+    def _granted(self, req: TaskDone) -> None:
         """A seat is granted to a task in line: start its work now (or at the rep's
-        next working instant) and wake the task when the work ends, with
+        next working instant) and end the task's event when the work ends, with
         ``(wait, rep, seat)``: one event for the whole task."""
         rec, lead, job, segment, pod, seat, ready, touch, on_start = req.task  # (as serve_job queued it)
         if self.res is not None:
             seat = self.frees[pod].pop()
         wait, end, occ = self._begin(rec, lead, job, segment, pod, seat, ready, touch, on_start, math.inf)
-        done = self.env.timeout(end - self.env.now, (wait, occ, seat))
-        done.callbacks = req.callbacks  # whoever waits on the request (the shared list: also a later yield)
+        req.end_at(end, (wait, occ, seat))
 
     def _begin(self, rec, lead, job, segment, pod, seat, ready, touch, on_start, deadline):
         """Start ``job`` now in ``seat`` (-1: an unlimited role, no seat): draw its

@@ -29,6 +29,8 @@ from collections import deque
 
 import simpy
 
+from sim.model.engine import TaskDone
+
 
 class SeatRequest(simpy.Event):
     """A request for a seat; succeeds when granted. ``cancel()`` withdraws a
@@ -47,26 +49,6 @@ class SeatRequest(simpy.Event):
             self.seats.waiting -= 1
 
 
-class Ticket:
-    """A place in line whose grant is handled by ``on_grant(ticket)``, called the
-    instant a seat is granted, instead of an event of its own: a role starts the
-    task there and then, so the waiting lead is woken once, when the work ends,
-    rather than once at the grant and once at the end (see
-    :meth:`~sim.model.roles.RoleRuntime._granted`). ``task`` carries what
-    ``on_grant`` needs. A ticket is yielded like an event: whoever waits on it
-    is added to its ``callbacks``, which ``on_grant`` hands to the event that
-    ends the work (SimPy's processes and :class:`~sim.model.flow.Flow` only
-    need that list). A ticket is never withdrawn."""
-
-    __slots__ = ("callbacks", "on_grant", "task")
-    withdrawn = False
-
-    def __init__(self, on_grant, task):
-        self.callbacks: list = []
-        self.on_grant = on_grant
-        self.task = task
-
-
 class Seats:
     """Seats served first come, first served."""
 
@@ -75,7 +57,7 @@ class Seats:
         self.capacity = capacity
         self.count = 0  # seats in use
         self.waiting = 0  # requests in line (withdrawn ones excluded)
-        self._line: deque[SeatRequest | Ticket] = deque()
+        self._line: deque[SeatRequest | TaskDone] = deque()
 
     def take(self) -> bool:
         """Take a free seat now if nobody is waiting (no event); False: request one."""
@@ -87,9 +69,10 @@ class Seats:
     def request(self, priority: int = 0) -> SeatRequest:
         return self._enter(SeatRequest(self), priority)
 
-    def queue(self, priority: int, on_grant, task) -> Ticket:
-        """Get in line with a :class:`Ticket`: ``on_grant(ticket)`` is called when a seat is granted."""
-        req = Ticket(on_grant, task)
+    def queue(self, priority: int, on_grant, task) -> TaskDone:
+        """Get in line with a :class:`~sim.model.engine.TaskDone`: ``on_grant(it)`` is
+        called when a seat is granted, and schedules the event at the work's end."""
+        req = TaskDone(self.env, on_grant, task)
         self._line.append(req)  # (what _enter does, without the call: this is every queued task's path)
         self.waiting += 1
         if self.count < self.capacity:
@@ -119,7 +102,7 @@ class Seats:
                     return
 
     def _grant(self, req) -> None:
-        """The seat goes to ``req``: its event succeeds, or its ticket's ``on_grant`` starts the task."""
+        """The seat goes to ``req``: its event succeeds, or a task's ``on_grant`` starts it."""
         self.waiting -= 1
         self.count += 1
         on_grant = req.on_grant
@@ -159,11 +142,11 @@ class PrioritySeats(Seats):
 
     def __init__(self, env: simpy.Environment, capacity: int):
         super().__init__(env, capacity)
-        self._heap: list[tuple[int, float, int, SeatRequest | Ticket]] = []
+        self._heap: list[tuple[int, float, int, SeatRequest | TaskDone]] = []
         self._seq = 0
 
-    def queue(self, priority: int, on_grant, task) -> Ticket:
-        return self._enter(Ticket(on_grant, task), priority)
+    def queue(self, priority: int, on_grant, task) -> TaskDone:
+        return self._enter(TaskDone(self.env, on_grant, task), priority)
 
     def _enter(self, req, priority: int):
         heapq.heappush(self._heap, (priority, self.env.now, self._seq, req))

@@ -25,6 +25,7 @@ import numpy as np
 import simpy
 
 from sim.model.draws import block_draw, uniform01
+from sim.model.engine import Alarm
 from sim.model.rng import Streams
 from sim.model.week_profile import WeekProfile
 from sim.scenario.schema import Inbound, Outbound
@@ -148,8 +149,7 @@ class OutboundSource:
         self._stamp = len(self.slice)  # FIFO across slices
         self._owned: list[list[deque]] = []  # per POD, the lines of the slices it owns
         self._hungry: list[bool] = []  # per POD: found no account available when it last looked
-        self._wake_at = math.inf  # the pending timer for hungry PODs
-        self._timer = 0  # which timer is the pending one (an earlier one supersedes it)
+        self._alarm = Alarm(env, self._woken)  # one wake-up for the hungry PODs, at the earliest time
         self._filling = False
         self._again: deque[int] = deque()  # PODs that got room while taking accounts
         self._pod_list = self.pods.pods if self.pods is not None else [None]  # grows with splits
@@ -211,8 +211,8 @@ class OutboundSource:
                     # stamps and availability rise together: if the oldest is cooling off, all are
                     if best is None or best[0][1] > now:
                         self._hungry[pod] = True
-                        if best is not None and best[0][1] < self._wake_at:
-                            self._wake(best[0][1])
+                        if best is not None:
+                            self._alarm.set(best[0][1])
                         break
                     rep = role.try_assign(cap, pod)
                     if rep < 0:
@@ -243,28 +243,13 @@ class OutboundSource:
         value = self.slice[account]
         self.queues[value].append((self._stamp, ready, account))
         self._stamp += 1
-        if ready < self._wake_at:
+        if ready < self._alarm.pending:
             self._sync()
             hungry = self._hungry
             if any(hungry[p] for p in (self.pods.owners(value) if self.pods is not None else (0,))):
-                self._wake(ready)
+                self._alarm.set(ready)
 
-    def _wake(self, t: float) -> None:
-        """Wake the hungry PODs at ``t`` (unless a timer already does earlier); the
-        timer never fires after ``t`` (rounding), so an account is taken exactly when back."""
-        if t >= self._wake_at:
-            return
-        env = self.env
-        self._wake_at = t
-        self._timer += 1
-        delay = t - env.now
-        while env.now + delay > t:
-            delay = math.nextafter(delay, 0.0)
-        env.timeout(delay).callbacks.append(partial(self._woken, self._timer))
-
-    def _woken(self, timer: int, _ev) -> None:
-        if timer != self._timer:  # superseded by an earlier timer, which did the work
-            return
-        self._wake_at = math.inf
+    def _woken(self) -> None:
+        """The wake-up for the hungry PODs: an account of theirs is back."""
         for pod in [p for p, h in enumerate(self._hungry) if h]:
             self._fill(pod)

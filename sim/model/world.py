@@ -19,7 +19,6 @@ import simpy
 
 from sim.model import practice
 from sim.model.accounts import AccountBook
-from sim.model.collector import fewer_collections
 from sim.model.data_loop import OutsideDataLoop
 from sim.model.interventions import DataLoop, Timeline
 from sim.model.lead import Leads
@@ -141,8 +140,7 @@ class World:
         if self.pods is not None and self.pods.spec.fission.policy != "never":
             env.process(self.pods.run())
         env.process(self._sampler(watch))
-        with fewer_collections():
-            env.run(until=self.horizon_days)
+        env.run(until=self.horizon_days)
         people: dict[int | str, dict] = {r.idx: r.staff.table() for r in self.roles.values() if r.staff is not None}
         for r in self.roles.values():
             if r.idx in people and r.podded and self.pods is not None:  # each rep's POD, by name
