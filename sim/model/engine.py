@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, cast
 
 import simpy
 from simpy.events import NORMAL
@@ -63,13 +63,13 @@ class Flow:
                 event = send(event.value)
             else:
                 event.defused = True
-                event = self._throw(event.value)
+                event = self._throw(cast(BaseException, event.value))
             while event.processed:  # already processed: no need to wait
                 if event.ok:
                     event = send(event.value)
                 else:
                     event.defused = True
-                    event = self._throw(event.value)
+                    event = self._throw(cast(BaseException, event.value))
         except StopIteration:
             return
         event.callbacks.append(self.resume)
