@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.metrics.deals_kpis import deal_kpis
 from sim.metrics.economics import economics_kpis, seat_days_by_week, seats_at_end
 from sim.metrics.first_touch import first_touch
 from sim.metrics.market_kpis import market_kpis
@@ -135,6 +136,7 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         **people_kpis(f, money["arr_end_usd"], econ["costs"]["total_usd"]),
         **pod_kpis(f),
         **market_kpis(f),
+        **deal_kpis(f),
         "quota_attainment": attainment(f),
         "first_touch": first_touch(f),
         **({"time_use": hours} if (hours := time_use(f)) is not None else {}),

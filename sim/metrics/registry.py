@@ -160,6 +160,13 @@ KPIS: tuple[KPI, ...] = (
         "worked: contact fatigue, or churned and not won back), `penetration` (ever customers / accounts), "
         "`touched_share`, `available_share` (neither a customer nor exhausted), `saturated` (none available); "
         "weekly columns `market_penetration_<slice>`", optional=True, when="with a `market` section"),
+    KPI("quarter_end_share_of_bookings", "fraction", "bookings in the last 4 weeks of each 13-week quarter (from "
+        "the run's start) / all bookings; 4/13 = 0.31 when bookings are flat"),
+    KPI("discount_by_week_of_quarter", "list", "mean discount (1 - booked / list value) of the wins in each of "
+        "the 13 weeks of a quarter, over the run (null: no win that week)", optional=True,
+        when="with a `deals` section"),
+    KPI("deals_pulled_into_quarter", "count", "wins a rep behind quota pulled into the quarter's last weeks",
+        optional=True, when="with a `deals` section"),
     KPI("top_departure", "object", "the first timeline departure of the `top` rep: `week`, `before_usd` "
         "(bookings in the 13 weeks before), `dip` (1 - bookings in the 13 weeks after / before), "
         "`recovery_weeks` (weeks until a 13-week window of bookings reaches `before_usd` again; if never, the "

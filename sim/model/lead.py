@@ -16,6 +16,7 @@ data-driven loop), and bookings per rep when reps are not individuals.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import simpy
 
@@ -24,6 +25,9 @@ from sim.model.engine import Flow
 from sim.model.people import odds_scale
 from sim.model.plan import Route
 from sim.model.vocab import CostKind, Kind
+
+if TYPE_CHECKING:
+    from sim.model.deals import DealDesk
 
 WON = int(Kind.WON)
 LOST_CONVERSION = int(Kind.LOST_CONVERSION)
@@ -61,6 +65,7 @@ class Leads:
         # SLA, hand-off, no contact, a leaver - say nothing about the step's conversion)
         self.not_converted = [[0] * n_stages for _ in range(max(int(data_driven), 1))]
         self.decay = Piecewise(speed_to_lead_curve)
+        self.deals: DealDesk | None = None  # the deals section's (None: the discount is drawn at the win)
         self.wip = [0] * n_stages
         self._next_id = 0
 
@@ -138,6 +143,9 @@ class Leads:
             elapsed = st.elapsed
             if elapsed is not None:
                 e = elapsed()
+                if self.deals is not None and k >= self.deals.pull_from:  # a rep behind quota may pull it in
+                    e = self.deals.close_in(lid, e, env.now, role if occ >= 0 else last_role,
+                                            occ if occ >= 0 else last_rep)
                 yield timeout(e if bdays is None else bdays.end(env.now, e) - env.now)
             if owner_role is not None and owner_role.occupant[owner] != owner_occ:
                 # the owner left since: the lead may go with them
@@ -157,6 +165,8 @@ class Leads:
                 if staff is not None:
                     p = odds_scale(p, staff.skill(occ, k, env.now))
                     staff.did(occ, k)
+            if st.last and self.deals is not None:
+                p = self.deals.odds(lid, p, route)
             conv = st.conv  # (a draw held in a slot: read, then called, is quicker than st.conv())
             if conv() >= p:
                 outcome = LOST_CONVERSION
@@ -196,7 +206,8 @@ class Leads:
         seg = route.segment
         rec = self.rec
         ridx = last_role.idx if last_role is not None else -1
-        booked = acv * (1.0 - route.discount() * route.discount_multiplier)
+        booked = (acv * (1.0 - route.discount() * route.discount_multiplier) if self.deals is None
+                  else self.deals.booked(acv, last_role, last_rep, now))
         rec.end(now, lid, stage, WON, 0.0, seg, booked, acv, ridx, last_rep)
         closer = route.closer
         if closer is not None and closer.commission_rate:

@@ -20,6 +20,7 @@ import simpy
 from sim.model import practice
 from sim.model.accounts import AccountBook
 from sim.model.data_loop import OutsideDataLoop
+from sim.model.deals import DealDesk
 from sim.model.interventions import DataLoop, Timeline
 from sim.model.lead import Leads
 from sim.model.market import MarketBook
@@ -81,6 +82,8 @@ class World:
                            data_driven=len(segments) if scenario.process.data_driven is not None else 0,
                            customer_days=setup.calendars.customer_days if setup.calendars is not None else None)
         self.accounts.mine_into(self.leads)
+        if scenario.deals is not None:
+            self.leads.deals = DealDesk(scenario, streams, self.layout.n_weeks)
         self.sources: list[InboundSource | OutboundSource] = []
         for i, (name, src) in enumerate(scenario.sources.items()):
             if isinstance(src, Outbound):
@@ -149,4 +152,6 @@ class World:
             people["pods"] = self.pods.table(self.accounts)
         if self.market is not None:
             people["market"] = self.market.table()
+        if self.leads.deals is not None:
+            people["deals"] = self.leads.deals.table()
         self.rec.finish(env.now, self.leads.wip, self.accounts.book_busy(), people)

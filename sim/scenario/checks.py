@@ -126,6 +126,10 @@ def check(scenario: Scenario) -> list[Problem]:
             for sname in by_stage:
                 if sname not in stages[1:]:
                     out.append(Problem((*at, "conversion", gname, sname), _unknown("stage", sname, stages[1:])))
+    if scenario.deals is not None:
+        for gname in scenario.deals.deal_desk_cap:
+            if gname not in segments:
+                out.append(Problem(("deals", "deal_desk_cap", gname), _unknown("segment", gname, segments)))
     cs = scenario.customer_success
     if cs is not None and cs.expansion.closed_by == "am" and scenario.post_sale.am_role is None:
         out.append(Problem(("customer_success", "expansion", "closed_by"),

@@ -27,6 +27,7 @@ from pydantic import Field, field_validator
 from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
 from sim.scenario.calendar_spec import ArrivalProfile, Calendar, WorkWeek
 from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, check_curve
+from sim.scenario.deals_spec import Deals
 from sim.scenario.distributions import Dist
 from sim.scenario.market_spec import Market
 from sim.scenario.people_spec import Event, People, Process
@@ -301,6 +302,9 @@ class Scenario(_Model):
     post_sale: PostSale = Field(default_factory=PostSale)
     customer_success: CustomerSuccess | None = Field(
         default=None, description="account health and CSM-sourced expansion (absent: renewal follows CSM load only)")
+    deals: Deals | None = Field(
+        default=None, description="discount that buys wins, a deal-desk cap, quarter-end pressure (absent: the "
+        "discount is drawn at the win, independent of it)")
     market: Market | None = Field(
         default=None, description="outbound accounts with a state: contact fatigue and win-back (absent: a "
         "lost account always comes back)")
