@@ -16,7 +16,8 @@ def deal_kpis(f: Facts) -> dict:
     weekly = np.asarray(f.weekly.get("bookings_usd", np.zeros(0)), dtype=float)
     total = float(weekly.sum())
     last = np.arange(len(weekly)) % QUARTER_WEEKS >= QUARTER_WEEKS - LAST_MONTH_WEEKS
-    out = {"quarter_end_share_of_bookings": round(float(weekly[last].sum()) / total, 4) if total > 0 else None}
+    share = round(float(weekly[last].sum()) / total, 4) if total > 0 else None
+    out: dict[str, object] = {"quarter_end_share_of_bookings": share}
     table = f.people.get("deals")
     if table is not None:
         lst, booked = table["list_by_week_of_quarter"], table["booked_by_week_of_quarter"]

@@ -15,6 +15,7 @@ import math
 from sim.model.draws import uniform01
 from sim.model.people import odds_scale
 from sim.model.rng import Streams
+from sim.scenario.deals_spec import Deals
 from sim.scenario.schema import Scenario
 from sim.units import DAYS_PER_WEEK
 
@@ -22,12 +23,11 @@ QUARTER_DAYS = 13 * DAYS_PER_WEEK
 
 
 class DealDesk:
-    def __init__(self, scenario: Scenario, streams: Streams, n_weeks: int):
-        spec = self.spec = scenario.deals
+    def __init__(self, spec: Deals, scenario: Scenario, streams: Streams):
+        self.spec = spec
         segs = list(scenario.segments.values())
         mult = [g.value_exchange.discount_multiplier if g.value_exchange else 1.0 for g in segs]
-        self.mean = [g.discount_fraction.mean() * m if hasattr(g.discount_fraction, "mean")
-                     else float(g.discount_fraction) * m for g, m in zip(segs, mult, strict=True)]
+        self.mean = [g.discount_fraction.mean() * m for g, m in zip(segs, mult, strict=True)]
         self.cap = [spec.deal_desk_cap.get(name, 1.0) for name in scenario.segments]
         self.e = spec.discount_elasticity
         self.qe = spec.quarter_end
@@ -73,7 +73,7 @@ class DealDesk:
         g = route.segment
         d = route.discount() * route.discount_multiplier
         self._pulled_now = lead in self.pulled
-        if self._pulled_now:
+        if self._pulled_now and self.qe is not None:
             self.pulled.discard(lead)
             d += self.qe.extra_discount
         d = min(d, self.cap[g])

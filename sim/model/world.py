@@ -83,7 +83,7 @@ class World:
                            customer_days=setup.calendars.customer_days if setup.calendars is not None else None)
         self.accounts.mine_into(self.leads)
         if scenario.deals is not None:
-            self.leads.deals = DealDesk(scenario, streams, self.layout.n_weeks)
+            self.leads.deals = DealDesk(scenario.deals, scenario, streams)
         self.sources: list[InboundSource | OutboundSource] = []
         for i, (name, src) in enumerate(scenario.sources.items()):
             if isinstance(src, Outbound):
