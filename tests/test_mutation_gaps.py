@@ -470,3 +470,15 @@ def test_the_top_performer_who_leaves_has_the_most_bookings_so_far(people):
     assert len(so_far) == 5 and so_far.idxmax() == left["rep"], (so_far.to_dict(), left)
     last = won.groupby("rep").value_usd.last()
     assert last.idxmax() != so_far.idxmax()  # the case tells the two rules apart
+
+
+def test_a_top_departure_scheduled_past_the_horizon_reports_none():
+    """A ``rep_leaves: top`` that never happens (its week is after the end of the
+    run) is reported as a departure with nothing measured, not an error.
+    Mutant: the empty recovery called without its week (a TypeError)."""
+    data = chain([0.5], rate_per_week=20, headcount=[2], work_hours=1.0, hours_per_week=40)
+    data["timeline"] = [{"week": 30, "action": "rep_leaves", "role": "r1", "rep": "top"}]
+    k = sim.simulate(build(data, horizon_weeks=20), seed=1, record="kpis").kpis
+    assert k["departures"] == []
+    assert k["top_departure"] == {"week": 0, "before_usd": None, "dip": None, "recovery_weeks": None,
+                                  "recovered": None}
