@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from types import SimpleNamespace
+from typing import cast
 
 from sim import readback
 from sim.errors import UsageError
@@ -41,6 +42,13 @@ def _draw_fig(page: Page, build, *args, caption: str = "") -> None:
         page.figure(build(*args), caption)
     except (TypeError, KeyError, ValueError, IndexError, AttributeError, ArithmeticError, UsageError) as exc:
         page.para(f"(figure not available: {exc})", "note")
+
+
+def _study_manifest(folder: Path, manifest: dict | None) -> dict:
+    """A study folder's manifest (its kind is known by it, so it is there)."""
+    if manifest is None:
+        raise UsageError(f"{folder}: no .salesim-output.json manifest")
+    return manifest
 
 
 # --------------------------------------------------------------------------- run
@@ -126,14 +134,14 @@ def build_run(folder: Path, manifest: dict | None, page: Page) -> str:
 
 
 def scenario_block(page: Page, texts: list[tuple[str, str | None]], overrides=()) -> None:
-    texts = [(name, t) for name, t in texts if t]
-    if not texts:
+    shown = [(name, t) for name, t in texts if t]
+    if not shown:
         return
     page.heading("Scenario")
     if overrides:
         page.para("Overrides (--set): " + ", ".join(overrides))
     page.para("The scenario as run (after extends and --set), in YAML:")
-    for name, text in texts:
+    for name, text in shown:
         page.pre(text, summary=f"{name} (YAML)")
 
 
@@ -156,6 +164,8 @@ def _study_scenarios(folder: Path) -> list[tuple[str, str | None]]:
 def build_batch(folder: Path, manifest: dict | None, page: Page) -> str:
     from sim import plots
     from sim.experiments.montecarlo.stats import fan
+
+    manifest = _study_manifest(folder, manifest)
 
     name = manifest["points"][0]["name"]
     summary, weekly = _table(folder, "summary", T.SUMMARY), _table(folder, "weekly", T.BATCH_WEEKLY)
@@ -189,6 +199,8 @@ def build_batch(folder: Path, manifest: dict | None, page: Page) -> str:
 def build_compare(folder: Path, manifest: dict | None, page: Page) -> str:
     from sim import plots
 
+    manifest = _study_manifest(folder, manifest)
+
     names = [p["name"] for p in manifest["points"]]
     base = names[0]
     paired, scenarios = _table(folder, "comparison", T.COMPARISON), _study_scenarios(folder)
@@ -214,6 +226,8 @@ def build_compare(folder: Path, manifest: dict | None, page: Page) -> str:
 def build_sweep(folder: Path, manifest: dict | None, page: Page) -> str:
     from sim import plots
 
+    manifest = _study_manifest(folder, manifest)
+
     design = manifest.get("design") or {}
     params = [p["path"] for p in design.get("params", [])]
     tornado = _table(folder, "tornado", T.TORNADO)
@@ -228,6 +242,7 @@ def build_sweep(folder: Path, manifest: dict | None, page: Page) -> str:
         page.heading(f"{metric} by parameter level")
         _draw_fig(page, plots.sweep_figure, reps, params, metric)
     if tornado is not None and len(tornado):
+        metric = cast(str, metric)  # read from the tornado itself
         page.heading("Tornado")
         _draw_fig(page, plots.tornado_figure, tornado, metric)
         page.table(["parameter", "LOW", "HIGH", f"{metric} at LOW", "at base", "at HIGH", "swing (95% CI)"],
@@ -273,6 +288,8 @@ def markdown_blocks(page: Page, text: str) -> None:
 
 def build_study(folder: Path, manifest: dict | None, page: Page) -> str:
     from sim import plots
+
+    manifest = _study_manifest(folder, manifest)
 
     design = manifest.get("design") or {}
     name = design.get("study") or folder.name
