@@ -24,7 +24,8 @@ Then the costlier mechanisms, each one replication in KPI mode (``CASES``):
 owned roles (the funnel with per-rep queues), an outbound cadence
 (``seed_worked_example``), generalists with post-sale work
 (``inverted_triangle``), the flagship ``mid_size`` and PODs with a split
-(``pods_split``). For each: microseconds and SimPy events per lead created,
+(``pods_split``), and these two with the work model's per-task mechanisms on
+(learning and switching by kind of work, coordination, pay plans). For each: microseconds and SimPy events per lead created,
 the per-lead cost relative to the bare funnel, and for the shipped scenarios
 the time of one replication relative to the bare 100k-lead funnel run in the
 same benchmark run (targets: ``mid_size`` <= 0.5x, ``pods_split`` <= 1.0x).
@@ -250,6 +251,9 @@ def owned_funnel_data(leads: int) -> dict:
     return data
 
 
+WORK_MODEL = ("work_model.learning.exponent=0.2", "work_model.switching.setup_hours=0.25",
+              "work_model.coordination.hours_per_colleague_per_week=0.5")
+
 # (label, how to build the scenario, timed against the bare 100k funnel with this target or None)
 CASES = (
     ("owned roles", lambda: sim.validate_data(owned_funnel_data(20_000)), None),
@@ -257,6 +261,12 @@ CASES = (
     ("generalists + post-sale", lambda: sim.load_scenario(SCENARIOS / "inverted_triangle.yaml"), None),
     ("mid_size", lambda: sim.load_scenario(SCENARIOS / "mid_size.yaml"), 0.5),
     ("pods_split", lambda: sim.load_scenario(SCENARIOS / "pods_split.yaml"), 1.0),
+    # the same two with the work model's per-task mechanisms on (issue 22): learning and switching by
+    # kind of work, coordination time, pay plans with attainment-driven departures
+    ("mid_size + work model", lambda: sim.load_scenario(SCENARIOS / "variants" / "mid_size_pay.yaml", [
+        *WORK_MODEL]), 0.5),
+    ("pods_split + work model", lambda: sim.load_scenario(SCENARIOS / "pods_split_coordinated.yaml", [
+        *WORK_MODEL, "roles.sdr.people.learning_per_task=0", "roles.ae.people.learning_per_task=0"]), 1.0),
 )
 
 

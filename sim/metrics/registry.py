@@ -126,7 +126,9 @@ KPIS: tuple[KPI, ...] = (
         "win-rate stage on), `bookings_usd`, `win_rate`, and with a people model `seat`, `hired_days`, "
         "`left_days`, `skill`, in a podded role the rep's `pod`, and with `work_model.learning` or `switching` "
         "per kind of work `practice_<kind>` (tasks, times enablement's credit) and `hours_<kind>`, `switches`, "
-        "`switching_hours` and `learning_ceiling` (studies write these as `reps.parquet`)"),
+        "`switching_hours` and `learning_ceiling`, with `work_model.coordination` `coordination_hours`, and with "
+        "`work_model.pay` `commission_usd`, `attainment` (trailing year, at departure or at the end) and with "
+        "`leaving` the `leaving_band` of leavers (studies write these as `reps.parquet`)"),
     KPI("rep_bookings_gini", "fraction", "Gini coefficient of bookings across those reps"),
     KPI("top20_bookings_share", "fraction", "share of bookings held by the top 20% of those reps"),
     KPI("departures", "list", "each rep who left: `t_days`, `role`, `rep`, `pipeline_usd` (list value of the "
@@ -145,7 +147,8 @@ KPIS: tuple[KPI, ...] = (
         "same `by_source`"),
     KPI("time_use", "object", "per staffed role, where the working hours went: `working_hours_per_rep_week` and "
         "the shares of the working hours (`<part>_share`, summing to 1) in `deal_work` (hours of tasks done), "
-        "`switching` (set-ups between kinds of work, `work_model.switching`), `deal_idle` (the rest of the "
+        "`switching` (set-ups between kinds of work, `work_model.switching`), `coordination` (time with "
+        "teammates, `work_model.coordination`), `deal_idle` (the rest of the "
         "deal share of the week), `admin`, `meetings`, `training`, `research`, `travel` (the role's "
         "`work_model.time_use` after the process layer's cuts)", optional=True,
         when="with a `work_model` section"),

@@ -67,6 +67,7 @@ class Leads:
         self.decay = Piecewise(speed_to_lead_curve)
         self.deals: DealDesk | None = None  # the deals section's (None: the discount is drawn at the win)
         self.wip = [0] * n_stages
+        self.pay = None  # compensation plans (sim.model.pay), or None: flat commission rates
         self._next_id = 0
 
     def lift(self, segment: int | None, stage: int, lift: float) -> None:
@@ -212,6 +213,10 @@ class Leads:
         closer = route.closer
         if closer is not None and closer.commission_rate:
             rec.cost(now, COMMISSION, closer.idx, seg, booked * closer.commission_rate)
+        elif self.pay is not None and closer is not None:  # a compensation plan (sim.model.pay)
+            paid = self.pay.commission(closer, last_rep if last_role is closer else -1, booked, now)
+            if paid:
+                rec.cost(now, COMMISSION, closer.idx, seg, paid)
         if last_role is not None:
             last_role.booked(last_rep, booked)
         if self.pods is not None:

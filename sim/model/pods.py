@@ -15,7 +15,9 @@ after the hiring lag) and take a seat in the new POD, where their own work
 takes ``1 / lead_selling_share`` as long because they coach; the new POD's
 other members are hired and ramp faster for being coached. Open pipeline
 stays with the parent. ``by_slice`` hands half of the parent's slices to the
-new POD; otherwise the two share them.
+new POD; otherwise the two share them. With ``grow_in_place`` the same
+trigger hires the new POD's seats into the POD itself instead (the
+counterfactual of a split at equal hires).
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class PodBook:
             dict(name=p.name, owns=list(p.owns), parent=None, born=0.0, bookings=0.0, wins=0, decided=0,
                  weekly=[0.0] * nw) for p in spec.initial]
         self.splits: list[dict] = []
+        self.grown = 0  # PODs grown in place instead of split (fission.grow_in_place)
         self._rr: dict[str, int] = {}
         self._owners: dict[str, list[int]] = {}
         self.capable = has_customer_team(scenario)
@@ -156,10 +159,23 @@ class PodBook:
         while True:
             yield self.env.timeout(fs.check_every_days)
             for i in range(len(self.pods)):
-                if len(self.pods) >= fs.max_pods:
+                if len(self.pods) + self.grown >= fs.max_pods:
                     break
                 if self.mature(i):
-                    self.split(i)
+                    if fs.grow_in_place:
+                        self.grow(i)
+                    else:
+                        self.split(i)
+
+    def grow(self, pod: int) -> None:
+        """Hire a new POD's seats into ``pod`` instead of splitting it (``grow_in_place``)."""
+        fs, env, staffing = self.spec.fission, self.env, self.staffing
+        for r in self.roles:
+            for _ in range(fs.new_pod_headcount.get(r.name, 0)):
+                s = r.add_seat(pod)
+                self.rec.timeline(env.now, REP_HIRED, r.idx, r.occupant[s], 0.0, 0.0)
+                staffing.start_tenure(r, s)
+        self.grown += 1
 
     def split(self, parent: int) -> int | None:
         fs, env, staffing = self.spec.fission, self.env, self.staffing

@@ -60,7 +60,7 @@ class RoleRuntime:
                  "rep_res", "free", "open", "max_open", "routing", "prioritized", "_rr", "_u",
                  "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_on_room",
                  "podded", "seat_pod", "pod_seats", "pools", "frees", "waitq", "left_rep", "_next_rep",
-                 "cal", "seat_cal", "pod_cal", "worktime", "absent", "held", "rep_bookings")
+                 "cal", "seat_cal", "pod_cal", "worktime", "absent", "held", "rep_bookings", "coord")
 
     def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role, rng: np.random.Generator, *,
                  days_per_hour: float, prioritized: bool = False, staff=None,
@@ -123,6 +123,7 @@ class RoleRuntime:
         self.rep_bookings: dict[int, float] = {}  # bookings per rep when reps are not individuals
         self.absent: set[int] = set()  # seats whose rep is away (vacation)
         self.held: list[float] = []  # start times of tasks picked up out of hours (a heap; still queued)
+        self.coord = None  # coordination time per team (sim.model.coordination), or None
         # working time (None: around the clock at reduced speed)
         self.worktime = worktime
         self.cal = None
@@ -441,6 +442,11 @@ class RoleRuntime:
                 svc /= staff.productivity(occ, now)
                 if staff.work is not None:  # practice and switching by kind of work (sim.model.practice)
                     svc = staff.work.task(occ, job.stage, job.prio, svc, self.days_per_hour)
+            coord = self.coord
+            if coord is not None:  # time with teammates, out of deal time (sim.model.coordination)
+                extra = svc * (coord.stretch[self.seat_pod[seat]] - 1.0)
+                svc += extra
+                coord.spent(occ, extra)
         else:
             occ = 0
         cal = self.cal

@@ -25,11 +25,12 @@ class Staffing:
         self.env = env
         self.rec = rec
         self.accounts = accounts
+        self.judged: set[int] = set()  # roles whose departures follow attainment (sim.model.pay), not tenure
 
     def start_tenure(self, role, seat: int) -> None:
         """Start the clock on the tenure of the rep now in ``seat`` (if the role has attrition)."""
         staff = role.staff
-        if staff is not None and staff.spec.attrition_per_year > 0:
+        if staff is not None and staff.spec.attrition_per_year > 0 and role.idx not in self.judged:
             self.env.process(self._tenure(role, seat, role.occupant[seat], staff.tenure()))
 
     def _tenure(self, role, seat: int, rep: int, days: float):

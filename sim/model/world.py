@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import simpy
 
-from sim.model import practice
+from sim.model import coordination, pay, practice
 from sim.model.accounts import AccountBook
 from sim.model.data_loop import OutsideDataLoop
 from sim.model.deals import DealDesk
@@ -69,18 +69,21 @@ class World:
                                      if spec.people is not None and not spec.unlimited_capacity else None),
                               seat_pods=initial_seat_pods(scenario, name), n_pods=n_pods, worktime=self.worktime)
             for i, (name, spec) in enumerate(scenario.roles.items())}
+        self.coordination = coordination.build(env, scenario, self.roles, self.worktime)
         segments = list(scenario.segments)
         self.routes = build_routes(setup, streams, self.roles)
         # the market section: outbound accounts with a state (None: lost accounts always come back)
         self.market = MarketBook(scenario.market, env, streams) if scenario.market is not None else None
         self.accounts = AccountBook(env, recorder, setup, streams, self.roles, self.routes, self.market)
         self.staffing = Staffing(env, recorder, self.accounts)
+        self.pay = pay.build(env, scenario, self.roles, streams, self.staffing)
         self.pods = (PodBook(env, recorder, scenario, streams, self.roles, self.staffing, self.layout.n_weeks)
                      if scenario.pods is not None else None)
         self.leads = Leads(env, recorder, ns, scenario.speed_to_lead.curve_hours, accounts=self.accounts,
                            pods=self.pods, track_customers=scenario.post_sale.enabled,
                            data_driven=len(segments) if scenario.process.data_driven is not None else 0,
                            customer_days=setup.calendars.customer_days if setup.calendars is not None else None)
+        self.leads.pay = self.pay
         self.accounts.mine_into(self.leads)
         if scenario.deals is not None:
             self.leads.deals = DealDesk(scenario.deals, scenario, streams)
@@ -142,6 +145,10 @@ class World:
                                  self.leads).run())
         if self.pods is not None and self.pods.spec.fission.policy != "never":
             env.process(self.pods.run())
+        if self.coordination is not None:
+            env.process(self.coordination.run())
+        if self.pay is not None and self.pay.leaving is not None:
+            env.process(self.pay.run())
         env.process(self._sampler(watch))
         env.run(until=self.horizon_days)
         people: dict[int | str, dict] = {r.idx: r.staff.table() for r in self.roles.values() if r.staff is not None}
@@ -154,4 +161,8 @@ class World:
             people["market"] = self.market.table()
         if self.leads.deals is not None:
             people["deals"] = self.leads.deals.table()
+        if self.coordination is not None:
+            self.coordination.report(people, self.roles.values())
+        if self.pay is not None:
+            self.pay.report(people, self.roles.values(), env.now)
         self.rec.finish(env.now, self.leads.wip, self.accounts.book_busy(), people)

@@ -236,10 +236,21 @@ def people(v: RunView) -> Section | None:
         f"reps hold {pct(k['top20_bookings_share'], '.0%')} of bookings",
         f"departures           {len(k['departures'])}; the most a leaver held: pipeline "
         f"{money(kp['max_pipeline_usd'])}, ARR {money(kp['max_arr_usd'])}",
+        *_by_attainment(k["reps"]),
         "win rate by quarter  " + " ".join(pct(x, ".0%") for x in k["win_rate_by_quarter"])
         + f"  (standard deviation {num(k['win_rate_stability'], '.3f')})",
         "top reps by bookings:",
     ], ["rep", "wins", "win rate", "bookings (USD)", "skill", "left"], rows)
+
+
+def _by_attainment(reps: list[dict]) -> list[str]:
+    """Leavers by trailing-year attainment at departure (work_model.leaving), as one line."""
+    bands = [r.get("leaving_band") for r in reps if r.get("left_days") is not None and "leaving_band" in r]
+    if not bands:
+        return []
+    n = {b: sum(1 for x in bands if x == b) for b in ("low", "middle", "top", "")}
+    return [f"leavers by attainment  low {n['low']}, middle {n['middle']}, top {n['top']}"
+            + (f", not judged {n['']}" if n[""] else "") + " (trailing-year bookings / quota when they left)"]
 
 
 def one_draw(v: RunView) -> Section:
@@ -336,7 +347,8 @@ def working_time(v: RunView) -> Section | None:
                     "SLAs count business hours unless a step sets sla_clock: calendar_hours"])
 
 
-TIME_USE_HEADINGS = ("deal work", "switching", "deal idle", "admin", "meetings", "training", "research", "travel")
+TIME_USE_HEADINGS = ("deal work", "switching", "coordination", "deal idle", "admin", "meetings", "training", "research",
+                     "travel")
 
 
 def hours(v: RunView) -> Section | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
 from sim.scenario.calendar_spec import WorkWeek
@@ -61,6 +61,17 @@ class Fission(_Model):
         default=0.5, description="a POD lead sells less and coaches more: their work takes 1/share as long")
     coaching_ramp_multiplier: Annotated[float, Field(gt=0, le=1)] = Field(
         default=0.6, description="a coached new member ramps faster")
+    grow_in_place: bool = Field(
+        default=False, description="when a POD would split, hire the new POD's seats (new_pod_headcount) into "
+        "it instead: no new POD, no promoted lead, no coaching -- the same hires at the same trigger, to "
+        "compare splitting a POD with growing it (at most max_pods - initial PODs growths)")
+
+    @model_validator(mode="after")
+    def _grow_needs_a_trigger(self):
+        if self.grow_in_place and self.policy != "mature_and_demand":
+            raise ValueError("grow_in_place grows a POD when it would split for demand: it needs policy "
+                             "mature_and_demand")
+        return self
 
 
 class Pods(_Model):

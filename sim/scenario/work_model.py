@@ -98,6 +98,56 @@ class Switching(_Model):
         "(range 0.05-0.5; L for sales magnitudes)")
 
 
+class Coordination(_Model):
+    """Time spent coordinating with colleagues, growing with the team: a team of
+    n has n(n-1)/2 pairwise channels (Brooks 1975), so each member spends
+    ``hours_per_colleague_per_week`` x (n - 1) hours a week on them, out of
+    their deal time. A podded rep's team is their POD; a horizontal role's
+    reps work in teams of at most ``max_team_size``."""
+
+    hours_per_colleague_per_week: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=0.5, description="hours a week each rep spends coordinating with each teammate (range 0.25-1; "
+        "L: the n(n-1)/2 form is Brooks', the size per channel is an assumption)")
+    max_team_size: Annotated[int, Field(ge=1, le=1000)] = Field(
+        default=8, description="a horizontal role's reps work in teams of at most this many (first-line "
+        "teams of 6-10; Hackman 2002 favours 5-7)")
+
+
+class CompPlan(_Model):
+    """A role's variable pay: commission at ``variable_at_target_usd / quota``
+    per dollar booked in the plan year, ``accelerator`` times that on bookings
+    above quota, nothing on bookings above ``cap_attainment`` x quota. Base pay
+    is in the role's loaded cost. Replaces the role's flat ``commission_rate``."""
+
+    variable_at_target_usd: Annotated[float, Field(ge=0, le=1e7)] = Field(
+        description="variable pay a year at 100% of quota (a 50/50 AE pay mix: about the base, ~$60-90k)")
+    accelerator: Annotated[float, Field(ge=1, le=5)] = Field(
+        default=1.5, description="multiplier on the commission rate for bookings above quota (range 1.25-2)")
+    cap_attainment: Annotated[float, Field(ge=1, le=20)] | None = Field(
+        default=None, description="no commission on bookings above this multiple of quota (None: uncapped)")
+
+
+class Leaving(_Model):
+    """Who leaves: a rep's yearly chance of leaving (``people.attrition_per_year``)
+    is multiplied by ``low_multiplier`` while their trailing-year attainment is
+    below ``low_attainment`` and by ``top_multiplier`` while it is above
+    ``top_attainment``: voluntary turnover is curvilinear in performance, low
+    and top performers leave more (Trevor, Gerhart & Boudreau 1997). Checked
+    every ``check_every_days``; a rep is judged from ``min_tenure_days``."""
+
+    low_attainment: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=0.5, description="trailing-year attainment (bookings / quota) below which a rep leaves more")
+    low_multiplier: Annotated[float, Field(ge=0, le=20)] = Field(
+        default=2.0, description="hazard multiplier of low attainers (range 1.5-3)")
+    top_attainment: Annotated[float, Field(ge=0, le=20)] = Field(
+        default=1.5, description="attainment above which a rep is a top performer")
+    top_multiplier: Annotated[float, Field(ge=0, le=20)] = Field(
+        default=1.5, description="hazard multiplier of top performers, who are courted (range 1-2)")
+    check_every_days: Annotated[float, Field(ge=1, le=365)] = Field(default=30.0, description="days between checks")
+    min_tenure_days: Annotated[float, Field(ge=0, le=3650)] = Field(
+        default=180.0, description="attainment is judged from this tenure on (before: the base rate)")
+
+
 class WorkModel(_Model):
     """What a rep's week is made of (absent: all of it is deal work)."""
 
@@ -116,6 +166,14 @@ class WorkModel(_Model):
         "people.learning_per_task as before)")
     switching: Switching | None = Field(
         default=None, description="a set-up per switch between kinds of work, for roles with a people section")
+    coordination: Coordination | None = Field(
+        default=None, description="coordination time growing with team (POD) size, for every staffed role")
+    pay: dict[Name, CompPlan] = Field(
+        default_factory=dict, description="role -> compensation plan (variable pay, accelerator, cap): the "
+        "commission cost of the role's wins (roles with a quota)")
+    leaving: Leaving | None = Field(
+        default=None, description="attainment-driven departures, for roles with a pay plan, a quota and a "
+        "people section with attrition (absent: memoryless attrition)")
     task_kinds: dict[Name, Kind] = Field(
         default_factory=dict, description=f"step (by destination stage) -> kind of work, over the defaults "
         f"{DEFAULT_TASK_KINDS}; customer work is onboarding or account_care")
@@ -150,6 +208,23 @@ def problems(scenario) -> list[tuple[tuple, str]]:
     for rname in wm.time_use:
         if rname not in roles:
             out.append((("work_model", "time_use", rname), f"unknown role {rname!r}; expected one of {roles}"))
+    for rname in wm.pay:
+        if rname not in roles:
+            out.append((("work_model", "pay", rname), f"unknown role {rname!r}; expected one of {roles}"))
+            continue
+        spec = scenario.roles[rname]
+        if spec.quota_usd_per_year is None:
+            out.append((("work_model", "pay", rname), "a pay plan pays against a quota: set "
+                        f"roles.{rname}.quota_usd_per_year"))
+        if spec.commission_rate:
+            out.append((("roles", rname, "commission_rate"), "work_model.pay replaces the flat commission "
+                        "rate: set commission_rate to 0"))
+    if wm.leaving is not None:
+        judged = [r for r in wm.pay if r in roles and scenario.roles[r].people is not None
+                  and scenario.roles[r].people.attrition_per_year > 0 and scenario.roles[r].quota_usd_per_year]
+        if not judged:
+            out.append((("work_model", "leaving"), "attainment-driven leaving needs a role with a pay plan, a "
+                        "quota and people.attrition_per_year > 0"))
     tools = scenario.process.tools
     if tools is not None:
         if tools.steps is not None:

@@ -1,0 +1,97 @@
+"""Pay and who leaves (issue 22), checked by hand.
+
+Commission: one closer with a quota of $100k and $10k of variable pay at
+target (10 cents a dollar), an accelerator of 2 above quota and a cap at
+150%: deals of exactly $10k pay $1,000 each up to the 10th win, $2,000 each
+for the 11th to 15th and nothing after.
+
+Leaving: reps who never win (0% attainment) are low attainers; with a base
+attrition of 1 a year and a low multiplier of 3, the share still there after
+12 monthly checks is exp(-3 x 360 / 365.25) = 5.2%, against exp(-1 x 364 /
+365.25) = 37% with memoryless attrition.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import sim
+from sim.errors import ScenarioError
+from sim.model.pay import Ledger
+from sim.scenario.work_model import CompPlan
+from tests.conftest import build, chain
+
+
+def test_the_plan_pays_the_rate_then_the_accelerator_then_nothing():
+    ledger = Ledger(CompPlan(variable_at_target_usd=10_000, accelerator=2.0, cap_attainment=1.5), 100_000)
+    paid = [ledger.commission(0, 10_000, 10.0 + i) for i in range(20)]
+    assert paid == [1000.0] * 10 + [2000.0] * 5 + [0.0] * 5
+    # a deal across the quota line: 5k below at the rate, 5k above accelerated
+    ledger = Ledger(CompPlan(variable_at_target_usd=10_000, accelerator=2.0), 100_000)
+    assert ledger.commission(1, 95_000, 1.0) == pytest.approx(9_500)
+    assert ledger.commission(1, 10_000, 2.0) == pytest.approx(500 + 1_000)
+    assert ledger.commission(1, 10_000, 400.0) == pytest.approx(1_000)  # a new plan year starts at zero
+
+
+def _closer(p=1.0, rate=0.5, headcount=1, **work_model):
+    d = chain([p], work_hours=0.0, headcount=headcount, hours_per_week=40.0, rate_per_week=rate)
+    d["roles"]["r1"]["quota_usd_per_year"] = 100_000
+    d["roles"]["r1"]["people"] = {}
+    if work_model:
+        d["work_model"] = work_model
+    return d
+
+
+def test_commission_cost_follows_the_plan():
+    plan = {"r1": {"variable_at_target_usd": 10_000, "accelerator": 2.0, "cap_attainment": 1.5}}
+    res = sim.simulate(build(_closer(pay=plan), horizon_weeks=52), seed=1)
+    wins = res.kpis["leads_won"]
+    assert wins > 15  # past the cap
+    expected = 1000 * 10 + 2000 * 5
+    assert res.kpis["costs"]["commissions_usd"] == pytest.approx(expected)
+    assert res.kpis["reps"][0]["commission_usd"] == pytest.approx(expected)
+    assert res.kpis["reps"][0]["attainment"] == pytest.approx(wins * 10_000 / (100_000 * 364 / 365.25), rel=1e-3)
+    # without the plan: no commission at all (the role's commission_rate is 0)
+    assert sim.simulate(build(_closer(), horizon_weeks=52), seed=1).kpis["costs"]["commissions_usd"] == 0
+
+
+@pytest.mark.parametrize("leaving, expected", [(True, math.exp(-3 * 360 / 365.25)), (False, math.exp(-364 / 365.25))])
+def test_low_attainers_leave_more(leaving, expected):
+    n = 400
+    d = _closer(p=0.0, rate=1.0, headcount=n, pay={"r1": {"variable_at_target_usd": 10_000}})
+    d["roles"]["r1"]["people"] = {"attrition_per_year": 1.0, "backfill": False}
+    if leaving:
+        d["work_model"]["leaving"] = {"low_multiplier": 3.0, "min_tenure_days": 0, "check_every_days": 30}
+    res = sim.simulate(build(d, horizon_weeks=52), seed=7, record="kpis")
+    left = len(res.kpis["departures"])
+    stayed = (n - left) / n
+    assert abs(stayed - expected) < 4 * math.sqrt(expected * (1 - expected) / n)
+    if leaving:
+        bands = [r["leaving_band"] for r in res.kpis["reps"] if r["left_days"] is not None]
+        assert bands and set(bands) == {"low"}
+
+
+def test_departures_by_attainment_in_the_summary():
+    from sim.report.summary import summary
+
+    d = _closer(p=0.0, rate=1.0, headcount=20, pay={"r1": {"variable_at_target_usd": 10_000}},
+                leaving={"low_multiplier": 3.0, "min_tenure_days": 0})
+    d["roles"]["r1"]["people"] = {"attrition_per_year": 1.0}
+    res = sim.simulate(build(d, horizon_weeks=52), seed=7)
+    text = summary(res.kpis)
+    assert "leavers by attainment" in text and "low" in text.split("leavers by attainment")[1][:80]
+
+
+def test_pay_checks():
+    with pytest.raises(ScenarioError, match="quota"):
+        d = _closer(pay={"r1": {"variable_at_target_usd": 1}})
+        del d["roles"]["r1"]["quota_usd_per_year"]
+        build(d)
+    with pytest.raises(ScenarioError, match="commission_rate"):
+        d = _closer(pay={"r1": {"variable_at_target_usd": 1}})
+        d["roles"]["r1"]["commission_rate"] = 0.1
+        build(d)
+    with pytest.raises(ScenarioError, match="attrition"):
+        build(_closer(pay={"r1": {"variable_at_target_usd": 1}}, leaving={}))
