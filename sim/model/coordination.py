@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from sim.model.selling_time import deal_shares
 from sim.scenario.schema import Scenario
+from sim.scenario.work_model import Coordination as CoordinationSpec
 from sim.units import WORK_DAYS_PER_YEAR
 
 MAX_STRETCH = 20.0  # a team so large coordination takes (nearly) all deal time: 5% of it is left
@@ -50,8 +51,7 @@ class TeamTime:
 class Coordination:
     """Team sizes and the stretch of each team's tasks, for every staffed role."""
 
-    def __init__(self, env, scenario: Scenario, roles: dict, worktime=None):
-        spec = scenario.work_model.coordination
+    def __init__(self, env, spec: CoordinationSpec, scenario: Scenario, roles: dict, worktime=None):
         self.env = env
         self.h = spec.hours_per_colleague_per_week
         self.cap = spec.max_team_size
@@ -119,4 +119,4 @@ def build(env, scenario: Scenario, roles: dict, worktime=None) -> Coordination |
     wm = scenario.work_model
     if wm is None or wm.coordination is None:
         return None
-    return Coordination(env, scenario, roles, worktime)
+    return Coordination(env, wm.coordination, scenario, roles, worktime)

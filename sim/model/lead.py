@@ -28,6 +28,7 @@ from sim.model.vocab import CostKind, Kind
 
 if TYPE_CHECKING:
     from sim.model.deals import DealDesk
+    from sim.model.pay import Pay
 
 WON = int(Kind.WON)
 LOST_CONVERSION = int(Kind.LOST_CONVERSION)
@@ -67,7 +68,7 @@ class Leads:
         self.decay = Piecewise(speed_to_lead_curve)
         self.deals: DealDesk | None = None  # the deals section's (None: the discount is drawn at the win)
         self.wip = [0] * n_stages
-        self.pay = None  # compensation plans (sim.model.pay), or None: flat commission rates
+        self.pay: Pay | None = None  # compensation plans (sim.model.pay), or None: flat commission rates
         self._next_id = 0
 
     def lift(self, segment: int | None, stage: int, lift: float) -> None:

@@ -28,6 +28,7 @@ import math
 from sim.model.draws import uniform01
 from sim.model.rng import Streams
 from sim.scenario.schema import Scenario
+from sim.scenario.work_model import Leaving, WorkModel
 from sim.units import DAYS_PER_YEAR
 
 
@@ -77,15 +78,16 @@ class Ledger:
 class Pay:
     """The run's compensation plans and attainment-driven departures."""
 
-    def __init__(self, env, scenario: Scenario, roles: dict, streams: Streams, staffing):
-        wm = scenario.work_model
+    def __init__(self, env, wm: WorkModel, scenario: Scenario, roles: dict, streams: Streams, staffing):
         self.env = env
         self.staffing = staffing
         self.ledgers: dict[int, Ledger] = {}
         for name, plan in wm.pay.items():
-            self.ledgers[roles[name].idx] = Ledger(plan, scenario.roles[name].quota_usd_per_year)
+            quota = scenario.roles[name].quota_usd_per_year
+            if quota is not None:  # (the scenario checks refuse a plan without a quota)
+                self.ledgers[roles[name].idx] = Ledger(plan, quota)
         self.leaving = wm.leaving
-        self.judged = []  # roles whose departures follow attainment
+        self.judged: list = []  # roles whose departures follow attainment, with their uniform draws
         if self.leaving is not None:
             for name in wm.pay:
                 spec = scenario.roles[name]
@@ -115,13 +117,15 @@ class Pay:
         days = max(now - start, 1.0)
         return (cum - base) / (ledger.quota * days / DAYS_PER_YEAR)
 
-    def band(self, a: float) -> str:
-        lv = self.leaving
+    @staticmethod
+    def band(a: float, lv: Leaving) -> str:
         return "low" if a < lv.low_attainment else ("top" if a > lv.top_attainment else "middle")
 
     def run(self):
         """Every ``check_every_days``: each present rep of a judged role may leave."""
         lv, env = self.leaving, self.env
+        if lv is None:
+            return
         dt = lv.check_every_days
         while True:
             yield env.timeout(dt)
@@ -135,7 +139,7 @@ class Pay:
                         continue
                     a = self.attainment(role, rep, now)
                     judged = now - staff.hired[rep] >= lv.min_tenure_days
-                    band = self.band(a) if judged else ""
+                    band = self.band(a, lv) if judged else ""
                     m = lv.low_multiplier if band == "low" else lv.top_multiplier if band == "top" else 1.0
                     ledger.snaps[rep].append((now, staff.bookings[rep]))
                     if u() < 1.0 - math.exp(-rate * m * dt / DAYS_PER_YEAR):
@@ -156,9 +160,10 @@ class Pay:
             ledger._grow(n - 1)
             work = table.setdefault("work", {})
             work["commission_usd"] = [round(ledger.paid[i], 2) for i in range(n)]
-            work["attainment"] = [round(ledger.attained[i] if ledger.attained[i] is not None
-                                        else self.attainment(role, i, min(now, table["left_days"][i])), 4)
-                                  for i in range(n)]
+            attained = [ledger.attained[i] for i in range(n)]
+            work["attainment"] = [
+                round(a if a is not None else self.attainment(role, i, min(now, table["left_days"][i])), 4)
+                for i, a in enumerate(attained)]
             if self.leaving is not None:
                 work["leaving_band"] = [ledger.band[i] for i in range(n)]
 
@@ -168,4 +173,4 @@ def build(env, scenario: Scenario, roles: dict, streams: Streams, staffing) -> P
     wm = scenario.work_model
     if wm is None or not wm.pay:
         return None
-    return Pay(env, scenario, roles, streams, staffing)
+    return Pay(env, wm, scenario, roles, streams, staffing)
