@@ -177,6 +177,25 @@ def test_cli_plan_unreachable_target_exits_1_with_the_best_plan(tmp_path, capsys
     assert not json.loads((tmp_path / "u" / "plan.json").read_text())["feasible"]
 
 
+
+@pytest.mark.parametrize("budget", [4, 12, 26])
+def test_the_budget_caps_every_simulation_not_only_the_rounds(budget):
+    """--budget is a cap: the search, the neighbours and the re-check together never run more
+    (whole blocks of reps_start // 2 = 4), and the search says it stopped on the budget."""
+    r = plan(build(two_roles(weeks=4)), VARY, ["leads_won>=20"], recheck=8, budget=budget, **FAST)
+    assert r.search["simulations"] <= budget
+    assert r.search["simulations"] > budget - 4  # whole blocks, as many as fit
+    assert "budget" in r.search["stop"]
+
+
+def test_a_budget_below_one_block_is_refused_before_any_simulation(tmp_path, capsys):
+    path = _write(tmp_path, two_roles())
+    rc = main(["plan", path, "--workers", "1", "--out", str(tmp_path / "o"), "--vary", VARY[0],
+               "--target", "leads_won>=5", "--budget", "3"])
+    err = capsys.readouterr()[1]
+    assert rc == 2 and "--budget 3: less than one block of 4 replications" in err
+    assert not (tmp_path / "o").exists()
+
 @pytest.mark.parametrize("args, message", [
     (["--target", "leads_won>=5"], "plan needs at least one --vary"),
     (["--vary", VARY[0]], "plan needs at least one --target"),

@@ -110,7 +110,7 @@ def test_the_number_of_plans_is_exact_for_seven_variables_of_a_thousand_levels(t
 def test_the_report_prints_a_huge_plan_space_sensibly(tmp_path, capsys):
     out = tmp_path / "p"
     args = ["plan", _write(tmp_path, weeks=2), "--workers", "1", "--out", str(out), "--target", "leads_won>=0",
-            "--reps-start", "2", "--max-reps", "2", "--budget", "1", "--patience", "0", "--initial", "2"]
+            "--reps-start", "2", "--max-reps", "2", "--budget", "4", "--patience", "0", "--initial", "2"]
     for v in SEVEN:
         args += ["--vary", v]
     rc = main(args)

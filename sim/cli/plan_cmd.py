@@ -50,7 +50,9 @@ def add_parser(sub) -> None:
     p.add_argument("--minimize", metavar="KPI", default="costs.total_usd",
                    help="what to minimize, its mean over replications (default costs.total_usd: salaries, "
                    "commissions, fees and marketing over the horizon)")
-    p.add_argument("--budget", type=whole(1), default=5000, help="at most this many simulations (default 5000)")
+    p.add_argument("--budget", type=whole(1), default=5000,
+                   help="at most this many simulations, re-check included (default 5000): no block of "
+                   "replications that would go over it runs")
     p.add_argument("--reps-start", type=whole(1, 10_000), default=8,
                    help="replications of a new candidate that could be the answer (cheaper than the best feasible "
                    "plan so far); dearer ones are screened with half as many (default 8)")

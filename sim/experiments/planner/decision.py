@@ -170,7 +170,8 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
     ``by_week``: read targets at the end of week W, or over ``"A:B"``.
     Replications come in blocks of ``reps_start // 2`` (common random numbers), up
     to ``max_reps`` per plan (rounded up to whole blocks); ``budget`` caps the
-    simulations; ``recheck`` re-runs the recommended plan on that many new seeds.
+    simulations (search, neighbours and re-check alike: no block that would go over it
+    runs); ``recheck`` re-runs the recommended plan on that many new seeds.
     ``method="grid"`` evaluates every plan with ``max_reps`` replications instead
     (the exhaustive baseline the search is measured against).
     """
@@ -185,6 +186,9 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
         raise UsageError(f"method: expected 'search' or 'grid', got {method!r}")
     block = settings.screen
     settings.max_reps = max_reps = block * math.ceil(max_reps / block)  # whole blocks
+    if budget < block:
+        raise UsageError(f"--budget {budget}: less than one block of {block} replications (half of --reps-start "
+                         f"{reps_start}): no plan could be evaluated; give --budget {block} or more")
     if isinstance(recheck, bool) or not isinstance(recheck, int) or recheck < 0:
         raise UsageError(f"--recheck: expected a whole number >= 0, got {recheck!r}")
     # Everything that can be checked without a simulation is checked first: the ranges (counted,
@@ -226,7 +230,7 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
         store.open(manifest, resume)
         store.write_text("scenario.resolved.yaml", resolved_yaml(base))
         ev = Evaluator(space, goals, minimize, root_seed, None, store, block, confidence,
-                       workers or default_workers(), executor, dask)
+                       workers or default_workers(), executor, dask, budget=budget)
         search = Search(ev, settings)
         search.run_grid() if method == "grid" else search.run()
         inc = search.incumbent()

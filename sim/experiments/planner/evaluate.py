@@ -72,8 +72,11 @@ class Evaluator:
 
     def __init__(self, space: Space, targets: list[Target], objective: str, root_seed: int,
                  weeks: float | None, store, block: int, confidence: float = 0.95,
-                 workers: int = 1, executor: str = "auto", dask: str | None = None) -> None:
+                 workers: int = 1, executor: str = "auto", dask: str | None = None,
+                 budget: int | None = None) -> None:
         self.space, self.targets, self.objective = space, targets, objective
+        self.budget = budget  # at most this many simulations, resumed ones included; None: no cap
+        self.exhausted = False  # a block was left out because it would have gone over the budget
         self.root_seed, self.weeks, self.store, self.block = root_seed, weeks, store, block
         self.confidence = confidence
         self.workers, self.executor_kind, self.dask = workers, executor, dask
@@ -146,7 +149,23 @@ class Evaluator:
                  for k in range(math.ceil(have / self.block), math.ceil(reps / self.block))]
         self._run(tasks, self.checks)
 
+    def _within_budget(self, tasks: list[Task]) -> list[Task]:
+        """The tasks, in order, that fit in what is left of the budget (whole blocks): the
+        budget is a cap on simulations, not a point at which the search stops asking."""
+        if self.budget is None:
+            return tasks
+        left = self.budget - self.simulations - self.resumed
+        kept = []
+        for task in tasks:
+            if task.n > left:
+                self.exhausted = True
+                break
+            kept.append(task)
+            left -= task.n
+        return kept
+
     def _run(self, tasks: list[Task], into: dict[Key, list]) -> None:
+        tasks = self._within_budget(tasks)
         if not tasks:
             return
         if self._ex is None:

@@ -24,7 +24,8 @@ replications. So the search spends replications where they decide something:
 4. **Global proposals** from Optuna's TPE sampler (integer distributions,
    with P - P-hat as its constraint), told about every evaluation, until
    ``patience`` proposals in a row bring no cheaper feasible plan, every
-   plan has been seen, or the simulation budget is spent.
+   plan has been seen, or the simulation budget is spent. The budget is a cap: the
+   evaluator runs no block that would go over it (the re-check included).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ class Search:
 
     # ------------------------------------------------------------------ steps
     def _spent(self) -> bool:
-        return self.ev.simulations + self.ev.resumed >= self.s.budget
+        return self.ev.exhausted or self.ev.simulations + self.ev.resumed >= self.s.budget
 
     def _add(self, keys: list[Key], how: str) -> list[Key]:
         new = [k for k in dict.fromkeys(keys) if k not in self.log.found_by]
@@ -146,6 +147,8 @@ class Search:
     def _refine(self) -> bool:
         """Double the replications of the cheapest uncertain candidate that could beat the
         incumbent: settling the cheapest first makes the dearer ones not worth settling."""
+        if self._spent():
+            return False
         inc = self.incumbent()
         open_ = [e for e in map(self.est, self.log.order)
                  if status(e, self.s) == "uncertain" and e.n < self.s.max_reps
