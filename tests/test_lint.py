@@ -36,23 +36,36 @@ SHIPPED = sorted(p for p in SCENARIOS.glob("**/*.yaml") if "studies" not in p.re
 #   100% and the speed-to-lead decay of the waiting leads cuts what reaches the AEs to a fifth (AE
 #   utilization ~13% against ~58% without the work model).
 # - upright_triangle_tiny has one AE for the inbound of a team: ~111% asked, the queue grows all run.
+# - benchmark_default: crm_sample_truth (the truth a CRM sample is drawn from), seed_worked_example (a
+#   worked example), three_tier's MDR and solutions engineer, the strategic tier's key-account reps and the
+#   tiny variants keep the people model off for those roles: reps who never leave and start fully productive.
 LEVERS = {("free_lever", f"process.{x}") for x in ("playbooks", "tools", "enablement", "data_driven")}
+
+
+def people(*roles: str) -> set[tuple[str, str]]:
+    return {("benchmark_default", f"roles.{r}.people") for r in roles}
+
+
 FIELD = {("over_capacity", "roles.field_ae.headcount")}
 EXPECTED: dict[str, set[tuple[str, str]]] = {
     "crm_sample_truth.yaml": {("free_lever", "roles.mdr.loaded_cost_per_year_usd"),
-                              ("free_lever", "roles.ae.loaded_cost_per_year_usd")},
+                              ("free_lever", "roles.ae.loaded_cost_per_year_usd")} | people("ae", "mdr"),
     "inverted_triangle.yaml": {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_market_shock.yaml": {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_star_leaves.yaml": {("over_capacity", "roles.rep.headcount")},
+    "inverted_triangle_tiny.yaml": people("rep"),
     "inverted_triangle_work_model.yaml": {("over_capacity", "roles.rep.headcount")},
-    "three_tier.yaml": FIELD,
+    "seed_worked_example.yaml": people("ae", "sdr"),
+    "seed_worked_example_plus10.yaml": people("ae", "sdr"),
+    "three_tier.yaml": FIELD | people("mdr", "se"),
     "three_tier_plus_strategic.yaml": FIELD | {("over_capacity", "roles.se.headcount"),
-                                               ("over_capacity", "roles.key_account.headcount")},
+                                               ("over_capacity", "roles.key_account.headcount")}
+    | people("mdr", "se", "key_account"),
     "upright_triangle.yaml": LEVERS,
     "upright_triangle_hiring_wave.yaml": LEVERS,
     "upright_triangle_outside_benchmark.yaml": LEVERS - {("free_lever", "process.data_driven")},  # its loop is priced
     "upright_triangle_selling_time.yaml": LEVERS | {("over_capacity", "roles.mdr.headcount")},
-    "upright_triangle_tiny.yaml": {("over_capacity", "roles.ae.headcount")},
+    "upright_triangle_tiny.yaml": {("over_capacity", "roles.ae.headcount")} | people("ae", "mdr"),
     "upright_triangle_work_model.yaml": LEVERS,
 }
 
@@ -80,7 +93,7 @@ def test_shipped_scenarios_warn_only_where_listed(path):
 def test_every_rule_is_exercised_here():
     # each rule below has a test that makes it fire; a new rule needs one too
     assert set(RULES) == {"idle_role", "implicit_entry", "unreached_stage", "unworked_segment", "over_capacity",
-                          "free_lever"}
+                          "free_lever", "benchmark_default"}
 
 
 # --------------------------------------------------------------------------- routing rules
@@ -170,7 +183,8 @@ def test_over_capacity_from_the_scenarios_own_rates():
     assert found(over, CAPACITY) == {("over_capacity", "roles.r1.headcount")}
     assert "125%" in lint(over, CAPACITY)[0].message
     assert found(build(chain([1.0], rate_per_week=10, headcount=[2], work_hours=[5.0], hours_per_week=40))) == {
-        ("free_lever", "roles.r1.loaded_cost_per_year_usd")}  # the chain's reps cost nothing
+        ("free_lever", "roles.r1.loaded_cost_per_year_usd"),  # the chain's reps cost nothing,
+        ("benchmark_default", "roles.r1.people")}  # never leave and never ramp
 
 
 def test_capacity_counts_conversions_before_a_step():
@@ -258,3 +272,18 @@ def test_validate_warns_exit_0_and_strict_exits_2(capsys, tmp_path):
     assert out == f"{SMALL}: ok\n"
     assert err.startswith("salesim: error: ") and "[implicit_entry]" in err
     assert main(["validate", "--strict", str(SMALL)]) == 0
+
+
+# --------------------------------------------------------------------------- benchmarks
+
+
+def test_people_left_at_zero_where_the_benchmarks_say_otherwise():
+    data = small_data()
+    del data["roles"]["ae"]["people"]  # AEs who never leave and never ramp
+    got = [f for f in lint(build(data)) if f.rule == "benchmark_default"]
+    assert [".".join(map(str, f.path)) for f in got] == ["roles.ae.people"]
+    assert "attrition_per_year is 0" in got[0].message and "14%-35% a year" in got[0].message
+    assert "ramp_days is 0" in got[0].message and "120-180 days" in got[0].message  # a closer: the AE row
+    data["roles"]["mdr"]["people"]["attrition_per_year"] = 0  # the MDR qualifies: attrition only (it has a ramp)
+    got = {".".join(map(str, f.path)): f.message for f in lint(build(data)) if f.rule == "benchmark_default"}
+    assert "roles.mdr.people" in got and "ramp_days" not in got["roles.mdr.people"]

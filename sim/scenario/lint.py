@@ -51,6 +51,8 @@ RULES: dict[str, str] = {
     "over_capacity": "a role asked for more hours a week, on average, than its headcount x hours_per_week",
     "free_lever": "a process lever (playbooks, tools, enablement, data_driven) or a role with reps that costs "
                   "nothing, so it makes the organization better at no price",
+    "benchmark_default": "a selling role whose reps never leave or start fully productive (people.attrition_per_year "
+                         "or people.ramp_days left at 0) where the benchmark table gives a published range",
 }
 
 
@@ -688,6 +690,46 @@ def _free_levers(scenario: Scenario) -> list[Finding]:
     return out
 
 
+def _span(row) -> str:
+    if row.unit == "fraction":
+        return f"{row.low:.0%}-{row.high:.0%} a year"
+    return f"{row.low:g}-{row.high:g} {row.unit}".strip()
+
+
+def _benchmark_defaults(scenario: Scenario, plan: RoutingPlan) -> list[Finding]:
+    """People keys left at their neutral defaults (0) for roles that sell, where the benchmark table
+    (sim/benchmarks/table.csv) has a published range: reps who never leave and start fully productive
+    make every organization look steadier and cheaper than a real one."""
+    from sim.benchmarks import default_table
+
+    table = default_table()
+    first = {r.roles[0] for r in plan.routes.values() if r.roles and r.roles[0] is not None}
+    out = []
+    for role in sorted(plan.selling_roles):
+        spec = scenario.roles[role]
+        if spec.headcount == 0 or spec.unlimited_capacity:
+            continue
+        people = spec.people
+        left = []
+        if people is None or people.attrition_per_year == 0:
+            row = table.get("rep_attrition_per_year")
+            if row is not None:
+                left.append(("attrition_per_year", "reps never leave", row))
+        if people is None or people.ramp_days == 0:
+            metric = "ae_ramp_days" if role in plan.closing_roles else "sdr_ramp_days" if role in first else None
+            row = table.get(metric) if metric else None
+            if row is not None:
+                left.append(("ramp_days", "a new rep is fully productive on day one", row))
+        if not left:
+            continue
+        what = "; ".join(f"people.{key} is 0 ({effect}): the benchmark table puts it at {_span(row)} "
+                         f"({row.source.split(';')[0].strip()}{f', {row.year}' if row.year else ''}, {row.trust})"
+                         for key, effect, row in left)
+        out.append(Finding("benchmark_default", ("roles", role, "people"), f"role {role!r}: {what}; set them, or "
+                           f"keep them at 0 on purpose (a textbook case)"))
+    return out
+
+
 def lint(scenario: Scenario, rules: tuple[str, ...] | None = None) -> list[Finding]:
     """Every warning of a validated scenario (empty: nothing to say), in the
     order of :data:`RULES`; ``rules`` picks some of them."""
@@ -702,6 +744,7 @@ def lint(scenario: Scenario, rules: tuple[str, ...] | None = None) -> list[Findi
         "unworked_segment": lambda: _unworked_segments(scenario, fl, rates),
         "over_capacity": lambda: _over_capacity(scenario, fl, through),
         "free_lever": lambda: _free_levers(scenario),
+        "benchmark_default": lambda: _benchmark_defaults(scenario, plan),
     }
     out: list[Finding] = []
     for name in RULES:
