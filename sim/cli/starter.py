@@ -39,6 +39,7 @@ CSM_HOURS_PER_MONTH = {"smb": 0.5, "mid_market": 2.0, "enterprise": 6.0}
 COST_PER_LEAD = {"smb": 250, "mid_market": 350, "enterprise": 600}  # paid and content marketing per MQL (L)
 LOADED_COST = {"sdr": 95_000, "ae_inside": 150_000, "ae_field": 250_000, "csm": 100_000}
 DISCOUNT_SMB = 0.15
+LEAKAGE = 0.05  # no-shows and dropped notes at the SDR -> AE hand-off
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def scenario_text(a: Answers) -> str:
 
     wr = win.typical if win else 0.25
     # SQL -> won is the product of three steps; the later ones lose more (shipped scenarios' shape)
-    opp, neg, won = wr ** 0.2, wr ** 0.4, wr ** 0.4
+    # the SDR -> AE hand-off's leakage (below) is lost after SQL too: the first step makes up for it
+    opp, neg, won = min(1.0, wr ** 0.2 / (1 - LEAKAGE)), wr ** 0.4, wr ** 0.4
     days = cycle.typical if cycle else 60.0
     d_opp, d_neg, d_won = 0.1 * days, 0.5 * days, 0.4 * days
     discount = disc.typical if disc else DISCOUNT_SMB
@@ -141,7 +143,7 @@ def scenario_text(a: Answers) -> str:
         "  won: {role: ae}",
         "handoff:                          # SDR -> AE: the first meeting is set a few days out",
         "  delay_days: {dist: triangular, low: 1, mode: 2, high: 5}   # [assumed]",
-        "  leakage_probability: 0.05       # [assumed] no-shows and dropped notes",
+        f"  leakage_probability: {LEAKAGE}       # [assumed] no-shows and dropped notes",
         "",
         "roles:",
         *(["  sdr:",
