@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("check", help="compare a scenario's figures with published benchmarks",
                        description="Run replications of a scenario and print each benchmark figure (bookings "
                        "per seller, win rates, retention, CAC payback, SDR meetings...) against its range "
-                       "(below / inside / above) with the source, the replications' 95%% interval and, when "
+                       "(below / inside / above) with the source, the replications' 95% interval and, when "
                        "outside, the mechanism most responsible. --strict exits 1 when a figure is outside.")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--reps", type=whole(1, 1000), default=5, help="replications (default 5)")
