@@ -158,3 +158,22 @@ def test_module_names_are_unambiguous_across_packages():
             seen.setdefault(p.stem, []).append(str(p.relative_to(PKG)))
     twice = {name: where for name, where in seen.items() if len(where) > 1}
     assert not twice, twice
+
+
+# Private names still imported across modules in code outside this change's scope, each to be made
+# public or kept at home by its owner; the list may only shrink.
+PRIVATE_IMPORTS_LEFT = {("cli/forecast_cmd.py", "_warn"), ("calibration/merge.py", "_plain"),
+                        ("calibration/forecast.py", "_dist"), ("calibration/scenario_writer.py", "_Loader")}
+
+
+def test_no_private_name_is_imported_across_modules():
+    """A name with a leading underscore belongs to its module: another module that needs it
+    needs it made public (named and documented), not reached into."""
+    found = set()
+    for p in PKG.rglob("*.py"):
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim"):
+                found.update((str(p.relative_to(PKG)), a.name) for a in node.names
+                             if a.name.startswith("_") and not a.name.startswith("__"))
+    assert found <= PRIVATE_IMPORTS_LEFT, sorted(found - PRIVATE_IMPORTS_LEFT)
+    assert not PRIVATE_IMPORTS_LEFT - found, f"made public meanwhile: take {PRIVATE_IMPORTS_LEFT - found} off the list"

@@ -157,3 +157,31 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path):
     saved = len(list((out / "parts").glob("*.kpis.parquet")))
     resumed = run_batch(path, REPS, seed=9, executor="serial", out=out, resume=True, progress=False)
     assert resumed.study.computed == REPS - saved
+
+
+def test_an_aborted_process_pool_stops_the_workers_it_started():
+    """close(abort=True) stops the pool's workers (known by the ids they report as they start,
+    not by the pool's private process table) instead of waiting for chunks nobody will read."""
+    import threading
+    import time
+
+    from sim.experiments.runner.executors import ProcessExecutor, _alive
+
+    ex = ProcessExecutor(2)
+
+    def drive():
+        try:
+            list(ex.run(time.sleep, [60, 60]))
+        except Exception:  # the pool is shut down under it
+            pass
+
+    threading.Thread(target=drive, daemon=True).start()
+    deadline = time.monotonic() + 60
+    while len(ex.worker_pids()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pids = ex.worker_pids()
+    assert len(pids) == 2 and all(_alive(p) for p in pids)
+    t0 = time.monotonic()
+    ex.close(abort=True)
+    assert time.monotonic() - t0 < 10
+    assert not any(_alive(p) for p in pids)

@@ -7,13 +7,13 @@ from typing import Any
 
 from sim.metrics.bottlenecks import SATURATED, find_bottlenecks
 from sim.plots.canvas import BAD, MUTED, NEUTRAL, figure, missing, pct_axis, short_usd, week_axis
-from sim.plots.run_figures import _kpis_of, _weekly_of
+from sim.plots.run_figures import kpis_of, weekly_of
 
 
 def queues_figure(result: Any, steps: dict[str, str | None] | None = None, title: str | None = None):
     """Queue length per role by week (left) and utilization per role (right),
     bottleneck roles (see :mod:`sim.metrics.bottlenecks`) drawn in red and named."""
-    k, weekly = _kpis_of(result), _weekly_of(result)
+    k, weekly = kpis_of(result), weekly_of(result)
     if steps is None and getattr(result, "scenario", None) is not None:
         steps = {name: st.role for name, st in result.scenario.steps.items()}
     flagged = {b.role: b for b in find_bottlenecks(k, weekly, steps)}
@@ -71,7 +71,7 @@ def lorenz_points(bookings: list[float]) -> tuple[list[float], list[float]]:
 def lorenz_figure(result: Any, title: str | None = None):
     """Lorenz curve of bookings across the reps who close deals, against the
     line of equality; the Gini coefficient and top-20% share in the title."""
-    k = _kpis_of(result)
+    k = kpis_of(result)
     reps = k.get("reps", [])
     fig, axes = figure(1, 1, (6.5, 6))
     ax = axes[0, 0]
@@ -101,7 +101,7 @@ def pod_tree_figure(result: Any, title: str | None = None):
     """The POD family tree: one row per POD, a bar from its birth to the end
     of the horizon labelled with its slice and ARR, an arrow from parent to
     child at each split date."""
-    k = _kpis_of(result)
+    k = kpis_of(result)
     pods = k.get("pods") or []
     horizon = k.get("horizon_weeks", 0) * 7
     fig, axes = figure(1, 1, (11, 1.2 + 0.55 * max(len(pods), 1)))

@@ -25,7 +25,7 @@ from sim.plots.canvas import (
 )
 
 
-def _weekly_of(result: Any):
+def weekly_of(result: Any):
     """The weekly frame of a :class:`sim.Result`, or a weekly DataFrame as given."""
     weekly = getattr(result, "weekly", result)
     if not hasattr(weekly, "columns") or "week" not in weekly.columns:
@@ -33,7 +33,7 @@ def _weekly_of(result: Any):
     return weekly
 
 
-def _kpis_of(result: Any) -> dict:
+def kpis_of(result: Any) -> dict:
     k = getattr(result, "kpis", result)
     if not isinstance(k, dict) or "stages" not in k:
         raise TypeError("expected a sim.Result or its KPI dict")
@@ -51,7 +51,7 @@ def run_figure(result: Any, title: str | None = None):
     """The four-panel figure of one run: weekly bookings; ARR and cumulative
     recognized revenue; pipeline per stage at week end (log scale, so a large
     stage does not flatten the others); mean queue per role."""
-    weekly = _weekly_of(result)
+    weekly = weekly_of(result)
     title = title or run_title(result, len(weekly))
     fig, axes = figure(2, 2, (12, 8))
     week = weekly["week"].to_numpy()
@@ -136,7 +136,7 @@ def bowtie_figure(result: Any, title: str | None = None):
     """
     import numpy as np
 
-    k = _kpis_of(result)
+    k = kpis_of(result)
     left, right = k["stages"], k.get("customer_stages", [])
     fig, axes = figure(1, 1, (12, 5.5))
     ax = axes[0, 0]
@@ -175,7 +175,7 @@ BRIDGE = (("arr_new_usd", "new", 1), ("arr_expansion_usd", "expansion", 1),
 def bridge_figure(result: Any, title: str | None = None):
     """The ARR bridge as a waterfall: ARR at the start, + new, + expansion,
     - contraction, - churn, = ARR at the end (six bars)."""
-    k = _kpis_of(result)
+    k = kpis_of(result)
     if "arr_end_usd" not in k:
         raise TypeError("this run reports no ARR (no customer side)")
     steps = [(label, sign * abs(k[key])) for key, label, sign in BRIDGE]

@@ -36,13 +36,13 @@ days would never let the clock reach the horizon."""
 PERIOD = "at least one hour (1/24 day): a process repeated more often would never finish"
 
 
-def _members(ann: Any) -> list[Any]:
+def annotation_members(ann: Any) -> list[Any]:
     """The plain types an annotation may take (Annotated and unions flattened)."""
     origin = typing.get_origin(ann)
     if origin is typing.Annotated:
-        return _members(typing.get_args(ann)[0])
+        return annotation_members(typing.get_args(ann)[0])
     if origin in (typing.Union, types.UnionType):
-        return [m for a in typing.get_args(ann) for m in _members(a)]
+        return [m for a in typing.get_args(ann) for m in annotation_members(a)]
     return [ann]
 
 
@@ -63,7 +63,7 @@ class NumberError(ValueError):
 def strict_value(ann: Any, value: Any, path: tuple[Any, ...]) -> Any:
     """``value`` checked against the numeric parts of ``ann`` (see the module doc);
     raises :class:`NumberError` at ``path`` when it is wrong."""
-    members = _members(ann)
+    members = annotation_members(ann)
     if isinstance(value, dict):
         for m in members:
             if typing.get_origin(m) is dict:

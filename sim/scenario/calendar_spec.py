@@ -127,17 +127,18 @@ class ArrivalProfile(_Model):
         return v
 
 
-def _hours(span: str) -> tuple[float, float]:
+def span_hours(span: str) -> tuple[float, float]:
+    """The hours of day a validated "HH:MM-HH:MM" span starts and ends at (an end past midnight is +24)."""
     a, b = ((int(x[:2]) + int(x[3:]) / 60.0) for x in span.split("-"))
     return a, b if b > a else b + 24.0
 
 
 def week_hours(days: Sequence[str], hours: str, lunch: str | None) -> float:
     """Working hours in a week without holidays (for checks; the model builds the real table)."""
-    a, b = _hours(hours)
+    a, b = span_hours(hours)
     day = b - a
     if lunch:
-        la, lb = _hours(lunch)
+        la, lb = span_hours(lunch)
         for shift in (0.0, 24.0):
             day -= max(0.0, min(b, lb + shift) - max(a, la + shift))
     return len(set(days)) * day

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.scenario.calendar_spec import _hours, week_hours
+from sim.scenario.calendar_spec import span_hours, week_hours
 from sim.scenario.pod_spec import customer_work
 from sim.scenario.routing import RoutingPlan, entry_stage, source_segments, step_role
 from sim.scenario.schema import AccountMining, Inbound, Outbound, Scenario
@@ -171,12 +171,12 @@ def first_touch_decay(scenario: Scenario, role: str, source: str, queued: tuple[
     if scenario.calendar is None:
         return _after_queue(curve, 0.0, queued)
     cal = scenario.calendar.merged(scenario.roles[role].calendar)
-    a, b = _hours(cal.hours)
+    a, b = span_hours(cal.hours)
     spans: list[tuple[float, float]] = []
     for d in sorted({_DAYS.index(x) for x in cal.days}):
         day = [(24.0 * d + a, 24.0 * d + b)]
         if cal.lunch:
-            la, lb = _hours(cal.lunch)
+            la, lb = span_hours(cal.lunch)
             for shift in (0.0, 24.0):
                 cut = (24.0 * d + la + shift, 24.0 * d + lb + shift)
                 day = [piece for s0, s1 in day for piece in ((s0, min(s1, cut[0])), (max(s0, cut[1]), s1))

@@ -111,7 +111,9 @@ def parse_yaml(text: str, file: str, allow_null: bool = False) -> tuple[Any, dic
     return data, origins
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A scenario-like file's text, read as every scenario is (:func:`sim.scenario.files.read_text`:
+    regular, capped, never waited on), its errors naming the file as the user gave it."""
     return files.read_text(path, _display(path))
 
 
@@ -150,7 +152,7 @@ def _display(path: Path) -> str:
 
 def _read_chain(path: Path, root: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[KeyPath, Origin]]:
     file = _display(path)
-    data, origins = parse_yaml(_read_text(path), file)
+    data, origins = parse_yaml(read_text(path), file)
     if not isinstance(data, dict):
         raise ScenarioError.at(file, origins.get((), (file, None))[1], (),
                                f"expected a mapping of scenario keys at the top, got {type(data).__name__}")
@@ -311,7 +313,7 @@ def source_files(path: str | os.PathLike) -> list[Path]:
     root = scenarios_root(p) if p.exists() else p.parent.resolve()
     for _ in range(MAX_EXTENDS_DEPTH + 1):
         try:
-            data, _origins = parse_yaml(_read_text(out[-1]), _display(out[-1]))
+            data, _origins = parse_yaml(read_text(out[-1]), _display(out[-1]))
         except Exception:  # noqa: BLE001 - only collecting names; load_scenario reports problems
             break
         ref = data.get("extends") if isinstance(data, dict) else None

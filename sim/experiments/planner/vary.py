@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from sim.errors import ArgumentError, UsageError
 from sim.experiments.montecarlo.design import Param, parse_param
 from sim.experiments.montecarlo.stats import did_you_mean
-from sim.scenario.base import _members
+from sim.scenario.base import annotation_members
 from sim.scenario.schema import Scenario
 
 DEFAULT_LEVELS = 11
@@ -88,7 +88,7 @@ def _param(text: str) -> Param:
 
 def _step(ann: Any, node: Any, part: str) -> tuple[Any, Any]:
     """One key down the scenario format: the annotation of ``part`` and the value there (if any)."""
-    members = _members(ann)
+    members = annotation_members(ann)
     if isinstance(node, BaseModel):
         models = [type(node)]
     else:
@@ -119,7 +119,7 @@ def whole_key(path: str, base: Scenario) -> bool:
         ann, node = _step(ann, node, part)
         if ann is None:
             return False
-    numeric = [m for m in _members(ann) if m in (int, float)]
+    numeric = [m for m in annotation_members(ann) if m in (int, float)]
     return int in numeric and float not in numeric
 
 

@@ -18,10 +18,13 @@ holds threads (progress bar, Dask client).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -96,8 +99,11 @@ class ProcessExecutor:
         from sim.experiments.runner.worker import init_worker
 
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
-                                         initializer=init_worker, initargs=(os.getpid(),))
+        ctx = _pool_context()
+        self._pids = ctx.SimpleQueue()  # each worker puts its process id here as it starts
+        self._known: list[int] = []
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                         initializer=init_worker, initargs=(os.getpid(), self._pids))
 
     def run(self, fn: Callable, tasks: Iterable) -> Iterator[Any]:
         pending = {self._pool.submit(fn, t) for t in tasks}
@@ -119,15 +125,34 @@ class ProcessExecutor:
             for fut in pending:
                 fut.cancel()
 
+    def worker_pids(self) -> list[int]:
+        """The process ids of the workers started so far (each told us as it started)."""
+        while not self._pids.empty():
+            self._known.append(self._pids.get())
+        return list(self._known)
+
     def close(self, abort: bool = False) -> None:
-        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        pids = self.worker_pids()
         self._pool.shutdown(wait=not abort, cancel_futures=True)
-        if abort:  # do not wait for chunks nobody will read
-            for p in processes:
-                if p.is_alive():
-                    p.terminate()
-            for p in processes:
-                p.join(5)
+        if abort:  # do not wait for chunks nobody will read: stop the workers this pool started
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 5.0
+            for pid in pids:
+                while time.monotonic() < deadline and _alive(pid):
+                    time.sleep(0.05)
+        self._pids.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class DaskExecutor:

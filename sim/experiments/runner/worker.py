@@ -76,11 +76,15 @@ def environment() -> dict:
     return {"salesim": sim.__version__, "numpy": np.__version__}
 
 
-def init_worker(driver_pid: int | None = None) -> None:
+def init_worker(driver_pid: int | None = None, pids=None) -> None:
     """Pool initializer: Ctrl-C is the driver's business (it reaches the whole
     process group); a worker that died of it would read as a crash. A worker
-    also exits when its driver is gone (see :func:`exit_with`)."""
+    also exits when its driver is gone (see :func:`exit_with`). With ``pids``
+    (a multiprocessing queue) it tells the driver its process id, so that an
+    aborted study can stop the workers it started."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if pids is not None:
+        pids.put(os.getpid())
     if driver_pid is not None:
         exit_with(driver_pid)
 

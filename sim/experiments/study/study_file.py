@@ -34,7 +34,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.errors import Located, ScenarioError
-from sim.scenario.loader import _read_text, apply_overrides, deep_merge, load_data, parse_yaml, validate_data
+from sim.scenario.loader import apply_overrides, deep_merge, load_data, parse_yaml, read_text, validate_data
 from sim.scenario.messages import format_pydantic
 from sim.scenario.schema import Scenario
 from sim.units import MAX_HORIZON_WEEKS
@@ -159,7 +159,7 @@ def read_spec(path: str | os.PathLike) -> tuple[StudyFile, dict, dict]:
     _check_name(path)
     p = Path(path)
     file = _display(p)
-    data, origins = parse_yaml(_read_text(p), file)
+    data, origins = parse_yaml(read_text(p), file)
     if not isinstance(data, dict):
         raise ScenarioError.at(file, None, (), f"expected a mapping of study keys at the top, got "
                                f"{type(data).__name__}")
@@ -261,7 +261,7 @@ def _overlay(ref: str, here: Path, file: str, line: int | None, key: tuple) -> d
     p = (here / ref).resolve()
     if not p.is_file():
         raise ScenarioError.at(file, line, key, f"{ref!r}: no such file (looked for {_display(p)})")
-    data, _ = parse_yaml(_read_text(p), _display(p))
+    data, _ = parse_yaml(read_text(p), _display(p))
     if not isinstance(data, dict):
         raise ScenarioError.at(_display(p), None, (), "an overlay must be a mapping of scenario keys")
     return data
