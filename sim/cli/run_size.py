@@ -61,14 +61,13 @@ def announce(size: Size) -> bool:
 
 @contextmanager
 def week_bar(weeks: float, enabled: bool) -> Iterator[Callable[[float], None] | None]:
-    """A tqdm bar of simulated weeks, on a terminal only; yields its update function."""
+    """A bar of simulated weeks (rich, as every bar), on a terminal only; yields its update function."""
     if not (enabled and getattr(sys.stderr, "isatty", lambda: False)()):
         yield None
         return
-    from tqdm import tqdm
+    from sim.experiments.runner.progress import week_bar_of
 
-    bar = tqdm(total=round(weeks, 1), unit="week", desc="simulating", file=sys.stderr, dynamic_ncols=True,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| week {n:.0f}/{total:.0f} [{elapsed}<{remaining}]")
+    bar = week_bar_of(weeks)
 
     def update(fraction: float) -> None:
         bar.update(fraction * bar.total - bar.n)
