@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -91,12 +89,23 @@ def test_handoffs_counted_by_hand():
     assert sorted(h["t_days"]) == [2, 4]
 
 
-def _check(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", "check", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
+@pytest.fixture
+def _check(capsys):
+    """``salesim check ARGS`` in this process: (exit code, stdout, stderr)."""
+    from types import SimpleNamespace
+
+    from sim.cli.main import main
+
+    def run(*args: str):
+        capsys.readouterr()
+        rc = main(["check", *args])
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=rc, stdout=out, stderr=err)
+
+    return run
 
 
-def test_check_flags_an_ae_with_far_too_much_capacity_and_names_the_mechanism():
+def test_check_flags_an_ae_with_far_too_much_capacity_and_names_the_mechanism(_check):
     # small_team's AEs with every working hour on deals and one AE seat doing the work of two:
     # bookings per seller-year go far above the inside range and the reason is their hours
     p = _check(str(SCEN / "small_team.yaml"), "--reps", "2", "--set", "roles.ae.hours_per_week=37.5",
@@ -106,7 +115,7 @@ def test_check_flags_an_ae_with_far_too_much_capacity_and_names_the_mechanism():
     assert "deal work is 100% of ae hours" in line
 
 
-def test_check_with_a_company_table_passes_and_fails_on_it(tmp_path):
+def test_check_with_a_company_table_passes_and_fails_on_it(tmp_path, _check):
     wide = tmp_path / "plan.csv"
     wide.write_text("metric,segment,low,high\nwin_rate,smb,0,1\nwin_rate,mid_market,0,1\n")
     p = _check(str(SCEN / "small_team.yaml"), "--reps", "1", "--weeks", "26", "--table", str(wide), "--strict")
@@ -125,7 +134,7 @@ def test_check_with_a_company_table_passes_and_fails_on_it(tmp_path):
     (["--table", "no_such.csv"], "cannot read"),
     (["--weeks", "-3"], "--weeks"),
 ])
-def test_check_bad_input_is_exit_2_without_traceback(args, words):
+def test_check_bad_input_is_exit_2_without_traceback(args, words, _check):
     p = _check(str(SCEN / "small_team.yaml"), *args)
     assert p.returncode == 2 and words in p.stderr and "Traceback" not in p.stderr
 
