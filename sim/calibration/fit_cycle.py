@@ -224,11 +224,16 @@ def direct_check(fit) -> pd.DataFrame:
     direct_wr = float((closed["outcome"] == WON).mean()) if len(closed) else np.nan
     c = fit.conversion
     pooled = c[c["source"] == "*"].groupby("step")[["x", "n"]].sum()
-    k0 = int(o["entry"].min()) if len(o) else 0
-    wr = 1.0
-    for step in p.order[k0 + 1:]:
-        if step in pooled.index and pooled.loc[step, "n"] > 0:
-            wr *= pooled.loc[step, "x"] / pooled.loc[step, "n"]
+    def from_stage(k: int) -> float:
+        out = 1.0
+        for step in p.order[k + 1:]:
+            if step in pooled.index and pooled.loc[step, "n"] > 0:
+                out *= pooled.loc[step, "x"] / pooled.loc[step, "n"]
+        return out
+
+    # the funnel's win rate for deals entering where the closed deals entered (a skip enters later)
+    shares = closed["entry"].value_counts(normalize=True) if len(closed) else pd.Series({0: 1.0})
+    wr = float(sum(share * from_stage(int(k)) for k, share in shares.items()))
     rows.append(("win rate (closed deals)", wr, direct_wr, len(closed)))
     cd = cycle_days(p)
     for what, label in ((WON, "mean days to a win"), (LOST, "mean days to a loss")):
