@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ import numpy as np
 from sim.errors import UsageError
 from sim.experiments.planner.space import Space, Target, window_value
 from sim.experiments.runner.executors import make_executor
-from sim.experiments.runner.worker import ChunkResult, Task, environment, run_chunk
+from sim.experiments.runner.worker import RESERVED, ChunkResult, Task, environment, run_chunk
 
 RECHECK_REP = 1_000_000
 RECHECK_CHUNK = 100_000
@@ -174,11 +174,22 @@ class Evaluator:
         by_id = {cid: key for key, cid in self.ids.items()}
         expected = environment()
         t0 = time.perf_counter()
-        for result in self._ex.run(run_chunk, tasks):
-            if result.env != expected:
-                raise UsageError(f"a worker runs salesim {result.env.get('salesim')} with numpy "
-                                 f"{result.env.get('numpy')}, this driver {expected}: results would not "
+        # A block goes to the workers one replication per task, so that a round of one block
+        # (the planner's rounds are often that small) keeps every worker busy; its replications
+        # are put back together, in order, before the block is saved and counted.
+        size = {(t.point, t.chunk): t.n for t in tasks}
+        pieces: dict[tuple[int, int], list[ChunkResult]] = {}
+        singles = [replace(t, rep_start=r, rep_stop=r + 1) for t in tasks for r in range(t.rep_start, t.rep_stop)]
+        for piece in self._ex.run(run_chunk, singles):
+            if piece.env != expected:
+                raise UsageError(f"a worker runs salesim {piece.env.get('salesim')} with numpy "
+                                 f"{piece.env.get('numpy')}, this driver {expected}: results would not "
                                  "be reproducible")
+            got = pieces.setdefault((piece.point, piece.chunk), [])
+            got.append(piece)
+            if len(got) < size[(piece.point, piece.chunk)]:
+                continue
+            result = _whole_block(pieces.pop((piece.point, piece.chunk)))
             key = by_id[result.point]
             rows = self._reduce(result, key)
             self.store.save(ChunkResult(result.point, result.chunk, rows, None, result.env, result.failed))
@@ -244,6 +255,23 @@ class Evaluator:
         util = {c.split(".")[1]: float(ok[c].astype(float).mean()) for c in ok.columns
                 if c.startswith("roles.") and c.endswith(".utilization")} if n else {}
         return Estimate(key, n, hits, hits / n if n else math.nan, lo, hi, obj, by_target, means, util, failed)
+
+
+def _whole_block(pieces: list[ChunkResult]) -> ChunkResult:
+    """One block's replications, run one per task, as the one chunk a block is: rows and weekly
+    series in replication order, columns in :func:`~sim.experiments.runner.worker.run_chunk`'s order."""
+    import pandas as pd
+
+    pieces = sorted(pieces, key=lambda p: int(p.rows["rep"].iloc[0]))
+    first = pieces[0]
+    if len(pieces) == 1:
+        return first
+    rows = pd.concat([p.rows for p in pieces], ignore_index=True)
+    kpis = [c for c in rows.columns if c not in RESERVED]
+    rows = rows[["point", "rep", *kpis, "error", "traceback", "runtime_s"]]
+    weekly = [p.weekly for p in pieces if p.weekly is not None]
+    return ChunkResult(first.point, first.chunk, rows, pd.concat(weekly, ignore_index=True) if weekly else None,
+                       first.env, [f for p in pieces for f in p.failed])
 
 
 def _same(levels: tuple, value) -> float | int:
