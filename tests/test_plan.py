@@ -241,3 +241,16 @@ def test_hiring_plan_search_hires_when_the_quarterly_milestones_need_it():
                            "{week: 13, action: hire, role: r2, count: 1}]"]
     assert r.recommended["p[leads_won@13>=60]"] >= 0.5 and r.recommended["p[leads_won@26>=200]"] >= 0.5
     assert r.binding["variables"] == ["hires.r2.q1", "hires.r2.q2"]  # one fewer hire in either quarter fails
+
+
+def test_two_workers_give_the_one_worker_answer_to_the_last_digit():
+    """On two workers a small round's blocks go out one replication per task and are put back
+    together before they are saved: the candidates, estimates and answer are those of one worker."""
+    sc = build(two_roles(weeks=4))
+    kw = dict(FAST, recheck=4, by_week="1:4")
+    one = plan(sc, VARY, ["leads_won>=20"], **kw)
+    two = plan(sc, VARY, ["leads_won>=20"], **{**kw, "workers": 2})
+    assert two.search["executor"].startswith("process pool")
+    drop = [c for c in one.candidates.columns if "runtime" in c]
+    pd.testing.assert_frame_equal(one.candidates.drop(columns=drop), two.candidates.drop(columns=drop))
+    assert one.set_lines == two.set_lines and one.search["simulations"] == two.search["simulations"]

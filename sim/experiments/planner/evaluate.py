@@ -174,12 +174,15 @@ class Evaluator:
         by_id = {cid: key for key, cid in self.ids.items()}
         expected = environment()
         t0 = time.perf_counter()
-        # A block goes to the workers one replication per task, so that a round of one block
-        # (the planner's rounds are often that small) keeps every worker busy; its replications
-        # are put back together, in order, before the block is saved and counted.
+        # In a round of fewer blocks than twice the workers (the planner's rounds are often one
+        # or two blocks), a block goes to the workers one replication per task, so that every
+        # worker is kept busy; its replications are put back together, in order, before the block
+        # is saved and counted. Larger rounds keep whole blocks (less to ship and merge).
         size = {(t.point, t.chunk): t.n for t in tasks}
         pieces: dict[tuple[int, int], list[ChunkResult]] = {}
-        singles = [replace(t, rep_start=r, rep_stop=r + 1) for t in tasks for r in range(t.rep_start, t.rep_stop)]
+        split = 1 < self._ex.workers and len(tasks) < 2 * self._ex.workers
+        singles = [replace(t, rep_start=r, rep_stop=r + 1) for t in tasks
+                   for r in range(t.rep_start, t.rep_stop)] if split else tasks
         for piece in self._ex.run(run_chunk, singles):
             if piece.env != expected:
                 raise UsageError(f"a worker runs salesim {piece.env.get('salesim')} with numpy "
@@ -187,7 +190,7 @@ class Evaluator:
                                  "be reproducible")
             got = pieces.setdefault((piece.point, piece.chunk), [])
             got.append(piece)
-            if len(got) < size[(piece.point, piece.chunk)]:
+            if sum(p.n for p in got) < size[(piece.point, piece.chunk)]:
                 continue
             result = _whole_block(pieces.pop((piece.point, piece.chunk)))
             key = by_id[result.point]
