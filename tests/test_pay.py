@@ -95,3 +95,20 @@ def test_pay_checks():
         build(d)
     with pytest.raises(ScenarioError, match="attrition"):
         build(_closer(pay={"r1": {"variable_at_target_usd": 1}}, leaving={}))
+
+
+@pytest.mark.parametrize("top, expected", [(3.0, math.exp(-3 * 360 / 365.25)), (1.0, math.exp(-360 / 365.25))])
+def test_top_performers_leave_more(top, expected):
+    """Every rep wins every month (leads dealt round-robin, quota $1k a year): all are
+    top performers; with a top multiplier of 3 the share left after 12 checks is
+    exp(-3 x 360 / 365.25) = 5.2%, with 1 it is 37%."""
+    n = 100
+    d = _closer(p=1.0, rate=500.0, headcount=n, pay={"r1": {"variable_at_target_usd": 100}},
+                leaving={"top_multiplier": top, "low_multiplier": 1.0, "min_tenure_days": 0})
+    d["roles"]["r1"].update(quota_usd_per_year=1000, owns_leads=True, routing="round_robin", max_open_per_rep=1000)
+    d["roles"]["r1"]["people"] = {"attrition_per_year": 1.0, "backfill": False}
+    res = sim.simulate(build(d, horizon_weeks=52), seed=3, record="kpis")
+    stayed = (n - len(res.kpis["departures"])) / n
+    assert abs(stayed - expected) < 4 * math.sqrt(expected * (1 - expected) / n)
+    bands = [r["leaving_band"] for r in res.kpis["reps"] if r["left_days"] is not None]
+    assert set(bands) == {"top"}
