@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +156,10 @@ def _check_name(path: str | os.PathLike) -> None:
 
 
 def read_spec(path: str | os.PathLike) -> tuple[StudyFile, dict, dict]:
-    """Parse and validate the study file; return the spec, raw data and key-path -> line map."""
+    """Parse and validate the study file; return the spec, raw data and key-path -> line map.
+
+    The format (pydantic, :class:`StudyFile`) first, then the checks across keys, each a
+    small named function below; every problem they find is reported at once, with its line."""
     _check_name(path)
     p = Path(path)
     file = _display(p)
@@ -163,66 +167,89 @@ def read_spec(path: str | os.PathLike) -> tuple[StudyFile, dict, dict]:
     if not isinstance(data, dict):
         raise ScenarioError.at(file, None, (), f"expected a mapping of study keys at the top, got "
                                f"{type(data).__name__}")
-    for f, fac in (data.get("factors") or {}).items() if isinstance(data.get("factors"), dict) else ():
-        levels = fac.get("levels") if isinstance(fac, dict) else None
-        for key in levels or {}:
-            if isinstance(key, bool):
-                where = origins.get(("factors", f, "levels", key), (file, None))[1]
-                raise ScenarioError.at(file, where, ("factors", f, "levels"), f"level name {key!r}: YAML reads "
-                                       "on/off/yes/no as true/false; quote it ('on') or pick another name")
+    _refuse_yaml_boolean_levels(data, origins, file)
     try:
         spec = StudyFile.model_validate(data)
     except ValidationError as exc:
         raise format_pydantic(exc, data, origins, file, StudyFile) from None
     err = ScenarioError()
 
-    def line(*keys):
-        return origins.get(tuple(keys), (file, None))[1]
+    def add(keys: tuple, message: str, at: tuple | None = None) -> None:
+        """A problem at ``keys``, on the line of ``at`` (default: of ``keys``)."""
+        err.add(file, origins.get(keys if at is None else at, (file, None))[1], keys, message)
 
+    for check in (_frontier_names_kpis, _one_factor_gives_scenarios, _cases_name_other_factors,
+                  _half_fraction_fits, _cells_within_cap):
+        check(spec, add)
+    if err.problems:
+        raise err
+    return spec, data, origins
+
+
+def _refuse_yaml_boolean_levels(data: dict, origins: dict, file: str) -> None:
+    """A level named on/off/yes/no reaches us as true/false: say so, before the format's message."""
+    factors = data.get("factors")
+    for f, fac in factors.items() if isinstance(factors, dict) else ():
+        levels = fac.get("levels") if isinstance(fac, dict) else None
+        for key in levels or {}:
+            if isinstance(key, bool):
+                where = origins.get(("factors", f, "levels", key), (file, None))[1]
+                raise ScenarioError.at(file, where, ("factors", f, "levels"), f"level name {key!r}: YAML reads "
+                                       "on/off/yes/no as true/false; quote it ('on') or pick another name")
+
+
+def _frontier_names_kpis(spec: StudyFile, add) -> None:
     if spec.frontier is not None:
         for key in ("maximize", "minimize"):
             if getattr(spec.frontier, key) not in spec.kpis:
-                err.add(file, line("frontier", key), ("frontier", key), f"{getattr(spec.frontier, key)!r} is not "
-                        "one of the study's kpis")
-    names = {f: list(fac.levels) for f, fac in spec.factors.items()}
+                add(("frontier", key), f"{getattr(spec.frontier, key)!r} is not one of the study's kpis")
+
+
+def _one_factor_gives_scenarios(spec: StudyFile, add) -> None:
+    """At most one factor's levels give whole scenarios; the levels that give none need a base."""
     with_scenarios = [f for f, fac in spec.factors.items() if any(lv and lv.scenario for lv in fac.levels.values())]
     if len(with_scenarios) > 1:
-        err.add(file, line("factors", with_scenarios[1]), ("factors", with_scenarios[1]),
-                f"only one factor may give levels a whole 'scenario' (already: {with_scenarios[0]})")
+        add(("factors", with_scenarios[1]),
+            f"only one factor may give levels a whole 'scenario' (already: {with_scenarios[0]})")
     if with_scenarios:
         fac = spec.factors[with_scenarios[0]]
         missing = [lv for lv, spec_lv in fac.levels.items() if spec_lv is None or spec_lv.scenario is None]
         if missing and spec.base is None:
-            err.add(file, line("factors", with_scenarios[0]), ("factors", with_scenarios[0]),
-                    f"levels {missing} give no 'scenario' and the study has no 'base'")
+            add(("factors", with_scenarios[0]), f"levels {missing} give no 'scenario' and the study has no 'base'")
     elif spec.base is None:
-        err.add(file, line(), ("base",), "required key is missing (or give one factor's levels a 'scenario')")
+        add(("base",), "required key is missing (or give one factor's levels a 'scenario')", at=())
+
+
+def _cases_name_other_factors(spec: StudyFile, add) -> None:
+    """A level's ``cases.when`` names another factor and one of its levels."""
+    names = {f: list(fac.levels) for f, fac in spec.factors.items()}
     for f, fac in spec.factors.items():
         for lv, level in fac.levels.items():
             for i, case in enumerate(level.cases if level else []):
                 for g, glv in case.when.items():
                     where = ("factors", f, "levels", lv, "cases", i, "when", g)
                     if g not in names or g == f:
-                        err.add(file, line(*where), where, f"unknown factor {g!r}; other factors: "
-                                f"{', '.join(n for n in names if n != f) or 'none'}")
+                        add(where, f"unknown factor {g!r}; other factors: "
+                            f"{', '.join(n for n in names if n != f) or 'none'}")
                     elif glv not in names[g]:
-                        err.add(file, line(*where), where, f"factor {g} has no level {glv!r}; levels: "
-                                f"{', '.join(names[g])}")
-    if spec.design == "half":
-        bad = [f for f, lv in names.items() if len(lv) != 2]
-        if bad:
-            err.add(file, line("design"), ("design",), f"a half fraction needs two-level factors; {bad} have more")
-        elif len(names) < 3:
-            err.add(file, line("design"), ("design",), "a half fraction needs at least three factors "
-                    "(with two, main effects would be confounded with each other)")
-    n = 1
-    for lv in names.values():
-        n *= len(lv)
+                        add(where, f"factor {g} has no level {glv!r}; levels: {', '.join(names[g])}")
+
+
+def _half_fraction_fits(spec: StudyFile, add) -> None:
+    if spec.design != "half":
+        return
+    bad = [f for f, fac in spec.factors.items() if len(fac.levels) != 2]
+    if bad:
+        add(("design",), f"a half fraction needs two-level factors; {bad} have more")
+    elif len(spec.factors) < 3:
+        add(("design",), "a half fraction needs at least three factors "
+            "(with two, main effects would be confounded with each other)")
+
+
+def _cells_within_cap(spec: StudyFile, add) -> None:
+    n = math.prod(len(fac.levels) for fac in spec.factors.values())
     if n > MAX_CELLS:
-        err.add(file, line("factors"), ("factors",), f"{n} cells; a study is capped at {MAX_CELLS}")
-    if err.problems:
-        raise err
-    return spec, data, origins
+        add(("factors",), f"{n} cells; a study is capped at {MAX_CELLS}")
 
 
 def design_cells(factors: dict[str, list[str]], design: str) -> list[dict[str, str]]:
