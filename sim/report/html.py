@@ -100,7 +100,8 @@ class Page:
         self.blocks.append(f'<h{level} id="{anchor}">{inline(text)}</h{level}>')
 
     def para(self, text: str, cls: str = "") -> None:
-        self.blocks.append(f'<p{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{inline(text)}</p>')
+        # a paragraph may hold the user's own words (a study's description): shown as written
+        self.blocks.append(f'<p{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{esc(text)}</p>')
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[object]], caption: str = "") -> None:
         head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
