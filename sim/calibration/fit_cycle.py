@@ -33,6 +33,7 @@ from sim.calibration.fit_durations import DurationFit, fit_durations
 from sim.calibration.io import History, Issue
 from sim.calibration.mapping import Mapping
 from sim.calibration.paths import LOST, OPEN, WON, Paths
+from sim.units import DAYS_PER_YEAR
 
 SEASONALITY_P = 0.05
 DAY = pd.Timedelta(days=1)
@@ -111,7 +112,7 @@ def cycle_fits(p: Paths) -> dict[str, DurationFit | None]:
 
 
 def _design(days: pd.DatetimeIndex, start: pd.Timestamp, months: list[int]) -> np.ndarray:
-    t = np.asarray((days - start) / DAY, dtype=float) / 365.25
+    t = np.asarray((days - start) / DAY, dtype=float) / DAYS_PER_YEAR
     cols = [np.ones(len(days)), t - t.mean()]
     cols += [(days.month == mo).astype(float) for mo in months[1:]]
     return np.column_stack(cols)
