@@ -19,15 +19,8 @@ LEVERS = ("playbooks", "tools", "enablement", "data_driven")
 
 def tools_factor(process: Process, role: str | None, stage: str | None) -> float:
     """Multiplier of the work hours of a task of ``role`` (a funnel step into
-    ``stage``, or post-sale work when ``stage`` is None)."""
-    tools = process.tools
-    if tools is None or role is None:
-        return 1.0
-    if tools.roles is not None and role not in tools.roles:
-        return 1.0
-    if tools.steps is not None and (stage is None or stage not in tools.steps):
-        return 1.0
-    return tools.work_hours_multiplier
+    ``stage``, or post-sale work when ``stage`` is None): :meth:`Process.tools_factor`."""
+    return process.tools_factor(role, stage)
 
 
 def process_costs(scenario: Scenario) -> list[ProcessCostLine]:

@@ -21,24 +21,13 @@ Without a ``work_model`` every share is 1 and nothing here changes a run.
 from __future__ import annotations
 
 from sim.scenario.schema import Scenario
-from sim.scenario.work_model import NON_DEAL
+from sim.scenario.work_model import week_shares
 
 
 def week(scenario: Scenario, role: str) -> dict[str, float]:
-    """The shares of ``role``'s working week, after the process layer's cuts:
-    ``deal`` and each of :data:`~sim.scenario.work_model.NON_DEAL` (summing
-    to 1). A role without a time use: all deal work."""
-    wm = scenario.work_model
-    use = wm.time_use.get(role) if wm is not None else None
-    if use is None:
-        return {"deal": 1.0, **{k: 0.0 for k in NON_DEAL}}
-    shares = {k: float(getattr(use, k)) for k in NON_DEAL}
-    tools = scenario.process.tools
-    if tools is not None and (tools.roles is None or role in tools.roles):
-        shares["admin"] *= 1.0 - wm.tools_admin_cut
-    if scenario.process.playbooks is not None:
-        shares["research"] *= 1.0 - wm.playbooks_research_cut
-    return {"deal": 1.0 - sum(shares.values()), **shares}
+    """The shares of ``role``'s working week, after the process layer's cuts
+    (:func:`~sim.scenario.work_model.week_shares`)."""
+    return week_shares(scenario, role)
 
 
 def deal_shares(scenario: Scenario) -> list[float]:

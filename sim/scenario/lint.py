@@ -34,7 +34,7 @@ from sim.scenario.pod_spec import customer_work
 from sim.scenario.routing import RoutingPlan, entry_stage, source_segments, step_role
 from sim.scenario.schema import AccountMining, Inbound, Outbound, Scenario
 from sim.scenario.size import estimate
-from sim.scenario.work_model import NON_DEAL
+from sim.scenario.work_model import week_shares
 
 Path = tuple[str | int, ...]
 
@@ -89,14 +89,9 @@ class StepFlow:
 
 
 def _tools_factor(scenario: Scenario, role: str | None, stage: str | None) -> float:
-    tools = scenario.process.tools
-    if tools is None or role is None or scenario.work_model is not None:  # a work model: tools cut admin time
+    if scenario.work_model is not None:  # a work model: tools cut admin time instead
         return 1.0
-    if tools.roles is not None and role not in tools.roles:
-        return 1.0
-    if tools.steps is not None and (stage is None or stage not in tools.steps):
-        return 1.0
-    return tools.work_hours_multiplier
+    return scenario.process.tools_factor(role, stage)
 
 
 def _practised(scenario: Scenario, role: str | None) -> float:
@@ -460,17 +455,7 @@ def wins_per_week(scenario: Scenario, fl: list[StepFlow] | None = None) -> dict[
 def deal_share(scenario: Scenario, role: str) -> float:
     """The share of the role's week left for deal work (``work_model.time_use``
     after the tools' and playbooks' cuts; 1 without a work model)."""
-    wm = scenario.work_model
-    use = wm.time_use.get(role) if wm is not None else None
-    if use is None:
-        return 1.0
-    shares = {k: float(getattr(use, k)) for k in NON_DEAL}
-    tools = scenario.process.tools
-    if tools is not None and (tools.roles is None or role in tools.roles):
-        shares["admin"] *= 1.0 - wm.tools_admin_cut
-    if scenario.process.playbooks is not None:
-        shares["research"] *= 1.0 - wm.playbooks_research_cut
-    return 1.0 - sum(shares.values())
+    return week_shares(scenario, role)["deal"]
 
 
 def available_hours(scenario: Scenario, role: str) -> float:

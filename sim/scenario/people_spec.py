@@ -143,6 +143,19 @@ class Process(_Model):
     enablement: Enablement | None = None
     data_driven: DataDriven | None = None
 
+    def tools_factor(self, role: str | None, stage: str | None) -> float:
+        """Multiplier of the work hours of a task of ``role`` (a funnel step into
+        ``stage``, or post-sale work when ``stage`` is None). The one definition the
+        model (its work samplers) and the lint (its capacity estimate) both use."""
+        tools = self.tools
+        if tools is None or role is None:
+            return 1.0
+        if tools.roles is not None and role not in tools.roles:
+            return 1.0
+        if tools.steps is not None and (stage is None or stage not in tools.steps):
+            return 1.0
+        return tools.work_hours_multiplier
+
 
 class Event(_Model):
     """A dated intervention. ``action`` picks which other fields apply."""

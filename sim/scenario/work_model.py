@@ -18,12 +18,15 @@ as in every scenario written before it, and results are unchanged.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from sim.scenario.base import StrictModel
 from sim.scenario.distributions import Dist
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -237,3 +240,21 @@ def problems(scenario) -> list[tuple[tuple, str]]:
             out.append((("work_model", "time_use"), f"process.tools covers {bare}, whose week has no admin "
                         "time to cut: give them a time_use (or name the covered roles in process.tools.roles)"))
     return out
+
+
+def week_shares(scenario: Scenario, role: str) -> dict[str, float]:
+    """The shares of ``role``'s working week, after the process layer's cuts:
+    ``deal`` and each of :data:`NON_DEAL` (summing to 1). A role without a time
+    use: all deal work. The one definition the model (days per work hour) and the
+    lint (hours available) both use."""
+    wm = scenario.work_model
+    use = wm.time_use.get(role) if wm is not None else None
+    if wm is None or use is None:
+        return {"deal": 1.0, **{k: 0.0 for k in NON_DEAL}}
+    shares = {k: float(getattr(use, k)) for k in NON_DEAL}
+    tools = scenario.process.tools
+    if tools is not None and (tools.roles is None or role in tools.roles):
+        shares["admin"] *= 1.0 - wm.tools_admin_cut
+    if scenario.process.playbooks is not None:
+        shares["research"] *= 1.0 - wm.playbooks_research_cut
+    return {"deal": 1.0 - sum(shares.values()), **shares}
