@@ -49,7 +49,7 @@ def test_every_number_says_where_it_comes_from(tmp_path):
     given = {"sdr", "ae", "csm", "inbound_per_week", "acv_usd", "segment"}
     text = scenario_text(Answers(2, 3, 1, 30.0, 25_000.0, "mid_market", given=frozenset(given)))
     lines = text.splitlines()
-    for i, line in enumerate(numbered_lines(text)):
+    for line in numbered_lines(text):
         j = lines.index(line)
         context = " ".join(lines[max(0, j - 2):j + 1])  # the mark is on the line or in the comment above it
         assert MARK.search(context) or line.strip().startswith(("seed:", "segment_mix", "name:", "description:")), line
