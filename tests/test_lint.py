@@ -40,6 +40,7 @@ SHIPPED = sorted(p for p in SCENARIOS.glob("**/*.yaml") if "studies" not in p.re
 #   worked example), three_tier's MDR and solutions engineer, the strategic tier's key-account reps and the
 #   tiny variants keep the people model off for those roles: reps who never leave and start fully productive.
 LEVERS = {("free_lever", f"process.{x}") for x in ("playbooks", "tools", "enablement", "data_driven")}
+PRICED_LOOP = LEVERS - {("free_lever", "process.data_driven")}  # the data loop's analyst is paid
 
 
 def people(*roles: str) -> set[tuple[str, str]]:
@@ -61,12 +62,12 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "three_tier_plus_strategic.yaml": FIELD | {("over_capacity", "roles.se.headcount"),
                                                ("over_capacity", "roles.key_account.headcount")}
     | people("mdr", "se", "key_account"),
-    "upright_triangle.yaml": LEVERS,
-    "upright_triangle_hiring_wave.yaml": LEVERS,
-    "upright_triangle_outside_benchmark.yaml": LEVERS - {("free_lever", "process.data_driven")},  # its loop is priced
-    "upright_triangle_selling_time.yaml": LEVERS | {("over_capacity", "roles.mdr.headcount")},
+    "upright_triangle.yaml": PRICED_LOOP,
+    "upright_triangle_hiring_wave.yaml": PRICED_LOOP,
+    "upright_triangle_own_benchmark.yaml": LEVERS,  # the legacy loop, free
+    "upright_triangle_selling_time.yaml": PRICED_LOOP | {("over_capacity", "roles.mdr.headcount")},
     "upright_triangle_tiny.yaml": {("over_capacity", "roles.ae.headcount")} | people("ae", "mdr"),
-    "upright_triangle_work_model.yaml": LEVERS,
+    "upright_triangle_work_model.yaml": PRICED_LOOP,
 }
 
 
