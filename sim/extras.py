@@ -20,6 +20,7 @@ EXTRAS: dict[str, tuple[tuple[str, ...], str]] = {
     "plan": (("optuna",), "the capacity planner (salesim plan)"),
     "studies": (("statsmodels", "SALib"), "factorial studies' effects (salesim study) and Sobol'/Morris sweeps"),
     "calibration": (("tabulate", "ruamel.yaml"), "fitting CRM history (salesim calibrate, backtest)"),
+    "robust": (("sklearn",), "the conditions that flip a verdict across plausible worlds (a study's uncertain:)"),
 }
 
 

@@ -130,10 +130,10 @@ def test_no_import_cycle_inside_the_model():
 
 
 # The experiments layer's families, lowest first: how replications run (runner), the studies of
-# scenarios given on the command line (montecarlo), then factorial studies (study) and the capacity
-# planner (planner), which build on both and not on each other.
-EXPERIMENT_FAMILIES = {"runner": set(), "montecarlo": {"runner"}, "study": {"runner", "montecarlo"},
-                       "planner": {"runner", "montecarlo"}}
+# scenarios given on the command line (montecarlo), the capacity planner (planner), then studies
+# from a study file (study), whose designs are optimised with the planner's search.
+EXPERIMENT_FAMILIES = {"runner": set(), "montecarlo": {"runner"}, "planner": {"runner", "montecarlo"},
+                       "study": {"runner", "montecarlo", "planner"}}
 
 
 def test_experiment_families_import_only_the_families_below():
