@@ -29,7 +29,8 @@ def test_every_extra_is_declared_in_pyproject_with_what_it_imports():
         assert extra in extras, extra
         declared = " ".join(extras[extra]).lower()
         for module in modules:
-            dist = {"distributed": "dask[distributed]", "ruamel.yaml": "ruamel.yaml"}.get(module, module).lower()
+            dist = {"distributed": "dask[distributed]", "ruamel.yaml": "ruamel.yaml",
+                    "sklearn": "scikit-learn"}.get(module, module).lower()
             assert dist in declared, (extra, module)
             assert dist not in core, f"{module} is in the core install and in [{extra}]"
     dev = " ".join(extras["dev"])
