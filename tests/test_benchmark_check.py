@@ -230,3 +230,30 @@ def test_pipeline_coverage_by_hand():
     (f,) = _coverage(events, leads, sc, wr, facts, default_table())
     # open from sql on: lead 1 (opportunity) 10,000 and lead 2 (sql) 20,000; lead 3 still in target_account
     assert f.value == pytest.approx(30_000 / 13_000)
+
+
+def test_the_tables_csm_rows_describe_the_same_books_at_the_inside_asp():
+    """ARR per CSM and accounts per CSM are one book seen two ways: at the inside ASP
+    (Balderton 2023, about $25k) the accounts row's bounds times the ACV are the ARR row's
+    bounds (the pair $2-5M / 30-50 accounts failed this: it implied ACVs of $40-170k)."""
+    from sim.metrics.benchmark_figures import BENCHMARK_ASP
+
+    t = default_table()
+    arr, accounts = t.get("csm_book_arr_usd", "mid_market"), t.get("csm_book_accounts", "mid_market")
+    for a, n in ((arr.low, accounts.low), (arr.typical, accounts.typical), (arr.high, accounts.high)):
+        assert a / n == pytest.approx(BENCHMARK_ASP["inside"], rel=0.1)
+
+
+def test_setters_are_read_by_tenure_and_closers_by_attrition():
+    """A setter's seat turns over through promotion as well as exits: 1-2 years in the seat is
+    a yearly turnover of 0.5-1, outside the 14-35% of quota carriers. So a setter is
+    checked on tenure only and a closer on attrition only; both rows hold for the same
+    scenario (the table does not contradict itself)."""
+    from sim.metrics.benchmark_figures import inputs
+
+    t = default_table()
+    tenure, attrition = t.get("sdr_tenure_years", "all"), t.get("rep_attrition_per_year", "all")
+    assert 1 / tenure.high > attrition.high  # the two rows cannot be one figure
+    figs = {(f.metric, f.subject): f.value for f in inputs(load_scenario(SCEN / "small_team.yaml"))}
+    assert ("sdr_tenure_years", "sdr") in figs and ("rep_attrition_per_year", "sdr") not in figs
+    assert ("rep_attrition_per_year", "ae") in figs and ("sdr_tenure_years", "ae") not in figs

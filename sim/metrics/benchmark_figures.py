@@ -347,9 +347,10 @@ def inputs(scenario: Scenario, plan: RoutingPlan | None = None) -> list[Figure]:
         out.append(Figure(ramp, "all", role, float(people.ramp_days), "input",
                           _both(f"{role}: people.ramp_days {people.ramp_days:g}")))
         att = float(people.attrition_per_year)
-        out.append(Figure("rep_attrition_per_year", "all", role, att, "input",
-                          _both(f"{role}: people.attrition_per_year {att:g}")))
-        if role not in plan.closing_roles and att > 0:
+        if role in plan.closing_roles:  # the attrition row is of quota carriers; a setter's is its tenure
+            out.append(Figure("rep_attrition_per_year", "all", role, att, "input",
+                              _both(f"{role}: people.attrition_per_year {att:g}")))
+        elif att > 0:
             out.append(Figure("sdr_tenure_years", "all", role, 1.0 / att, "input",
                               _both(f"{role}: mean tenure 1 / attrition_per_year {att:g}")))
     managers = [r for r, spec in scenario.roles.items() if "manager" in r and r not in plan.selling_roles

@@ -198,7 +198,8 @@ BENCHMARK_FIGURES: tuple[KPI, ...] = (
     KPI("sdr_ramp_days", "days", "a setter role's `people.ramp_days` (a scenario value)"),
     KPI("ae_ramp_days", "days", "a closing role's `people.ramp_days` (a scenario value)"),
     KPI("sdr_tenure_years", "years", "a setter role's mean tenure, 1 / `people.attrition_per_year`"),
-    KPI("rep_attrition_per_year", "fraction", "a selling role's `people.attrition_per_year`"),
+    KPI("rep_attrition_per_year", "fraction", "a closing role's `people.attrition_per_year` (setters are read "
+        "by their tenure in the seat, `sdr_tenure_years`)"),
     KPI("selling_time_fraction", "fraction", "a selling role's deal-facing share of the working week: "
         "`hours_per_week` / the calendar's working hours (40 without a calendar), times the work model's deal "
         "share"),

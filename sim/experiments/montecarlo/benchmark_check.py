@@ -82,7 +82,7 @@ def _why_not(metric: str, scenario: Scenario, runs: list[list[Figure]]) -> str:
         "sdr_ramp_days": "no setter role with a people section (ramp_days)",
         "ae_ramp_days": "no closing role with a people section (ramp_days)",
         "sdr_tenure_years": "no setter role with attrition",
-        "rep_attrition_per_year": "no seller with a people section",
+        "rep_attrition_per_year": "no closing role with a people section",
         "sdr_meetings_per_month": "no role hands leads to a closer",
         "discount_fraction": "no win",
         "pipeline_coverage": "needs 13 weeks with bookings",
