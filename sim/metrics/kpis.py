@@ -140,4 +140,5 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         "quota_attainment": attainment(f),
         "first_touch": first_touch(f),
         **({"time_use": hours} if (hours := time_use(f)) is not None else {}),
+        **({"management": dict(mg)} if (mg := f.people.get("management")) else {}),
     })

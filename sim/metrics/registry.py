@@ -128,7 +128,9 @@ KPIS: tuple[KPI, ...] = (
         "per kind of work `practice_<kind>` (tasks, times enablement's credit) and `hours_<kind>`, `switches`, "
         "`switching_hours` and `learning_ceiling`, with `work_model.coordination` `coordination_hours`, and with "
         "`work_model.pay` `commission_usd`, `attainment` (trailing year, at departure or at the end) and with "
-        "`leaving` the `leaving_band` of leavers (studies write these as `reps.parquet`)"),
+        "`leaving` the `leaving_band` of leavers, and with `work_model.managers` the rep's `manager` (the seat of "
+        "their first-line manager) and `manager_coverage` (time average while present: 1 at or under the span) "
+        "(studies write these as `reps.parquet`)"),
     KPI("rep_bookings_gini", "fraction", "Gini coefficient of bookings across those reps"),
     KPI("top20_bookings_share", "fraction", "share of bookings held by the top 20% of those reps"),
     KPI("departures", "list", "each rep who left: `t_days`, `role`, `rep`, `pipeline_usd` (list value of the "
@@ -152,6 +154,11 @@ KPIS: tuple[KPI, ...] = (
         "deal share of the week), `admin`, `meetings`, `training`, `research`, `travel` (the role's "
         "`work_model.time_use` after the process layer's cuts)", optional=True,
         when="with a `work_model` section"),
+    KPI("management", "object", "the first-line managers (`work_model.managers`): `role`, `span_of_control`, "
+        "`reps_per_manager` (time average over present managers), `coverage` (span / load, at most 1, times the "
+        "second line's; time average), the shares of the managers' working time spent on their reps (`team_share`: "
+        "coaching, deal reviews, forecasting) and hiring (`hiring_share`: vacancies), `second_line` (its role or "
+        "null); the managers' utilization is in `roles`", optional=True, when="with `work_model.managers`"),
     KPI("pods", "list", "per POD: `name`, `parent`, `born_days`, `owns` (slices), `wins`, `win_rate`, "
         "`bookings_usd`, `headcount_end`, `arr_end_usd`", optional=True),
     KPI("pod_genealogy", "list", "each POD split: `t_days`, `parent`, `child`, `promoted_role`, `promoted_rep`",

@@ -24,15 +24,18 @@ def time_use(f: Facts) -> dict[str, dict] | None:
     kinds of work, shown as ``switching``, and the time with teammates, shown as
     ``coordination``); deal idle is the rest of the deal
     share of the week (a role whose work passes its deal time, as a CSM's book
-    can, shows none idle and a deal-work share above its deal share)."""
+    can, shows none idle and a deal-work share above its deal share). Managers
+    (``work_model.managers``) are left out: their hours are the ``management`` KPI's."""
     L = f.layout
     if not L.time_use:
         return None
     seat_days = seat_days_by_week(f).sum(axis=0)
     at_work = seat_days * np.array(L.work_share) if L.work_share else seat_days
     out = {}
+    mg = f.people.get("management") or {}
+    managing = {mg.get("role"), mg.get("second_line")}  # their work is the management KPI's, not tasks
     for r, name in enumerate(L.roles):
-        if L.unlimited[r] or seat_days[r] <= 0:
+        if L.unlimited[r] or seat_days[r] <= 0 or name in managing:
             continue
         week = L.time_use[r]
         deal_hours = at_work[r] / L.days_per_hour[r]  # hours of deal time the filled seats had

@@ -141,6 +141,8 @@ class Pay:
                     judged = now - staff.hired[rep] >= lv.min_tenure_days
                     band = self.band(a, lv) if judged else ""
                     m = lv.low_multiplier if band == "low" else lv.top_multiplier if band == "top" else 1.0
+                    if staff.managed is not None:  # a manager over their span (sim.model.managers)
+                        m *= staff.managed.leave_factor(seat)
                     ledger.snaps[rep].append((now, staff.bookings[rep]))
                     if u() < 1.0 - math.exp(-rate * m * dt / DAYS_PER_YEAR):
                         ledger.attained[rep], ledger.band[rep] = a, band

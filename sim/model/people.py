@@ -30,6 +30,7 @@ class Staff:
                  work=None):
         self.spec = spec
         self.work = work  # learning and switching by kind of work (sim.model.practice), or None
+        self.managed = None  # the managers' factors per seat (sim.model.managers), or None
         key = f"people/{role_name}"
         self._skill = sampler(spec.skill, streams.generator(f"{key}/skill"))
         self._skill_mean = spec.skill.mean()
@@ -72,7 +73,7 @@ class Staff:
 
     def coached(self, rep: int, multiplier: float) -> None:
         """``rep`` is coached (a new POD's member): their ramp takes ``multiplier`` times as long."""
-        self.ramp_scale[rep] = multiplier
+        self.ramp_scale[rep] *= multiplier
 
     def hire(self, seat: int, now: float, ramped: bool = False) -> int:
         """A new rep in ``seat``; the initial team starts fully ramped."""
@@ -86,7 +87,8 @@ class Staff:
         self.bookings.append(0.0)
         self.wins.append(0)
         self.speed.append(1.0)
-        self.ramp_scale.append(1.0)
+        # a manager over their span coaches a new hire less: a longer ramp (sim.model.managers)
+        self.ramp_scale.append(self.managed.ramp_factor(seat) if self.managed is not None and not ramped else 1.0)
         if self.work is not None:
             self.work.hire()
         return rep
@@ -108,8 +110,13 @@ class Staff:
             self.work.promote(rep)
         return new
 
-    def tenure(self) -> float:
-        return self._tenure() if self._tenure is not None else math.inf
+    def tenure(self, seat: int = -1) -> float:
+        """A tenure drawn for the rep starting now in ``seat`` (shorter under a
+        manager over their span, :mod:`sim.model.managers`)."""
+        if self._tenure is None:
+            return math.inf
+        days = self._tenure()
+        return days / self.managed.leave_factor(seat) if self.managed is not None else days
 
     def productivity(self, rep: int, now: float) -> float:
         """Speed of the rep's own work: ramp x share of time spent selling."""
@@ -128,6 +135,8 @@ class Staff:
         learned = min(self.cap, 1.0 + self.learn * self.practice[rep][stage]) if self.learn else 1.0
         if self.work is not None:
             learned *= self.work.odds(rep, stage)
+        if self.managed is not None:
+            learned *= self.managed.odds_of(self.seat[rep])
         return max(base, 0.0) * learned * self.ramp(rep, now)
 
     def did(self, rep: int, stage: int) -> None:

@@ -31,7 +31,7 @@ class Staffing:
         """Start the clock on the tenure of the rep now in ``seat`` (if the role has attrition)."""
         staff = role.staff
         if staff is not None and staff.spec.attrition_per_year > 0 and role.idx not in self.judged:
-            self.env.process(self._tenure(role, seat, role.occupant[seat], staff.tenure()))
+            self.env.process(self._tenure(role, seat, role.occupant[seat], staff.tenure(seat)))
 
     def _tenure(self, role, seat: int, rep: int, days: float):
         yield self.env.timeout(days)

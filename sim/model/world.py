@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import simpy
 
-from sim.model import coordination, pay, practice
+from sim.model import coordination, managers, pay, practice
 from sim.model.accounts import AccountBook
 from sim.model.data_loop import OutsideDataLoop
 from sim.model.deals import DealDesk
@@ -70,6 +70,7 @@ class World:
                               seat_pods=initial_seat_pods(scenario, name), n_pods=n_pods, worktime=self.worktime)
             for i, (name, spec) in enumerate(scenario.roles.items())}
         self.coordination = coordination.build(env, scenario, self.roles, self.worktime)
+        self.managers = managers.build(env, scenario, self.roles, self.layout.work_share)
         segments = list(scenario.segments)
         self.routes = build_routes(setup, streams, self.roles)
         # the market section: outbound accounts with a state (None: lost accounts always come back)
@@ -149,6 +150,8 @@ class World:
             env.process(self.coordination.run())
         if self.pay is not None and self.pay.leaving is not None:
             env.process(self.pay.run())
+        if self.managers is not None:
+            env.process(self.managers.run())
         env.process(self._sampler(watch))
         env.run(until=self.horizon_days)
         people: dict[int | str, dict] = {r.idx: r.staff.table() for r in self.roles.values() if r.staff is not None}
@@ -165,4 +168,9 @@ class World:
             self.coordination.report(people, self.roles.values())
         if self.pay is not None:
             self.pay.report(people, self.roles.values(), env.now)
-        self.rec.finish(env.now, self.leads.wip, self.accounts.book_busy(), people)
+        busy = self.accounts.book_busy()
+        if self.managers is not None:
+            self.managers.finish(env.now)
+            self.managers.report(people)
+            busy = {**busy, **self.managers.busy_days()}
+        self.rec.finish(env.now, self.leads.wip, busy, people)

@@ -367,8 +367,28 @@ def hours(v: RunView) -> Section | None:
         ["selling time in surveys: about 28-35% of a rep's week (Salesforce State of Sales 2022; CSO Insights)"])
 
 
+def managers(v: RunView) -> Section | None:
+    """The first-line managers' span and where their time went (``work_model.managers``)."""
+    mg = v.kpis.get("management")
+    if not mg:
+        return None
+    roles_k = v.kpis["roles"]
+    rows = [[mg["role"], num(mg["span_of_control"], ".1f"), num(mg["reps_per_manager"], ".1f"),
+             pct(mg["coverage"], ".0%"), pct(roles_k.get(mg["role"], {}).get("utilization"), ".0%"),
+             pct(mg["team_share"], ".0%"), pct(mg["hiring_share"], ".0%")]]
+    if mg.get("second_line"):
+        rows.append([mg["second_line"], "", "", "", pct(roles_k.get(mg["second_line"], {}).get("utilization"),
+                                                          ".0%"), "", ""])
+    return Section("Managers", [
+        "a manager looks after span_of_control reps in full; over it their coverage (span / reps, an open seat "
+        "counting as part of a rep) falls, and with it their reps' win odds, ramp speed and retention"],
+        ["role", "span", "reps per manager", "coverage", "utilization", "team (coaching, reviews, forecasts)",
+         "hiring"], rows,
+        ["first-line sales managers typically lead 6-10 reps (docs/background.md#managers-and-span-of-control)"])
+
+
 SECTIONS: list[Callable[[RunView], Section | None]] = [
-    run_header, funnel, customers, outcomes, roles, hours, bottlenecks, recurring_revenue, signed_not_live,
+    run_header, funnel, customers, outcomes, roles, managers, hours, bottlenecks, recurring_revenue, signed_not_live,
     unit_economics,
     cost_of_sale,
     people, pods, working_time, quota, one_draw,

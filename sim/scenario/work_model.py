@@ -151,6 +151,50 @@ class Leaving(_Model):
         default=180.0, description="attainment is judged from this tenure on (before: the base rate)")
 
 
+class SecondLine(_Model):
+    """The managers' manager (a head of sales): their span over the first-line
+    managers. Over it, every first-line manager's coverage is diluted too."""
+
+    role: Name = Field(description="the role of the second-line managers (e.g. vp_sales); works no step")
+    span_of_control: Annotated[float, Field(gt=0, le=100)] = Field(
+        default=6.0, description="first-line managers one second-line manager looks after in full (range "
+        "4-8; L)")
+
+
+class Managers(_Model):
+    """First-line managers: their span of control and time (coaching, deal
+    reviews, forecasting, hiring) act on their reps' ramp, win odds and
+    attrition. A manager looks after ``span_of_control`` reps in full (first-
+    line sales managers typically lead 6-10 reps: docs/background.md#managers-and-span-of-control);
+    a vacancy being hired for takes ``vacancy_load`` of a rep's worth of their
+    time. Over the span their coverage ``c = span / load`` falls below 1 and
+    with ``d = 1 - c`` a rep's win odds are multiplied by ``1 - win_odds_loss x d``,
+    a hire's ramp takes ``1 + ramp_slowdown x d`` as long and the rep's
+    attrition is ``1 + attrition_increase x d`` times the role's. At or under
+    the span nothing changes (the role's figures are those of managed reps)."""
+
+    role: Name = Field(description="the role of the first-line managers (e.g. sales_manager); works no step")
+    manages: list[Name] = Field(min_length=1, description="roles whose reps they manage (each with a people "
+                                "section); seats are shared out in contiguous blocks, new seats go to the "
+                                "manager with the fewest")
+    span_of_control: Annotated[float, Field(gt=0, le=100)] = Field(
+        default=8.0, description="reps one manager coaches, reviews and forecasts for in full (first-line sales "
+        "managers lead 6-10 reps; L-M)")
+    vacancy_load: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=0.5, description="an open seat of a managed role takes this many reps' worth of the manager's "
+        "time while it is hired for (interviews, onboarding; range 0.25-1, L)")
+    win_odds_loss: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.2, description="share of the reps' win odds lost at no coverage (coaching effects of 10-20%: "
+        "CEB Sales Executive Council; range 0.1-0.3, L)")
+    ramp_slowdown: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=0.5, description="a hire's ramp takes 1 + this as long at no coverage (range 0.25-1, L)")
+    attrition_increase: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=0.5, description="attrition is 1 + this times the role's at no coverage (people leave "
+        "managers: Gallup 2015; range 0.25-1, L)")
+    second_line: SecondLine | None = Field(
+        default=None, description="the managers' own manager (a VP of sales) and their span (absent: none)")
+
+
 class WorkModel(_Model):
     """What a rep's week is made of (absent: all of it is deal work)."""
 
@@ -177,6 +221,9 @@ class WorkModel(_Model):
     leaving: Leaving | None = Field(
         default=None, description="attainment-driven departures, for roles with a pay plan, a quota and a "
         "people section with attrition (absent: memoryless attrition)")
+    managers: Managers | None = Field(
+        default=None, description="first-line managers' span of control acting on their reps' ramp, win odds "
+        "and attrition (absent: managers change nothing and show no work)")
     task_kinds: dict[Name, Kind] = Field(
         default_factory=dict, description=f"step (by destination stage) -> kind of work, over the defaults "
         f"{DEFAULT_TASK_KINDS}; customer work is onboarding or account_care")
@@ -228,6 +275,7 @@ def problems(scenario) -> list[tuple[tuple, str]]:
         if not judged:
             out.append((("work_model", "leaving"), "attainment-driven leaving needs a role with a pay plan, a "
                         "quota and people.attrition_per_year > 0"))
+    out.extend(_manager_problems(scenario, wm))
     tools = scenario.process.tools
     if tools is not None:
         if tools.steps is not None:
@@ -239,6 +287,42 @@ def problems(scenario) -> list[tuple[tuple, str]]:
         if bare:
             out.append((("work_model", "time_use"), f"process.tools covers {bare}, whose week has no admin "
                         "time to cut: give them a time_use (or name the covered roles in process.tools.roles)"))
+    return out
+
+
+def _manager_problems(scenario, wm: WorkModel) -> list[tuple[tuple, str]]:
+    mg = wm.managers
+    if mg is None:
+        return []
+    out: list[tuple[tuple, str]] = []
+    roles = list(scenario.roles)
+    steps = {st.role for st in scenario.steps.values() if getattr(st, "role", None)}
+    lines: list[tuple[tuple, str]] = [(("work_model", "managers", "role"), mg.role)]
+    if mg.second_line is not None:
+        lines.append((("work_model", "managers", "second_line", "role"), mg.second_line.role))
+    for path, name in lines:
+        if name not in roles:
+            out.append((path, f"unknown role {name!r}; expected one of {roles}"))
+        elif scenario.roles[name].unlimited_capacity:
+            out.append((path, f"role {name!r} has unlimited capacity: managers are counted people"))
+        elif name in steps:
+            out.append((path, f"role {name!r} works funnel steps; managers work no step"))
+        elif scenario.roles[name].headcount < 1:
+            out.append((path, f"role {name!r} has no headcount: managers are counted people"))
+    if mg.second_line is not None and mg.second_line.role == mg.role:
+        out.append((("work_model", "managers", "second_line", "role"), "the second line must be another role "
+                    "than the first-line managers"))
+    if len(set(mg.manages)) != len(mg.manages):
+        out.append((("work_model", "managers", "manages"), f"each role may appear once, got {mg.manages}"))
+    for name in mg.manages:
+        path = ("work_model", "managers", "manages")
+        if name not in roles:
+            out.append((path, f"unknown role {name!r}; expected one of {roles}"))
+        elif name in (mg.role, mg.second_line.role if mg.second_line else None):
+            out.append((path, f"{name!r} is a manager role; name the roles of the reps they manage"))
+        elif scenario.roles[name].people is None or scenario.roles[name].unlimited_capacity:
+            out.append((path, f"managers act on their reps' ramp, win odds and attrition: give role {name!r} a "
+                        "people section (and a headcount)"))
     return out
 
 
