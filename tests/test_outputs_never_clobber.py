@@ -98,15 +98,22 @@ def _ids(case) -> str:
     return f"{argv[0]}: {where}"
 
 
-@pytest.mark.parametrize("force", [False, True], ids=["plain", "force"])
-@pytest.mark.parametrize("case", CASES, ids=[_ids(c) for c in CASES])
+def _with_force(case) -> bool:
+    """Whether the case is also run with --force: not for --resume (it continues a study and
+    --force is no flag of it), nor for the commands that have no --force (study, plan, report:
+    the plain run is the case)."""
+    argv, _ = case
+    return "--resume" not in argv and argv[0] not in ("study", "plan", "report")
+
+
+RUNS = [(case, force) for case in CASES for force in (False, True) if not force or _with_force(case)]
+
+
+@pytest.mark.parametrize(("case", "force"), RUNS,
+                         ids=[f"{_ids(c)}-{'force' if f else 'plain'}" for c, f in RUNS])
 def test_an_output_never_replaces_an_input_a_shipped_or_a_users_file(ws, case, force, capsys, monkeypatch):
     argv, _ = case
-    if force and "--resume" in argv:
-        pytest.skip("--resume continues a study; --force is not a flag of it")
-    if force and argv[0] in ("study", "plan", "report"):
-        argv = [*argv]  # these commands have no --force: the plain run is the case
-    elif force:
+    if force:
         argv = [*argv, "--force"]
     monkeypatch.chdir(ws)
     before = _digest(ws)
