@@ -43,9 +43,28 @@ def add_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kpi", action="append", default=[], metavar="PATTERN",
                    help="KPIs to print (glob on dotted names; default: the headline KPIs)")
     p.add_argument("--all", action="store_true", help="print every top-level KPI, not only the headline")
+    p.add_argument("--equal-budget", action="store_true",
+                   help="declare the arms at equal budget: rescale each challenger's starting headcount to the "
+                   "baseline's planned cost a year (seats and priced process levers), or refuse saying why; "
+                   "then flag measured costs before commissions further apart than --budget-tolerance")
+    p.add_argument("--budget-tolerance", type=fraction, default=None, metavar="FRACTION",
+                   help="relative cost gap an equal-budget comparison may show (default 0.02)")
     p.add_argument("--plot", type=Path, metavar="FILE.png", help="write a figure of the paired differences "
                    "(headline KPIs, or those of --kpi, with 95%% CIs) to FILE.png")
     add_force_flag(p)
+
+
+def fraction(text: str) -> float:
+    """argparse type: a fraction in (0, 1)."""
+    from sim.cli.study_args import shown
+
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not 0 < v < 1:  # NaN too
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1), e.g. 0.02, got {shown(text)}")
+    return v
 
 
 def per_scenario_overrides(args: argparse.Namespace) -> list[list[str]]:
@@ -100,11 +119,23 @@ def run(args: argparse.Namespace) -> int:
             select_kpis(names, args.kpi)
     if args.plot is not None:
         check_png_target(args.plot, force=args.force)
+    if args.budget_tolerance is not None and not args.equal_budget:
+        raise UsageError("--budget-tolerance: only with --equal-budget (the tolerance of an equal-budget "
+                         "comparison)")
+    budget = {"equal_budget": args.equal_budget}
+    if args.budget_tolerance is not None:
+        budget["budget_tolerance"] = args.budget_tolerance
+    if args.equal_budget:  # refuse an impossible rescaling before any output folder is made
+        from sim.experiments.montecarlo.fairness import DEFAULT_TOLERANCE, planned_cost, rescale_to_budget
+
+        target = planned_cost(scenarios[0])["total_usd"]
+        for path, sc in zip(args.scenarios[1:], scenarios[1:], strict=True):
+            rescale_to_budget(sc, target, args.budget_tolerance or DEFAULT_TOLERANCE, path)
     kw = study_kwargs(args, "compare", "-".join(s.name for s in scenarios)[:60])
     reps = args.reps if args.reps is not None else DEFAULT_REPS
 
     def go() -> int:
-        result = compare(scenarios, reps, metric=args.metric, **kw)
+        result = compare(scenarios, reps, metric=args.metric, **budget, **kw)
         print(report(result, args))
         if args.plot is not None:
             if not len(result.paired):
@@ -115,6 +146,21 @@ def run(args: argparse.Namespace) -> int:
         return failures_exit(result.study, args.allow_failures)
 
     return guarded(go, kw["out"])
+
+
+def terminal_lines(markdown: str) -> list[str]:
+    """The fairness block (Markdown) as terminal text: headings underlined, code marks dropped."""
+    from sim.textsafe import unescape_markdown
+
+    out = []
+    for line in markdown.splitlines():
+        text = unescape_markdown(line.replace("`", "").replace("**", ""))
+        if text.startswith("#"):
+            text = text.lstrip("#").strip()
+            out += [text, "-" * len(text)]
+        else:
+            out.append(text)
+    return [*out, ""] if out else out
 
 
 def chosen_kpis(columns: list[str], args) -> list[str]:
@@ -133,12 +179,13 @@ def report(result, args) -> str:
     m = st.manifest
     base = result.baseline
     default = getattr(args, "reps", None) is None
-    lines = [f"compare: baseline {base} vs {', '.join(result.labels[1:])}; {m['reps']} paired replication(s) "
+    lines = [*terminal_lines(result.fairness),
+             f"compare: baseline {base} vs {', '.join(result.labels[1:])}; {m['reps']} paired replication(s) "
              f"each{' (the default; --reps N for more)' if default else ''} (common random numbers, root seed "
              f"{m['root_seed']})",
              f"ran {st.computed} replications here in {st.elapsed_s:.1f} s on {st.executor}"
              + (f" ({st.workers} workers)" if st.workers > 1 else ""),
-             f"results in {st.out}/ (comparison.csv, side_by_side.csv, summary.csv, replications.parquet)"
+             f"results in {st.out}/ (fairness.md, comparison.csv, side_by_side.csv, summary.csv, replications.parquet)"
              if st.out is not None else "", ""]
     failed = int(result.replications["error"].notna().sum())
     kpis = chosen_kpis(kpi_columns(result.replications), args)

@@ -11,6 +11,7 @@ import argparse
 
 
 def add_parser(sub) -> None:
+    from sim.cli.compare_cmd import fraction
     from sim.cli.study_args import add_study_flags
 
     p = sub.add_parser("study", help="run a factorial study file: main effects, interactions, findings",
@@ -18,6 +19,9 @@ def add_parser(sub) -> None:
                        "random numbers; report main effects and two-way interactions with confidence "
                        "intervals, cell means, the share of variation each factor explains, and findings.md.")
     p.add_argument("study", metavar="FILE", help="study YAML file")
+    p.add_argument("--budget-tolerance", type=fraction, default=None, metavar="FRACTION",
+                   help="relative gap in cost before commissions a level declared equal_budget may show before "
+                   "it is flagged (default 0.02)")
     add_study_flags(p, reps_from="study file")
 
 
@@ -34,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     kw = study_kwargs(args, "study", study.spec.name)
 
     def go() -> int:
-        result = factorial(study, reps=args.reps, **kw)
+        tol = {} if args.budget_tolerance is None else {"budget_tolerance": args.budget_tolerance}
+        result = factorial(study, reps=args.reps, **tol, **kw)
         print(report(result))
         return failures_exit(result.run, args.allow_failures)
 
@@ -42,17 +47,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def report(result) -> str:
+    from sim.cli.compare_cmd import terminal_lines
     from sim.cli.study_report import num, table
 
     st = result.run
     m = st.manifest
     spec = result.study.spec
     factors = list(result.effects.factors)
-    lines = [f"study {spec.name}: {len(result.study.cells)} cells x {m['reps']} replication(s), common random "
+    lines = [*terminal_lines(result.fairness),
+             f"study {spec.name}: {len(result.study.cells)} cells x {m['reps']} replication(s), common random "
              f"numbers (root seed {m['root_seed']})",
              f"ran {st.computed} replications here in {st.elapsed_s:.1f} s on {st.executor}"
              + (f" ({st.workers} workers)" if st.workers > 1 else ""),
-             f"results in {st.out}/ (findings.md, effects.csv, variance.csv, cells.csv, replications.parquet)"
+             f"results in {st.out}/ (fairness.md, findings.md, effects.csv, variance.csv, cells.csv, "
+             "replications.parquet)"
              if st.out is not None else "", ""]
     cells = result.effects.cells
     kpis = [k for k in spec.kpis if len(cells) and k in set(cells["kpi"])]

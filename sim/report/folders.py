@@ -207,6 +207,9 @@ def build_compare(folder: Path, manifest: dict | None, page: Page) -> str:
     if paired is None:
         raise UsageError(f"{folder}: no comparison.csv (is the comparison finished?)")
     page.subtitle = _study_subtitle(manifest, f"Comparison against {base} (paired, common random numbers)")
+    fairness = readback.optional_text(folder / "fairness.md")
+    if fairness is not None:  # what differs between the arms, before the results
+        markdown_blocks(page, fairness.replace("`", "").replace("**", ""))
     page.heading("Paired differences")
     page.para("Every scenario ran with the same replication seeds, so each difference is paired: it carries the "
               "effect of what changed, not luck. Grey intervals include zero.")
@@ -305,6 +308,9 @@ def build_study(folder: Path, manifest: dict | None, page: Page) -> str:
             name = spec["name"]
     page.subtitle = _study_subtitle(manifest, f"Factorial study ({len(manifest['points'])} cells)")
     findings = readback.optional_text(folder / "findings.md")
+    fairness = readback.optional_text(folder / "fairness.md")
+    if fairness is not None:  # what differs between the arms, before the results
+        markdown_blocks(page, fairness.replace("`", "").replace("**", ""))
     effects = _table(folder, "effects", T.EFFECTS)
     variance, cells = _table(folder, "variance", T.VARIANCE), _table(folder, "cells", T.CELLS)
     if findings is not None:

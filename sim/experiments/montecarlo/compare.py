@@ -30,6 +30,14 @@ import numpy as np
 
 from sim.errors import ArgumentError
 from sim.experiments.montecarlo.batch import agent_tables, as_scenario, resolved_yaml
+from sim.experiments.montecarlo.fairness import (
+    DEFAULT_TOLERANCE,
+    headcount,
+    planned_cost,
+    report_lines,
+    rescale_to_budget,
+    with_headcount,
+)
 from sim.experiments.montecarlo.stats import default_metric, kpi_columns, ok_rows, paired_stats, summarize
 from sim.experiments.runner.driver import Point, StudyResult, run_study
 from sim.scenario.schema import Scenario
@@ -47,6 +55,7 @@ class CompareResult:
     side_by_side: Any  # KPI x scenario means, and differences to the baseline
     metric: str | None  # headline KPI for "beats the baseline"
     study: StudyResult
+    fairness: str = ""  # what differs between the arms, Markdown (fairness.md)
 
     @property
     def baseline(self) -> str:
@@ -84,11 +93,16 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike], reps: int, *, see
             confidence: float = 0.95, workers: int | None = None, executor: str = "auto",
             dask: str | None = None, out: str | os.PathLike | None = None, resume: bool = False,
             fail_fast: bool = False, chunk_size: int | None = None, progress: bool | None = None,
-            weekly: bool = True) -> CompareResult:
+            weekly: bool = True, equal_budget: bool = False,
+            budget_tolerance: float = DEFAULT_TOLERANCE) -> CompareResult:
     """Compare scenarios (the first is the baseline) over ``reps`` paired replications.
 
     ``seed`` defaults to the baseline's seed and is used for every scenario
     (common random numbers). ``overrides`` (``--set``) apply to every file.
+    ``equal_budget`` declares the arms at equal budget: each challenger's starting
+    headcount is rescaled to the baseline's planned cost a year (or the comparison is
+    refused, saying why: :func:`.fairness.rescale_to_budget`), and the fairness block
+    flags measured costs before commissions more than ``budget_tolerance`` apart.
     Other parameters as in :func:`sim.experiments.montecarlo.batch.run_batch`.
     """
     if len(scenarios) < 2:
@@ -96,6 +110,16 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike], reps: int, *, see
     overrides = list(overrides)
     loaded = [as_scenario(s, overrides if not isinstance(s, Scenario) else ()) for s in scenarios]
     labels = unique_labels([s.name for s in loaded])
+    if not 0 < budget_tolerance < 1:
+        raise ArgumentError("budget_tolerance", "expected a fraction in (0, 1)", budget_tolerance)
+    rescaled: dict[str, dict[str, int]] = {}
+    if equal_budget:
+        target = planned_cost(loaded[0])["total_usd"]
+        for i in range(1, len(loaded)):
+            seats = rescale_to_budget(loaded[i], target, budget_tolerance, labels[i])
+            if seats != headcount(loaded[i]):
+                rescaled[labels[i]] = seats
+                loaded[i] = with_headcount(loaded[i], seats)
     if metric is not None:
         from sim.experiments.montecarlo.batch import kpi_names
         from sim.experiments.montecarlo.stats import did_you_mean
@@ -110,9 +134,12 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike], reps: int, *, see
 
     def outputs(res: StudyResult) -> dict[str, Any]:
         c = _analyse(res, labels, metric, confidence)
+        means = {lab: c.side_by_side[lab].to_dict() for lab in labels}
+        c.fairness = "\n".join(report_lines(loaded, labels, means, equal_budget=equal_budget,
+                                            tolerance=budget_tolerance, rescaled=rescaled))
         shaped.append(c)
         tables = {"replications.parquet": c.replications, "summary.csv": c.summary,
-                  "side_by_side.csv": c.side_by_side.reset_index()}
+                  "side_by_side.csv": c.side_by_side.reset_index(), "fairness.md": c.fairness}
         if len(c.paired):
             tables["comparison.csv"] = c.paired
         if weekly and len(c.weekly):

@@ -24,6 +24,7 @@ from typing import Any
 
 from sim.errors import UsageError
 from sim.experiments.montecarlo.batch import kpi_names, resolved_yaml
+from sim.experiments.montecarlo.fairness import DEFAULT_TOLERANCE, study_lines
 from sim.experiments.montecarlo.stats import did_you_mean
 from sim.experiments.runner.driver import Point, StudyResult, run_study
 from sim.experiments.study.effects import Effects, analyse
@@ -40,6 +41,7 @@ class FactorialResult:
     effects: Effects
     findings: str
     run: StudyResult
+    fairness: str = ""  # what differs between the arms, Markdown (fairness.md)
 
 
 def check_kpis(study: Study) -> None:
@@ -52,15 +54,31 @@ def check_kpis(study: Study) -> None:
         raise UsageError(f"{study.path}: kpis: no such KPI {bad[0]!r}{did_you_mean(bad[0], names)}")
 
 
+def fairness_lines(study: Study, rows, tolerance: float = DEFAULT_TOLERANCE) -> list[str]:
+    """The study's fairness block (Markdown lines): what differs between each factor's levels and
+    the flags of levels declared ``equal_budget``, with each cell's measured costs from ``rows``."""
+    cols = [c for c in ("costs.total_usd", "costs.commissions_usd") if c in rows.columns]
+    ok = rows[rows["error"].isna()] if "error" in rows.columns else rows
+    by = ok.groupby("cell")[cols].mean() if cols else None
+    means = [by.loc[c.index].to_dict() if by is not None and c.index in by.index else {} for c in study.cells]
+    declared = [(f, lv, level.equal_budget) for f, fac in study.spec.factors.items()
+                for lv, level in fac.levels.items() if level is not None and level.equal_budget]
+    return study_lines([c.scenario for c in study.cells], [c.levels for c in study.cells], study.factors, means,
+                       declared, tolerance)
+
+
 def factorial(path: str | os.PathLike | Study, *, reps: int | None = None, seed: int | None = None,
               weeks: float | None = None, overrides: Iterable[str] = (), workers: int | None = None,
               executor: str = "auto", dask: str | None = None, out: str | os.PathLike | None = None,
               resume: bool = False, fail_fast: bool = False, chunk_size: int | None = None,
-              progress: bool | None = None, confidence: float = 0.95) -> FactorialResult:
+              progress: bool | None = None, confidence: float = 0.95,
+              budget_tolerance: float = DEFAULT_TOLERANCE) -> FactorialResult:
     """Run the study file at ``path`` (or a loaded :class:`Study`).
 
     ``reps``, ``seed`` and ``weeks`` default to the file's values (``seed`` then
-    to the first cell's scenario seed). Other parameters as in
+    to the first cell's scenario seed). ``budget_tolerance``: the relative gap in cost
+    before commissions a level declared ``equal_budget`` may show before it is flagged
+    (``fairness.md``, :mod:`sim.experiments.montecarlo.fairness`). Other parameters as in
     :func:`sim.experiments.montecarlo.batch.run_batch`.
     """
     study = path if isinstance(path, Study) else load_study(path, list(overrides))
@@ -87,9 +105,10 @@ def factorial(path: str | os.PathLike | Study, *, reps: int | None = None, seed:
         rows = rows[first + [c for c in rows.columns if c not in first]]
         eff = analyse(rows, factors, spec.kpis, interactions=interactions, confidence=confidence)
         text = findings_markdown(study, eff, int(res.manifest["reps"]), res.manifest["root_seed"], rows)
-        shaped.append(FactorialResult(study, rows, eff, text, res))
+        fair = "\n".join(fairness_lines(study, rows, budget_tolerance))
+        shaped.append(FactorialResult(study, rows, eff, text, res, fair))
         return {"replications.parquet": rows, "cells.csv": eff.cells, "effects.csv": eff.effects,
-                "variance.csv": eff.variance, "findings.md": text}
+                "variance.csv": eff.variance, "findings.md": text, "fairness.md": fair}
 
     res = run_study("factorial", points, reps, seed=seed, weeks=weeks, workers=workers, executor=executor,
                     dask=dask, out=out, resume=resume, fail_fast=fail_fast, chunk_size=chunk_size,

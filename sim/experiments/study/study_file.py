@@ -63,6 +63,10 @@ class Level(_Model):
     overlay: str | None = Field(default=None, description="YAML file deep-merged onto the scenario")
     set: dict[str, Any] = Field(default_factory=dict, description="key.path -> value, replaced (as --set)")
     cases: list[Case] = Field(default_factory=list, description="changes that depend on other factors' levels")
+    equal_budget: list[Name] = Field(
+        default_factory=list, description="other factors across whose levels the cells at this level are meant to "
+        "cost the same (e.g. [structure] on a same_cost level): the study flags cells whose costs before "
+        "commissions differ by more than the tolerance (salesim study --budget-tolerance, default 2%)")
 
 
 class Factor(_Model):
@@ -179,7 +183,7 @@ def read_spec(path: str | os.PathLike) -> tuple[StudyFile, dict, dict]:
         err.add(file, origins.get(keys if at is None else at, (file, None))[1], keys, message)
 
     for check in (_frontier_names_kpis, _one_factor_gives_scenarios, _cases_name_other_factors,
-                  _half_fraction_fits, _cells_within_cap):
+                  _equal_budget_names_other_factors, _half_fraction_fits, _cells_within_cap):
         check(spec, add)
     if err.problems:
         raise err
@@ -233,6 +237,16 @@ def _cases_name_other_factors(spec: StudyFile, add) -> None:
                             f"{', '.join(n for n in names if n != f) or 'none'}")
                     elif glv not in names[g]:
                         add(where, f"factor {g} has no level {glv!r}; levels: {', '.join(names[g])}")
+
+
+def _equal_budget_names_other_factors(spec: StudyFile, add) -> None:
+    """A level's ``equal_budget`` names other factors of the study."""
+    for f, fac in spec.factors.items():
+        for lv, level in fac.levels.items():
+            for i, g in enumerate(level.equal_budget if level else []):
+                if g not in spec.factors or g == f:
+                    add(("factors", f, "levels", lv, "equal_budget", i), f"unknown factor {g!r}; other factors: "
+                        f"{', '.join(n for n in spec.factors if n != f) or 'none'}")
 
 
 def _half_fraction_fits(spec: StudyFile, add) -> None:
