@@ -48,6 +48,7 @@ def golden_chain() -> dict:
               hours_per_week=40, rate_per_week=50)
     d["roles"]["r2"].update(owns_leads=True, max_open_per_rep=5)
     d["steps"]["s1"].update(sla_hours=5, speed_to_lead=True)
+    d["speed_to_lead"] = {"causal_share": 1.0}  # the curve these golden numbers were drawn under
     return d
 
 

@@ -80,7 +80,7 @@ class World:
         self.pay = pay.build(env, scenario, self.roles, streams, self.staffing)
         self.pods = (PodBook(env, recorder, scenario, streams, self.roles, self.staffing, self.layout.n_weeks)
                      if scenario.pods is not None else None)
-        self.leads = Leads(env, recorder, ns, scenario.speed_to_lead.curve_hours, accounts=self.accounts,
+        self.leads = Leads(env, recorder, ns, scenario.speed_to_lead.effective_curve(), accounts=self.accounts,
                            pods=self.pods, track_customers=scenario.post_sale.enabled,
                            data_driven=len(segments) if scenario.process.data_driven is not None else 0,
                            customer_days=setup.calendars.customer_days if setup.calendars is not None else None)

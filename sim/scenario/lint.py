@@ -162,7 +162,7 @@ def first_touch_decay(scenario: Scenario, role: str, source: str, queued: tuple[
     chance of waiting and the mean wait of those who do, hours): without a
     calendar only the queue. Arrivals follow the source's hour-of-week profile
     (uniform without one)."""
-    curve = scenario.speed_to_lead.curve_hours
+    curve = scenario.speed_to_lead.effective_curve()
     if scenario.calendar is None:
         return _after_queue(curve, 0.0, queued)
     cal = scenario.calendar.merged(scenario.roles[role].calendar)
@@ -253,12 +253,12 @@ def _route_flows(scenario: Scenario, plan: RoutingPlan, rates: dict[tuple[str, s
                 # first steps wait for the role's working time; later ones are handed over in it; a role
                 # asked for more than it has keeps leads waiting longer and longer: the curve's tail
                 if role in through:
-                    p *= scenario.speed_to_lead.curve_hours[-1][1]
+                    p *= scenario.speed_to_lead.effective_curve()[-1][1]
                 elif k == route.entry + 1:
                     p *= decay.setdefault((role, sname), first_touch_decay(scenario, role, sname,
                                                                            queued.get(role, (0.0, 0.0))))
                 else:
-                    p *= _after_queue(scenario.speed_to_lead.curve_hours, 0.0, queued.get(role, (0.0, 0.0)))
+                    p *= _after_queue(scenario.speed_to_lead.effective_curve(), 0.0, queued.get(role, (0.0, 0.0)))
             passes = connect * min(p, 1.0)
             held = 0.0
             if role is not None and scenario.roles[role].owns_leads and scenario.roles[role].max_open_per_rep:
