@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.study_args import weeks, whole
+from sim.cli.study_args import add_scenario_flags, whole
 
 EXIT_OUTSIDE = 1
 
@@ -21,17 +21,13 @@ def add_parser(sub) -> None:
                        "per seller, win rates, retention, CAC payback, SDR meetings...) against its range "
                        "(below / inside / above) with the source, the replications' 95% interval and, when "
                        "outside, the mechanism most responsible. --strict exits 1 when a figure is outside.")
-    p.add_argument("scenario", help="scenario YAML file")
+    add_scenario_flags(p)
     p.add_argument("--reps", type=whole(1, 1000), default=5, help="replications (default 5)")
-    p.add_argument("--seed", type=whole(0), help="root seed (default: the scenario's)")
-    p.add_argument("--weeks", type=weeks, help="horizon in weeks (default: the scenario's)")
     p.add_argument("--table", type=Path, metavar="FILE.csv",
                    help="a benchmark table of your own (columns metric, segment, low, high; optional typical, "
                    "unit, source, year, trust, note), e.g. your board plan or last year's actuals; "
                    "default: the table shipped with salesim")
     p.add_argument("--strict", action="store_true", help="exit 1 when any figure is outside its range")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
-                   help="override a scenario value, e.g. --set roles.ae.headcount=3 (repeatable)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -27,14 +27,14 @@ def _probability(text: str) -> float:
 
 
 def add_parser(sub) -> None:
-    from sim.cli.study_args import weeks, whole
+    from sim.cli.study_args import add_scenario_flags, whole
 
     p = sub.add_parser("plan", help="search for the cheapest plan that hits targets with probability P",
                        description="Search headcounts, hiring plans or any numeric values (--vary) for the plan "
                        "with the lowest mean --minimize KPI (default total cost) whose probability of meeting "
                        "every --target is at least --probability, by simulation with common random numbers. "
                        "Exit 1 when no plan reaches it.")
-    p.add_argument("scenario", help="scenario YAML file")
+    add_scenario_flags(p, "base scenario")
     p.add_argument("--vary", action="append", default=[], metavar="KEY.PATH=LOW:HIGH[:STEP]",
                    help="a decision variable (repeatable): any scenario value; a whole-numbered key such as "
                    "roles.ae.headcount=1:6 steps by 1 (a STEP must be whole), other values get 11 levels "
@@ -64,14 +64,10 @@ def add_parser(sub) -> None:
                    "proposals in a row bring no cheaper feasible plan (default 8)")
     p.add_argument("--recheck", type=whole(0, 100_000), default=0,
                    help="re-run the recommended plan on this many new seeds (default 0: no re-check)")
-    p.add_argument("--seed", type=whole(0), help="root seed (default: the scenario's seed)")
-    p.add_argument("--weeks", type=weeks, help="horizon in weeks (default: the scenario's)")
     p.add_argument("--workers", type=whole(1, 4096), help="worker processes (default: all cores)")
     p.add_argument("--dask", metavar="ADDRESS|local", help="run on Dask ('local' or a scheduler address)")
     p.add_argument("--out", type=Path, help="folder for the results (default: runs/plan-<name>-<time>)")
     p.add_argument("--resume", action="store_true", help="finish an interrupted plan in --out")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
-                   help="override a base scenario value (repeatable)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -74,6 +74,17 @@ def weeks(text: str) -> float:
     return v
 
 
+def add_scenario_flags(p: argparse.ArgumentParser, what: str = "scenario") -> None:
+    """The flags of a command that reads one scenario and simulates it on a root seed
+    (``salesim check``, ``salesim plan``): the file, ``--seed``, ``--weeks``, ``--set``;
+    ``what`` names the scenario in the help (e.g. "base scenario")."""
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--seed", type=whole(0), help="root seed (default: the scenario's seed)")
+    p.add_argument("--weeks", type=weeks, help="horizon in weeks (default: the scenario's)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                   help=f"override a {what} value, e.g. --set roles.ae.headcount=3 (repeatable)")
+
+
 def add_study_flags(p: argparse.ArgumentParser, reps_default: int | None = None, reps_from: str | None = None,
                     reps: bool = True) -> None:
     """Replications, seed, horizon, execution and output flags (``reps_from``: the

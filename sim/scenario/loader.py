@@ -114,7 +114,7 @@ def parse_yaml(text: str, file: str, allow_null: bool = False) -> tuple[Any, dic
 def read_text(path: Path) -> str:
     """A scenario-like file's text, read as every scenario is (:func:`sim.scenario.files.read_text`:
     regular, capped, never waited on), its errors naming the file as the user gave it."""
-    return files.read_text(path, _display(path))
+    return files.read_text(path, display_path(path))
 
 
 # --------------------------------------------------------------------------- extends
@@ -140,7 +140,7 @@ def deep_merge(base: Any, over: Any) -> Any:
     return over
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """A path as the user would write it: relative to the working folder when
     inside it, else as it is (``/``, not ``../../..``)."""
     try:
@@ -151,7 +151,7 @@ def _display(path: Path) -> str:
 
 
 def _read_chain(path: Path, root: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[KeyPath, Origin]]:
-    file = _display(path)
+    file = display_path(path)
     data, origins = parse_yaml(read_text(path), file)
     if not isinstance(data, dict):
         raise ScenarioError.at(file, origins.get((), (file, None))[1], (),
@@ -170,10 +170,10 @@ def _read_chain(path: Path, root: Path, chain: tuple[Path, ...]) -> tuple[dict, 
         mode = parent.stat().st_mode
     except OSError:
         raise ScenarioError.at(file, line, ("extends",), f"{parent_ref!r}: no such file "
-                               f"(looked for {_display(parent)})") from None
+                               f"(looked for {display_path(parent)})") from None
     if not stat.S_ISREG(mode):
         raise ScenarioError.at(file, line, ("extends",), f"{parent_ref!r} is {file_kind(mode)}, not a scenario "
-                               f"file ({_display(parent)})")
+                               f"file ({display_path(parent)})")
     if parent in chain or parent == path:
         cycle = " -> ".join(p.name for p in (*chain, path, parent))
         raise ScenarioError.at(file, line, ("extends",), f"extends cycle: {cycle}")
@@ -313,7 +313,7 @@ def source_files(path: str | os.PathLike) -> list[Path]:
     root = scenarios_root(p) if p.exists() else p.parent.resolve()
     for _ in range(MAX_EXTENDS_DEPTH + 1):
         try:
-            data, _origins = parse_yaml(read_text(out[-1]), _display(out[-1]))
+            data, _origins = parse_yaml(read_text(out[-1]), display_path(out[-1]))
         except Exception:  # noqa: BLE001 - only collecting names; load_scenario reports problems
             break
         ref = data.get("extends") if isinstance(data, dict) else None

@@ -35,7 +35,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.errors import Located, ScenarioError
-from sim.scenario.loader import apply_overrides, deep_merge, load_data, parse_yaml, read_text, validate_data
+from sim.scenario.loader import (
+    apply_overrides,
+    deep_merge,
+    display_path,
+    load_data,
+    parse_yaml,
+    read_text,
+    validate_data,
+)
 from sim.scenario.messages import format_pydantic
 from sim.scenario.schema import Scenario
 from sim.units import MAX_HORIZON_WEEKS
@@ -140,16 +148,6 @@ class Study:
         return len(self.spec.factors) if self.spec.design == "half" else None
 
 
-def _display(path: Path) -> str:
-    """A path as the user would write it: relative to the working folder when
-    inside it, else as it is (``/``, not ``../../..``)."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive
-        return str(path)
-    return str(path) if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel
-
-
 def _check_name(path: str | os.PathLike) -> None:
     """Refuse a name that is no file name (``Path("")`` would be the working folder)."""
     if not str(path).strip():
@@ -166,7 +164,7 @@ def read_spec(path: str | os.PathLike) -> tuple[StudyFile, dict, dict]:
     small named function below; every problem they find is reported at once, with its line."""
     _check_name(path)
     p = Path(path)
-    file = _display(p)
+    file = display_path(p)
     data, origins = parse_yaml(read_text(p), file)
     if not isinstance(data, dict):
         raise ScenarioError.at(file, None, (), f"expected a mapping of study keys at the top, got "
@@ -301,10 +299,10 @@ def _sets(values: dict[str, Any]) -> list[str]:
 def _overlay(ref: str, here: Path, file: str, line: int | None, key: tuple) -> dict:
     p = (here / ref).resolve()
     if not p.is_file():
-        raise ScenarioError.at(file, line, key, f"{ref!r}: no such file (looked for {_display(p)})")
-    data, _ = parse_yaml(read_text(p), _display(p))
+        raise ScenarioError.at(file, line, key, f"{ref!r}: no such file (looked for {display_path(p)})")
+    data, _ = parse_yaml(read_text(p), display_path(p))
     if not isinstance(data, dict):
-        raise ScenarioError.at(_display(p), None, (), "an overlay must be a mapping of scenario keys")
+        raise ScenarioError.at(display_path(p), None, (), "an overlay must be a mapping of scenario keys")
     return data
 
 
@@ -316,7 +314,7 @@ def load_study(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] =
     _check_name(path)
     p = Path(path)
     spec, _, origins = read_spec(p)
-    file = _display(p)
+    file = display_path(p)
     here = p.resolve().parent
 
     def line(*keys):
@@ -325,7 +323,7 @@ def load_study(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] =
     def scenario_data(ref: str, key: tuple) -> tuple[dict, dict]:
         target = (here / ref)
         if not target.is_file():
-            raise ScenarioError.at(file, line(*key), key, f"{ref!r}: no such file (looked for {_display(target)})")
+            raise ScenarioError.at(file, line(*key), key, f"{ref!r}: no such file (looked for {display_path(target)})")
         return load_data(target)
 
     base = scenario_data(spec.base, ("base",)) if spec.base else None
