@@ -16,6 +16,11 @@ from sim.experiments.montecarlo import fairness as f
 from sim.scenario.loader import load_scenario
 
 INV, UP = "scenarios/inverted_triangle.yaml", "scenarios/upright_triangle.yaml"
+FREE = ["process.data_driven=null"]  # the shipped specialists' levers without the (priced) data loop: all free
+
+
+def up_free(extra=()):
+    return load_scenario(UP, [*FREE, *extra])
 
 
 @pytest.fixture(scope="module")
@@ -25,22 +30,22 @@ def inv():
 
 @pytest.fixture(scope="module")
 def up():
-    return load_scenario(UP)
+    return up_free()
 
 
 def test_a_one_key_change_is_one_line_with_both_values(up):
-    b = load_scenario(UP, ["roles.ae.headcount=4", "handoff.leakage_probability=0.1"])
+    b = up_free(["roles.ae.headcount=4", "handoff.leakage_probability=0.1"])
     diffs = f.scenario_diff(up, b)
     assert diffs == [f.KeyDiff("roles.ae.headcount", "3", "4"), f.KeyDiff("handoff.leakage_probability", "0.05",
                                                                            "0.1")]
     assert f.scenario_diff(up, up) == []
     # the name, description and seed are labels (the seed is shared under common random numbers)
-    assert f.scenario_diff(up, load_scenario(UP, ["name=other", "seed=3", "description=x"])) == []
+    assert f.scenario_diff(up, up_free(["name=other", "seed=3", "description=x"])) == []
 
 
 def test_a_section_on_one_side_only_is_one_line_and_a_changed_distribution_is_one_line(inv, up):
     diffs = {d.path: d for d in f.scenario_diff(inv, up)}
-    for lever in ("playbooks", "tools", "enablement", "data_driven"):
+    for lever in ("playbooks", "tools", "enablement"):
         assert diffs[f"process.{lever}"].a == "(none)" and diffs[f"process.{lever}"].b.startswith("{")
     assert diffs["roles.rep"].b == "(absent)" and diffs["roles.ae"].a == "(absent)"
     assert not any(p.startswith(("roles.ae.", "roles.rep.")) for p in diffs)  # not one line per key inside
@@ -53,11 +58,11 @@ def test_a_section_on_one_side_only_is_one_line_and_a_changed_distribution_is_on
 
 def test_long_lists_are_summarised_with_how_many_items_differ(up):
     weeks = [{"week": w, "action": "hire", "role": "ae"} for w in range(1, 9)]
-    a = load_scenario(UP, [f"timeline={weeks}"])
-    b = load_scenario(UP, [f"timeline={weeks[:7] + [{'week': 30, 'action': 'hire', 'role': 'ae'}]}"])
+    a = up_free([f"timeline={weeks}"])
+    b = up_free([f"timeline={weeks[:7] + [{'week': 30, 'action': 'hire', 'role': 'ae'}]}"])
     diffs = f.scenario_diff(a, b)
     assert diffs == [f.KeyDiff("timeline[7].week", "8", "30")]  # same length: item by item
-    c = load_scenario(UP, [f"timeline={weeks[:3]}"])
+    c = up_free([f"timeline={weeks[:3]}"])
     (d,) = f.scenario_diff(a, c)
     assert d.path == "timeline" and d.a == "[list of 8 items]"
 
@@ -68,7 +73,7 @@ def test_headcount_and_planned_cost_by_hand(inv, up):
     # 1 MDR $80k + 1 SDR $90k + 3 AEs $150k + ONB $100k + CSM $110k + AM $130k
     assert f.planned_cost(up)["salaries_usd"] == 80_000 + 90_000 + 3 * 150_000 + 100_000 + 110_000 + 130_000
     # tools at $1,000 a seat for the AEs only (3 seats), playbooks $5,000 flat plus one ops person at $70k
-    priced = load_scenario(UP, ["process.tools.cost_per_year_usd=1000", "process.tools.roles=[ae]",
+    priced = up_free(["process.tools.cost_per_year_usd=1000", "process.tools.roles=[ae]",
                                 "process.playbooks.cost_per_year_usd=5000", "process.playbooks.cost_basis=flat",
                                 "process.playbooks.ops_headcount=1",
                                 "process.playbooks.ops_loaded_cost_per_year_usd=70000"])
@@ -78,17 +83,20 @@ def test_headcount_and_planned_cost_by_hand(inv, up):
 
 def test_levers_priced_on_one_side_only_are_named(inv, up):
     notes = f.lever_notes(inv, up, ("inv", "up"))
-    assert len([n for n in notes if "on up only" in n and "price $0" in n]) == 4  # four free levers, B only
-    priced = load_scenario(UP, ["process.tools.cost_per_year_usd=1000"])
+    assert len([n for n in notes if "on up only" in n and "price $0" in n]) == 3  # three free levers, B only
+    paid = f.lever_notes(inv, load_scenario(UP), ("inv", "up"))  # the shipped data loop's analyst
+    assert [n for n in paid if "data_driven" in n] == ["process.data_driven is on up only (inv has none), priced at "
+                                                       "$110,000 a year"]
+    priced = up_free(["process.tools.cost_per_year_usd=1000"])
     notes = f.lever_notes(up, priced, ("free", "paid"))
     # $1,000 a seat over the 8 seats tools cover (every role: tools names no roles)
     free = "is on both sides at price $0 (free by assumption on both)"
     assert notes == [f"process.playbooks {free}",
                      "process.tools is on both sides but priced on one only: $0 on free, $8,000 a year on the other",
-                     f"process.enablement {free}", f"process.data_driven {free}"]
-    both = load_scenario(UP, ["process={}"])
+                     f"process.enablement {free}"]
+    both = up_free(["process={}"])
     assert f.lever_notes(both, both) == []
-    free_role = load_scenario(UP, ["roles.am.loaded_cost_per_year_usd=0", "process={}"])
+    free_role = up_free(["roles.am.loaded_cost_per_year_usd=0", "process={}"])
     assert f.lever_notes(both, free_role, ("a", "b")) == ["role 'am' on b has 1 seat(s) at $0 a year"]
 
 
@@ -140,7 +148,7 @@ def test_compare_starts_with_what_differs_and_the_cost_difference(tmp_path, caps
     assert "process.playbooks: (none) -> {" in head
     assert "process.tools is on upright_triangle only (inverted_triangle has none), at price $0" in head
     assert ("planned cost a year (seats and priced levers): inverted_triangle $960,000, upright_triangle "
-            "$960,000") in head
+            f"${f.planned_cost(load_scenario(UP))['total_usd']:,.0f}") in head
     assert "headcount: inverted_triangle 6 (rep 6); upright_triangle 8" in head
     assert "upright_triangle: total $" in head and "before commissions" in head
     text = (tmp_path / "c" / "fairness.md").read_text()
@@ -161,10 +169,12 @@ def test_equal_budget_rescales_the_challenger_and_flags_or_refuses(tmp_path, cap
     import pandas as pd
 
     rows = pd.read_parquet(tmp_path / "e" / "replications.parquet")
-    ae = rows[rows.scenario == "upright_triangle"]["roles.ae.headcount"].iloc[0]
-    assert ae > 3  # the challenger grew to the baseline's budget
+    up_rows = rows[rows.scenario == "upright_triangle"]
+    seats = sum(up_rows[f"roles.{r}.headcount"].iloc[0] for r in ("mdr", "sdr", "ae", "onb", "csm", "am"))
+    assert seats > 8  # the challenger grew to the baseline's budget
     # a budget that whole seats cannot reach within the tolerance: refused before anything runs
     c = _tiny(tmp_path, INV, ["roles.rep.loaded_cost_per_year_usd=160833"])  # $965k
+    b = _tiny(tmp_path, UP, FREE)  # $960k: the cheapest seat is $80k
     assert main(["compare", c, b, "--reps", "2", "--workers", "1", "--out", str(tmp_path / "r"), "--quiet",
                  "--equal-budget", "--budget-tolerance", "0.001"]) == 2
     err = capsys.readouterr().err
@@ -189,7 +199,7 @@ def test_bad_budget_flags_exit_2(tmp_path, capsys, flags, message):
 def _study(tmp_path, declare="[structure]"):
     """A two-factor study over the shipped pair cut to two weeks; ``budget=same_headcount`` gives the
     star team 8 seats ($1.28M a year against the specialists' $960k)."""
-    a, b = _tiny(tmp_path, INV), _tiny(tmp_path, UP)
+    a, b = _tiny(tmp_path, INV), _tiny(tmp_path, UP, FREE)  # $960k each
     path = tmp_path / "s.yaml"
     path.write_text(f"""name: fair
 kpis: [arr_end_usd]
