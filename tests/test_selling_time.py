@@ -80,6 +80,12 @@ def test_work_model_checks():
     with pytest.raises(ScenarioError, match="deal work"):
         build(_data(work_model={"time_use": {"r1": {"admin": 0.5, "meetings": 0.5}}}))
     with pytest.raises(ScenarioError, match="no admin"):
-        build(_data(process={"tools": {}}, work_model={}))
+        d = chain([0.5, 0.5], work_hours=1.0, headcount=5, hours_per_week=40.0, rate_per_week=30.0)
+        build(d, process={"tools": {}}, work_model={"time_use": {"r1": {}}})
+    # a work model without a time use (managers, leavers, pay only) leaves the tools as they were
+    tools = _data(process={"tools": {"work_hours_multiplier": 0.5}})
+    plain = sim.simulate(build(tools, horizon_weeks=4), seed=1)
+    other = sim.simulate(build(tools, horizon_weeks=4, work_model={"leavers": {}}), seed=1)
+    assert np.allclose(_work_days(plain), 7 / 40 * 0.5) and np.allclose(_work_days(other), 7 / 40 * 0.5)
     with pytest.raises(ScenarioError, match="steps"):
         build(_data(process={"tools": {"steps": ["s1"]}}, work_model={"time_use": {"r1": {}}}))

@@ -117,6 +117,7 @@ class Leads:
         if owner < 0:
             owner_role = None  # (a preset owner is released on the role that reserved it)
         owner_occ = owner_role.occupant[owner] if owner_role is not None else -1
+        ties = 0  # tasks the present owner did on this lead (what goes with them if they leave)
         if owner_role is not None and owner_role.owns:
             owner_role.open_value[owner] += acv
         prev_role = None
@@ -141,6 +142,7 @@ class Leads:
                 if outcome >= 0:
                     break
                 if owner_role is role:
+                    ties = ties + 1 if occ == owner_occ else 1  # tasks this owner did on the lead
                     owner_occ = occ
             elapsed = st.elapsed
             if elapsed is not None:
@@ -152,10 +154,11 @@ class Leads:
             if owner_role is not None and owner_role.occupant[owner] != owner_occ:
                 # the owner left since: the lead may go with them
                 staff = owner_role.staff
-                if staff is not None and staff.u_lose() < staff.spec.lose_open_deals_probability:
+                if staff is not None and staff.u_lose() < staff.lose_p(ties):
                     outcome = LOST_OWNER_LEFT
                     break
                 owner_occ = owner_role.occupant[owner]
+                ties = 0
             p = st.p
             if boost is not None:
                 p *= boost[k]

@@ -31,6 +31,7 @@ class Staff:
         self.spec = spec
         self.work = work  # learning and switching by kind of work (sim.model.practice), or None
         self.managed = None  # the managers' factors per seat (sim.model.managers), or None
+        self.loss_per_task: float | None = None  # work_model.leavers: a leaver takes what they worked on
         key = f"people/{role_name}"
         self._skill = sampler(spec.skill, streams.generator(f"{key}/skill"))
         self._skill_mean = spec.skill.mean()
@@ -109,6 +110,15 @@ class Staff:
         if self.work is not None:
             self.work.promote(rep)
         return new
+
+    def lose_p(self, ties: int) -> float:
+        """The chance an open lead goes with its owner who left, having done
+        ``ties`` of its tasks: ``1 - (1 - loss_per_task) ** ties`` with
+        ``work_model.leavers``, else the role's ``lose_open_deals_probability``."""
+        q = self.loss_per_task
+        if q is None:
+            return self.spec.lose_open_deals_probability
+        return 1.0 - (1.0 - q) ** ties
 
     def tenure(self, seat: int = -1) -> float:
         """A tenure drawn for the rep starting now in ``seat`` (shorter under a

@@ -21,7 +21,7 @@ Without a ``work_model`` every share is 1 and nothing here changes a run.
 from __future__ import annotations
 
 from sim.scenario.schema import Scenario
-from sim.scenario.work_model import week_shares
+from sim.scenario.work_model import moves_time, week_shares
 
 
 def week(scenario: Scenario, role: str) -> dict[str, float]:
@@ -36,11 +36,11 @@ def deal_shares(scenario: Scenario) -> list[float]:
 
 
 def model_scenario(scenario: Scenario) -> Scenario:
-    """The scenario the model runs: with a work model, the tools act by moving
+    """The scenario the model runs: with a work model's time use, the tools act by moving
     time, so their multiplier on task hours is set to 1 (the scenario itself,
     unchanged, without a work model or without tools)."""
     tools = scenario.process.tools
-    if scenario.work_model is None or tools is None or tools.work_hours_multiplier == 1.0:
+    if not moves_time(scenario) or tools is None or tools.work_hours_multiplier == 1.0:
         return scenario
     process = scenario.process.model_copy(update={"tools": tools.model_copy(update={"work_hours_multiplier": 1.0})})
     return scenario.model_copy(update={"process": process})

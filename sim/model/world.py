@@ -70,6 +70,10 @@ class World:
                               seat_pods=initial_seat_pods(scenario, name), n_pods=n_pods, worktime=self.worktime)
             for i, (name, spec) in enumerate(scenario.roles.items())}
         self.coordination = coordination.build(env, scenario, self.roles, self.worktime)
+        if scenario.work_model is not None and scenario.work_model.leavers is not None:
+            for role in self.roles.values():  # what a leaver takes follows what they worked on
+                if role.staff is not None:
+                    role.staff.loss_per_task = scenario.work_model.leavers.loss_per_task
         self.managers = managers.build(env, scenario, self.roles, self.layout.work_share)
         segments = list(scenario.segments)
         self.routes = build_routes(setup, streams, self.roles)

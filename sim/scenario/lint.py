@@ -34,7 +34,7 @@ from sim.scenario.pod_spec import customer_work
 from sim.scenario.routing import RoutingPlan, entry_stage, source_segments, step_role
 from sim.scenario.schema import AccountMining, Inbound, Outbound, Scenario
 from sim.scenario.size import estimate
-from sim.scenario.work_model import week_shares
+from sim.scenario.work_model import moves_time, week_shares
 
 Path = tuple[str | int, ...]
 
@@ -89,7 +89,7 @@ class StepFlow:
 
 
 def _tools_factor(scenario: Scenario, role: str | None, stage: str | None) -> float:
-    if scenario.work_model is not None:  # a work model: tools cut admin time instead
+    if moves_time(scenario):  # a work model with a time use: tools cut admin time instead
         return 1.0
     return scenario.process.tools_factor(role, stage)
 

@@ -58,7 +58,8 @@ class People(_Model):
     time_off_days_per_year: Annotated[float, Field(ge=0, le=200)] = Field(
         default=0.0, description="holidays plus vacation: takes working hours out of every week")
     lose_open_deals_probability: Probability = Field(
-        default=0.0, description="when a rep leaves, each lead they own is lost with this chance")
+        default=0.0, description="when a rep leaves, each lead they own is lost with this chance (work_model.leavers "
+        "replaces it with a chance by the tasks they did on the lead)")
     orphan_renewal_multiplier: Annotated[float, Field(ge=0, le=1)] = Field(
         default=1.0, description="renewal odds of accounts whose owner left and is not yet replaced")
     time_policy: list[WorkKind] = Field(

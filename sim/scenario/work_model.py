@@ -151,6 +151,20 @@ class Leaving(_Model):
         default=180.0, description="attainment is judged from this tenure on (before: the base rate)")
 
 
+class Leavers(_Model):
+    """What a leaver takes follows what they owned: an open lead whose owner
+    leaves goes with them with chance ``1 - (1 - loss_per_task) ** n``, ``n``
+    the tasks that owner did on it (their relationship with the buyer; a lead
+    handed to them a step ago is hardly theirs, a deal they ran from the first
+    call is). Customers follow the salesperson they are loyal to (Palmatier,
+    Scheer & Steenkamp 2007). Replaces ``people.lose_open_deals_probability``,
+    a constant per role."""
+
+    loss_per_task: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=0.1, description="chance per task the leaving owner did on a lead that it goes with them "
+        "(range 0.05-0.2, L): 1 task 10%, 4 tasks 34%")
+
+
 class SecondLine(_Model):
     """The managers' manager (a head of sales): their span over the first-line
     managers. Over it, every first-line manager's coverage is diluted too."""
@@ -204,7 +218,7 @@ class WorkModel(_Model):
     tools_admin_cut: Share = Field(
         default=0.3, description="with process.tools: share of the covered roles' admin hours the tools "
         "remove (CRM automation; about a third of sales tasks automatable, McKinsey 2020; range 0.1-0.5); "
-        "with a work model it replaces tools.work_hours_multiplier")
+        "with a time_use it replaces tools.work_hours_multiplier")
     playbooks_research_cut: Share = Field(
         default=0.3, description="with process.playbooks: share of research and preparation hours the "
         "playbooks remove (range 0.1-0.5)")
@@ -221,6 +235,9 @@ class WorkModel(_Model):
     leaving: Leaving | None = Field(
         default=None, description="attainment-driven departures, for roles with a pay plan, a quota and a "
         "people section with attrition (absent: memoryless attrition)")
+    leavers: Leavers | None = Field(
+        default=None, description="an owner's open leads lost when they leave by the tasks they did on each "
+        "(absent: people.lose_open_deals_probability, one chance per role)")
     managers: Managers | None = Field(
         default=None, description="first-line managers' span of control acting on their reps' ramp, win odds "
         "and attrition (absent: managers change nothing and show no work)")
@@ -277,7 +294,7 @@ def problems(scenario) -> list[tuple[tuple, str]]:
                         "quota and people.attrition_per_year > 0"))
     out.extend(_manager_problems(scenario, wm))
     tools = scenario.process.tools
-    if tools is not None:
+    if tools is not None and moves_time(scenario):
         if tools.steps is not None:
             out.append((("process", "tools", "steps"), "with a work_model the tools act on admin time "
                         "(work_model.tools_admin_cut), not on the hours of chosen steps: leave steps out"))
@@ -324,6 +341,15 @@ def _manager_problems(scenario, wm: WorkModel) -> list[tuple[tuple, str]]:
             out.append((path, f"managers act on their reps' ramp, win odds and attrition: give role {name!r} a "
                         "people section (and a headcount)"))
     return out
+
+
+def moves_time(scenario) -> bool:
+    """Whether the process layer acts by moving time (a work model with a
+    ``time_use``): then the tools cut admin hours instead of multiplying task
+    hours. A work model of other parts only (managers, leavers, pay...) leaves
+    the tools as they were."""
+    wm = scenario.work_model
+    return wm is not None and bool(wm.time_use)
 
 
 def week_shares(scenario: Scenario, role: str) -> dict[str, float]:
