@@ -186,3 +186,57 @@ def test_report_in_a_browser(reports, kind, tmp_path):
     assert inked > 0.02 and spread > 0.05, f"screenshot looks blank ({inked:.3f} inked, std {spread:.3f})"
     (tmp_path / f"{kind}.png").write_bytes(res.screenshot_png)
     assert res.pdf.startswith(b"%PDF") and len(res.pdf) > 10_000
+
+
+# --------------------------------------------------------------------------- executive summary and assumption sheet
+
+@pytest.mark.parametrize("kind", REPORTED)
+def test_report_opens_with_an_executive_summary(reports, kind):
+    """Every kind opens with the answer, three or more numbers, and a link to the assumption sheet,
+    before the contents and every section."""
+    text = reports[kind].read_text()
+    start = text.find('<section id="summary"')
+    assert 0 < start < text.find("<main>"), "no executive summary before the page's sections"
+    block = text[start:text.find("</section>", start)]
+    answer = re.search(r'<p class="answer">([^<]+)</p>', block)
+    assert answer and len(answer.group(1)) > 40, block
+    assert block.count('<div class="card') >= 2, block
+    assert '<a href="#assumption-sheet">Assumption sheet</a>' in block
+    assert 'id="assumption-sheet"' in text
+    assert re.search(r"\d+ inputs: \d+ yours, \d+ fitted from data, \d+ from published benchmarks, \d+ assumed",
+                     block), block
+
+
+def test_run_summary_names_the_numbers_that_matter(reports):
+    block = reports["run"].read_text().split('<section id="summary"', 1)[1].split("</section>", 1)[0]
+    for label in ("ARR at the end", "GRR / NRR", "cost per $1 of ARR", "bottleneck", "What drives it",
+                  "one draw"):
+        assert label in block, label
+
+
+def test_assumption_sheet_marks_what_was_set_and_what_was_assumed(reports):
+    text = reports["run"].read_text()
+    sheet = text.split('id="assumption-sheet"', 1)[1]
+    # pods_split sets the AE headcount; seed=5 came by --set; a default left alone is assumed
+    assert re.search(r"<td>seed</td><td>5</td><td>--set</td>", sheet)
+    assert "<summary>assumed (" in sheet
+    compare = reports["compare"].read_text().split('id="assumption-sheet"', 1)[1]
+    assert "What differs between the scenarios" in compare and "steps.sql.sla_hours" in compare
+
+
+@needs_browser
+def test_first_screen_shows_the_executive_summary(reports):
+    """At 1280x800, the executive summary (answer, numbers, link to the assumptions) is on the first
+    screen of every kind of report."""
+    probe = ("(() => { const e = document.getElementById('summary'); if (!e) return null;"
+             " const r = e.getBoundingClientRect(); const a = e.querySelector('.answer');"
+             " return {top: r.top, bottom: r.bottom, answer: a ? a.innerText : '',"
+             " link: !!e.querySelector('a[href=\"#assumption-sheet\"]')}; })()")
+    with Browser(BROWSER) as b:
+        for kind in REPORTED:
+            res = b.load(reports[kind], width=1280, height=800, whole=False)
+            assert res.console_errors == [], kind
+            box = b.send("Runtime.evaluate", returnByValue=True, expression=probe)["result"].get("value")
+            assert box is not None, f"{kind}: no executive summary"
+            assert 0 <= box["top"] and box["bottom"] <= 800, f"{kind}: summary not on the first screen: {box}"
+            assert len(box["answer"]) > 40 and box["link"], (kind, box)

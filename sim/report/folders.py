@@ -18,6 +18,7 @@ from sim import readback
 from sim.errors import UsageError
 from sim.readback import FolderFileError
 from sim.readback import tables as T
+from sim.report import executive as X
 from sim.report.benchmark_section import run_section as run_benchmarks
 from sim.report.html import Page
 from sim.report.kinds import FolderKind, manifest_kind
@@ -77,6 +78,10 @@ def build_run(folder: Path, manifest: dict | None, page: Page) -> str:
     page.subtitle = (f"One run: seed {k['seed']}, {k['horizon_weeks']:g} weeks, salesim "
                      f"{run.get('salesim_version', '?')}" + (f"; overrides: {', '.join(overrides)}" if overrides
                                                              else ""))
+    from sim.metrics.bottlenecks import find_bottlenecks
+
+    sheet = X.sheet_rows(scenario, overrides)
+    X.add_summary(page, X.run_summary(k, find_bottlenecks(k, weekly, steps), sheet))
     page.para("This is one random draw (one seed). Run salesim batch for a distribution, or salesim compare to "
               "compare scenarios over paired draws.", "note")
     page.heading("Key numbers")
@@ -129,6 +134,7 @@ def build_run(folder: Path, manifest: dict | None, page: Page) -> str:
     if bench is not None:
         page.heading("Benchmarks")
         page.section(bench)
+    X.add_sheet(page, scenario, sheet)
     scenario_block(page, [("scenario", scen_text)], overrides)
     return f"salesim run: {k['scenario']}"
 
@@ -161,6 +167,34 @@ def _study_scenarios(folder: Path) -> list[tuple[str, str | None]]:
     return [(p.name.removesuffix(".resolved.yaml"), readback.read_text(p)) for p in files]
 
 
+def _scenario_at(path: Path):
+    """A folder's scenario file read back and validated (None when it cannot be read as one: the
+    report then says the inputs cannot be listed, rather than failing)."""
+    try:
+        return readback.scenario_and_text(path)[0]
+    except UsageError:
+        return None
+
+
+def _base_scenario(folder: Path):
+    """The study's scenario as run (``scenario.resolved.yaml``), None without one."""
+    path = folder / "scenario.resolved.yaml"
+    return _scenario_at(path) if readback.present(path) else None
+
+
+def _parsed_scenarios(folder: Path) -> list[tuple[str, object]]:
+    """(name, Scenario) of each scenario a comparison or study folder keeps, in their order."""
+    out = []
+    for sub in ("scenarios", "cells"):
+        d = folder / sub
+        files = sorted(d.glob("*.resolved.yaml"), key=lambda p: (len(p.name), p.name)) if d.is_dir() else []
+        for p in files:
+            sc = _scenario_at(p)
+            if sc is not None:
+                out.append((p.name.removesuffix(".resolved.yaml"), sc))
+    return out
+
+
 def build_batch(folder: Path, manifest: dict | None, page: Page) -> str:
     from sim import plots
     from sim.experiments.montecarlo.stats import fan
@@ -171,6 +205,10 @@ def build_batch(folder: Path, manifest: dict | None, page: Page) -> str:
     summary, weekly = _table(folder, "summary", T.SUMMARY), _table(folder, "weekly", T.BATCH_WEEKLY)
     targets, scenarios = _table(folder, "targets", T.TARGETS), _study_scenarios(folder)
     page.subtitle = _study_subtitle(manifest, "Batch")
+    base = _base_scenario(folder)
+    sheet = X.sheet_rows(base)
+    X.add_summary(page, X.batch_summary(name, summary.set_index("kpi") if summary is not None else None,
+                                        targets, sheet))
     failed = manifest.get("failed_replications") or 0
     page.heading("Distribution of the headline KPIs")
     page.para(f"Each replication is one independent draw of the same scenario; {failed} failed.")
@@ -192,6 +230,7 @@ def build_batch(folder: Path, manifest: dict | None, page: Page) -> str:
                    [[f"{t['kpi']} {t['op']} {fmt_kpi(t['kpi'], t['target'])}", pct(t["probability"]),
                      f"[{pct(t['ci_low'])}, {pct(t['ci_high'])}]", f"{int(t['hits'])} of {int(t['n'])}"]
                     for _, t in targets.iterrows()])
+    X.add_sheet(page, base, sheet)
     scenario_block(page, scenarios)
     return f"salesim batch: {name}"
 
@@ -207,6 +246,16 @@ def build_compare(folder: Path, manifest: dict | None, page: Page) -> str:
     if paired is None:
         raise UsageError(f"{folder}: no comparison.csv (is the comparison finished?)")
     page.subtitle = _study_subtitle(manifest, f"Comparison against {base} (paired, common random numbers)")
+    parsed = _parsed_scenarios(folder)
+    if len(parsed) == len(names):
+        parsed = [(n, sc) for n, (_, sc) in zip(names, parsed, strict=True)]
+    first = parsed[0][1] if parsed else None
+    sheet = X.sheet_rows(first)
+    others = [(n, sc) for n, sc in parsed[1:]]
+    from sim.report.assumptions import differences
+
+    diffs = differences(parsed) if len(parsed) > 1 else []
+    X.add_summary(page, X.compare_summary(base, names, paired, diffs, sheet))
     fairness = readback.optional_text(folder / "fairness.md")
     if fairness is not None:  # what differs between the arms, before the results
         markdown_blocks(page, fairness.replace("`", "").replace("**", ""))
@@ -217,11 +266,12 @@ def build_compare(folder: Path, manifest: dict | None, page: Page) -> str:
     for lab in names[1:]:
         p = paired[paired["scenario"] == lab].set_index("kpi")
         page.heading(f"{lab} vs {base}", 3)
-        rows = [[key, fmt_kpi(key, r["baseline_mean"]), fmt_kpi(key, r["mean"]),
+        table = [[key, fmt_kpi(key, r["baseline_mean"]), fmt_kpi(key, r["mean"]),
                  *fmt_ci(key, r["diff"], r["diff_ci_low"], r["diff_ci_high"]), p_value(r["p_value"]),
                  pct(r["p_higher"])] for key in HEADLINE if key in p.index for r in [p.loc[key]]
                 if r["n"] > 0 and not math.isnan(r["diff"])]
-        page.table(["KPI", base, lab, "difference", "95% CI of the difference", "p-value", "P(higher)"], rows)
+        page.table(["KPI", base, lab, "difference", "95% CI of the difference", "p-value", "P(higher)"], table)
+    X.add_sheet(page, first, sheet, parsed[0][0] if parsed else "", others)
     scenario_block(page, scenarios)
     return f"salesim compare: {' vs '.join(names)}"
 
@@ -239,6 +289,9 @@ def build_sweep(folder: Path, manifest: dict | None, page: Page) -> str:
     scenarios = _study_scenarios(folder)
     page.subtitle = _study_subtitle(manifest, f"Sweep ({design.get('design', '?')} design) over "
                                     + ", ".join(params))
+    base = _base_scenario(folder)
+    sheet = X.sheet_rows(base)
+    X.add_summary(page, X.sweep_summary(params, tornado, sheet))
     metric = (tornado["metric"].iloc[0] if tornado is not None and len(tornado) else
               sens["metric"].iloc[0] if sens is not None and "metric" in sens.columns and len(sens) else None)
     if reps is not None and metric is not None and metric in reps.columns:
@@ -258,6 +311,7 @@ def build_sweep(folder: Path, manifest: dict | None, page: Page) -> str:
         cols = [c for c in sens.columns if c not in ("param", "metric")]
         page.table(["parameter", *cols], [[r["param"], *(p_value(r[c]) if c.startswith("p_") else num(r[c], ".3f")
                                                           for c in cols)] for _, r in sens.iterrows()])
+    X.add_sheet(page, base, sheet)
     scenario_block(page, scenarios)
     return f"salesim sweep: {', '.join(params)}"
 
@@ -313,6 +367,10 @@ def build_study(folder: Path, manifest: dict | None, page: Page) -> str:
         markdown_blocks(page, fairness.replace("`", "").replace("**", ""))
     effects = _table(folder, "effects", T.EFFECTS)
     variance, cells = _table(folder, "variance", T.VARIANCE), _table(folder, "cells", T.CELLS)
+    parsed = _parsed_scenarios(folder)
+    first = parsed[0][1] if parsed else None
+    sheet = X.sheet_rows(first)
+    X.add_summary(page, X.study_summary(name, effects, variance, sheet))
     if findings is not None:
         page.heading("Findings")
         markdown_blocks(page, findings)
@@ -341,6 +399,8 @@ def build_study(folder: Path, manifest: dict | None, page: Page) -> str:
         kpis = list(wide.columns)
         page.table([*factors, *kpis], [[*(idx if isinstance(idx, tuple) else (idx,)),
                                         *(fmt_kpi(k, r[k]) for k in kpis)] for idx, r in wide.iterrows()])
+    X.add_sheet(page, first, sheet, f"of the first cell ({parsed[0][0]}; the factors' levels change it, see the "
+                "cell means)" if parsed else "")
     scenario_block(page, [("study", spec_text)])
     return f"salesim study: {name}"
 
@@ -384,6 +444,9 @@ def build_plan(folder: Path, manifest: dict | None, page: Page) -> str:
                      f"{doc['probability_required']:.0%}; {s.get('candidates', '?')} of "
                      f"{s.get('plans_in_space', '?')} plans searched with {s.get('simulations', '?')} simulations, "
                      f"root seed {s.get('root_seed', '?')}")
+    base = _base_scenario(folder)
+    sheet = X.sheet_rows(base)
+    X.add_summary(page, X.plan_summary(doc, sheet))
     page.heading("Decision")
     rec = doc.get("recommended")
     if doc["feasible"] and rec:
@@ -427,6 +490,9 @@ def build_plan(folder: Path, manifest: dict | None, page: Page) -> str:
         page.table([*cols, doc["objective"], "P(all targets met)"],
                    [[*(num(r[c], "g") for c in cols), fmt_kpi(doc["objective"], r["objective"]),
                      pct(r["probability"])] for _, r in runner.iterrows()])
+    recommended = (_scenario_at(folder / "recommended.scenario.yaml")
+                   if readback.present(folder / "recommended.scenario.yaml") else None)
+    X.add_sheet(page, base, sheet, "searched from", [("recommended", recommended)] if recommended is not None else [])
     scenario_block(page, [("recommended scenario", rec_yaml)])
     return f"salesim plan: {goal}"
 

@@ -45,6 +45,16 @@ pre { background: #f6f6f6; border: 1px solid var(--rule); padding: 10px; overflo
       max-height: 480px; }
 details summary { cursor: pointer; color: var(--accent); }
 .scroll { overflow-x: auto; }
+.exec { border: 1px solid var(--rule); border-left: 4px solid var(--accent); padding: 8px 16px 10px; margin: 12px 0; }
+.exec h2 { margin: 0 0 4px; border: 0; font-size: 1.1rem; color: var(--muted); }
+.exec .answer { font-size: 1.12rem; font-weight: 600; margin: 4px 0 8px; max-width: none; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0; }
+.card { flex: 1 1 200px; border: 1px solid var(--rule); border-radius: 4px; padding: 6px 10px; }
+.card .label { color: var(--muted); font-size: 0.85rem; }
+.card .value { font-size: 1.35rem; font-weight: 700; font-variant-numeric: tabular-nums; }
+.card .ci { color: var(--muted); font-size: 0.82rem; }
+.card.good .value { color: #1b7837; } .card.bad .value { color: var(--bad); }
+.exec ul { margin: 4px 0; padding-left: 1.2em; }
 footer { margin-top: 40px; color: var(--muted); font-size: 0.85rem; border-top: 1px solid var(--rule); }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
@@ -89,7 +99,25 @@ class Page:
     subtitle: str = ""
     blocks: list[str] = field(default_factory=list)
     toc: list[tuple[str, str]] = field(default_factory=list)
+    opening: str = ""
     _figures: int = 0
+
+    def lead(self, answer: str, figures: Sequence[tuple[str, str, str, str]], drivers: Sequence[str],
+             sheet: str, sheet_href: str) -> None:
+        """The executive summary, drawn right under the title, before the contents: the answer in one
+        sentence, figures as (label, value, interval, tone "good"/"bad"/""), what drives it, and a link
+        to the assumption sheet."""
+        cards = "".join(f'<div class="card{f" {tone}" if tone else ""}"><div class="label">{esc(label)}</div>'
+                        f'<div class="value">{esc(value)}</div>'
+                        f'{f"<div class={chr(34)}ci{chr(34)}>{esc(ci)}</div>" if ci else ""}</div>'
+                        for label, value, ci, tone in figures)
+        items = "".join(f"<li>{esc(d)}</li>" for d in drivers)
+        drive = f"<p><strong>What drives it</strong></p><ul>{items}</ul>" if items else ""
+        self.opening = (f'<section id="summary" class="exec" aria-labelledby="summary-h">'
+                        f'<h2 id="summary-h">Executive summary</h2><p class="answer">{esc(answer)}</p>'
+                        f'<div class="cards">{cards}</div>{drive}'
+                        f'<p class="note"><a href="{esc(sheet_href)}">Assumption sheet</a>: {esc(sheet)}</p>'
+                        "</section>")
 
     def heading(self, text: str, level: int = 2) -> None:
         anchor = slug(plain(text))
@@ -103,12 +131,15 @@ class Page:
         # a paragraph may hold the user's own words (a study's description): shown as written
         self.blocks.append(f'<p{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{esc(text)}</p>')
 
-    def table(self, headers: Sequence[str], rows: Iterable[Sequence[object]], caption: str = "") -> None:
+    def table(self, headers: Sequence[str], rows: Iterable[Sequence[object]], caption: str = "",
+              summary: str = "") -> None:
+        """A table; with ``summary``, folded under that line (a long list a reader opens when needed)."""
         head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
         body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
         cap = f"<caption class=\"note\">{esc(caption)}</caption>" if caption else ""
-        self.blocks.append(f'<div class="scroll"><table>{cap}<thead><tr>{head}</tr></thead>'
-                           f"<tbody>{body}</tbody></table></div>")
+        block = (f'<div class="scroll"><table>{cap}<thead><tr>{head}</tr></thead>'
+                 f"<tbody>{body}</tbody></table></div>")
+        self.blocks.append(f"<details><summary>{esc(summary)}</summary>{block}</details>" if summary else block)
 
     def figure(self, fig, caption: str = "") -> None:
         """A matplotlib figure as inline SVG; its label (``fig.get_label()``) is the alt text."""
@@ -151,5 +182,5 @@ class Page:
                 "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
                 "style-src 'unsafe-inline'; img-src data:\">"
                 f"<title>{esc(self.title)}</title><style>{CSS}</style></head><body>"
-                f"<header><h1>{esc(self.title)}</h1>{sub}{nav}</header><main>"
+                f"<header><h1>{esc(self.title)}</h1>{sub}</header>{self.opening}{nav}<main>"
                 + "\n".join(self.blocks) + f"</main>{foot}</body></html>\n")
