@@ -1,0 +1,170 @@
+"""The process levers of upright_triangle.yaml one by one (docs/process.md): each
+lever switched off in turn, against the scenario as it is, over the same
+replication seeds (common random numbers), and what moved on the way from the
+lever's price to ARR.
+
+    python scripts/process_levers.py run --reps 6    # a few minutes on two cores; writes docs/process_levers.json
+    python scripts/process_levers.py render          # docs/process.md's table, from that file
+
+``run`` simulates the scenario with every lever on and with each lever off
+(``process.<lever>`` removed), replication i under seed ``SEED + i`` in every
+arm, and stores per arm and replication the KPIs of the chain: the lever's cost
+a year (costs.process_by_lever_usd over the horizon), the win rate (SQL to
+won), the AEs' utilization and wait, the MQL-to-SQL conversion, wins and end
+ARR. ``render`` rewrites the part of docs/process.md between the markers from
+the stored file (a test checks the page is what ``render`` makes, so no figure
+in it is typed by hand).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIO = REPO / "scenarios" / "upright_triangle.yaml"
+DOC = REPO / "docs" / "process.md"
+DATA = REPO / "docs" / "process_levers.json"
+START, END = "<!-- process_levers:begin -->", "<!-- process_levers:end -->"
+SEED = 1000
+LEVERS = ("playbooks", "tools", "enablement", "data_driven")
+# what each lever acts on, in the model (sim/model/process.py, sim/model/data_loop.py)
+CHANNEL = {
+    "playbooks": "skills pulled toward the average, shorter ramps: conversion of new and weak reps",
+    "tools": "work hours of every task x0.8: capacity, so shorter queues and more leads worked in time",
+    "enablement": "learning by practice x2: conversion rises faster with tasks done",
+    "data_driven": "the won step's conversion lifted toward an outside benchmark (win rate 25%): conversion",
+}
+# (column, KPI path) of the chain, from cost to ARR
+CHAIN = (("cost_per_year_usd", None), ("win_rate", ("win_rate",)), ("mql_to_sql", None),
+         ("ae_utilization", ("roles", "ae", "utilization")), ("ae_wait_hours", ("roles", "ae", "mean_wait_hours")),
+         ("leads_won", ("leads_won",)), ("arr_end_usd", ("arr_end_usd",)))
+
+
+def _figures(kpis: dict, lever: str | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    years = kpis["horizon_weeks"] / 52.0
+    for name, path in CHAIN:
+        if name == "cost_per_year_usd":
+            by = kpis["costs"]["process_by_lever_usd"]
+            out[name] = float(sum(by.values())) / years
+        elif name == "mql_to_sql":
+            out[name] = float(next(s["conversion"] for s in kpis["stages"] if s["stage"] == "mql"))
+        else:
+            v = kpis
+            for k in path:
+                v = v[k]
+            out[name] = float(v)
+    return out
+
+
+def run(reps: int) -> dict:
+    import sim
+
+    base = sim.load_scenario(SCENARIO)
+    arms: dict[str, list[dict[str, float]]] = {}
+    for lever in (None, *LEVERS):
+        sc = base if lever is None else base.model_copy(
+            update={"process": base.process.model_copy(update={lever: None})})
+        arms["all_on" if lever is None else f"{lever}_off"] = [
+            _figures(sim.simulate(sc, seed=SEED + i, record="kpis").kpis, lever) for i in range(reps)]
+        print(lever or "all on", file=sys.stderr)
+    priced = {lever: _lever_price(base, lever) for lever in LEVERS}
+    return {"scenario": SCENARIO.relative_to(REPO).as_posix(), "reps": reps, "seeds": [SEED, SEED + reps - 1],
+            "horizon_weeks": base.horizon_weeks, "price_per_year_usd": priced, "arms": arms}
+
+
+def _lever_price(base, lever: str) -> float:
+    """The lever's configured price a year before seats: its licence price and its ops staff (per seat
+    prices are per covered seat and shown as such)."""
+    p = getattr(base.process, lever)
+    if p is None:
+        return 0.0
+    return float(p.cost_per_year_usd + p.ops_headcount * p.ops_loaded_cost_per_year_usd)
+
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs)
+
+
+def _paired(on: list[float], off: list[float]) -> tuple[float, float]:
+    """Mean of off - on and the half-width of its 95% interval (t, n - 1 degrees of freedom)."""
+    d = [b - a for a, b in zip(on, off)]
+    n = len(d)
+    m = _mean(d)
+    if n < 2:
+        return m, math.nan
+    sd = math.sqrt(sum((x - m) ** 2 for x in d) / (n - 1))
+    t = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}.get(n, 2.0)
+    return m, t * sd / math.sqrt(n)
+
+
+def _usd(x: float) -> str:
+    return f"${x / 1e6:,.2f}M" if abs(x) >= 1e6 else f"${x / 1e3:,.0f}k"
+
+
+def _signed_usd(x: float) -> str:
+    return ("+" if x >= 0 else "-") + _usd(abs(x))
+
+
+def table(data: dict) -> str:
+    arms = data["arms"]
+    on = arms["all_on"]
+    col = lambda arm, k: [r[k] for r in arm]  # noqa: E731
+    lines = [
+        f"Measured on `{data['scenario']}` ({data['horizon_weeks']:g} weeks), {data['reps']} paired replications "
+        f"(seeds {data['seeds'][0]}-{data['seeds'][1]} in every arm). With every lever on: end ARR "
+        f"{_usd(_mean(col(on, 'arr_end_usd')))}, win rate {_mean(col(on, 'win_rate')):.3f}, "
+        f"MQL to SQL {_mean(col(on, 'mql_to_sql')):.3f}, AE utilization {_mean(col(on, 'ae_utilization')):.2f}, "
+        f"AE wait {_mean(col(on, 'ae_wait_hours')):.1f} h; the process levers cost "
+        f"{_usd(_mean(col(on, 'cost_per_year_usd')))} a year.",
+        "",
+        "| lever switched off | its price a year | what it acts on | win rate | MQL to SQL | AE utilization "
+        "| AE wait (h) | wins | end ARR, off minus on (95% CI) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for lever in LEVERS:
+        off = arms[f"{lever}_off"]
+        price = data["price_per_year_usd"][lever]
+        cost = _mean(col(on, "cost_per_year_usd")) - _mean(col(off, "cost_per_year_usd"))
+        price_txt = "free (not priced in this scenario)" if price == 0 else f"{_usd(cost)} (measured)"
+        d, h = _paired(col(on, "arr_end_usd"), col(off, "arr_end_usd"))
+        cells = [f"`{lever}`", price_txt, CHANNEL[lever]]
+        for k, fmt in (("win_rate", "{:.3f}"), ("mql_to_sql", "{:.3f}"), ("ae_utilization", "{:.2f}"),
+                       ("ae_wait_hours", "{:.1f}"), ("leads_won", "{:.0f}")):
+            cells.append(f"{fmt.format(_mean(col(on, k)))} -> {fmt.format(_mean(col(off, k)))}")
+        cells.append(f"{_signed_usd(d)} ({_signed_usd(d - h)} to {_signed_usd(d + h)})")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def rendered_doc(text: str, data: dict) -> str:
+    a, b = text.index(START) + len(START), text.index(END)
+    return text[:a] + "\n" + table(data) + "\n" + text[b:]
+
+
+def read_data() -> dict:
+    return json.loads(DATA.read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="simulate the arms and write docs/process_levers.json")
+    r.add_argument("--reps", type=int, default=6)
+    sub.add_parser("render", help="rewrite docs/process.md's table from docs/process_levers.json")
+    args = ap.parse_args(argv)
+    if args.command == "run":
+        if args.reps < 2:
+            print("process_levers: --reps must be at least 2 (a paired interval needs two)", file=sys.stderr)
+            return 2
+        DATA.write_text(json.dumps(run(args.reps), indent=1) + "\n")
+    DOC.write_text(rendered_doc(DOC.read_text(), read_data()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
