@@ -13,7 +13,8 @@ import yaml
 
 import sim
 from sim.cli.main import main
-from sim.scenario.lint import RULES, _throttled, available_hours, first_touch_decay, lint, offered_hours
+from sim.scenario.capacity import available_hours, first_touch_decay, offered_hours, throttled
+from sim.scenario.lint import RULES, lint
 from tests.conftest import build, chain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -235,7 +236,7 @@ def test_estimate_agrees_with_simulated_utilization(name):
     # field AEs hold at most 30 deals open, so their solutions engineer sees fewer; the selling-time MDR
     # keeps leads waiting, so the speed-to-lead decay leaves the AEs little.
     scenario = sim.load_scenario(SCENARIOS / name)
-    fl, through = _throttled(scenario)
+    fl, through = throttled(scenario)
     asked = offered_hours(scenario, fl, through)
     kpis = sim.simulate(scenario, seed=1).kpis["roles"]
     for role in scenario.roles:
