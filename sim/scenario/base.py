@@ -22,9 +22,9 @@ from __future__ import annotations
 import math
 import types
 import typing
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MAX_MAGNITUDE = 1e12
 """Largest size of any float in a scenario (money, hours, days): a trillion
@@ -34,6 +34,12 @@ MIN_PERIOD_DAYS = 1 / 24
 """Shortest period of any repeating process (one hour): a check every 1e-9
 days would never let the clock reach the horizon."""
 PERIOD = "at least one hour (1/24 day): a process repeated more often would never finish"
+
+Share = Annotated[float, Field(ge=0, le=1)]
+"""A share, fraction or probability: a number from 0 to 1, the one type of every such key
+(a conversion, a churn rate, a share of the week...). Each field gives its own default and
+says where it comes from in its description; the bounds reach the JSON Schema as
+``minimum`` and ``maximum``."""
 
 
 def annotation_members(ann: Any) -> list[Any]:

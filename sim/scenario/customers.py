@@ -17,10 +17,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from sim.scenario.base import StrictModel
+from sim.scenario.base import Share, StrictModel
 from sim.scenario.distributions import Dist
 
-Probability = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
 
@@ -43,15 +42,15 @@ class Onboarding(_Model):
 
     work_hours: Dist = Field(default=0.0, description="hours of onboarding-role work per customer")
     elapsed_days: Dist = Field(default=14.0, description="calendar time to go-live beyond queue and work")
-    churn_probability: Probability = Field(
+    churn_probability: Share = Field(
         default=0.0, description="chance a customer cancels before go-live when onboarded at once")
 
 
 class Renewal(_Model):
-    probability: Probability = Field(default=0.85, description="renewal odds of a healthy account")
-    price_uplift_fraction: Annotated[float, Field(ge=0, le=1)] = Field(
+    probability: Share = Field(default=0.85, description="renewal odds of a healthy account")
+    price_uplift_fraction: Share = Field(
         default=0.0, description="list-price increase applied at renewal")
-    contraction_probability: Probability = Field(
+    contraction_probability: Share = Field(
         default=0.0, description="chance a renewing account renews smaller (downsell)")
     contraction_fraction: Annotated[float, Field(ge=0, lt=1)] = Field(
         default=0.2, description="share of ACV lost when an account contracts")
@@ -62,7 +61,7 @@ class Expansion(_Model):
 
     opportunities_per_year: Annotated[float, Field(ge=0, le=52)] = Field(
         default=0.0, description="expansion opportunities per live account per year (Poisson)")
-    conversion_probability: Probability = 0.3
+    conversion_probability: Share = 0.3
     acv_increase_fraction: Dist = Field(default=0.2, description="ACV added, as a share of current ACV")
     work_hours: Dist = Field(default=4.0, description="account-manager hours per opportunity")
     elapsed_days: Dist = Field(default=30.0, description="customer's decision time")
@@ -84,7 +83,7 @@ class Customer(_Model):
 class Pql(_Model):
     """Product-qualified leads: a share of self-serve sign-ups routed to sales."""
 
-    probability: Probability = Field(description="share of sign-ups routed to sales")
+    probability: Share = Field(description="share of sign-ups routed to sales")
     roles: dict[Name, Name | None] = Field(description="step -> role for routed leads")
 
 
@@ -105,21 +104,21 @@ class PostSale(_Model):
     am_role: Name | None = Field(default=None, description="null: nobody works expansion opportunities")
     contract_start: Literal["go_live", "signature"] = Field(
         default="go_live", description="when ARR starts and revenue is recognized from")
-    onboarding_wait_churn_curve: list[tuple[Annotated[float, Field(ge=0)], Probability]] = Field(
+    onboarding_wait_churn_curve: list[tuple[Annotated[float, Field(ge=0)], Share]] = Field(
         default=[(0.0, 0.0), (14.0, 0.02), (45.0, 0.1), (90.0, 0.25)], min_length=1,
         description="[days waiting for onboarding, extra chance of cancelling before go-live]; it applies while "
         "the customer waits: one who would cancel at a wait cancels when the wait reaches it")
     onboarding_patience_days: Annotated[float, Field(ge=0, le=3650)] | None = Field(
         default=None, description="a signed customer still waiting for onboarding this many days may cancel "
         "(null: no limit beyond the onboarding-wait churn curve)")
-    onboarding_patience_cancel_probability: Probability = Field(
+    onboarding_patience_cancel_probability: Share = Field(
         default=1.0, description="the chance that a customer who reaches the patience cancels")
     csm_load_renewal_curve: list[tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0, le=2)]]] = Field(
         default=[(0.0, 1.0), (1.0, 1.0), (1.5, 0.9), (2.0, 0.75), (3.0, 0.55)], min_length=1,
         description="[CSM book load (hours needed / hours available), renewal multiplier]")
     no_csm_renewal_multiplier: Annotated[float, Field(ge=0, le=2)] = Field(
         default=0.85, description="renewal multiplier of accounts that need a CSM when there is none")
-    missed_care_renewal_curve: list[tuple[Annotated[float, Field(ge=0, le=1)], Annotated[float, Field(ge=0, le=2)]]] = (
+    missed_care_renewal_curve: list[tuple[Share, Annotated[float, Field(ge=0, le=2)]]] = (
         Field(default=[(0.0, 1.0), (0.25, 0.95), (0.5, 0.85), (1.0, 0.7)], min_length=1,
               description="when account care is a task of the account's owner (a generalist doing "
               "customer success): [share of monthly check-ins missed over the term, renewal multiplier]"))

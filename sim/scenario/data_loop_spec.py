@@ -23,10 +23,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from sim.scenario.base import StrictModel
+from sim.scenario.base import Share, StrictModel
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
-Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class OutsideBenchmark(StrictModel):
@@ -34,7 +33,7 @@ class OutsideBenchmark(StrictModel):
 
     source: Annotated[str, Field(min_length=3, max_length=500)] = Field(
         description="where the benchmark comes from (publication, year), for the reader of results")
-    conversion: dict[Name, dict[Name, Probability]] = Field(
+    conversion: dict[Name, dict[Name, Share]] = Field(
         min_length=1, description="segment -> stage -> benchmark conversion of the step into that stage")
     gap_closed_per_lift: Annotated[float, Field(gt=0, le=1)] = Field(
         default=0.25, description="share of the gap to the benchmark the first lift of a KPI closes (0.1-0.5)")

@@ -24,10 +24,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from sim.scenario.base import StrictModel
+from sim.scenario.base import Share, StrictModel
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
 class QuarterEnd(StrictModel):
@@ -37,9 +36,9 @@ class QuarterEnd(StrictModel):
         default=3.0, description="weeks before a quarter's end in which reps behind quota push (1-4)")
     window_days: Annotated[float, Field(ge=0, le=365)] = Field(
         default=30.0, description="a decision due this many days after the quarter's end can be pulled in (14-45)")
-    pull_probability: Fraction = Field(
+    pull_probability: Share = Field(
         default=0.5, description="chance such a deal is pulled into the quarter (0.2-0.8)")
-    extra_discount: Fraction = Field(
+    extra_discount: Share = Field(
         default=0.05, description="extra discount given on a pulled deal (Larkin 2014: gaming cost the vendor "
         "6-8% of revenue; 0.02-0.1)")
 
@@ -49,7 +48,7 @@ class Deals(StrictModel):
 
     discount_elasticity: Annotated[float, Field(ge=0, le=20)] = Field(
         default=1.0, description="log-odds of closing gained per unit of discount above the tier's mean (0-3)")
-    deal_desk_cap: dict[Name, Fraction] = Field(
+    deal_desk_cap: dict[Name, Share] = Field(
         default_factory=dict, description="segment -> the deepest discount the deal desk approves")
     quarter_end: QuarterEnd | None = Field(
         default=None, description="quarter-end pressure (absent: deals close when the customer decides)")

@@ -14,21 +14,17 @@ exhausted is saturated: the PODs owning it find nobody left to call.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import Field
 
-from sim.scenario.base import StrictModel
-
-Probability = Annotated[float, Field(ge=0, le=1)]
+from sim.scenario.base import Share, StrictModel
 
 
 class Market(StrictModel):
     """Contact fatigue and win-back of the outbound accounts."""
 
-    recontact_probability: Probability = Field(
+    recontact_probability: Share = Field(
         default=0.7, description="chance a lost account is worked again after its cooling-off; after k losses "
         "recontact_probability^k (contact fatigue; an assumption, range 0.5-0.9)")
-    winback_probability: Probability = Field(
+    winback_probability: Share = Field(
         default=0.3, description="chance a churned customer is prospected again after the cooling-off (an "
         "assumption, range 0.1-0.5)")

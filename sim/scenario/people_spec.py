@@ -16,12 +16,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
+from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, Share, StrictModel
 from sim.scenario.data_loop_spec import OutsideBenchmark
 from sim.scenario.distributions import Dist
 from sim.units import MAX_HORIZON_WEEKS
 
-Probability = Annotated[float, Field(ge=0, le=1)]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 WorkKind = Literal["prospecting", "closing", "onboarding", "account_care"]
 
@@ -45,7 +44,7 @@ class People(_Model):
         "Bridge Group)")
     ramp_start: Annotated[float, Field(gt=0, le=1)] = Field(
         default=0.5, description="productivity and skill at hire, as a share of full; rises linearly")
-    learning_per_task: Annotated[float, Field(ge=0, le=1)] = Field(
+    learning_per_task: Share = Field(
         default=0.0, description="skill gained per task done at a stage (share of the rep's skill)")
     learning_cap: Annotated[float, Field(ge=1, le=10)] = Field(
         default=1.3, description="most that practice can multiply a rep's skill by")
@@ -57,10 +56,10 @@ class People(_Model):
         default=60.0, description="days from a departure to the replacement's first day")
     time_off_days_per_year: Annotated[float, Field(ge=0, le=200)] = Field(
         default=0.0, description="holidays plus vacation: takes working hours out of every week")
-    lose_open_deals_probability: Probability = Field(
+    lose_open_deals_probability: Share = Field(
         default=0.0, description="when a rep leaves, each lead they own is lost with this chance (work_model.leavers "
         "replaces it with a chance by the tasks they did on the lead)")
-    orphan_renewal_multiplier: Annotated[float, Field(ge=0, le=1)] = Field(
+    orphan_renewal_multiplier: Share = Field(
         default=1.0, description="renewal odds of accounts whose owner left and is not yet replaced")
     time_policy: list[WorkKind] = Field(
         default=["closing", "onboarding", "account_care", "prospecting"], min_length=1,
@@ -94,7 +93,7 @@ class ProcessCost(_Model):
 class Playbooks(ProcessCost):
     """Scripts and playbooks: new reps start from experienced reps' best practice."""
 
-    skill_spread_multiplier: Annotated[float, Field(ge=0, le=1)] = Field(
+    skill_spread_multiplier: Share = Field(
         default=0.5, description="shrinks each rep's distance from the average skill")
     ramp_multiplier: Annotated[float, Field(gt=0, le=1)] = Field(default=0.6, description="shorter ramp")
 
@@ -123,11 +122,11 @@ class DataDriven(ProcessCost):
 
     period_days: Annotated[float, Field(ge=MIN_PERIOD_DAYS, le=365)] = Field(
         default=30.0, description=f"days between two lifts; {PERIOD}")
-    lift_fraction: Annotated[float, Field(ge=0, le=1)] = Field(
+    lift_fraction: Share = Field(
         default=0.02, description="relative lift of the chosen stage's conversion per period")
     max_lift: Annotated[float, Field(ge=0, le=5)] = Field(
         default=0.3, description="most a stage's conversion can be lifted in total (relative)")
-    benchmark: dict[Name, Probability] = Field(
+    benchmark: dict[Name, Share] = Field(
         default_factory=dict, description="stage -> benchmark conversion (industry average); "
         "stages without one are compared with their own configured rate (the legacy loop; not used with `outside`)")
     min_observations: Annotated[int, Field(ge=1)] = 30

@@ -13,9 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
+from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, Share, StrictModel
 from sim.scenario.calendar_spec import WorkWeek
-from sim.scenario.customers import Probability
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
@@ -40,7 +39,7 @@ class Maturity(_Model):
     min_member_tenure_days: Annotated[float, Field(ge=0)] = Field(
         default=0.0, description="average tenure of the POD's present members (reps with a people model)")
     min_bookings_usd: Annotated[float, Field(ge=0)] = Field(default=0.0, description="bookings since it formed")
-    min_win_rate: Probability = Field(default=0.0, description="win rate since it formed")
+    min_win_rate: Share = Field(default=0.0, description="win rate since it formed")
     min_queue_per_seat: Annotated[float, Field(ge=0)] = Field(
         default=0.0, description="demand exceeds capacity: mean tasks waiting per seat over the last period")
 
@@ -82,7 +81,7 @@ class Pods(_Model):
     initial: list[Pod] = Field(min_length=1)
     inside_handoff_delay_days: Annotated[float, Field(ge=0)] | None = Field(
         default=None, description="hand-off delay between roles of the same POD (cheaper than horizontal)")
-    inside_handoff_leakage: Probability | None = Field(
+    inside_handoff_leakage: Share | None = Field(
         default=None, description="hand-off leakage between roles of the same POD")
     fission: Fission = Field(default_factory=Fission)
     without_customer_team: Literal["sellers", "none"] = Field(

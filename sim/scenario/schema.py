@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, StrictModel
+from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, Share, StrictModel
 from sim.scenario.calendar_spec import ArrivalProfile, Calendar, WorkWeek
 from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, check_curve
 from sim.scenario.deals_spec import Deals
@@ -40,7 +40,6 @@ Name = Annotated[
     str,
     Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40, description="lower_snake_case name"),
 ]
-Probability = Annotated[float, Field(ge=0, le=1)]
 Multiplier = Annotated[float, Field(ge=0, le=100)]
 
 DEFAULT_WEEKLY_HOURS = 40.0
@@ -77,7 +76,7 @@ class Handoff(_Model):
     """What a hand-off between two roles costs: calendar delay and leakage."""
 
     delay_days: Dist = Field(default=0.0, description="calendar delay added at the hand-off")
-    leakage_probability: Probability = Field(
+    leakage_probability: Share = Field(
         default=0.0, description="chance the lead is dropped at the hand-off (no-show, lost note)"
     )
 
@@ -92,7 +91,7 @@ class SpeedToLead(_Model):
         description="[hours waited, conversion multiplier] points, linear in between, "
         "flat after the last point; by default the cross-firm association of HBR 2011",
     )
-    causal_share: Annotated[float, Field(ge=0, le=1)] = Field(
+    causal_share: Share = Field(
         default=DEFAULT_SPEED_TO_LEAD_CAUSAL_SHARE,
         description="share of the curve's log-decay that acts on a lead: each point's multiplier is raised "
         "to this power (0: waiting costs nothing; 1: the curve as it is, salesim's default before; "
@@ -134,7 +133,7 @@ class Step(_Model):
 class SegmentStep(_Model):
     """Per-segment numbers of one step."""
 
-    conversion_probability: Probability
+    conversion_probability: Share
     elapsed_days: Dist = Field(
         default=0.0, description="calendar time beyond queueing and work (the customer's side)"
     )
@@ -145,7 +144,7 @@ class SegmentStep(_Model):
 class ValueExchange(_Model):
     """Key moment in negotiation: when asked for a discount, ask for something back."""
 
-    discount_multiplier: Annotated[float, Field(ge=0, le=1)] = Field(
+    discount_multiplier: Share = Field(
         default=0.6, description="the discount granted shrinks by this factor"
     )
     win_probability_multiplier: Annotated[float, Field(gt=0, le=2)] = Field(
@@ -213,7 +212,7 @@ class Role(_Model):
     )
     loaded_cost_per_year_usd: Annotated[float, Field(ge=0)] = Field(
         default=0.0, description="salary, benefits, tools and overhead per rep per year")
-    commission_rate: Annotated[float, Field(ge=0, le=1)] = Field(
+    commission_rate: Share = Field(
         default=0.0, description="share of the bookings this role closes (new deals or expansions)")
     fee_per_handoff_usd: Annotated[float, Field(ge=0)] = Field(
         default=0.0, description="paid per lead the role passes on to the next role (e.g. an SDR's "
@@ -266,7 +265,7 @@ class Attempts(_Model):
     """Cold outreach: several touches to reach someone (TOPO: ~22.5 dials a conversation)."""
 
     max_attempts: Annotated[int, Field(ge=1, le=100)] = 6
-    connect_probability: Probability = 0.2
+    connect_probability: Share = 0.2
     days_between_attempts: Dist = 2.0
 
 

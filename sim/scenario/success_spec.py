@@ -40,11 +40,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.scenario.base import StrictModel
-from sim.scenario.customers import Probability, check_curve
+from sim.scenario.base import Share, StrictModel
+from sim.scenario.customers import check_curve
 from sim.scenario.distributions import Dist
 
-Score = Annotated[float, Field(ge=0, le=1)]
 Mult = Annotated[float, Field(ge=0, le=5)]
 
 
@@ -55,28 +54,28 @@ class _Model(StrictModel):
 class AccountHealth(_Model):
     """How an account's health is made and what it does to renewal and contraction."""
 
-    onboarding_weight: Score = Field(
+    onboarding_weight: Share = Field(
         default=0.4, description="share of health from onboarding (time to value); the rest is CSM attention "
         "(0.2-0.6)")
-    time_to_value_curve: list[tuple[Annotated[float, Field(ge=0)], Score]] = Field(
+    time_to_value_curve: list[tuple[Annotated[float, Field(ge=0)], Share]] = Field(
         default=[(0.0, 1.0), (30.0, 1.0), (90.0, 0.5), (180.0, 0.2)], min_length=1,
         description="[days from signature to go-live, onboarding score]")
-    attention_curve: list[tuple[Annotated[float, Field(ge=0)], Score]] = Field(
+    attention_curve: list[tuple[Annotated[float, Field(ge=0)], Share]] = Field(
         default=[(0.0, 1.0), (1.0, 1.0), (1.5, 0.5), (2.0, 0.2), (3.0, 0.0)], min_length=1,
         description="[CSM book load over the term (hours needed / hours available), attention]")
-    tech_touch_attention: Score = Field(
+    tech_touch_attention: Share = Field(
         default=0.5, description="attention of accounts that need no CSM (csm_hours_per_month 0): product "
         "and digital touch only")
-    no_csm_attention: Score = Field(
+    no_csm_attention: Share = Field(
         default=0.0, description="attention of accounts that need a CSM when the scenario has none")
-    renewal_curve: list[tuple[Score, Mult]] = Field(
+    renewal_curve: list[tuple[Share, Mult]] = Field(
         default=[(0.0, 0.7), (0.5, 0.95), (1.0, 1.08)], min_length=1,
         description="[health, renewal multiplier] (replaces csm_load_renewal_curve; odds capped at 1)")
-    contraction_curve: list[tuple[Score, Mult]] = Field(
+    contraction_curve: list[tuple[Share, Mult]] = Field(
         default=[(0.0, 2.0), (0.5, 1.0), (1.0, 0.5)], min_length=1,
         description="[health, multiplier on the tier's contraction probability]")
-    at_risk_below: Score = Field(default=0.4, description="health below this is reported at risk")
-    healthy_from: Score = Field(default=0.7, description="health at or above this is reported healthy")
+    at_risk_below: Share = Field(default=0.4, description="health below this is reported at risk")
+    healthy_from: Share = Field(default=0.7, description="health at or above this is reported healthy")
 
     _curves = field_validator("time_to_value_curve", "attention_curve", "renewal_curve", "contraction_curve")(
         classmethod(lambda cls, v: check_curve(v)))
@@ -94,10 +93,10 @@ class CsmExpansion(_Model):
     opportunities_per_year: Annotated[float, Field(ge=0, le=52)] = Field(
         default=1.0, description="CSM-sourced expansion opportunities per live account per year at full "
         "health (Poisson; 0.5-2)")
-    rate_curve: list[tuple[Score, Score]] = Field(
+    rate_curve: list[tuple[Share, Share]] = Field(
         default=[(0.0, 0.0), (0.5, 0.3), (1.0, 1.0)], min_length=1,
         description="[health, share of those opportunities that arise]")
-    conversion_probability: Probability = Field(default=0.4, description="share of opportunities won (0.2-0.6)")
+    conversion_probability: Share = Field(default=0.4, description="share of opportunities won (0.2-0.6)")
     acv_increase_fraction: Dist = Field(default=0.15, description="ACV added, as a share of current ACV")
     elapsed_days: Dist = Field(default=30.0, description="customer's decision time")
     closed_by: Literal["csm", "am"] = Field(
@@ -125,6 +124,6 @@ class OnboardingPolicy(_Model):
         "work; onboard_first: a new customer is onboarded before any deal work; reserved_share: onboarding "
         "comes first while the rep's onboarding work so far is below reserved_share of their time, after "
         "closing otherwise")
-    reserved_share: Annotated[float, Field(ge=0, le=1)] = Field(
+    reserved_share: Share = Field(
         default=0.2, description="share of a seller's time kept for onboarding (0.1-0.3)")
 

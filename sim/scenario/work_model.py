@@ -22,14 +22,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import StrictModel
+from sim.scenario.base import Share, StrictModel
 from sim.scenario.distributions import Dist
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
-Share = Annotated[float, Field(ge=0, le=1)]
 
 # kinds of work a rep does; experience and switches are counted per kind
 KINDS = ("prospecting", "discovery", "demo", "proposal", "onboarding", "account_care")
@@ -79,7 +78,7 @@ class Learning(_Model):
     replaces people.learning_per_task and people.learning_cap (one cap for
     everyone)."""
 
-    exponent: Annotated[float, Field(ge=0, le=1)] = Field(
+    exponent: Share = Field(
         default=0.2, description="power-law exponent of practice (an 80% learning curve is 0.32; individual "
         "practice 0.1-0.5)")
     prior_tasks: Annotated[float, Field(gt=0, le=100_000)] = Field(
@@ -160,7 +159,7 @@ class Leavers(_Model):
     Scheer & Steenkamp 2007). Replaces ``people.lose_open_deals_probability``,
     a constant per role."""
 
-    loss_per_task: Annotated[float, Field(ge=0, le=1)] = Field(
+    loss_per_task: Share = Field(
         default=0.1, description="chance per task the leaving owner did on a lead that it goes with them "
         "(range 0.05-0.2, L): 1 task 10%, 4 tasks 34%")
 
@@ -197,7 +196,7 @@ class Managers(_Model):
     vacancy_load: Annotated[float, Field(ge=0, le=10)] = Field(
         default=0.5, description="an open seat of a managed role takes this many reps' worth of the manager's "
         "time while it is hired for (interviews, onboarding; range 0.25-1, L)")
-    win_odds_loss: Annotated[float, Field(ge=0, le=1)] = Field(
+    win_odds_loss: Share = Field(
         default=0.2, description="share of the reps' win odds lost at no coverage (coaching effects of 10-20%: "
         "CEB Sales Executive Council; range 0.1-0.3, L)")
     ramp_slowdown: Annotated[float, Field(ge=0, le=10)] = Field(
