@@ -129,3 +129,17 @@ def test_never_over_a_file_it_did_not_write(tmp_path, capsys):
     assert main(["init", "--no-input", "--out", str(ours)]) == 2  # exists: needs --force
     assert main(["init", "--no-input", "--ae", "5", "--out", str(ours), "--force"]) == 0
     assert sim.load_scenario(ours).roles["ae"].headcount == 5
+
+
+@pytest.mark.parametrize("segment", ["smb", "mid_market", "enterprise"])
+def test_selling_time_of_the_first_scenario_is_inside_the_benchmark_range(segment):
+    """salesim check reads each seller's selling time from the scenario (hours on deals over the working
+    week): a starter whose reps sell all week (hours_per_week 30, no work model: 75%) is outside the
+    published 20-40%; the starter's week is 40 hours with the work model's shares (30% on deals)."""
+    from sim.metrics.benchmark_figures import selling_fraction
+
+    text = scenario_text(Answers(2, 3, 1, 30.0, 25_000.0, segment))
+    scenario = sim.validate_data(yaml.safe_load(text))
+    row = default_table().get("selling_time_fraction", "all")
+    for role in ("sdr", "ae"):
+        assert row.low <= selling_fraction(scenario, role) <= row.high, role

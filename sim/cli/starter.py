@@ -30,13 +30,15 @@ MOTION = {"smb": "inside", "mid_market": "inside", "enterprise": "field"}
 # [assumed] figures: per segment, as in the shipped scenarios (docs/background.md#reference-figures)
 ACV_SIGMA = {"smb": 0.6, "mid_market": 0.5, "enterprise": 0.5}
 QUALIFY = {"smb": 0.35, "mid_market": 0.35, "enterprise": 0.30}  # MQL -> SQL
-WORK_HOURS = {  # SDR call-back; AE hours on the opportunity, negotiation and signature
-    "smb": (0.5, 1.5, 2.5, 1.5),
-    "mid_market": (0.75, 2.0, 4.0, 2.5),
-    "enterprise": (1.0, 6.0, 16.0, 8.0),
+# SDR call-back; AE hours on the opportunity, negotiation and signature: deal work only (calls, demos, proposals);
+# preparation, CRM entry, meetings and training are the rest of the week (work_model.time_use below)
+WORK_HOURS = {
+    "smb": (0.25, 0.75, 1.25, 0.75),
+    "mid_market": (0.4, 1.0, 2.0, 1.25),
+    "enterprise": (0.5, 3.0, 8.0, 4.0),
 }
 CSM_HOURS_PER_MONTH = {"smb": 0.5, "mid_market": 2.0, "enterprise": 6.0}
-COST_PER_LEAD = {"smb": 250, "mid_market": 350, "enterprise": 600}  # paid and content marketing per MQL (L)
+COST_PER_LEAD = {"smb": 350, "mid_market": 500, "enterprise": 850}  # paid and content marketing per MQL (L)
 LOADED_COST = {"sdr": 95_000, "ae_inside": 150_000, "ae_field": 250_000, "csm": 100_000}
 DISCOUNT_SMB = 0.15
 LEAKAGE = 0.05  # no-shows and dropped notes at the SDR -> AE hand-off
@@ -115,6 +117,7 @@ def scenario_text(a: Answers) -> str:
     span = _bench("span_of_control", seg)
     managers = int((a.sdr + a.ae) // (span.typical if span else 8))  # below a span: the founder manages
     tenure = _bench("sdr_tenure_years", seg)
+    selling = _bench("selling_time_fraction", seg)
 
     def mark(row, fallback="[assumed]") -> str:
         return _mark(row) if row is not None else fallback
@@ -148,7 +151,7 @@ def scenario_text(a: Answers) -> str:
         "roles:",
         *(["  sdr:",
             f"    headcount: {a.sdr}                  # {given('sdr')}",
-            "    hours_per_week: 30            # [assumed] of ~40: the rest is CRM work and meetings",
+            "    hours_per_week: 40            # [assumed] a working week; deals get their share (work_model)",
             f"    loaded_cost_per_year_usd: {LOADED_COST['sdr']}   # [assumed] salary, benefits, tools, overhead",
             "    people:",
             f"      ramp_days: {_num(sdr_ramp.typical if sdr_ramp else 90)}                # {mark(sdr_ramp)}",
@@ -157,14 +160,14 @@ def scenario_text(a: Answers) -> str:
              f"# {mark(attrition)}")] if a.sdr else []),
         "  ae:",
         f"    headcount: {a.ae}                  # {given('ae')}",
-        "    hours_per_week: 30            # [assumed] hours on deals a week",
+        "    hours_per_week: 40            # [assumed] a working week; deals get their share (work_model)",
         "    owns_leads: true              # a deal keeps its AE",
         f"    loaded_cost_per_year_usd: {ae_cost}   # [assumed]",
         "    commission_rate: 0.1          # [assumed] of first-year bookings",
         (f"    quota_usd_per_year: {_num(bookings.typical)}   # {mark(bookings)}" if bookings else
          "    quota_usd_per_year: 600000    # [assumed]"),
         "    people:",
-        "      skill: {dist: lognormal, median: 1.0, sigma: 0.4}   # [assumed] some sell more than others",
+        "      skill: {dist: lognormal, median: 1.0, sigma: 0.3}   # [assumed] some sell more than others",
         f"      ramp_days: {_num(ae_ramp.typical if ae_ramp else 150)}               # {mark(ae_ramp)}",
         f"      attrition_per_year: {_num(attrition.typical if attrition else 0.25)}    # {mark(attrition)}",
         *(["  csm:",
@@ -198,6 +201,14 @@ def scenario_text(a: Answers) -> str:
         "      term_years: 1               # [assumed]",
         f"      renewal: {{probability: {_num(renewal)}}}   # {mark(grr)}",
         f"      csm_hours_per_month: {CSM_HOURS_PER_MONTH[seg]}     # [assumed] CSM time an account needs",
+        "",
+        "# What a seller's week is made of: admin and CRM 25%, internal meetings 15%, training 10%, research and",
+        "# preparation 20%, leaving 30% for deal work (salesim's defaults; selling time is 28% of the week, 20-40%",
+        f"# across surveys: {mark(selling)}). Set a role's shares to change it.",
+        "work_model:",
+        "  time_use:",
+        *(["    sdr: {}"] if a.sdr else []),
+        "    ae: {}",
         "",
         "sources:",
         "  inbound:",
