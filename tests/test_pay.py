@@ -112,3 +112,23 @@ def test_top_performers_leave_more(top, expected):
     assert abs(stayed - expected) < 4 * math.sqrt(expected * (1 - expected) / n)
     bands = [r["leaving_band"] for r in res.kpis["reps"] if r["left_days"] is not None]
     assert set(bands) == {"top"}
+
+
+@pytest.mark.parametrize("window, clawed", [(90.0, True), (7.0, False), (None, False)])
+def test_commission_of_a_logo_that_cancels_inside_the_window_is_clawed_back(window, clawed):
+    """Every deal of $10k pays $1,000 (10 cents a dollar, far below quota); half the
+    customers cancel at go-live 14 days after the win. With a 90-day window each
+    cancellation takes its $1,000 back; with 7 days (or none) nothing comes back."""
+    plan = {"r1": {"variable_at_target_usd": 100_000, **({"clawback_days": window} if window else {})}}
+    d = _closer(p=1.0, rate=2.0, pay=plan)
+    d["roles"]["r1"]["quota_usd_per_year"] = 1_000_000
+    d["segments"]["only"]["customer"] = {"onboarding": {"elapsed_days": 14, "churn_probability": 0.5}}
+    k = sim.simulate(build(d, horizon_weeks=52), seed=2, record="kpis").kpis
+    wins, cancelled = k["leads_won"], k["onboarding_churned"]
+    assert wins > 50 and 0.3 * wins < cancelled < 0.7 * wins
+    back = 1000.0 * cancelled if clawed else 0.0
+    assert k["costs"]["commission_clawbacks_usd"] == pytest.approx(back)
+    assert k["costs"]["commissions_usd"] == pytest.approx(1000.0 * wins - back)
+    assert k["reps"][0]["commission_usd"] == pytest.approx(1000.0 * wins - back)
+    if window:
+        assert k["reps"][0]["clawback_usd"] == pytest.approx(back)

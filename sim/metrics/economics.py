@@ -243,6 +243,8 @@ def economics_kpis(f: Facts, weekly_arr_end: np.ndarray) -> tuple[dict, np.ndarr
             "sales_marketing_usd": round(acquisition + retention, 2),
             "salaries_by_role_usd": {r: round(float(x), 2) for r, x in zip(L.roles, salaries, strict=True)},
             "commissions_usd": round(float(c["usd"][by_kind[CostKind.COMMISSION]].sum()), 2),
+            "commission_clawbacks_usd": round(float(np.maximum(-c["usd"][by_kind[CostKind.COMMISSION]], 0.0).sum()),
+                                              2),
             "fees_usd": round(float(c["usd"][by_kind[CostKind.FEE]].sum()), 2),
             "marketing_usd": round(float(c["usd"][by_kind[CostKind.MARKETING]].sum()), 2),
             "unallocated_sales_marketing_usd": round(_unallocated(f, salaries, classes["acquisition"]), 2),

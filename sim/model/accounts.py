@@ -24,6 +24,7 @@ Capacity effects are curves in the scenario, never constants in this code.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sim.model.csm_books import CsmBooks
@@ -167,6 +168,7 @@ class AccountBook:
         self.segment: list[int] = []
         self.active: list[bool] = []  # counted in ARR right now
         self.closed: list = []  # per account, a SimPy event that fires when it churns or cancels
+        self.on_end: Callable[[int], None] | None = None  # told of an account that ends (clawbacks)
         self.lead: list[int] = []  # the lead whose win opened the account
         self.keeper_seat: list[int] = []  # the generalist seat that owns the account (-1: none)
         self.pod: list[int] = []  # the POD that won the account
@@ -327,6 +329,8 @@ class AccountBook:
         self.active[a] = False
         self.rec.account(self.env.now, a, self.segment[a], kind, arr_delta, 0.0)
         self.closed[a].succeed()
+        if self.on_end is not None:  # a pay plan's clawback (sim.model.pay)
+            self.on_end(a)
 
     def _expansions(self, a: int, tp: TierPlan):
         env, rec, seg = self.env, self.rec, self.segment[a]

@@ -215,6 +215,7 @@ class Leads:
                   else self.deals.booked(acv, last_role, last_rep, now))
         rec.end(now, lid, stage, WON, 0.0, seg, booked, acv, ridx, last_rep)
         closer = route.closer
+        paid = 0.0
         if closer is not None and closer.commission_rate:
             rec.cost(now, COMMISSION, closer.idx, seg, booked * closer.commission_rate)
         elif self.pay is not None and closer is not None:  # a compensation plan (sim.model.pay)
@@ -229,7 +230,9 @@ class Leads:
             self.accounts.mined_win(account, lid, seg, booked)
         elif self.track_customers:
             seat = last_role.staff.seat[last_rep] if last_role is not None and last_role.staff else -1
-            self.accounts.open(lid, seg, booked, last_role, seat, pod)
+            a = self.accounts.open(lid, seg, booked, last_role, seat, pod)
+            if paid:  # a plan's clawback window starts (sim.model.pay)
+                self.pay.won_account(a, closer, last_rep if last_role is closer else -1, paid, seg)
 
     def _worked_step(self, st, lid, seg, acv, prev_role, owner_role, owner, pod=0, touch=-1):
         """The general case of a step worked by a role: hand-off, owner assignment,

@@ -27,21 +27,28 @@ import math
 
 from sim.model.draws import uniform01
 from sim.model.rng import Streams
+from sim.model.vocab import CostKind
 from sim.scenario.schema import Scenario
 from sim.scenario.work_model import Leaving, WorkModel
 from sim.units import DAYS_PER_YEAR
+
+COMMISSION = int(CostKind.COMMISSION)
 
 
 class Ledger:
     """One role's plan and its reps' plan-year bookings, commission and attainment."""
 
-    __slots__ = ("rate", "accelerator", "quota", "cap", "year", "ytd", "paid", "attained", "band", "snaps")
+    __slots__ = ("rate", "accelerator", "quota", "cap", "year", "ytd", "paid", "attained", "band", "snaps",
+                 "clawback_days", "clawback_share", "clawed")
 
     def __init__(self, plan, quota: float):
         self.quota = quota
         self.rate = plan.variable_at_target_usd / quota
         self.accelerator = plan.accelerator
         self.cap = plan.cap_attainment * quota if plan.cap_attainment is not None else math.inf
+        self.clawback_days = plan.clawback_days
+        self.clawback_share = plan.clawback_share
+        self.clawed: list[float] = []  # commission clawed back, per rep
         self.year: list[int] = []
         self.ytd: list[float] = []
         self.paid: list[float] = []
@@ -57,6 +64,7 @@ class Ledger:
             self.attained.append(None)
             self.band.append("")
             self.snaps.append([])
+            self.clawed.append(0.0)
 
     def commission(self, rep: int, booked: float, now: float) -> float:
         """The commission of a win of ``booked`` by ``rep`` now (updates the plan year)."""
@@ -78,10 +86,12 @@ class Ledger:
 class Pay:
     """The run's compensation plans and attainment-driven departures."""
 
-    def __init__(self, env, wm: WorkModel, scenario: Scenario, roles: dict, streams: Streams, staffing):
+    def __init__(self, env, wm: WorkModel, scenario: Scenario, roles: dict, streams: Streams, staffing, rec=None):
         self.env = env
+        self.rec = rec
         self.staffing = staffing
         self.ledgers: dict[int, Ledger] = {}
+        self.pending: dict[int, tuple] = {}  # account -> (ledger, role index, rep, commission, win time, segment)
         for name, plan in wm.pay.items():
             quota = scenario.roles[name].quota_usd_per_year
             if quota is not None:  # (the scenario checks refuse a plan without a quota)
@@ -100,6 +110,26 @@ class Pay:
         """The commission of ``role``'s win, or None when the role has no plan."""
         ledger = self.ledgers.get(role.idx)
         return None if ledger is None else ledger.commission(max(rep, 0), booked, now)
+
+    def won_account(self, account: int, role, rep: int, paid: float, segment: int) -> None:
+        """A new logo's commission ``paid`` to ``rep`` of ``role``: kept until the
+        plan's clawback window has passed (nothing kept without a window)."""
+        ledger = self.ledgers.get(role.idx)
+        if ledger is not None and ledger.clawback_days is not None and paid > 0:
+            self.pending[account] = (ledger, role.idx, max(rep, 0), paid, self.env.now, segment)
+
+    def account_ended(self, account: int) -> None:
+        """The account churned or cancelled: claw its commission back if inside the window."""
+        entry = self.pending.pop(account, None)
+        if entry is None:
+            return
+        ledger, ridx, rep, paid, t_win, segment = entry
+        now = self.env.now
+        if now - t_win <= ledger.clawback_days:
+            back = paid * ledger.clawback_share
+            ledger.paid[rep] -= back
+            ledger.clawed[rep] += back
+            self.rec.cost(now, COMMISSION, ridx, segment, -back)
 
     def attainment(self, role, rep: int, now: float) -> float:
         """Trailing-year attainment of ``rep``: bookings in the last year (or since
@@ -162,6 +192,8 @@ class Pay:
             ledger._grow(n - 1)
             work = table.setdefault("work", {})
             work["commission_usd"] = [round(ledger.paid[i], 2) for i in range(n)]
+            if ledger.clawback_days is not None:
+                work["clawback_usd"] = [round(ledger.clawed[i], 2) for i in range(n)]
             attained = [ledger.attained[i] for i in range(n)]
             work["attainment"] = [
                 round(a if a is not None else self.attainment(role, i, min(now, table["left_days"][i])), 4)
@@ -170,9 +202,9 @@ class Pay:
                 work["leaving_band"] = [ledger.band[i] for i in range(n)]
 
 
-def build(env, scenario: Scenario, roles: dict, streams: Streams, staffing) -> Pay | None:
+def build(env, scenario: Scenario, roles: dict, streams: Streams, staffing, rec=None) -> Pay | None:
     """The run's pay model, or None (no ``work_model.pay``)."""
     wm = scenario.work_model
     if wm is None or not wm.pay:
         return None
-    return Pay(env, wm, scenario, roles, streams, staffing)
+    return Pay(env, wm, scenario, roles, streams, staffing, rec)

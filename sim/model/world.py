@@ -81,7 +81,9 @@ class World:
         self.market = MarketBook(scenario.market, env, streams) if scenario.market is not None else None
         self.accounts = AccountBook(env, recorder, setup, streams, self.roles, self.routes, self.market)
         self.staffing = Staffing(env, recorder, self.accounts)
-        self.pay = pay.build(env, scenario, self.roles, streams, self.staffing)
+        self.pay = pay.build(env, scenario, self.roles, streams, self.staffing, recorder)
+        if self.pay is not None and any(x.clawback_days is not None for x in self.pay.ledgers.values()):
+            self.accounts.on_end = self.pay.account_ended
         self.pods = (PodBook(env, recorder, scenario, streams, self.roles, self.staffing, self.layout.n_weeks)
                      if scenario.pods is not None else None)
         self.leads = Leads(env, recorder, ns, scenario.speed_to_lead.effective_curve(), accounts=self.accounts,

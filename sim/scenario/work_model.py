@@ -119,7 +119,9 @@ class CompPlan(_Model):
     """A role's variable pay: commission at ``variable_at_target_usd / quota``
     per dollar booked in the plan year, ``accelerator`` times that on bookings
     above quota, nothing on bookings above ``cap_attainment`` x quota. Base pay
-    is in the role's loaded cost. Replaces the role's flat ``commission_rate``."""
+    is in the role's loaded cost. Replaces the role's flat ``commission_rate``.
+    With ``clawback_days``, the commission of a new logo that churns or cancels
+    within that many days of the win is taken back (``clawback_share`` of it)."""
 
     variable_at_target_usd: Annotated[float, Field(ge=0, le=1e7)] = Field(
         description="variable pay a year at 100% of quota (a 50/50 AE pay mix: about the base, ~$60-90k)")
@@ -127,6 +129,11 @@ class CompPlan(_Model):
         default=1.5, description="multiplier on the commission rate for bookings above quota (range 1.25-2)")
     cap_attainment: Annotated[float, Field(ge=1, le=20)] | None = Field(
         default=None, description="no commission on bookings above this multiple of quota (None: uncapped)")
+    clawback_days: Annotated[float, Field(gt=0, le=3650)] | None = Field(
+        default=None, description="commission of a new logo is clawed back when the customer churns or cancels "
+        "within this many days of the win (90-365 days is common, L; None: never clawed back)")
+    clawback_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        default=1.0, description="share of the commission clawed back (range 0.5-1)")
 
 
 class Leaving(_Model):
