@@ -1,0 +1,82 @@
+"""Figures that cannot go stale (scripts/figures.py): every marker block is what the stored
+study outputs render, no stored output is stale, and a small stored study rerun at its
+seeds gives its stored numbers exactly."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _figures():
+    spec = importlib.util.spec_from_file_location("figures_script", ROOT / "scripts" / "figures.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+figures = _figures()
+
+
+def _owned_blocks():
+    out = []
+    for path in figures.documents():
+        for m in figures.BLOCK.finditer(path.read_text()):
+            if m.group(1) not in figures.EXTERNAL:
+                out.append((path, m.group(1)))
+    return out
+
+
+def test_every_marker_block_is_what_its_stored_output_renders():
+    problems = [p for p in figures.check() if "block" in p and "differs" in p]
+    assert problems == [], "\n".join(problems)
+
+
+def test_no_stored_output_is_stale():
+    names = sorted(p.name for p in figures.RESULTS.iterdir() if (p / "stored.json").is_file())
+    assert "team_size_quick" in names
+    problems = [p for name in names for p in figures.stale(name)]
+    assert problems == [], "\n".join(problems) + "\n(re-store: python scripts/figures.py store NAME, then render)"
+
+
+def test_a_figure_edited_by_hand_fails():
+    blocks = _owned_blocks()
+    stored = {p.name for p in figures.RESULTS.iterdir() if (p / "stored.json").is_file()}
+    assert {name for _, name in blocks} >= stored - {"team_size_quick"}  # every full stored study is quoted
+    for path, name in blocks:
+        text = path.read_text()
+        m = re.search(rf"<!-- {name}:begin -->\n(.*?)<!-- {name}:end -->", text, re.S)
+        body = m.group(1)
+        digit = re.search(r"\d", body.split("\n", 1)[1])  # a figure, not the command line
+        start = m.start(1) + len(body.split("\n", 1)[0]) + 1 + digit.start()
+        edited = text[:start] + str((int(text[start]) + 1) % 10) + text[start + 1:]
+        assert figures.differing_blocks(edited, str(path)) == [name], (path, name)
+        assert figures.differing_blocks(text, str(path)) == []
+
+
+def test_a_block_without_a_renderer_is_refused():
+    with pytest.raises(SystemExit, match="block 'nope' has no renderer"):
+        figures.render_text("<!-- nope:begin -->\n1\n<!-- nope:end -->", "x.md")
+
+
+def test_a_changed_scenario_makes_its_stored_output_stale(tmp_path, monkeypatch):
+    shutil.copytree(figures.RESULTS / "team_size_quick", tmp_path / "team_size_quick")
+    rec = tmp_path / "team_size_quick" / "stored.json"
+    data = json.loads(rec.read_text())
+    cell = next(iter(data["cell_hashes"]))
+    data["cell_hashes"][cell] = "0" * 64  # as if the cell's scenario had been another when it was stored
+    rec.write_text(json.dumps(data))
+    monkeypatch.setattr(figures, "RESULTS", tmp_path)
+    assert figures.stale("team_size_quick") == [f"team_size_quick: cell {cell} changed since it was stored"]
+
+
+def test_the_quick_study_reproduces_its_stored_output_exactly():
+    stored, rerun = figures.reproduce("team_size_quick")
+    assert rerun == stored, "the current code gives other numbers at the stored seeds: re-store and render"
