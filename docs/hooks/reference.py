@@ -127,44 +127,6 @@ def _range(node: dict) -> str:
     return ", ".join(dict.fromkeys(parts))
 
 
-# What the schema's fields do not say themselves (a field whose type is a section takes the section's own
-# description). Better in the schema's Field(description=...): move them there when a module is touched.
-FILL = {
-    "Scenario.description": "free text shown in reports",
-    "Scenario.horizon_weeks": "length of a run in weeks",
-    "Scenario.seed": "root random seed of a run (salesim run --seed overrides it)",
-    "Scenario.stages": "the funnel's stages in order; the first is where outbound accounts start, the last is "
-                       "the win",
-    "Scenario.steps": "stage -> the step into it: which role works it, SLA, speed-to-lead, hand-off",
-    "Scenario.roles": "role name -> a team of reps",
-    "Scenario.segments": "segment (market tier) name -> its deal sizes, conversions, durations, customers",
-    "Scenario.sources": "source name -> where leads come from (inbound, outbound, account mining)",
-    "AccountMining.kind": "the source's kind", "Inbound.kind": "the source's kind", "Outbound.kind": "the "
-    "source's kind",
-    "Inbound.rate_per_week": "mean leads a week (a Poisson process, times the seasonality)",
-    "Assist.role": "the assisting role (a shared pool: owns_leads false)",
-    "Attempts.max_attempts": "touches before an account is given up",
-    "Attempts.connect_probability": "chance a touch reaches someone",
-    "Attempts.days_between_attempts": "calendar days between two touches",
-    "Calendar.days": "working days of the week",
-    "DataDriven.min_observations": "leads a stage must have seen before it can be chosen for a lift",
-    "Economics.billing": "invoices a year ahead, or monthly after the month",
-    "Event.week": "when the event happens (weeks from the start)",
-    "Event.action": "what happens; the other keys say to whom and how much",
-    "Expansion.conversion_probability": "chance an expansion opportunity is won",
-    "Fission.max_pods": "most PODs there can be",
-    "Pod.name": "the POD's name (reports)",
-    "Pods.slice": "what a POD owns: segments, or industries drawn per lead",
-    "Pods.initial": "the PODs at the start",
-    "Role.headcount": "reps (seats) at the start",
-    "SegmentStep.conversion_probability": "chance a lead that finishes the step moves on to the stage",
-    "Constant.value": "the value", "Beta.mean": "mean (a fraction)", "Exponential.mean": "mean",
-    "Gamma.mean": "mean", "LogNormal.median": "median (half the draws are below it)",
-    "Triangular.low": "lowest value", "Triangular.mode": "most likely value", "Triangular.high": "highest value",
-    "Uniform.low": "lowest value", "Uniform.high": "highest value",
-}
-
-
 def _default_of(cls, key: str) -> str:
     """A default that the schema leaves out (a default factory), read from the model."""
     from pydantic import BaseModel
@@ -188,7 +150,7 @@ def _model_table(model: dict, seen: list[str], defs: dict, name: str, classes: d
             default = _code(node["default"])
         else:
             default = _default_of(classes.get(name), key)
-        text = node.get("description") or FILL.get(f"{name}.{key}", "")
+        text = node.get("description", "")
         refs = [o["$ref"] for o in [node, *node.get("anyOf", [])] if "$ref" in o]
         if not text and refs:
             text = defs[_ref_name(refs[0])].get("description", "") or f"see {_ref_name(refs[0])} below"

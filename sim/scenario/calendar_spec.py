@@ -84,7 +84,8 @@ class WorkWeek(_Model):
 class Calendar(WorkWeek):
     """The scenario's working time (every role and POD unless they override it)."""
 
-    days: list[Weekday] = Field(default=["mon", "tue", "wed", "thu", "fri"], min_length=1)
+    days: list[Weekday] = Field(default=["mon", "tue", "wed", "thu", "fri"], min_length=1,
+                                description="working days of the week")
     hours: str = Field(default="09:00-17:30", description="working hours of a working day")
     holidays: list[Holiday] = Field(default_factory=list, description="closed dates: '2025-12-25' once, "
                                     "'12-25' every year")

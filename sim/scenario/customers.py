@@ -61,7 +61,7 @@ class Expansion(_Model):
 
     opportunities_per_year: Annotated[float, Field(ge=0, le=52)] = Field(
         default=0.0, description="expansion opportunities per live account per year (Poisson)")
-    conversion_probability: Share = 0.3
+    conversion_probability: Share = Field(default=0.3, description="chance an expansion opportunity is won")
     acv_increase_fraction: Dist = Field(default=0.2, description="ACV added, as a share of current ACV")
     work_hours: Dist = Field(default=4.0, description="account-manager hours per opportunity")
     elapsed_days: Dist = Field(default=30.0, description="customer's decision time")
@@ -74,7 +74,7 @@ class Customer(_Model):
 
     term_years: Annotated[int, Field(ge=1, le=10)] = Field(default=1, description="contract term")
     onboarding: Onboarding = Field(default_factory=Onboarding)
-    renewal: Renewal = Field(default_factory=Renewal)
+    renewal: Renewal = Field(default_factory=Renewal, description="what happens at the end of each term")
     expansion: Expansion = Field(default_factory=Expansion)
     csm_hours_per_month: Annotated[float, Field(ge=0)] = Field(
         default=0.0, description="customer-success time an account needs; 0 = tech-touch, no CSM")
@@ -90,7 +90,7 @@ class Pql(_Model):
 class Assist(_Model):
     """A second seller on a step (e.g. a solutions engineer on field deals)."""
 
-    role: Name
+    role: Name = Field(description="the assisting role (a shared pool: owns_leads false)")
     work_hours: Dist = Field(description="hours of the assisting role's time")
 
 
@@ -134,6 +134,7 @@ class Economics(_Model):
         default=0.0, description="marketing spend not tied to a lead (brand, events, content, analyst "
         "relations, marketing tools), accrued day by day as acquisition cost, so in CAC "
         "(docs/background.md#recruiting-and-marketing-programmes)")
-    billing: Literal["annual_in_advance", "monthly_in_arrears"] = "annual_in_advance"
+    billing: Literal["annual_in_advance", "monthly_in_arrears"] = Field(
+        default="annual_in_advance", description="invoices a year ahead, or monthly after the month")
     collection_lag_days: Annotated[float, Field(ge=0, le=365)] = Field(
         default=30.0, description="days from invoice to cash")

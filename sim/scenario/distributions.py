@@ -51,7 +51,7 @@ class Constant(_Dist):
     """Always the same value."""
 
     dist: Literal["constant"] = "constant"
-    value: NonNeg
+    value: NonNeg = Field(description="the value every draw takes")
 
     def mean(self) -> float:
         return self.value
@@ -61,7 +61,7 @@ class Exponential(_Dist):
     """Memoryless durations (the M in M/M/c)."""
 
     dist: Literal["exponential"]
-    mean_value: Pos = Field(alias="mean")
+    mean_value: Pos = Field(alias="mean", description="mean of the draws")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
@@ -73,7 +73,7 @@ class LogNormal(_Dist):
     """Right-skewed sizes and durations: deal sizes, sales cycles."""
 
     dist: Literal["lognormal"]
-    median: Pos
+    median: Pos = Field(description="median: half the draws are below it")
     sigma: Annotated[float, Field(ge=0, le=5)] = Field(
         description="standard deviation of log(value); 0.5 means the middle 68% span about x0.6..x1.65"
     )
@@ -88,7 +88,7 @@ class Gamma(_Dist):
     """Durations with a chosen spread: cv=1 is exponential, cv<1 is more regular."""
 
     dist: Literal["gamma"]
-    mean_value: Pos = Field(alias="mean")
+    mean_value: Pos = Field(alias="mean", description="mean of the draws")
     cv: Annotated[float, Field(ge=MIN_CV, le=MAX_CV)] = Field(
         description="coefficient of variation (std/mean); numpy's shape is 1/cv**2")
 
@@ -100,8 +100,8 @@ class Gamma(_Dist):
 
 class Uniform(_Dist):
     dist: Literal["uniform"]
-    low: NonNeg
-    high: NonNeg
+    low: NonNeg = Field(description="lowest value")
+    high: NonNeg = Field(description="highest value")
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
@@ -117,9 +117,9 @@ class Triangular(_Dist):
     """Three-point estimate (low, most likely, high), as people guess durations."""
 
     dist: Literal["triangular"]
-    low: NonNeg
-    mode: NonNeg
-    high: NonNeg
+    low: NonNeg = Field(description="lowest value")
+    mode: NonNeg = Field(description="most likely value")
+    high: NonNeg = Field(description="highest value")
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -137,7 +137,8 @@ class Beta(_Dist):
     """Fractions in [0, 1] such as discounts, given by their mean and spread."""
 
     dist: Literal["beta"]
-    mean_value: Annotated[float, Field(ge=MIN_BETA_MEAN, le=1 - MIN_BETA_MEAN, alias="mean")]
+    mean_value: Annotated[float, Field(ge=MIN_BETA_MEAN, le=1 - MIN_BETA_MEAN, alias="mean")] = Field(
+        description="mean (a fraction)")
     concentration: Annotated[float, Field(ge=MIN_CONCENTRATION, le=MAX_CONCENTRATION)] = Field(
         default=10.0, description="a+b; larger means tighter around the mean"
     )

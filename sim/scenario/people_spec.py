@@ -129,7 +129,8 @@ class DataDriven(ProcessCost):
     benchmark: dict[Name, Share] = Field(
         default_factory=dict, description="stage -> benchmark conversion (industry average); "
         "stages without one are compared with their own configured rate (the legacy loop; not used with `outside`)")
-    min_observations: Annotated[int, Field(ge=1)] = 30
+    min_observations: Annotated[int, Field(ge=1)] = Field(
+        default=30, description="leads a stage must have seen before it can be chosen for a lift")
     outside: OutsideBenchmark | None = Field(
         default=None, description="a cited benchmark per segment and stage the loop closes gaps to, with "
         "diminishing returns, a lag and analyst time (absent: the legacy loop over `benchmark`)")
@@ -140,7 +141,8 @@ class Process(_Model):
 
     playbooks: Playbooks | None = None
     tools: Tools | None = None
-    enablement: Enablement | None = None
+    enablement: Enablement | None = Field(
+        default=None, description="onboarding and coaching programmes that shorten ramp (absent: off)")
     data_driven: DataDriven | None = None
 
     def tools_factor(self, role: str | None, stage: str | None) -> float:
@@ -160,8 +162,10 @@ class Process(_Model):
 class Event(_Model):
     """A dated intervention. ``action`` picks which other fields apply."""
 
-    week: Annotated[float, Field(ge=0, le=MAX_HORIZON_WEEKS)]
-    action: Literal["rep_leaves", "hire", "market_shock", "playbooks", "price_change"]
+    week: Annotated[float, Field(ge=0, le=MAX_HORIZON_WEEKS)] = Field(
+        description="when the event happens (weeks from the start)")
+    action: Literal["rep_leaves", "hire", "market_shock", "playbooks", "price_change"] = Field(
+        description="what happens; the other keys say to whom and how much")
     role: Name | None = Field(default=None, description="rep_leaves, hire")
     rep: int | Literal["top"] | None = Field(
         default=None, description="rep_leaves: a seat number, or 'top' for the rep with the most bookings")

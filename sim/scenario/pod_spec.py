@@ -24,7 +24,7 @@ class _Model(StrictModel):
 
 
 class Pod(_Model):
-    name: Name
+    name: Name = Field(description="the POD's name (reports)")
     owns: list[Name] = Field(min_length=1, description="segments or industries this POD owns")
     headcount: dict[Name, Annotated[int, Field(ge=0, le=1000)]] = Field(
         description="seats per podded role, e.g. {sdr: 2, ae: 1}")
@@ -51,7 +51,7 @@ class Fission(_Model):
     check_every_days: Annotated[float, Field(ge=MIN_PERIOD_DAYS, le=365)] = Field(
         default=30.0, description=f"days between two maturity checks; {PERIOD}")
     maturity: Maturity = Field(default_factory=Maturity)
-    max_pods: Annotated[int, Field(ge=1, le=64)] = 8
+    max_pods: Annotated[int, Field(ge=1, le=64)] = Field(default=8, description="most PODs there can be")
     new_pod_headcount: dict[Name, Annotated[int, Field(ge=0, le=1000)]] = Field(
         default_factory=dict, description="seats per podded role in a new POD, the promoted lead included")
     promote_role: Name | None = Field(default=None, description="role the new POD's lead comes from "
@@ -75,15 +75,17 @@ class Fission(_Model):
 
 class Pods(_Model):
     roles: list[Name] = Field(min_length=1, description="roles split into PODs; others are shared pools")
-    slice: Literal["segment", "industry"] = "segment"
+    slice: Literal["segment", "industry"] = Field(
+        default="segment", description="what a POD owns: segments, or industries drawn per lead")
     industries: dict[Name, Annotated[float, Field(ge=0)]] = Field(
         default_factory=dict, description="slice: industry - share of leads per industry (sums to 1)")
-    initial: list[Pod] = Field(min_length=1)
+    initial: list[Pod] = Field(min_length=1, description="the PODs at the start")
     inside_handoff_delay_days: Annotated[float, Field(ge=0)] | None = Field(
         default=None, description="hand-off delay between roles of the same POD (cheaper than horizontal)")
     inside_handoff_leakage: Share | None = Field(
         default=None, description="hand-off leakage between roles of the same POD")
-    fission: Fission = Field(default_factory=Fission)
+    fission: Fission = Field(default_factory=Fission, description="when and how a POD splits in two (or "
+                             "grows in place)")
     without_customer_team: Literal["sellers", "none"] = Field(
         default="sellers", description="PODs without a customer organization (no post_sale onboarding or CSM "
         "role): 'sellers' - the rep who closes onboards and looks after the account in their own queue "

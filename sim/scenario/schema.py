@@ -133,7 +133,7 @@ class Step(_Model):
 class SegmentStep(_Model):
     """Per-segment numbers of one step."""
 
-    conversion_probability: Share
+    conversion_probability: Share = Field(description="chance a lead that finishes the step moves on to the stage")
     elapsed_days: Dist = Field(
         default=0.0, description="calendar time beyond queueing and work (the customer's side)"
     )
@@ -193,7 +193,7 @@ class Role(_Model):
         """Hours a week on the role's tasks without a calendar (40 unless set)."""
         return self.hours_per_week if self.hours_per_week is not None else DEFAULT_WEEKLY_HOURS
 
-    headcount: Annotated[int, Field(ge=0, le=100_000)] = 1
+    headcount: Annotated[int, Field(ge=0, le=100_000)] = Field(default=1, description="reps (seats) at the start")
     unlimited_capacity: bool = Field(
         default=False, description="no queue at all (for what-if and validation runs)"
     )
@@ -245,8 +245,9 @@ class _Source(_Model):
 class Inbound(_Source):
     """Marketing-created leads arriving as a Poisson process."""
 
-    kind: Literal["inbound"]
-    rate_per_week: Annotated[float, Field(ge=0, le=1_000_000)]
+    kind: Literal["inbound"] = Field(description="the source's kind")
+    rate_per_week: Annotated[float, Field(ge=0, le=1_000_000)] = Field(
+        description="mean leads a week (a Poisson process, times the seasonality)")
     segment_mix: dict[Name, Annotated[float, Field(ge=0)]] = Field(
         description="share of leads per segment; must sum to 1"
     )
@@ -264,15 +265,16 @@ class Inbound(_Source):
 class Attempts(_Model):
     """Cold outreach: several touches to reach someone (TOPO: ~22.5 dials a conversation)."""
 
-    max_attempts: Annotated[int, Field(ge=1, le=100)] = 6
-    connect_probability: Share = 0.2
-    days_between_attempts: Dist = 2.0
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = Field(
+        default=6, description="touches before an account is given up")
+    connect_probability: Share = Field(default=0.2, description="chance a touch reaches someone")
+    days_between_attempts: Dist = Field(default=2.0, description="calendar days between two touches")
 
 
 class Outbound(_Source):
     """A finite list of target accounts, prospected as fast as the owning role has room."""
 
-    kind: Literal["outbound"]
+    kind: Literal["outbound"] = Field(description="the source's kind")
     accounts: dict[Name, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(
         description="number of target accounts per segment (the finite market)"
     )
@@ -290,7 +292,7 @@ class AccountMining(_Source):
     products. They enter the funnel like other leads; a win adds expansion ARR
     to the customer's account instead of creating a new logo."""
 
-    kind: Literal["account_mining"]
+    kind: Literal["account_mining"] = Field(description="the source's kind")
     leads_per_account_per_year: Annotated[float, Field(ge=0, le=52)] = Field(
         description="leads per live customer account per year (Poisson)")
     segments: list[Name] | None = Field(default=None, min_length=1, description="tiers mined (default: all)")
@@ -305,14 +307,21 @@ class Scenario(_Model):
     """A whole scenario: the market, the funnel and the organization."""
 
     name: Name
-    description: str = ""
-    horizon_weeks: Annotated[float, Field(gt=0, le=MAX_HORIZON_WEEKS)] = 52
-    seed: Annotated[int, Field(ge=0)] = 0
-    stages: list[Name] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=2)
-    steps: dict[Name, Step] = Field(default_factory=dict)
-    roles: dict[Name, Role] = Field(default_factory=dict)
-    segments: dict[Name, Segment] = Field(min_length=1)
-    sources: dict[Name, Source] = Field(min_length=1)
+    description: str = Field(default="", description="free text shown in reports")
+    horizon_weeks: Annotated[float, Field(gt=0, le=MAX_HORIZON_WEEKS)] = Field(
+        default=52, description="length of a run in weeks")
+    seed: Annotated[int, Field(ge=0)] = Field(
+        default=0, description="root random seed of a run (salesim run --seed overrides it)")
+    stages: list[Name] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=2,
+                               description="the funnel's stages in order; the first is where outbound accounts "
+                               "start, the last is the win")
+    steps: dict[Name, Step] = Field(default_factory=dict, description="stage -> the step into it: which role "
+                                    "works it, SLA, speed-to-lead, hand-off")
+    roles: dict[Name, Role] = Field(default_factory=dict, description="role name -> a team of reps")
+    segments: dict[Name, Segment] = Field(min_length=1, description="segment (market tier) name -> its deal "
+                                          "sizes, conversions, durations, customers")
+    sources: dict[Name, Source] = Field(min_length=1, description="source name -> where leads come from "
+                                        "(inbound, outbound, account mining)")
     win_rate_from: Name | None = Field(
         default=None, description="stage the win rate is counted from (default: sql if present, "
         "else the second stage)")
@@ -329,7 +338,8 @@ class Scenario(_Model):
         "lost account always comes back)")
     onboarding_policy: OnboardingPolicy | None = Field(
         default=None, description="reps who close and onboard: which comes first (absent: their time_policy)")
-    economics: Economics = Field(default_factory=Economics)
+    economics: Economics = Field(default_factory=Economics, description="billing, cash collection and the "
+                                 "costs that are not people (marketing programmes, recruiting)")
     process: Process = Field(default_factory=Process)
     timeline: list[Event] = Field(default_factory=list, description="dated interventions")
     pods: Pods | None = Field(default=None, description="vertical teams owning market slices (PODs)")
