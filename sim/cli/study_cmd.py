@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 
+from sim.errors import UsageError
+
 
 def add_parser(sub) -> None:
     from sim.cli.compare_cmd import fraction
-    from sim.cli.study_args import add_study_flags
+    from sim.cli.study_args import add_study_flags, whole
 
     p = sub.add_parser("study", help="run a factorial study file: main effects, interactions, findings",
                        description="Run every cell of a study file (scenarios/studies/*.yaml) under common "
@@ -23,6 +25,8 @@ def add_parser(sub) -> None:
                    help="relative gap in cost before commissions a level declared equal_budget may show before "
                    "it is flagged (default 0.02)")
     add_study_flags(p, reps_from="study file")
+    p.add_argument("--worlds", type=whole(4, 4096), help="a study with uncertain: how many worlds to sample "
+                   "(default: the file's uncertain.worlds)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,8 +35,10 @@ def run(args: argparse.Namespace) -> int:
     from sim.experiments.study.study_file import load_study
     from sim.extras import require
 
-    require("studies", "statsmodels", feature="the effects of a factorial study (salesim study)")
     study = load_study(args.study, args.overrides)  # every cell validated before anything runs
+    if study.spec.robust:
+        return run_robust(args, study)
+    require("studies", "statsmodels", feature="the effects of a factorial study (salesim study)")
     check_kpis(study)
     check_sizes(args, [cell.scenario for cell in study.cells])
     kw = study_kwargs(args, "study", study.spec.name)
@@ -42,6 +48,40 @@ def run(args: argparse.Namespace) -> int:
         result = factorial(study, reps=args.reps, **tol, **kw)
         print(report(result))
         return failures_exit(result.run, args.allow_failures)
+
+    return guarded(go, kw["out"])
+
+
+def run_robust(args: argparse.Namespace, study) -> int:
+    """A study of designs across plausible worlds (:mod:`sim.experiments.study.robust`)."""
+    from sim.cli.study_args import check_sizes, guarded, study_kwargs
+    from sim.experiments.study.robust import check, robust_study
+    from sim.extras import require
+
+    feature = "a study of designs across plausible worlds (salesim study with vary or uncertain)"
+    require("plan", feature=feature)
+    require("studies", "SALib", feature=feature)
+    if study.spec.uncertain is not None:
+        require("robust", feature=feature)
+    if args.weeks is not None or args.chunk_size is not None or args.fail_fast:
+        raise UsageError("--weeks, --chunk-size and --fail-fast do not apply to a study of designs "
+                         "(set horizon_weeks in the study's set:)")
+    check(study)
+    check_sizes(args, [cell.scenario for cell in study.cells])
+    kw = study_kwargs(args, "study", study.spec.name)
+
+    def go() -> int:
+        r = robust_study(study, reps=args.reps, seed=args.seed, workers=args.workers, dask=args.dask,
+                         out=kw["out"], resume=args.resume, worlds=args.worlds,
+                         progress=False if args.quiet else None)
+        print(f"study {study.spec.name}: {len(r.optima)} designs optimised"
+              + (f", evaluated in {len(r.worlds)} worlds" if r.worlds is not None else "")
+              + f"; {r.simulations} simulations in {r.wall_s:.0f} s wall time ({r.info['workers']} workers)")
+        print(f"results in {r.out}/ (findings.md, designs.csv, flatness.csv"
+              + (", worlds.csv, verdicts.csv, sensitivity.csv, flips.csv" if r.worlds is not None else "") + ")")
+        print()
+        print(r.findings.rstrip())
+        return 0
 
     return guarded(go, kw["out"])
 

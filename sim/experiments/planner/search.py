@@ -271,6 +271,23 @@ class Search:
         self.log.stop = "every plan evaluated (grid)"
         return self.log
 
+    def polish(self, key: Key, rounds: int = 20) -> Key:
+        """From ``key``, evaluate every one-step and one-for-one swap neighbour with ``reps_start``
+        replications (the incumbent's own, under common random numbers) and move to the best
+        feasible one that beats it, until none does (or ``rounds`` moves): a plan no one-step
+        change improves on the same replications. Returns the final plan's key."""
+        for _ in range(rounds):
+            keys = self.neighbours(key)
+            self._add(keys, "polish")
+            self.ev.ensure({k: self.s.reps_start for k in [key, *keys]})
+            here = self.est(key)
+            better = [e for e in map(self.est, keys) if status(e, self.s) == "feasible"
+                      and e.objective < here.objective]
+            if not better or self._spent():
+                break
+            key = min(better, key=lambda e: (e.objective, e.key)).key
+        return key
+
     def finish_neighbours(self, key: Key) -> None:
         """Make sure every one-step neighbour of ``key`` has at least ``reps_start`` replications."""
         keys = self.neighbours(key, swaps=False)

@@ -105,8 +105,12 @@ def run_study(kind: str, points: Sequence[Point], reps: int, *, seed: int | None
               dask: str | None = None, out: str | Path | None = None, resume: bool = False,
               fail_fast: bool = False, chunk_size: int | None = None, progress: bool | None = None,
               weekly: bool = True, design: dict | None = None, files: dict[str, str] | None = None,
-              outputs: Callable[[StudyResult], dict[str, Any]] | None = None) -> StudyResult:
+              outputs: Callable[[StudyResult], dict[str, Any]] | None = None,
+              progress_unit: tuple[str, int] = ("replications", 1)) -> StudyResult:
     """Run ``reps`` replications of every point and return them as tables.
+
+    ``progress_unit``: what the progress bar counts and how many replications make one
+    (a robust study counts worlds: ``("worlds", designs x reps)``).
 
     ``files`` are written before any replication runs (resolved scenarios);
     ``outputs(result)`` returns the derived tables (``name -> DataFrame or
@@ -146,7 +150,7 @@ def run_study(kind: str, points: Sequence[Point], reps: int, *, seed: int | None
                  for c, start in enumerate(range(0, reps, size)) if (p, c) not in done]
         t0 = time.perf_counter()
         ran, name, used = _execute(tasks, store, manifest, workers, executor, dask, fail_fast, progress,
-                                   total=reps * len(points))
+                                   total=reps * len(points), unit=progress_unit)
         rows, weekly_rows = store.load()
         result = StudyResult(rows, weekly_rows, store.manifest, store.out, name, used,
                              time.perf_counter() - t0, ran, store.tables())
@@ -168,13 +172,15 @@ def run_study(kind: str, points: Sequence[Point], reps: int, *, seed: int | None
 
 
 def _execute(tasks: list[Task], store, manifest: dict, workers: int, executor: str, dask: str | None,
-             fail_fast: bool, progress: bool | None, total: int) -> tuple[int, str, int]:
+             fail_fast: bool, progress: bool | None, total: int,
+             unit: tuple[str, int] = ("replications", 1)) -> tuple[int, str, int]:
     """Run ``tasks`` and save each chunk as it completes; return (replications run, executor, workers)."""
     if not tasks:
         return 0, "none (all chunks were already done)", 0
     remaining = sum(t.n for t in tasks)
     ex = make_executor(min(workers, len(tasks)) if dask is None else workers, executor, dask)
-    bar = progress_bar(total, initial=total - remaining, enabled=progress)
+    desc, per = unit
+    bar = progress_bar(total // per, initial=(total - remaining) // per, enabled=progress, desc=desc)
     expected = environment()
     ran = 0
     ok = False
@@ -186,7 +192,7 @@ def _execute(tasks: list[Task], store, manifest: dict, workers: int, executor: s
                                  f"numpy {expected['numpy']}: results would not be reproducible")
             store.save(result)
             ran += result.n
-            bar.update(result.n)
+            bar.update(result.n / per)
             if fail_fast and result.failed:
                 rep, message = result.failed[0]
                 raise ReplicationFailed(result.point, rep, message, store.out)

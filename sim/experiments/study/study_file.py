@@ -35,6 +35,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.errors import Located, ScenarioError
+from sim.experiments.study.worlds import Uncertain
 from sim.scenario.loader import (
     apply_overrides,
     deep_merge,
@@ -75,6 +76,10 @@ class Level(_Model):
         default_factory=list, description="other factors across whose levels the cells at this level are meant to "
         "cost the same (e.g. [structure] on a same_cost level): the study flags cells whose costs before "
         "commissions differ by more than the tolerance (salesim study --budget-tolerance, default 2%)")
+    vary: dict[str, str] = Field(default_factory=dict, description="a design's decision variables: key.path -> "
+                                 "LOW:HIGH[:STEP], chosen by the planner's search (robust studies)")
+    budget_usd_per_year: Annotated[float, Field(gt=0, le=1e12)] | None = Field(
+        default=None, description="a design's budget: the most its cost KPI may be a year (robust studies)")
 
 
 class Factor(_Model):
@@ -89,6 +94,17 @@ class Frontier(_Model):
 
     maximize: str
     minimize: str
+
+
+class Search(_Model):
+    """How a robust study searches each design (the capacity planner's search, :mod:`sim.experiments.planner`)."""
+
+    reps: Annotated[int, Field(ge=2, le=1000)] = 4
+    simulations: Annotated[int, Field(ge=4, le=1_000_000)] = 400
+    patience: Annotated[int, Field(ge=0, le=1000)] = 8
+    cost_kpi: str = Field(default="costs.total_usd", description="the cost a budget caps (over the horizon)")
+    budget_probability: Annotated[float, Field(gt=0, lt=1)] = Field(
+        default=0.75, description="share of replications whose cost must be within the budget")
 
 
 class StudyFile(_Model):
@@ -107,6 +123,16 @@ class StudyFile(_Model):
         default=None, description="list the cells no other cell beats on both KPIs (e.g. ARR up, cost per ARR down)")
     design: Literal["full", "half"] = Field(
         default="full", description="full: every combination; half: a 2^(k-1) fraction (two-level factors only)")
+    objective: str | None = Field(default=None, description="robust studies: the KPI each design maximises")
+    search: Search = Field(default_factory=lambda: Search(), description="robust studies: how designs are searched")
+    uncertain: Uncertain | None = Field(default=None, description="assumptions sampled as plausible worlds")
+
+    @property
+    def robust(self) -> bool:
+        """A study of designs (levels with ``vary`` or a budget) or of uncertain assumptions."""
+        return self.uncertain is not None or self.objective is not None or any(
+            lv is not None and (lv.vary or lv.budget_usd_per_year is not None)
+            for fac in self.factors.values() for lv in fac.levels.values())
 
     @field_validator("kpis")
     @classmethod
