@@ -33,11 +33,11 @@ factors:
       specialists:
         scenario: {SC / "upright_triangle.yaml"}
         set: {{process: {{}}, sources.cold_outreach.accounts.mid_market: 0}}
-        vary: {{roles.csm.headcount: "1:2", roles.am.headcount: "1:2"}}
+        vary: {{roles.ae.headcount: "1:3", roles.csm.headcount: "1:2"}}
   budget:
     levels:
-      one: {{budget_usd_per_year: 1550000}}
-      two: {{budget_usd_per_year: 1700000}}
+      one: {{budget_usd_per_year: 1600000}}
+      two: {{budget_usd_per_year: 1900000}}
 uncertain:
   worlds: 4
   assumptions:
@@ -105,7 +105,9 @@ def test_tiny_study_optimises_each_design_and_compares_them_over_worlds(tiny):
     assert [o.label for o in r.optima] == ["structure=star, budget=one", "structure=star, budget=two",
                                           "structure=specialists, budget=one", "structure=specialists, budget=two"]
     for o in r.optima:
-        assert o.feasible and o.cost_per_year <= {"one": 1550000, "two": 1700000}[o.label[-3:]]
+        assert o.feasible == (o.p_within_budget >= 0.75)
+        assert o.candidates >= 2 and o.simulations > 0
+    assert all(o.feasible for o in r.optima[:2])
     assert r.per_world.shape == (4, 4) and np.isfinite(r.per_world.to_numpy()).all()
     assert [(v.group, v.a, v.b, v.beats.n) for v in r.verdicts] == [
         ({"budget": "one"}, "star", "specialists", 4), ({"budget": "two"}, "star", "specialists", 4)]
@@ -119,31 +121,48 @@ def test_tiny_study_optimises_each_design_and_compares_them_over_worlds(tiny):
     assert "P(specialists beats star)" in r.findings and "nominal world" in r.findings
 
 
+def _moves(values: dict, bounds: dict) -> list[dict]:
+    """Every one-seat move of a layout within the bounds: one more, one fewer, one of a role for one of another."""
+    out = []
+    names = list(values)
+    for n in names:
+        for d in (-1, 1):
+            if bounds[n][0] <= values[n] + d <= bounds[n][1]:
+                out.append({**values, n: values[n] + d})
+    for a in names:
+        for b in names:
+            if a != b and values[a] - 1 >= bounds[a][0] and values[b] + 1 <= bounds[b][1]:
+                out.append({**values, a: values[a] - 1, b: values[b] + 1})
+    return out
+
+
 def test_moving_one_seat_by_hand_cannot_beat_the_reported_optimum(tiny):
-    """The issue's check: swap an AM for a CSM (or back) in the specialists' optimum by hand, run it on
-    the same replications, and it is no better than what the study reports (or it is over budget)."""
+    """The issue's check: move one seat of the reported optimum by hand (one more, one fewer, or one
+    role's seat for another's, e.g. an AE for a second CSM), run it on the same replications: it is over
+    budget or no better than what the study reports."""
     from sim.experiments.runner.driver import Point, run_study
     from sim.experiments.study.designs import years
     from sim.scenario.loader import validate_data
 
     r, _ = tiny
-    for o in r.optima[2:]:
-        csm, am = o.values["roles.csm.headcount"], o.values["roles.am.headcount"]
-        swapped = {"roles.csm.headcount": am, "roles.am.headcount": csm} if csm != am else \
-            {"roles.csm.headcount": 2, "roles.am.headcount": 1} if csm == 1 else \
-            {"roles.csm.headcount": 1, "roles.am.headcount": 2}
-        data = copy.deepcopy(o.scenario.model_dump(mode="json", by_alias=True, exclude_none=True))
-        data["roles"]["csm"]["headcount"] = swapped["roles.csm.headcount"]
-        data["roles"]["am"]["headcount"] = swapped["roles.am.headcount"]
-        hand = run_study("batch", [Point("hand", validate_data(data, {}, "hand"))], o.n, seed=5, workers=1,
-                         progress=False, weekly=False).replications
-        arr, cost = hand["arr_end_usd"].mean(), hand["costs.total_usd"].mean() / years(o.scenario)
-        budget = 1550000 if o.label.endswith("one") else 1700000
-        over = (hand["costs.total_usd"] / years(o.scenario) > budget).mean() > 1 - 0.75
-        assert over or arr <= o.objective, (o.label, swapped, arr, o.objective, cost)
-        # and the study's own flatness table says the same for that move
-        moves = o.flatness.set_index("move")
-        assert (moves["change"][moves["within_budget"]] <= 0).all()
+    bounds = {"roles.rep.headcount": (1, 3), "roles.ae.headcount": (1, 3), "roles.csm.headcount": (1, 2)}
+    checked = 0
+    for o in r.optima:
+        budget = 1600000 if o.label.endswith("one") else 1900000
+        if not o.feasible:
+            continue
+        for layout in _moves(o.values, bounds):
+            data = copy.deepcopy(o.scenario.model_dump(mode="json", by_alias=True, exclude_none=True))
+            for path, v in layout.items():
+                data["roles"][path.split(".")[1]]["headcount"] = v
+            hand = run_study("batch", [Point("hand", validate_data(data, {}, "hand"))], o.n, seed=5, workers=1,
+                             progress=False, weekly=False).replications
+            within = (hand["costs.total_usd"] / years(o.scenario) <= budget).mean() >= 0.75
+            assert not within or hand["arr_end_usd"].mean() <= o.objective, (o.label, layout)
+            checked += 1
+        moves = o.flatness
+        assert (moves["change"][moves["within_budget"]] <= 0).all()  # the study's own flatness table agrees
+    assert checked >= 6
 
 
 # ---------------------------------------------------------------- bad input
