@@ -124,7 +124,7 @@ class Stored:
         r = self.record
         weeks = f", {r['weeks']:g} weeks" if r.get("weeks") else ""
         return (f"`{r['command']}` ({r['cells']} cells x {r['reps']} replications{weeks}, root seed "
-                f"{r['seed']}; stored from commit {r['commit'][:7]})")
+                f"{r['seed']}; run at commit {r['commit'][:7]})")
 
 
 def inputs_hashes(study_file: str) -> dict[str, str]:
@@ -161,7 +161,7 @@ def stale(name: str) -> list[str]:
     return out
 
 
-def store(name: str, folder: Path | None = None, workers: int = 2) -> None:
+def store(name: str, folder: Path | None = None, workers: int = 2, commit: str | None = None) -> None:
     """Run the study ``name`` (or take its finished output ``folder``) and store its tables and record."""
     import pandas as pd
 
@@ -190,7 +190,8 @@ def store(name: str, folder: Path | None = None, workers: int = 2) -> None:
         shutil.copyfile(folder / f"{stem}.csv", out / f"{stem}.csv")
     reps_df = pd.read_parquet(folder / "replications.parquet")
     reps_df[["cell", *factors, "rep", *kpis]].to_csv(out / "replications.csv", index=False)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    commit = commit or subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                                      cwd=ROOT).stdout.strip()
     record = {"study": study_file, "command": " ".join(cmd), "reps": int(manifest["reps"]),
               "seed": int(manifest["root_seed"]), "weeks": weeks, "cells": len(hashes), "factors": factors,
               "kpis": kpis, "horizon_weeks": sorted(w for w in run_weeks if w is not None),
@@ -206,6 +207,14 @@ def store(name: str, folder: Path | None = None, workers: int = 2) -> None:
 
 def usd_m(x: float, signed: bool = False) -> str:
     return f"{x / 1e6:+.2f}M" if signed else f"${x / 1e6:.2f}M"
+
+
+def usd_k(x: float, signed: bool = False) -> str:
+    return (f"{'+' if x >= 0 else '-'}${abs(x) / 1e3:,.0f}k" if signed else f"${x / 1e3:,.0f}k")
+
+
+def ci_k(e: tuple) -> str:
+    return f"{usd_k(e[0], True)} [{usd_k(e[1], True)}, {usd_k(e[2], True)}]"
 
 
 def ci_m(e: tuple) -> str:
@@ -236,7 +245,7 @@ def render_team_size() -> str:
             "star / specialists cost per ARR (process with)"]
     rows = []
     for lv, n in sizes:
-        per = [f"${s.cell('arr_per_head_usd', structure=st, process=pr, size=lv) / 1e3:,.0f}k" for st, pr in arms]
+        per = [usd_k(s.cell("arr_per_head_usd", structure=st, process=pr, size=lv)) for st, pr in arms]
         cpa = (f"{s.cell('cost_per_arr_usd', structure='star', process='with', size=lv):.2f} / "
                f"{s.cell('cost_per_arr_usd', structure='specialists', process='with', size=lv):.2f}")
         rows.append([str(n), *per, cpa])
@@ -258,9 +267,9 @@ def render_team_size() -> str:
         f"{s.how}:", "", table, "",
         f"- **ARR per head.** Structure explains {pct(s.share(k, 'structure'))} of the variation between cells, "
         f"the process layer {pct(s.share(k, 'process'))}, size {pct(s.share(k, 'size'))}, structure x size "
-        f"{pct(s.share(k, 'structure:size'))} and structure x process {pct(s.share(k, 'structure:process'))}. "
-        f"Specialists instead of stars: {ci_m(structure)} a head; the process layer (with its price, on both "
-        f"structures): {ci_m(process)}; 24 seats instead of 6: {ci_m(big)}.",
+        f"{pct(s.share(k, 'structure x size'))} and structure x process {pct(s.share(k, 'structure x process'))}. "
+        f"Specialists instead of stars: {ci_k(structure)} a head; the process layer (with its price, on both "
+        f"structures): {ci_k(process)}; 24 seats instead of 6: {ci_k(big)}.",
         f"- **Where each stops scaling.** From 6 to 24 seats, ARR per head changes by {change('star', 'without')} "
         f"for the stars without the process layer and {change('star', 'with')} with it; "
         f"{change('specialists', 'without')} and {change('specialists', 'with')} for the specialists. ARR per "
@@ -385,11 +394,12 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("name", choices=sorted(STUDIES))
     st.add_argument("--from", dest="folder", type=Path, help="a finished `salesim study --out` folder")
     st.add_argument("--workers", type=int, default=2)
+    st.add_argument("--commit", help="the commit a --from folder was run at (default: the current one)")
     sub.add_parser("render", help="rewrite every marker block from the stored outputs")
     sub.add_parser("check", help="exit 1 naming each block that differs and each stale stored output")
     args = ap.parse_args(argv)
     if args.cmd == "store":
-        store(args.name, args.folder, args.workers)
+        store(args.name, args.folder, args.workers, args.commit)
         return 0
     if args.cmd == "render":
         for path in documents():
