@@ -36,6 +36,7 @@ from sim.calibration.paths import LOST, OPEN, WON, Paths
 from sim.units import DAYS_PER_YEAR
 
 SEASONALITY_P = 0.05
+MAX_LEVEL_LOG_SE = 0.5  # a level at the window's end less certain than this (a factor of 1.6) is not used
 DAY = pd.Timedelta(days=1)
 
 
@@ -175,7 +176,37 @@ def joint_arrivals(created: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -
             factor = np.asarray(out["seasonality"])[days.month - 1]
     # the written rate reproduces the history's count over the window under the written profile
     out["rate_per_week"] = n / (float(factor.sum()) / 7.0) if factor.sum() > 0 else 0.0
+    out.update(_level_at_end(X, y, beta, cov, days, factor, out["rate_per_week"]))
     return out
+
+
+def _level_at_end(X: np.ndarray, y: np.ndarray, beta: np.ndarray, cov: np.ndarray, days: pd.DatetimeIndex,
+                  factor: np.ndarray, rate_per_week: float) -> dict[str, float]:
+    """What a forecast from the window's end needs: the deseasonalized rate on the trend line at the
+    end of the window (a local level: held there, not extrapolated), its standard error on the log
+    scale, and the spread of whole months around the fit beyond Poisson chance (on the log scale:
+    seasonality a window shorter than a year cannot estimate, campaigns, a business that changes).
+
+    The level comes from the trend line (rate x exp(trend x (end - middle))), so a window that grows
+    starts its forecast where the history ended, not at the window's mean."""
+    t_end = X[-1, 1] + (X[-1, 1] - X[-2, 1]) if len(X) > 1 else 0.0  # one day after the last day
+    x = np.array([0.0, t_end])
+    se_t = float(np.sqrt(max(x @ cov[:2, :2] @ x, 0.0))) if np.all(np.isfinite(cov[:2, :2])) else np.nan
+    level = rate_per_week * float(np.exp(np.clip(beta[1] * t_end, -5, 5)))
+    se0 = 1.0 / np.sqrt(max(float(y.sum()), 1.0))
+    mu = np.exp(np.clip(X @ beta, -50, 50))
+    per = (days.tz_convert(None) if days.tz is not None else days).to_period("M")
+    frame = pd.DataFrame({"m": per, "y": y, "mu": mu})
+    g = frame.groupby("m").agg(y=("y", "sum"), mu=("mu", "sum"), n=("y", "size"))
+    full = g[g["n"] >= 28]
+    month_sd = 0.0
+    if len(full) >= 3 and (full["mu"] > 0).all():
+        r = np.log(np.maximum(full["y"], 0.5) / full["mu"])
+        month_sd = float(np.sqrt(max(float(r.var(ddof=1)) - float((1.0 / full["mu"]).mean()), 0.0)))
+    se = float(np.hypot(se0, se_t)) if np.isfinite(se_t) else np.nan
+    if not (np.isfinite(se) and se <= MAX_LEVEL_LOG_SE and np.isfinite(level)):
+        return {"level_end_per_week": None, "level_end_log_se": None, "month_log_sd": month_sd}
+    return {"level_end_per_week": level, "level_end_log_se": se, "month_log_sd": month_sd}
 
 
 # --------------------------------------------------------------------------- reps, the direct check

@@ -14,9 +14,19 @@ open), fitted, and then each run of a Monte Carlo draws:
   product of the remaining conversions and S the survival functions of the
   days to a win and to a loss), and when (the days to a win given more than
   a); its value is its amount, else a draw of its segment's deal value;
-* new deals arriving from the forecast date (Poisson at the fitted rate and
-  month profile), each won with its entry stage's probability after a draw
-  of the days to a win.
+* new deals arriving from the forecast date, Poisson at the trend line's
+  level where the history ends (a local level: held, not extrapolated, since
+  a window shorter than a year cannot tell a trend from a season), with the
+  month profile when fitted, and with each run's level and each forecast
+  month shocked on the log scale by the spread of whole months around the
+  fit beyond Poisson chance (``month_log_sd``); each new deal is won with
+  its entry stage's probability after a draw of the days to a win.
+
+Quarter ends. When the history's wins bunch in the last month of quarters
+(tested against each quarter end's two neighbouring months, so a smooth
+trend or season cancels out; applied when p < ``QUARTER_END_P``), each run's
+wins and bookings are moved between the months of a quarter by the fitted
+rate ratio (drawn from its posterior), keeping the quarter's total.
 
 Deals that go stale (open for good, see the stale rule) are a third ending:
 their share is measured on the deals old enough to have gone stale, and a
@@ -58,6 +68,7 @@ BEST_CASE = 0.4
 Z95 = 1.959964
 DAY = pd.Timedelta(days=1)
 MAX_RUNS = 100_000
+QUARTER_END_P = 0.01  # a month-of-quarter pattern of wins is applied when this unlikely under an even spread
 
 
 @dataclass
@@ -72,7 +83,9 @@ class Forecast:
     open_deals: pd.DataFrame  # per open deal: stage, age, amount, p_win, category, owner...
     actual: pd.DataFrame | None = None  # month, bookings_usd, wins (when the history goes on)
     naive: dict[str, np.ndarray] = field(default_factory=dict)  # name -> point forecast per month
+    naive_wins: dict[str, np.ndarray] = field(default_factory=dict)  # the same for the count of wins
     plan: pd.DataFrame | None = None  # quarter, plan_usd
+    quarter_end: QuarterEnd | None = None  # the month-of-quarter pattern of wins, when the history shows one
 
     def month_bands(self) -> pd.DataFrame:
         rows = []
@@ -129,20 +142,22 @@ class Forecast:
                                                 include_groups=False)})
         return t.sort_values("expected_usd", ascending=False).reset_index()
 
-    def scores(self) -> pd.DataFrame:
-        """Backtest of monthly bookings: coverage of the bands and CRPS, the model and two naive forecasts."""
+    def scores(self, metric: str = "bookings_usd") -> pd.DataFrame:
+        """Backtest of monthly bookings (or ``wins``): coverage of the bands and CRPS, the model and two
+        naive forecasts."""
         if self.actual is None or self.actual.empty:
             return pd.DataFrame()
         idx = [self.months.index(m) for m in self.actual["month"]]
-        y = self.actual["bookings_usd"].to_numpy(dtype=float)
-        x = self.bookings[:, idx]
+        y = self.actual[metric].to_numpy(dtype=float)
+        x = (self.bookings if metric == "bookings_usd" else self.wins)[:, idx]
+        naive = self.naive if metric == "bookings_usd" else self.naive_wins
         lo80, hi80 = np.quantile(x, [0.1, 0.9], axis=0)
         lo95, hi95 = np.quantile(x, [0.025, 0.975], axis=0)
         rows = [{"forecast": "salesim (posterior draws)", "cells": len(y),
                  "coverage_80": float(np.mean((lo80 <= y) & (y <= hi80))),
                  "coverage_95": float(np.mean((lo95 <= y) & (y <= hi95))),
                  "crps_usd": float(np.mean([crps(x[:, i], y[i]) for i in range(len(y))]))}]
-        for name, point in self.naive.items():
+        for name, point in naive.items():
             rows.append({"forecast": name, "cells": len(y), "coverage_80": np.nan, "coverage_95": np.nan,
                          "crps_usd": float(np.mean(np.abs(point[idx] - y)))})
         return pd.DataFrame(rows)
@@ -428,8 +443,12 @@ def run_forecast(h: History, as_of: str, mapping: Mapping | None = None, until: 
         for src, a in fit.arrivals.items():
             if a["n"] <= 0 or len(days) == 0:
                 continue
-            rate = a["rate_per_week"] * rng.gamma(a["n"] + 0.5) / a["n"] / 7.0
+            rate = _arrival_rate(a, rng) / 7.0
             prof = np.asarray(a["seasonality"])[days.month - 1] if a.get("seasonality") else np.ones(len(days))
+            if a.get("month_log_sd"):  # whole months vary beyond Poisson chance (see _arrival_rate)
+                month_of_day = _month_index(days, months)
+                shock = np.exp(rng.normal(0.0, a["month_log_sd"], len(months) + 1))
+                prof = prof * shock[month_of_day]
             count = rng.poisson(rate * prof)
             if count.sum() == 0:
                 continue
@@ -457,16 +476,115 @@ def run_forecast(h: History, as_of: str, mapping: Mapping | None = None, until: 
             bookings[r] = np.bincount(pos[ok], weights=v[ok], minlength=n_m)[:n_m]
             wins[r] = np.bincount(pos[ok], minlength=n_m)[:n_m]
             revenue[r] = _revenue(v[ok], when[ok], months, end)
+    qe = fit_quarter_end(h, fit, cut)
+    if qe is not None and qe.significant:
+        _apply_quarter_end(qe, months, bookings, wins, rng)
     d["p_win"] = p_hit / runs
     d["expected_usd"] = d["p_win"] * d["value"]
     d["category"] = np.where(d["p_win"] >= COMMIT, "commit", np.where(d["p_win"] >= BEST_CASE, "best_case",
                                                                        "pipeline"))
     fc = Forecast(fit=fit, as_of=cut, until=end, months=[str(m) for m in months], bookings=bookings, wins=wins,
-                  revenue=revenue, open_deals=d, plan=plan)
+                  revenue=revenue, open_deals=d, plan=plan, quarter_end=qe)
     if h.as_of > cut + pd.Timedelta(days=27):
         fc.actual = _actual(h, fit, cut, min(end, h.as_of), months)
         fc.naive = _naive(fit, h, d, cut, months)
+        fc.naive_wins = _naive(fit, h, d, cut, months, count=True)
     return fc
+
+
+@dataclass
+class QuarterEnd:
+    """Wins in the last month of each quarter against its two neighbours (the quarter's second month
+    and the next quarter's first), so a trend or a season that moves smoothly cancels out; counted
+    over the quarter ends before the forecast date whose neighbours the history holds whole."""
+
+    last: int  # wins in the quarters' last months
+    neighbours: int  # wins in their neighbouring months
+    days_last: int
+    days_neighbours: int
+    quarters: int
+    p_value: float  # binomial test of an even daily rate across the three months
+
+    @property
+    def significant(self) -> bool:
+        return self.quarters >= 1 and self.p_value < QUARTER_END_P
+
+    @property
+    def ratio(self) -> float:
+        """Daily rate of wins in a quarter's last month relative to its neighbours."""
+        return (self.last / self.days_last) / max(self.neighbours / self.days_neighbours, 1e-12)
+
+    def draw_ratio(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """The ratio drawn from its posterior (Jeffreys gamma on each count)."""
+        a = rng.gamma(self.last + 0.5, size=size) / self.days_last
+        b = rng.gamma(self.neighbours + 0.5, size=size) / self.days_neighbours
+        return a / b
+
+
+def fit_quarter_end(h: History, fit: Fit, cut: pd.Timestamp) -> QuarterEnd | None:
+    """The quarter-end pattern of wins before ``cut``; None when no quarter end with whole
+    neighbouring months lies inside the history."""
+    from scipy import stats
+
+    w = _won_at(h, fit.order)
+    first = fit.history.rows["entered_at"].min()
+    w = w[(w["won_at"] >= first) & (w["won_at"] < cut)]
+    if w.empty:
+        return None
+    per = w["won_at"].dt.tz_convert(None).dt.to_period("M").value_counts()
+    start = first.tz_convert(None)
+    whole = [m for m in pd.period_range(start.to_period("M"), cut.tz_convert(None).to_period("M"), freq="M")
+             if m.start_time >= start.normalize() and m.end_time.tz_localize("UTC") < cut]
+    if not whole:
+        return None
+    lo, hi = whole[0], whole[-1]
+    last = nb = d_last = d_nb = n_q = 0
+    for m in whole:
+        if m.month % 3 == 0 and lo <= m - 1 and m + 1 <= hi:
+            last += int(per.get(m, 0))
+            nb += int(per.get(m - 1, 0)) + int(per.get(m + 1, 0))
+            d_last += m.days_in_month
+            d_nb += (m - 1).days_in_month + (m + 1).days_in_month
+            n_q += 1
+    if n_q == 0 or last + nb == 0:
+        return None
+    p = float(stats.binomtest(last, last + nb, d_last / (d_last + d_nb)).pvalue)
+    return QuarterEnd(last=last, neighbours=nb, days_last=d_last, days_neighbours=d_nb, quarters=n_q, p_value=p)
+
+
+def _apply_quarter_end(qe: QuarterEnd, months: pd.PeriodIndex, bookings: np.ndarray, wins: np.ndarray,
+                       rng: np.random.Generator) -> None:
+    """Move each run's wins (and their bookings) between the months of a quarter so that the last
+    month's daily rate is the fitted ratio (drawn per run from its posterior) times the others',
+    keeping each quarter's total: deals close when they close, but the quarter's last weeks pull
+    them together (the quarter-end pressure of the deals mechanism). A quarter only partly in the
+    forecast keeps the total of its months that are."""
+    ratio = qe.draw_ratio(rng, bookings.shape[0])
+    quarter = np.array([m.asfreq("Q").ordinal for m in months])
+    is_last = np.array([m.month % 3 == 0 for m in months])
+    for q in np.unique(quarter):
+        cols = np.flatnonzero(quarter == q)
+        if len(cols) < 2 or not is_last[cols].any():
+            continue
+        w = np.where(is_last[cols][None, :], ratio[:, None], 1.0)  # runs x months of this quarter
+        for arr in (bookings, wins):
+            part = arr[:, cols]
+            total = part.sum(axis=1, keepdims=True)
+            moved = part * w
+            norm = moved.sum(axis=1, keepdims=True)
+            arr[:, cols] = np.where(norm > 0, moved / np.where(norm > 0, norm, 1.0) * total, part)
+
+
+def _arrival_rate(a: dict, rng: np.random.Generator) -> float:
+    """One run's weekly arrival rate from the forecast date: the trend line's level at the end of the
+    history (a local level, held flat: a trend is not extrapolated), drawn on the log scale from its
+    standard error widened by the month-to-month spread beyond chance, which also shocks each
+    forecast month (``month_log_sd``). A fit without the level (older fits) uses the window's mean
+    rate with the gamma posterior of its count."""
+    if a.get("level_end_per_week") is None:
+        return float(a["rate_per_week"] * rng.gamma(a["n"] + 0.5) / a["n"])
+    sd = float(np.hypot(a.get("level_end_log_se") or 0.0, a.get("month_log_sd") or 0.0))
+    return float(a["level_end_per_week"] * np.exp(rng.normal(0.0, sd)))
 
 
 def _won_at(h: History, order: list[str]) -> pd.DataFrame:
@@ -496,12 +614,14 @@ def _actual(h: History, fit: Fit, cut: pd.Timestamp, last: pd.Timestamp, months:
     return pd.DataFrame(rows)
 
 
-def _naive(fit: Fit, h: History, d: pd.DataFrame, cut: pd.Timestamp, months: pd.PeriodIndex) -> dict:
-    """Two naive point forecasts of monthly bookings: last quarter's run rate; the open pipeline weighted
-    by its stages' win rates and timed by the mean days to a win (no new deals)."""
+def _naive(fit: Fit, h: History, d: pd.DataFrame, cut: pd.Timestamp, months: pd.PeriodIndex,
+           count: bool = False) -> dict:
+    """Two naive point forecasts of monthly bookings (or, with ``count``, wins): last quarter's run
+    rate; the open pipeline weighted by its stages' win rates and timed by the mean days to a win (no
+    new deals)."""
     w = _won_at(h, fit.order)
     last_q = w[(w["won_at"] >= cut - pd.Timedelta(days=91)) & (w["won_at"] < cut)]
-    run_rate = float(last_q["amount"].fillna(0).sum()) / 3.0
+    run_rate = (len(last_q) if count else float(last_q["amount"].fillna(0).sum())) / 3.0
     conv = _conversions(fit, None)
     weighted = np.zeros(len(months))
     f = fit.cycle.get(WON)
@@ -510,7 +630,7 @@ def _naive(fit: Fit, h: History, d: pd.DataFrame, cut: pd.Timestamp, months: pd.
         when = cut + pd.to_timedelta(max(mean_win - age, 0.0), unit="D")
         i = months.get_indexer([when.tz_convert(None).to_period("M")])[0]
         if i >= 0:
-            weighted[i] += _p_from(fit, conv, seg, int(k)) * v
+            weighted[i] += _p_from(fit, conv, seg, int(k)) * (1.0 if count else v)
     return {"last quarter's run rate": np.full(len(months), run_rate),
             "stage-weighted open pipeline": weighted}
 

@@ -52,9 +52,12 @@ def add_parsers(sub) -> None:
     e.add_argument("--force", action="store_true", help="replace output files that salesim wrote earlier")
 
     b = sub.add_parser("backtest", help="fit on history up to a date and score the simulated months after it",
-                       description="Fit a scenario on the history up to --train-until, simulate to the end of "
-                       "the history --runs times, and score the held-out months (coverage of the 80%% and 95%% "
-                       "bands, CRPS) for deals created, wins, bookings and the pipeline by stage.")
+                       description="The forecast at a past date: run `salesim forecast --as-of DATE` (at least "
+                       "200 runs) and score its monthly bookings and wins against what happened and against two "
+                       "naive forecasts; then fit a scenario on the history up to --train-until, simulate it "
+                       "from the history's first day to its end --runs times, and score the held-out months "
+                       "(coverage of the 80%% and 95%% bands, CRPS) for deals created, wins, bookings and the "
+                       "pipeline by stage.")
     b.add_argument("history", help="opportunity history, CSV or Parquet")
     b.add_argument("--train-until", required=True, metavar="DATE", help="last date of the training period")
     b.add_argument("--out", type=Path, required=True, metavar="DIR",
@@ -148,6 +151,7 @@ def run_backtest(args: argparse.Namespace) -> int:
 
     require("calibration")
     from sim.calibration.backtest import report_text, run_backtest
+    from sim.calibration.report import md_table
     from sim.calibration.io import load_history
     from sim.calibration.mapping import load_mapping
     out = folder_target(args.out, inputs=Inputs.of(files=(args.history, args.mapping)), force=args.force)
@@ -155,15 +159,52 @@ def run_backtest(args: argparse.Namespace) -> int:
     h = load_history(args.history, m, args.as_of)
     bt = run_backtest(h, args.train_until, m, runs=args.runs, seed=args.seed)
     _warn(bt.fit.history if getattr(bt, "fit", None) is not None else h)
-    with staged_folder(out, by="salesim backtest") as tmp:  # all three files or none
+    fc_scores = _forecast_scores(h, m, args)
+    fc_md = ("## The forecast at the cut (`salesim forecast --as-of " + args.train_until + "`)\n\n"
+             "What `salesim forecast` would have said on that date, scored on the months that followed "
+             "(bookings and wins), next to two naive forecasts.\n\n" + md_table(fc_scores, ".3f")
+             + "\n\n## The fitted scenario replayed from the history's first day\n\n") \
+        if not fc_scores.empty else ""
+    with staged_folder(out, by="salesim backtest") as tmp:  # all files or none
         (tmp / "backtest_fitted.yaml").write_text(bt.scenario_yaml, encoding="utf-8")
         bt.cells.to_csv(tmp / "backtest_cells.csv", index=False)
-        (tmp / "backtest.md").write_text(report_text(bt, args.train_until), encoding="utf-8")
+        fc_scores.to_csv(tmp / "backtest_forecast.csv", index=False)
+        text = report_text(bt, args.train_until)
+        head, _, rest = text.partition("\n\n")
+        (tmp / "backtest.md").write_text(head + "\n\n" + fc_md + rest, encoding="utf-8")
+    if not fc_scores.empty:
+        print(f"The forecast at {args.train_until} (salesim forecast --as-of), scored on the months after it:")
+        print(fc_scores.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        print("\nThe fitted scenario replayed from the history's first day:")
     s = bt.summary()
     print(s.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"\ncoverage of the 80% band {bt.coverage(80):.0%}, of the 95% band {bt.coverage(95):.0%} "
-          f"({len(bt.cells)} cells)\nwrote {args.out}/backtest.md, backtest_cells.csv, backtest_fitted.yaml")
+          f"({len(bt.cells)} cells)\nwrote {args.out}/backtest.md, backtest_cells.csv, backtest_forecast.csv, "
+          "backtest_fitted.yaml")
     return 0
+
+
+def _forecast_scores(h, m, args: argparse.Namespace):
+    """The forecast run at the cut, to the history's end, scored on bookings and wins (empty when the
+    history holds no whole month after the cut)."""
+    import pandas as pd
+
+    from sim.calibration.forecast import run_forecast
+
+    until = h.as_of.floor("D") + pd.Timedelta(days=1)
+    cut = pd.Timestamp(args.train_until, tz="UTC")
+    if until - cut > pd.Timedelta(days=3 * 366):
+        until = cut + pd.Timedelta(days=3 * 366)
+    fc = run_forecast(h, args.train_until, m, until=str(until.date()), runs=max(args.runs, 200), seed=args.seed)
+    parts = []
+    for metric in ("bookings_usd", "wins"):
+        s = fc.scores(metric)
+        if not s.empty:
+            parts.append(s.rename(columns={"crps_usd": "crps"}).assign(metric=metric))
+    if not parts:
+        return pd.DataFrame()
+    t = pd.concat(parts, ignore_index=True)
+    return t[["metric", "forecast", "cells", "coverage_80", "coverage_95", "crps"]]
 
 
 COMMANDS = {"calibrate": run_calibrate, "export-crm": run_export, "backtest": run_backtest}

@@ -53,6 +53,8 @@ def _table(df, money: tuple[str, ...] = (), pct: tuple[str, ...] = ()) -> str:
 
 
 def sections(fc) -> list[tuple[str, str]]:
+    from sim.calibration.forecast import QUARTER_END_P
+
     q = fc.quarters()
     out = [("Bookings (new ARR) by quarter: 80% band", _table(q, ("p10", "median", "p90", "mean", "plan_usd"),
                                                               ("p_hit_plan",)))]
@@ -76,6 +78,16 @@ def sections(fc) -> list[tuple[str, str]]:
     if not s.empty:
         out.append(("Backtest: monthly bookings against what happened (CRPS: lower is better)",
                     _table(s, ("crps_usd",), ("coverage_80", "coverage_95"))))
+        w = fc.scores("wins").rename(columns={"crps_usd": "crps_wins"}).round({"crps_wins": 1})
+        out.append(("Backtest: monthly wins against what happened",
+                    _table(w, (), ("coverage_80", "coverage_95"))))
+    qe = fc.quarter_end
+    if qe is not None:
+        out.append(("Quarter-end pattern of wins (last month of a quarter against its neighbours)",
+                    f"daily rate x{qe.ratio:.2f} over {qe.quarters} quarter end(s); "
+                    f"{qe.last} wins against {qe.neighbours} in the neighbouring months; p = {qe.p_value:.2g}: "
+                    + ("applied (each quarter's total kept)" if qe.significant
+                       else f"not applied (p >= {QUARTER_END_P})")))
     return out
 
 

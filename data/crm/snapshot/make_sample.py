@@ -33,9 +33,11 @@ MAX_DAYS = 140  # every deal closes within this many days of engaging, or never 
 SEASON = [0.7, 0.8, 1.0, 1.1, 1.0, 1.1, 1.3, 1.0, 1.0, 1.0, 1.0, 0.9]
 
 
-def main(seed: int = 2017, out: Path = HERE, season: list[float] | None = None) -> None:
+def main(seed: int = 2017, out: Path = HERE, season: list[float] | None = None, quarter_end: float = 0.0) -> None:
     """Write the four files into ``out`` (another seed or a flat ``season`` make other histories of the
-    same shape, for tests)."""
+    same shape, for tests). ``quarter_end`` is the share of wins due in a quarter's first two months
+    that slip to a day in its last month (reps hold deals for the quarter-end push, as real pipelines
+    show); 0 (the shipped sample) leaves the dates as drawn."""
     rng = np.random.default_rng(seed)
     season = SEASON if season is None else season
     agents = []
@@ -64,6 +66,12 @@ def main(seed: int = 2017, out: Path = HERE, season: list[float] | None = None) 
     won = rng.random(n) < p_win
     wait = np.minimum(np.where(won, rng.lognormal(*WON_DAYS, n), rng.lognormal(*LOST_DAYS, n)), MAX_DAYS)
     close = pd.to_datetime(engaged) + pd.to_timedelta(np.ceil(wait), unit="D")
+    if quarter_end > 0:  # its own stream: the shipped sample's draws stay as they were
+        qrng = np.random.default_rng([seed, 1])
+        early = won & (close.month % 3 != 0) & (qrng.random(n) < quarter_end)
+        last = (close.to_period("Q").asfreq("M", "e")).to_timestamp()  # first day of the quarter's last month
+        slip = last + pd.to_timedelta(qrng.integers(0, 28, n), unit="D")
+        close = pd.DatetimeIndex(np.where(early, slip, close))
     stale = rng.random(n) < STALE
     closed = (close <= END) & ~stale
     price = products["sales_price"].to_numpy()[prod]
