@@ -93,8 +93,8 @@ def test_cli_backtest_on_the_sample_and_bad_dates(tmp_path, capsys):
     assert "--runs: expected a whole number in [2, 100000]" in capsys.readouterr().err
     assert main(["backtest", str(sample), "--mapping", str(mapping), "--train-until", "2025-03-01", "--runs", "3",
                  "--out", str(out)]) == 0
-    assert {p.name for p in out.iterdir()} == {"backtest.md", "backtest_cells.csv", "backtest_fitted.yaml",
-                                               ".salesim-output.json"}
+    assert {p.name for p in out.iterdir()} == {"backtest.md", "backtest_cells.csv", "backtest_forecast.csv",
+                                               "backtest_fitted.yaml", ".salesim-output.json"}
     cells = pd.read_csv(out / "backtest_cells.csv")
     assert set(cells["metric"]) >= {"created", "wins", "bookings_usd", "pipeline_demo"}
     assert "coverage of the 80% band" in capsys.readouterr().out

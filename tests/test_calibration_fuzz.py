@@ -484,7 +484,8 @@ def check_backtest(c: Case, tmp: Path, capsys, cut: str) -> None:
         assert not out.exists(), f"{what}: left {out}"
         return
     files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert files == ["backtest.md", "backtest_cells.csv", "backtest_fitted.yaml"], f"{what}: {files}"
+    assert files == ["backtest.md", "backtest_cells.csv", "backtest_fitted.yaml", "backtest_forecast.csv"], \
+        f"{what}: {files}"
     sim.validate_data(yaml.safe_load((out / "backtest_fitted.yaml").read_text()))
     assert not re.search(r"\b(nan|inf)\b", (out / "backtest.md").read_text()), what
 

@@ -195,7 +195,15 @@ def _forecast_scores(h, m, args: argparse.Namespace):
     cut = pd.Timestamp(args.train_until, tz="UTC")
     if until - cut > pd.Timedelta(days=3 * 366):
         until = cut + pd.Timedelta(days=3 * 366)
-    fc = run_forecast(h, args.train_until, m, until=str(until.date()), runs=max(args.runs, 200), seed=args.seed)
+    from sim.calibration.mapping import DataError
+    from sim.errors import UsageError
+
+    try:
+        fc = run_forecast(h, args.train_until, m, until=str(until.date()), runs=max(args.runs, 200),
+                          seed=args.seed)
+    except (UsageError, DataError) as exc:  # the replay below still scores the cut
+        print(f"salesim: warning: the forecast at {args.train_until} could not be made: {exc}", file=sys.stderr)
+        return pd.DataFrame()
     parts = []
     for metric in ("bookings_usd", "wins"):
         s = fc.scores(metric)
