@@ -88,3 +88,32 @@ def test_the_shipped_precision_pod_saturates_its_named_accounts():
     from sim.report.summary import summary
     text = summary(r.kpis, r.weekly, s)
     assert "market slice mid_market: 20 accounts" in text and "(saturated)" in text
+
+
+def test_contact_fatigue_lowers_the_odds_of_an_account_lost_before():
+    """Every lost account comes back (recontact 1), but its k-th call after k losses wins with 0.5 x 0.5^k:
+    an account is ever won with 1 - prod_k (1 - 0.5^(k+1)) = 1 - 0.2888 = 0.711 (the product converges
+    within the ~25 rounds of 40 weeks). With the multiplier at 1 (the odds as before) every account is
+    won in the end."""
+    fresh = 1 - np.prod([1 - 0.5 ** (k + 1) for k in range(60)])
+    assert fresh == pytest.approx(0.7112, abs=1e-4)
+    market = {"recontact_probability": 1.0, "recontact_conversion_multiplier": 0.5}
+    m = sim.simulate(_outbound(0.5, market=market, weeks=40), seed=4, record="kpis").kpis["market_penetration"]["only"]
+    assert abs(m["penetration"] - fresh) < 4 * np.sqrt(fresh * (1 - fresh) / 400), m["penetration"]
+    same = sim.simulate(_outbound(0.5, market={"recontact_probability": 1.0}, weeks=40), seed=4,
+                        record="kpis").kpis["market_penetration"]["only"]
+    assert same["penetration"] > 0.99
+
+
+def test_a_churned_customer_is_won_back_at_lower_odds():
+    """Every first call wins and nobody renews: each of the 400 accounts churns a year after it is won and
+    is prospected again (win-back 1); its first call then wins with 1.0 x 0.5, and a lost one is not called
+    again (recontact 0). In 100 weeks: 400 first wins and about 200 win-backs (binomial, n = 400, 0.5);
+    without the multiplier all 400 come back."""
+    market = {"winback_probability": 1.0, "winback_conversion_multiplier": 0.5, "recontact_probability": 0.0}
+    k = sim.simulate(_outbound(1.0, renewal=0.0, weeks=100, market=market), seed=5, record="kpis").kpis
+    back = k["new_logos"] - 400
+    assert abs(back - 200) < 4 * np.sqrt(400 * 0.25), back
+    market["winback_conversion_multiplier"] = 1.0
+    assert sim.simulate(_outbound(1.0, renewal=0.0, weeks=100, market=market), seed=5,
+                        record="kpis").kpis["new_logos"] == 800

@@ -66,6 +66,9 @@ class Leads:
         # SLA, hand-off, no contact, a leaver - say nothing about the step's conversion)
         self.not_converted = [[0] * n_stages for _ in range(max(int(data_driven), 1))]
         self.decay = Piecewise(speed_to_lead_curve)
+        # the market section's odds from an account's past (None: no section, or both multipliers 1)
+        market = getattr(accounts, "market", None)
+        self.market = market if market is not None and (market.fatigue != 1.0 or market.winback_odds != 1.0) else None
         self.deals: DealDesk | None = None  # the deals section's (None: the discount is drawn at the win)
         self.wip = [0] * n_stages
         self.pay: Pay | None = None  # compensation plans (sim.model.pay), or None: flat commission rates
@@ -118,6 +121,7 @@ class Leads:
             owner_role = None  # (a preset owner is released on the role that reserved it)
         owner_occ = owner_role.occupant[owner] if owner_role is not None else -1
         ties = 0  # tasks the present owner did on this lead (what goes with them if they leave)
+        past = self.market.first_step_multiplier(lid) if self.market is not None else 1.0
         if owner_role is not None and owner_role.owns:
             owner_role.open_value[owner] += acv
         prev_role = None
@@ -162,6 +166,9 @@ class Leads:
             p = st.p
             if boost is not None:
                 p *= boost[k]
+            if past != 1.0:  # the account's past acts on its first step only
+                p *= past
+                past = 1.0
             if st.decay:
                 p *= self.decay(wait * 24.0)
             if occ >= 0:

@@ -38,12 +38,16 @@ class MarketBook:
         self.losses: list[list[int]] = []
         self.customer: list[list[bool]] = []  # a customer now
         self.lead_of: list[list[int]] = []  # the account's current (last) lead
+        self.churned_before: list[list[bool]] = []  # a churned customer prospected again
+        # the first step's conversion multipliers (1, 1: the odds do not depend on the account's past)
+        self.fatigue, self.winback_odds = spec.recontact_conversion_multiplier, spec.winback_conversion_multiplier
         self.account_of: dict[int, tuple[int, int]] = {}  # lead -> (source, account), for leads that may win
 
     def register(self, source: OutboundSource, n_accounts: int) -> int:
         self.sources.append(source)
         columns: tuple[tuple[list, object], ...] = ((self.taken, INF), (self.won_t, INF), (self.exhausted_t, INF),
-                                                    (self.losses, 0), (self.customer, False), (self.lead_of, -1))
+                                                    (self.losses, 0), (self.customer, False), (self.lead_of, -1),
+                                                    (self.churned_before, False))
         for col, v in columns:
             col.append([v] * n_accounts)
         return len(self.sources) - 1
@@ -56,6 +60,16 @@ class MarketBook:
         self.account_of.pop(old, None)
         self.lead_of[s][account] = lead
         self.account_of[lead] = (s, account)
+
+    def first_step_multiplier(self, lead: int) -> float:
+        """The conversion multiplier of ``lead``'s first step from its account's past: contact fatigue
+        (^ earlier losses) and, for a churned customer prospected again, the win-back odds."""
+        at = self.account_of.get(lead)
+        if at is None:
+            return 1.0
+        s, a = at
+        m = self.fatigue ** self.losses[s][a] if self.fatigue != 1.0 else 1.0
+        return m * self.winback_odds if self.churned_before[s][a] else m
 
     def comes_back(self, s: int, account: int) -> bool:
         """The account's lead was lost: will it be worked again (contact fatigue)?"""
@@ -83,6 +97,7 @@ class MarketBook:
         s, a = at
         self.customer[s][a] = False
         if self.u_winback() < self.spec.winback_probability:
+            self.churned_before[s][a] = True
             self.sources[s].line_up(a)
         else:
             self.exhausted_t[s][a] = self.env.now

@@ -10,6 +10,11 @@ a customer, lost (cooling off, then worked again only with the
 (not worked again) or churned (prospected again after the cooling-off with
 the ``winback_probability``). A slice whose accounts are all customers or
 exhausted is saturated: the PODs owning it find nobody left to call.
+Fatigue also acts on the odds, not only on who is called again: a lead of an
+account lost k times before converts at its first step with
+``recontact_conversion_multiplier``^k times the usual probability, one of a
+churned customer won back with ``winback_conversion_multiplier`` (both 1 by
+default: the odds as before).
 """
 
 from __future__ import annotations
@@ -28,3 +33,10 @@ class Market(StrictModel):
     winback_probability: Share = Field(
         default=0.3, description="chance a churned customer is prospected again after the cooling-off (an "
         "assumption, range 0.1-0.5)")
+    recontact_conversion_multiplier: Probability = Field(
+        default=1.0, description="the first step's conversion of a lead of an account lost before, times this "
+        "per earlier loss (^losses): a worn-out prospect engages less (1: as fresh as the first time, the "
+        "behaviour without the key; an assumption, range 0.5-0.9)")
+    winback_conversion_multiplier: Probability = Field(
+        default=1.0, description="the first step's conversion of a lead of a churned customer prospected again, "
+        "times this (1: as a new prospect; an assumption, range 0.3-0.8: it left for a reason)")
