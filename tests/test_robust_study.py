@@ -121,6 +121,17 @@ def test_tiny_study_optimises_each_design_and_compares_them_over_worlds(tiny):
     assert "P(specialists beats star)" in r.findings and "nominal world" in r.findings
 
 
+def test_a_resumed_study_runs_nothing_again_and_says_the_same(tiny):
+    from sim.experiments.study.robust import robust_study
+
+    r, tmp = tiny
+    again = robust_study(load_study(tmp / "tiny.yaml"), workers=1, out=tmp / "out", resume=True, progress=False)
+    assert again.info["simulations_run_here"] == 0 and again.simulations == r.simulations
+    assert [o.values for o in again.optima] == [o.values for o in r.optima]
+    assert again.per_world.equals(r.per_world)
+    assert [(v.beats.wins, v.beats.n) for v in again.verdicts] == [(v.beats.wins, v.beats.n) for v in r.verdicts]
+
+
 def _moves(values: dict, bounds: dict) -> list[dict]:
     """Every one-seat move of a layout within the bounds: one more, one fewer, one of a role for one of another."""
     out = []

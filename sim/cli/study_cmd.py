@@ -76,7 +76,8 @@ def run_robust(args: argparse.Namespace, study) -> int:
                          progress=False if args.quiet else None)
         print(f"study {study.spec.name}: {len(r.optima)} designs optimised"
               + (f", evaluated in {len(r.worlds)} worlds" if r.worlds is not None else "")
-              + f"; {r.simulations} simulations in {r.wall_s:.0f} s wall time ({r.info['workers']} workers)")
+              + f"; {r.simulations} simulations ({r.info['simulations_run_here']} run here, the rest resumed) "
+              f"in {r.wall_s:.0f} s wall time ({r.info['workers']} workers)")
         print(f"results in {r.out}/ (findings.md, designs.csv, flatness.csv"
               + (", worlds.csv, verdicts.csv, sensitivity.csv, flips.csv" if r.worlds is not None else "") + ")")
         print()

@@ -167,6 +167,7 @@ def robust_study(study: Study, *, reps: int | None = None, seed: int | None = No
     per_world = None
     verdicts: list[Verdict] = []
     sims = sum(o.simulations + o.resumed for o in optima)
+    here = sum(o.simulations for o in optima)
     if spec.uncertain is not None:
         u = spec.uncertain
         n = u.worlds if worlds is None else worlds
@@ -187,6 +188,7 @@ def robust_study(study: Study, *, reps: int | None = None, seed: int | None = No
                                               "values": ws.values.tolist(), "designs": [o.label for o in optima]},
                         progress_unit=("worlds", len(optima) * reps))
         sims += len(res.replications)
+        here += res.computed
         rows = res.replications
         meta = {p: (pt.info["world"], pt.info["design"]) for p, pt in enumerate(points)}
         rows = rows.assign(world=rows["point"].map(lambda p: meta[p][0]),
@@ -198,7 +200,7 @@ def robust_study(study: Study, *, reps: int | None = None, seed: int | None = No
     from sim.experiments.study.robust_findings import findings_markdown
 
     result = RobustResult(study, factor, optima, ws, per_world, verdicts, "", sims, time.perf_counter() - t0, out,
-                          {"reps": reps, "root_seed": root, "workers": workers})
+                          {"reps": reps, "root_seed": root, "workers": workers, "simulations_run_here": here})
     result.findings = findings_markdown(result)
     if out is not None:
         _write(out, result)
