@@ -33,10 +33,10 @@ class Market(StrictModel):
     winback_probability: Share = Field(
         default=0.3, description="chance a churned customer is prospected again after the cooling-off (an "
         "assumption, range 0.1-0.5)")
-    recontact_conversion_multiplier: Probability = Field(
+    recontact_conversion_multiplier: Share = Field(
         default=1.0, description="the first step's conversion of a lead of an account lost before, times this "
         "per earlier loss (^losses): a worn-out prospect engages less (1: as fresh as the first time, the "
         "behaviour without the key; an assumption, range 0.5-0.9)")
-    winback_conversion_multiplier: Probability = Field(
+    winback_conversion_multiplier: Share = Field(
         default=1.0, description="the first step's conversion of a lead of a churned customer prospected again, "
         "times this (1: as a new prospect; an assumption, range 0.3-0.8: it left for a reason)")
