@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -215,9 +215,11 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
             basis = "segment"
             if (~d["censored"]).sum() < MIN_EXITS:
                 d, basis = movers, "all segments pooled (few exits in this segment)"
-            fitted = _fallback(h, f"time in {before} ({seg})",
-                               lambda d=d: fit_durations(d["days"].to_numpy(), d["censored"].to_numpy()),
-                               None, "no time in stage (0 days) assumed")
+
+            def fit_stage(d: Any = d) -> Any:
+                return fit_durations(d["days"].to_numpy(), d["censored"].to_numpy())
+
+            fitted = _fallback(h, f"time in {before} ({seg})", fit_stage, None, "no time in stage (0 days) assumed")
             fitted = _capped(fitted, span)
             if fitted is not None and fitted.capped_from is not None:
                 capped.append(f"{seg} {before} -> {order[k]}: {fitted.capped_from:.4g}")
@@ -236,8 +238,11 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
     start, end = fit_arrivals.window(arrived)
     for src, a in arrivals.items():
         created = arrived.opps.loc[arrived.opps["source"] == src, "created"]
-        joint = _fallback(h, f"arrival trend and seasonality ({src})",
-                          lambda created=created: fit_cycle.joint_arrivals(created, start, end), None,
+
+        def fit_joint(created: Any = created) -> Any:
+            return fit_cycle.joint_arrivals(created, start, end)
+
+        joint = _fallback(h, f"arrival trend and seasonality ({src})", fit_joint, None,
                           "rate and seasonality fitted apart")
         if joint is not None:
             scale = joint["rate_per_week"] / a["rate_per_week"] if a["rate_per_week"] > 0 else 1.0

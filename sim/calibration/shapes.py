@@ -89,8 +89,8 @@ def snapshot_rows(df: pd.DataFrame, m: Mapping, issues: list[Issue], won_names: 
     order = [normalize_name(s) for s in m.stages]
     first = normalize_name(m.created_stage) if m.created_stage else order[0]
     k0 = order.index(first)
-    win = [s for s in order if s in won_names]
-    win = win[-1] if win else order[-1]
+    wins = [s for s in order if s in won_names]
+    win = wins[-1] if wins else order[-1]
     pos = df["stage"].map({s: i for i, s in enumerate(order)})
     outcome = df["outcome"].fillna("open")
     created = df["created_at"]

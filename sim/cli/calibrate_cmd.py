@@ -141,7 +141,7 @@ def run_export(args: argparse.Namespace) -> int:
         items.append((subs_out, frame_writer(subs, subs_out)))
     write_files(items, by="salesim export-crm")
     print(f"wrote {out}: {len(df)} stage entries of {df['opportunity_id'].nunique()} opportunities")
-    if subs_out is not None:
+    if subs_out is not None and subs is not None:
         print(f"wrote {subs_out}: {len(subs)} subscription events of {subs['account_id'].nunique()} accounts")
     return 0
 

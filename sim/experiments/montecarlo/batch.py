@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -94,11 +94,11 @@ def kpi_names(scenario: Scenario) -> list[str] | None:
 
 
 def parse_targets(targets: Iterable[Target], names: list[str] | None) -> list[tuple[str, str, float]]:
-    parsed = [parse_target(t) if isinstance(t, str) else tuple(t) for t in targets]
+    parsed = [parse_target(t) if isinstance(t, str) else cast(tuple[str, str, float], tuple(t)) for t in targets]
     for kpi, _, _ in parsed:
         if names is not None and kpi not in names:
             raise ArgumentError("targets", f"no such KPI{did_you_mean(kpi, names)}", kpi)
-    return parsed  # type: ignore[return-value]
+    return parsed
 
 
 def run_batch(scenario: Scenario | str | os.PathLike, reps: int, *, seed: int | None = None,

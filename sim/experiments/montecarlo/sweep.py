@@ -94,6 +94,7 @@ def _point_scenario(data: dict, origins: dict, file: str, values: dict[Param, fl
 def build_points(base: Scenario | str | os.PathLike, params: list[Param], snapped: np.ndarray,
                  overrides: Iterable[str] = (), with_tornado: bool = True) -> tuple[list[Point], Scenario]:
     """Scenarios of the design points (then base and one-at-a-time points), all validated."""
+    origins: dict[Any, Any]
     if isinstance(base, Scenario):
         data, origins, file = base.model_dump(mode="json", by_alias=True), {}, base.name
     else:

@@ -127,6 +127,7 @@ def _binding(e: Estimate, neighbours) -> dict:
 
 
 def _base(scenario: Scenario | str | os.PathLike, overrides: Iterable[str], weeks: float | None):
+    origins: dict[Any, Any]
     if isinstance(scenario, Scenario):
         if list(overrides):
             raise UsageError("overrides apply to scenario files; change the Scenario object instead")

@@ -195,7 +195,7 @@ class Search:
         e = self.est(key)
         trial.set_user_attr("gap", float(self.s.probability - (0.0 if math.isnan(e.p) else e.p)))
         value = e.objective if math.isfinite(e.objective) else 1e300
-        self._study.tell(trial, value)
+        self._optuna().tell(trial, value)  # the study _tell made
 
     def _propose(self) -> tuple[list[Key], int]:
         """Ask TPE for a batch; return the new candidates and how many proposals were repeats."""

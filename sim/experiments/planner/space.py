@@ -124,7 +124,7 @@ class Space:
         events = list(copy.deepcopy(self.base.get("timeline") or []))
         for v, i in zip(self.variables, key, strict=True):
             count = int(v.value(i))
-            if v.is_hire and count > 0:
+            if v.is_hire and count > 0 and v.quarter is not None:  # a hire variable has its quarter
                 events.append({"week": WEEKS_PER_QUARTER * (int(v.quarter) - 1), "action": "hire",
                                "role": v.role, "count": count})
         return events

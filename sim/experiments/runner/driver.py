@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ def check_counts(reps: Any, workers: Any = None, chunk_size: Any = None) -> None
 
 def run_study(kind: str, points: Sequence[Point], reps: int, *, seed: int | None = None,
               weeks: float | None = None, workers: int | None = None, executor: str = "auto",
-              dask: str | None = None, out: str | Path | None = None, resume: bool = False,
+              dask: str | None = None, out: str | os.PathLike | None = None, resume: bool = False,
               fail_fast: bool = False, chunk_size: int | None = None, progress: bool | None = None,
               weekly: bool = True, design: dict | None = None, files: dict[str, str] | None = None,
               outputs: Callable[[StudyResult], dict[str, Any]] | None = None,

@@ -56,14 +56,14 @@ def _walk(node: Any, path: str, out: dict[str, float | int]) -> None:
             labels = [next((v for v in row.values() if isinstance(v, str)), None) for row in node]
             named = None not in labels and len(set(labels)) == len(labels)
             for i, (row, label) in enumerate(zip(node, labels, strict=True)):
-                name = label if named else str(i)
+                name = label if named and label is not None else str(i)
                 rest = {k: v for k, v in row.items() if not (named and isinstance(v, str) and v == label)}
                 _walk(rest, f"{path}.{name}" if path else name, out)
         # lists of numbers are per-rep or per-item detail: not a column
     elif isinstance(node, bool):
         out[path] = int(node)
     elif isinstance(node, numbers.Real):
-        out[path] = node.item() if hasattr(node, "item") else node
+        out[path] = node.item() if hasattr(node, "item") else node  # type: ignore[assignment]  # int or float
     elif node is None:
         out[path] = math.nan
     # strings are labels, not measurements

@@ -22,6 +22,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,7 @@ class ChunkResult:
 
     point: int
     chunk: int
-    rows: object  # pandas.DataFrame
+    rows: Any  # pandas.DataFrame
     weekly: object | None  # pandas.DataFrame
     env: dict
     failed: list[tuple[int, str]]
@@ -133,7 +134,7 @@ def run_chunk(task: Task) -> ChunkResult:
         try:
             result = simulate(task.scenario, seed=replication_seed(task.root_seed, rep),
                               weeks=task.weeks, record="kpis")
-            row = {k: v for k, v in flatten_kpis(result.kpis).items() if k not in RESERVED}
+            row: dict[str, Any] = {k: v for k, v in flatten_kpis(result.kpis).items() if k not in RESERVED}
             row.update(point=task.point, rep=rep, error=None, traceback=None)
             for name, table in long_tables(result.kpis).items():
                 agents[name] += [{"point": task.point, "rep": rep, **r} for r in table]

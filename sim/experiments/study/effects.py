@@ -145,7 +145,7 @@ def _variance(fit, d, names: list[str], main: list[str], pairs: list[str], block
     total = float(fit.centered_tss)
     table = anova_lm(fit, typ=2)
     label = {m: names[i] for i, m in enumerate(main)}
-    out = []
+    out: list[dict[str, Any]] = []
     for term in main + pairs:
         a, _, b = term.partition(":")
         source = label[a] if not b else f"{label[a]} x {label[b]}"
