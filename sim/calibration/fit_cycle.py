@@ -181,7 +181,7 @@ def joint_arrivals(created: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -
 
 
 def _level_at_end(X: np.ndarray, y: np.ndarray, beta: np.ndarray, cov: np.ndarray, days: pd.DatetimeIndex,
-                  factor: np.ndarray, rate_per_week: float) -> dict[str, float]:
+                  factor: np.ndarray, rate_per_week: float) -> dict[str, float | None]:
     """What a forecast from the window's end needs: the deseasonalized rate on the trend line at the
     end of the window (a local level: held there, not extrapolated), its standard error on the log
     scale, and the spread of whole months around the fit beyond Poisson chance (on the log scale:

@@ -122,7 +122,7 @@ def check(study: Study) -> None:
         try:
             make_space(s) if s.vary else None
         except UsageError as exc:
-            raise UsageError(f"{study.path}: cell {s.label}: {exc.message}") from None
+            raise UsageError(f"{study.path}: cell {s.label}: {exc}") from None
     if spec.uncertain is not None:
         check_paths(spec.uncertain, {s.label: s.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
                                      for s in specs})
@@ -138,8 +138,8 @@ def robust_study(study: Study, *, reps: int | None = None, seed: int | None = No
     spec = study.spec
     check(study)
     reps = spec.reps if reps is None else reps
-    root = int(study.cells[0].scenario.seed if (seed if seed is not None else spec.seed) is None
-               else (seed if seed is not None else spec.seed))
+    chosen = seed if seed is not None else spec.seed
+    root = int(study.cells[0].scenario.seed if chosen is None else chosen)
     workers = workers or default_workers()
     out = None if out is None else Path(out)
     _open_folder(out, resume)
@@ -311,7 +311,10 @@ def _write(out: Path, r: RobustResult) -> None:
                                              "share_b_wins": b.share, "b_wins": b.verdict}
                                             for v in r.verdicts for b in v.flip.boxes])
     for name, df in tables.items():
-        atomic_write(out / name, lambda p, df=df: df.to_csv(p, index=False))
+        def write_csv(p: Any, df: Any = df) -> None:
+            df.to_csv(p, index=False)
+
+        atomic_write(out / name, write_csv)
     atomic_write(out / "findings.md", lambda p: p.write_text(r.findings, encoding="utf-8"))
 
 
