@@ -98,8 +98,22 @@ def people_kpis(f: Facts, arr_end: float, total_cost: float) -> dict:
         },
         "win_rate_by_quarter": quarterly,
         "win_rate_stability": _r(float(np.std(known)) if len(known) >= 2 else None),
+        "win_rate_stability_detrended": _r(detrended_std(quarterly)),
         "cost_per_arr_usd": _r(total_cost / arr_end) if arr_end > 0 else None,
     }
+
+
+def detrended_std(series: list[float | None]) -> float | None:
+    """Standard deviation of a series around its least-squares line (quarters without a
+    decided deal left out, at their own place in time): how much the win rate jumps from
+    quarter to quarter, a steady rise or fall not counted. None with fewer than three points."""
+    pts = [(i, x) for i, x in enumerate(series) if x is not None]
+    if len(pts) < 3:
+        return None
+    t = np.array([i for i, _ in pts], dtype=float)
+    y = np.array([x for _, x in pts], dtype=float)
+    slope, intercept = np.polyfit(t, y, 1)
+    return float(np.std(y - (slope * t + intercept)))
 
 
 def _r(x, nd: int = 4):

@@ -140,7 +140,13 @@ KPIS: tuple[KPI, ...] = (
         "leads they owned), `arr_usd` (accounts they kept) (studies write `departures.parquet`)"),
     KPI("key_person_exposure", "object", "`max_pipeline_usd`, `max_arr_usd`: the most any leaver held"),
     KPI("win_rate_by_quarter", "fraction", "win rate per 13-week quarter"),
-    KPI("win_rate_stability", "fraction", "standard deviation of `win_rate_by_quarter`"),
+    KPI("win_rate_stability", "fraction", "standard deviation of `win_rate_by_quarter`: a steady rise or fall "
+        "counts as instability"),
+    KPI("win_rate_stability_detrended", "fraction", "standard deviation of `win_rate_by_quarter` around its "
+        "least-squares line (at least three quarters): how much the win rate jumps from quarter to quarter, a "
+        "trend not counted -- the \"steadier win rate\" of the upright triangle's promise "
+        "(docs/background.md#systems-thinking-the-inverted-and-the-upright-triangle) is this one: a win rate "
+        "that rises as the data loop works is not unsteady"),
     KPI("cost_per_arr_usd", "ratio", "total cost / ARR at the end (USD of cost per USD of ARR)"),
     KPI("quota_attainment", "object", "per role with `quota_usd_per_year`, one entry per run year (`period`, "
         "`weeks`): `reps` (present at least 13 weeks of it), `median`, `mean`, `p10`, `p90`, `share_at_quota` "

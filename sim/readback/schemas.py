@@ -63,6 +63,7 @@ KPIS: Shape = Obj(
         "first_touch": FIRST_TOUCH, "quota_attainment": MapOf(ListOf(QUOTA), nullable=True),
         "cost_of_sale_by_segment": MapOf(TIER, nullable=True), "time_use": MapOf(TIME_USE, nullable=True),
         "onboarding_wait_days": Obj({}, {"median": N, "p90": N, "max": N}, nullable=True),
+        "win_rate_stability_detrended": N,  # folders written before it was reported lack it
         "arr_end_usd": N, "costs": Obj({"total_usd": N, "acquisition_usd": N, "retention_usd": N,
                                         "onboarding_usd": N}),
     },

@@ -238,7 +238,8 @@ def people(v: RunView) -> Section | None:
         f"{money(kp['max_pipeline_usd'])}, ARR {money(kp['max_arr_usd'])}",
         *_by_attainment(k["reps"]),
         "win rate by quarter  " + " ".join(pct(x, ".0%") for x in k["win_rate_by_quarter"])
-        + f"  (standard deviation {num(k['win_rate_stability'], '.3f')})",
+        + f"  (standard deviation {num(k['win_rate_stability'], '.3f')}, around its trend "
+        f"{num(k.get('win_rate_stability_detrended'), '.3f')})",
         "top reps by bookings:",
     ], ["rep", "wins", "win rate", "bookings (USD)", "skill", "left"], rows)
 

@@ -28,6 +28,7 @@ LABELS = {
     "costs.total_usd": "total cost", "grr_trailing_12m": "GRR (trailing 12 months)",
     "nrr_trailing_12m": "NRR (trailing 12 months)", "win_rate": "win rate",
     "win_rate_stability": "quarterly win-rate spread (std; lower is steadier)",
+    "win_rate_stability_detrended": "quarterly win-rate spread around its trend (std; lower is steadier)",
     "key_person_exposure.max_pipeline_usd": "key-person exposure (largest pipeline a leaver held)",
     "key_person_exposure.max_arr_usd": "key-person exposure (largest ARR a leaver held)",
     "top_departure.recovery_weeks": "weeks until bookings recover after the top rep leaves",
