@@ -181,10 +181,9 @@ def test_quarter_end_bunching_is_fitted_and_shapes_the_monthly_bands(tmp_path):
 def test_forecast_at_two_past_dates_of_the_shipped_sample_is_calibrated_and_beats_naive():
     """On the shipped sample (the public snapshot export's shape, with its seasonality): forecasts at two
     past dates, monthly bookings and wins pooled, cover at least 65% of cells in their 80% bands and beat
-    both naive forecasts on the CRPS of bookings. The 95% bands cover 15 of 18 cells (83%), below the
-    85% aimed at: the first month after the cut is too low (the open pipeline's wins come out about
-    10% later than they happened, though their number is right), so the bar here is 80% until that
-    is found."""
+    both naive forecasts on the CRPS of bookings, and 85% in their 95% bands. (Before the wins-and-losses
+    mixture allowed for deals that go stale, young stale deals stretched the fitted days to a win and
+    the first month after the cut came out about 10% low: 15 of 18 cells in the 95% bands.)"""
     from sim.calibration.forecast import run_forecast
     from sim.calibration.io import load_history
     from sim.calibration.mapping import load_mapping
@@ -202,4 +201,22 @@ def test_forecast_at_two_past_dates_of_the_shipped_sample_is_calibrated_and_beat
             in95 += round(s["coverage_95"] * s["cells"])
             cells += int(s["cells"])
     assert cells == 18
-    assert in80 / cells >= 0.65 and in95 / cells >= 0.80, (in80, in95, cells)
+    assert in80 / cells >= 0.65 and in95 / cells >= 0.85, (in80, in95, cells)
+
+
+def test_the_mixture_allows_for_young_deals_that_will_go_stale():
+    """The sample's generator: days to a win lognormal (log-median 4.0, sigma 0.55), win probability
+    0.63, 12% of deals never closed. Young open deals that will go stale are not slow wins: the fit
+    that allows for them recovers the generator (without it: log-median 4.07, p 0.66)."""
+    import pandas as pd
+
+    from sim.calibration.backtest import train_part
+    from sim.calibration.fit import fit_history
+    from sim.calibration.forecast import fit_mixture
+    from sim.calibration.io import load_history
+    from sim.calibration.mapping import load_mapping
+
+    m = load_mapping(SNAP / "mapping.yaml")
+    h = load_history(SNAP / "sales_pipeline.csv", m)
+    mix = fit_mixture(fit_history(train_part(h, pd.Timestamp("2017-07-01", tz="UTC")), m))
+    assert abs(mix.mu_w - 4.0) < 0.03 and abs(mix.p - 0.63) < 0.02 and abs(mix.sigma_w - 0.55) < 0.04, mix

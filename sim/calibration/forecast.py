@@ -183,7 +183,9 @@ class Mixture:
 
 def fit_mixture(fit: Fit) -> Mixture | None:
     """Maximum likelihood over every (non-stale) deal: a won deal adds p f_win(t), a lost one
-    (1 - p) f_loss(t), an open one of age a p S_win(a) + (1 - p) S_loss(a). The closed deals alone
+    (1 - p) f_loss(t), an open one of age a p S_win(a) + (1 - p) S_loss(a) + s / (1 - s), s the
+    share of deals that go stale (:func:`stale_share`): a young open deal may be one that will never
+    close, and counting it as a slow win or loss would stretch both durations. The closed deals alone
     would understate the win rate when losses close sooner than wins: recent deals that closed are
     mostly losses, and the wins among them are still open."""
     from scipy import optimize, stats
@@ -199,6 +201,8 @@ def fit_mixture(fit: Fit) -> Mixture | None:
     ages = np.maximum(((fit.paths.as_of - o.loc[o["outcome"] == OPEN, "created"]) / DAY).to_numpy(dtype=float),
                       0.01)
     lw, ll, la = np.log(tw), np.log(tl), np.log(ages)
+    stale = stale_share(fit)
+    odds = stale / (1 - stale) if stale < 1 else 0.0  # an open deal may be one that will never close
 
     def nll(th):
         p = 1 / (1 + np.exp(-th[0]))
@@ -207,7 +211,7 @@ def fit_mixture(fit: Fit) -> Mixture | None:
         out += len(tl) * np.log1p(-p) + np.sum(stats.norm.logpdf(ll, th[3], sl) - ll)
         if len(la):
             out += np.sum(np.log(p * stats.norm.sf(la, th[1], sw) + (1 - p) * stats.norm.sf(la, th[3], sl)
-                                 + 1e-300))
+                                 + odds + 1e-300))
         return -out
 
     p0 = len(tw) / (len(tw) + len(tl))
