@@ -214,7 +214,7 @@ def test_a_company_figure_takes_the_segment_most_runs_gave():
 def test_pipeline_coverage_by_hand():
     from types import SimpleNamespace
 
-    from sim.metrics.benchmark_figures import _coverage
+    from sim.metrics.log_figures import coverage as _coverage
 
     sc = load_scenario(SCEN / "small_team.yaml")  # stages: target_account, mql, sql, opportunity, negotiation, won
     wr = sc.stages.index("sql")
