@@ -123,7 +123,7 @@ def test_a_grant_hook_starts_the_task_and_wakes_its_requester_once_at_the_end(ki
             yield env.timeout(2.0)
             woken.append((name, env.now))
         else:
-            req = res.queue(prio, hook, name)
+            req = res.queue(prio, TaskDone(env, hook, name))
             reqs.append(req)
             got = yield req
             woken.append((got, env.now))

@@ -93,10 +93,14 @@ class Practice:
 
     def task(self, rep: int, stage: int, prio: int, days: float, days_per_hour: float) -> float:
         """Rep ``rep`` starts a task of ``days`` (at their ramp): the time it takes
-        after practice and any set-up; counts the practice, hours and switch."""
+        after practice and any set-up; counts the practice, hours and switch.
+        (Once a kind's multiplier is at the rep's ceiling it stays there: the
+        power law only grows, so it is not computed again.)"""
         k = self.kind_of[stage] if stage >= 0 else self.kind(stage, prio)
-        if self.learn:
-            days /= self.mult[rep][k]
+        learn = self.learn
+        if learn:
+            mult = self.mult[rep]
+            days /= mult[k]
         if self.setup:
             last = self.last[rep]
             if last != k:
@@ -106,12 +110,15 @@ class Practice:
                     self.switch_hours[rep] += self.setup
                 self.last[rep] = k
         self.hours[rep][k] += days / days_per_hour
-        n = self.tasks[rep][k] + self.credit
-        self.tasks[rep][k] = n
-        if self.learn:
-            m = ((n + self.prior) / self.prior) ** self.alpha
+        tasks = self.tasks[rep]
+        n = tasks[k] + self.credit
+        tasks[k] = n
+        if learn:
             c = self.ceiling[rep]
-            self.mult[rep][k] = m if m < c else c
+            if mult[k] != c:
+                prior = self.prior
+                m = ((n + prior) / prior) ** self.alpha
+                mult[k] = m if m < c else c
         return days
 
     def odds(self, rep: int, stage: int) -> float:

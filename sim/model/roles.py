@@ -55,6 +55,34 @@ class Job:
     may_return: bool = False
 
 
+class Task(TaskDone):
+    """One task of a role, as :meth:`RoleRuntime.serve_job` was asked for it:
+    whom it is for (``rec``, the recorder; ``lead``, ``segment``, ``pod``; the
+    owner's ``seat`` for an owned role), what it asks (``job``), when its wait is
+    counted from (``ready``), whether it is the lead's first touch (``touch`` >=
+    0) and what to call when the work starts (``on_start(t)``). A task that waits
+    in line is also the event of its end (a :class:`~sim.model.engine.TaskDone`):
+    the grant starts it (:meth:`RoleRuntime._granted`) and schedules it at the
+    work's end; a task that finds a free seat is started at once and its event
+    is never used."""
+
+    __slots__ = ("rec", "lead", "job", "segment", "pod", "seat", "ready", "touch", "on_start")
+
+    def __init__(self, env: simpy.Environment, on_grant, rec, lead: int, job: Job, segment: int, pod: int,
+                 seat: int, ready: float, touch: int, on_start) -> None:
+        simpy.Event.__init__(self, env)
+        self.on_grant = on_grant
+        self.rec = rec
+        self.lead = lead
+        self.job = job
+        self.segment = segment
+        self.pod = pod
+        self.seat = seat
+        self.ready = ready
+        self.touch = touch
+        self.on_start = on_start
+
+
 class RoleRuntime:
     __slots__ = ("idx", "name", "env", "unlimited", "owns", "days_per_hour", "headcount", "res",
                  "rep_res", "free", "open", "max_open", "routing", "prioritized", "_rr", "_u",
@@ -384,8 +412,8 @@ class RoleRuntime:
         elif expires is None and cancel is None:
             # in line: the grant starts the work (:meth:`_granted`), and this
             # task wakes once, when the work ends
-            wait, occ, seat = yield res.queue(job.prio, self._granted,
-                                              (rec, lead, job, segment, pod, seat, ready, touch, on_start))
+            wait, occ, seat = yield res.queue(job.prio, Task(env, self._granted, rec, lead, job, segment, pod, seat,
+                                                             ready, touch, on_start))
             self._done(seat, res, may_return)
             return wait, occ
         else:  # in line, and the task may give up first
@@ -401,7 +429,7 @@ class RoleRuntime:
                 return -1.0, -1
             if pooled:
                 seat = self.frees[pod].pop()
-        begun = self._begin(rec, lead, job, segment, pod, seat, ready, touch, on_start,
+        begun = self._begin(Task(env, None, rec, lead, job, segment, pod, seat, ready, touch, on_start), seat,
                             t0 + expires if expires is not None else math.inf)
         if begun is None:  # not started within the SLA (the working period begins too late)
             self._done(seat, res, True)
@@ -413,24 +441,23 @@ class RoleRuntime:
         self._done(seat, res, may_return)
         return wait, occ
 
-    def _granted(self, req: TaskDone) -> None:
+    def _granted(self, task: Task) -> None:
         """A seat is granted to a task in line: start its work now (or at the rep's
         next working instant) and end the task's event when the work ends, with
         ``(wait, rep, seat)``: one event for the whole task."""
-        rec, lead, job, segment, pod, seat, ready, touch, on_start = req.task  # (as serve_job queued it)
-        if self.res is not None:
-            seat = self.frees[pod].pop()
-        wait, end, occ = self._begin(rec, lead, job, segment, pod, seat, ready, touch, on_start, math.inf)
-        req.end_at(end, (wait, occ, seat))
+        seat = self.frees[task.pod].pop() if self.res is not None else task.seat
+        wait, end, occ = self._begin(task, seat, math.inf)
+        task.end_at(end, (wait, occ, seat))
 
-    def _begin(self, rec, lead, job, segment, pod, seat, ready, touch, on_start, deadline):
-        """Start ``job`` now in ``seat`` (-1: an unlimited role, no seat): draw its
+    def _begin(self, task: Task, seat: int, deadline: float):
+        """Start ``task`` now in ``seat`` (-1: an unlimited role, no seat): draw its
         work, place it in working time, record it. Returns ``(wait, end, rep)``,
         or None (nothing drawn after, nothing recorded) when the working period
         starts after ``deadline``. With a calendar, a task picked up out of hours
         starts at the next working instant; until then it counts as queued
         (:meth:`queue_length`)."""
         now = self.env.now
+        job = task.job
         draw = job.work
         svc = draw() if draw is not None else 0.0
         if seat >= 0:
@@ -440,20 +467,24 @@ class RoleRuntime:
             staff = self.staff
             if staff is not None:
                 svc /= staff.productivity(occ, now)
-                if staff.work is not None:  # practice and switching by kind of work (sim.model.practice)
-                    svc = staff.work.task(occ, job.stage, job.prio, svc, self.days_per_hour)
+                work = staff.work
+                if work is not None:  # practice and switching by kind of work (sim.model.practice)
+                    svc = work.task(occ, job.stage, job.prio, svc, self.days_per_hour)
             coord = self.coord
             if coord is not None:  # time with teammates, out of deal time (sim.model.coordination)
-                extra = svc * (coord.stretch[self.seat_pod[seat]] - 1.0)
-                svc += extra
-                coord.spent(occ, extra)
+                stretch = coord.stretch[self.seat_pod[seat]]
+                if stretch != 1.0:
+                    extra = svc * (stretch - 1.0)
+                    svc += extra
+                    coord.spent(occ, extra)
         else:
             occ = 0
+        ready, touch = task.ready, task.touch
         cal = self.cal
         if cal is None:
             start, end, hours = now, now + svc, svc
         else:
-            cal = self.seat_cal[seat] if seat >= 0 else self.pod_cal[pod]
+            cal = self.seat_cal[seat] if seat >= 0 else self.pod_cal[task.pod]
             start, end, waited = cal.place(now, svc, ready if touch >= 0 else None)
             if start > deadline:
                 return None
@@ -464,11 +495,12 @@ class RoleRuntime:
                     return start - ready, end, occ
             hours = svc if end <= horizon else cal.business(start, horizon)
         wait = start - ready
-        rec.work(start, lead, job.stage, self.idx, occ, wait, hours, segment)
+        task.rec.work(start, task.lead, job.stage, self.idx, occ, wait, hours, task.segment)
+        on_start = task.on_start
         if on_start is not None:
             on_start(start)
         if touch >= 0:
-            rec.touch(start, touch, self.idx, wait, math.nan if cal is None else waited)
+            task.rec.touch(start, touch, self.idx, wait, math.nan if cal is None else waited)
         return wait, end, occ
 
     def _done(self, seat: int, res, defer) -> None:

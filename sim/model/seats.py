@@ -69,10 +69,10 @@ class Seats:
     def request(self, priority: int = 0) -> SeatRequest:
         return self._enter(SeatRequest(self), priority)
 
-    def queue(self, priority: int, on_grant, task) -> TaskDone:
-        """Get in line with a :class:`~sim.model.engine.TaskDone`: ``on_grant(it)`` is
-        called when a seat is granted, and schedules the event at the work's end."""
-        req = TaskDone(self.env, on_grant, task)
+    def queue(self, priority: int, req: TaskDone) -> TaskDone:
+        """Get in line with a :class:`~sim.model.engine.TaskDone` (returned): its
+        ``on_grant(it)`` is called when a seat is granted, and schedules the event
+        at the work's end."""
         self._line.append(req)  # (what _enter does, without the call: this is every queued task's path)
         self.waiting += 1
         if self.count < self.capacity:
@@ -145,8 +145,8 @@ class PrioritySeats(Seats):
         self._heap: list[tuple[int, float, int, SeatRequest | TaskDone]] = []
         self._seq = 0
 
-    def queue(self, priority: int, on_grant, task) -> TaskDone:
-        return self._enter(TaskDone(self.env, on_grant, task), priority)
+    def queue(self, priority: int, req: TaskDone) -> TaskDone:
+        return self._enter(req, priority)
 
     def _enter(self, req, priority: int):
         heapq.heappush(self._heap, (priority, self.env.now, self._seq, req))
