@@ -47,6 +47,7 @@ STUDIES: dict[str, tuple[str, int | None, float | None]] = {
     "team_size": ("scenarios/studies/team_size.yaml", None, None),
     "pod_split": ("scenarios/studies/pod_split.yaml", None, None),
     "org_design": ("scenarios/studies/org_design.yaml", None, None),
+    "speed_to_lead": ("scenarios/studies/claims/speed_to_lead.yaml", None, None),
     "team_size_quick": ("scenarios/studies/team_size.yaml", 2, 6.0),  # small: rerun by the default tests
 }
 
@@ -234,6 +235,10 @@ def resolved(e: tuple) -> bool:
     return e[1] > 0 or e[2] < 0
 
 
+def nr(e: tuple) -> str:
+    return "" if resolved(e) else " (not resolved)"
+
+
 # --------------------------------------------------------------------------- renderers
 
 
@@ -324,6 +329,12 @@ def render_org_design() -> str:
     cell = {(st, pr): s.cell(arr, structure=st, process=pr, budget="same_cost")
             for st in ("star", "specialists") for pr in ("without", "with")}
     w_s, w_p = s.effect(wrs, "structure", "specialists"), s.effect(wrs, "process", "with")
+    d_s = s.effect(wrs + "_detrended", "structure", "specialists")
+    d_p = s.effect(wrs + "_detrended", "process", "with")
+    lead = [pr for pr in ("without", "with") if cell[("star", pr)] > cell[("specialists", pr)]]
+    verdict = ("the stars end with more ARR than the specialists both without and with the process layer"
+               if len(lead) == 2 else "the specialists end with more ARR both without and with the process layer"
+               if not lead else f"the stars end with more ARR only {lead[0]} the process layer")
     return "\n".join([
         f"{s.how}:", "",
         f"- **ARR at the end.** The process layer explains {pct(s.share(arr, 'process'))} of the variation "
@@ -338,11 +349,62 @@ def render_org_design() -> str:
         f"{ci(s.effect(cpa, 'structure', 'specialists'))}.",
         f"- **Retention (GRR)**: specialists {ci(s.effect(grr, 'structure', 'specialists'))}; process "
         f"{ci(s.effect(grr, 'process', 'with'))}.",
-        f"- **Win-rate stability** (std of the quarterly win rate, lower is steadier): structure "
-        f"{ci(w_s, '+.3f')}{'' if resolved(w_s) else ' (not resolved)'}; process {ci(w_p, '+.3f')}"
-        f"{'' if resolved(w_p) else ' (not resolved)'}.",
+        f"- **Win-rate stability** (lower is steadier). The standard deviation of the quarterly win rate: "
+        f"structure {ci(w_s, '+.3f')}{nr(w_s)}, process {ci(w_p, '+.3f')}{nr(w_p)}. Around its trend (the "
+        f"steadiness the source means; a rising win rate is not unsteady): structure {ci(d_s, '+.3f')}{nr(d_s)}, "
+        f"process {ci(d_p, '+.3f')}{nr(d_p)}.",
         f"- **Key-person exposure**: specialists instead of stars {ci_m(s.effect(expo, 'structure', 'specialists'))}"
         " of the most ARR one leaver holds.",
+        f"- **At the same cost**, {verdict}.",
+    ])
+
+
+def _role_cost(study_file: str, role: str) -> list[tuple[str, int, float]]:
+    """(cell label, seats, loaded cost a year of one seat) of ``role`` in each cell of a study."""
+    from sim.experiments.study.study_file import load_study
+
+    return [(c.label, c.scenario.roles[role].headcount, c.scenario.roles[role].loaded_cost_per_year_usd)
+            for c in load_study(ROOT / study_file).cells]
+
+
+def render_claims() -> str:
+    stl, org, pods = Stored("speed_to_lead"), Stored("org_design"), Stored("pod_split")
+    mql = stl.effect("stages.mql.conversion", "response", "within_the_hour")
+    wins = stl.effect("leads_won", "response", "within_the_hour")
+    book = stl.effect("bookings_usd", "response", "within_the_hour")
+    cost = stl.effect("costs.total_usd", "response", "within_the_hour")
+    (_, n0, c0), (_, n1, c1) = _role_cost(stl.record["study"], "mdr")
+    dip = {(st, pr): org.cell("top_departure.dip", structure=st, process=pr, budget="same_cost")
+           for st in ("star", "specialists") for pr in ("without", "with")}
+    dip_s = org.effect("top_departure.dip", "structure", "specialists")
+    expo = org.effect("key_person_exposure.max_arr_usd", "structure", "specialists")
+    wrs, wrd = "win_rate_stability", "win_rate_stability_detrended"
+    split, grow = pods.effect("arr_end_usd", "policy", "split"), pods.effect("arr_end_usd", "policy", "grow")
+    eq = pods.paired("arr_end_usd", "policy", "grow", "split")
+    team = pods.effect("arr_end_usd", "customer_team", "without")
+    grr = {t: pods.cell("grr_trailing_12m", policy="never", maturity="late", customer_team=t)
+           for t in ("with", "without")}
+    return "\n".join([
+        f"- **3. Speed to lead** ({stl.how}): answering within the hour at any hour moves "
+        f"{ci(mql, '+.3f')} more of the leads that leave MQL on to SQL{nr(mql)}; wins {ci(wins, '+.1f')}{nr(wins)}, "
+        f"bookings {ci_m(book)}{nr(book)}. Its real cost: evening and weekend cover is {n1} MDR positions at "
+        f"${c1:,.0f} a year each (the people behind a 7 x 16 h rota) against {n0} office-hours MDR at "
+        f"${c0:,.0f}, {n1 * c1 / c0:.0f} MDRs' loaded cost instead of {n0}; total cost over the horizon "
+        f"{ci_m(cost)}.",
+        f"- **4. A star leaving** ({org.how}): a leaving generalist holds {usd_m(-expo[0])} more ARR than any "
+        f"specialist [{usd_m(-expo[2])}, {usd_m(-expo[1])}]; the bookings dip in the quarter after the top rep "
+        f"leaves, at the same cost: stars {pct(dip[('star', 'without')])} without the process, "
+        f"{pct(dip[('star', 'with')])} with it; specialists {pct(dip[('specialists', 'without')])} and "
+        f"{pct(dip[('specialists', 'with')])} (structure effect {ci(dip_s)}{nr(dip_s)}).",
+        f"- **5. A steadier win rate** (org_design): specialists instead of stars change the standard deviation of "
+        f"the quarterly win rate by {ci(org.effect(wrs, 'structure', 'specialists'), '+.3f')} and its spread around "
+        f"the trend (what the source means) by {ci(org.effect(wrd, 'structure', 'specialists'), '+.3f')}; the "
+        f"process layer by {ci(org.effect(wrs, 'process', 'with'), '+.3f')} and "
+        f"{ci(org.effect(wrd, 'process', 'with'), '+.3f')} (positive: less steady).",
+        f"- **9. POD fission** ({pods.how}): splitting against never ARR {ci_m(split)}; growing in place at the "
+        f"same trigger and hires {ci_m(grow)}; split minus grow at equal hires {ci_m(eq[:3])}.",
+        f"- **10. PODs without customer success**: ARR {ci_m(team)} without a customer organization; GRR "
+        f"{grr['with']:.2f} -> {grr['without']:.2f} (never splitting).",
     ])
 
 
@@ -350,6 +412,7 @@ RENDERERS: dict[str, Callable[[], str]] = {
     "team_size": render_team_size,
     "pod_split": render_pod_split,
     "org_design": render_org_design,
+    "claims": render_claims,
 }
 
 
