@@ -29,6 +29,10 @@ factors:
   inbound: {levels: {low: {}, high: {set: {sources.website.rate_per_week: 20}}}}
 """
 REPORTED = ["run", "batch", "compare", "sweep", "study", "plan"]
+HAS_SCIPY = __import__("importlib.util").util.find_spec("scipy") is not None  # salesim forecast needs it
+if HAS_SCIPY:
+    REPORTED.append("forecast")
+SNAP = REPO / "data" / "crm" / "snapshot"
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +54,11 @@ def folders(tmp_path_factory) -> dict[str, Path]:
     cmds["plan"] = ["plan", SMALL, "--vary", "roles.ae.headcount=1:3:1", "--target", "leads_won>=3",
                     "--probability", "0.5", "--reps-start", "2", "--max-reps", "4", "--weeks", "6", "--workers", "1",
                     "--out"]
+    if HAS_SCIPY:
+        plan = root / "plan.csv"
+        plan.write_text("quarter,bookings_usd\n2017Q3,2000000\n2017Q4,5000000\n")
+        cmds["forecast"] = ["forecast", str(SNAP / "sales_pipeline.csv"), "--mapping", str(SNAP / "mapping.yaml"),
+                            "--as-of", "2017-07-01", "--plan", str(plan), "--runs", "20", "--out"]
     out = {}
     for kind, argv in cmds.items():
         out[kind] = root / kind
@@ -149,7 +158,7 @@ def test_the_registry_is_built_on_first_use_not_at_import():
     code = ("import sim.report.kinds as k, sys; assert not k.KINDS, k.KINDS; "
             "assert 'sim.report.folders' not in sys.modules; "
             "names = [x.name for x in k.registry()]; "
-            "assert names == ['plan', 'study', 'sweep', 'compare', 'batch', 'run'], names")
+            "assert names == ['plan', 'study', 'sweep', 'compare', 'batch', 'forecast', 'run'], names")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

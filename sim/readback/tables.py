@@ -156,3 +156,9 @@ CANDIDATES = Table()
 NEIGHBOURS = Table({"variable": ANY, "change": ANY, "value": NUM, "objective": NUM, "probability": NUM,
                     "ci_low": NUM, "ci_high": NUM, "n": NUM}, numeric=lambda c: c == "objective_change")
 RUNNER_UPS = Table({"objective": NUM, "probability": NUM}, numeric=lambda c: "." in c and not c.startswith("p["))
+# a forecast folder (salesim forecast --out)
+FORECAST_QUARTERS = Table({"quarter": NAME, "p10": NUM, "median": NUM, "p90": NUM, "mean": NUM},
+                          numeric=lambda c: c in ("plan_usd", "p_hit_plan", "months"))
+FORECAST_MONTHS = Table({"metric": NAME, "month": NAME, "p2_5": NUM, "p10": NUM, "median": NUM, "p90": NUM,
+                         "p97_5": NUM, "mean": NUM})
+OPEN_DEALS = Table({"category": NAME, "value": NUM, "expected_usd": NUM, "p_win": NUM})

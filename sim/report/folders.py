@@ -499,9 +499,12 @@ def build_plan(folder: Path, manifest: dict | None, page: Page) -> str:
 
 def builtin_kinds() -> list[FolderKind]:
     """The folder kinds salesim writes, in the order they are tried."""
+    from sim.report.forecast_kind import build_forecast, is_forecast
+
     return [FolderKind("plan", manifest_kind("plan"), build_plan),
             FolderKind("study", manifest_kind("factorial"), build_study),
             FolderKind("sweep", manifest_kind("sweep"), build_sweep),
             FolderKind("compare", manifest_kind("compare"), build_compare),
             FolderKind("batch", manifest_kind("batch"), build_batch),
+            FolderKind("forecast", is_forecast, build_forecast),
             FolderKind("run", is_run, build_run)]
