@@ -79,3 +79,12 @@ def test_a_changed_scenario_makes_its_stored_output_stale(tmp_path, monkeypatch)
 def test_the_quick_study_reproduces_its_stored_output_exactly():
     stored, rerun = figures.reproduce("team_size_quick")
     assert rerun == stored, "the current code gives other numbers at the stored seeds: re-store and render"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["speed_to_lead", "org_design"])
+def test_a_full_stored_study_reproduces_exactly(name):
+    """Full stored studies rerun at their seeds (speed_to_lead: 20 runs of a small team, ~6 s of CPU;
+    org_design: 32 three-year runs, ~20 s): the figures quoted from them are what today's code gives."""
+    stored, rerun = figures.reproduce(name)
+    assert rerun == stored, f"the current code gives other numbers for {name} at its stored seeds: re-store and render"
