@@ -438,7 +438,7 @@ def run_forecast(h: History, as_of: str, mapping: Mapping | None = None, until: 
             idx = np.flatnonzero(won)[inside]
             v = d["value"].to_numpy(dtype=float)[idx].copy()
             unknown = ~d["amount_known"].to_numpy()[idx]
-            for seg in set(d["segment"].to_numpy()[idx][unknown]):
+            for seg in sorted(set(d["segment"].to_numpy()[idx][unknown])):  # sorted: one draw order in any process
                 sel = unknown & (d["segment"].to_numpy()[idx] == seg)
                 v[sel] = _values(fit, seg, int(sel.sum()), rng, medians.get(seg))
             vals_all.append(v)

@@ -151,9 +151,9 @@ def run_backtest(args: argparse.Namespace) -> int:
 
     require("calibration")
     from sim.calibration.backtest import report_text, run_backtest
-    from sim.calibration.report import md_table
     from sim.calibration.io import load_history
     from sim.calibration.mapping import load_mapping
+    from sim.calibration.report import md_table
     out = folder_target(args.out, inputs=Inputs.of(files=(args.history, args.mapping)), force=args.force)
     m = load_mapping(args.mapping)
     h = load_history(args.history, m, args.as_of)
