@@ -118,7 +118,7 @@ def test_tiny_study_optimises_each_design_and_compares_them_over_worlds(tiny):
     for name in ("findings.md", "designs.csv", "flatness.csv", "worlds.csv", "verdicts.csv", "flips.csv"):
         assert (out / name).is_file(), name
     assert json.loads((out / "worlds" / "manifest.json").read_text())["kind"] == "robust"
-    assert "P(specialists beats star)" in r.findings and "nominal world" in r.findings
+    assert "P(specialists better than star)" in r.findings and "nominal world" in r.findings
 
 
 def test_a_resumed_study_runs_nothing_again_and_says_the_same(tiny):

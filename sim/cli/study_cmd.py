@@ -16,10 +16,14 @@ def add_parser(sub) -> None:
     from sim.cli.compare_cmd import fraction
     from sim.cli.study_args import add_study_flags, whole
 
-    p = sub.add_parser("study", help="run a factorial study file: main effects, interactions, findings",
+    p = sub.add_parser("study", help="run a study file: factorial effects, or designs at their best across worlds",
                        description="Run every cell of a study file (scenarios/studies/*.yaml) under common "
                        "random numbers; report main effects and two-way interactions with confidence "
-                       "intervals, cell means, the share of variation each factor explains, and findings.md.")
+                       "intervals, cell means, the share of variation each factor explains, and findings.md. "
+                       "A study whose levels carry vary: and a budget (designs), an objective: or uncertain: "
+                       "assumptions optimises each design under its budget with the planner's search and "
+                       "compares the optima across sampled worlds: P(B beats A) with its interval, the "
+                       "sensitivity to each assumption and the conditions that flip the verdict.")
     p.add_argument("study", metavar="FILE", help="study YAML file")
     p.add_argument("--budget-tolerance", type=fraction, default=None, metavar="FRACTION",
                    help="relative gap in cost before commissions a level declared equal_budget may show before "

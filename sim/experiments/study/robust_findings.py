@@ -79,7 +79,7 @@ def findings_markdown(r) -> str:
         lines.append("")
         for v in [v for v in r.verdicts if tuple(v.group.items()) == g]:
             b = v.beats
-            lines.append(f"- **P({escape_markdown(v.b)} beats {escape_markdown(v.a)}) = {b.p:.0%}** "
+            lines.append(f"- **P({escape_markdown(v.b)} better than {escape_markdown(v.a)}) = {b.p:.0%}** "
                          f"[{b.lo:.0%}, {b.hi:.0%}] over {b.n} worlds ({b.wins} wins"
                          + (f", {b.ties} ties" if b.ties else "") + f"); mean margin {value(obj, v.margin_mean)}.")
             ranked = [i for i in v.indices if math.isfinite(i.s1)]
