@@ -202,3 +202,22 @@ def test_an_assumption_no_design_has_is_a_clear_error(tmp_path, capsys):
 def test_the_factorial_format_still_runs_as_before():
     study = load_study(SC / "studies" / "pod_split.yaml")
     assert not study.spec.robust
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('roles.rep.headcount: "1:3"', 'roles.rap.headcount: "1:3"', "cell structure=star, budget=one: --vary "
+     "roles.rap.headcount=1:3: roles has no 'rap'"),
+    ('roles.rep.headcount: "1:3"', 'roles.rep.headcount: "0.5:3"', "roles.rep.headcount is a whole number"),
+    ("objective: arr_end_usd", "objective: arr_ned_usd", "objective: no such KPI 'arr_ned_usd'"),
+    ("worlds: 4", "worlds: 2", "uncertain.worlds"),
+    ("{low: 0.4, high: 0.7}", "{low: 0.7, high: 0.4}", "expected finite low < high"),
+])
+def test_a_bad_design_or_assumption_is_refused_before_anything_runs(tmp_path, capsys, old, new, message):
+    from sim.cli.main import main
+
+    assert old in TINY
+    p = _file(tmp_path, TINY.replace(old, new))
+    assert main(["study", str(p), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err, err
+    assert not (tmp_path / "o").exists()
