@@ -156,7 +156,7 @@ def _flatness(space: Space, search: Search, ev: Evaluator, key: Key, spec: Desig
             continue
         steps = [(names[i], space.variables[i].value(k[i]) - space.variables[i].value(key[i]))
                  for i in range(len(key)) if k[i] != key[i]]
-        text = " and ".join(f"{d:+g} {short(n)}" for n, d in sorted(steps, key=lambda s: s[1]))
+        text = ", ".join(f"{short(n)} {d:+g}" for n, d in sorted(steps, key=lambda s: s[1]))
         rows.append({"move": text, "objective": -e.objective, "change": -e.objective + here.objective,
                      "cost_per_year": _cost(ev, k, spec) / span, "within_budget": status(e, settings) == "feasible",
                      "n": e.n})

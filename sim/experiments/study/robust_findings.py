@@ -62,9 +62,10 @@ def findings_markdown(r) -> str:
     for g, ds in groups.items():
         title = ", ".join(f"{f}={v}" for f, v in g) or "all cells"
         lines += [f"## {escape_markdown(title)}", ""]
+        worlds = r.per_world is not None
         lines += [f"| {factor} | best layout | {obj} (nominal) | cost a year | within budget | "
-                  "best affordable one-seat move |",
-                  "|---|---|---|---|---|---|"]
+                  "best affordable one-seat move |" + (" mean across worlds |" if worlds else ""),
+                  "|---|---|---|---|---|---|" + ("---|" if worlds else "")]
         for d in ds:
             o = r.optima[d]
             lv = r.study.cells[d].levels[factor]
@@ -75,7 +76,7 @@ def findings_markdown(r) -> str:
                 move = f"{escape_markdown(str(top['move']))}: {value(obj, float(top['change']))}"
             lines.append(f"| {escape_markdown(lv)} | {escape_markdown(_layout(o.values))} | {value(obj, o.objective)} "
                          f"| {money(o.cost_per_year)} | {'yes' if o.feasible else 'NO'} ({o.p_within_budget:.0%}) "
-                         f"| {move} |")
+                         f"| {move} |" + (f" {value(obj, float(r.per_world[d].mean()))} |" if worlds else ""))
         lines.append("")
         for v in [v for v in r.verdicts if tuple(v.group.items()) == g]:
             b = v.beats
