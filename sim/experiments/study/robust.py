@@ -189,10 +189,11 @@ def robust_study(study: Study, *, reps: int | None = None, seed: int | None = No
                         progress_unit=("worlds", len(optima) * reps))
         sims += len(res.replications)
         here += res.computed
-        rows = res.replications
         meta = {p: (pt.info["world"], pt.info["design"]) for p, pt in enumerate(points)}
-        rows = rows.assign(world=rows["point"].map(lambda p: meta[p][0]),
-                           design=rows["point"].map(lambda p: meta[p][1]))
+        cols = ["point", spec.objective] + (["error"] if "error" in res.replications else [])
+        rows = res.replications[cols].copy()  # the two columns used, not the many-column frame
+        rows["world"] = rows["point"].map(lambda p: meta[p][0])
+        rows["design"] = rows["point"].map(lambda p: meta[p][1])
         ok = rows[rows["error"].isna()] if "error" in rows else rows
         per_world = (ok.groupby(["world", "design"])[spec.objective].mean().unstack("design")
                      .reindex(index=range(len(ws)), columns=range(len(optima))))
