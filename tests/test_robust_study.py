@@ -132,6 +132,20 @@ def test_a_resumed_study_runs_nothing_again_and_says_the_same(tiny):
     assert [(v.beats.wins, v.beats.n) for v in again.verdicts] == [(v.beats.wins, v.beats.n) for v in r.verdicts]
 
 
+def test_the_command_prints_the_count_the_time_and_the_verdicts(tiny, capsys):
+    from sim.cli.main import main
+
+    _, tmp = tiny
+    assert main(["study", str(tmp / "tiny.yaml"), "--out", str(tmp / "out"), "--resume", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "4 designs optimised, evaluated in 4 worlds" in out and "(0 run here, the rest resumed)" in out
+    assert "s wall time (" in out
+    for budget in ("budget=one", "budget=two"):
+        assert f"## {budget}" in out
+    assert out.count("P(specialists better than star) = ") == 2
+    assert "| star | rep " in out and "| specialists | ae " in out
+
+
 def _moves(values: dict, bounds: dict) -> list[dict]:
     """Every one-seat move of a layout within the bounds: one more, one fewer, one of a role for one of another."""
     out = []
