@@ -181,3 +181,29 @@ def test_snapshot_fit_matches_what_pandas_computes_from_the_raw_export():
     assert fit.stale is not None and len(fit.stale.deals) > 0
     assert fit.cycle["lost"].mean < 0.8 * fit.cycle["won"].mean  # fitted apart: losses are quicker here
     assert set(fit.rep_table.columns) >= {"manager", "region", "deals", "win_rate"}
+
+
+def test_without_list_prices_the_deal_value_is_what_won_deals_booked(tmp_path):
+    """A stage-history export with no list price (as Salesforce's Opportunity Amount): lost deals here
+    are three times the size of won ones. The value is fitted on the won deals' booked amounts (hand
+    check: lognormal median of 10,000 x exp(N(0, 0.1)) is about 10,000), not on the lost deals' (30,000)."""
+    import numpy as np
+
+    from sim.calibration.fit import fit_history
+
+    rng = np.random.default_rng(5)
+    rows = ["opportunity_id,stage,entered_at,amount,outcome"]
+    for i in range(60):
+        won = i % 2 == 0
+        amount = (10_000 if won else 30_000) * float(np.exp(rng.normal(0, 0.1)))
+        day = 1 + i % 27
+        rows.append(f"o{i},lead,2024-01-{day:02d},{amount:.0f},{'won' if won else 'lost'}")
+        if won:
+            rows.append(f"o{i},won,2024-02-{day:02d},{amount:.0f},won")
+    (tmp_path / "h.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "m.yaml").write_text("stages: [lead, won]\n")
+    m = load_mapping(tmp_path / "m.yaml")
+    fit = fit_history(load_history(tmp_path / "h.csv", m), m)
+    money = next(iter(fit.money.values()))
+    assert money["acv"].median == pytest.approx(10_000, rel=0.06), money
+    assert money["discount"] is None and "no list prices" in money["note"] and "lost or open deals" in money["note"]

@@ -99,6 +99,7 @@ def list_values(p: Paths) -> pd.Series:
 
 
 ABOVE_LIST_SHARE = 0.2  # more won deals than this sold above list: list prices are not a ceiling here
+MIN_WON_FOR_BOOKED = 2  # without list prices, a segment with at least this many won amounts is fitted on them
 
 
 def money_by_segment(p: Paths) -> dict[str, dict]:
@@ -108,12 +109,32 @@ def money_by_segment(p: Paths) -> dict[str, dict]:
     scenario's discount (a fraction from 0 to 1) cannot hold. When more than ``ABOVE_LIST_SHARE``
     of a segment's won deals with a list price sold above it, the list price is no ceiling: the
     deal value is fitted on the booked amounts of won deals and no discount is written (stated).
-    Otherwise negative discounts are clipped to 0 and counted."""
+    Otherwise negative discounts are clipped to 0 and counted.
+
+    No list prices at all (no ``list_amount`` column mapped, as in a Salesforce export): the deal
+    value is fitted on the won deals' booked amounts, not on the lost and open deals' amounts, which
+    measure other deals (stated in the note; a segment with fewer than ``MIN_WON_FOR_BOOKED`` won
+    amounts falls back to those amounts)."""
     o = p.opps
     lv = list_values(p)
+    has_list = bool(o["list_amount"].notna().any())
     out: dict[str, dict[str, Any]] = {}
     for seg, g in o.groupby("segment"):
         won = g[g["outcome"] == WON]
+        booked_won = won["amount"].to_numpy(dtype=float, na_value=np.nan)
+        booked_won = booked_won[np.isfinite(booked_won) & (booked_won > 0)]
+        if not has_list and len(booked_won) >= MIN_WON_FOR_BOOKED:
+            # No list prices: the amounts of lost and open deals are no list price of the won ones (big
+            # deals are lost more often; a Salesforce Amount is the rep's latest estimate), so the deal
+            # value is what the won deals booked, and no discount can be measured.
+            others = g.loc[g["outcome"] != WON, "amount"].to_numpy(dtype=float, na_value=np.nan)
+            others = others[np.isfinite(others) & (others > 0)]
+            ratio = (f"; the {len(others)} lost or open deals' amounts average "
+                     f"{others.mean() / booked_won.mean():.1f}x the won deals' and are left out") if len(others) else ""
+            out[seg] = {"acv": fit_acv(booked_won), "discount": None, "booked": True, "no_list": True,
+                        "note": f"no list prices in the export: value fitted on the {len(booked_won)} won deals' "
+                                f"booked amounts{ratio}"}
+            continue
         with np.errstate(all="ignore"):
             disc = (1 - won["amount"] / won["list_amount"].where(won["list_amount"] > 0)) \
                 if won["list_amount"].notna().any() else pd.Series([], dtype=float)

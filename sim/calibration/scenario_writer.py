@@ -382,6 +382,9 @@ def scenario_data(fit: Fit, name: str = "fitted") -> CommentedMap:
             body["discount_fraction"] = _flow_map(spec) if isinstance(spec, dict) else float(spec)
             _note(body, "discount_fraction", f"won deals with a list price, beta MLE, n={disc.n}, mean 95% CI "
                                              f"{_pct(disc.mean_lo)}-{_pct(disc.mean_hi)}")
+        elif money.get("no_list"):
+            body["discount_fraction"] = 0
+            _note(body, "discount_fraction", "no list prices in the export: the value above is what was booked")
         elif money.get("booked"):
             body["discount_fraction"] = 0
             _note(body, "discount_fraction", "sales above list: the value above is what was booked")
