@@ -31,7 +31,10 @@ class OutsideDataLoop:
     def __init__(self, env: simpy.Environment, rec, dd: DataDriven, stages: list[str], segments: list[str],
                  routes: dict, leads):
         self.env, self.rec, self.dd, self.leads = env, rec, dd, leads
-        ob = self.ob = dd.outside
+        ob = dd.outside
+        if ob is None:  # the caller builds the loop only for a data_driven section with an outside benchmark
+            raise ValueError("a data loop against an outside benchmark needs process.data_driven.outside")
+        self.ob = ob
         configured: dict[tuple[int, int], list[float]] = {}
         for route in routes.values():
             for st in route.steps:

@@ -14,6 +14,9 @@ the unit of every task's work time).
 
 from __future__ import annotations
 
+from typing import cast
+
+from sim.model.draws import Draw
 from sim.model.plan import priority
 from sim.model.roles import Job
 from sim.scenario.schema import Scenario
@@ -26,6 +29,8 @@ class SellerOnboarding:
 
     def __init__(self, scenario: Scenario, role: str, env):
         spec = scenario.onboarding_policy
+        if spec is None:  # the caller builds one only with an onboarding_policy
+            raise ValueError("a seller's onboarding priority needs the scenario's onboarding_policy")
         self.env = env
         self.policy = spec.priority
         self.share = spec.reserved_share
@@ -44,7 +49,7 @@ class SellerOnboarding:
         since = self.since.setdefault(seat, now)
         first = self.used.get(seat, 0.0) <= self.share * (now - since)
         used = self.used
-        draw = job.work
+        draw = cast(Draw, job.work)  # an onboarding task has work (no task is made without it)
 
         def work() -> float:
             w = draw()

@@ -43,6 +43,8 @@ class Practice:
     def __init__(self, scenario: Scenario, role: str, streams: Streams):
         wm = scenario.work_model
         spec = scenario.roles[role].people
+        if wm is None or spec is None:  # the caller builds one only for a role with people under a work model
+            raise ValueError(f"practice of role {role!r} needs a work_model and the role's people section")
         self.kind_of = [KINDS.index(wm.kind_of(s) or "prospecting") for s in scenario.stages]
         # customer work is queued at priority (rank in the time policy) x 100: its kind by rank
         self.customer_kind = [ONBOARDING if k == "onboarding" else ACCOUNT_CARE for k in spec.time_policy]

@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NoReturn
 
 from sim.errors import UsageError
 from sim.units import MAX_HORIZON_WEEKS
@@ -283,13 +284,13 @@ class PartChecker:
         if kind == "kpis" and held != want or kind != "kpis" and not set(held) <= set(want):
             self._refuse(path, f"has rows of replication(s) {span(held)}, but its metadata says {span(want)}")
 
-    def _refuse(self, path: Path, why: str, move: bool = False) -> None:
+    def _refuse(self, path: Path, why: str, move: bool = False) -> NoReturn:
         """A part that does not fit the study: never merged, left for the user to decide."""
         fix = f"move it out of {path.parent}" if move else recompute(path)
         raise UsageError(f"{path}: {why}; the study folder was edited (a part copied in, renamed or rewritten, "
                          f"or {MANIFEST} changed), so nothing was merged: put back what was changed, or {fix}")
 
-    def _damaged(self, path: Path, exc: BaseException) -> None:
+    def _damaged(self, path: Path, exc: BaseException) -> NoReturn:
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"{path}: cannot be read ({why}): the file is truncated or damaged, so nothing was "
                          f"merged; {recompute(path)}") from None
