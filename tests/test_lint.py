@@ -55,6 +55,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "inverted_triangle.yaml": {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_market_shock.yaml": {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_star_leaves.yaml": {("over_capacity", "roles.rep.headcount")},
+    "inverted_triangle_office_hours.yaml": {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_tiny.yaml": people("rep"),
     "inverted_triangle_leavers.yaml": {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_work_model.yaml": {("over_capacity", "roles.rep.headcount")},
@@ -66,6 +67,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "upright_triangle.yaml": PRICED_LOOP,
     "upright_triangle_hiring_wave.yaml": PRICED_LOOP,
     "upright_triangle_leavers.yaml": PRICED_LOOP,
+    "upright_triangle_office_hours.yaml": PRICED_LOOP,
     "upright_triangle_own_benchmark.yaml": LEVERS,  # the legacy loop, free
     "upright_triangle_selling_time.yaml": PRICED_LOOP | {("over_capacity", "roles.mdr.headcount")},
     "upright_triangle_tiny.yaml": {("over_capacity", "roles.ae.headcount")} | people("ae", "mdr"),

@@ -12,7 +12,8 @@ from scipy import stats
 
 import sim
 from sim.scenario.schema import DEFAULT_SPEED_TO_LEAD_CURVE, SpeedToLead
-from tests.conftest import build, chain
+from sim.experiments.study.study_file import load_study
+from tests.conftest import SCENARIOS, build, chain
 
 
 def test_the_default_is_the_milder_causal_reading():
@@ -57,3 +58,22 @@ def test_the_share_sets_how_much_a_late_lead_loses(share):
     assert stats.binomtest(k_early, n_early, 0.5).pvalue > 0.001
     other = 0.5 * 0.25 ** (1.5 - share)  # the other share's rate (0.125 vs 0.25) is rejected
     assert stats.binomtest(k_late, n_late, other).pvalue < 0.001
+
+
+STUDIES = sorted(p for p in (SCENARIOS / "studies").rglob("*.yaml") if "factors:" in p.read_text())
+# studies not yet on a working calendar, each to be moved by its owner (a list that may only shrink):
+# org_design_robust landed with the work-model variants of the triangles, which have no office-hours version yet
+NOT_YET = {"org_design_robust.yaml"}
+
+
+@pytest.mark.parametrize("path", STUDIES, ids=lambda p: p.name)
+def test_every_shipped_study_runs_on_a_working_calendar(path):
+    """Without a calendar a rep works around the clock and nobody waits for the morning: the
+    speed-to-lead decay would act on queue waits only. (Fails on the study files before they had
+    office hours: org_design, team_size, pod_split and star_departure.)"""
+    if path.name in NOT_YET:
+        pytest.xfail(f"{path.name}: not on a working calendar yet")
+    cells = load_study(path).cells
+    # a team without a capacity limit (the compound-effect claims' seven_steps) keeps no lead waiting
+    waits = [c for c in cells if any(not r.unlimited_capacity for r in c.scenario.roles.values())]
+    assert [c.label for c in waits if c.scenario.calendar is None] == []
