@@ -241,3 +241,45 @@ def test_the_same_seed_gives_the_same_forecast_in_any_process():
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
         out.add(r.stdout.strip().splitlines()[-1])
     assert len(out) == 1, out
+
+
+def test_a_trend_fitted_beside_the_season_goes_into_the_scenario(tmp_path):
+    """Two years of deals growing 50% a year with a season: the fitted scenario carries trend_per_year
+    (inside its interval of the truth) and the rate on the first day (hand check: 8 a day x 7 = 56 a
+    week, before the season's mean of 1), and it validates; the shipped snapshot sample, which has a
+    season and no trend, writes none (its interval holds 0)."""
+    import pandas as pd
+    import yaml
+
+    import sim
+    from sim.calibration.fit import fit_history
+    from sim.calibration.io import load_history
+    from sim.calibration.mapping import load_mapping
+    from sim.calibration.scenario_writer import scenario_text
+
+    rng = np.random.default_rng(9)
+    days = pd.date_range("2022-01-01", "2023-12-31", freq="D")
+    season = np.array([0.8, 0.9, 1.0, 1.1, 1.2, 1.2, 1.1, 1.0, 0.9, 0.9, 1.0, 0.9])
+    lam = 8.0 * 1.5 ** (np.arange(len(days)) / 365.25) * season[days.month - 1] / season.mean()
+    born = days.repeat(rng.poisson(lam))
+    rows = ["opportunity_id,stage,entered_at,outcome"]
+    for i, t in enumerate(born):  # the export is pulled on the last day: later wins are still open
+        won = rng.random() < 0.4
+        at = t + pd.Timedelta(days=int(rng.integers(5, 40)))
+        outcome = "lost" if not won else "won" if at <= days[-1] else "open"
+        rows.append(f"d{i},lead,{t:%Y-%m-%d},{outcome}")
+        if outcome == "won":
+            rows.append(f"d{i},won,{at:%Y-%m-%d},won")
+    (tmp_path / "h.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "m.yaml").write_text("stages: [lead, won]\n")
+    m = load_mapping(tmp_path / "m.yaml")
+    fit = fit_history(load_history(tmp_path / "h.csv", m), m)
+    doc = yaml.safe_load(scenario_text(fit, name="grown"))
+    src = next(iter(doc["sources"].values()))
+    assert 0.35 < src["trend_per_year"] < 0.65, src
+    assert src["rate_per_week"] == pytest.approx(56, rel=0.15), src
+    sim.validate_data(doc)
+
+    ms = load_mapping(SNAP / "mapping.yaml")
+    shipped = fit_history(load_history(SNAP / "sales_pipeline.csv", ms), ms)
+    assert not any(a.get("trend_written") for a in shipped.arrivals.values())

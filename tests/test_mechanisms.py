@@ -149,6 +149,24 @@ def test_seasonality_shapes_inbound_volume():
     assert stats.poisson.cdf(n, mean) > 0.0005 and stats.poisson.sf(n, mean) > 0.0005
 
 
+def test_an_inbound_trend_compounds_the_rate_from_day_0():
+    """``trend_per_year: 1`` doubles the rate a year: over two years the second year brings twice the
+    first (hand check: 100 a week x 52.18 x (2 - 1) / ln 2 = 7,528 in year one, 15,056 in year two);
+    without the key the two years are alike and the draws are the old ones."""
+    data = chain([0.5], rate_per_week=100, headcount=None)
+    flat = sim.simulate(build(copy.deepcopy(data), horizon_weeks=52.18 * 2), seed=4)
+    data["sources"]["web"]["trend_per_year"] = 1.0
+    grown = sim.simulate(build(data, horizon_weeks=52.18 * 2), seed=4)
+    years = np.bincount((grown.leads.created_days.to_numpy() // 365.25).astype(int), minlength=2)[:2]
+    for y, hand in ((0, 100 * 365.25 / 7 / np.log(2)), (1, 2 * 100 * 365.25 / 7 / np.log(2))):
+        assert stats.poisson.cdf(years[y], hand) > 0.0005 and stats.poisson.sf(years[y], hand) > 0.0005, years
+    f = np.bincount((flat.leads.created_days.to_numpy() // 365.25).astype(int), minlength=2)[:2]
+    assert abs(f[1] - f[0]) < 4 * np.sqrt(f.sum()), f
+    del data["sources"]["web"]["trend_per_year"]
+    again = sim.simulate(build(data, horizon_weeks=52.18 * 2), seed=4)
+    assert again.kpis == flat.kpis
+
+
 @pytest.mark.parametrize("routing", ["round_robin", "least_loaded", "random"])
 def test_routing_spreads_leads_over_reps(routing):
     data = chain([1.0], rate_per_week=70, headcount=[4], work_hours=1, hours_per_week=40,

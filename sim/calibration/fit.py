@@ -252,8 +252,8 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
                                     else a["seasonality_p"]),
                      trend_per_year=joint["trend_per_year"], trend_lo=joint.get("trend_lo"),
                      trend_hi=joint.get("trend_hi"),
-                     **{k: joint[k] for k in ("level_end_per_week", "level_end_log_se", "month_log_sd")
-                        if k in joint})
+                     **{k: joint[k] for k in ("level_end_per_week", "level_end_log_se", "month_log_sd",
+                                              "trend_written", "rate_at_start_per_week") if k in joint})
     retention = {}
     if accounts_file is not None:
         from sim.calibration.fit_retention import fit_retention

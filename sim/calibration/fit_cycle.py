@@ -176,6 +176,16 @@ def joint_arrivals(created: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -
             factor = np.asarray(out["seasonality"])[days.month - 1]
     # the written rate reproduces the history's count over the window under the written profile
     out["rate_per_week"] = n / (float(factor.sum()) / 7.0) if factor.sum() > 0 else 0.0
+    # a trend goes into the scenario only where the season was fitted beside it (a year or more) and its
+    # interval leaves out zero; the rate is then the rate on the window's first day
+    out["trend_written"] = False
+    lo, hi = out["trend_lo"], out["trend_hi"]
+    if full_year and lo is not None and hi is not None and (lo > 0 or hi < 0):
+        grow = (1.0 + out["trend_per_year"]) ** (np.arange(len(days)) / DAYS_PER_YEAR)
+        weight = float((factor * grow).sum())
+        if weight > 0:
+            out["trend_written"] = True
+            out["rate_at_start_per_week"] = n / (weight / 7.0)
     out.update(_level_at_end(X, y, beta, cov, days, factor, out["rate_per_week"]))
     return out
 

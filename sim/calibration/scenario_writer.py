@@ -413,10 +413,22 @@ def scenario_data(fit: Fit, name: str = "fitted") -> CommentedMap:
         body["entry_stage"] = str(e["entry_stage"])
         _note(body, "entry_stage", f"{e['share']:.0%} of its {int(e['n'])} deals entered here")
         notes = []
-        body["rate_per_week"] = sig(_bounded(float(a["rate_per_week"]), 0.0, MAX_RATE_PER_WEEK, "rate", notes))
-        trend = (f"; trend {a['trend_per_year']:+.1%} a year (not in the format; the rate reproduces the history's "
-                 "count)") if a.get("trend_per_year") is not None else ""
-        _note(body, "rate_per_week", "; ".join([f"n={a['n']}, 95% CI {a['lo']:.3f}-{a['hi']:.3f}{trend}"] + notes))
+        if a.get("trend_written"):
+            body["rate_per_week"] = sig(_bounded(float(a["rate_at_start_per_week"]), 0.0, MAX_RATE_PER_WEEK, "rate",
+                                                 notes))
+            _note(body, "rate_per_week", "; ".join([f"the rate on the history's first day (n={a['n']}; with the "
+                                                    "trend and seasonality it reproduces the history's count)"]
+                                                   + notes))
+            body["trend_per_year"] = round(float(a["trend_per_year"]), 4)
+            _note(body, "trend_per_year", f"fitted with the rate and the seasonality, 95% CI "
+                                          f"{a['trend_lo']:+.1%} to {a['trend_hi']:+.1%}")
+        else:
+            body["rate_per_week"] = sig(_bounded(float(a["rate_per_week"]), 0.0, MAX_RATE_PER_WEEK, "rate", notes))
+            trend = (f"; trend {a['trend_per_year']:+.1%} a year not written (its interval holds 0, or the "
+                     "history is shorter than a year, where a trend cannot be told from a season; the rate "
+                     "reproduces the history's count)") if a.get("trend_per_year") is not None else ""
+            _note(body, "rate_per_week", "; ".join([f"n={a['n']}, 95% CI {a['lo']:.3f}-{a['hi']:.3f}{trend}"]
+                                                   + notes))
         body["segment_mix"] = _flow_map(rounded_mix(a["segment_mix"]))
         if a["seasonality"] is not None and all(math.isfinite(x) and x >= 0 for x in a["seasonality"]):
             body["seasonality_monthly"] = _flow_seq([float(x) for x in a["seasonality"]])

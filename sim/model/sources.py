@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
 class InboundSource:
     """Inbound source ``idx`` (``name``): leads of the segments of its mix arrive
-    at ``rate_per_week``, scaled by the month, the hour of the week (local time:
+    at ``rate_per_week``, scaled by the trend (``trend_per_year``, compounding from day 0), the month,
+    the hour of the week (local time:
     day 0 is a ``start_weekday``, ``month0`` days after 1 January) and the market
     shocks on it (``shocks``: every multiplier the timeline will apply, known up
     front so arrivals are thinned from the highest rate the run can reach); each
@@ -47,7 +48,7 @@ class InboundSource:
 
     def __init__(self, idx: int, name: str, spec: Inbound, *, env: simpy.Environment, leads: Leads,
                  routes: dict[tuple[str, str], Route], segments: list[str], shocks: list[float],
-                 start_weekday: int, month0: float, streams: Streams):
+                 start_weekday: int, month0: float, streams: Streams, horizon_days: float = 0.0):
         self.idx, self.name, self.spec = idx, name, spec
         self.env, self.leads = env, leads
         self.segments = [g for g in segments if spec.segment_mix.get(g, 0) > 0]
@@ -64,6 +65,10 @@ class InboundSource:
                      if spec.arrival_profile is not None else None)
         if self.week is not None:
             self.peak *= self.week.peak
+        # a trend: the rate times (1 + trend) ** years since day 0, thinned from its highest value in the run
+        self.growth = math.log1p(spec.trend_per_year) / DAYS_PER_YEAR if spec.trend_per_year else 0.0
+        if self.growth > 0:
+            self.peak *= math.exp(self.growth * max(horizon_days, 0.0))
         self.month0 = month0
         rate_per_day = spec.rate_per_week / DAYS_PER_WEEK * self.peak
         gen = streams.generator(f"arrivals/{name}")
@@ -87,7 +92,8 @@ class InboundSource:
 
     def _arrivals(self):
         env, new = self.env, self.leads.new
-        seasonal = self.spec.seasonality_monthly is not None or self.peak != 1.0
+        growth = self.growth
+        seasonal = self.spec.seasonality_monthly is not None or self.peak != 1.0 or growth != 0.0
         cum, routes = self.cum, self.routes
         last = len(cum) - 1
         week, month0 = self.week, self.month0
@@ -99,6 +105,8 @@ class InboundSource:
                 rate = self.profile[month] * self.shock
                 if week is not None:
                     rate *= week.factor(now)
+                if growth:
+                    rate *= math.exp(growth * now)
                 if self.thin() * self.peak >= rate:
                     continue
             u = self.pick()

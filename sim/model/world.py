@@ -106,7 +106,7 @@ class World:
                 self.sources.append(InboundSource(i, name, src, env=env, leads=self.leads, routes=self.routes,
                                                   segments=segments, shocks=shocks,
                                                   start_weekday=setup.start_weekday, month0=setup.month0,
-                                                  streams=streams))
+                                                  streams=streams, horizon_days=setup.horizon_days))
             # account-mining sources are driven by each live account (AccountBook)
 
     def _sampler(self, watch=None):

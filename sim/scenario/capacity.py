@@ -23,7 +23,7 @@ from sim.scenario.calendar_spec import span_hours, week_hours
 from sim.scenario.pod_spec import customer_work
 from sim.scenario.routing import RoutingPlan, source_segments
 from sim.scenario.schema import AccountMining, Inbound, Outbound, Scenario
-from sim.scenario.size import estimate
+from sim.scenario.size import estimate, trend_mean
 from sim.scenario.work_model import moves_time, week_shares
 
 
@@ -72,7 +72,7 @@ def leads_per_week(scenario: Scenario) -> dict[tuple[str, str], float]:
         segs = source_segments(scenario, name)
         if isinstance(src, Inbound):
             profile = src.seasonality_monthly or [1.0] * 12
-            rate = src.rate_per_week * sum(profile) / len(profile)
+            rate = src.rate_per_week * sum(profile) / len(profile) * trend_mean(src, weeks)  # the run's mean
             for g in segs:
                 out[(name, g)] = rate * src.segment_mix.get(g, 0.0)
         elif isinstance(src, Outbound):

@@ -260,6 +260,10 @@ class Inbound(_Source):
     arrival_profile: ArrivalProfile | None = Field(
         default=None, description="hour-of-week shape of arrivals (weekday x hour of day), on top of the "
         "monthly seasonality")
+    trend_per_year: Annotated[float, Field(ge=-0.9, le=10)] = Field(
+        default=0.0, description="growth of the rate a year, compounding from day 0 (0.2: 20% more leads a "
+        "year later); rate_per_week is the rate at day 0. Written by `salesim calibrate` when a history of a "
+        "year or more shows a trend beside its seasonality")
 
 
 class Attempts(_Model):

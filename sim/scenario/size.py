@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass, field
 
 from sim.scenario.schema import Inbound, Outbound, Scenario
+from sim.units import DAYS_PER_YEAR
 
 EVENTS_PER_LEAD = 10
 
@@ -45,11 +46,20 @@ class Size:
         return max(self.by_key, key=self.by_key.__getitem__) if self.by_key else None
 
 
+def trend_mean(src: Inbound, weeks: float) -> float:
+    """The mean over ``weeks`` of an inbound source's trend factor, (1 + trend) ** years since day 0."""
+    g = math.log1p(src.trend_per_year) if src.trend_per_year else 0.0
+    years = weeks * 7.0 / DAYS_PER_YEAR
+    if g == 0.0 or years <= 0:
+        return 1.0
+    return math.expm1(g * years) / (g * years)
+
+
 def _inbound(scenario: Scenario, name: str, src: Inbound, weeks: float) -> float:
     profile = src.seasonality_monthly or [1.0] * 12
     shocks = math.prod(ev.rate_multiplier for ev in scenario.timeline
                        if ev.action == "market_shock" and ev.source == name and ev.rate_multiplier > 1)
-    return src.rate_per_week * weeks * (sum(profile) / len(profile)) * shocks
+    return src.rate_per_week * weeks * (sum(profile) / len(profile)) * shocks * trend_mean(src, weeks)
 
 
 def _outbound(scenario: Scenario, src: Outbound, weeks: float) -> float:
