@@ -62,6 +62,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "seed_worked_example.yaml": people("ae", "sdr"),
     "seed_worked_example_plus10.yaml": people("ae", "sdr"),
     "three_tier.yaml": FIELD | people("mdr", "se"),
+    "three_tier_value_exchange_renewal.yaml": FIELD | people("mdr", "se"),
     "three_tier_plus_strategic.yaml": FIELD | {("over_capacity", "roles.key_account.headcount")}
     | people("mdr", "se", "key_account"),
     "upright_triangle.yaml": PRICED_LOOP,

@@ -80,6 +80,9 @@ class TierPlan:
         self.patience_p = ps.onboarding_patience_cancel_probability
         self.u_patience = (uniform01(streams.generator(f"{key}/onboarding_patience"))
                            if self.patience is not None else None)
+        ve = scenario.segments[gname].value_exchange
+        # share of the signing discount the first renewal restores (0: none; value_exchange)
+        self.restore = ve.discount_restored_at_renewal if ve is not None else 0.0
         r = c.renewal
         self.renew_p, self.uplift, self.contract_p, self.contract_frac = (
             r.probability, r.price_uplift_fraction, r.contraction_probability, r.contraction_fraction)
@@ -165,6 +168,7 @@ class AccountBook:
                 mean = YEAR_DAYS / src.leads_per_account_per_year
                 self.mining.append((i, tiers, block_draw(lambda n, g=gen, m=mean: g.exponential(m, n), 64)))
         self.acv: list[float] = []
+        self.discount_usd: list[float] = []  # the signing discount a first renewal may restore (value exchange)
         self.segment: list[int] = []
         self.active: list[bool] = []  # counted in ARR right now
         self.closed: list = []  # per account, a SimPy event that fires when it churns or cancels
@@ -200,11 +204,14 @@ class AccountBook:
         return 1.0
 
     # -- the account's life ------------------------------------------------------------
-    def open(self, lead: int, segment: int, acv: float, closer=None, closer_seat: int = -1, pod: int = 0) -> int:
+    def open(self, lead: int, segment: int, acv: float, closer=None, closer_seat: int = -1, pod: int = 0,
+             list_usd: float | None = None) -> int:
         """A new logo signed: create the account and start its life. A generalist
-        who closed the deal keeps the account."""
+        who closed the deal keeps the account. ``list_usd``: the deal's list value (the
+        signing discount is list_usd - acv; what the first renewal may restore of it)."""
         a = len(self.acv)
         self.acv.append(acv)
+        self.discount_usd.append(list_usd - acv if list_usd is not None and list_usd > acv else 0.0)
         self.segment.append(segment)
         self.active.append(False)
         self.closed.append(self.env.event())  # fires when the account ends: its open work is withdrawn
@@ -307,6 +314,9 @@ class AccountBook:
                 books.release(csm, tp.csm_hours_per_week)
                 return
             up = self.acv[a] * tp.uplift
+            if tp.restore and self.discount_usd[a]:  # value exchange: the one-time concession ends
+                up += tp.restore * self.discount_usd[a]
+                self.discount_usd[a] = 0.0
             self.acv[a] += up
             rec.account(env.now, a, seg, RENEWED, up, self.acv[a])
             if tp.u_contract() < tp.contract_p * shrink:

@@ -237,7 +237,7 @@ class Leads:
             self.accounts.mined_win(account, lid, seg, booked)
         elif self.track_customers:
             seat = last_role.staff.seat[last_rep] if last_role is not None and last_role.staff else -1
-            a = self.accounts.open(lid, seg, booked, last_role, seat, pod)
+            a = self.accounts.open(lid, seg, booked, last_role, seat, pod, list_usd=acv)
             if paid:  # a plan's clawback window starts (sim.model.pay)
                 self.pay.won_account(a, closer, last_rep if last_role is closer else -1, paid, seg)
 

@@ -150,6 +150,11 @@ class ValueExchange(_Model):
     win_probability_multiplier: Annotated[float, Field(gt=0, le=2)] = Field(
         default=0.97, description="some buyers walk away when asked for something back"
     )
+    discount_restored_at_renewal: Share = Field(
+        default=0.0, description="share of the signing discount the first renewal gives back: the buyer traded "
+        "something for it, so it was a one-time concession and the account's renewal (and the expansions "
+        "priced on its ACV after it) starts nearer list (0: the discounted price sets the renewal baseline "
+        "for good, the behaviour without the key; an assumption, range 0-1)")
 
 
 class Segment(_Model):
