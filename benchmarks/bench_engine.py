@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import platform
 import random
 import statistics
@@ -73,6 +74,7 @@ IMPORT_TARGET_S = 0.5
 # the clock runs are timed with: wall time, or this process's CPU time (--cpu-time: steadier on a
 # shared, loaded machine, where a run's wall time is mostly waiting for a core)
 CLOCK = [time.perf_counter]
+LOAD: list[float] = []  # the load average at the start and at the end of the benchmark
 BARE_REFERENCE_LEADS = 100_000  # the shipped scenarios are timed against this bare run
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -337,6 +339,40 @@ def time_cases(repeat: int, seed: int, weeks: float | None, bare_leads: int) -> 
     return out
 
 
+def end_at_alternative(label: str, repeat: int, seed: int) -> dict:
+    """The documented way to end a queued task (ARCHITECTURE.md, the engine): instead of
+    ``TaskDone.end_at`` setting the event's outcome and scheduling it as ``simpy.Timeout``
+    does, a ``Timeout`` of the work whose callback calls ``succeed()``. Runs case ``label``
+    both ways, paired (the engine's way first, then the alternative, each best of
+    ``repeat``): events per lead created, seconds, and whether the KPIs are the same."""
+    from sim.model.engine import TaskDone
+    build = next(b for lab, b, _ in CASES if lab == label)
+    scenario = build()
+    original = TaskDone.end_at
+
+    def documented(self, t, value):  # a Timeout plus a callback: one more event per queued task
+        self.env.timeout(t - self.env.now).callbacks.append(lambda _ev: self.succeed(value))
+
+    out = {}
+    for name, end_at in (("engine", original), ("timeout_and_succeed", documented)):
+        TaskDone.end_at = end_at
+        try:
+            times = []
+            for r in range(repeat):
+                gc.collect()
+                t0 = CLOCK[0]()
+                sim.simulate(scenario, seed=seed + r, record="kpis")
+                times.append(CLOCK[0]() - t0)
+            events, _, res = count_events_and_tasks(lambda: sim.simulate(scenario, seed=seed, record="kpis"))
+        finally:
+            TaskDone.end_at = original
+        out[name] = {"best_s": min(times), "events_per_lead": events / max(res.kpis["leads_created"], 1),
+                     "kpis": res.kpis}
+        print(f"  end_at {name:<20} {min(times):8.3f} s", file=sys.stderr, flush=True)
+    same = out["engine"].pop("kpis") == out["timeout_and_succeed"].pop("kpis")
+    return {"case": label, "same_kpis": same, **out}
+
+
 def bare_events(leads: int, seed: int) -> int:
     def run():
         env, horizon, _ = bare_model(leads, seed)
@@ -485,6 +521,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="smoke run: --leads 1000 5000 --repeat 1")
     ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
     ap.add_argument("--no-cases", action="store_true", help="skip the mechanism cases (funnel only)")
+    ap.add_argument("--json", type=Path, metavar="PATH",
+                    help="also write the figures measured to PATH (benchmarks/results/engine.json is what "
+                         "benchmarks/results.py renders into the READMEs)")
     ap.add_argument("--cpu-time", action="store_true",
                     help="time runs by this process's CPU time instead of wall time (for a loaded machine)")
     args = ap.parse_args(argv)
@@ -499,6 +538,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"timing {', '.join(f'{n:,}' for n in sizes)} leads, best of {args.repeat} ...",
           file=sys.stderr)
+    LOAD.append(os.getloadavg()[0])  # other work on the machine, at the start (and at the end: save)
     timing = time_all(sizes, args.repeat, args.seed)
     memory = None
     if not args.no_memory:
@@ -507,12 +547,53 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_cases:
         ref_n = BARE_REFERENCE_LEADS if BARE_REFERENCE_LEADS in sizes else sizes[-1]
         cases = time_cases(args.repeat, args.seed, weeks=26 if args.quick else None, bare_leads=ref_n)
+    alternative = None
+    if not args.no_cases:
+        alternative = end_at_alternative("pods_split + work model", args.repeat, args.seed)
     imports = import_times(max(args.repeat, 3))
     report(timing, memory, sizes[-1], args.repeat)
     if cases is not None:
         report_cases(cases, timing, args.seed)
+    if alternative is not None:
+        a, b = alternative["engine"], alternative["timeout_and_succeed"]
+        print(f"TaskDone.end_at vs a Timeout and succeed() ({alternative['case']}): events per lead "
+              f"{a['events_per_lead']:.2f} -> {b['events_per_lead']:.2f}, time {b['best_s'] / a['best_s']:.2f}x, "
+              f"same KPIs: {alternative['same_kpis']}")
     report_import(imports)
+    if args.json is not None:
+        save(args, timing, cases, alternative, imports)
     return 0
+
+
+def save(args, timing: dict, cases: dict | None, alternative: dict | None, imports: list[float]) -> None:
+    """The figures measured, as JSON (what ``benchmarks/results.py`` renders)."""
+    import json
+    ref_n = BARE_REFERENCE_LEADS if BARE_REFERENCE_LEADS in timing else max(timing)
+    best = timing[ref_n]["best"]
+    out = {
+        "command": "python benchmarks/bench_engine.py " + " ".join(
+            a for a in (sys.argv[1:] if sys.argv[0].endswith("bench_engine.py") else []) if a),
+        "date": date.today().isoformat(), "python": platform.python_version(), "simpy": simpy.__version__,
+        "salesim": sim.__version__, "clock": "cpu" if CLOCK[0] is time.process_time else "wall",
+        "cores": os.cpu_count(), "load_average": [*LOAD[:1], os.getloadavg()[0]],
+        "repeat": args.repeat, "reference_leads": ref_n,
+        "funnel": {"events_x_bare": best["events"] / best["bare"], "kpis_x_bare": best["kpis"] / best["bare"],
+                   "target": TARGET_RATIO},
+        "cases": {}, "import_s": statistics.median(imports), "import_target_s": IMPORT_TARGET_S,
+        "end_at_alternative": alternative,
+    }
+    bare_us = best["bare"] / ref_n * 1e6
+    for label, c in (cases or {}).items():
+        n = max(c["leads"], 1)
+        row = {"leads": c["leads"], "events_per_lead": c["events"] / n, "tasks_per_lead": c["tasks"] / n,
+               "x_bare_per_lead": c["best"] / n * 1e6 / bare_us, "seconds": c["best"]}
+        if c["target"] is not None:
+            row["target"] = {"kind": c["target"][0], "bar": c["target"][1],
+                             "median_ratio": statistics.median(c["ratios"]),
+                             "ratios": sorted(c["ratios"])}
+        out["cases"][label] = row
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(out, indent=1) + "\n")
 
 
 if __name__ == "__main__":
