@@ -59,9 +59,16 @@ def test_mechanism_is_the_driver_pushing_hardest_in_the_figures_direction():
 
 def test_selling_fraction_by_hand():
     st = load_scenario(SCEN / "small_team.yaml")
-    # calendar 09:00-17:30 less an hour's lunch, five days: 37.5 h; AEs work 30 of them
-    assert selling_fraction(st, "ae") == pytest.approx(30 / 37.5)
-    assert selling_fraction(st, "sdr") == 1.0  # no hours_per_week: every working hour
+    # no hours_per_week: every working hour, of which the work model's deal share (AE: 1 - 0.2
+    # admin - 0.15 meetings - 0.1 training - 0.2 research = 0.35; SDR 0.4)
+    assert selling_fraction(st, "ae") == pytest.approx(0.35)
+    assert selling_fraction(st, "sdr") == pytest.approx(0.4)
+    # calendar 09:00-17:30 less an hour's lunch, five days: 37.5 h; AEs working 30 of them
+    part = load_scenario(SCEN / "small_team.yaml", ["roles.ae.hours_per_week=30"])
+    assert selling_fraction(part, "ae") == pytest.approx(30 / 37.5 * 0.35)
+    whole = load_scenario(SCEN / "small_team.yaml", [f"work_model.time_use.ae.{k}=0"
+                                                     for k in ("admin", "meetings", "training", "research")])
+    assert selling_fraction(whole, "ae") == 1.0
     up = load_scenario(SCEN / "upright_triangle.yaml")  # no calendar: a 40-hour week
     assert selling_fraction(up, "ae") == pytest.approx(40 / 40)
 
@@ -106,10 +113,13 @@ def _check(capsys):
 
 
 def test_check_flags_an_ae_with_far_too_much_capacity_and_names_the_mechanism(_check):
-    # small_team's AEs with every working hour on deals and one AE seat doing the work of two:
-    # bookings per seller-year go far above the inside range and the reason is their hours
-    p = _check(str(SCEN / "small_team.yaml"), "--reps", "2", "--set", "roles.ae.hours_per_week=37.5",
-               "--set", "roles.ae.people.skill.median=2", "--strict")
+    # small_team's AEs with every working hour on deals (the work model's admin, meetings,
+    # training and research set to 0), half of them doing the work of all, each with twice
+    # the skill: bookings per seller-year go far above the inside range and the reason is their hours
+    p = _check(str(SCEN / "small_team.yaml"), "--reps", "2",
+               *[a for k in ("admin", "meetings", "training", "research")
+                 for a in ("--set", f"work_model.time_use.ae.{k}=0")],
+               "--set", "roles.ae.headcount=2", "--set", "roles.ae.people.skill.median=2", "--strict")
     assert p.returncode == 1, p.stderr
     line = next(x for x in p.stdout.splitlines() if x.startswith("bookings per seller-year (ae) above"))
     assert "deal work is 100% of ae hours" in line
@@ -149,7 +159,7 @@ def test_figures_of_a_run_include_the_issue_rows():
                  ("csm_book_arr_usd", "mid_market"), ("sdr_meetings_per_month", "outbound"),
                  ("sales_cycle_days", "mid_market"), ("selling_time_fraction", "all")]:
         assert want in got, want
-    assert dict(r.unchecked)["quota_to_ote_ratio"].startswith("salesim models")
+    assert dict(r.unchecked)["quota_to_ote_ratio"].startswith("no closing role with both")
     assert np.isfinite([c.mean for c in r.comparisons]).all()
     assert default_table().get("win_rate", "mid_market") is not None
 
@@ -257,3 +267,26 @@ def test_setters_are_read_by_tenure_and_closers_by_attrition():
     figs = {(f.metric, f.subject): f.value for f in inputs(load_scenario(SCEN / "small_team.yaml"))}
     assert ("sdr_tenure_years", "sdr") in figs and ("rep_attrition_per_year", "sdr") not in figs
     assert ("rep_attrition_per_year", "ae") in figs and ("sdr_tenure_years", "ae") not in figs
+
+
+def test_quota_to_ote_is_the_scenarios_quota_over_on_target_earnings():
+    """small_team's AEs: quota $600k over OTE $130k (base plus variable at 100% of quota) is
+    4.6, inside the 4-6 the Bridge Group reports; without an OTE the row is not checked, with
+    the reason; an OTE without a quota is refused."""
+    from sim.errors import SalesimError
+    from sim.metrics.benchmark_figures import inputs
+
+    st = load_scenario(SCEN / "small_team.yaml")
+    figs = {(f.metric, f.subject): f for f in inputs(st)}
+    f = figs[("quota_to_ote_ratio", "ae")]
+    assert f.value == pytest.approx(600_000 / 130_000) and f.kind == "input"
+    assert "ote_usd_per_year 130,000" in f.drivers[0].text
+    (c,) = [c for c in compare([[f]], default_table())]
+    assert c.position == "inside"
+    off = load_scenario(SCEN / "small_team.yaml", ["roles.ae.ote_usd_per_year=null"])
+    assert not [g for g in inputs(off) if g.metric == "quota_to_ote_ratio"]
+    low = load_scenario(SCEN / "small_team.yaml", ["roles.ae.ote_usd_per_year=200000"])
+    (c,) = compare([[g for g in inputs(low) if g.metric == "quota_to_ote_ratio"]], default_table())
+    assert c.position == "below" and "ote_usd_per_year 200,000" in c.mechanism
+    with pytest.raises(SalesimError, match="ote_usd_per_year"):
+        load_scenario(SCEN / "small_team.yaml", ["roles.mdr.ote_usd_per_year=100000"])
