@@ -120,7 +120,7 @@ def costs(reps: int) -> dict:
 
 
 def _money(v: float) -> str:
-    return f"${v / 1e3:,.0f}k"
+    return f"{'-' if v < 0 else ''}${abs(v) / 1e3:,.0f}k"
 
 
 def render_costs() -> str:

@@ -54,4 +54,4 @@ def test_a_fitted_scenario_marks_its_fitted_keys():
 def test_differences_list_only_keys_that_differ():
     a = load_scenario(SMALL)
     b = load_scenario(SMALL, ["roles.ae.headcount=4"])
-    assert differences([("a", a), ("b", b)]) == [["roles.ae.headcount", "2", "4"]]
+    assert differences([("a", a), ("b", b)]) == [["roles.ae.headcount", "6", "4"]]

@@ -24,7 +24,8 @@ def rows():
 
 def test_readme_blocks_are_what_the_script_renders(rows):
     text = (ROOT / "README.md").read_text()
-    assert rows.rendered(text) == text, "README.md's generated blocks differ: run python scripts/benchmark_rows.py render"
+    assert rows.rendered(text) == text, (
+        "README.md's generated blocks differ: run python scripts/benchmark_rows.py render")
 
 
 def test_a_hand_edit_of_a_block_is_caught(rows):

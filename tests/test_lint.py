@@ -120,6 +120,7 @@ def test_inbound_only_copy_that_skips_the_sdr_warns_twice():
     data["steps"] = {k: v for k, v in data["steps"].items() if k != "mql"}
     data["steps"]["sql"]["role"] = "sdr"
     del data["roles"]["mdr"]
+    del data["work_model"]["time_use"]["mdr"]
     for seg in data["segments"].values():
         del seg["steps"]["mql"]
     del data["sources"]["cold_outreach"]
@@ -253,7 +254,10 @@ def test_estimate_agrees_with_simulated_utilization(name):
 # mid_size's field AEs: the estimate sits below the measured utilization by ~0.10 with the cross-firm speed-to-lead
 # curve taken whole (0.55 vs 0.65, seed 1) and by ~0.16 with the milder default (0.67 vs 0.83): more enterprise
 # leads get through, and the part the estimate misses grows with them (not located yet)
-LOOSER = {("mid_size.yaml", "field_ae"): 0.2}
+# mid_size's MDRs turn over at 0.6 a year (1.5 years in the seat): vacancies and ramping hires, which the estimate
+# leaves out, put the measured utilization at 0.74 against an estimate of 0.55 (seed 1); without turnover and ramp it
+# is 0.59, within the default tolerance
+LOOSER = {("mid_size.yaml", "field_ae"): 0.2, ("mid_size.yaml", "mdr"): 0.2}
 
 
 # --------------------------------------------------------------------------- money
@@ -261,6 +265,7 @@ LOOSER = {("mid_size.yaml", "field_ae"): 0.2}
 
 def test_free_levers_and_free_reps():
     data = small_data()
+    data.pop("work_model")  # the tools' multiplier on task hours (a work model moves admin time instead)
     data["process"] = {"tools": {"work_hours_multiplier": 0.8}}
     assert found(build(data)) == {("free_lever", "process.tools")}
     data["process"]["tools"]["cost_per_year_usd"] = 1200

@@ -15,7 +15,8 @@ QUOTA = 400_000.0
 @pytest.fixture(scope="module")
 def run():
     scenario = sim.load_scenario(SCENARIOS / "small_team.yaml",
-                                 [f"roles.ae.quota_usd_per_year={QUOTA}", "horizon_weeks=78"])
+                                 [f"roles.ae.quota_usd_per_year={QUOTA}", "horizon_weeks=78",
+                                  "roles.ae.headcount=2"])  # two AEs, as the hand count below
     return sim.simulate(scenario, seed=3, record="events")
 
 
@@ -44,14 +45,16 @@ def test_kpi_only_recording_gives_the_same_attainment(run):
 
 def test_a_higher_quota_lowers_attainment(run):
     doubled = sim.load_scenario(SCENARIOS / "small_team.yaml",
-                                [f"roles.ae.quota_usd_per_year={2 * QUOTA}", "horizon_weeks=78"])
+                                [f"roles.ae.quota_usd_per_year={2 * QUOTA}", "horizon_weeks=78",
+                                 "roles.ae.headcount=2"])
     k = sim.simulate(doubled, seed=3, record="kpis").kpis["quota_attainment"]["ae"]
     for base, high in zip(run.kpis["quota_attainment"]["ae"], k, strict=True):
         assert high["attainment"] == pytest.approx([x / 2 for x in base["attainment"]], abs=1e-4)
 
 
 def test_reps_present_part_of_a_year_get_a_pro_rata_quota():
-    scenario = sim.load_scenario(SCENARIOS / "small_team.yaml", [f"roles.ae.quota_usd_per_year={QUOTA}"])
+    scenario = sim.load_scenario(SCENARIOS / "small_team.yaml",
+                                 [f"roles.ae.quota_usd_per_year={QUOTA}", "roles.ae.headcount=2"])
     roles = dict(scenario.roles)
     roles["ae"] = roles["ae"].model_copy(update={"people": None})  # no attrition: rep 2 is the hire
     scenario = scenario.model_copy(update={"roles": roles, "timeline": [
