@@ -266,7 +266,7 @@ def test_unknown_key_without_close_match_lists_allowed_keys():
     assert p.message == ("unknown key 'zzqx'; allowed keys here: headcount, unlimited_capacity, "
                          "hours_per_week, owns_leads, max_open_per_rep, routing, loaded_cost_per_year_usd, "
                          "commission_rate, fee_per_handoff_usd, people, calendar, quota_usd_per_year, "
-                         "ote_usd_per_year, recruiting_cost_usd")
+                         "recruiting_cost_usd")
 
 
 def test_several_problems_reported_together():

@@ -1,6 +1,5 @@
 """Benchmark figures the scenario sets rather than the run measures: each selling role's
-selling time, ramp, attrition or tenure, a closer's quota over on-target earnings, and the
-span of control."""
+selling time, ramp, attrition or tenure, and the span of control."""
 
 from __future__ import annotations
 
@@ -20,13 +19,7 @@ def inputs(scenario: Scenario, plan: RoutingPlan | None = None) -> list[Figure]:
         out.append(Figure("selling_time_fraction", "all", role, frac, "input",
                           both(f"{role}: {selling_said(scenario, role)}: {frac:.0%} of the working week goes "
                                 "to deals")))
-        spec = scenario.roles[role]
-        if role in plan.closing_roles and spec.quota_usd_per_year and spec.ote_usd_per_year:
-            ratio = spec.quota_usd_per_year / spec.ote_usd_per_year
-            out.append(Figure("quota_to_ote_ratio", "all", role, ratio, "input",
-                              both(f"{role}: quota_usd_per_year {spec.quota_usd_per_year:,.0f} / "
-                                   f"ote_usd_per_year {spec.ote_usd_per_year:,.0f}")))
-        people = spec.people
+        people = scenario.roles[role].people
         if people is None:
             continue
         ramp = "ae_ramp_days" if role in plan.closing_roles else "sdr_ramp_days"

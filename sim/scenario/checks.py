@@ -191,9 +191,6 @@ def quota_closers(scenario: Scenario) -> Iterator[Problem]:
             yield Problem(("roles", rname, "quota_usd_per_year"), f"a bookings quota needs a role that "
                           f"closes deals (works the step into {stages[-1]!r}); closing roles: "
                           f"{sorted(r for r in closers if r)}")
-        if role.ote_usd_per_year is not None and role.quota_usd_per_year is None:
-            yield Problem(("roles", rname, "ote_usd_per_year"), "on-target earnings are read against a "
-                          "quota: set quota_usd_per_year too")
 
 
 _MIX_KEY = {"inbound": "segment_mix", "outbound": "accounts", "account_mining": "segments"}

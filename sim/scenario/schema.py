@@ -229,10 +229,6 @@ class Role(_Model):
     quota_usd_per_year: Annotated[float, Field(gt=0)] | None = Field(
         default=None, description="bookings quota per rep per year, for roles that close deals: attainment "
         "is reported per year (pro rata for reps present part of it and for a shorter last period)")
-    ote_usd_per_year: Annotated[float, Field(gt=0, le=10_000_000)] | None = Field(
-        default=None, description="on-target earnings per rep per year (base pay plus variable pay at 100% "
-        "of quota), for a role with a quota: `salesim check` sets quota / OTE against its benchmark (about "
-        "4-5x, Bridge Group; docs/background.md#funnel-people-and-money-figures)")
     recruiting_cost_usd: Annotated[float, Field(ge=0, le=10_000_000)] = Field(
         default=0.0, description="cost of each hire into the role (a backfill or a new seat): agency or "
         "recruiter fees, job ads, interviews; in the role's cost class, so a seller's hires are in CAC "
