@@ -235,3 +235,12 @@ def test_a_bad_design_or_assumption_is_refused_before_anything_runs(tmp_path, ca
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err, err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_flip_box_reads_as_words_not_escaped_operators():
+    from sim.experiments.study.discovery import Box
+    from sim.experiments.study.robust_findings import _box
+
+    box = Box((("work_model.learning.exponent", "<=", 0.1512), ("roles.*.x", ">", 3.0)), 4, 0.5, False)
+    assert _box(box) == "`work_model.learning.exponent` at most 0.151 and `roles.*.x` above 3"
+    assert _box(Box((), 4, 1.0, True)) == "in every world"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from sim.experiments.study.designs import short
-from sim.textsafe import escape_markdown
+from sim.textsafe import code_span, escape_markdown
 
 
 def money(x: float) -> str:
@@ -36,6 +36,14 @@ def _layout(values: dict) -> str:
     return ", ".join(f"{short(k)} {v:g}" for k, v in values.items())
 
 
+
+
+def _box(box) -> str:
+    """A flip box in words: each assumption as code, "at most" or "above" its threshold."""
+    if not box.rules:
+        return "in every world"
+    words = {"<=": "at most", ">": "above"}
+    return " and ".join(f"{code_span(n)} {words[op]} {v:.3g}" for n, op, v in box.rules)
 
 
 def findings_markdown(r) -> str:
@@ -91,7 +99,7 @@ def findings_markdown(r) -> str:
                 lines.append(f"- The verdict flips (a depth-2 tree classifies {v.flip.accuracy:.0%} of the worlds):")
                 for box in v.flip.boxes:
                     who = v.b if box.verdict else v.a
-                    lines.append(f"  - {escape_markdown(who)} wins when {escape_markdown(box.text())} "
+                    lines.append(f"  - {escape_markdown(who)} wins when {_box(box)} "
                                  f"({box.worlds} worlds, {escape_markdown(v.b)} wins in {box.share:.0%})")
             else:
                 winner = v.b if v.flip.base_rate > 0.5 else v.a
