@@ -73,8 +73,18 @@ def run(reps: int) -> dict:
             _figures(sim.simulate(sc, seed=SEED + i, record="kpis").kpis, lever) for i in range(reps)]
         print(lever or "all on", file=sys.stderr)
     priced = {lever: _lever_price(base, lever) for lever in LEVERS}
-    return {"scenario": SCENARIO.relative_to(REPO).as_posix(), "reps": reps, "seeds": [SEED, SEED + reps - 1],
+    return {"scenario": SCENARIO.relative_to(REPO).as_posix(), "scenario_hash": resolved_hash(),
+            "reps": reps, "seeds": [SEED, SEED + reps - 1],
             "horizon_weeks": base.horizon_weeks, "price_per_year_usd": priced, "arms": arms}
+
+
+def resolved_hash() -> str:
+    """The resolved scenario's hash (as a study manifest records it): a stored measurement of another
+    scenario is stale."""
+    import sim
+    from sim.experiments.runner.driver import scenario_hash
+
+    return scenario_hash(sim.load_scenario(SCENARIO))
 
 
 def _lever_price(base, lever: str) -> float:

@@ -45,3 +45,11 @@ def test_the_stored_measurement_covers_every_lever_of_the_scenario(levers):
     cost = lambda arm: sum(r["cost_per_year_usd"] for r in data["arms"][arm]) / data["reps"]  # noqa: E731
     assert cost("all_on") - cost("data_driven_off") == pytest.approx(data["price_per_year_usd"]["data_driven"],
                                                                      rel=0.01)
+
+
+def test_the_stored_measurement_is_of_the_scenario_as_it_is(levers):
+    """A changed upright_triangle (or a new scenario key) makes the stored table stale."""
+    assert levers.read_data()["scenario_hash"] == levers.resolved_hash(), (
+        "upright_triangle.yaml changed since its levers were measured: run "
+        "`python scripts/process_levers.py run --reps 6` (a few minutes) and commit docs/process_levers.json "
+        "and docs/process.md")
