@@ -5,13 +5,13 @@ Two stored outputs in ``benchmarks/results/``:
 * ``engine.json``: what ``bench_engine.py --json`` measured (the engine's bars,
   the mechanism cases, the cost of the documented alternative to
   ``TaskDone.end_at``);
-* ``planner_example.json``: the README's capacity-planning example, run by
+* ``planner_example.json``: the user guide's capacity-planning example, run by
   ``store-planner`` (its command, what it printed, its wall time on the
   machine's cores and the load average when it started).
 
 ``render`` rewrites the marker blocks ``<!-- NAME:begin -->`` / ``<!-- NAME:end -->``
 (``engine_results`` in benchmarks/README.md, ``end_at_cost`` in ARCHITECTURE.md,
-``planner_example`` in README.md) from them; ``check`` exits 1 naming each block
+``planner_example`` in docs/guide/planning.md) from them; ``check`` exits 1 naming each block
 that differs (``tests/test_benchmark_results.py`` fails on a hand edit).
 
 Run::
@@ -117,7 +117,7 @@ def render_planner_example() -> str:
 RENDERERS = {"engine_results": render_engine_results, "end_at_cost": render_end_at_cost,
              "planner_example": render_planner_example}
 DOCUMENTS = {"engine_results": "benchmarks/README.md", "end_at_cost": "ARCHITECTURE.md",
-             "planner_example": "README.md"}
+             "planner_example": "docs/guide/planning.md"}
 
 
 def render_text(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Typical wall-clock times of the shipped scenarios and studies, for the README.
+"""Typical wall-clock times of the shipped scenarios and studies, for docs/guide/run-times.md.
 
 Runs the project's own commands (``salesim run``, ``batch``, ``compare``,
 ``sweep``, and ``study`` when it exists) as a user would, with two workers,

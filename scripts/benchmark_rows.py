@@ -1,9 +1,9 @@
-"""The README's per-scenario benchmark table: which rows of the benchmark table each
+"""The user guide's per-scenario benchmark table (docs/guide/shipped-scenarios.md): which rows of the benchmark table each
 shipped scenario meets, rendered from stored `salesim check` outputs.
 
     python scripts/benchmark_rows.py run [NAME ...] [--reps 5]   # check the scenarios, store the outputs
     python scripts/benchmark_rows.py costs [--reps 10]           # the same-cost pair's cost lines, stored
-    python scripts/benchmark_rows.py render                      # README.md's blocks, from the stored outputs
+    python scripts/benchmark_rows.py render                      # the guide page's blocks, from the stored outputs
 
 ``run`` checks each shipped scenario (``scenarios/*.yaml``) with ``--reps``
 replications at the scenario's own seed and writes ``data/benchmark_checks/NAME.json``:
@@ -13,10 +13,10 @@ unchecked, the figures the scenario's comment says are outside on purpose
 file) and of the benchmark table it was checked against.
 ``costs`` runs the pair called "same cost" (``inverted_triangle`` and ``upright_triangle``)
 with the same replications and stores each cost line's mean a year in
-``data/benchmark_checks/same_cost.json``. ``render`` rewrites the parts of README.md
+``data/benchmark_checks/same_cost.json``. ``render`` rewrites the parts of docs/guide/shipped-scenarios.md
 between ``<!-- benchmark-rows:begin -->`` and ``<!-- benchmark-rows:end -->`` and between
 ``<!-- same-cost:begin -->`` and ``<!-- same-cost:end -->`` from those files. ``tests/test_benchmark_rows.py`` fails
-when the README differs from what ``render`` makes (a hand edit) or when a stored output
+when the page differs from what ``render`` makes (a hand edit) or when a stored output
 was made from another version of its scenario or of the table (a stale table).
 """
 
@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 STORE = ROOT / "data" / "benchmark_checks"
-README = ROOT / "README.md"
+README = ROOT / "docs" / "guide" / "shipped-scenarios.md"  # the page that holds the blocks
 BEGIN, END = "<!-- benchmark-rows:begin -->", "<!-- benchmark-rows:end -->"
 COST_BEGIN, COST_END = "<!-- same-cost:begin -->", "<!-- same-cost:end -->"
 PAIR = ("inverted_triangle", "upright_triangle")
@@ -182,7 +182,7 @@ def render_block() -> str:
 
 def _replace(text: str, begin: str, end: str, body: str) -> str:
     if begin not in text or end not in text:
-        raise SystemExit(f"README.md has no {begin} ... {end} block")
+        raise SystemExit(f"{README.relative_to(ROOT)} has no {begin} ... {end} block")
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{begin}\n{body}\n{end}{tail}"
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--reps", type=int, default=DEFAULT_REPS)
     c = sub.add_parser("costs", help="run the same-cost pair and store its cost lines")
     c.add_argument("--reps", type=int, default=10)
-    sub.add_parser("render", help="rewrite README.md's blocks from the stored outputs")
+    sub.add_parser("render", help="rewrite the blocks of docs/guide/shipped-scenarios.md from the stored outputs")
     args = ap.parse_args(argv)
     if args.cmd == "run":
         STORE.mkdir(parents=True, exist_ok=True)

@@ -60,7 +60,8 @@ STUDIES: dict[str, tuple[str, int | None, float | None]] = {
 
 def documents() -> list[Path]:
     """Every file whose marker blocks are rendered here."""
-    docs = sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "docs" / "how-to").glob("*.md"))
+    docs = (sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "docs" / "how-to").glob("*.md"))
+            + sorted((ROOT / "docs" / "guide").glob("*.md")))
     return [ROOT / "README.md", ROOT / "scenarios" / "studies" / "README.md",
             ROOT / "scenarios" / "studies" / "claims" / "README.md", *docs]
 
@@ -421,10 +422,70 @@ def render_claims() -> str:
     ])
 
 
+def _years(s: Stored) -> str:
+    weeks = s.record.get("weeks") or (s.record.get("horizon_weeks") or [None])[0]
+    return f"{weeks / 52:g} years" if weeks else "the study's horizon"
+
+
+def _paired_within(s: Stored, kpi: str, factor: str, a: str, b: str, **fixed) -> tuple[float, float, float, int]:
+    """Mean and 95% t-interval of b - a on ``kpi`` among the cells at ``fixed`` levels, paired by
+    replication and every other factor."""
+    from scipy import stats
+
+    r = s.table("replications")
+    for f, lv in fixed.items():
+        r = r[r[f] == lv]
+    key = [*(f for f in s.record["factors"] if f != factor and f not in fixed), "rep"]
+    d = (r[r[factor] == b].set_index(key)[kpi] - r[r[factor] == a].set_index(key)[kpi]).dropna()
+    n, m = len(d), float(d.mean())
+    h = float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    return m, m - h, m + h, n
+
+
+def render_headline_structure() -> str:
+    """The README's first question in a few sentences: star generalists or specialists (org_design)."""
+    s = Stored("org_design")
+    arr = "arr_end_usd"
+    same = _paired_within(s, arr, "structure", "star", "specialists", budget="same_cost")
+    proc = s.effect(arr, "process", "with")
+    cell = {(st, pr): s.cell(arr, structure=st, process=pr, budget="same_cost")
+            for st in ("star", "specialists") for pr in ("without", "with")}
+    verdict = ("the specialists end with more ARR" if same[1] > 0 else "the star generalists end with more ARR"
+               if same[2] < 0 else "the two structures are not told apart on ARR")
+    return (f"{s.how}:\n\n**Answer:** at the same cost, specialists instead of star generalists change ARR at the end by "
+            f"{ci_m(same[:3])} (95% interval, paired, n = {same[3]}): {verdict}. The process layer (playbooks, "
+            f"tools, enablement, a data loop, with its price) changes it by {ci_m(proc)} on both structures. "
+            f"Cell means: stars {usd_m(cell[('star', 'without')])} without the process layer and "
+            f"{usd_m(cell[('star', 'with')])} with it; specialists {usd_m(cell[('specialists', 'without')])} and "
+            f"{usd_m(cell[('specialists', 'with')])}. Conditions: the same market (inbound and a list of cold "
+            f"accounts), the same talent pool and attrition, the top seller leaving after a year, "
+            f"{s.record['reps']} replications a cell over {_years(s)}.")
+
+
+def render_headline_pods() -> str:
+    """The README's second question in a few sentences: split a mature POD or not (pod_split)."""
+    s = Stored("pod_split")
+    arr, cost = "arr_end_usd", "costs.total_usd"
+    split, split_cost = s.effect(arr, "policy", "split"), s.effect(cost, "policy", "split")
+    eq = s.paired(arr, "policy", "grow", "split")
+    team = s.effect(arr, "customer_team", "without")
+    verdict = ("splitting keeps more ARR than growing in place" if eq[1] > 0 else
+               "growing in place keeps more ARR than splitting" if eq[2] < 0 else
+               "splitting and growing in place are not told apart")
+    return (f"{s.how}:\n\n**Answer:** splitting a mature POD changes ARR at the end by {ci_m(split)} (95% interval) against "
+            f"never splitting, for {ci_m(split_cost)} of cost (the new PODs' hires); at equal hires (split minus "
+            f"growing the same POD, paired, n = {eq[3]}) ARR changes by {ci_m(eq[:3])}: {verdict}. Without a "
+            f"customer team (the AEs onboard and keep their own accounts) ARR changes by {ci_m(team)}. "
+            f"Conditions: the two-POD outbound company of `pods_no_split.yaml`, {s.record['reps']} replications "
+            f"a cell over {_years(s)}.")
+
+
 RENDERERS: dict[str, Callable[[], str]] = {
     "team_size": render_team_size,
     "pod_split": render_pod_split,
     "org_design": render_org_design,
+    "headline_structure": render_headline_structure,
+    "headline_pods": render_headline_pods,
     "claims": render_claims,
 }
 

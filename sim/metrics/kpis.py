@@ -1,4 +1,4 @@
-"""Key performance indicators of one run (the keys are documented in README.md).
+"""Key performance indicators of one run (the keys are documented in docs/guide/kpis.md and the KPI reference).
 
 Conversion rates use *resolved* denominators: of the leads that left a stage,
 the share that moved on. Leads still open at the horizon are not counted as

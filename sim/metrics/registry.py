@@ -1,11 +1,11 @@
 """The KPI registry: every key of a run's KPIs, with its unit and definition.
 
 Why one place: a KPI's name, unit and meaning used to live in three (the code
-that computes it, the README table, the JSON), and they drifted. Here each
+that computes it, the user guide's table, the JSON), and they drifted. Here each
 top-level key of ``salesim run --json`` is declared once; :func:`ordered`
 puts a run's KPIs in registry order and refuses a key nobody declared, and
-:func:`markdown_table` renders the README's KPI table (a test checks the
-README holds exactly that table).
+:func:`markdown_table` renders the KPI table of the user guide (``docs/guide/kpis.md``; a test checks the
+page holds exactly that table).
 """
 
 from __future__ import annotations
@@ -303,11 +303,11 @@ def ordered(kpis: dict) -> dict:
 
 
 def markdown_table() -> str:
-    """The README's KPI table."""
+    """The user guide's KPI table (docs/guide/kpis.md)."""
     rows = ["| key | unit | definition |", "|---|---|---|"]
     rows += [f"| `{k.key}` | {k.unit} | {k.definition}{f' ({k.when})' if k.optional else ''} |" for k in KPIS]
     return "\n".join(rows)
 
 
-if __name__ == "__main__":  # prints the table to paste between the README markers
+if __name__ == "__main__":  # prints the table to paste between the markers of docs/guide/kpis.md
     print(markdown_table())
