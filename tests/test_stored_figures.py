@@ -88,3 +88,13 @@ def test_a_full_stored_study_reproduces_exactly(name):
     org_design: 32 three-year runs, ~20 s): the figures quoted from them are what today's code gives."""
     stored, rerun = figures.reproduce(name)
     assert rerun == stored, f"the current code gives other numbers for {name} at its stored seeds: re-store and render"
+
+
+@pytest.mark.parametrize("name", sorted(figures.EXTERNAL))
+def test_the_scripts_of_other_blocks_load(name):
+    """A block rendered by its own script (pod_growth, process_levers) keeps a script that at least loads."""
+    path = ROOT / figures.EXTERNAL[name]
+    spec = importlib.util.spec_from_file_location(f"block_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert callable(getattr(mod, "main", None))
