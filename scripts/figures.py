@@ -144,6 +144,25 @@ def inputs_hashes(study_file: str) -> dict[str, str]:
     return {c.label: scenario_hash(c.scenario) for c in load_study(ROOT / study_file).cells}
 
 
+def figure_hash(scenario) -> str:
+    """A cell's scenario as far as its figures go: SHA-256 of the keys set to something other than
+    their default. A new key that leaves every result as it was (added at a default that
+    reproduces the old behaviour) does not make the stored figures stale; a changed value does. A
+    changed *default* is caught by the exact-rerun tests of stored studies instead."""
+    import hashlib
+
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def figure_hashes(study_file: str) -> dict[str, str]:
+    """Each cell's :func:`figure_hash`."""
+    from sim.experiments.study.study_file import load_study
+
+    return {c.label: figure_hash(c.scenario) for c in load_study(ROOT / study_file).cells}
+
+
 def reproduce(name: str, workers: int = 1):
     """Rerun the stored study ``name`` at its replications, seed and horizon; return (stored, rerun)
     ``cells.csv`` texts, which common random numbers make identical."""
@@ -162,8 +181,8 @@ def reproduce(name: str, workers: int = 1):
 def stale(name: str) -> list[str]:
     """The cells of a stored output whose scenario is no longer what it was run on."""
     s = Stored(name)
-    now = inputs_hashes(s.record["study"])
-    then = s.record["cell_hashes"]
+    now = figure_hashes(s.record["study"])
+    then = s.record.get("cell_figure_hashes", s.record["cell_hashes"])
     out = [f"{name}: cell {c} changed since it was stored" for c in then if now.get(c) != then[c]]
     out += [f"{name}: cell {c} is new since it was stored" for c in now if c not in then]
     return out
@@ -203,7 +222,7 @@ def store(name: str, folder: Path | None = None, workers: int = 2, commit: str |
     record = {"study": study_file, "command": " ".join(cmd), "reps": int(manifest["reps"]),
               "seed": int(manifest["root_seed"]), "weeks": weeks, "cells": len(hashes), "factors": factors,
               "kpis": kpis, "horizon_weeks": sorted(w for w in run_weeks if w is not None),
-              "commit": commit, "cell_hashes": hashes}
+              "commit": commit, "cell_hashes": hashes, "cell_figure_hashes": figure_hashes(study_file)}
     (out / "stored.json").write_text(json.dumps(record, indent=1) + "\n")
     if tmp is not None:
         shutil.rmtree(tmp, ignore_errors=True)

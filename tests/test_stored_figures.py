@@ -69,11 +69,28 @@ def test_a_changed_scenario_makes_its_stored_output_stale(tmp_path, monkeypatch)
     shutil.copytree(figures.RESULTS / "team_size_quick", tmp_path / "team_size_quick")
     rec = tmp_path / "team_size_quick" / "stored.json"
     data = json.loads(rec.read_text())
-    cell = next(iter(data["cell_hashes"]))
-    data["cell_hashes"][cell] = "0" * 64  # as if the cell's scenario had been another when it was stored
+    cell = next(iter(data["cell_figure_hashes"]))
+    data["cell_figure_hashes"][cell] = "0" * 64  # as if the cell's scenario had been another when it was stored
     rec.write_text(json.dumps(data))
     monkeypatch.setattr(figures, "RESULTS", tmp_path)
     assert figures.stale("team_size_quick") == [f"team_size_quick: cell {cell} changed since it was stored"]
+
+
+def test_a_new_key_at_its_default_leaves_stored_figures_current_and_a_changed_value_does_not():
+    """Staleness looks at the keys set to something other than their default: a key added to the format
+    at a default that keeps the old behaviour changes no figure, so it must not make every stored
+    output stale; a changed value must."""
+    import yaml
+
+    import sim
+
+    data = yaml.safe_load((ROOT / "scenarios" / "small_team.yaml").read_text())
+    base = figures.figure_hash(sim.validate_data(data))
+    inbound = next(k for k, v in data["sources"].items() if v.get("kind") == "inbound")
+    data["sources"][inbound]["trend_per_year"] = 0.0  # written out at its default: the same scenario
+    assert figures.figure_hash(sim.validate_data(data)) == base
+    data["sources"][inbound]["trend_per_year"] = 0.1
+    assert figures.figure_hash(sim.validate_data(data)) != base
 
 
 def test_the_quick_study_reproduces_its_stored_output_exactly():
