@@ -38,6 +38,8 @@ def add_parsers(sub) -> None:
 
 
 def _money(v: float) -> str:
+    if v != v:  # no value (a quarter without a plan): a dash, not "$nank"
+        return "-"
     return f"${v / 1e6:,.2f}M" if abs(v) >= 1e6 else f"${v / 1e3:,.1f}k"
 
 
