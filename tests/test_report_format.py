@@ -83,11 +83,13 @@ def test_markdown_marks_become_html():
 
 @pytest.fixture(scope="module")
 def plan_html(tmp_path_factory) -> str:
+    """A plan whose answer is inside the range searched (2 AEs for 5 wins in 6 weeks of small_team), so
+    the report has a neighbour on each side."""
     from sim.report import write_report
 
     root = tmp_path_factory.mktemp("plan")
     out = root / "plan"
-    assert main(["plan", SMALL, "--vary", "roles.ae.headcount=1:3:1", "--target", "leads_won>=3", "--probability",
+    assert main(["plan", SMALL, "--vary", "roles.ae.headcount=1:4:1", "--target", "leads_won>=5", "--probability",
                  "0.5", "--reps-start", "2", "--max-reps", "4", "--weeks", "6", "--workers", "1", "--recheck", "2",
                  "--out", str(out)]) == 0
     return write_report(out, root / "plan.html").read_text()
