@@ -143,15 +143,19 @@ def _variance(fit, d, names: list[str], main: list[str], pairs: list[str], block
     from statsmodels.stats.anova import anova_lm
 
     total = float(fit.centered_tss)
-    table = anova_lm(fit, typ=2)
+    try:
+        table = anova_lm(fit, typ=2)
+        sum_sq = {t: float(table.loc[t, "sum_sq"]) for t in main + pairs + block if t in table.index}
+    except (ValueError, np.linalg.LinAlgError):  # no residual degrees of freedom (one replication)
+        sum_sq = _type2_by_refits(d, main, pairs, block)
     label = {m: names[i] for i, m in enumerate(main)}
     out: list[dict[str, Any]] = []
     for term in main + pairs:
         a, _, b = term.partition(":")
         source = label[a] if not b else f"{label[a]} x {label[b]}"
-        ss = float(table.loc[term, "sum_sq"]) if term in table.index else math.nan
+        ss = sum_sq.get(term, math.nan)
         out.append({"source": source, "kind": "main" if not b else "interaction", "sum_sq": ss})
-    shared = float(table.loc[block[0], "sum_sq"]) if block else 0.0
+    shared = sum_sq.get(block[0], 0.0) if block else 0.0
     cell_formula = "y ~ C(cell)" + (" + C(rep, Sum)" if block else "")
     within = float(smf.ols(cell_formula, d).fit().ssr) if d["cell"].nunique() > 1 else float(fit.ssr)
     out.append({"source": HIGHER, "kind": "rest", "sum_sq": max(0.0, float(fit.ssr) - within)})
@@ -159,6 +163,26 @@ def _variance(fit, d, names: list[str], main: list[str], pairs: list[str], block
     out.append({"source": NOISE_WITHIN, "kind": "noise", "sum_sq": within})
     for r in out:
         r["share"] = r["sum_sq"] / total if total > 0 else math.nan
+    return out
+
+
+def _type2_by_refits(d, main: list[str], pairs: list[str], block: list[str]) -> dict[str, float]:
+    """Type II sums of squares from nested least-squares fits, which need no estimate of the error
+    variance (statsmodels' ``anova_lm`` does, and fails when a saturated design with one replication
+    leaves none): a term's sum of squares is the rise in the residual sum of squares when it is
+    dropped from the model that holds every term not containing it."""
+    import statsmodels.formula.api as smf
+
+    terms = main + pairs + block
+
+    def ssr(keep: list[str]) -> float:
+        return float(smf.ols("y ~ " + (" + ".join(keep) if keep else "1"), d).fit().ssr)
+
+    out = {}
+    for term in terms:
+        parts = set(term.split(":"))
+        others = [t for t in terms if t != term and not (len(t.split(":")) > len(parts) and parts <= set(t.split(":")))]
+        out[term] = max(0.0, ssr([t for t in others]) - ssr(others + [term]))
     return out
 
 
