@@ -152,18 +152,14 @@ def test_shipped_snapshot_sample_reads_through_its_mapping():
 
 
 def _direct(raw: pd.DataFrame) -> dict[str, float]:
-    """The acceptance figures computed with pandas from the raw export, nothing shared with the fit."""
-    d = raw[raw["deal_stage"] != "Prospecting"].copy()
-    d["engage"] = pd.to_datetime(d["engage_date"])
-    d["close"] = pd.to_datetime(d["close_date"])
-    closed = d[d["deal_stage"].isin(["Won", "Lost"])]
-    days = (closed["close"] - closed["engage"]).dt.days
-    won = closed["deal_stage"] == "Won"
-    weeks = (max(d["engage"].max(), d["close"].max()) - d["engage"].min()).days / 7
-    return {"win rate (closed deals)": won.mean(), "mean days to a win": days[won].mean(),
-            "mean days to a loss": days[~won].mean(),
-            "mean value of a won deal (USD)": closed.loc[won, "close_value"].astype(float).mean(),
-            "new deals a week": len(d) / weeks}
+    """The acceptance figures computed with pandas from the raw export, nothing shared with the fit:
+    the same function that renders them in the docs (scripts/crm_acceptance.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("crm_acceptance", ROOT / "scripts" / "crm_acceptance.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.direct(raw)
 
 
 @pytest.mark.slow
