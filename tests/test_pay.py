@@ -132,3 +132,55 @@ def test_commission_of_a_logo_that_cancels_inside_the_window_is_clawed_back(wind
     assert k["reps"][0]["commission_usd"] == pytest.approx(1000.0 * wins - back)
     if window:
         assert k["reps"][0]["clawback_usd"] == pytest.approx(back)
+
+
+@pytest.mark.parametrize("credit", [True, False])
+def test_a_clawback_takes_the_quota_credit_back_too(credit):
+    """As above ($10k deals, half the customers cancel 14 days after the win, a
+    90-day window): with ``clawback_takes_credit`` each cancellation also takes
+    its $10k out of the rep's quota credit, so the rep's attainment counts only
+    the customers who stayed: (wins - cancelled) x $10k / ($1M x 364 / 365.25);
+    without it, every win counts."""
+    plan = {"r1": {"variable_at_target_usd": 100_000, "clawback_days": 90.0, "clawback_takes_credit": credit}}
+    d = _closer(p=1.0, rate=2.0, pay=plan)
+    d["roles"]["r1"]["quota_usd_per_year"] = 1_000_000
+    d["segments"]["only"]["customer"] = {"onboarding": {"elapsed_days": 14, "churn_probability": 0.5}}
+    k = sim.simulate(build(d, horizon_weeks=52), seed=2, record="kpis").kpis
+    wins, cancelled = k["leads_won"], k["onboarding_churned"]
+    assert wins > 50 and 0.3 * wins < cancelled < 0.7 * wins
+    kept = wins - cancelled if credit else wins
+    assert k["reps"][0]["attainment"] == pytest.approx(kept * 10_000 / (1_000_000 * 364 / 365.25), rel=1e-3)
+    assert k["reps"][0].get("clawback_credit_usd", 0.0) == pytest.approx(10_000.0 * cancelled if credit else 0.0)
+
+
+def test_clawed_back_credit_moves_the_accelerator():
+    """$10k deals, quota $100k, accelerator 2: the 11th win is accelerated. When
+    the 3rd deal's $10k of credit is taken back, the 11th win is still below
+    quota (paid at the rate) and the 12th is accelerated."""
+    ledger = Ledger(CompPlan(variable_at_target_usd=10_000, accelerator=2.0, clawback_days=90,
+                             clawback_takes_credit=True), 100_000)
+    paid = [ledger.commission(0, 10_000, 1.0 + i) for i in range(10)]
+    ledger.ytd[0] -= 10_000  # what Pay.account_ended does for one clawed-back deal in the plan year
+    paid += [ledger.commission(0, 10_000, 20.0 + i) for i in range(2)]
+    assert paid == [1000.0] * 11 + [2000.0]
+
+
+def test_attainment_driven_departures_see_the_clawed_back_credit():
+    """Reps who win three $10k deals a week (quota $400k: 3.9x) but whose customers
+    all cancel 3 days later: with the credit taken back they attain only what is
+    still inside those 3 days (under 0.5) and leave as low attainers (x3);
+    without it they are top performers (multiplier 1). Judged from day 60."""
+    n = 100
+    out = {}
+    for credit in (True, False):
+        plan = {"r1": {"variable_at_target_usd": 100, "clawback_days": 90.0, "clawback_takes_credit": credit}}
+        d = _closer(p=1.0, rate=300.0, headcount=n, pay=plan,
+                    leaving={"low_multiplier": 3.0, "top_multiplier": 1.0, "min_tenure_days": 60})
+        d["roles"]["r1"].update(quota_usd_per_year=400_000, owns_leads=True, routing="round_robin",
+                                max_open_per_rep=1000)
+        d["roles"]["r1"]["people"] = {"attrition_per_year": 1.0, "backfill": False}
+        d["segments"]["only"]["customer"] = {"onboarding": {"elapsed_days": 3, "churn_probability": 1.0}}
+        res = sim.simulate(build(d, horizon_weeks=52), seed=3, record="kpis")
+        out[credit] = {r["leaving_band"] for r in res.kpis["reps"] if r["left_days"] is not None} - {""}
+    assert out[True] == {"low"}
+    assert out[False] == {"top"}

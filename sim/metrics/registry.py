@@ -129,8 +129,9 @@ KPIS: tuple[KPI, ...] = (
         "`left_days`, `skill`, in a podded role the rep's `pod`, and with `work_model.learning` or `switching` "
         "per kind of work `practice_<kind>` (tasks, times enablement's credit) and `hours_<kind>`, `switches`, "
         "`switching_hours` and `learning_ceiling`, with `work_model.coordination` `coordination_hours`, and with "
-        "`work_model.pay` `commission_usd` (net of clawbacks; with `clawback_days` also `clawback_usd`), "
-        "`attainment` (trailing year, at departure or at the end) and with "
+        "`work_model.pay` `commission_usd` (net of clawbacks; with `clawback_days` also `clawback_usd`, and with "
+        "`clawback_takes_credit` `clawback_credit_usd`, the quota credit taken back), "
+        "`attainment` (trailing year, at departure or at the end, net of credit taken back) and with "
         "`leaving` the `leaving_band` of leavers, and with `work_model.managers` the rep's `manager` (the seat of "
         "their first-line manager) and `manager_coverage` (time average while present: 1 at or under the span) "
         "(studies write these as `reps.parquet`)"),

@@ -239,7 +239,7 @@ class Leads:
             seat = last_role.staff.seat[last_rep] if last_role is not None and last_role.staff else -1
             a = self.accounts.open(lid, seg, booked, last_role, seat, pod, list_usd=acv)
             if paid:  # a plan's clawback window starts (sim.model.pay)
-                self.pay.won_account(a, closer, last_rep if last_role is closer else -1, paid, seg)
+                self.pay.won_account(a, closer, last_rep if last_role is closer else -1, paid, seg, booked)
 
     def _worked_step(self, st, lid, seg, acv, prev_role, owner_role, owner, pod=0, touch=-1):
         """The general case of a step worked by a role: hand-off, owner assignment,

@@ -17,6 +17,13 @@
   performers leave more). A structure that makes attainment uneven pays for
   it in attrition.
 
+A **clawback** (``clawback_days``): a new logo lost within the window takes
+back ``clawback_share`` of its commission and, with ``clawback_takes_credit``,
+the same share of its booking from the rep's quota credit: the plan year's
+bookings (so a later win reaches the accelerator later) and the trailing
+attainment that departures are judged on (``uncredited`` per rep, subtracted
+from the rep's bookings).
+
 Per rep, the commission earned, the trailing attainment at departure (or at
 the end) and its band go into the per-rep results.
 """
@@ -39,7 +46,7 @@ class Ledger:
     """One role's plan and its reps' plan-year bookings, commission and attainment."""
 
     __slots__ = ("rate", "accelerator", "quota", "cap", "year", "ytd", "paid", "attained", "band", "snaps",
-                 "clawback_days", "clawback_share", "clawed")
+                 "clawback_days", "clawback_share", "clawed", "takes_credit", "uncredited")
 
     def __init__(self, plan, quota: float):
         self.quota = quota
@@ -49,6 +56,8 @@ class Ledger:
         self.clawback_days = plan.clawback_days
         self.clawback_share = plan.clawback_share
         self.clawed: list[float] = []  # commission clawed back, per rep
+        self.takes_credit = plan.clawback_takes_credit
+        self.uncredited: list[float] = []  # quota credit taken back with clawbacks, per rep
         self.year: list[int] = []
         self.ytd: list[float] = []
         self.paid: list[float] = []
@@ -65,6 +74,7 @@ class Ledger:
             self.band.append("")
             self.snaps.append([])
             self.clawed.append(0.0)
+            self.uncredited.append(0.0)
 
     def commission(self, rep: int, booked: float, now: float) -> float:
         """The commission of a win of ``booked`` by ``rep`` now (updates the plan year)."""
@@ -91,7 +101,8 @@ class Pay:
         self.rec = rec
         self.staffing = staffing
         self.ledgers: dict[int, Ledger] = {}
-        self.pending: dict[int, tuple] = {}  # account -> (ledger, role index, rep, commission, win time, segment)
+        # account -> (ledger, role index, rep, commission, win time, segment, booked)
+        self.pending: dict[int, tuple] = {}
         for name, plan in wm.pay.items():
             quota = scenario.roles[name].quota_usd_per_year
             if quota is not None:  # (the scenario checks refuse a plan without a quota)
@@ -111,25 +122,30 @@ class Pay:
         ledger = self.ledgers.get(role.idx)
         return None if ledger is None else ledger.commission(max(rep, 0), booked, now)
 
-    def won_account(self, account: int, role, rep: int, paid: float, segment: int) -> None:
-        """A new logo's commission ``paid`` to ``rep`` of ``role``: kept until the
-        plan's clawback window has passed (nothing kept without a window)."""
+    def won_account(self, account: int, role, rep: int, paid: float, segment: int, booked: float = 0.0) -> None:
+        """A new logo's commission ``paid`` to ``rep`` of ``role`` for ``booked``: kept
+        until the plan's clawback window has passed (nothing kept without a window)."""
         ledger = self.ledgers.get(role.idx)
         if ledger is not None and ledger.clawback_days is not None and paid > 0:
-            self.pending[account] = (ledger, role.idx, max(rep, 0), paid, self.env.now, segment)
+            self.pending[account] = (ledger, role.idx, max(rep, 0), paid, self.env.now, segment, booked)
 
     def account_ended(self, account: int) -> None:
         """The account churned or cancelled: claw its commission back if inside the window."""
         entry = self.pending.pop(account, None)
         if entry is None:
             return
-        ledger, ridx, rep, paid, t_win, segment = entry
+        ledger, ridx, rep, paid, t_win, segment, booked = entry
         now = self.env.now
         if now - t_win <= ledger.clawback_days:
             back = paid * ledger.clawback_share
             ledger.paid[rep] -= back
             ledger.clawed[rep] += back
             self.rec.cost(now, COMMISSION, ridx, segment, -back)
+            if ledger.takes_credit:  # the booking's quota credit goes with the commission
+                credit = booked * ledger.clawback_share
+                ledger.uncredited[rep] += credit
+                if ledger.year[rep] == int(t_win // DAYS_PER_YEAR):  # still the win's plan year
+                    ledger.ytd[rep] = max(ledger.ytd[rep] - credit, 0.0)
 
     def attainment(self, role, rep: int, now: float) -> float:
         """Trailing-year attainment of ``rep``: bookings in the last year (or since
@@ -137,7 +153,7 @@ class Pay:
         ledger = self.ledgers[role.idx]
         staff = role.staff
         ledger._grow(rep)
-        cum = staff.bookings[rep]
+        cum = staff.bookings[rep] - ledger.uncredited[rep]  # net of credit taken back by clawbacks
         since = max(staff.hired[rep], 0.0)
         start, base = since, 0.0
         for t, c in ledger.snaps[rep]:
@@ -173,7 +189,7 @@ class Pay:
                     m = lv.low_multiplier if band == "low" else lv.top_multiplier if band == "top" else 1.0
                     if staff.managed is not None:  # a manager over their span (sim.model.managers)
                         m *= staff.managed.leave_factor(seat)
-                    ledger.snaps[rep].append((now, staff.bookings[rep]))
+                    ledger.snaps[rep].append((now, staff.bookings[rep] - ledger.uncredited[rep]))
                     if u() < 1.0 - math.exp(-rate * m * dt / DAYS_PER_YEAR):
                         ledger.attained[rep], ledger.band[rep] = a, band
                         self.staffing.depart(role, seat)
@@ -194,6 +210,8 @@ class Pay:
             work["commission_usd"] = [round(ledger.paid[i], 2) for i in range(n)]
             if ledger.clawback_days is not None:
                 work["clawback_usd"] = [round(ledger.clawed[i], 2) for i in range(n)]
+            if ledger.takes_credit:
+                work["clawback_credit_usd"] = [round(ledger.uncredited[i], 2) for i in range(n)]
             attained = [ledger.attained[i] for i in range(n)]
             work["attainment"] = [
                 round(a if a is not None else self.attainment(role, i, min(now, table["left_days"][i])), 4)

@@ -121,7 +121,10 @@ class CompPlan(_Model):
     above quota, nothing on bookings above ``cap_attainment`` x quota. Base pay
     is in the role's loaded cost. Replaces the role's flat ``commission_rate``.
     With ``clawback_days``, the commission of a new logo that churns or cancels
-    within that many days of the win is taken back (``clawback_share`` of it)."""
+    within that many days of the win is taken back (``clawback_share`` of it);
+    with ``clawback_takes_credit`` the same share of the booking's quota credit
+    goes too, so the rep's attainment (and the attainment-driven hazard of
+    ``work_model.leaving``) no longer counts a customer who did not stay."""
 
     variable_at_target_usd: Annotated[float, Field(ge=0, le=1e7)] = Field(
         description="variable pay a year at 100% of quota (a 50/50 AE pay mix: about the base, ~$60-90k)")
@@ -134,6 +137,11 @@ class CompPlan(_Model):
         "within this many days of the win (90-365 days is common, L; None: never clawed back)")
     clawback_share: Annotated[float, Field(ge=0, le=1)] = Field(
         default=1.0, description="share of the commission clawed back (range 0.5-1)")
+    clawback_takes_credit: bool = Field(
+        default=False, description="a clawback also takes back the same share of the booking's quota credit: "
+        "the rep's attainment, the plan year's bookings toward the accelerator and the attainment that "
+        "work_model.leaving judges lose it (plans that claw back commission usually reverse the credit too, "
+        "L; false: the credit stays, as before)")
 
 
 class Leaving(_Model):
