@@ -52,6 +52,7 @@ STUDIES: dict[str, tuple[str, int | None, float | None]] = {
     "speed_to_lead": ("scenarios/studies/claims/speed_to_lead.yaml", None, None),
     "compound_effect": ("scenarios/studies/claims/compound_effect.yaml", None, None),
     "four_points": ("scenarios/studies/claims/four_points.yaml", None, None),
+    "star_departure": ("scenarios/studies/claims/star_departure.yaml", None, None),
     # small: rerun by the default tests; 8 weeks, as in office hours some cell of a 6-week run has no ARR yet
     # (an infinite cost per ARR the study analysis cannot take)
     "team_size_quick": ("scenarios/studies/team_size.yaml", 2, 8.0),
@@ -393,6 +394,40 @@ def _role_cost(study_file: str, role: str) -> list[tuple[str, int, float]]:
             for c in load_study(ROOT / study_file).cells]
 
 
+def interaction(s: Stored, kpi: str, fa: str, la: str, fb: str, lb: str) -> tuple[float, float, float]:
+    """The stored two-way interaction of ``fa=la`` and ``fb=lb`` on ``kpi``: how much the effect of
+    one changes at the other level (estimate, 95% interval)."""
+    e = s.table("effects")
+    r = e[(e["kpi"] == kpi) & (e["kind"] == "interaction") & (e["factor"] == fa) & (e["level"] == la)
+          & (e["factor_b"] == fb) & (e["level_b"] == lb)]
+    if len(r) != 1:
+        raise KeyError(f"{s.name}: no interaction of {fa}={la} and {fb}={lb} on {kpi}")
+    r = r.iloc[0]
+    return float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"])
+
+
+def star_departure_claim() -> str:
+    """Claim 4 with what a leaver takes following their work (work_model.leavers on both structures)."""
+    s = Stored("star_departure")
+    b = {(st, pr, d): s.cell("bookings_usd", structure=st, process=pr, departure=d)
+         for st in ("star", "specialists") for pr in ("without", "with") for d in ("none", "top_leaves")}
+
+    def hit(st: str, pr: str) -> str:
+        before, after = b[(st, pr, "none")], b[(st, pr, "top_leaves")]
+        return f"{usd_m(after - before, True)} ({pct(after / before - 1)})"
+
+    book = interaction(s, "bookings_usd", "structure", "specialists", "departure", "top_leaves")
+    arr = interaction(s, "arr_end_usd", "structure", "specialists", "departure", "top_leaves")
+    expo = s.effect("key_person_exposure.max_arr_usd", "structure", "specialists")
+    return (f"- **4. A star leaving, with what a leaver takes following their work** ({s.how}; "
+            f"`work_model.leavers` on both structures, 10% a task): the top rep leaving at week 52 changes "
+            f"bookings by {hit('star', 'without')} for the stars without the process layer and "
+            f"{hit('star', 'with')} with it; for the specialists by {hit('specialists', 'without')} and "
+            f"{hit('specialists', 'with')}. The departure's effect under specialists minus under stars: bookings "
+            f"{ci_m(book)}{nr(book)}, ARR {ci_m(arr)}{nr(arr)}. A leaving generalist holds "
+            f"{usd_m(-expo[0])} more ARR than any specialist [{usd_m(-expo[2])}, {usd_m(-expo[1])}].")
+
+
 def render_claims() -> str:
     stl, org, pods = Stored("speed_to_lead"), Stored("org_design"), Stored("pod_split")
     comp, four = Stored("compound_effect"), Stored("four_points")
@@ -438,6 +473,7 @@ def render_claims() -> str:
         f"same trigger and hires {ci_m(grow)}; split minus grow at equal hires {ci_m(eq[:3])}.",
         f"- **10. PODs without customer success**: ARR {ci_m(team)} without a customer organization; GRR "
         f"{grr['with']:.2f} -> {grr['without']:.2f} (never splitting).",
+        star_departure_claim(),
     ])
 
 
