@@ -59,3 +59,25 @@ def small_team() -> sim.Scenario:
 @pytest.fixture(scope="session")
 def mid_size() -> sim.Scenario:
     return sim.load_scenario(SCENARIOS / "mid_size.yaml")
+
+
+@pytest.fixture(scope="session")
+def docs_site(tmp_path_factory) -> Path:
+    """The documentation site, built once per test session with warnings as errors.
+
+    Session-wide because building it runs every notebook (docs/hooks/tutorials.py):
+    tests/test_docs.py checks the pages and tests/test_notebooks.py the executed
+    notebooks the build leaves beside each tutorial page, without a second run."""
+    pytest.importorskip("mkdocs", reason="the docs extra is not installed: pip install -e '.[docs]'")
+    pytest.importorskip("material", reason="the docs extra is not installed: pip install -e '.[docs]'")
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("site")
+    env = {k: v for k, v in os.environ.items() if k != "SALESIM_DOCS_NOTEBOOKS"}
+    p = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+                       cwd=SCENARIOS.parent, capture_output=True, text=True, timeout=3600,
+                       env={**env, "NO_MKDOCS_2_WARNING": "1"})
+    assert p.returncode == 0, p.stderr[-3000:]
+    return out

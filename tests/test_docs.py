@@ -32,13 +32,8 @@ def _generator():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    p = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=300, env={**__import__("os").environ,
-                                                                          "NO_MKDOCS_2_WARNING": "1"})
-    assert p.returncode == 0, p.stderr[-3000:]
-    return out
+def site(docs_site) -> Path:
+    return docs_site  # built once per session (tests/conftest.py): the build runs every notebook
 
 
 def test_site_builds_strict_with_every_page(site):
