@@ -159,7 +159,7 @@ def test_figures_of_a_run_include_the_issue_rows():
                  ("csm_book_arr_usd", "mid_market"), ("sdr_meetings_per_month", "outbound"),
                  ("sales_cycle_days", "mid_market"), ("selling_time_fraction", "all")]:
         assert want in got, want
-    assert dict(r.unchecked)["quota_to_ote_ratio"].startswith("salesim models")
+    assert dict(r.unchecked)["quota_to_ote_ratio"].startswith("no closing role with a quota and a pay plan")
     assert np.isfinite([c.mean for c in r.comparisons]).all()
     assert default_table().get("win_rate", "mid_market") is not None
 
@@ -268,3 +268,30 @@ def test_setters_are_read_by_tenure_and_closers_by_attrition():
     assert ("sdr_tenure_years", "sdr") in figs and ("rep_attrition_per_year", "sdr") not in figs
     assert ("rep_attrition_per_year", "ae") in figs and ("sdr_tenure_years", "ae") not in figs
 
+
+
+def test_quota_to_ote_is_the_quota_over_the_pay_plans_on_target_earnings():
+    """mid_size_pay's inside AEs with a base of $65k: quota $600k over OTE $125k (base plus
+    variable at 100% of quota, $60k) is 4.8, inside the 4-6 the Bridge Group reports; without
+    a base the row is not checked, with the reason; a base over the loaded cost is refused."""
+    from sim.errors import SalesimError
+    from sim.experiments.montecarlo.benchmark_check import _why_not
+    from sim.metrics.benchmark_figures import inputs
+
+    path = SCEN / "variants" / "mid_size_pay.yaml"
+    sc = load_scenario(path, ["work_model.pay.ae.base_usd_per_year=65000"])
+    figs = {(f.metric, f.subject): f for f in inputs(sc)}
+    f = figs[("quota_to_ote_ratio", "ae")]
+    assert f.value == pytest.approx(600_000 / 125_000) and f.kind == "input"
+    assert "base 65,000" in f.drivers[0].text and "variable at target 60,000" in f.drivers[0].text
+    assert ("quota_to_ote_ratio", "field_ae") not in figs  # no base stated for the field AEs' plan
+    (c,) = compare([[f]], default_table())
+    assert c.position == "inside"
+    off = load_scenario(path)
+    assert not [g for g in inputs(off) if g.metric == "quota_to_ote_ratio"]
+    assert "base_usd_per_year" in _why_not("quota_to_ote_ratio", off, [])
+    rich = load_scenario(path, ["work_model.pay.ae.base_usd_per_year=100000"])  # OTE $160k: 3.75x
+    (c,) = compare([[g for g in inputs(rich) if g.metric == "quota_to_ote_ratio"]], default_table())
+    assert c.position == "below" and "base 100,000" in c.mechanism
+    with pytest.raises(SalesimError, match="base_usd_per_year"):
+        load_scenario(path, ["work_model.pay.ae.base_usd_per_year=200000"])  # over the $150k loaded cost

@@ -1,5 +1,6 @@
 """Benchmark figures the scenario sets rather than the run measures: each selling role's
-selling time, ramp, attrition or tenure, and the span of control."""
+selling time, ramp, attrition or tenure, a closer's quota over the on-target earnings of
+its pay plan, and the span of control."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ def inputs(scenario: Scenario, plan: RoutingPlan | None = None) -> list[Figure]:
         out.append(Figure("selling_time_fraction", "all", role, frac, "input",
                           both(f"{role}: {selling_said(scenario, role)}: {frac:.0%} of the working week goes "
                                 "to deals")))
+        ratio = quota_to_ote(scenario, role)
+        if ratio is not None and role in plan.closing_roles:
+            plan_ = scenario.work_model.pay[role]
+            out.append(Figure("quota_to_ote_ratio", "all", role, ratio, "input",
+                              both(f"{role}: quota_usd_per_year {scenario.roles[role].quota_usd_per_year:,.0f} / "
+                                   f"(pay plan base {plan_.base_usd_per_year:,.0f} + variable at target "
+                                   f"{plan_.variable_at_target_usd:,.0f})")))
         people = scenario.roles[role].people
         if people is None:
             continue
@@ -42,3 +50,14 @@ def inputs(scenario: Scenario, plan: RoutingPlan | None = None) -> list[Figure]:
         out.append(Figure("span_of_control", "all", "+".join(managers), span, "input",
                           both(f"{sellers} sellers for {heads} first-line manager(s)")))
     return out
+
+
+def quota_to_ote(scenario: Scenario, role: str) -> float | None:
+    """``role``'s yearly quota over the on-target earnings of its pay plan (base + variable
+    at 100% of quota); None without a quota or a pay plan stating its base."""
+    wm = scenario.work_model
+    pay = wm.pay.get(role) if wm is not None else None
+    quota = scenario.roles[role].quota_usd_per_year
+    if pay is None or pay.base_usd_per_year is None or not quota:
+        return None
+    return float(quota) / (pay.base_usd_per_year + pay.variable_at_target_usd)

@@ -222,8 +222,8 @@ BENCHMARK_FIGURES: tuple[KPI, ...] = (
         "share"),
     KPI("discount_fraction", "fraction", "`average_discount_fraction`, against the row of the segment holding "
         "most bookings"),
-    KPI("quota_to_ote_ratio", "ratio", "not measured: salesim has loaded cost and commission rates, not "
-        "on-target earnings"),
+    KPI("quota_to_ote_ratio", "ratio", "a closing role's `quota_usd_per_year` / on-target earnings of its pay "
+        "plan (`work_model.pay.ROLE.base_usd_per_year` + `variable_at_target_usd`; a scenario value)"),
     KPI("span_of_control", "count", "sellers (headcount of the roles that work funnel steps) / first-line "
         "managers (roles named *manager* that work no step)"),
     KPI("pipeline_coverage", "ratio", "open pipeline at the end (list value of leads still open at or after the "

@@ -124,10 +124,18 @@ class CompPlan(_Model):
     within that many days of the win is taken back (``clawback_share`` of it);
     with ``clawback_takes_credit`` the same share of the booking's quota credit
     goes too, so the rep's attainment (and the attainment-driven hazard of
-    ``work_model.leaving``) no longer counts a customer who did not stay."""
+    ``work_model.leaving``) no longer counts a customer who did not stay.
+    With ``base_usd_per_year`` the plan states on-target earnings (base +
+    variable at 100% of quota), which ``salesim check`` reads as quota / OTE
+    against its benchmark (about 4-6x: docs/background.md#funnel-people-and-money-figures);
+    the base is part of the loaded cost, not added to it."""
 
     variable_at_target_usd: Annotated[float, Field(ge=0, le=1e7)] = Field(
         description="variable pay a year at 100% of quota (a 50/50 AE pay mix: about the base, ~$60-90k)")
+    base_usd_per_year: Annotated[float, Field(gt=0, le=1e7)] | None = Field(
+        default=None, description="base pay a year, part of the role's loaded cost (not added to it): on-target "
+        "earnings are base + variable_at_target_usd, and `salesim check` sets quota / OTE against its benchmark "
+        "(quota about 4-6x OTE; None: the ratio is not checked)")
     accelerator: Annotated[float, Field(ge=1, le=5)] = Field(
         default=1.5, description="multiplier on the commission rate for bookings above quota (range 1.25-2)")
     cap_attainment: Annotated[float, Field(ge=1, le=20)] | None = Field(
@@ -300,6 +308,11 @@ def problems(scenario) -> list[tuple[tuple, str]]:
         if spec.commission_rate:
             out.append((("roles", rname, "commission_rate"), "work_model.pay replaces the flat commission "
                         "rate: set commission_rate to 0"))
+        base = wm.pay[rname].base_usd_per_year
+        if base is not None and base > spec.loaded_cost_per_year_usd:
+            out.append((("work_model", "pay", rname, "base_usd_per_year"), f"base pay {base:,.0f} is part of "
+                        f"the role's loaded cost ({spec.loaded_cost_per_year_usd:,.0f} a year), so it cannot "
+                        "exceed it"))
     if wm.leaving is not None:
         judged = [r for r in wm.pay if r in roles and scenario.roles[r].people is not None
                   and scenario.roles[r].people.attrition_per_year > 0 and scenario.roles[r].quota_usd_per_year]
