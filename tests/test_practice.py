@@ -130,3 +130,42 @@ def test_learning_checks():
     d["work_model"]["task_kinds"] = {"s1": "demo", "s2": "demo", "s9": "demo"}
     with pytest.raises(ScenarioError, match="unknown step"):
         build(d)
+
+
+def test_learning_hours_are_the_hours_beyond_full_practice():
+    """Learning hours = the hours the rep's tasks took beyond what the same tasks
+    take at their ceiling: every task is 1 hour at full speed of an average rep,
+    the ceiling 2, so fully practised each takes half an hour, and the learning
+    hours are the tasks' hours less half an hour each (from the event log). They
+    are counted inside deal work and shown apart in where the hours went."""
+    res = _run(_data({"learning": {"exponent": 0.5, "prior_tasks": 10, "ceiling": 2.0}, "time_use": {"r1": {}}}),
+               weeks=10)
+    _, days = _tasks(res)
+    hours = days / days[0]  # the first task (no practice yet) takes its 1 hour: in deal time, which the
+    rep = res.kpis["reps"][0]  # time use makes a share of the week, so an hour is more than BASE days
+    assert rep["learning_hours"] == pytest.approx(hours.sum() - 0.5 * len(hours), abs=0.01)
+    assert 10 < rep["learning_hours"] < 0.5 * len(hours)
+    tu = res.kpis["time_use"]["r1"]
+    assert tu["learning_share"] == pytest.approx(rep["learning_hours"] / (10 * 40), abs=1e-4)
+    assert sum(v for k, v in tu.items() if k.endswith("_share")) == pytest.approx(1.0, abs=1e-3)
+    # without learning (switching only) and a team that starts ramped: nothing to learn
+    off = _run(_data({"switching": {"setup_hours": 0.0}, "time_use": {"r1": {}}}), weeks=10).kpis
+    assert off["reps"][0]["learning_hours"] == 0 and off["time_use"]["r1"]["learning_share"] == 0
+
+
+def test_learning_hours_count_the_ramp():
+    """A hire at week 1 ramps linearly from half speed to full over 20 days
+    (ramp_start 0.5): a task of 1 hour at full speed started on day t after the hire
+    takes 1 / (0.5 + 0.5 t / 20) hours, of which 1 / ramp - 1 are learning. The
+    starting rep (ramped) learns nothing."""
+    d = _data({"time_use": {"r1": {}}}, ramp_days=20.0, ramp_start=0.5, rate=40.0)
+    d["timeline"] = [{"week": 1, "action": "hire", "role": "r1"}]
+    res = _run(d, weeks=6)
+    ev = res.events
+    w = ev[(ev.event == "work") & (ev.rep == 1)]
+    assert len(w) > 20
+    hours = w["work_days"].to_numpy() / ev[(ev.event == "work") & (ev.rep == 0)]["work_days"].iloc[0]  # ramped: 1 h
+    reps = {r["rep"]: r for r in res.kpis["reps"]}
+    assert reps[0]["learning_hours"] == 0
+    assert reps[1]["learning_hours"] == pytest.approx((hours - 1.0).sum(), abs=0.01)
+    assert reps[1]["learning_hours"] > 2

@@ -14,15 +14,17 @@ import numpy as np
 from sim.metrics.economics import seat_days_by_week
 from sim.records.facts import Facts
 
-PARTS = ("deal_work", "switching", "coordination", "deal_idle", "admin", "meetings", "training", "research", "travel")
+PARTS = ("deal_work", "learning", "switching", "coordination", "deal_idle", "admin", "meetings", "training", "research", "travel")
 
 
 def time_use(f: Facts) -> dict[str, dict] | None:
     """Per staffed role: ``working_hours_per_rep_week`` and the share of the
     working hours in each of :data:`PARTS` (``<part>_share``, summing to 1).
     Deal work is the hours of tasks done (less the set-ups of switching between
-    kinds of work, shown as ``switching``, and the time with teammates, shown as
-    ``coordination``); deal idle is the rest of the deal
+    kinds of work, shown as ``switching``, the time with teammates, shown as
+    ``coordination``, and the hours lost to ramp and practice, shown as
+    ``learning``: the tasks' hours beyond what the same reps take fully ramped
+    and practised, ``sim.model.people``); deal idle is the rest of the deal
     share of the week (a role whose work passes its deal time, as a CSM's book
     can, shows none idle and a deal-work share above its deal share). Managers
     (``work_model.managers``) are left out: their hours are the ``management`` KPI's."""
@@ -45,9 +47,12 @@ def time_use(f: Facts) -> dict[str, dict] | None:
         switching = float(sum(f.people.get(r, {}).get("work", {}).get("switching_hours", ())))
         # and so is the time spent with teammates (work_model.coordination)
         coordination = float(f.people.get("coordination_hours", {}).get(r, 0.0))
-        shares = {"deal_work": (worked - switching - coordination) / total, "switching": switching / total,
+        # and so are the hours lost to ramp and practice (learning on the job)
+        learning = float(sum(f.people.get(r, {}).get("work", {}).get("learning_hours", ())))
+        shares = {"deal_work": (worked - switching - coordination - learning) / total, "learning": learning / total,
+                  "switching": switching / total,
                   "coordination": coordination / total, "deal_idle": max(deal_hours - worked, 0.0) / total,
-                  **{k: week[k] for k in PARTS[4:]}}
+                  **{k: week[k] for k in PARTS[5:]}}
         out[name] = {"working_hours_per_rep_week": round(float(total / (seat_days[r] / 7.0)), 2),
                      **{f"{k}_share": round(float(v), 4) for k, v in shares.items()}}
     return out

@@ -11,6 +11,15 @@ learning_per_task x tasks done at that stage``, capped). Skill multiplies the
 The process layer acts here: playbooks pull every rep's skill towards the
 average and shorten the ramp; enablement speeds up learning. Both are
 parameters of the mechanism, never a change to outcomes.
+
+**Learning hours** (with a ``work_model``): the hours of a rep's tasks beyond
+what the same tasks take the same rep fully ramped and fully practised -- at
+ramp 1 and, with ``work_model.learning``, at their own ceiling. A task of
+``d`` days at an average rep's full speed takes ``d / (speed x ramp x m)``
+(``m`` the practice multiplier of its kind when it starts); fully learned,
+``d / (speed x ceiling)``; the difference is time the rep spends learning on
+the job. It is counted inside deal work (the task took it) and shown apart,
+per rep as ``learning_hours`` and per role in ``time_use``'s ``learning``.
 """
 
 from __future__ import annotations
@@ -27,9 +36,11 @@ class Staff:
     """The individual reps of one role (only built when the role has ``people``)."""
 
     def __init__(self, role_name: str, spec: People, n_stages: int, streams: Streams, process: Process,
-                 work=None):
+                 work=None, learning_hours: bool = False):
         self.spec = spec
         self.work = work  # learning and switching by kind of work (sim.model.practice), or None
+        # hours lost to ramp and practice per rep (with a work model), or None: not counted
+        self.lost: list[float] | None = [] if learning_hours else None
         self.managed = None  # the managers' factors per seat (sim.model.managers), or None
         self.loss_per_task: float | None = None  # work_model.leavers: a leaver takes what they worked on
         key = f"people/{role_name}"
@@ -92,6 +103,8 @@ class Staff:
         self.ramp_scale.append(self.managed.ramp_factor(seat) if self.managed is not None and not ramped else 1.0)
         if self.work is not None:
             self.work.hire()
+        if self.lost is not None:
+            self.lost.append(0.0)
         return rep
 
     def promote(self, rep: int, selling_share: float) -> int:
@@ -109,6 +122,8 @@ class Staff:
         self.ramp_scale.append(1.0)
         if self.work is not None:
             self.work.promote(rep)
+        if self.lost is not None:
+            self.lost.append(0.0)
         return new
 
     def lose_p(self, ties: int) -> float:
@@ -132,6 +147,18 @@ class Staff:
         """Speed of the rep's own work: ramp x share of time spent selling."""
         return self.ramp(rep, now) * self.speed[rep]
 
+    def learning(self, rep: int, stage: int, prio: int, days: float, now: float, days_per_hour: float) -> None:
+        """Count the learning hours of a task of ``days`` (an average rep at full
+        speed) that ``rep`` starts now: its time at their ramp and practice less its
+        time fully ramped and practised (the module docstring). Called before the
+        practice of this task is counted."""
+        m = c = 1.0
+        w = self.work
+        if w is not None and w.learn:
+            k = w.kind_of[stage] if stage >= 0 else w.kind(stage, prio)
+            m, c = w.mult[rep][k], w.ceiling[rep]
+        self.lost[rep] += days / self.speed[rep] * (1.0 / (self.ramp(rep, now) * m) - 1.0 / c) / days_per_hour
+
     def ramp(self, rep: int, now: float) -> float:
         if self.ramp_days <= 0:
             return 1.0
@@ -154,9 +181,12 @@ class Staff:
 
     def table(self) -> dict[str, list]:
         """Who was on the team: for per-rep results."""
+        work = self.work.columns() if self.work is not None else {}
+        if self.lost is not None:
+            work["learning_hours"] = [round(h, 2) for h in self.lost]
         return {"seat": list(self.seat), "hired_days": list(self.hired), "left_days": list(self.left),
                 "skill": [sum(r) / len(r) for r in self.raw], "bookings_usd": list(self.bookings),
-                "wins": list(self.wins), **({"work": self.work.columns()} if self.work is not None else {})}
+                "wins": list(self.wins), **({"work": work} if work else {})}
 
 
 def odds_scale(p: float, s: float) -> float:

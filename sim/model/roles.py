@@ -466,6 +466,8 @@ class RoleRuntime:
                 occ = self.left_rep[seat]
             staff = self.staff
             if staff is not None:
+                if staff.lost is not None:  # hours lost to ramp and practice (sim.model.people)
+                    staff.learning(occ, job.stage, job.prio, svc, now, self.days_per_hour)
                 svc /= staff.productivity(occ, now)
                 work = staff.work
                 if work is not None:  # practice and switching by kind of work (sim.model.practice)

@@ -65,7 +65,8 @@ class World:
             name: RoleRuntime(env, i, name, spec, streams.generator(f"routing/{name}"),
                               days_per_hour=setup.days_per_hour[name], prioritized=name in multi,
                               staff=(Staff(name, spec.people, ns, streams, scenario.process,
-                                           practice.for_role(scenario, name, streams))
+                                           practice.for_role(scenario, name, streams),
+                                           learning_hours=scenario.work_model is not None)
                                      if spec.people is not None and not spec.unlimited_capacity else None),
                               seat_pods=initial_seat_pods(scenario, name), n_pods=n_pods, worktime=self.worktime)
             for i, (name, spec) in enumerate(scenario.roles.items())}

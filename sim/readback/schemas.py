@@ -36,7 +36,8 @@ FIRST_TOUCH = Obj({"leads": N, "calendar_hours": HOURS, "business_hours": HOURS,
                   nullable=True)
 QUOTA = Obj({"period": Anything(), "weeks": N, "reps": N, "median": N, "p10": N, "p90": N, "share_at_quota": N})
 TIME_USE = Obj({"working_hours_per_rep_week": N, **{f"{p}_share": N for p in (
-    "deal_work", "switching", "coordination", "deal_idle", "admin", "meetings", "training", "research", "travel")}})
+    "deal_work", "switching", "coordination", "deal_idle", "admin", "meetings", "training", "research", "travel")}},
+    {"learning_share": N})  # (folders written before learning was a part of its own have none)
 TIER = Obj({"wins": N, "average_deal_usd": N, "cost_per_win_usd": N, "cost_to_acv_ratio": N},
            {"motion": Text(nullable=True)})
 

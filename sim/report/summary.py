@@ -348,7 +348,7 @@ def working_time(v: RunView) -> Section | None:
                     "SLAs count business hours unless a step sets sla_clock: calendar_hours"])
 
 
-TIME_USE_HEADINGS = ("deal work", "switching", "coordination", "deal idle", "admin", "meetings", "training", "research",
+TIME_USE_HEADINGS = ("deal work", "learning", "switching", "coordination", "deal idle", "admin", "meetings", "training", "research",
                      "travel")
 
 
@@ -362,9 +362,10 @@ def hours(v: RunView) -> Section | None:
     rows = [[role, num(r["working_hours_per_rep_week"], ".1f"), *(pct(r[f"{p}_share"], ".0%") for p in PARTS)]
             for role, r in tu.items()]
     return Section("Where the hours went (share of each role's working hours)", [
-        "deal work = hours of tasks done (selling); deal idle = the rest of the week's deal time; the other parts are "
-        "the role's work_model.time_use after tools and playbooks (learning: training received; learning by practice "
-        "shows as faster deal work, work_model.learning); managers' hours are in the Managers section"],
+        "deal work = hours of tasks done (selling); learning = the hours those tasks took beyond what the same reps "
+        "take fully ramped and practised (ramp, work_model.learning); deal idle = the rest of the week's deal time; "
+        "the other parts are the role's work_model.time_use after tools and playbooks (training: training received); "
+        "managers' hours are in the Managers section"],
         ["role", "hours per rep-week", *TIME_USE_HEADINGS], rows,
         ["selling time in surveys: about 28-35% of a rep's week (Salesforce State of Sales 2022; CSO Insights)"])
 
