@@ -15,6 +15,7 @@ from sim.metrics.first_touch import first_touch
 from sim.metrics.market_kpis import market_kpis
 from sim.metrics.onboarding_kpis import onboarding_kpis
 from sim.metrics.people_kpis import people_kpis
+from sim.metrics.pipeline_kpis import pipeline_kpis
 from sim.metrics.pod_kpis import pod_kpis
 from sim.metrics.quota import attainment
 from sim.metrics.registry import ordered
@@ -137,6 +138,7 @@ def kpis(f: Facts, win_rate_stage: int = 1) -> dict:
         **pod_kpis(f),
         **market_kpis(f),
         **deal_kpis(f),
+        **pipeline_kpis(f, bookings),
         "quota_attainment": attainment(f),
         "first_touch": first_touch(f),
         **({"time_use": hours} if (hours := time_use(f)) is not None else {}),

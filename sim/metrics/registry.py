@@ -183,6 +183,9 @@ KPIS: tuple[KPI, ...] = (
         "worked: contact fatigue, or churned and not won back), `penetration` (ever customers / accounts), "
         "`touched_share`, `available_share` (neither a customer nor exhausted), `saturated` (none available); "
         "weekly columns `market_penetration_<slice>`", optional=True, when="with a `market` section"),
+    KPI("initial_pipeline", "object", "the open deals the run started with: `deals`, `value_usd` (list value), "
+        "`won`, `lost`, `open_at_end`, `bookings_usd` (their bookings), `bookings_from_new_leads_usd` (the rest of "
+        "the run's bookings), `win_rate` (won / decided)", optional=True, when="with `initial_pipeline`"),
     KPI("quarter_end_share_of_bookings", "fraction", "bookings in the last 4 weeks of each 13-week quarter (from "
         "the run's start) / all bookings; 4/13 = 0.31 when bookings are flat"),
     KPI("discount_by_week_of_quarter", "list", "mean discount (1 - booked / list value) of the wins in each of "

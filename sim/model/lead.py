@@ -73,6 +73,9 @@ class Leads:
         self.wip = [0] * n_stages
         self.pay: Pay | None = None  # compensation plans (sim.model.pay), or None: flat commission rates
         self._next_id = 0
+        # the initial pipeline's deals (sim.model.pipeline): how many entered, their list value,
+        # won, lost and the bookings of the won ones
+        self.initial = {"deals": 0, "value_usd": 0.0, "won": 0, "lost": 0, "bookings_usd": 0.0}
 
     def lift(self, segment: int | None, stage: int, lift: float) -> None:
         """A data-driven loop sets the conversion multiplier of the step into
@@ -105,15 +108,32 @@ class Leads:
             pod = self.pods.pod_for(route.segment) if self.pods is not None else 0
         Flow(self._life(lid, route, acv, owner, on_lost, account, owner_role, pod, source))
 
-    def _life(self, lid, route, acv, owner, on_lost, account, owner_role=None, pod=0, source=0):
+    def open_deal(self, source: int, route: Route, stage: int, rest: float, acv: float, owner: int = -1,
+                  owner_role=None, pod: int = 0) -> None:
+        """An open deal of the initial pipeline enters now in ``stage`` (an index, at or after
+        the route's entry), worth ``acv``: it walks the route's steps after that stage, the
+        customer's time of the first of them being ``rest`` days (drawn given the deal's age,
+        :mod:`sim.model.pipeline`); ``owner``: a preset owner of ``owner_role``."""
+        lid = self._next_id
+        self._next_id = lid + 1
+        self.rec.lead(lid, self.env.now, source, route.segment, stage, acv)
+        self.wip[stage] += 1
+        self.initial["deals"] += 1
+        self.initial["value_usd"] += acv
+        Flow(self._life(lid, route, acv, owner, None, -1, owner_role, pod, source, start=stage, rest=rest))
+
+    def _life(self, lid, route, acv, owner, on_lost, account, owner_role=None, pod=0, source=0,
+              start=-1, rest=-1.0):
         """One lead's walk along its route. Simple steps (a pooled queue, one
         attempt, no SLA, no hand-off cost, no decay) go straight to the role;
-        everything else goes through :meth:`_worked_step`."""
+        everything else goes through :meth:`_worked_step`. ``start`` >= 0: an open
+        deal of the initial pipeline already in that stage, the customer's time of
+        its first step ``rest`` days."""
         env = self.env
         timeout = env.timeout
         rec = self.rec
         wip = self.wip
-        stage = route.entry
+        stage = route.entry if start < 0 else start
         seg = route.segment
         boost = self.boost[seg] if self.boost is not None else None
         t_stage = env.now
@@ -127,9 +147,9 @@ class Leads:
         prev_role = None
         last_role, last_rep = None, -1
         outcome = LOST_CONVERSION
-        touch = source  # the first task of the lead is its first touch (reported, -1 once done)
+        touch = source if start < 0 else -1  # the first task of a new lead is its first touch (reported, -1 once done)
         bdays = self.customer_days
-        for st in route.steps:
+        for st in (route.steps if start < 0 else route.steps[start - route.entry:]):
             role = st.role
             k = st.stage
             wait = 0.0
@@ -149,8 +169,11 @@ class Leads:
                     ties = ties + 1 if occ == owner_occ else 1  # tasks this owner did on the lead
                     owner_occ = occ
             elapsed = st.elapsed
-            if elapsed is not None:
-                e = elapsed()
+            if elapsed is not None or rest >= 0.0:
+                if rest >= 0.0:  # an open deal's first step: the time left given its age
+                    e, rest = rest, -1.0
+                else:
+                    e = elapsed()
                 if self.deals is not None and k >= self.deals.pull_from:  # a rep behind quota may pull it in
                     e = self.deals.close_in(lid, e, env.now, role if occ >= 0 else last_role,
                                             occ if occ >= 0 else last_rep)
@@ -200,8 +223,13 @@ class Leads:
             owner_role.release(owner)
         wip[stage] -= 1
         if outcome == WON:
-            self._won(lid, route, stage, acv, last_role, last_rep, account, pod)
+            booked = self._won(lid, route, stage, acv, last_role, last_rep, account, pod)
+            if start >= 0:
+                self.initial["won"] += 1
+                self.initial["bookings_usd"] += booked
         else:
+            if start >= 0:
+                self.initial["lost"] += 1
             now = env.now
             if boost is not None and outcome == LOST_CONVERSION:
                 self.not_converted[seg][stage] += 1
@@ -212,8 +240,9 @@ class Leads:
             if on_lost is not None:
                 on_lost()
 
-    def _won(self, lid, route, stage, acv, last_role, last_rep, account, pod) -> None:
-        """Book the win: discount, commission, the rep's and the POD's tallies, the customer account."""
+    def _won(self, lid, route, stage, acv, last_role, last_rep, account, pod) -> float:
+        """Book the win: discount, commission, the rep's and the POD's tallies, the customer account;
+        returns the booked value."""
         now = self.env.now
         seg = route.segment
         rec = self.rec
@@ -240,6 +269,7 @@ class Leads:
             a = self.accounts.open(lid, seg, booked, last_role, seat, pod, list_usd=acv)
             if paid:  # a plan's clawback window starts (sim.model.pay)
                 self.pay.won_account(a, closer, last_rep if last_role is closer else -1, paid, seg, booked)
+        return booked
 
     def _worked_step(self, st, lid, seg, acv, prev_role, owner_role, owner, pod=0, touch=-1):
         """The general case of a step worked by a role: hand-off, owner assignment,

@@ -25,6 +25,7 @@ from sim.model.interventions import DataLoop, Timeline
 from sim.model.lead import Leads
 from sim.model.market import MarketBook
 from sim.model.people import Staff
+from sim.model.pipeline import InitialPipeline
 from sim.model.plan import build_routes
 from sim.model.pods import PodBook, initial_seat_pods
 from sim.model.rng import Streams
@@ -95,6 +96,9 @@ class World:
         self.accounts.mine_into(self.leads)
         if scenario.deals is not None:
             self.leads.deals = DealDesk(scenario.deals, scenario, streams)
+        # the open deals the run starts with (None: an empty world)
+        self.pipeline = (InitialPipeline(scenario, self.routes, self.roles, streams)
+                         if scenario.initial_pipeline else None)
         self.sources: list[InboundSource | OutboundSource] = []
         for i, (name, src) in enumerate(scenario.sources.items()):
             if isinstance(src, Outbound):
@@ -136,6 +140,8 @@ class World:
     def run(self, watch=None) -> None:
         """Run to the horizon; ``watch(now_days, leads_created)`` is called once a simulated day."""
         env, scenario = self.env, self.scenario
+        if self.pipeline is not None:  # the open deals first: the run's first leads
+            env.process(self.pipeline.enter(self.leads, self.pods))
         for src in self.sources:
             src.start()
         for role in self.roles.values():
@@ -171,6 +177,8 @@ class World:
             people["market"] = self.market.table()
         if self.leads.deals is not None:
             people["deals"] = self.leads.deals.table()
+        if self.pipeline is not None:
+            people["initial_pipeline"] = dict(self.leads.initial)
         if self.coordination is not None:
             self.coordination.report(people, self.roles.values())
         if self.pay is not None:

@@ -94,6 +94,19 @@ def outcomes(v: RunView) -> Section:
     ])
 
 
+def initial_pipeline(v: RunView) -> Section | None:
+    """The open deals the run started with, and the bookings from them against the new leads'."""
+    p = v.kpis.get("initial_pipeline")
+    if not p:
+        return None
+    return Section("Open pipeline at the start", [
+        f"open deals at start  {p['deals']:,} worth {money(p['value_usd'])} at list",
+        f"won / lost / open    {p['won']:,} / {p['lost']:,} / {p['open_at_end']:,}  (win rate {pct(p['win_rate'])})",
+        f"bookings (USD)       {money(p['bookings_usd'])} from the open pipeline, "
+        f"{money(p['bookings_from_new_leads_usd'])} from leads that arrived during the run",
+    ])
+
+
 def _by_motion(k: dict) -> list[str]:
     """A blended win rate over several sales motions, shown per motion too."""
     by = k.get("win_rate_by_motion") or {}
@@ -391,7 +404,7 @@ def managers(v: RunView) -> Section | None:
 
 
 SECTIONS: list[Callable[[RunView], Section | None]] = [
-    run_header, funnel, customers, outcomes, roles, managers, hours, bottlenecks, recurring_revenue, signed_not_live,
+    run_header, funnel, customers, outcomes, initial_pipeline, roles, managers, hours, bottlenecks, recurring_revenue, signed_not_live,
     unit_economics,
     cost_of_sale,
     people, pods, working_time, quota, one_draw,

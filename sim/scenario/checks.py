@@ -449,6 +449,66 @@ def role_uses(scenario: Scenario) -> dict[str, Path]:
     return first
 
 
+def initial_pipeline(scenario: Scenario) -> Iterator[Problem]:
+    """Each open deal of ``initial_pipeline``: a stage before the win, a known segment and
+    source whose route starts at or before the stage, an owner that works its next step,
+    a rep of that role who can own it."""
+    from sim.scenario.pipeline_spec import resolve
+
+    stages, open_stages = scenario.stages, scenario.stages[:-1]
+    for i, deal in enumerate(scenario.initial_pipeline or ()):
+        base: Path = ("initial_pipeline", i)
+        if deal.stage not in open_stages:
+            yield Problem((*base, "stage"), _unknown("open stage (a stage before the last)", deal.stage,
+                                                     open_stages))
+            continue
+        if deal.segment is not None and deal.segment not in scenario.segments:
+            yield Problem((*base, "segment"), _unknown("segment", deal.segment, scenario.segments))
+            continue
+        if deal.source is not None and deal.source not in scenario.sources:
+            yield Problem((*base, "source"), _unknown("source", deal.source, scenario.sources))
+            continue
+        source, segment = resolve(scenario, deal)
+        if segment is None:
+            yield Problem((*base, "segment"), f"the scenario has {len(scenario.segments)} segments: name the "
+                          f"deal's segment, one of {list(scenario.segments)}")
+            continue
+        k = stages.index(deal.stage)
+        if source is None:
+            yield Problem((*base, "source"), f"no inbound or outbound source brings {segment!r} leads into stage "
+                          f"{deal.stage!r} or before it: name the deal's source")
+            continue
+        src = scenario.sources[source]
+        if isinstance(src, AccountMining):
+            yield Problem((*base, "source"), f"source {source!r} mines existing customers: an open deal of the "
+                          "initial pipeline comes from an inbound or outbound source")
+            continue
+        if segment not in source_segments(scenario, source):
+            yield Problem((*base, "segment"), f"source {source!r} brings no {segment!r} leads (its segments: "
+                          f"{source_segments(scenario, source)})")
+            continue
+        entry = entry_stage(scenario, source)
+        if entry in stages and stages.index(entry) > k:
+            yield Problem((*base, "stage"), f"source {source!r}'s leads start in {entry!r}, after {deal.stage!r}")
+            continue
+        works = step_role(scenario, source, stages[k + 1], segment)
+        if deal.owner is not None and deal.owner != works:
+            yield Problem((*base, "owner"), f"{deal.owner!r} does not work the step into {stages[k + 1]!r} of "
+                          f"{source}/{segment} deals ({works!r} does)")
+            continue
+        if deal.rep is not None:
+            if deal.owner is None:
+                yield Problem((*base, "rep"), "a rep needs its role: set owner too")
+                continue
+            role = scenario.roles[deal.owner]
+            if not role.owns_leads or role.unlimited_capacity:
+                yield Problem((*base, "rep"), f"role {deal.owner!r} does not own leads (owns_leads: false), so no "
+                              "rep holds the deal; leave rep out")
+            elif deal.rep >= role.headcount:
+                yield Problem((*base, "rep"), f"role {deal.owner!r} has {role.headcount} rep(s) at the start "
+                              f"(0 to {role.headcount - 1}), not rep {deal.rep}")
+
+
 def working_roles_have_reps(scenario: Scenario) -> Iterator[Problem]:
     """A role that does work (see :func:`role_uses`) has reps, unless its capacity is unlimited."""
     for role, where in role_uses(scenario).items():
@@ -462,7 +522,7 @@ CHECKS: tuple[Callable[[Scenario], Iterable[Problem]], ...] = (
     win_rate_stage, step_roles, segment_steps, assists_and_pql_roles, post_sale_roles, outside_data_loop,
     deal_desk_segments, csm_expansion_closer, open_lead_limits, quota_closers, each_source, timeline_events,
     data_loop_benchmark, tools_reach, pod_layout, calendar_overrides, calendar_hours, work_model_checks,
-    working_roles_have_reps,
+    initial_pipeline, working_roles_have_reps,
 )
 
 

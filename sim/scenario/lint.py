@@ -53,6 +53,9 @@ RULES: dict[str, str] = {
                   "nothing, so it makes the organization better at no price",
     "benchmark_default": "a selling role whose reps never leave or start fully productive (people.attrition_per_year "
                          "or people.ramp_days left at 0) where the benchmark table gives a published range",
+    "stale_open_deal": "an open deal of initial_pipeline older than 99.9% of its stage's customer times: it "
+                       "moves on at once and converts at the stage's full rate, which a deal left open that long "
+                       "rarely does",
 }
 
 
@@ -279,6 +282,32 @@ def _benchmark_defaults(scenario: Scenario, plan: RoutingPlan) -> list[Finding]:
     return out
 
 
+def _stale_open_deals(scenario: Scenario) -> list[Finding]:
+    """Open deals past their stage's 99.9th percentile of customer time, one finding per stage and segment
+    (the first such row, with the count)."""
+    from sim.scenario.pipeline_spec import resolve, stale_after
+
+    stages = scenario.stages
+    seen: dict[tuple[str, str], list[int]] = {}
+    limit: dict[tuple[str, str], float] = {}
+    for i, deal in enumerate(scenario.initial_pipeline or ()):
+        _source, segment = resolve(scenario, deal)
+        key = (deal.stage, segment)
+        if key not in limit:
+            limit[key] = stale_after(scenario.segments[segment].steps[stages[stages.index(deal.stage) + 1]]
+                                     .elapsed_days)
+        if deal.age_days > limit[key]:
+            seen.setdefault(key, []).append(i)
+    out = []
+    for (stage, segment), rows in seen.items():
+        nxt = stages[stages.index(stage) + 1]
+        out.append(Finding("stale_open_deal", ("initial_pipeline", rows[0], "age_days"),
+                           f"{len(rows)} open {segment} deal(s) in {stage!r} are older than 99.9% of the time "
+                           f"its step into {nxt!r} takes ({limit[(stage, segment)]:.0f} days): they move on at "
+                           "once at the step's full conversion; leave out deals gone stale, or check the age"))
+    return out
+
+
 def lint(scenario: Scenario, rules: tuple[str, ...] | None = None) -> list[Finding]:
     """Every warning of a validated scenario (empty: nothing to say), in the
     order of :data:`RULES`; ``rules`` picks some of them."""
@@ -294,6 +323,7 @@ def lint(scenario: Scenario, rules: tuple[str, ...] | None = None) -> list[Findi
         "over_capacity": lambda: _over_capacity(scenario, fl, through),
         "free_lever": lambda: _free_levers(scenario),
         "benchmark_default": lambda: _benchmark_defaults(scenario, plan),
+        "stale_open_deal": lambda: _stale_open_deals(scenario),
     }
     out: list[Finding] = []
     for name in RULES:

@@ -288,6 +288,62 @@ def validate_data(data: Any, origins: dict[KeyPath, Origin] | None = None,
     return scenario
 
 
+def _pipeline_csv(data: dict, origins: dict[KeyPath, Origin], scenario_file: Path, root: Path) -> None:
+    """``initial_pipeline: FILE.csv`` (a path relative to the file that names it) becomes the list of
+    its rows, each cell's origin the CSV's line, so a bad cell is reported at its row and column."""
+    import csv
+    import io
+
+    from sim.scenario.pipeline_spec import COLUMNS, MAX_OPEN_DEALS
+
+    ref = data.get("initial_pipeline")
+    if not isinstance(ref, str):
+        return
+    file, line = origins.get(("initial_pipeline",), (display_path(scenario_file), None))
+    here = Path(file).parent if Path(file).is_file() else scenario_file.parent
+    key = ("initial_pipeline",)
+    if not ref.strip() or os.path.isabs(ref):
+        raise ScenarioError.at(file, line, key, f"expected a list of open deals or a relative CSV file name, "
+                               f"got {ref!r}")
+    csv_path = (here / ref).resolve()
+    if os.path.commonpath([csv_path, root]) != str(root):
+        raise ScenarioError.at(file, line, key, f"{ref!r} is outside the scenarios folder tree {str(root)!r}; "
+                               "the initial pipeline's file must be inside it")
+    shown = display_path(csv_path)
+    text = files.read_text(csv_path, shown)
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip() for h in next(reader, [])]
+    unknown = [h for h in header if h not in COLUMNS]
+    if not header or "stage" not in header or unknown:
+        what = f"unknown column(s) {unknown}" if unknown else "no 'stage' column"
+        raise ScenarioError.at(shown, 1, key, f"{what}; the columns are {list(COLUMNS)} (stage required)")
+    rows: list[dict] = []
+    for n, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise ScenarioError.at(shown, n, (*key, len(rows)), f"row {n} has {len(cells)} cells, the header "
+                                   f"{len(header)}")
+        row: dict[str, object] = {}
+        for col, cell in zip(header, cells, strict=True):
+            cell = cell.strip()
+            if not cell:
+                continue
+            value: object = cell
+            if col in ("age_days", "amount_usd", "rep"):
+                try:
+                    value = int(cell) if col == "rep" and cell.lstrip("-").isdigit() else float(cell)
+                except ValueError:
+                    value = cell  # the schema names the row and column
+            row[col] = value
+            origins[(*key, len(rows), col)] = (shown, n)
+        origins[(*key, len(rows))] = (shown, n)
+        rows.append(row)
+        if len(rows) > MAX_OPEN_DEALS:
+            raise ScenarioError.at(shown, n, key, f"more than {MAX_OPEN_DEALS:,} open deals")
+    data["initial_pipeline"] = rows
+
+
 def load_data(path: str | os.PathLike, overrides: typing.Iterable[str] = ()) -> tuple[dict, dict]:
     """The merged (``extends`` then ``--set``) raw mapping of a file and its origins."""
     if not str(path).strip():  # Path("") is the current folder
@@ -301,21 +357,26 @@ def load_data(path: str | os.PathLike, overrides: typing.Iterable[str] = ()) -> 
     root = scenarios_root(p) if real.exists() else p.parent.resolve()
     data, origins = _read_chain(real if real.exists() else p, root, ())
     data = apply_overrides(data, overrides, origins)
+    _pipeline_csv(data, origins, real if real.exists() else p, root)
     return data, origins
 
 
 def source_files(path: str | os.PathLike) -> list[Path]:
     """The files a scenario is read from: the file and its ``extends`` chain
-    (what an output of the same command must never overwrite). A chain that
+    and the open deals' CSV (what an output of the same command must never overwrite). A chain that
     cannot be read stops the list there; loading reports why."""
     p = Path(path)
     out = [p.resolve()]
+    tables: list[Path] = []
     root = scenarios_root(p) if p.exists() else p.parent.resolve()
     for _ in range(MAX_EXTENDS_DEPTH + 1):
         try:
             data, _origins = parse_yaml(read_text(out[-1]), display_path(out[-1]))
         except Exception:  # noqa: BLE001 - only collecting names; load_scenario reports problems
             break
+        table = data.get("initial_pipeline") if isinstance(data, dict) else None
+        if isinstance(table, str) and table.strip() and not os.path.isabs(table):
+            tables.append((out[-1].parent / table).resolve())  # the open deals' CSV: an input too
         ref = data.get("extends") if isinstance(data, dict) else None
         if not isinstance(ref, str) or not ref:
             break
@@ -323,7 +384,7 @@ def source_files(path: str | os.PathLike) -> list[Path]:
         if parent in out or os.path.commonpath([parent, root]) != str(root):
             break
         out.append(parent)
-    return out
+    return out + tables
 
 
 def load_scenario(path: str | os.PathLike, overrides: typing.Iterable[str] = ()) -> Scenario:

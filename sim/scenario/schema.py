@@ -31,6 +31,7 @@ from sim.scenario.deals_spec import Deals
 from sim.scenario.distributions import Dist
 from sim.scenario.market_spec import Market
 from sim.scenario.people_spec import Event, People, Process
+from sim.scenario.pipeline_spec import InitialPipeline
 from sim.scenario.pod_spec import Pods
 from sim.scenario.success_spec import CustomerSuccess, OnboardingPolicy
 from sim.scenario.work_model import WorkModel
@@ -356,6 +357,9 @@ class Scenario(_Model):
                                       "(absent: around the clock at hours_per_week / 168 speed)")
     work_model: WorkModel | None = Field(default=None, description="what a rep's week is made of: deal work "
                                          "and the rest (absent: all of it is deal work)")
+    initial_pipeline: InitialPipeline | None = Field(
+        default=None, description="open deals the run starts with, each in its stage with its age (a list of rows, "
+        "or a CSV file relative to the scenario with the same column names); absent: an empty world")
 
     @field_validator("stages")
     @classmethod
