@@ -23,6 +23,11 @@ def market_kpis(f: Facts) -> dict:
                      "exhausted": exhausted, "penetration": round(won / n, 4) if n else None,
                      "touched_share": round(touched / n, 4) if n else None,
                      "available_share": round(left / n, 4) if n else None, "saturated": n > 0 and left <= 0}
+        if "inbound" in row:  # market.inbound_from_market: inbound leads that were this slice's accounts
+            out[name]["inbound_leads"] = row["inbound"]
+    missed = f.people.get("market_not_arrived")
+    if missed is not None:
+        return {"market_penetration": out, "inbound_not_arrived": {k: int(v) for k, v in sorted(missed.items())}}
     return {"market_penetration": out}
 
 

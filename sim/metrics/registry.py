@@ -181,8 +181,12 @@ KPIS: tuple[KPI, ...] = (
     KPI("market_penetration", "object", "per slice of the outbound market (POD slice, or segment): `accounts`, "
         "`touched` (ever taken into a cadence), `customers` (at the end), `ever_customers`, `exhausted` (no longer "
         "worked: contact fatigue, or churned and not won back), `penetration` (ever customers / accounts), "
-        "`touched_share`, `available_share` (neither a customer nor exhausted), `saturated` (none available); "
+        "`touched_share`, `available_share` (neither a customer nor exhausted), `saturated` (none available), and "
+        "with `market.inbound_from_market` `inbound_leads` (inbound leads that were the slice's accounts); "
         "weekly columns `market_penetration_<slice>`", optional=True, when="with a `market` section"),
+    KPI("inbound_not_arrived", "object", "per segment, inbound leads that did not arrive because every account "
+        "of the segment was a customer, in conversation or exhausted", optional=True,
+        when="with `market.inbound_from_market`"),
     KPI("initial_pipeline", "object", "the open deals the run started with: `deals`, `value_usd` (list value), "
         "`won`, `lost`, `open_at_end`, `bookings_usd` (their bookings), `bookings_from_new_leads_usd` (the rest of "
         "the run's bookings), `win_rate` (won / decided)", optional=True, when="with `initial_pipeline`"),

@@ -9,6 +9,12 @@ when an account's lead is lost; :class:`~sim.model.accounts.AccountBook` tells
 :meth:`won` and :meth:`churned`, and a churned customer won back lines up
 again in its source. :meth:`table` is the record the metrics read
 (penetration per slice, and the times behind the weekly series).
+
+With ``inbound_from_market`` an inbound source asks :meth:`inbound` for an
+account of its lead's segment: one picked at random among those not a
+customer, not in conversation and not exhausted (a few random tries, then a
+scan, so a nearly saturated segment costs a pass over its accounts); None
+when there is none left, and the lead does not arrive.
 """
 
 from __future__ import annotations
@@ -42,12 +48,21 @@ class MarketBook:
         # the first step's conversion multipliers (1, 1: the odds do not depend on the account's past)
         self.fatigue, self.winback_odds = spec.recontact_conversion_multiplier, spec.winback_conversion_multiplier
         self.account_of: dict[int, tuple[int, int]] = {}  # lead -> (source, account), for leads that may win
+        self.busy: list[list[bool]] = []  # in conversation now (a lead of the account is open)
+        # inbound leads drawn from the accounts (market.inbound_from_market): per segment name, its
+        # accounts as (source, account), built at the first inbound lead; what came in and what did not
+        self.inbound_on = spec.inbound_from_market
+        self.u_inbound = uniform01(streams.generator("market/inbound")) if self.inbound_on else None
+        self._by_segment: dict[str, list[tuple[int, int]]] | None = None
+        self.inbound_taken: list[list[int]] = []  # per account, the inbound leads it was
+        self.not_arrived: dict[str, int] = {}  # per segment, inbound leads with no account left
 
     def register(self, source: OutboundSource, n_accounts: int) -> int:
         self.sources.append(source)
         columns: tuple[tuple[list, object], ...] = ((self.taken, INF), (self.won_t, INF), (self.exhausted_t, INF),
                                                     (self.losses, 0), (self.customer, False), (self.lead_of, -1),
-                                                    (self.churned_before, False))
+                                                    (self.churned_before, False), (self.busy, False),
+                                                    (self.inbound_taken, 0))
         for col, v in columns:
             col.append([v] * n_accounts)
         return len(self.sources) - 1
@@ -60,6 +75,33 @@ class MarketBook:
         self.account_of.pop(old, None)
         self.lead_of[s][account] = lead
         self.account_of[lead] = (s, account)
+        self.busy[s][account] = True
+
+    def inbound(self, segment: str) -> tuple[int, int] | None:
+        """An account of ``segment`` an inbound lead comes from: (source, account)
+        picked at random among those not a customer, not in conversation and not
+        exhausted; None when none is left (the lead does not arrive)."""
+        if self._by_segment is None:
+            self._by_segment = {}
+            for s, src in enumerate(self.sources):
+                for a, g in enumerate(src.seg_of):
+                    self._by_segment.setdefault(src.segments[g], []).append((s, a))
+        pool = self._by_segment.get(segment)
+        if not pool:
+            return None
+        u = self.u_inbound
+        for _ in range(8):  # a few random tries first: a market far from saturation takes one
+            s, a = pool[min(int(u() * len(pool)), len(pool) - 1)]
+            if self._open(s, a):
+                return s, a
+        free = [x for x in pool if self._open(*x)]
+        if not free:
+            self.not_arrived[segment] = self.not_arrived.get(segment, 0) + 1
+            return None
+        return free[min(int(u() * len(free)), len(free) - 1)]
+
+    def _open(self, s: int, a: int) -> bool:
+        return not (self.busy[s][a] or self.customer[s][a] or self.exhausted_t[s][a] != INF)
 
     def first_step_multiplier(self, lead: int) -> float:
         """The conversion multiplier of ``lead``'s first step from its account's past: contact fatigue
@@ -74,6 +116,7 @@ class MarketBook:
     def comes_back(self, s: int, account: int) -> bool:
         """The account's lead was lost: will it be worked again (contact fatigue)?"""
         self.account_of.pop(self.lead_of[s][account], None)
+        self.busy[s][account] = False
         self.losses[s][account] += 1
         if self.u() < self.spec.recontact_probability ** self.losses[s][account]:
             return True
@@ -86,6 +129,7 @@ class MarketBook:
             return
         s, a = at
         self.customer[s][a] = True
+        self.busy[s][a] = False
         if self.won_t[s][a] == INF:
             self.won_t[s][a] = self.env.now
 
@@ -110,8 +154,10 @@ class MarketBook:
             for a, value in enumerate(src.slice):
                 name = value if value is not None else src.segments[src.seg_of[a]]
                 row = out.setdefault(name, {"accounts": 0, "customers": 0, "taken_days": [], "won_days": [],
-                                            "exhausted_days": []})
+                                            "exhausted_days": [], **({"inbound": 0} if self.inbound_on else {})})
                 row["accounts"] += 1
+                if self.inbound_on:
+                    row["inbound"] += self.inbound_taken[s][a]
                 row["customers"] += int(self.customer[s][a])
                 for key, col in (("taken_days", self.taken), ("won_days", self.won_t),
                                  ("exhausted_days", self.exhausted_t)):

@@ -113,6 +113,14 @@ class PodBook:
         self._rr[value] = k + 1
         return owners[k % len(owners)]
 
+    def pod_of_slice(self, value: str) -> int:
+        """The POD of a lead whose slice is known (an account of the market): its owner,
+        round-robin if several own it."""
+        owners = self.owners(value)
+        k = self._rr.get(value, 0)
+        self._rr[value] = k + 1
+        return owners[k % len(owners)]
+
     def won(self, pod: int, booked: float, t: float) -> None:
         p = self.pods[pod]
         p["bookings"] += booked

@@ -12,6 +12,12 @@
   takes the longest-waiting account of the slices it owns: a full POD never
   makes the cadence spin over accounts it cannot take. Without PODs the list
   is one line, taken the same way.
+
+With ``market.inbound_from_market`` an inbound lead is one of those accounts
+(:meth:`~sim.model.market.MarketBook.inbound`): taken out of its outbound
+line (its queued entry goes stale: ``entry`` keeps each account's valid
+stamp, and a stale entry is dropped when it comes up), in its slice's POD,
+and lined up again in its outbound source when the lead is lost.
 """
 
 from __future__ import annotations
@@ -48,9 +54,11 @@ class InboundSource:
 
     def __init__(self, idx: int, name: str, spec: Inbound, *, env: simpy.Environment, leads: Leads,
                  routes: dict[tuple[str, str], Route], segments: list[str], shocks: list[float],
-                 start_weekday: int, month0: float, streams: Streams, horizon_days: float = 0.0):
+                 start_weekday: int, month0: float, streams: Streams, horizon_days: float = 0.0, market=None):
         self.idx, self.name, self.spec = idx, name, spec
         self.env, self.leads = env, leads
+        # market.inbound_from_market: leads come from the market's accounts (None: a rate, as before)
+        self.market = market if market is not None and market.inbound_on else None
         self.segments = [g for g in segments if spec.segment_mix.get(g, 0) > 0]
         shares = np.array([spec.segment_mix[g] for g in self.segments])
         self.cum = list(np.cumsum(shares / shares.sum())) if len(shares) else []
@@ -113,7 +121,29 @@ class InboundSource:
             i = 0
             while i < last and u >= cum[i]:
                 i += 1
-            new(self.idx, routes[i])
+            if self.market is not None:
+                self._from_market(routes[i], self.segments[i])
+            else:
+                new(self.idx, routes[i])
+
+    def _from_market(self, route, segment: str) -> None:
+        """An inbound lead that is one of the market's accounts of ``segment``; none left: no lead."""
+        market = self.market
+        got = market.inbound(segment)
+        if got is None:
+            if market._by_segment.get(segment):  # the segment's accounts are all used up: nobody to arrive
+                return
+            self.leads.new(self.idx, route)  # a segment without accounts: inbound as before
+            return
+        s, a = got
+        src = market.sources[s]
+        src.taken_inbound(a)
+        market.inbound_taken[s][a] += 1
+        market.took(s, a, self.leads.created)
+        value = src.slice[a]
+        pods = self.leads.pods
+        pod = pods.pod_of_slice(value) if pods is not None and value is not None else None
+        self.leads.new(self.idx, route, on_lost=partial(src._lost, a), pod=pod)
 
 
 class OutboundSource:
@@ -164,6 +194,9 @@ class OutboundSource:
         # the market section: accounts with a state (None: a lost account always comes back)
         self.market = market
         self.mi = self.market.register(self, len(self.seg_of)) if self.market is not None else -1
+        # each account's valid line stamp when inbound leads take accounts out of the line (else None)
+        self.entry: list[int] | None = (list(range(len(self.slice))) if market is not None and market.inbound_on
+                                        else None)
 
     def start(self) -> None:
         if self.segments:
@@ -205,6 +238,7 @@ class OutboundSource:
         role, cap, new, again = self.role, self.cap, self.leads.new, self._again
         now = self.env.now
         podded = self.pods is not None
+        entry = self.entry
         try:
             while True:
                 owned = self._owned[pod]
@@ -216,6 +250,9 @@ class OutboundSource:
                         for q in owned:
                             if q and (best is None or q[0][0] < best[0][0]):
                                 best = q
+                    if entry is not None and best is not None and entry[best[0][2]] != best[0][0]:
+                        best.popleft()  # an inbound lead took this account out of the line
+                        continue
                     # stamps and availability rise together: if the oldest is cooling off, all are
                     if best is None or best[0][1] > now:
                         self._hungry[pod] = True
@@ -250,12 +287,18 @@ class OutboundSource:
         ready = self.env.now + self.cool
         value = self.slice[account]
         self.queues[value].append((self._stamp, ready, account))
+        if self.entry is not None:
+            self.entry[account] = self._stamp
         self._stamp += 1
         if ready < self._alarm.pending:
             self._sync()
             hungry = self._hungry
             if any(hungry[p] for p in (self.pods.owners(value) if self.pods is not None else (0,))):
                 self._alarm.set(ready)
+
+    def taken_inbound(self, account: int) -> None:
+        """An inbound lead is ``account``: its place in the line (if any) goes stale."""
+        self.entry[account] = -1
 
     def _woken(self) -> None:
         """The wake-up for the hungry PODs: an account of theirs is back."""

@@ -111,7 +111,8 @@ class World:
                 self.sources.append(InboundSource(i, name, src, env=env, leads=self.leads, routes=self.routes,
                                                   segments=segments, shocks=shocks,
                                                   start_weekday=setup.start_weekday, month0=setup.month0,
-                                                  streams=streams, horizon_days=setup.horizon_days))
+                                                  streams=streams, horizon_days=setup.horizon_days,
+                                                  market=self.market))
             # account-mining sources are driven by each live account (AccountBook)
 
     def _sampler(self, watch=None):
@@ -175,6 +176,8 @@ class World:
             people["pods"] = self.pods.table(self.accounts)
         if self.market is not None:
             people["market"] = self.market.table()
+            if self.market.inbound_on:
+                people["market_not_arrived"] = dict(self.market.not_arrived)
         if self.leads.deals is not None:
             people["deals"] = self.leads.deals.table()
         if self.pipeline is not None:

@@ -287,6 +287,26 @@ def signed_not_live(v: RunView) -> Section | None:
     ])
 
 
+def _market_lines(k: dict) -> list[str]:
+    """Market penetration per slice (a ``market`` section), and inbound leads with no account left."""
+    lines = []
+    for name, m in (k.get("market_penetration") or {}).items():
+        lines.append(f"market slice {name}: {num(m['accounts'])} accounts, {pct(m['touched_share'], '.0%')} "
+                     f"touched, {pct(m['penetration'], '.0%')} won, {num(m['exhausted'])} exhausted, "
+                     f"{pct(m['available_share'], '.0%')} left to work" + (" (saturated)" if m["saturated"] else "")
+                     + (f"; {num(m['inbound_leads'])} inbound leads came from it" if "inbound_leads" in m else ""))
+    for seg, n in (k.get("inbound_not_arrived") or {}).items():
+        lines.append(f"inbound leads of {seg} that did not arrive (no account left): {num(n)}")
+    return lines
+
+
+def market(v: RunView) -> Section | None:
+    """The market (a ``market`` section) when there are no PODs (with PODs, it is in their section)."""
+    if v.kpis.get("pods") or not v.kpis.get("market_penetration"):
+        return None
+    return Section("Market", _market_lines(v.kpis))
+
+
 def pods(v: RunView) -> Section | None:
     """The PODs: which slice each owns, its seats, what it sold and kept, where it came from
     (split date, parent) -- to see whether fission kept the new PODs growing or only spread
@@ -304,11 +324,7 @@ def pods(v: RunView) -> Section | None:
         capability = "no onboarding/CSM organization: nobody onboards or looks after customers"
     else:
         capability = "no onboarding/CSM organization: the reps who close onboard and look after their accounts"
-    lines = [f"{len(table)} POD(s) at the end, {len(splits)} split(s); {capability}"]
-    for name, m in (k.get("market_penetration") or {}).items():
-        lines.append(f"market slice {name}: {num(m['accounts'])} accounts, {pct(m['touched_share'], '.0%')} "
-                     f"touched, {pct(m['penetration'], '.0%')} won, {num(m['exhausted'])} exhausted, "
-                     f"{pct(m['available_share'], '.0%')} left to work" + (" (saturated)" if m["saturated"] else ""))
+    lines = [f"{len(table)} POD(s) at the end, {len(splits)} split(s); {capability}", *_market_lines(k)]
     rows = []
     for p in table:
         seats = ", ".join(f"{n} {r}" for r, n in p["headcount_end"].items())
@@ -407,7 +423,7 @@ SECTIONS: list[Callable[[RunView], Section | None]] = [
     run_header, funnel, customers, outcomes, initial_pipeline, roles, managers, hours, bottlenecks, recurring_revenue, signed_not_live,
     unit_economics,
     cost_of_sale,
-    people, pods, working_time, quota, one_draw,
+    people, pods, market, working_time, quota, one_draw,
 ]
 
 

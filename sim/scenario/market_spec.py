@@ -15,6 +15,18 @@ account lost k times before converts at its first step with
 ``recontact_conversion_multiplier``^k times the usual probability, one of a
 churned customer won back with ``winback_conversion_multiplier`` (both 1 by
 default: the odds as before).
+
+With ``inbound_from_market``, inbound leads come from the same accounts: an
+inbound lead of a segment is an account of that segment's outbound lists
+(any slice) that is not a customer, not in conversation and not exhausted,
+picked at random; the account is then in conversation (its place in the
+outbound line is given up; lost, it lines up again after the cooling-off,
+with contact fatigue as for outbound), and penetration per slice counts it.
+When a segment has no such account left, the inbound lead does not arrive:
+everyone who could raise a hand is a customer, in conversation or done with
+you (counted as ``inbound_not_arrived``). Off by default (inbound is a rate,
+as before); inbound leads of a segment with no outbound accounts arrive as
+before either way.
 """
 
 from __future__ import annotations
@@ -37,6 +49,10 @@ class Market(StrictModel):
         default=1.0, description="the first step's conversion of a lead of an account lost before, times this "
         "per earlier loss (^losses): a worn-out prospect engages less (1: as fresh as the first time, the "
         "behaviour without the key; an assumption, range 0.5-0.9)")
+    inbound_from_market: bool = Field(
+        default=False, description="inbound leads of a segment come from its outbound accounts that are not "
+        "customers, in conversation or exhausted, and do not arrive when none is left (false: inbound is a rate "
+        "that never runs out, as before)")
     winback_conversion_multiplier: Share = Field(
         default=1.0, description="the first step's conversion of a lead of a churned customer prospected again, "
         "times this (1: as a new prospect; an assumption, range 0.3-0.8: it left for a reason)")
