@@ -32,6 +32,7 @@ from sim.model.curves import Piecewise
 from sim.model.draws import block_draw, is_zero, sampler, uniform01
 from sim.model.health import HealthModel, assess, csm_expansions
 from sim.model.onboarding import SellerOnboarding
+from sim.model.orphans import Orphans
 from sim.model.plan import priority
 from sim.model.rng import Streams
 from sim.model.roles import Job
@@ -178,6 +179,12 @@ class AccountBook:
         self.pod: list[int] = []  # the POD that won the account
         self.care_missed: list[int] = []
         self.care_done: list[int] = []
+        self.csm_of: list[int] = []  # the CSM book each account is on (-1: none)
+        self.term_from: list[tuple[float, float]] = []  # (book load integral, time) its renewal term counts from
+        # work_model.orphans: accounts of a caretaker who left get no attention (None: the constant multiplier)
+        wm = scenario.work_model
+        self.orphans = (Orphans(self, wm.orphans.reassign_after_days) if wm is not None and wm.orphans is not None
+                        else None)
 
     def mine_into(self, leads: Leads) -> None:
         """Leads mined from live accounts are created by ``leads`` (the bow-tie's
@@ -229,6 +236,10 @@ class AccountBook:
         self.keeper_seat.append(seat)
         self.care_missed.append(0)
         self.care_done.append(0)
+        self.csm_of.append(-1)
+        self.term_from.append((0.0, 0.0))
+        if self.orphans is not None:
+            self.orphans.opened()
         self.health.append(1.0)
         self.onb_score.append(1.0)
         if self.market is not None:
@@ -275,6 +286,8 @@ class AccountBook:
         needs_csm = tp.csm_hours_per_week > 0
         books = self.books
         csm = books.assign(tp.csm_hours_per_week) if needs_csm and not self.care_by_task else -1
+        self.csm_of[a] = csm
+        orphans = self.orphans
         if needs_csm and self.care_by_task:
             env.process(self._care(a, tp))
         hm = self.hm
@@ -296,17 +309,25 @@ class AccountBook:
             if csm >= 0:
                 since_i = books.touch(csm)
             since_t = env.now
+            self.term_from[a] = (since_i, since_t)
             yield env.timeout(max(renewal - env.now, 0.0))  # overdue if onboarding outlasted the term
+            orphaned = 0.0
+            if orphans is not None:  # the share of the term nobody looked after it (sim.model.orphans)
+                orphaned = orphans.share(a, since_t)
+                csm = self.csm_of[a]  # reassigned to a colleague's book, counted from then
+                since_i, since_t = self.term_from[a]
             shrink = 1.0
             if hm is not None:
-                health, shrink = assess(self, a, csm, needs_csm, since_i, since_t)
+                health, shrink = assess(self, a, csm, needs_csm, since_i, since_t, orphaned)
             elif self.care_by_task and needs_csm:
                 checks = self.care_missed[a] + self.care_done[a]
                 health = self.care_curve(self.care_missed[a] / checks) if checks else 1.0
                 self.care_missed[a] = self.care_done[a] = 0
             else:
                 health = books.health(csm, needs_csm, since_i, since_t)
-            p = tp.renew_p * health * self._orphan(a, csm)
+                if orphaned and needs_csm:  # no CSM for that share of the term
+                    health = (1.0 - orphaned) * health + orphaned * books.no_csm
+            p = tp.renew_p * health * (self._orphan(a, csm) if orphans is None else 1.0)
             if tp.u_renew() >= p:
                 self._end(a, CHURNED, -self.acv[a])
                 if self.market is not None:

@@ -62,6 +62,20 @@ class CsmBooks:
             self.demand[i] += hours
         return i
 
+    def reassign(self, i: int, hours: float) -> int:
+        """An account needing ``hours`` a week moves from CSM ``i``'s book to the
+        least-loaded CSM present (``work_model.orphans``); returns which (-1: none present)."""
+        role = self.role
+        present = [j for j in range(len(self.demand)) if j != i and j < role.headcount and role.occupant[j] >= 0]
+        if not present:
+            return -1
+        j = min(present, key=self.demand.__getitem__)
+        self.release(i, hours)
+        self.touch(j)
+        if not self.unlimited:
+            self.demand[j] += hours
+        return j
+
     def release(self, i: int, hours: float) -> None:
         """An account needing ``hours`` a week leaves CSM ``i``'s book."""
         if i >= 0 and not self.unlimited:

@@ -94,10 +94,12 @@ class HealthModel:
 
 
 def assess(book: AccountBook, a: int, csm: int, needs_csm: bool, since_integral: float,
-           since_t: float) -> tuple[float, float]:
+           since_t: float, orphaned: float = 0.0) -> tuple[float, float]:
     """Health of account ``a`` at a renewal, over the term since ``since_t``:
     recorded as a health event and kept for its expansion; returns the renewal
-    and contraction multipliers it sets."""
+    and contraction multipliers it sets. ``orphaned``: the share of the term a
+    CSM book's account had no caretaker (``work_model.orphans``), with the
+    attention of an account without a CSM for that share."""
     hm = book.hm
     env = book.env
     if book.care_by_task and needs_csm:  # the owner's monthly check-ins: the share done
@@ -109,6 +111,8 @@ def assess(book: AccountBook, a: int, csm: int, needs_csm: bool, since_integral:
         attention = hm.attention(True, True, load)
     else:
         attention = hm.attention(needs_csm, False)
+    if orphaned and needs_csm and not book.care_by_task:
+        attention = (1.0 - orphaned) * attention + orphaned * hm.no_csm
     h = book.health[a] = hm.health(book.onb_score[a], attention)
     book.rec.account(env.now, a, book.segment[a], hm.band(h), 0.0, book.acv[a])
     return hm.renewal_multiplier(h), hm.contraction_multiplier(h)

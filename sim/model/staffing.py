@@ -47,6 +47,9 @@ class Staffing:
         if rep < 0:
             return rep
         self.rec.timeline(self.env.now, REP_LEFT, role.idx, rep, pipeline, arr)
+        orphans = self.accounts.orphans
+        if orphans is not None:  # their accounts have nobody (sim.model.orphans)
+            orphans.vacant(role, seat)
         staff = role.staff
         if staff is None or staff.spec.backfill:
             self.backfill(role, seat)
@@ -67,6 +70,9 @@ class Staffing:
             seat = role.add_seat()
         else:
             role.fill(seat)
+            orphans = self.accounts.orphans
+            if orphans is not None:
+                orphans.filled(role, seat)
         self.rec.timeline(self.env.now, REP_HIRED, role.idx, role.occupant[seat], 0.0, 0.0)
         self.start_tenure(role, seat)
         return seat

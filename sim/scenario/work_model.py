@@ -187,6 +187,24 @@ class Leavers(_Model):
         "(range 0.05-0.2, L): 1 task 10%, 4 tasks 34%")
 
 
+class Orphans(_Model):
+    """Accounts whose caretaker left, as a mechanism instead of a constant. An
+    account kept by a generalist seat or on a CSM's book is orphaned while that
+    seat is vacant: nobody gives it attention, so it falls along the existing
+    attention mechanisms (a generalist's check-ins are missed, the missed-care
+    curve or the health model reads them; a CSM book's account counts as having
+    no CSM, ``post_sale.no_csm_renewal_multiplier`` or the health model's
+    ``no_csm_attention``, for the share of its term it was orphaned). It ends
+    when the seat is filled again (the role's ``hiring_lag_days``) or, with
+    ``reassign_after_days``, when a manager hands the account to the colleague
+    with the lightest book. Replaces ``people.orphan_renewal_multiplier``."""
+
+    reassign_after_days: Annotated[float, Field(ge=0, le=730)] | None = Field(
+        default=None, description="days after the caretaker leaves until their accounts go to the least-loaded "
+        "colleague present (None: they wait for the backfill, the role's hiring_lag_days; no published figure "
+        "for the delay was found: an assumption, range 7-60 days, L)")
+
+
 class SecondLine(_Model):
     """The managers' manager (a head of sales): their span over the first-line
     managers. Over it, every first-line manager's coverage is diluted too."""
@@ -257,6 +275,9 @@ class WorkModel(_Model):
     leaving: Leaving | None = Field(
         default=None, description="attainment-driven departures, for roles with a pay plan, a quota and a "
         "people section with attrition (absent: memoryless attrition)")
+    orphans: Orphans | None = Field(
+        default=None, description="accounts of a caretaker who left get no attention until the seat is filled "
+        "or they are reassigned (absent: people.orphan_renewal_multiplier, a constant on their renewal)")
     leavers: Leavers | None = Field(
         default=None, description="an owner's open leads lost when they leave by the tasks they did on each "
         "(absent: people.lose_open_deals_probability, one chance per role)")
@@ -294,6 +315,11 @@ def problems(scenario) -> list[tuple[tuple, str]]:
             if spec.people is not None and spec.people.learning_per_task > 0:
                 out.append((("roles", rname, "people", "learning_per_task"), "work_model.learning replaces "
                             "learning_per_task and learning_cap: set learning_per_task to 0"))
+    if wm.orphans is not None:
+        for rname, spec in scenario.roles.items():
+            if spec.people is not None and spec.people.orphan_renewal_multiplier != 1.0:
+                out.append((("roles", rname, "people", "orphan_renewal_multiplier"), "work_model.orphans replaces "
+                            "orphan_renewal_multiplier: set it to 1"))
     for rname in wm.time_use:
         if rname not in roles:
             out.append((("work_model", "time_use", rname), f"unknown role {rname!r}; expected one of {roles}"))
