@@ -18,7 +18,7 @@ from sim.cli.starter import Answers, scenario_text
 from sim.scenario.lint import lint
 
 EXAMPLE = ["--sdr", "2", "--ae", "3", "--csm", "1", "--inbound", "30", "--acv", "25000", "--segment", "mid_market"]
-MARK = re.compile(r"\[(you|assumed|benchmark: ([a-z_]+), [^\]]+)\]")
+MARK = re.compile(r"\[(you|assumed|derived|benchmark: ([a-z_]+), [^\]]+)\]")
 
 
 def numbered_lines(text: str) -> list[str]:
@@ -143,3 +143,46 @@ def test_selling_time_of_the_first_scenario_is_inside_the_benchmark_range(segmen
     row = default_table().get("selling_time_fraction", "all")
     for role in ("sdr", "ae"):
         assert row.low <= selling_fraction(scenario, role) <= row.high, role
+
+
+def test_the_issue_example_passes_the_benchmark_check(tmp_path, capsys):
+    """Issue 27: `salesim init ...` then `salesim check` passes the benchmark ranges of its segment."""
+    out = tmp_path / "acme.yaml"
+    assert main(["init", *EXAMPLE, "--out", str(out)]) == 0
+    capsys.readouterr()
+    code = main(["check", str(out), "--strict"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "0 outside" in printed
+
+
+def test_open_deals_follow_littles_law_and_the_equilibrium_ages():
+    from scipy import stats
+
+    from sim.cli.starter import equilibrium_ages, open_deals
+
+    # a fixed time in the stage: ages uniform on [0, T), at the midpoints of n equal slices
+    assert equilibrium_ages(6.0, 4) == pytest.approx([0.75, 2.25, 3.75, 5.25])
+    # gamma time: the equilibrium ages' mean is E[T^2] / (2 E[T]) = m (1 + cv^2) / 2
+    ages = equilibrium_ages({"mean": 30.0, "cv": 0.6}, 2000)
+    assert sum(ages) / len(ages) == pytest.approx(30 * (1 + 0.36) / 2, rel=0.01)
+    few = equilibrium_ages({"mean": 30.0, "cv": 0.6}, 40)  # a stage's worth: none older than the lint allows
+    assert max(few) < stats.gamma(1 / 0.36, scale=30 * 0.36).ppf(0.999) and few == sorted(few)
+    # Little's law: deals entering a day x mean days in the stage
+    deals = open_deals([("sql", 1.5, 6.0), ("opportunity", 1.137, {"mean": 35.0, "cv": 0.6})])
+    assert sum(1 for s, _ in deals if s == "sql") == 9 and sum(1 for s, _ in deals if s == "opportunity") == 40
+
+
+def test_the_first_scenario_starts_with_its_open_pipeline(tmp_path):
+    """The company is running: the run starts with open deals, and they book in the first weeks
+    (without them the first year is spent filling an empty pipeline)."""
+    text = scenario_text(Answers(2, 3, 1, 30.0, 25_000.0, "mid_market"))
+    data = yaml.safe_load(text)
+    assert len(data["initial_pipeline"]) > 20
+    with_open = sim.validate_data(data)
+    without = sim.validate_data({k: v for k, v in data.items() if k != "initial_pipeline"})
+    early = []
+    for scenario in (with_open, without):
+        kpis = sim.simulate(scenario, seed=3, weeks=8, record="kpis").kpis
+        early.append(kpis["bookings_usd"])
+    assert early[0] > 1.5 * early[1] > 0

@@ -10,7 +10,17 @@ the line of each number:
 
 * ``[you]``: given by you (a flag or an answer);
 * ``[benchmark: metric, source year, trust]``: the table's typical value;
-* ``[assumed]``: salesim's assumption; change it when you know better.
+* ``[assumed]``: salesim's assumption; change it when you know better;
+* ``[derived]``: computed from the numbers above (the open pipeline on day 0).
+
+The company already exists, so the run does not start from an empty world: the
+file lists the open deals a team of this size carries (``initial_pipeline``),
+as many per stage as a steady flow keeps there (Little's law: the rate deals
+enter the stage times the mean days they spend in it) with the ages such a flow
+has (the equilibrium age distribution, ``S(a) / E[T]``). Without them the first
+year is spent filling the pipeline: bookings, quota attainment and pipeline
+coverage all read low against benchmarks measured on running companies. A user
+replaces them with their CRM's open deals, or deletes them for a new team.
 
 The organization is inbound-led: SDRs call back and qualify the inbound
 leads (MQL -> SQL, speed-to-lead applies), AEs run the deal (opportunity,
@@ -38,10 +48,43 @@ WORK_HOURS = {
     "enterprise": (0.5, 3.0, 8.0, 4.0),
 }
 CSM_HOURS_PER_MONTH = {"smb": 0.5, "mid_market": 2.0, "enterprise": 6.0}
-COST_PER_LEAD = {"smb": 350, "mid_market": 500, "enterprise": 850}  # paid and content marketing per MQL (L)
+# paid and content marketing per MQL: B2B cost per lead runs from a few hundred to over a thousand dollars (L);
+# chosen so that a team at the table's typical productivity pays back its CAC in the survey's months per segment
+COST_PER_LEAD = {"smb": 350, "mid_market": 750, "enterprise": 1200}
 LOADED_COST = {"sdr": 95_000, "ae_inside": 150_000, "ae_field": 250_000, "csm": 100_000}
 DISCOUNT_SMB = 0.15
 LEAKAGE = 0.05  # no-shows and dropped notes at the SDR -> AE hand-off
+
+
+def equilibrium_ages(spec, n: int) -> list[float]:
+    """``n`` ages spread as the ages of the deals in a stage whose time ``spec`` takes
+    (a number or a gamma ``{mean, cv}``) when deals enter it at a steady rate: the
+    quantiles ``(k + 1/2) / n`` of the equilibrium distribution ``F(a) = (1/m) int_0^a S(t) dt``."""
+    if n <= 0:
+        return []
+    if not isinstance(spec, dict):
+        return [float(spec) * (k + 0.5) / n for k in range(n)]  # a fixed time: ages uniform on [0, T)
+    from scipy import optimize, stats
+
+    m, cv = float(spec["mean"]), float(spec["cv"])
+    k = 1.0 / cv**2
+    t, t1 = stats.gamma(k, scale=m / k), stats.gamma(k + 1, scale=m / k)
+
+    def F(a: float) -> float:  # a S(a) + E[T; T <= a], over m
+        return (a * t.sf(a) + m * t1.cdf(a)) / m
+
+    return [float(optimize.brentq(lambda a, u=(j + 0.5) / n: F(a) - u, 0.0, t.ppf(1 - 1e-9)))
+            for j in range(n)]
+
+
+def open_deals(stages: list[tuple[str, float, object]]) -> list[tuple[str, float]]:
+    """(stage, age in days) of the deals a steady flow keeps open: for each (stage, deals a
+    day entering it, its time) round(rate x mean time) deals with :func:`equilibrium_ages`."""
+    out = []
+    for stage, per_day, spec in stages:
+        mean = float(spec["mean"]) if isinstance(spec, dict) else float(spec)
+        out += [(stage, age) for age in equilibrium_ages(spec, int(round(per_day * mean)))]
+    return out
 
 
 @dataclass(frozen=True)
@@ -106,7 +149,10 @@ def scenario_text(a: Answers) -> str:
     # SQL -> won is the product of three steps; the later ones lose more (shipped scenarios' shape)
     # the SDR -> AE hand-off's leakage (below) is lost after SQL too: the first step makes up for it
     opp, neg, won = min(1.0, wr ** 0.2 / (1 - LEAKAGE)), wr ** 0.4, wr ** 0.4
-    days = cycle.typical if cycle else 60.0
+    # a third of the way from the typical cycle to the range's top: with the steady open pipeline below, the
+    # typical cycle leaves open deals of ~3x a quarter's bookings at this win rate, the bottom of the pipeline
+    # coverage rule (3-4x); a little longer sits inside both ranges
+    days = (cycle.typical + (cycle.high - cycle.typical) / 3) if cycle else 70.0
     d_opp, d_neg, d_won = 0.1 * days, 0.5 * days, 0.4 * days
     discount = disc.typical if disc else DISCOUNT_SMB
     sigma = ACV_SIGMA[seg]
@@ -128,6 +174,7 @@ def scenario_text(a: Answers) -> str:
         "#   [benchmark]  the typical value of salesim's benchmark table (sim/benchmarks/table.csv):",
         "#                metric, source and year, trust mark (H primary study, M industry report, L blog)",
         "#   [assumed]    salesim's assumption: change it when you know better",
+        "#   [derived]    computed from the numbers above (the open deals on day 0)",
         "# Next: salesim validate THIS_FILE; salesim run THIS_FILE; salesim check THIS_FILE (against the",
         "# benchmarks). Every key is described on the docs site's reference page (mkdocs serve).",
         f"name: {a.name}",
@@ -188,7 +235,9 @@ def scenario_text(a: Answers) -> str:
         f"# {given('acv_usd')} mean ${a.acv_usd:,.0f}; [assumed] spread",
         f"    discount_fraction: {{dist: beta, mean: {_num(discount)}, concentration: 12}}   # {mark(disc)}",
         f"    # SQL -> won {_num(wr)}: {mark(win)}, split over the three deal steps [assumed];",
-        f"    # sales cycle {_num(days)} days: {mark(cycle)}, split 10/50/40% [assumed]",
+        f"    # sales cycle {_num(days)} days: inside the range of {mark(cycle)}, a third of the way from its",
+        f"    # typical {_num(cycle.typical if cycle else 60)} to its top, so open deals cover a quarter's bookings 3-4x "
+        "(pipeline_coverage); split 10/50/40% [assumed]",
         "    steps:",
         f"      sql: {{conversion_probability: {QUALIFY[seg]}, work_hours: {w_sql}}}   # [assumed]",
         f"      opportunity: {{conversion_probability: {_num(opp)}, elapsed_days: {_num(d_opp)}, "
@@ -217,5 +266,33 @@ def scenario_text(a: Answers) -> str:
         f"    rate_per_week: {_num(a.inbound_per_week)}            # {given('inbound_per_week')}",
         f"    segment_mix: {{{seg}: 1.0}}",
         f"    cost_per_lead_usd: {COST_PER_LEAD[seg]}        # [assumed] paid and content marketing per MQL",
+        "",
+        *pipeline_lines(a, opp, neg, d_opp, d_neg, d_won),
     ]
     return "\n".join(lines) + "\n"
+
+
+def pipeline_lines(a: Answers, opp: float, neg: float, d_opp: float, d_neg: float, d_won: float) -> list[str]:
+    """The ``initial_pipeline`` block: the open deals of a steady flow (module docstring)."""
+    sql_per_day = a.inbound_per_week * QUALIFY[a.segment] / 7.0
+    opp_per_day = sql_per_day * (1 - LEAKAGE if a.sdr else 1.0) * opp
+    neg_per_day = opp_per_day * neg
+    deals = open_deals([("sql", sql_per_day, round(d_opp, 4)),
+                        ("opportunity", opp_per_day, {"mean": round(d_neg, 4), "cv": 0.6}),
+                        ("negotiation", neg_per_day, {"mean": round(d_won, 4), "cv": 0.6})])
+    if not deals:
+        return []
+    counts = {st: sum(1 for s, _ in deals if s == st) for st in ("sql", "opportunity", "negotiation")}
+    rows = [f"{{stage: {st}, age_days: {age:.1f}}}" for st, age in deals]
+    per_line = 3
+    body = [", ".join(rows[i:i + per_line]) + ("," if i + per_line < len(rows) else "") + "   # [derived]"
+            for i in range(0, len(rows), per_line)]
+    return [
+        "# The open deals on day 0: the company is running, so its pipeline is not empty. As many per stage as",
+        "# a steady flow keeps there (deals entering a day x mean days in the stage, from the numbers above:",
+        "# " + ", ".join(f"{n} in {st}" for st, n in counts.items()) + "), with the ages such a flow has.",
+        "# Replace them with your CRM's open deals (a CSV file name works too), or delete them for a new team.",
+        "initial_pipeline: [",
+        *("  " + line for line in body),
+        "]",
+    ]
