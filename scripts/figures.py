@@ -42,7 +42,7 @@ BLOCK = re.compile(r"<!-- ([a-z0-9_]+):begin -->\n(.*?)<!-- \1:end -->", re.S)
 EXTERNAL = {"pod_growth": "scenarios/studies/pod_growth.py",  # blocks another script renders (and tests)
             "process_levers": "scripts/process_levers.py",
             "crm_acceptance": "scripts/crm_acceptance.py", "crm_headline": "scripts/crm_acceptance.py",
-            "planner_example": "benchmarks/results.py"}
+            "planner_example": "benchmarks/results.py", "planner_answer": "benchmarks/results.py"}
 
 # name -> (study file, replications, horizon weeks or None for the file's): what `store NAME` runs
 STUDIES: dict[str, tuple[str, int | None, float | None]] = {

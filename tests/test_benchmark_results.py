@@ -37,3 +37,31 @@ def test_a_benchmark_figure_edited_by_hand_fails(name):
     start = m.start(1) + digit.start()
     edited = text[:start] + str((int(text[start]) + 1) % 10) + text[start + 1:]
     assert results.differing_blocks(edited) == [name]
+
+
+def test_the_stored_planner_example_answers_the_documented_command_on_todays_scenario():
+    assert results.planner_stale() == []
+
+
+def test_a_changed_scenario_or_command_makes_the_stored_planner_example_stale(tmp_path, monkeypatch):
+    stored = results._load("planner_example.json")
+    text = (ROOT / results.PLANNER_ARGS[0]).read_text()
+    same = tmp_path / "same.yaml"
+    same.write_text(text)
+    changed = tmp_path / "changed.yaml"
+    assert "\n    headcount: 6\n" in text  # the AEs
+    changed.write_text(text.replace("\n    headcount: 6\n", "\n    headcount: 5\n", 1))
+    for path, problems in ((same, 0), (changed, 1)):
+        args = [str(path), *results.PLANNER_ARGS[1:]]
+        monkeypatch.setattr(results, "PLANNER_ARGS", args)
+        assert len(results.planner_stale({**stored, "args": args})) == problems, path.name
+    assert "changed since the example was stored" in results.planner_stale({**stored, "args": args})[0]
+    assert "other arguments" in results.planner_stale({**stored, "args": ["--weeks", "104"]})[0]
+
+
+def test_the_readme_states_what_the_planner_recommends():
+    text = (ROOT / "README.md").read_text()
+    stored = results._load("planner_example.json")
+    block = text.split("<!-- planner_answer:begin -->")[1].split("<!-- planner_answer:end -->")[0]
+    assert stored["set_lines"] and all(f"`{s}`" in block for s in stored["set_lines"])
+    assert "salesim plan " + results.PLANNER_ARGS[0] in block

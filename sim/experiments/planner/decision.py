@@ -271,7 +271,8 @@ def _assemble(space: Space, ev: Evaluator, search: Search, inc: Estimate | None,
                  "feasible": e.p >= s.probability, "within_search_ci": inc.lo <= e.p <= inc.hi}
     sims = ev.simulations + ev.resumed
     info = {"simulations": sims, "simulations_run_here": ev.simulations, "simulations_resumed": ev.resumed,
-            "wall_s": time.perf_counter() - t0, "simulation_s": ev.seconds, "candidates": len(search.log.order),
+            "wall_s": time.perf_counter() - t0, "simulation_s": ev.seconds,
+            "simulation_cpu_s": ev.cpu_seconds, "candidates": len(search.log.order),
             "plans_in_space": space.size, "grid_simulations": space.size * s.max_reps,
             "share_of_grid": sims / (space.size * s.max_reps), "stop": search.log.stop,
             "executor": ev.executor_name, "reps_start": s.reps_start, "max_reps": s.max_reps,

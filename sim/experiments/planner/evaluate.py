@@ -89,6 +89,7 @@ class Evaluator:
         self.simulations = 0  # run by this call
         self.resumed = 0  # reloaded from the folder
         self.seconds = 0.0
+        self.cpu_seconds = 0.0  # this process's CPU time while simulations ran (all of it on a serial executor)
         self.executor_name = "none"
         self._weekly = any(t.window is not None for t in targets)
         self._load()
@@ -173,7 +174,7 @@ class Evaluator:
             self.executor_name = self._ex.name + (f" ({self._ex.workers} workers)" if self._ex.workers > 1 else "")
         by_id = {cid: key for key, cid in self.ids.items()}
         expected = environment()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         # In a round of fewer blocks than twice the workers (the planner's rounds are often one
         # or two blocks), a block goes to the workers one replication per task, so that every
         # worker is kept busy; its replications are put back together, in order, before the block
@@ -199,6 +200,7 @@ class Evaluator:
             into.setdefault(key, []).append(rows)
             self.simulations += len(rows)
         self.seconds += time.perf_counter() - t0
+        self.cpu_seconds += time.process_time() - c0
 
     def _reduce(self, result: ChunkResult, key: Key):
         """The chunk's rows with the plan's values and the windowed target values (no weekly table)."""
