@@ -103,14 +103,14 @@ def test_cli_backtest_on_the_sample_and_bad_dates(tmp_path, capsys):
 def test_runs_draw_parameters_from_the_posterior(tmp_path):
     import yaml
 
-    from sim.calibration.backtest import _posterior_draw
+    from sim.calibration.backtest import posterior_draw
     from sim.calibration.scenario_writer import scenario_text
     from tests.test_calibration_roundtrip import round_trip
 
     fit = round_trip(1, tmp_path)
     data = yaml.safe_load(scenario_text(fit))
     rng = np.random.default_rng(0)
-    draws = [_posterior_draw(data, fit, rng) for _ in range(400)]
+    draws = [posterior_draw(data, fit, rng) for _ in range(400)]
     p = np.array([d["segments"]["ent"]["steps"]["sql"]["conversion_probability"] for d in draws])
     row = fit.conversion.set_index(["segment", "source", "step"]).loc[("ent", "*", "sql")]
     assert p.mean() == pytest.approx(row["p"], abs=0.02)

@@ -121,7 +121,7 @@ def test_arrivals_start_from_the_level_where_the_history_ends():
     import pandas as pd
 
     from sim.calibration.fit_cycle import joint_arrivals
-    from sim.calibration.forecast import _arrival_rate
+    from sim.calibration.forecast import arrival_rate
 
     rng = np.random.default_rng(3)
     start = pd.Timestamp("2024-01-01", tz="UTC")
@@ -136,7 +136,7 @@ def test_arrivals_start_from_the_level_where_the_history_ends():
     assert a["level_end_per_week"] == pytest.approx(hand, rel=0.05)
     assert a["level_end_per_week"] > 1.1 * mean_week
     assert a["month_log_sd"] < 0.03
-    draws = [_arrival_rate({**a, "n": int(counts.sum())}, rng) for _ in range(2000)]
+    draws = [arrival_rate({**a, "n": int(counts.sum())}, rng) for _ in range(2000)]
     assert np.median(draws) == pytest.approx(a["level_end_per_week"], rel=0.02)
 
 

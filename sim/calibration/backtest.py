@@ -9,7 +9,7 @@ cannot differ in definitions: per month, deals created, wins and bookings
 (by close date) and the open pipeline by stage at the month's end.
 
 Each run draws the conversions and arrival rates from their posteriors
-(:func:`_posterior_draw`), so the spread of the runs includes the fit's
+(:func:`posterior_draw`), so the spread of the runs includes the fit's
 estimation error; durations and deal values are taken as fitted.
 
 Scores per (metric, month): whether the actual falls inside the central 80%
@@ -108,7 +108,7 @@ class Backtest:
         return float(self.cells[f"in_{level}"].mean())
 
 
-def _rotate_seasonality(data: dict, start: pd.Timestamp) -> dict:
+def rotate_seasonality(data: dict, start: pd.Timestamp) -> dict:
     """The simulation's day 0 is January 1 for seasonality: start the profile at the history's month."""
     shift = start.month - 1
     for src in data.get("sources", {}).values():
@@ -118,7 +118,7 @@ def _rotate_seasonality(data: dict, start: pd.Timestamp) -> dict:
     return data
 
 
-def _posterior_draw(data: dict, fit: Fit, rng: np.random.Generator) -> dict:
+def posterior_draw(data: dict, fit: Fit, rng: np.random.Generator) -> dict:
     """One run's scenario with conversions and arrival rates drawn from their posteriors
     (Jeffreys priors: Beta(x + 1/2, n - x + 1/2), Gamma(n + 1/2) per observed week), so the
     bands carry the fit's estimation error, not only the simulation's noise."""
@@ -169,7 +169,7 @@ def run_backtest(h: History, train_until: str, mapping: Mapping | None = None, r
     if "calendar" in data:  # the fitted scenario starts on the history's first day: its months line up
         data["calendar"]["start_date"] = f"{start:%Y-%m-%d}"
     else:
-        data = _rotate_seasonality(data, start)
+        data = rotate_seasonality(data, start)
     weeks = (h.as_of - start).total_seconds() / 86400.0 / DAYS_PER_WEEK
     data["horizon_weeks"] = min(float(MAX_HORIZON_WEEKS), weeks)
     for step in data["steps"].values():  # the fitted times in stage hold the queueing: no roles to bind
@@ -184,7 +184,7 @@ def run_backtest(h: History, train_until: str, mapping: Mapping | None = None, r
     root = np.random.SeedSequence(seed)
     params = np.random.Generator(np.random.PCG64(root.spawn(1)[0]))  # the runs' parameter draws
     for ss in root.spawn(runs):
-        res = sim.simulate(sim.validate_data(_posterior_draw(data, fit, params)), seed=ss)
+        res = sim.simulate(sim.validate_data(posterior_draw(data, fit, params)), seed=ss)
         rows = history_from_tables(res.events, res.leads, scenario.stages, start=str(start.date()), as_text=False)
         sims.append(monthly(rows, fit.order, cut, h.as_of))
     cells = []

@@ -243,7 +243,7 @@ class _LogNormal:
 # --------------------------------------------------------------------------- posterior draws
 
 
-def _log_se(lo: float, hi: float) -> float:
+def log_se(lo: float, hi: float) -> float:
     if not (lo > 0 and hi > 0 and np.isfinite(lo) and np.isfinite(hi)):
         return 0.0
     return float((np.log(hi) - np.log(lo)) / (2 * Z95))
@@ -255,7 +255,7 @@ def _cycle_dist(fit: Fit, what: str, rng: np.random.Generator | None):
     f = fit.cycle.get(what)
     if f is None or f.family == "constant" or not np.isfinite(f.mean) or f.mean <= 0:
         return None
-    mean = f.mean if rng is None else float(f.mean * np.exp(rng.normal(0.0, _log_se(f.mean_lo, f.mean_hi))))
+    mean = f.mean if rng is None else float(f.mean * np.exp(rng.normal(0.0, log_se(f.mean_lo, f.mean_hi))))
     theta = np.log([mean] + ([f.cv] if f.family != "exponential" else []))
     return _dist(f.family, theta)
 
@@ -356,14 +356,15 @@ def _win_after(dist, age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.maximum(t - age, 0.0)
 
 
-def _month_index(t: pd.DatetimeIndex | pd.Series, months: pd.PeriodIndex) -> np.ndarray:
+def month_index(t: pd.DatetimeIndex | pd.Series, months: pd.PeriodIndex) -> np.ndarray:
     per = pd.DatetimeIndex(t).tz_convert(None).to_period("M") if pd.DatetimeIndex(t).tz is not None \
         else pd.DatetimeIndex(t).to_period("M")
     pos = months.get_indexer(per)
     return pos
 
 
-def _revenue(values: np.ndarray, when: pd.DatetimeIndex, months: pd.PeriodIndex, until: pd.Timestamp) -> np.ndarray:
+def recognized_by_month(values: np.ndarray, when: pd.DatetimeIndex, months: pd.PeriodIndex,
+                        until: pd.Timestamp) -> np.ndarray:
     """Recognized revenue per month: each win's value spread evenly over the 365 days after it."""
     out = np.zeros(len(months))
     if len(values) == 0:
@@ -380,8 +381,9 @@ def _revenue(values: np.ndarray, when: pd.DatetimeIndex, months: pd.PeriodIndex,
     return out
 
 
-def run_forecast(h: History, as_of: str, mapping: Mapping | None = None, until: str | None = None,
-                 plan: pd.DataFrame | None = None, runs: int = 500, seed: int = 0) -> Forecast:
+def prepare(h: History, as_of: str, mapping: Mapping | None = None, until: str | None = None):
+    """What every forecast starts from: the forecast date and end (checked), the fit of the history up
+    to the date, the months forecast and the open deals at the date."""
     cut = parse_as_of(as_of)
     if cut is None:
         raise UsageError("--as-of: expected a date such as 2025-06-30")
@@ -403,7 +405,27 @@ def run_forecast(h: History, as_of: str, mapping: Mapping | None = None, until: 
         raise DataError(f"--as-of {as_of}: the history up to this date cannot be fitted: {exc}") from None
     months = pd.period_range(cut.tz_convert(None).to_period("M"), (end - pd.Timedelta(seconds=1)).tz_convert(None)
                              .to_period("M"), freq="M")
-    d = _open_deals(fit, h, cut)
+    return cut, end, fit, months, _open_deals(fit, h, cut)
+
+
+def finish(fc: Forecast, h: History, p_hit: np.ndarray, runs: int) -> Forecast:
+    """The open deals' chances, categories and, when the history goes on, the actuals and naive forecasts."""
+    d, cut, end, fit = fc.open_deals, fc.as_of, fc.until, fc.fit
+    months = pd.PeriodIndex(fc.months, freq="M")
+    d["p_win"] = p_hit / runs
+    d["expected_usd"] = d["p_win"] * d["value"]
+    d["category"] = np.where(d["p_win"] >= COMMIT, "commit", np.where(d["p_win"] >= BEST_CASE, "best_case",
+                                                                       "pipeline"))
+    if h.as_of > cut + pd.Timedelta(days=27):
+        fc.actual = _actual(h, fit, cut, min(end, h.as_of), months)
+        fc.naive = _naive(fit, h, d, cut, months)
+        fc.naive_wins = _naive(fit, h, d, cut, months, count=True)
+    return fc
+
+
+def run_forecast(h: History, as_of: str, mapping: Mapping | None = None, until: str | None = None,
+                 plan: pd.DataFrame | None = None, runs: int = 500, seed: int = 0) -> Forecast:
+    cut, end, fit, months, d = prepare(h, as_of, mapping, until)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     horizon = (end - cut) / DAY
     days = pd.date_range(cut.floor("D"), end, freq="D", inclusive="left")
@@ -426,7 +448,7 @@ def run_forecast(h: History, as_of: str, mapping: Mapping | None = None, until: 
         for seg, mm in fit.money.items():
             acv = mm.get("acv")
             if acv is not None:
-                medians[seg] = float(acv.median * np.exp(rng.normal(0.0, _log_se(acv.median_lo, acv.median_hi))))
+                medians[seg] = float(acv.median * np.exp(rng.normal(0.0, log_se(acv.median_lo, acv.median_hi))))
         vals_all, when_all = [], []
         # the open pipeline
         if len(d):
@@ -447,10 +469,10 @@ def run_forecast(h: History, as_of: str, mapping: Mapping | None = None, until: 
         for src, a in fit.arrivals.items():
             if a["n"] <= 0 or len(days) == 0:
                 continue
-            rate = _arrival_rate(a, rng) / 7.0
+            rate = arrival_rate(a, rng) / 7.0
             prof = np.asarray(a["seasonality"])[days.month - 1] if a.get("seasonality") else np.ones(len(days))
-            if a.get("month_log_sd"):  # whole months vary beyond Poisson chance (see _arrival_rate)
-                month_of_day = _month_index(days, months)
+            if a.get("month_log_sd"):  # whole months vary beyond Poisson chance (see arrival_rate)
+                month_of_day = month_index(days, months)
                 shock = np.exp(rng.normal(0.0, a["month_log_sd"], len(months) + 1))
                 prof = prof * shock[month_of_day]
             count = rng.poisson(rate * prof)
@@ -475,25 +497,17 @@ def run_forecast(h: History, as_of: str, mapping: Mapping | None = None, until: 
             v = np.concatenate(vals_all)
             when = pd.DatetimeIndex(np.concatenate([np.asarray(pd.DatetimeIndex(w).tz_convert("UTC").asi8)
                                                     for w in when_all])).tz_localize("UTC")
-            pos = _month_index(when, months)
+            pos = month_index(when, months)
             ok = pos >= 0
             bookings[r] = np.bincount(pos[ok], weights=v[ok], minlength=n_m)[:n_m]
             wins[r] = np.bincount(pos[ok], minlength=n_m)[:n_m]
-            revenue[r] = _revenue(v[ok], when[ok], months, end)
+            revenue[r] = recognized_by_month(v[ok], when[ok], months, end)
     qe = fit_quarter_end(h, fit, cut)
     if qe is not None and qe.significant:
-        _apply_quarter_end(qe, months, bookings, wins, rng)
-    d["p_win"] = p_hit / runs
-    d["expected_usd"] = d["p_win"] * d["value"]
-    d["category"] = np.where(d["p_win"] >= COMMIT, "commit", np.where(d["p_win"] >= BEST_CASE, "best_case",
-                                                                       "pipeline"))
+        apply_quarter_end(qe, months, bookings, wins, rng)
     fc = Forecast(fit=fit, as_of=cut, until=end, months=[str(m) for m in months], bookings=bookings, wins=wins,
                   revenue=revenue, open_deals=d, plan=plan, quarter_end=qe)
-    if h.as_of > cut + pd.Timedelta(days=27):
-        fc.actual = _actual(h, fit, cut, min(end, h.as_of), months)
-        fc.naive = _naive(fit, h, d, cut, months)
-        fc.naive_wins = _naive(fit, h, d, cut, months, count=True)
-    return fc
+    return finish(fc, h, p_hit, runs)
 
 
 @dataclass
@@ -556,7 +570,7 @@ def fit_quarter_end(h: History, fit: Fit, cut: pd.Timestamp) -> QuarterEnd | Non
     return QuarterEnd(last=last, neighbours=nb, days_last=d_last, days_neighbours=d_nb, quarters=n_q, p_value=p)
 
 
-def _apply_quarter_end(qe: QuarterEnd, months: pd.PeriodIndex, bookings: np.ndarray, wins: np.ndarray,
+def apply_quarter_end(qe: QuarterEnd, months: pd.PeriodIndex, bookings: np.ndarray, wins: np.ndarray,
                        rng: np.random.Generator) -> None:
     """Move each run's wins (and their bookings) between the months of a quarter so that the last
     month's daily rate is the fitted ratio (drawn per run from its posterior) times the others',
@@ -579,7 +593,7 @@ def _apply_quarter_end(qe: QuarterEnd, months: pd.PeriodIndex, bookings: np.ndar
             arr[:, cols] = np.where(norm > 0, moved / np.where(norm > 0, norm, 1.0) * total, part)
 
 
-def _arrival_rate(a: dict, rng: np.random.Generator) -> float:
+def arrival_rate(a: dict, rng: np.random.Generator) -> float:
     """One run's weekly arrival rate from the forecast date: the trend line's level at the end of the
     history (a local level, held flat: a trend is not extrapolated), drawn on the log scale from its
     standard error widened by the month-to-month spread beyond chance, which also shocks each

@@ -32,6 +32,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--until", metavar="DATE", help="end of the forecast (default: the end of the second quarter "
                    "after --as-of)")
     p.add_argument("--runs", type=whole(10, 100_000), default=200, help="Monte Carlo runs (default 200)")
+    p.add_argument("--engine", action="store_true", help="run each replication through the simulation engine: "
+                   "the fitted scenario starting from the open pipeline at --as-of (initial_pipeline) instead of "
+                   "the separate Monte Carlo; slower, and it decides an old open deal at its stage's full "
+                   "conversion (see docs/how-to/fit-your-crm.md)")
     p.add_argument("--seed", type=whole(0), default=0, help="root seed (default 0)")
     p.add_argument("--out", type=Path, metavar="DIR", help="also write forecast.md and the tables as CSV here")
     p.add_argument("--force", action="store_true", help="replace an --out folder that salesim wrote earlier")
@@ -107,12 +111,18 @@ def run_forecast_cmd(args: argparse.Namespace) -> int:
     m = load_mapping(args.mapping)
     plan = read_plan(args.plan) if args.plan else None
     h = load_history(args.history, m)
-    fc = run_forecast(h, args.as_of, m, until=args.until, plan=plan, runs=args.runs, seed=args.seed)
+    if args.engine:
+        from sim.calibration.forecast_engine import run_engine_forecast
+
+        fc = run_engine_forecast(h, args.as_of, m, until=args.until, plan=plan, runs=args.runs, seed=args.seed)
+    else:
+        fc = run_forecast(h, args.as_of, m, until=args.until, plan=plan, runs=args.runs, seed=args.seed)
     _warn(fc.fit.history)
     parts = sections(fc)
     text = "\n\n".join(f"{title}\n{body}" for title, body in parts)
     print(f"forecast from {fc.as_of:%Y-%m-%d} to {fc.until:%Y-%m-%d}: {len(fc.open_deals)} open deals, "
-          f"{args.runs} runs\n\n{text}")
+          f"{args.runs} {'simulations of the fitted scenario from the open pipeline' if args.engine else 'runs'}"
+          f"\n\n{text}")
     if out is not None:
         with staged_folder(out, by="salesim forecast") as tmp:
             (tmp / "forecast.md").write_text("\n\n".join(f"## {t}\n\n```\n{b}\n```" for t, b in parts) + "\n",

@@ -74,7 +74,7 @@ class InitialPipeline:
             k = stages.index(deal.stage)
             resolved.append((source, segment, k))
             groups.setdefault((source, segment, k), []).append(i)
-        for (source, segment, k), idx in groups.items():
+        for (_source, segment, k), idx in groups.items():
             spec = scenario.segments[segment].steps[stages[k + 1]].elapsed_days
             ages = np.array([deals[i].age_days for i in idx])
             rest[idx] = remaining(spec, ages, u[idx])
