@@ -6,10 +6,16 @@ Stored outputs live in ``scenarios/studies/results/NAME/``: the study's
 ``cells.csv``, ``effects.csv``, ``variance.csv``, a ``replications.csv`` of its
 KPIs per cell and replication, and ``stored.json`` (the study file, its
 replications, root seed and horizon, each cell's resolved-scenario hash, the
-commit it was run at and the command that reproduces it). Run from the
+commit it was run at and the command that reproduces it). A robust study
+(``org_design``: designs at their best across plausible worlds) stores its
+``designs.csv``, ``flatness.csv``, ``worlds.csv``, ``verdicts.csv``,
+``sensitivity.csv``, ``flips.csv`` and ``findings.md`` instead, and a record
+with the simulation count, wall time and CPU time, a hash of the study file's
+settings and of each design's scenario. Run from the
 repository root::
 
     python scripts/figures.py store NAME [--from FOLDER]  # run the study (or take a finished folder) and store it
+    python scripts/figures.py store org_design --from FOLDER --time-log LOG  # with /usr/bin/time -v's CPU time
     python scripts/figures.py render                       # rewrite every marker block from the stored outputs
     python scripts/figures.py check                        # exit 1 naming each block or stored output that is off
 
@@ -48,7 +54,8 @@ EXTERNAL = {"pod_growth": "scenarios/studies/pod_growth.py",  # blocks another s
 STUDIES: dict[str, tuple[str, int | None, float | None]] = {
     "team_size": ("scenarios/studies/team_size.yaml", None, None),
     "pod_split": ("scenarios/studies/pod_split.yaml", None, None),
-    "org_design": ("scenarios/studies/org_design.yaml", None, None),
+    "org_design": ("scenarios/studies/org_design.yaml", None, None),  # a robust study: see store_robust
+    "org_design_factorial": ("scenarios/studies/org_design_factorial.yaml", None, None),
     "speed_to_lead": ("scenarios/studies/claims/speed_to_lead.yaml", None, None),
     "compound_effect": ("scenarios/studies/claims/compound_effect.yaml", None, None),
     "four_points": ("scenarios/studies/claims/four_points.yaml", None, None),
@@ -57,6 +64,10 @@ STUDIES: dict[str, tuple[str, int | None, float | None]] = {
     # (an infinite cost per ARR the study analysis cannot take)
     "team_size_quick": ("scenarios/studies/team_size.yaml", 2, 8.0),
 }
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def documents() -> list[Path]:
@@ -180,13 +191,35 @@ def reproduce(name: str, workers: int = 1):
 
 
 def stale(name: str) -> list[str]:
-    """The cells of a stored output whose scenario is no longer what it was run on."""
+    """The cells of a stored output whose scenario is no longer what it was run on (and, for a robust
+    study, the study file's settings: search, budgets, assumptions, worlds, seeds)."""
     s = Stored(name)
     now = figure_hashes(s.record["study"])
     then = s.record.get("cell_figure_hashes", s.record["cell_hashes"])
     out = [f"{name}: cell {c} changed since it was stored" for c in then if now.get(c) != then[c]]
     out += [f"{name}: cell {c} is new since it was stored" for c in now if c not in then]
+    if "study_hash" in s.record and study_hash(s.record["study"]) != s.record["study_hash"]:
+        out.append(f"{name}: the study file's settings changed since it was stored")
     return out
+
+
+def study_hash(study_file: str) -> str:
+    """SHA-256 of what a study file sets apart from its name and description (factors, designs,
+    budgets, search, uncertain assumptions, replications, seed): a robust study's figures depend on
+    all of it, not only on its cells' scenarios."""
+    import hashlib
+
+    from sim.experiments.study.study_file import read_spec
+
+    spec = read_spec(ROOT / study_file)[0]
+    data = spec.model_dump(mode="json", exclude={"name", "description"})
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def is_robust(study_file: str) -> bool:
+    from sim.experiments.study.study_file import read_spec
+
+    return bool(read_spec(ROOT / study_file)[0].robust)
 
 
 def store(name: str, folder: Path | None = None, workers: int = 2, commit: str | None = None) -> None:
@@ -194,6 +227,9 @@ def store(name: str, folder: Path | None = None, workers: int = 2, commit: str |
     import pandas as pd
 
     study_file, reps, weeks = STUDIES[name]
+    if is_robust(study_file):
+        store_robust(name, folder, workers, commit)
+        return
     cmd = ["salesim", "study", study_file] + (["--reps", str(reps)] if reps else []) + (
         ["--weeks", f"{weeks:g}"] if weeks else [])
     tmp = None
@@ -227,7 +263,166 @@ def store(name: str, folder: Path | None = None, workers: int = 2, commit: str |
     (out / "stored.json").write_text(json.dumps(record, indent=1) + "\n")
     if tmp is not None:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"stored {name} in {out.relative_to(ROOT)}")
+    print(f"stored {name} in {_shown(out)}")
+
+
+# --------------------------------------------------------------------------- robust studies
+
+ROBUST_TABLES = ("designs", "flatness", "worlds", "verdicts", "sensitivity", "flips")
+
+
+def time_log(path: Path) -> dict:
+    """CPU time, wall time and peak memory from ``/usr/bin/time -v``'s report (its stderr)."""
+    text = path.read_text(errors="replace")
+
+    def field(label: str) -> str | None:
+        m = re.search(rf"^\s*{re.escape(label)}: (.+)$", text, re.M)
+        return m.group(1).strip() if m else None
+
+    user, system = field("User time (seconds)"), field("System time (seconds)")
+    if user is None or system is None:
+        raise SystemExit(f"figures: {path} is not a report of /usr/bin/time -v (no user and system time)")
+    wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss)")
+    secs = 0.0
+    for part in (wall or "0").split(":"):
+        secs = secs * 60 + float(part)
+    rss = field("Maximum resident set size (kbytes)")
+    return {"cpu_s": float(user) + float(system), "time_wall_s": secs, "max_rss_kb": int(rss) if rss else None}
+
+
+def store_robust(name: str, folder: Path | None = None, workers: int = 2, commit: str | None = None,
+                 timing: Path | None = None) -> None:
+    """Run the robust study ``name`` (or take its finished output ``folder``) and store its tables, its
+    findings and a record: the simulation count and wall time it printed, the CPU time (measured here
+    when this runs it, or read from ``timing``, a ``/usr/bin/time -v`` report), each design's
+    scenario hash and the study file's settings hash."""
+    import os
+    import resource
+    import time
+
+    from sim.experiments.study.robust import _specs
+    from sim.experiments.study.study_file import load_study
+
+    study_file = STUDIES[name][0]
+    cmd = ["salesim", "study", study_file]
+    study = load_study(ROOT / study_file)
+    spec = study.spec
+    extra: dict = {}
+    tmp = None
+    if folder is None:
+        tmp = Path(tempfile.mkdtemp(prefix=f"figures-{name}-"))
+        folder = tmp / "out"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load, t0 = os.getloadavg(), time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sim", *cmd[1:], "--quiet", "--workers", str(workers),
+                        "--out", str(folder)], check=True, cwd=ROOT)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        extra = {"cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+                 "time_wall_s": time.perf_counter() - t0, "load_average": list(load)}
+    elif timing is not None:
+        extra = time_log(timing)
+    hashes = inputs_hashes(study_file)
+    for i, ds in enumerate(_specs(study)):
+        path = folder / "designs" / f"cell{i}" / "manifest.json"
+        if not path.is_file():
+            raise SystemExit(f"figures: {folder} has no design search {i} ({ds.label}): not a finished run of "
+                             f"{study_file}")
+        d = json.loads(path.read_text())["design"]
+        mine = {"cell": ds.label, "vary": ds.vary, "budget_usd_per_year": ds.budget_usd_per_year,
+                "objective": ds.objective, "search": spec.search.model_dump(), "scenario_hash": hashes[ds.label]}
+        off = [k for k, v in mine.items() if d.get(k) != v]
+        if off:
+            raise SystemExit(f"figures: {folder} was not run on today's {study_file} (design {ds.label}: "
+                             f"{', '.join(off)} differ)")
+    worlds = json.loads((folder / "worlds" / "manifest.json").read_text())
+    if (int(worlds["reps"]) != spec.reps or int(worlds["root_seed"]) != int(spec.seed)
+            or worlds["design"]["worlds"] != spec.uncertain.worlds
+            or sorted(worlds["design"]["assumptions"]) != sorted(spec.uncertain.assumptions)):
+        raise SystemExit(f"figures: {folder}'s worlds (count, assumptions, replications or seed) are not "
+                         f"{study_file}'s")
+    missing = [f"{t}.csv" for t in ROBUST_TABLES if not (folder / f"{t}.csv").is_file()]
+    if missing or not (folder / "findings.md").is_file():
+        raise SystemExit(f"figures: {folder} is not a finished robust study (missing {missing or 'findings.md'})")
+    run_path = folder / "run.json"
+    if run_path.is_file():
+        run = json.loads(run_path.read_text())
+    else:  # a folder written before run.json: the count and wall time are the findings' last line
+        m = re.search(r"^(\d+) simulations in (\d+) s\.$", (folder / "findings.md").read_text(), re.M)
+        if m is None:
+            raise SystemExit(f"figures: {folder} records no simulation count and wall time")
+        run = {"simulations": int(m.group(1)), "wall_s": float(m.group(2)), "workers": None}
+    out = RESULTS / name
+    out.mkdir(parents=True, exist_ok=True)
+    for stem in ROBUST_TABLES:
+        shutil.copyfile(folder / f"{stem}.csv", out / f"{stem}.csv")
+    shutil.copyfile(folder / "findings.md", out / "findings.md")
+    commit = commit or subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                                      cwd=ROOT).stdout.strip()
+    record = {"kind": "robust", "study": study_file, "command": " ".join(cmd), "reps": spec.reps,
+              "seed": int(spec.seed), "worlds": spec.uncertain.worlds, "designs": len(study.cells),
+              "cells": len(study.cells), "factors": list(spec.factors), "objective": spec.objective,
+              "search": spec.search.model_dump(), "sampler": spec.uncertain.sampler,
+              "assumptions": {k: {"low": a.low, "high": a.high, "source": a.source}
+                              for k, a in spec.uncertain.assumptions.items()},
+              "budgets": {ds.label: ds.budget_usd_per_year for ds in _specs(study)},
+              "horizon_weeks": float(study.cells[0].scenario.horizon_weeks),
+              "simulations": int(run["simulations"]), "simulations_run_here": run.get("simulations_run_here"),
+              "wall_s": float(run["wall_s"]), "workers": run.get("workers") or workers, **extra,
+              "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d"), "commit": commit,
+              "cell_hashes": hashes, "cell_figure_hashes": figure_hashes(study_file),
+              "study_hash": study_hash(study_file)}
+    (out / "stored.json").write_text(json.dumps(record, indent=1) + "\n")
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"stored {name} in {_shown(out)}")
+
+
+def optimum_scenarios(name: str) -> list[tuple[str, object]]:
+    """(design label, scenario) of every stored optimum: each design's scenario with its seats."""
+    import copy
+
+    from sim.experiments.study.study_file import load_study
+    from sim.scenario.loader import apply_overrides, validate_data
+
+    s = Stored(name)
+    designs = s.table("designs").set_index("design")
+    out = []
+    for cell in load_study(ROOT / s.record["study"]).cells:
+        row = designs.loc[cell.label]
+        sets = [f"{c.split(':', 1)[1]}={int(row[c]) if float(row[c]).is_integer() else row[c]}"
+                for c in designs.columns if c.startswith("seats:") and row[c] == row[c]]
+        data = cell.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        out.append((cell.label, validate_data(apply_overrides(copy.deepcopy(data), sets, {}), {}, cell.label)))
+    return out
+
+
+def reproduce_worlds(name: str, which: tuple[int, ...] = (0,), workers: int = 1):
+    """Rerun the stored optima of the robust study ``name`` in the worlds ``which`` at the stored
+    replications and seed; return (stored, rerun): the objective's mean per world and design, and
+    the worlds' assumption values, which common random numbers and the seeded sample make identical."""
+    from sim.experiments.runner.driver import run_study
+    from sim.experiments.study.robust import sample_worlds, world_points
+    from sim.experiments.study.study_file import load_study
+
+    s = Stored(name)
+    r = s.record
+    study = load_study(ROOT / r["study"])
+    optima = optimum_scenarios(name)
+    ws = sample_worlds(study, optima[0][1], r["seed"], r["worlds"])
+    points = world_points(study, optima, ws, list(which))
+    res = run_study("robust", points, r["reps"], seed=r["seed"], workers=workers,
+                    executor="serial" if workers == 1 else "auto", progress=False, weekly=False)
+    rows = res.replications
+    rows = rows.assign(world=[points[p].info["world"] for p in rows["point"]],
+                       design=[points[p].info["design"] for p in rows["point"]])
+    means = rows.groupby(["world", "design"])[r["objective"]].mean()
+    labels = [lb for lb, _ in optima]
+    rerun = {(w, labels[d]): float(v) for (w, d), v in means.items()}
+    table = s.table("worlds")
+    stored = {(w, lb): float(table.loc[w, f"objective:{lb}"]) for w in which for lb in labels}
+    values = {(w, n): float(ws.values[w, j]) for w in which for j, n in enumerate(ws.names)}
+    stored_values = {(w, n): float(table.loc[w, n]) for w in which for n in ws.names}
+    return (stored, stored_values), (rerun, values)
 
 
 # --------------------------------------------------------------------------- formatting
@@ -347,8 +542,8 @@ def render_pod_split() -> str:
     ])
 
 
-def render_org_design() -> str:
-    s = Stored("org_design")
+def render_org_design_factorial() -> str:
+    s = Stored("org_design_factorial")
     arr, cpa, grr, wrs = "arr_end_usd", "cost_per_arr_usd", "grr_trailing_12m", "win_rate_stability"
     expo = "key_person_exposure.max_arr_usd"
     proc, struct = s.effect(arr, "process", "with"), s.effect(arr, "structure", "specialists")
@@ -384,6 +579,15 @@ def render_org_design() -> str:
         " of the most ARR one leaver holds.",
         f"- **At the same cost**, {verdict}.",
     ])
+
+
+def _headcounts(study_file: str, **levels) -> dict[str, int]:
+    """Seats of each structure in the cells of a study at ``levels``."""
+    from sim.experiments.study.study_file import load_study
+
+    return {c.levels["structure"]: sum(r.headcount for r in c.scenario.roles.values())
+            for c in load_study(ROOT / study_file).cells
+            if all(c.levels.get(f) == lv for f, lv in levels.items())}
 
 
 def _role_cost(study_file: str, role: str) -> list[tuple[str, int, float]]:
@@ -429,7 +633,7 @@ def star_departure_claim() -> str:
 
 
 def render_claims() -> str:
-    stl, org, pods = Stored("speed_to_lead"), Stored("org_design"), Stored("pod_split")
+    stl, org, pods = Stored("speed_to_lead"), Stored("org_design_factorial"), Stored("pod_split")
     comp, four = Stored("compound_effect"), Stored("four_points")
     c0, c1 = (comp.cell("leads_won", every_step=lv) for lv in ("as_is", "ten_percent_better"))
     f0, f1 = (four.cell("leads_won", company=lv) for lv in ("industry_average", "four_points_better"))
@@ -464,7 +668,7 @@ def render_claims() -> str:
         f"leaves, at the same cost: stars {pct(dip[('star', 'without')])} without the process, "
         f"{pct(dip[('star', 'with')])} with it; specialists {pct(dip[('specialists', 'without')])} and "
         f"{pct(dip[('specialists', 'with')])} (structure effect {ci(dip_s)}{nr(dip_s)}).",
-        f"- **5. A steadier win rate** (org_design): specialists instead of stars change the standard deviation of "
+        f"- **5. A steadier win rate** (org_design_factorial): specialists instead of stars change the standard deviation of "
         f"the quarterly win rate by {ci(org.effect(wrs, 'structure', 'specialists'), '+.3f')} and its spread around "
         f"the trend (what the source means) by {ci(org.effect(wrd, 'structure', 'specialists'), '+.3f')}; the "
         f"process layer by {ci(org.effect(wrs, 'process', 'with'), '+.3f')} and "
@@ -497,9 +701,195 @@ def _paired_within(s: Stored, kpi: str, factor: str, a: str, b: str, **fixed) ->
     return m, m - h, m + h, n
 
 
+ROLE_WORDS = {"rep": "generalists"}  # a decision variable's role as the figures name it
+LEVEL_WORDS = {"star": "stars"}  # a design factor's level as the subject of a sentence
+
+
+def _who(level: str) -> str:
+    return "the " + LEVEL_WORDS.get(level, level)
+
+
+def _levels(label: str) -> dict[str, str]:
+    """A cell label (``structure=star, budget=b1_3m``) as its levels."""
+    return dict(kv.split("=", 1) for kv in label.split(", "))
+
+
+def _seats(row, columns) -> str:
+    """An optimum's layout: its seats per role (``7 generalists``; ``2 SDR, 4 AE, 1 CSM``)."""
+    parts = []
+    for c in columns:
+        v = row[c]
+        if c.startswith("seats:") and v == v:
+            path = c.split(":", 1)[1]
+            role = path.split(".")[1] if path.startswith("roles.") and path.endswith(".headcount") else path
+            parts.append(f"{v:g} {ROLE_WORDS.get(role, role.upper())}")
+    return ", ".join(parts) or "as written"
+
+
+def _box_words(box: str) -> str:
+    """A stored flip box (``a <= 0.2 and b > 30``) in words: each assumption at most or above its threshold."""
+    if box == "every world":
+        return "in every world"
+    words = {"<=": "at most", ">": "above"}
+    out = []
+    for rule in box.split(" and "):
+        name, op, value = rule.rsplit(" ", 2)
+        out.append(f"`{name}` {words[op]} {value}")
+    return " and ".join(out)
+
+
+class Robust:
+    """A stored robust study read for its figures: per group of cells (each budget), the two designs'
+    optima, the verdict over the worlds, the sensitivities and the flip boxes."""
+
+    def __init__(self, name: str):
+        self.s = Stored(name)
+        r = self.s.record
+        if r.get("kind") != "robust":
+            raise SystemExit(f"figures: {name} is not a stored robust study")
+        self.designs = self.s.table("designs").set_index("design")
+        self.verdicts = self.s.table("verdicts")
+        self.flips = self.s.table("flips")
+        self.sens = self.s.table("sensitivity")
+        self.group_cols = list(self.verdicts.columns[:list(self.verdicts.columns).index("a")])
+        self.factor = next(f for f in r["factors"] if f not in self.group_cols)
+
+    def label(self, design: str, group: dict) -> str:
+        levels = {self.factor: design, **group}
+        return ", ".join(f"{f}={levels[f]}" for f in self.s.record["factors"])
+
+    def groups(self):
+        """(group levels, verdict row, optimum row of a, optimum row of b, budget a year) per verdict."""
+        for _, v in self.verdicts.iterrows():
+            g = {c: str(v[c]) for c in self.group_cols}
+            la, lb = self.label(v["a"], g), self.label(v["b"], g)
+            yield g, v, self.designs.loc[la], self.designs.loc[lb], self.s.record["budgets"][lb]
+
+    def boxes(self, g: dict, b: str):
+        f = self.flips
+        for c, lv in g.items():
+            f = f[f[c].astype(str) == lv]
+        return f[f["b"] == b]
+
+    def ranked(self, g: dict, b: str):
+        x = self.sens
+        for c, lv in g.items():
+            x = x[x[c].astype(str) == lv]
+        return x[x["b"] == b].dropna(subset=["s1"]).sort_values("s1", ascending=False)
+
+    @property
+    def how(self) -> str:
+        r = self.s.record
+        return (f"`{r['command']}` ({r['designs']} designs optimised, then evaluated in {r['worlds']} worlds x "
+                f"{r['reps']} replications, root seed {r['seed']}; {r['simulations']:,} simulations in "
+                f"{r['wall_s'] / 60:.0f} min of wall time on {r['workers']} worker{'s' if r['workers'] != 1 else ''}; "
+                f"run at commit "
+                f"{r['commit'][:7]})")
+
+    def flip_text(self, g: dict, a: str, b: str) -> str:
+        boxes = self.boxes(g, b)
+        if len({bool(x) for x in boxes["b_wins"]}) <= 1:
+            return "no assumption flips it"
+        parts = [f"{_who(b if bool(x['b_wins']) else a)} win {_box_words(x['box'])} ({x['worlds']} worlds)"
+                 for _, x in boxes.iterrows()]
+        return "; ".join(parts)
+
+
+def _odds(v) -> str:
+    return f"{v['p_b_beats_a']:.0%} [{v['ci_low']:.0%}, {v['ci_high']:.0%}]"
+
+
+def _verdict(v) -> str:
+    if v["ci_low"] > 0.5:
+        return f"{_who(v['b'])} end with more ARR in most plausible worlds"
+    if v["ci_high"] < 0.5:
+        return f"{_who(v['a'])} end with more ARR in most plausible worlds"
+    return "the worlds do not settle which ends with more ARR"
+
+
 def render_headline_structure() -> str:
-    """The README's first question in a few sentences: star generalists or specialists (org_design)."""
-    s = Stored("org_design")
+    """The README's first question: the best star team against the best specialist team at the same
+    budget, across plausible worlds (org_design), and what the shipped layouts compared as they are
+    (org_design_factorial) say next to it."""
+    rb, fac = Robust("org_design"), Stored("org_design_factorial")
+    r = rb.s.record
+    rows, verdicts, flips = [], [], []
+    cols = list(rb.designs.columns)
+    for g, v, a, b, budget in rb.groups():
+        rows.append(f"| {usd_m(budget)} | {_seats(a, cols)} ({usd_m(a['cost_per_year'])}) | {_seats(b, cols)} "
+                    f"({usd_m(b['cost_per_year'])}) | {_odds(v)} | {usd_m(v['margin_mean'], True)} |")
+        verdicts.append(_verdict(v))
+        flips.append(f"at {usd_m(budget)}, {rb.flip_text(g, v['a'], v['b'])}")
+    same = set(verdicts)
+    summary = (verdicts[0] + " at every budget" if len(same) == 1 else
+               "; ".join(f"at {usd_m(bud)} {vd}" for (_, _, _, _, bud), vd in zip(rb.groups(), verdicts)))
+    shipped = _paired_within(fac, "arr_end_usd", "structure", "star", "specialists", budget="same_cost")
+    heads = _headcounts(fac.record["study"], budget="same_cost", process="without")
+    names = ", ".join(f"`{k}` {a['low']:g}-{a['high']:g}" for k, a in r["assumptions"].items())
+    return "\n".join([
+        f"{rb.how}:", "",
+        f"**Answer:** each structure at its best for the same budget (its seats chosen by the planner's search "
+        f"for the most ARR at the end of {r['horizon_weeks'] * 7 / 365.25:.0f} years, its cost a year within "
+        f"the budget), then both run in {r['worlds']} plausible worlds: {summary}.", "",
+        "| budget a year | best star team (cost a year) | best specialist team (cost a year) | "
+        "P(specialists end with more ARR) | mean margin |", "|---|---|---|---|---|", *rows, "",
+        f"P is over the worlds, with its 95% Wilson interval. What flips it: {'; '.join(flips)}. The worlds vary "
+        f"{names}. The shipped layouts compared as they are (`org_design_factorial.yaml`: {heads['star']} generalists "
+        f"against {heads['specialists']} specialists at the same cost) give specialists instead of stars {ci_m(shipped[:3])} of ARR "
+        f"(paired, n = {shipped[3]}): that gap is the hand-picked specialist layout's, not the structure's.",
+    ])
+
+
+def render_org_design(name: str = "org_design") -> str:
+    """scenarios/studies/README.md: every optimum with its flatness, each verdict with its sensitivities
+    and flip conditions (org_design, a robust study)."""
+    rb = Robust(name)
+    r = rb.s.record
+    cols = list(rb.designs.columns)
+    flat = rb.s.table("flatness")
+    per_world = rb.s.table("worlds")
+    out = [f"{rb.how}:", "",
+           f"| budget a year | {rb.factor} | best layout | ARR at the end (nominal world) | cost a year | best "
+           "affordable one-seat move | ARR across the worlds (mean) |", "|---|---|---|---|---|---|---|"]
+    lines = []
+    for g, v, a, b, budget in rb.groups():
+        for lv, row in ((v["a"], a), (v["b"], b)):
+            label = rb.label(lv, g)
+            f = flat[(flat["design"] == label) & flat["within_budget"].astype(bool)]
+            move = (f"{f.iloc[0]['move']}: {usd_k(float(f.iloc[0]['change']), True)}" if len(f)
+                    else "none within budget")
+            out.append(f"| {usd_m(budget)} | {lv} | {_seats(row, cols)} | {usd_m(row['objective'])} | "
+                       f"{usd_m(row['cost_per_year'])} | {move} | {usd_m(per_world[f'objective:{label}'].mean())} |")
+        top = rb.ranked(g, v["b"]).head(3)
+        sens = "; ".join(f"`{x['assumption']}` {x['s1']:.2f}" for _, x in top.iterrows()) or "not estimated"
+        acc = (f" (a depth-2 tree classifies {v['flip_accuracy']:.0%} of the worlds)"
+               if "flip_accuracy" in v and v["flip_accuracy"] == v["flip_accuracy"] else "")
+        lines.append(f"- **At {usd_m(budget)} a year**: P({_who(v['b'])} end with more ARR than {_who(v['a'])}) = {_odds(v)} "
+                     f"over {v['worlds']} worlds, mean margin {usd_m(v['margin_mean'], True)}: {_verdict(v)}. Most "
+                     f"sensitive to (first-order index, RBD-FAST): {sens}. What flips it{acc}: "
+                     f"{rb.flip_text(g, v['a'], v['b'])}.")
+    ranges = "; ".join(f"`{k}` {a['low']:g}-{a['high']:g}" + (f" ({a['source']})" if a["source"] else "")
+                       for k, a in r["assumptions"].items())
+    return "\n".join([*out, "", *lines,
+                      f"- **Worlds** ({r['sampler']}, {r['worlds']} of them): {ranges}."])
+
+
+def render_claims_structure() -> str:
+    """The claims catalogue's structure verdict: each organization at its best, across worlds."""
+    rb = Robust("org_design")
+    lines = [f"{rb.how}:", ""]
+    for g, v, a, b, budget in rb.groups():
+        cols = list(rb.designs.columns)
+        lines.append(f"- **At {usd_m(budget)} a year** ({_seats(a, cols)} against {_seats(b, cols)}): "
+                     f"P(specialists end with more ARR) = {_odds(v)} over {v['worlds']} worlds, mean margin "
+                     f"{usd_m(v['margin_mean'], True)}: {_verdict(v)}; {rb.flip_text(g, v['a'], v['b'])}.")
+    return "\n".join(lines)
+
+
+def render_headline_structure_factorial() -> str:
+    """The README's first question from the shipped layouts as they are (org_design_factorial), until the
+    robust org_design is stored."""
+    s = Stored("org_design_factorial")
     arr = "arr_end_usd"
     same = _paired_within(s, arr, "structure", "star", "specialists", budget="same_cost")
     proc = s.effect(arr, "process", "with")
@@ -539,7 +929,9 @@ RENDERERS: dict[str, Callable[[], str]] = {
     "team_size": render_team_size,
     "pod_split": render_pod_split,
     "org_design": render_org_design,
-    "headline_structure": render_headline_structure,
+    "org_design_factorial": render_org_design_factorial,
+    "claims_structure": render_claims_structure,
+    "headline_structure": render_headline_structure_factorial,
     "headline_pods": render_headline_pods,
     "claims": render_claims,
 }
@@ -587,10 +979,17 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("--from", dest="folder", type=Path, help="a finished `salesim study --out` folder")
     st.add_argument("--workers", type=int, default=2)
     st.add_argument("--commit", help="the commit a --from folder was run at (default: the current one)")
+    st.add_argument("--time-log", type=Path, help="a robust study's --from folder: the /usr/bin/time -v report "
+                    "of its run (its CPU time is stored with it)")
     sub.add_parser("render", help="rewrite every marker block from the stored outputs")
     sub.add_parser("check", help="exit 1 naming each block that differs and each stale stored output")
     args = ap.parse_args(argv)
     if args.cmd == "store":
+        if args.time_log is not None:
+            if not is_robust(STUDIES[args.name][0]) or args.folder is None:
+                raise SystemExit("figures: --time-log goes with a robust study's --from folder")
+            store_robust(args.name, args.folder, args.workers, args.commit, args.time_log)
+            return 0
         store(args.name, args.folder, args.workers, args.commit)
         return 0
     if args.cmd == "render":

@@ -113,7 +113,7 @@ def test_splitting_grows_arr_and_costs_over_three_years():
 
 @pytest.fixture(scope="module")
 def org_design():
-    return factorial(SCENARIOS / "studies" / "org_design.yaml", reps=4, progress=False)
+    return factorial(SCENARIOS / "studies" / "org_design_factorial.yaml", reps=4, progress=False)
 
 
 @pytest.fixture(scope="module")

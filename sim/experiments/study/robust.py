@@ -24,13 +24,16 @@ Files: ``designs/<cell>/`` (each design's search: a resumable part store),
 ``worlds/`` (the evaluations across worlds: a resumable part store; the
 progress bar counts worlds), and in the folder itself ``designs.csv``,
 ``flatness.csv``, ``worlds.csv`` (per world and design: the objective's mean),
-``verdicts.csv``, ``sensitivity.csv``, ``flips.csv`` and ``findings.md``.
+``verdicts.csv``, ``sensitivity.csv``, ``flips.csv``, ``findings.md`` and
+``run.json`` (the simulation count, how many ran in this process rather than
+being resumed, the wall time, workers, replications and root seed).
 ``resume`` reloads every saved block and replays the (deterministic) searches.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import math
 import os
 import time
@@ -169,19 +172,9 @@ def robust_study(study: Study, *, reps: int | None = None, seed: int | None = No
     sims = sum(o.simulations + o.resumed for o in optima)
     here = sum(o.simulations for o in optima)
     if spec.uncertain is not None:
-        u = spec.uncertain
-        n = u.worlds if worlds is None else worlds
-        u = u.model_copy(update={"worlds": n})
-        first = optima[0].scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-        whole = [_whole(name, optima[0].scenario, first) for name in u.assumptions]
-        ws = sample(u, root if u.seed is None else u.seed, whole)
-        points = []
-        for i in range(len(ws)):
-            for d, opt in enumerate(optima):
-                data = opt.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-                data = apply_overrides(copy.deepcopy(data), set_lines(ws, i, data), {})
-                sc = validate_data(data, {}, f"{study.path} [world {i}, {opt.label}]")
-                points.append(Point(f"world {i}: {opt.label}", sc, {"world": i, "design": d}))
+        n = spec.uncertain.worlds if worlds is None else worlds
+        ws = sample_worlds(study, optima[0].scenario, root, n)
+        points = world_points(study, [(o.label, o.scenario) for o in optima], ws)
         res = run_study("robust", points, reps, seed=root, workers=workers, executor=executor, dask=dask,
                         out=None if out is None else out / "worlds", resume=resume, progress=progress,
                         weekly=False, design={"study": spec.name, "worlds": n, "assumptions": ws.names,
@@ -206,6 +199,28 @@ def robust_study(study: Study, *, reps: int | None = None, seed: int | None = No
     if out is not None:
         _write(out, result)
     return result
+
+
+def sample_worlds(study: Study, scenario, root: int, n: int) -> Worlds:
+    """The study's ``n`` worlds (seeded: the same every time), whole-number keys judged on ``scenario``."""
+    u = study.spec.uncertain.model_copy(update={"worlds": n})
+    first = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    whole = [_whole(name, scenario, first) for name in u.assumptions]
+    return sample(u, root if u.seed is None else u.seed, whole)
+
+
+def world_points(study: Study, optima: list[tuple[str, Any]], ws: Worlds,
+                 which: list[int] | None = None) -> list[Point]:
+    """Every optimum (label, scenario) in every world (or the worlds ``which``): the points the
+    study evaluates, world by world (a stored study's figures are rerun on a few of them)."""
+    points = []
+    for i in range(len(ws)) if which is None else which:
+        for d, (label, scenario) in enumerate(optima):
+            data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+            data = apply_overrides(copy.deepcopy(data), set_lines(ws, i, data), {})
+            sc = validate_data(data, {}, f"{study.path} [world {i}, {label}]")
+            points.append(Point(f"world {i}: {label}", sc, {"world": i, "design": d}))
+    return points
 
 
 def _whole(name: str, scenario, data: dict) -> bool:
@@ -305,7 +320,8 @@ def _write(out: Path, r: RobustResult) -> None:
         tables["worlds.csv"] = pd.concat([w, per.reset_index(drop=True)], axis=1)
         tables["verdicts.csv"] = pd.DataFrame([{**v.group, "a": v.a, "b": v.b, "p_b_beats_a": v.beats.p,
                                                 "ci_low": v.beats.lo, "ci_high": v.beats.hi, "worlds": v.beats.n,
-                                                "margin_mean": v.margin_mean} for v in r.verdicts])
+                                                "margin_mean": v.margin_mean, "flip_accuracy": v.flip.accuracy}
+                                               for v in r.verdicts])
         tables["sensitivity.csv"] = pd.DataFrame([{**v.group, "b": v.b, "assumption": i.name, "s1": i.s1,
                                                    "s1_conf": i.conf} for v in r.verdicts for i in v.indices])
         tables["flips.csv"] = pd.DataFrame([{**v.group, "b": v.b, "box": b.text(), "worlds": b.worlds,
@@ -317,6 +333,11 @@ def _write(out: Path, r: RobustResult) -> None:
 
         atomic_write(out / name, write_csv)
     atomic_write(out / "findings.md", lambda p: p.write_text(r.findings, encoding="utf-8"))
+    run = {"simulations": r.simulations, "simulations_run_here": r.info["simulations_run_here"],
+           "wall_s": r.wall_s, "workers": r.info["workers"], "reps": r.info["reps"],
+           "root_seed": r.info["root_seed"], "worlds": None if r.worlds is None else len(r.worlds),
+           "designs": len(r.optima)}
+    atomic_write(out / "run.json", lambda p: p.write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8"))
 
 
 def _finite(x: float) -> bool:
