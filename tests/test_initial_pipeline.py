@@ -154,3 +154,50 @@ def test_shipped_scenarios_have_no_initial_pipeline():
     # the key is off in every shipped scenario (their stored figures stay as they were)
     for path in SCENARIOS.glob("*.yaml"):
         assert sim.load_scenario(path).initial_pipeline is None
+
+
+# --------------------------------------------------------------------------- time to a win and to a loss
+
+
+def _lost_after(data, lost):
+    data["segments"]["only"]["steps"]["s2"]["lost_after_days"] = lost
+    return data
+
+
+def test_lost_deals_take_their_own_time():
+    """With lost_after_days the step's leads that do not convert leave after that time, the ones that do
+    after elapsed_days; the conversion itself is unchanged (binomial). Switched off, both wait elapsed_days."""
+    data = chain([1.0, 0.5], rate_per_week=50.0)
+    data["horizon_weeks"] = 20
+    data["segments"]["only"]["steps"]["s2"]["elapsed_days"] = 10.0
+    off = sim.simulate(sim.validate_data(data), seed=1).leads
+    on = sim.simulate(sim.validate_data(_lost_after(copy.deepcopy(data), 2.0)), seed=1).leads
+    for leads, lost_days in ((on, 2.0), (off, 10.0)):
+        done = leads[leads["outcome"] != "open"]
+        won = done["outcome"] == "won"
+        age = done["outcome_days"] - done["created_days"]
+        assert np.allclose(age[won], 10.0) and np.allclose(age[~won], lost_days)
+        n = len(done)
+        assert abs(won.mean() - 0.5) < 4 * np.sqrt(0.25 / n)
+
+
+def test_an_open_deals_chance_is_weighed_by_how_long_it_stayed_open():
+    """Wins take gamma(mean 30) days, losses gamma(mean 5): a deal still open after 15 days is most likely
+    a win, P = p S_win(15) / (p S_win(15) + (1 - p) S_loss(15)); without the weighing it would be p."""
+    won, lost = {"dist": "gamma", "mean": 30.0, "cv": 0.4}, {"dist": "gamma", "mean": 5.0, "cv": 0.5}
+    data = _lost_after(funnel([{"stage": "s1", "age_days": 15}] * 400, weeks=40, elapsed=won), lost)
+    p = sim.simulate(sim.validate_data(data), seed=2).kpis["initial_pipeline"]
+    sw = stats.gamma(1 / 0.16, scale=30 * 0.16).sf(15)
+    sl = stats.gamma(1 / 0.25, scale=5 * 0.25).sf(15)
+    want = 0.8 * sw / (0.8 * sw + 0.2 * sl)
+    assert p["won"] + p["lost"] == 400
+    assert abs(p["won"] / 400 - want) < 4 * np.sqrt(want * (1 - want) / 400), (p, want)
+    assert want > 0.95
+
+
+def test_lint_reads_both_times_for_a_stale_deal():
+    won, lost = {"dist": "gamma", "mean": 10.0, "cv": 0.3}, {"dist": "gamma", "mean": 60.0, "cv": 0.3}
+    deals = [{"stage": "s1", "age_days": 40}]
+    assert [f for f in lint(sim.validate_data(funnel(deals, elapsed=won))) if f.rule == "stale_open_deal"]
+    assert not [f for f in lint(sim.validate_data(_lost_after(funnel(deals, elapsed=won), lost)))
+                if f.rule == "stale_open_deal"]

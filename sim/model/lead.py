@@ -108,7 +108,7 @@ class Leads:
             pod = self.pods.pod_for(route.segment) if self.pods is not None else 0
         Flow(self._life(lid, route, acv, owner, on_lost, account, owner_role, pod, source))
 
-    def open_deal(self, source: int, route: Route, stage: int, rest: float, acv: float, owner: int = -1,
+    def open_deal(self, source: int, route: Route, stage: int, rest, acv: float, owner: int = -1,
                   owner_role=None, pod: int = 0) -> None:
         """An open deal of the initial pipeline enters now in ``stage`` (an index, at or after
         the route's entry), worth ``acv``: it walks the route's steps after that stage, the
@@ -123,12 +123,14 @@ class Leads:
         Flow(self._life(lid, route, acv, owner, None, -1, owner_role, pod, source, start=stage, rest=rest))
 
     def _life(self, lid, route, acv, owner, on_lost, account, owner_role=None, pod=0, source=0,
-              start=-1, rest=-1.0):
+              start=-1, rest=None):
         """One lead's walk along its route. Simple steps (a pooled queue, one
         attempt, no SLA, no hand-off cost, no decay) go straight to the role;
         everything else goes through :meth:`_worked_step`. ``start`` >= 0: an open
         deal of the initial pipeline already in that stage, the customer's time of
-        its first step ``rest`` days."""
+        its first step ``rest`` days (a step with ``lost_after_days``: the survivals
+        of its times to a win and to a loss at the deal's age and the time left to
+        each, ``(S_win, S_loss, rest_win, rest_loss)``)."""
         env = self.env
         timeout = env.timeout
         rec = self.rec
@@ -168,10 +170,51 @@ class Leads:
                 if owner_role is role:
                     ties = ties + 1 if occ == owner_occ else 1  # tasks this owner did on the lead
                     owner_occ = occ
+            if st.lost_after is not None:  # decided first, then the time to a win or to a loss
+                p = self._odds(st, lid, route, wait, occ, role, boost, past)
+                past = 1.0
+                if occ >= 0:
+                    last_role, last_rep = role, occ
+                if rest is not None:  # an open deal: its chance given it is still open at its age
+                    sw, sl, rest_w, rest_l = rest
+                    rest = None
+                    den = p * sw + (1.0 - p) * sl
+                    if den > 0.0:
+                        p = p * sw / den
+                    converts = st.conv() < p
+                    e = rest_w if converts else rest_l
+                else:
+                    converts = st.conv() < p
+                    e = (st.elapsed() if st.elapsed is not None else 0.0) if converts else st.lost_after()
+                if converts and self.deals is not None and k >= self.deals.pull_from:
+                    e = self.deals.close_in(lid, e, env.now, last_role, last_rep)
+                yield timeout(e if bdays is None else bdays.end(env.now, e) - env.now)
+                if owner_role is not None and owner_role.occupant[owner] != owner_occ:
+                    staff = owner_role.staff  # the owner left meanwhile: the lead may go with them
+                    if staff is not None and staff.u_lose() < staff.lose_p(ties):
+                        outcome = LOST_OWNER_LEFT
+                        break
+                    owner_occ = owner_role.occupant[owner]
+                    ties = 0
+                if not converts:
+                    outcome = LOST_CONVERSION
+                    break
+                now = env.now
+                rec.advance(now, lid, k, now - t_stage, acv)
+                if boost is not None:
+                    self.moved[seg][k] += 1
+                wip[stage] -= 1
+                stage = k
+                wip[stage] += 1
+                t_stage = now
+                if st.last:
+                    outcome = WON
+                    break
+                continue
             elapsed = st.elapsed
-            if elapsed is not None or rest >= 0.0:
-                if rest >= 0.0:  # an open deal's first step: the time left given its age
-                    e, rest = rest, -1.0
+            if elapsed is not None or rest is not None:
+                if rest is not None:  # an open deal's first step: the time left given its age
+                    e, rest = rest, None
                 else:
                     e = elapsed()
                 if self.deals is not None and k >= self.deals.pull_from:  # a rep behind quota may pull it in
@@ -239,6 +282,26 @@ class Leads:
             rec.end(now, lid, stage, outcome, now - t_stage, seg, 0.0, acv, ridx, last_rep)
             if on_lost is not None:
                 on_lost()
+
+    def _odds(self, st, lid, route, wait, occ, role, boost, past) -> float:
+        """The conversion probability of a step decided before its customer's time (``lost_after_days``):
+        the same factors, in the same order, as the inline computation of :meth:`_life`."""
+        k = st.stage
+        p = st.p
+        if boost is not None:
+            p *= boost[k]
+        if past != 1.0:
+            p *= past
+        if st.decay:
+            p *= self.decay(wait * 24.0)
+        if occ >= 0:
+            staff = role.staff
+            if staff is not None:
+                p = odds_scale(p, staff.skill(occ, k, self.env.now))
+                staff.did(occ, k)
+        if st.last and self.deals is not None:
+            p = self.deals.odds(lid, p, route)
+        return p
 
     def _won(self, lid, route, stage, acv, last_role, last_rep, account, pod) -> float:
         """Book the win: discount, commission, the rep's and the POD's tallies, the customer account;

@@ -28,7 +28,7 @@ import numpy as np
 from sim.model.draws import sampler
 from sim.model.rng import Streams
 from sim.scenario import distributions as d
-from sim.scenario.pipeline_spec import frozen, resolve
+from sim.scenario.pipeline_spec import frozen, resolve, survival
 
 if TYPE_CHECKING:
     from sim.model.lead import Leads
@@ -64,9 +64,10 @@ class InitialPipeline:
         deals = scenario.initial_pipeline or []
         gen = streams.generator("initial_pipeline/remaining")
         u = gen.random(len(deals))
+        u_loss = streams.generator("initial_pipeline/remaining_loss").random(len(deals))
         self.rows: list[tuple] = []  # (source index, route, stage index, rest days, list value, rep)
         acv_draw: dict[str, object] = {}
-        rest = np.zeros(len(deals))
+        rest: list = [0.0] * len(deals)
         groups: dict[tuple[str, str, int], list[int]] = {}
         resolved = []
         for i, deal in enumerate(deals):
@@ -75,9 +76,18 @@ class InitialPipeline:
             resolved.append((source, segment, k))
             groups.setdefault((source, segment, k), []).append(i)
         for (_source, segment, k), idx in groups.items():
-            spec = scenario.segments[segment].steps[stages[k + 1]].elapsed_days
+            step = scenario.segments[segment].steps[stages[k + 1]]
             ages = np.array([deals[i].age_days for i in idx])
-            rest[idx] = remaining(spec, ages, u[idx])
+            left = remaining(step.elapsed_days, ages, u[idx])
+            if step.lost_after_days is None:
+                for i, x in zip(idx, left, strict=True):
+                    rest[i] = float(x)
+                continue
+            # decided first: the chance of a win weighed by both times' survival at the age (in Leads)
+            sw, sl = survival(step.elapsed_days, ages), survival(step.lost_after_days, ages)
+            left_l = remaining(step.lost_after_days, ages, u_loss[idx])
+            for j, i in enumerate(idx):
+                rest[i] = (float(sw[j]), float(sl[j]), float(left[j]), float(left_l[j]))
         for i, deal in enumerate(deals):
             source, segment, k = resolved[i]
             if deal.amount_usd is not None:
@@ -87,7 +97,7 @@ class InitialPipeline:
                     acv_draw[segment] = sampler(scenario.segments[segment].acv_usd,
                                                 streams.generator(f"initial_pipeline/acv/{segment}"))
                 value = float(acv_draw[segment]())
-            self.rows.append((sources.index(source), routes[(source, segment)], k, float(rest[i]), value,
+            self.rows.append((sources.index(source), routes[(source, segment)], k, rest[i], value,
                               deal.owner, deal.rep))
         self.segments = segments
 

@@ -33,6 +33,9 @@ class StepPlan:
     conv: Draw  # uniform draw against ``p``
     work: Draw | None  # work time in days of the role (None: no work)
     elapsed: Draw | None  # the customer's elapsed days after the work (None: none)
+    # with ``lost_after_days``: the conversion is drawn before the customer's time, which is then
+    # ``elapsed`` for a lead that converts and this for one that does not (None: off)
+    lost_after: Draw | None = None
     last: bool  # the step into the last stage: the win
     # a hand-off from the previous role: leakage, delay, the previous role's fee
     handoff_leak: float = 0.0
@@ -157,6 +160,8 @@ def _route(setup: RunSetup, streams: Streams, roles: dict[str, RoleRuntime], sna
                   if role is not None and not is_zero(numbers.work_hours) else None),
             elapsed=(None if is_zero(numbers.elapsed_days)
                      else sampler(numbers.elapsed_days, streams.generator(f"elapsed/{key}/{stage}"))),
+            lost_after=(None if numbers.lost_after_days is None
+                        else sampler(numbers.lost_after_days, streams.generator(f"lost_after/{key}/{stage}"))),
             last=last,
             handoff_leak=handoff.leakage_probability if handoff else 0.0,
             leak=(uniform01(streams.generator(f"leak/{key}/{stage}"))

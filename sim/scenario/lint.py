@@ -293,9 +293,10 @@ def _stale_open_deals(scenario: Scenario) -> list[Finding]:
     for i, deal in enumerate(scenario.initial_pipeline or ()):
         _source, segment = resolve(scenario, deal)
         key = (deal.stage, segment)
-        if key not in limit:
-            limit[key] = stale_after(scenario.segments[segment].steps[stages[stages.index(deal.stage) + 1]]
-                                     .elapsed_days)
+        if key not in limit:  # (with lost_after_days: the later of the times to a win and to a loss)
+            step = scenario.segments[segment].steps[stages[stages.index(deal.stage) + 1]]
+            limit[key] = max(stale_after(step.elapsed_days),
+                             stale_after(step.lost_after_days) if step.lost_after_days is not None else 0.0)
         if deal.age_days > limit[key]:
             seen.setdefault(key, []).append(i)
     out = []

@@ -79,6 +79,16 @@ def frozen(spec):
     raise TypeError(f"unknown distribution {spec!r}")  # pragma: no cover
 
 
+def survival(spec, ages):
+    """P(time > age) for each age (a constant: 1 before its value, 0 from it)."""
+    import numpy as np
+
+    ages = np.asarray(ages, dtype=float)
+    if isinstance(spec, d.Constant):
+        return (ages < spec.value).astype(float)
+    return frozen(spec).sf(ages)
+
+
 def stale_after(spec, q: float = 0.999) -> float:
     """The age past which a stage's customer time is almost surely over (its ``q`` quantile; inf: never)."""
     if isinstance(spec, d.Constant):

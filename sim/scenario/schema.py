@@ -139,6 +139,11 @@ class SegmentStep(_Model):
         default=0.0, description="calendar time beyond queueing and work (the customer's side)"
     )
     work_hours: Dist = Field(default=0.0, description="hours of a rep's time the step takes")
+    lost_after_days: Dist | None = Field(
+        default=None, description="calendar time before a lead that does not convert is lost: with it the "
+        "conversion is drawn when the work is done and the customer's time is elapsed_days for a lead that "
+        "converts and this for one that does not, so won and lost deals take their own times (a CRM's time to "
+        "a win and to a loss); absent: every lead waits elapsed_days, then the conversion is drawn")
     assist: Assist | None = Field(default=None, description="a second seller's time on this step")
 
 
