@@ -143,21 +143,31 @@ class Staff:
         days = self._tenure()
         return days / self.managed.leave_factor(seat) if self.managed is not None else days
 
-    def productivity(self, rep: int, now: float) -> float:
-        """Speed of the rep's own work: ramp x share of time spent selling."""
-        return self.ramp(rep, now) * self.speed[rep]
-
-    def learning(self, rep: int, stage: int, prio: int, days: float, now: float, days_per_hour: float) -> None:
-        """Count the learning hours of a task of ``days`` (an average rep at full
-        speed) that ``rep`` starts now: its time at their ramp and practice less its
-        time fully ramped and practised (the module docstring). Called before the
-        practice of this task is counted."""
-        m = c = 1.0
+    def task_days(self, rep: int, stage: int, prio: int, days: float, now: float, days_per_hour: float) -> float:
+        """The days a task of ``days`` (an average rep at full speed) takes ``rep``,
+        who starts it now: at their speed (ramp x share of time selling), then
+        their practice and any set-up (:meth:`~sim.model.practice.Practice.task`,
+        which counts the practice). With learning hours counted, the task's time
+        at the rep's ramp and practice less its time fully ramped and practised
+        (the module docstring) is added first, before this task's practice counts.
+        Called once per task, from :meth:`~sim.model.roles.RoleRuntime._begin`."""
+        if self.ramp_days <= 0:
+            ramp = 1.0
+        else:
+            x = (now - self.hired[rep]) / (self.ramp_days * self.ramp_scale[rep])
+            ramp = 1.0 if x >= 1 else self.ramp_start + (1 - self.ramp_start) * max(x, 0.0)
+        speed = self.speed[rep]
         w = self.work
-        if w is not None and w.learn:
-            k = w.kind_of[stage] if stage >= 0 else w.kind(stage, prio)
-            m, c = w.mult[rep][k], w.ceiling[rep]
-        self.lost[rep] += days / self.speed[rep] * (1.0 / (self.ramp(rep, now) * m) - 1.0 / c) / days_per_hour
+        if self.lost is not None:
+            m = c = 1.0
+            if w is not None and w.learn:
+                k = w.kind_of[stage] if stage >= 0 else w.kind(stage, prio)
+                m, c = w.mult[rep][k], w.ceiling[rep]
+            self.lost[rep] += days / speed * (1.0 / (ramp * m) - 1.0 / c) / days_per_hour
+        days /= ramp * speed
+        if w is not None:
+            days = w.task(rep, stage, prio, days, days_per_hour)
+        return days
 
     def ramp(self, rep: int, now: float) -> float:
         if self.ramp_days <= 0:

@@ -414,7 +414,9 @@ class RoleRuntime:
             # task wakes once, when the work ends
             wait, occ, seat = yield res.queue(job.prio, Task(env, self._granted, rec, lead, job, segment, pod, seat,
                                                              ready, touch, on_start))
-            self._done(seat, res, may_return)
+            if pooled:  # (_done written out: this is every queued task's path)
+                self.seat_freed(seat)
+            res.release(None, may_return)
             return wait, occ
         else:  # in line, and the task may give up first
             req = res.request(job.prio)
@@ -438,7 +440,10 @@ class RoleRuntime:
         wait, end, occ = begun
         if end > env.now:
             yield env.timeout(end - env.now)
-        self._done(seat, res, may_return)
+        if res is not None:  # (_done written out)
+            if pooled:
+                self.seat_freed(seat)
+            res.release(None, may_return)
         return wait, occ
 
     def _granted(self, task: Task) -> None:
@@ -465,13 +470,8 @@ class RoleRuntime:
             if occ < 0:  # a leaver finishing a last task
                 occ = self.left_rep[seat]
             staff = self.staff
-            if staff is not None:
-                if staff.lost is not None:  # hours lost to ramp and practice (sim.model.people)
-                    staff.learning(occ, job.stage, job.prio, svc, now, self.days_per_hour)
-                svc /= staff.productivity(occ, now)
-                work = staff.work
-                if work is not None:  # practice and switching by kind of work (sim.model.practice)
-                    svc = work.task(occ, job.stage, job.prio, svc, self.days_per_hour)
+            if staff is not None:  # ramp, selling time, practice and switching (sim.model.people, practice)
+                svc = staff.task_days(occ, job.stage, job.prio, svc, now, self.days_per_hour)
             coord = self.coord
             if coord is not None:  # time with teammates, out of deal time (sim.model.coordination)
                 stretch = coord.stretch[self.seat_pod[seat]]
