@@ -14,6 +14,7 @@ import numpy as np
 from sim.errors import NonFiniteResult, RunTooLarge
 from sim.metrics import kpis as compute_kpis
 from sim.metrics import weekly_frame
+from sim.metrics.first_touch import reported_shape
 from sim.metrics.recovery import top_departure_kpis
 from sim.metrics.registry import ordered
 from sim.model.collector import RUN_THRESHOLD, fewer_collections
@@ -243,3 +244,29 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
     return Result(scenario=scenario, seed=seed_out, horizon_weeks=horizon_weeks, runtime_s=runtime,
                   kpis={"scenario": scenario.name, "seed": seed_out, **k}, facts=facts,
                   log=recorder if isinstance(recorder, EventLog) else None)
+
+
+def report_shape(scenario: Scenario) -> tuple[dict[str, Any], list[str]]:
+    """The KPIs (figures as a world that never ran gives them) and the weekly columns a run of
+    ``scenario`` reports, known without running it, so that a bad KPI name in a target, a study or a
+    ``--kpi`` fails before anything runs, at almost no cost.
+
+    The names follow from the scenario's structure (roles, stages, segments, sources, PODs, market
+    slices, the mechanisms switched on), not from what happens in a run: the world is built, no
+    simulated time passes, and it reports as a run does at its end. Two kinds of name come from data
+    and are added in their full shape: the first-touch waits (a run reports them for the sources
+    that touched a lead) and the weekly pipeline and queue columns (sampled as the run goes). A
+    name a run then leaves out (no touch from a source, a POD born later) is a missing column,
+    which every study reads as no value."""
+    setup = RunSetup.of(customer_work(scenario), float(scenario.horizon_weeks) * 7.0)
+    recorder = Tally(setup.layout)
+    World(setup, Streams(scenario.seed), recorder).finish()
+    facts = recorder.facts()
+    k = compute_kpis(facts, scenario.stages.index(scenario.win_rate_stage))
+    k.update(top_departure_kpis(facts, [e.week for e in scenario.timeline if e.action == "rep_leaves"
+                                        and e.rep == "top"]))
+    k["first_touch"] = reported_shape(list(setup.layout.sources), setup.calendars is not None)
+    weekly = [c for c in weekly_frame(facts).columns if c != "week"]
+    sampled = [f"pipeline_{s}" for s in setup.layout.stages[:-1]] + [f"queue_{r}" for r in setup.layout.roles]
+    weekly += [c for c in sampled if c not in weekly]
+    return {"scenario": scenario.name, "seed": int(scenario.seed), **k}, weekly

@@ -289,3 +289,49 @@ def test_a_study_with_one_replication_runs(tmp_path, capsys):
     assert main(["study", str(SCENARIOS / "studies" / "team_size.yaml"), "--reps", "1", "--weeks", "8",
                  "--workers", "1", "--quiet", "--out", str(out)]) == 0
     assert (out / "variance.csv").is_file() and (out / "findings.md").is_file()
+
+
+def test_a_study_s_kpis_are_checked_without_running_a_simulation(tmp_path, monkeypatch):
+    """The KPI names come from the world as built, never run: a typo is still refused with its
+    suggestion, and a study that passes runs (below). Fails on a check that runs a probe simulation
+    (it ran the world; here the world refuses to run)."""
+    from sim.experiments.study.factorial import check_kpis
+    from sim.model.world import World
+
+    def no_run(*_a, **_k):
+        raise AssertionError("a simulation ran to check the study's KPI names")
+
+    monkeypatch.setattr(World, "run", no_run)
+    (tmp_path / "pay.yaml").write_text("roles: {r1: {loaded_cost_per_year_usd: 130000}}\n")
+    check_kpis(load_study(_write_study(tmp_path, KNOWN)))
+    bad = _write_study(tmp_path, KNOWN.replace("bookings_usd]", "bookngs_usd]"))
+    with pytest.raises(UsageError, match="did you mean 'bookings_usd'"):
+        check_kpis(load_study(bad))
+
+
+@pytest.mark.parametrize("study", [SCENARIOS / "studies" / "team_size.yaml",
+                                   SCENARIOS / "studies" / "claims" / "four_points.yaml"], ids=lambda p: p.stem)
+def test_a_study_that_passes_validation_runs_and_reports_its_kpis(study, tmp_path):
+    from sim.experiments.study.factorial import check_kpis
+
+    loaded = load_study(study)
+    check_kpis(loaded)
+    res = factorial(loaded, reps=1, weeks=2, workers=1, executor="serial", out=tmp_path / "out", progress=False)
+    assert set(loaded.spec.kpis) <= set(res.replications.columns)
+    assert res.replications["error"].isna().all()
+
+
+def test_the_names_known_without_a_run_cover_what_a_run_reports():
+    """Every flat KPI name and weekly column a (one-week) run of each shipped scenario reports is known
+    without running it."""
+    from sim.experiments.montecarlo.batch import report_names
+    from sim.experiments.runner.flatten import flatten_kpis
+    from sim.run import simulate
+    from sim.scenario.loader import load_scenario
+
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        sc = load_scenario(path)
+        names, weekly = report_names(sc)
+        r = simulate(sc, seed=0, weeks=1, record="kpis")
+        assert set(flatten_kpis(r.kpis)) <= set(names), path.name
+        assert {c for c in r.weekly.columns if c != "week"} == set(weekly), path.name

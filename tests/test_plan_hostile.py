@@ -33,11 +33,11 @@ def _write(tmp_path, weeks: int = 4) -> str:
 
 @pytest.fixture
 def no_simulation(monkeypatch):
-    """Refused inputs must be refused before the KPI probe or any replication runs."""
+    """Refused inputs must be refused before the KPI names are looked up or any replication runs."""
     def boom(*_a, **_k):
         raise AssertionError("a simulation ran before the input was refused")
 
-    monkeypatch.setattr(planner, "probe", boom)
+    monkeypatch.setattr(planner, "report_names", boom)
     monkeypatch.setattr(planner, "Evaluator", boom)
 
 

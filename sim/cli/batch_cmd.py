@@ -34,7 +34,7 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from sim.errors import UsageError
     from sim.experiments import run_batch
-    from sim.experiments.montecarlo.batch import as_scenario, probe
+    from sim.experiments.montecarlo.batch import as_scenario, report_names
     from sim.experiments.montecarlo.stats import did_you_mean, select_kpis
     from sim.plots import check_png_target, plot_fan
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         if args.no_weekly:
             raise UsageError("--plot needs the weekly series; drop --no-weekly")
         check_png_target(args.plot, force=args.force)
-    found = probe(scenario) if (args.kpi or args.fan) else None
+    found = report_names(scenario) if (args.kpi or args.fan) else None
     if found is not None:  # check names before spending time on the batch
         select_kpis(found[0], args.kpi)
         if args.fan is not None and args.fan not in found[1]:

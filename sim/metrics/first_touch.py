@@ -38,3 +38,15 @@ def first_touch(f: Facts) -> dict:
     out["by_source"] = {name: block(t["source"] == i) for i, name in enumerate(f.layout.sources)
                         if (t["source"] == i).any()}
     return out
+
+
+def reported_shape(sources: list[str], business_hours: bool) -> dict:
+    """What :func:`first_touch` returns when every source has touches, its figures left ``None``:
+    the names a run can report, known without running (:func:`sim.run.report_shape`). Whether a
+    run reports them is up to its data (no touch, no figures); business hours are figures only
+    with a calendar."""
+    def block() -> dict:
+        stats = {"median": None, "p90": None, "mean": None}
+        return {"leads": 0, "calendar_hours": dict(stats), "business_hours": dict(stats) if business_hours else None}
+
+    return {**block(), "by_source": {name: block() for name in sources}}

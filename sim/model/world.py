@@ -168,6 +168,13 @@ class World:
             env.process(self.managers.run())
         env.process(self._sampler(watch))
         env.run(until=self.horizon_days)
+        self.finish()
+
+    def finish(self) -> None:
+        """Hand the recorder what the run ends with: each role's people, the PODs, the market, the
+        deals and the other mechanisms' tables. Called by :meth:`run` at the horizon; called on a world
+        never run, it reports the world as built (:func:`sim.run.report_shape`: the names a run reports)."""
+        env = self.env
         people: dict[int | str, dict] = {r.idx: r.staff.table() for r in self.roles.values() if r.staff is not None}
         for r in self.roles.values():
             if r.idx in people and r.podded and self.pods is not None:  # each rep's POD, by name

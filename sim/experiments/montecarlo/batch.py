@@ -23,7 +23,7 @@ from sim.errors import ArgumentError
 from sim.experiments.montecarlo.stats import did_you_mean, fan, parse_target, probability_of_target, summarize
 from sim.experiments.runner.driver import Point, StudyResult, run_study
 from sim.experiments.runner.flatten import flatten_kpis
-from sim.run import simulate
+from sim.run import report_shape
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -75,21 +75,20 @@ def resolved_yaml(scenario: Scenario) -> str:
     return yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True), sort_keys=False)
 
 
-def probe(scenario: Scenario) -> tuple[list[str], list[str]] | None:
-    """The flat KPI names and weekly columns a run of ``scenario`` reports, from a
-    one-week probe run, so a bad ``--target``, ``--kpi`` or ``--fan`` fails before
-    the batch rather than after it; None if the probe itself fails (the batch will
-    then record the error per replication)."""
+def report_names(scenario: Scenario) -> tuple[list[str], list[str]] | None:
+    """The flat KPI names and weekly columns a run of ``scenario`` reports, known without running it
+    (:func:`sim.run.report_shape`), so a bad ``--target``, ``--kpi``, ``--fan`` or study KPI fails
+    before anything runs; None if they cannot be told (the batch then records the error per
+    replication)."""
     try:
-        weeks = min(1.0, float(scenario.horizon_weeks))
-        result = simulate(scenario, seed=0, weeks=weeks, record="kpis")
-        return list(flatten_kpis(result.kpis)), [c for c in result.weekly.columns if c != "week"]
+        kpis, weekly = report_shape(scenario)
     except Exception:
         return None
+    return list(flatten_kpis(kpis)), weekly
 
 
 def kpi_names(scenario: Scenario) -> list[str] | None:
-    found = probe(scenario)
+    found = report_names(scenario)
     return found[0] if found else None
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UsageError
-from sim.experiments.montecarlo.batch import probe, resolved_yaml
+from sim.experiments.montecarlo.batch import report_names, resolved_yaml
 from sim.experiments.planner.evaluate import Estimate, Evaluator, Key
 from sim.experiments.planner.search import Search, Settings, status
 from sim.experiments.planner.space import Space, count_text, make_space, make_targets, parse_window
@@ -203,7 +203,7 @@ def plan(scenario: Scenario | str | os.PathLike, vary: Sequence[str], targets: S
     make_targets(list(targets), window, None, None, float(base.horizon_weeks))
     if not isinstance(minimize, str) or not minimize.strip():
         raise UsageError(f"--minimize {minimize!r}: expected a KPI name, e.g. {DEFAULT_OBJECTIVE}")
-    found = probe(base)  # a one-week run: the KPI names a run reports
+    found = report_names(base)  # the KPI names a run reports, without running one
     names, weekly_cols = found if found else (None, None)
     goals = make_targets(list(targets), window, names, weekly_cols, float(base.horizon_weeks))
     if names is not None and minimize not in names:

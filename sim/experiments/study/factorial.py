@@ -45,7 +45,7 @@ class FactorialResult:
 
 
 def check_kpis(study: Study) -> None:
-    """Every KPI the study names must be one the base cell reports (a one-week probe)."""
+    """Every KPI the study names must be one the base cell reports (known without running it)."""
     names = kpi_names(study.cells[0].scenario)
     if names is None:
         return
