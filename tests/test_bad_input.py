@@ -776,3 +776,38 @@ def test_set_applies_after_extends():
     s = load_scenario("scenarios/child.yaml", ["roles.ae.headcount=5"])
     assert s.roles["ae"].headcount == 5
     assert s.roles["ae"].hours_per_week == 30
+
+
+def test_strict_types_of_pydantic_would_lose_what_the_walker_keeps():
+    """ARCHITECTURE.md ("Scenario numbers: the walker stays") says why the scenario's numbers are
+    checked by sim.scenario.base's walker and not by pydantic's strict types; this fails when
+    pydantic stops behaving as that section says, so that the choice is looked at again."""
+    from typing import Annotated
+
+    from pydantic import BaseModel, ConfigDict, Strict, ValidationError
+
+    from sim.scenario.base import StrictModel
+
+    class Pydantic(BaseModel):
+        model_config = ConfigDict(strict=True)
+        count: int = 0
+        pair: tuple[float, float] = (0.0, 1.0)
+
+    class PerField(BaseModel):
+        count: Annotated[int, Strict()] = 0
+
+    class Walker(StrictModel):
+        count: int = 0
+        pair: tuple[float, float] = (0.0, 1.0)
+
+    def message(model, data):
+        try:
+            model.model_validate(data)
+        except ValidationError as exc:
+            return exc.errors()[0]["msg"]
+        return None
+
+    assert message(PerField, {"count": 2.0}) is not None and message(Walker, {"count": 2.0}) is None
+    assert message(Pydantic, {"pair": [0.0, 2.0]}) is not None and message(Walker, {"pair": [0.0, 2.0]}) is None
+    assert "true/false" not in message(PerField, {"count": True})
+    assert "true/false is not a number" in message(Walker, {"count": True})
