@@ -122,23 +122,24 @@ def test_without_a_customer_team_the_sellers_carry_onboarding_and_care():
     assert all(k["pods_have_customer_capability"] is True for k in runs["capable"])
     for cap, sel, none in zip(runs["capable"], runs["sellers"], runs["none"], strict=True):
         # nobody else can onboard (no onboarding or CSM seats), yet customers are picked up: by the AEs,
-        # whose line grows several times longer (measured 4-6x) and who pick customers up weeks later
-        # (mean wait 38-68 days against under a day with a customer team)
+        # whose line grows several times longer (measured 4-18x) and who pick customers up a week or
+        # more later (mean wait 7-37 days against under half a day with a customer team)
         live = {r["stage"]: r for r in sel["customer_stages"]}["go_live"]
         assert sel["roles"]["onb"]["tasks"] == 0 and live["entered"] > 0
         assert sel["roles"]["ae"]["mean_queue_length"] > 2 * cap["roles"]["ae"]["mean_queue_length"]
         assert sel["onboarding_wait_days"]["mean"] > 7 + 5 * cap["onboarding_wait_days"]["mean"]
         assert sel["customers_waiting_onboarding"] + sel["onboarding_cancelled_waiting"] > 0
         assert cap["customers_waiting_onboarding"] == cap["onboarding_cancelled_waiting"] == 0
-        # the missing organization costs ARR (measured: 0.07-0.69 of the capable ARR)
-        assert sel["arr_end_usd"] < 0.8 * cap["arr_end_usd"]
+        # the missing organization costs ARR (measured on seeds 1-6 with the re-baselined PODs, whose
+        # AEs win fewer customers each: 0.57-0.94 of the capable ARR)
+        assert sel["arr_end_usd"] < 0.95 * cap["arr_end_usd"]
         # with nobody doing it the AEs work the same deals as with a customer team (measured 0.96-0.99)
         assert none["roles"]["ae"]["tasks"] == pytest.approx(cap["roles"]["ae"]["tasks"], rel=0.1)
         assert none["onboarding_wait_days"]["mean"] == 0  # customers go live on their own
     # with nobody caring for them customers renew at no_csm_renewal_multiplier x the renewal odds:
-    # pooled over both seeds and two years of renewals (~270 decisions each), within 3 binomial SE
+    # pooled over both seeds and three years of renewals (~280 decisions each), within 3 binomial SE
     mult = capable.post_sale.no_csm_renewal_multiplier
-    (rc, nc), (rn, nn) = _renewal_rate(capable, 104), _renewal_rate(_without_customer_team("none"), 104)
+    (rc, nc), (rn, nn) = _renewal_rate(capable, 156), _renewal_rate(_without_customer_team("none"), 156)
     pc, pn = rc / nc, rn / nn
     se = (pc * (1 - pc) / nc + pn * (1 - pn) / nn) ** 0.5
     assert pc - pn > 2 * se  # fewer renewals, resolved
