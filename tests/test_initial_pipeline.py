@@ -201,3 +201,34 @@ def test_lint_reads_both_times_for_a_stale_deal():
     assert [f for f in lint(sim.validate_data(funnel(deals, elapsed=won))) if f.rule == "stale_open_deal"]
     assert not [f for f in lint(sim.validate_data(_lost_after(funnel(deals, elapsed=won), lost)))
                 if f.rule == "stale_open_deal"]
+
+
+def test_calibrate_writes_the_time_to_a_loss_apart():
+    """The fit writes each step's time to a loss (out of the stage before) as lost_after_days next to the
+    time to move on; the fitted mean is the losses' own (open deals censored), not the movers'."""
+    import yaml
+
+    from sim.calibration.fit import fit_history
+    from sim.calibration.io import load_history
+    from sim.calibration.mapping import load_mapping
+    from sim.calibration.scenario_writer import scenario_text
+    from tests.conftest import ROOT
+
+    crm = ROOT / "data" / "crm"
+    m = load_mapping(crm / "sample_mapping.yaml")
+    fit = fit_history(load_history(crm / "sample_history.csv", m), m)
+    data = yaml.safe_load(scenario_text(fit))
+    rows = fit.paths.days_in_stage()
+    seen = 0
+    for seg, body in data["segments"].items():
+        for step, spec in body["steps"].items():
+            lost = rows[(rows["segment"] == seg) & rows["lost"]
+                        & (rows["stage"] == data["stages"][data["stages"].index(step) - 1])]
+            if len(lost) < 30 or "lost_after_days" not in spec:
+                continue
+            seen += 1
+            mean = sim.validate_data(data).segments[seg].steps[step].lost_after_days.mean()
+            assert mean == pytest.approx(lost["days"].mean(), rel=0.25), (seg, step)
+    assert seen >= 2
+    s = sim.validate_data(data)
+    assert sum(st.lost_after_days is not None for g in s.segments.values() for st in g.steps.values()) >= 4

@@ -60,6 +60,9 @@ class Fit:
     rep_table: pd.DataFrame | None = None  # per owner: volume, win rate, manager/region/team
     start: pd.Timestamp | None = None  # the first day of the history's window (calendar.start_date)
     capacity: dict[str, dict] = field(default_factory=dict)  # role -> work hours per step from throughput
+    # (segment, step) -> the time to a loss out of the stage before the step, fit and basis (the scenario's
+    # lost_after_days); only where enough deals were lost there
+    durations_lost: dict[tuple[str, str], tuple[DurationFit | None, str]] = field(default_factory=dict)
 
     @property
     def order(self) -> list[str]:
@@ -205,6 +208,7 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
     multipliers, reference = _guard(h, "source multipliers", lambda: fit_funnel.source_multipliers(paths, conv))
     dur_rows = _guard(h, "times in stage", paths.days_in_stage)
     durations = {}
+    durations_lost: dict = {}
     capped = []
     for k in range(1, len(order)):
         before = order[k - 1]
@@ -224,6 +228,18 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
             if fitted is not None and fitted.capped_from is not None:
                 capped.append(f"{seg} {before} -> {order[k]}: {fitted.capped_from:.4g}")
             durations[(seg, order[k])] = (fitted, basis)
+            losers = d_all[d_all["lost"] | d_all["censored"]]  # lost here; open ones censored
+            dl, lbasis = losers[losers["segment"] == seg], "segment"
+            if (dl["lost"]).sum() < MIN_EXITS:
+                dl, lbasis = losers, "all segments pooled (few losses in this segment)"
+            if (dl["lost"]).sum() >= MIN_EXITS:
+                def fit_loss(dl: Any = dl) -> Any:
+                    return fit_durations(dl["days"].to_numpy(), ~dl["lost"].to_numpy())
+
+                lfit = _capped(_fallback(h, f"time to a loss in {before} ({seg})", fit_loss, None,
+                                         "the time to move on used for losses too"), span)
+                if lfit is not None:
+                    durations_lost[(seg, order[k])] = (lfit, lbasis)
     if capped:
         _flag(h, Issue("time in stage capped", f"fitted mean days beyond the history's span of {span:.0f} "
                               f"days (few exits, many deals still open): {'; '.join(capped)}", [],
@@ -262,7 +278,7 @@ def fit_history(h: History, mapping: Mapping | None = None, reps_file: str | Non
     return Fit(history=h, paths=paths, transitions=_guard(h, "transition matrix", lambda: transition_matrix(h, order)),
                conversion=conv, multipliers=multipliers, reference_rates=reference,
                entries=_guard(h, "entry stages", lambda: fit_funnel.entry_stages(paths)),
-               skips=_guard(h, "skipped stages", lambda: fit_funnel.skip_shares(paths)), durations=durations,
+               skips=_guard(h, "skipped stages", lambda: fit_funnel.skip_shares(paths)), durations=durations, durations_lost=durations_lost,
                arrivals=arrivals,
                money=_fallback(h, "deal values", lambda: money_by_segment(paths), {},
                                "acv_usd 1 and no discount assumed"),

@@ -248,6 +248,11 @@ def _step(fit: Fit, seg: str, step: str, pooled: dict) -> tuple[CommentedMap, st
                      f"{dfit.mean:.4g}")
     else:
         note += "; days: no exits observed, 0 (assumed)"
+    lfit, lbasis = fit.durations_lost.get((seg, step), (None, ""))
+    if lfit is not None and dfit is not None:
+        body["lost_after_days"] = lfit.spec()
+        note += (f"; days to a loss {lfit.family} by AIC, mean {lfit.mean:.2f} (95% CI {lfit.mean_lo:.2f}-"
+                 f"{lfit.mean_hi:.2f}), {lfit.n_exact} losses" + (f" ({lbasis})" if lbasis != "segment" else ""))
     return _flow_map(body), "; ".join([note] + notes)
 
 
