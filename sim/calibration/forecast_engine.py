@@ -11,14 +11,14 @@ draws its conversions from their posteriors (Jeffreys beta), its arrival rate
 at the level where the history ends (held, as in the Monte Carlo), and each
 segment's median deal value from its interval; replications are the bands.
 
-What it does not do that the Monte Carlo does: the engine's step into a stage
-has one time to its decision and converts with the step's probability, so an
-open deal is decided with its stage's full conversion once its time is up,
-whatever its age (the Monte Carlo weighs the chance of a win by the survival of
-the times to a win and to a loss at the deal's age). On exports where old open
-deals are mostly lost, the engine forecasts more than happens; the report of
-``salesim forecast`` says which path it ran. Quarter-end bunching, when the
-history shows it, is applied to the runs' months as in the Monte Carlo.
+The fitted steps carry a time to a win (``elapsed_days``) and a time to a loss
+(``lost_after_days``), so an open deal's chance is weighed by the survival of
+both at its age in the stage, as in the Monte Carlo (there over the whole
+cycle). What it does not do that the Monte Carlo does: new deals never go
+stale (stale open deals at the date are left out, by the fit's stale rule),
+and the arrivals get no month-to-month shocks (the run's level is drawn with
+that spread). Quarter-end bunching, when the history shows it, is applied to
+the runs' months as in the Monte Carlo.
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--runs", type=whole(10, 100_000), default=200, help="Monte Carlo runs (default 200)")
     p.add_argument("--engine", action="store_true", help="run each replication through the simulation engine: "
                    "the fitted scenario starting from the open pipeline at --as-of (initial_pipeline) instead of "
-                   "the separate Monte Carlo; slower, and it decides an old open deal at its stage's full "
-                   "conversion (see docs/how-to/fit-your-crm.md)")
+                   "the separate Monte Carlo; slower, and on the shipped sample a little less well "
+                   "calibrated (see docs/how-to/forecast-a-quarter.md)")
     p.add_argument("--seed", type=whole(0), default=0, help="root seed (default 0)")
     p.add_argument("--out", type=Path, metavar="DIR", help="also write forecast.md and the tables as CSV here")
     p.add_argument("--force", action="store_true", help="replace an --out folder that salesim wrote earlier")
