@@ -380,8 +380,9 @@ def bare_events(leads: int, seed: int) -> int:
     return count_events(run)[0]
 
 
-def report_cases(cases: dict, timing: dict, seed: int) -> None:
-    """Per-lead cost of each mechanism against the bare funnel of the same run."""
+def report_cases(cases: dict, timing: dict, seed: int) -> float:
+    """Per-lead cost of each mechanism against the bare funnel of the same run; returns the
+    plain funnel's engine cost per task in microseconds."""
     ref_n = BARE_REFERENCE_LEADS if BARE_REFERENCE_LEADS in timing else max(timing)
     bare_s = timing[ref_n]["best"]["bare"]
     bare_us = bare_s / ref_n * 1e6
@@ -419,6 +420,7 @@ def report_cases(cases: dict, timing: dict, seed: int) -> None:
     for label, tasks, floor in floors:
         print(f"    {label:<22} {tasks:>9,} tasks  {floor:6.2f} s = {floor / bare_s:.2f}x the bare 100k run")
     print()
+    return task_us
 
 
 # -- report ---------------------------------------------------------------------------
@@ -552,8 +554,9 @@ def main(argv: list[str] | None = None) -> int:
         alternative = end_at_alternative("pods_split + work model", args.repeat, args.seed)
     imports = import_times(max(args.repeat, 3))
     report(timing, memory, sizes[-1], args.repeat)
+    task_us = None
     if cases is not None:
-        report_cases(cases, timing, args.seed)
+        task_us = report_cases(cases, timing, args.seed)
     if alternative is not None:
         a, b = alternative["engine"], alternative["timeout_and_succeed"]
         print(f"TaskDone.end_at vs a Timeout and succeed() ({alternative['case']}): events per lead "
@@ -561,12 +564,14 @@ def main(argv: list[str] | None = None) -> int:
               f"same KPIs: {alternative['same_kpis']}")
     report_import(imports)
     if args.json is not None:
-        save(args, timing, cases, alternative, imports)
+        save(args, timing, cases, alternative, imports, task_us)
     return 0
 
 
-def save(args, timing: dict, cases: dict | None, alternative: dict | None, imports: list[float]) -> None:
-    """The figures measured, as JSON (what ``benchmarks/results.py`` renders)."""
+def save(args, timing: dict, cases: dict | None, alternative: dict | None, imports: list[float],
+         task_us: float | None = None) -> None:
+    """The figures measured, as JSON (what ``benchmarks/results.py`` renders); ``task_us``: the
+    plain funnel's engine cost per task (a case's cost per task is read against it)."""
     import json
     ref_n = BARE_REFERENCE_LEADS if BARE_REFERENCE_LEADS in timing else max(timing)
     best = timing[ref_n]["best"]
@@ -578,15 +583,18 @@ def save(args, timing: dict, cases: dict | None, alternative: dict | None, impor
         "cores": os.cpu_count(), "load_average": [*LOAD[:1], os.getloadavg()[0]],
         "repeat": args.repeat, "reference_leads": ref_n,
         "funnel": {"events_x_bare": best["events"] / best["bare"], "kpis_x_bare": best["kpis"] / best["bare"],
-                   "target": TARGET_RATIO},
+                   "target": TARGET_RATIO, "task_us": task_us},
         "cases": {}, "import_s": statistics.median(imports), "import_target_s": IMPORT_TARGET_S,
         "end_at_alternative": alternative,
     }
     bare_us = best["bare"] / ref_n * 1e6
+    out["funnel"]["bare_us_per_lead"] = bare_us
+    if task_us:  # the plain funnel's tasks per lead (engine, KPI mode)
+        out["funnel"]["tasks_per_lead"] = best["kpis"] / ref_n * 1e6 / task_us
     for label, c in (cases or {}).items():
         n = max(c["leads"], 1)
         row = {"leads": c["leads"], "events_per_lead": c["events"] / n, "tasks_per_lead": c["tasks"] / n,
-               "x_bare_per_lead": c["best"] / n * 1e6 / bare_us, "seconds": c["best"]}
+               "x_bare_per_lead": c["best"] / n * 1e6 / bare_us, "seconds": c["best"], "tasks": c["tasks"]}
         if c["target"] is not None:
             row["target"] = {"kind": c["target"][0], "bar": c["target"][1],
                              "median_ratio": statistics.median(c["ratios"]),

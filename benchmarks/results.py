@@ -90,7 +90,39 @@ def render_engine_results() -> str:
     out += ["", "| case | leads | events per lead | tasks per lead | cost per lead x bare |", "|---|---|---|---|---|"]
     out += [f"| {label} | {c['leads']:,} | {c['events_per_lead']:.1f} | {c['tasks_per_lead']:.2f} | "
             f"{c['x_bare_per_lead']:.2f}x |" for label, c in e["cases"].items()]
+    out += _where_time_goes(e)
     return "\n".join(out)
+
+
+def _where_time_goes(e: dict) -> list[str]:
+    """For each case with a bar: its tasks per lead and its cost per task against the plain
+    funnel's (engine, KPI mode), and what its tasks alone would take at the plain funnel's
+    cost per task, in the bar's terms (a floor no per-event saving outside the task path
+    gets below)."""
+    task_us = e["funnel"].get("task_us")
+    if not task_us or "tasks_per_lead" not in e["funnel"]:
+        return []
+    cases = {k: c for k, c in e["cases"].items() if c.get("target") and "tasks" in c}
+    if not cases:
+        return []
+    out = ["", f"Where the time goes: the plain funnel's engine takes {task_us:.1f} us per task (KPI mode). "
+           "A case's bar ratio is its tasks (per lead or per run) times its cost per task, both against the "
+           "plain funnel's; the last column is the bar's ratio if each of its tasks cost what a plain "
+           "funnel task does.", "",
+           "| case | tasks per lead x the plain funnel's | cost per task x the plain funnel's | "
+           "tasks alone at the plain funnel's cost per task | bar |", "|---|---|---|---|---|"]
+    bare_us = e["funnel"]["bare_us_per_lead"]  # the bare run's cost per lead
+    funnel_tpl = e["funnel"]["tasks_per_lead"]  # the plain funnel's tasks per lead
+    for label, c in cases.items():
+        t = c["target"]
+        per_task = c["seconds"] / c["tasks"] * 1e6 / task_us
+        if t["kind"] == "per_lead":
+            floor = c["tasks_per_lead"] * task_us / bare_us
+        else:
+            floor = c["tasks"] * task_us / (bare_us * e["reference_leads"])
+        out.append(f"| {label} | {c['tasks_per_lead'] / funnel_tpl:.2f}x | {per_task:.2f}x | {floor:.2f}x | "
+                   f"<= {t['bar']:g}x |")
+    return out
 
 
 def render_end_at_cost() -> str:
