@@ -151,6 +151,9 @@ def test_a_clawback_takes_the_quota_credit_back_too(credit):
     kept = wins - cancelled if credit else wins
     assert k["reps"][0]["attainment"] == pytest.approx(kept * 10_000 / (1_000_000 * 364 / 365.25), rel=1e-3)
     assert k["reps"][0].get("clawback_credit_usd", 0.0) == pytest.approx(10_000.0 * cancelled if credit else 0.0)
+    # and the quota attainment KPI of the year (52 weeks: 364 days of it) counts the same
+    year = k["quota_attainment"]["r1"][0]
+    assert year["attainment"][0] == pytest.approx(kept * 10_000 / (1_000_000 * 364 / 365.25), rel=1e-3)
 
 
 def test_clawed_back_credit_moves_the_accelerator():

@@ -6,7 +6,8 @@ present for at least 13 weeks of it: bookings of the wins whose last step the
 rep worked / (quota x days present / 365.25). So a rep hired mid-year is held
 to a pro-rata quota, and a 26-week run to half a year's quota. Quotas are not
 reduced during ramp (most plans do ramp them; the attainment of new hires is
-read with that in mind).
+read with that in mind). With a pay plan's ``clawback_takes_credit``, a booking
+clawed back leaves the attainment of the year it was won in.
 
 Reported per role and period: the reps counted, the median and mean
 attainment, the 10th and 90th percentiles, the share of reps at or above
@@ -50,6 +51,7 @@ def attainment(f: Facts) -> dict[str, list[dict]]:
     L = f.layout
     T = L.horizon_days
     out: dict[str, list[dict]] = {}
+    taken_back = f.people.get("clawback_credit") or {}  # role -> (rep, year) -> credit clawed back
     for r, quota in enumerate(L.quota_usd_per_year):
         if not quota:
             continue
@@ -62,7 +64,7 @@ def attainment(f: Facts) -> dict[str, list[dict]]:
                 days = min(e, b) - max(s, a)
                 if days < min(MIN_PRESENT_DAYS, b - a):
                     continue
-                booked = f.rep_bookings_by_year.get((r, p, y), 0.0)
+                booked = f.rep_bookings_by_year.get((r, p, y), 0.0) - taken_back.get(r, {}).get((p, y), 0.0)
                 values.append(booked / (quota * days / YEAR_DAYS))
             v = np.array(values)
             periods.append({

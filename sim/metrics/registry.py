@@ -152,7 +152,8 @@ KPIS: tuple[KPI, ...] = (
     KPI("cost_per_arr_usd", "ratio", "total cost / ARR at the end (USD of cost per USD of ARR)"),
     KPI("quota_attainment", "object", "per role with `quota_usd_per_year`, one entry per run year (`period`, "
         "`weeks`): `reps` (present at least 13 weeks of it), `median`, `mean`, `p10`, `p90`, `share_at_quota` "
-        "(fractions of quota) and each rep's `attainment` = bookings of the wins whose last step the rep worked / "
+        "(fractions of quota) and each rep's `attainment` = bookings of the wins whose last step the rep worked "
+        "(less the credit a pay plan's `clawback_takes_credit` took back, in the year of the win) / "
         "(quota x days present / 365.25); not ramp-adjusted"),
     KPI("first_touch", "object", "the wait before each lead's first task (an MDR call-back, an SDR's first dial), "
         "from the lead being ready to the start of work: `leads`, `calendar_hours` and `business_hours` (working "

@@ -46,7 +46,8 @@ class Ledger:
     """One role's plan and its reps' plan-year bookings, commission and attainment."""
 
     __slots__ = ("rate", "accelerator", "quota", "cap", "year", "ytd", "paid", "attained", "band", "snaps",
-                 "clawback_days", "clawback_share", "clawed", "takes_credit", "uncredited")
+                 "clawback_days", "clawback_share", "clawed", "takes_credit", "uncredited",
+                 "uncredited_by_year")
 
     def __init__(self, plan, quota: float):
         self.quota = quota
@@ -58,6 +59,7 @@ class Ledger:
         self.clawed: list[float] = []  # commission clawed back, per rep
         self.takes_credit = plan.clawback_takes_credit
         self.uncredited: list[float] = []  # quota credit taken back with clawbacks, per rep
+        self.uncredited_by_year: dict[tuple[int, int], float] = {}  # (rep, run year of the win) -> credit
         self.year: list[int] = []
         self.ytd: list[float] = []
         self.paid: list[float] = []
@@ -144,6 +146,8 @@ class Pay:
             if ledger.takes_credit:  # the booking's quota credit goes with the commission
                 credit = booked * ledger.clawback_share
                 ledger.uncredited[rep] += credit
+                key = (rep, int(t_win // DAYS_PER_YEAR))
+                ledger.uncredited_by_year[key] = ledger.uncredited_by_year.get(key, 0.0) + credit
                 if ledger.year[rep] == int(t_win // DAYS_PER_YEAR):  # still the win's plan year
                     ledger.ytd[rep] = max(ledger.ytd[rep] - credit, 0.0)
 
@@ -212,6 +216,8 @@ class Pay:
                 work["clawback_usd"] = [round(ledger.clawed[i], 2) for i in range(n)]
             if ledger.takes_credit:
                 work["clawback_credit_usd"] = [round(ledger.uncredited[i], 2) for i in range(n)]
+                # the quota attainment KPI takes it out of the year the booking counted in (sim.metrics.quota)
+                people.setdefault("clawback_credit", {})[role.idx] = dict(ledger.uncredited_by_year)
             attained = [ledger.attained[i] for i in range(n)]
             work["attainment"] = [
                 round(a if a is not None else self.attainment(role, i, min(now, table["left_days"][i])), 4)
