@@ -128,7 +128,8 @@ def test_slow_time_to_value_lowers_health():
 
 def test_pods_without_an_am_reach_nrr_above_100_through_customer_success():
     """The shipped POD scenario has CSMs with room and no AM: NRR passes 100% on
-    average over seeds; without the section NRR equals GRR and stays below."""
+    average over seeds; without the section NRR stays below (GRR plus the tiers' 3% price
+    uplift at renewal, no expansion)."""
     base = sim.load_scenario(SCENARIOS / "pods_customer_success.yaml")
     assert base.post_sale.am_role is None
     on = [sim.simulate(base, seed=s, record="kpis").kpis for s in (1, 2, 3)]
@@ -137,7 +138,7 @@ def test_pods_without_an_am_reach_nrr_above_100_through_customer_success():
     assert all(k["expansion_by_source_usd"]["customer_success"] > 0 for k in on)
     assert all(k["account_health"]["assessments"] > 0 for k in on)
     off = sim.simulate(base.model_copy(update={"customer_success": None}), seed=1, record="kpis").kpis
-    assert off["nrr_trailing_12m"] == off["grr_trailing_12m"] < 1.0
+    assert off["grr_trailing_12m"] < off["nrr_trailing_12m"] < 1.0
     assert "account_health" not in off and off["expansion_by_source_usd"]["customer_success"] == 0
 
 
