@@ -61,6 +61,36 @@ def fit_acv(values: np.ndarray, level: float = LEVEL) -> AcvFit | None:
     return AcvFit(float(np.exp(mu)), float(np.exp(mu - half)), float(np.exp(mu + half)), sigma, len(x))
 
 
+MIN_PER_PRODUCT = 5  # list values a product needs in a segment to be a component of its value mixture
+
+
+def fit_mixture(values: np.ndarray, products: np.ndarray) -> list[tuple[float, AcvFit]] | None:
+    """A segment's deal value as a mixture of one lognormal per product (weight: the product's share of
+    the values), when it sells at least two products with ``MIN_PER_PRODUCT`` values each; products with
+    fewer values are left out and the weights renormalized."""
+    x = np.asarray(values, dtype=float)
+    prod = np.asarray(products, dtype=object)
+    ok = np.isfinite(x) & (x > 0)
+    x, prod = x[ok], prod[ok]
+    parts = []
+    for name in sorted({str(p) for p in prod}):
+        sel = prod.astype(str) == name
+        if sel.sum() >= MIN_PER_PRODUCT:
+            f = fit_acv(x[sel])
+            if f is not None:
+                parts.append((float(sel.sum()), f))
+    if len(parts) < 2:
+        return None
+    total = sum(n for n, _ in parts)
+    return [(n / total, f) for n, f in parts]
+
+
+def mixture_spec(parts: list[tuple[float, AcvFit]]) -> dict:
+    comps = [{"weight": round(w, 4), **{k: v for k, v in f.spec().items() if k != "dist"}} for w, f in parts]
+    comps[-1]["weight"] = round(1.0 - sum(c["weight"] for c in comps[:-1]), 4)
+    return {"dist": "lognormal_mixture", "components": comps}
+
+
 def fit_discount(fractions: np.ndarray, level: float = LEVEL) -> DiscountFit | None:
     d = np.asarray(fractions, dtype=float)
     d = d[np.isfinite(d)]
@@ -145,8 +175,12 @@ def money_by_segment(p: Paths) -> dict[str, dict]:
             out[seg] = {"acv": fit_acv(booked), "discount": None, "booked": True,
                         "note": f"{above} of {len(disc)} won deals sold above list (mean discount "
                                 f"{disc.mean():+.2%}): value fitted on booked amounts, no discount"}
+            if "product" in won and won["product"].nunique() > 1:
+                out[seg]["mixture"] = fit_mixture(booked, won["product"].to_numpy())
             continue
         note = f"{above} won deal(s) above list counted as no discount" if above else ""
         out[seg] = {"acv": fit_acv(lv.loc[g.index].to_numpy()), "discount": fit_discount(disc.to_numpy()),
                     "booked": False, "note": note}
+        if "product" in g and g["product"].nunique() > 1:  # products of different sizes: one lognormal each
+            out[seg]["mixture"] = fit_mixture(lv.loc[g.index].to_numpy(), g["product"].to_numpy())
     return out

@@ -114,7 +114,7 @@ def build_paths(h: History, order: list[str]) -> Paths:
     g = rows.groupby("opportunity_id", sort=True)
     opps = pd.DataFrame({"opportunity_id": g.size().index})
     opps = opps.set_index("opportunity_id")
-    for col in ("source", "segment", "industry"):
+    for col in ("source", "segment", "industry", "product"):
         opps[col] = g[col].last() if col in rows else "all"
         opps[col] = opps[col].fillna("unknown")
     opps["created"] = g["created_at"].min() if "created_at" in rows else g["entered_at"].min()

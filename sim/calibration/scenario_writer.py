@@ -373,7 +373,19 @@ def scenario_data(fit: Fit, name: str = "fitted") -> CommentedMap:
         body = CommentedMap()
         money = fit.money.get(seg, {})
         acv, disc = money.get("acv"), money.get("discount")
-        if acv:
+        mix = money.get("mixture")
+        if acv and mix:
+            from sim.calibration.fit_money import mixture_spec
+
+            spec = mixture_spec(mix)
+            body["acv_usd"] = _flow_map({"dist": spec["dist"], "components": _flow_seq(
+                [_flow_map(c) for c in spec["components"]])})
+            what = "booked value of won deals" if money.get("booked") else "list value"
+            _note(body, "acv_usd", f"{what}, one lognormal per product ({len(mix)} products with at least "
+                                   f"5 values), weights their shares of n={sum(f.n for _, f in mix)}; one lognormal "
+                                   f"over all would have median {acv.median:,.0f}"
+                  + (f"; {money['note']}" if money.get("note") else ""))
+        elif acv:
             body["acv_usd"] = _flow_map(acv.spec())
             what = "booked value of won deals" if money.get("booked") else "list value"
             _note(body, "acv_usd", f"{what}, lognormal MLE, n={acv.n}, median 95% CI "

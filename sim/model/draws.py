@@ -39,7 +39,8 @@ def uniform01(rng: np.random.Generator, size: int = BLOCK) -> Draw:
     return block_draw(rng.random, size)
 
 
-def sampler(spec: d.Constant | d.Exponential | d.LogNormal | d.Gamma | d.Uniform | d.Triangular | d.Beta | d.Pareto,
+def sampler(spec: d.Constant | d.Exponential | d.LogNormal | d.Gamma | d.Uniform | d.Triangular | d.Beta | d.Pareto
+            | d.LogNormalMixture,
             rng: np.random.Generator | None, scale: float = 1.0, size: int = BLOCK) -> Draw:
     """A draw function for a distribution spec, with values multiplied by ``scale``.
 
@@ -74,6 +75,18 @@ def sampler(spec: d.Constant | d.Exponential | d.LogNormal | d.Gamma | d.Uniform
     if isinstance(spec, d.Pareto):
         a, m = spec.alpha, spec.minimum * scale
         return block_draw(lambda n: (rng.pareto(a, n) + 1.0) * m, size)
+    if isinstance(spec, d.LogNormalMixture):
+        w = np.array([c.weight for c in spec.components])
+        cum = np.cumsum(w / w.sum())
+        cum[-1] = 1.0
+        mus = np.log(np.array([c.median * scale for c in spec.components]))
+        sig = np.array([c.sigma for c in spec.components])
+
+        def mix(n: int) -> np.ndarray:
+            i = np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(cum) - 1)
+            return np.exp(mus[i] + sig[i] * rng.standard_normal(n))
+
+        return block_draw(mix, size)
     raise TypeError(f"unknown distribution {spec!r}")  # pragma: no cover
 
 

@@ -161,6 +161,37 @@ class Pareto(_Dist):
         return self.alpha * self.minimum / (self.alpha - 1)
 
 
+class Component(StrictModel):
+    """One lognormal of a mixture, with its weight."""
+
+    weight: Annotated[float, Field(gt=0, le=1)] = Field(description="share of the draws from this component")
+    median: Pos = Field(description="median of the component")
+    sigma: Annotated[float, Field(ge=0, le=5)] = Field(description="standard deviation of log(value)")
+
+
+class LogNormalMixture(_Dist):
+    """Deal values of a segment that sells several products (or deal types) of different sizes: a
+    weighted mix of lognormals, one per product (``salesim calibrate`` writes it when the history's
+    products differ within a segment). Only for ``acv_usd``."""
+
+    dist: Literal["lognormal_mixture"]
+    components: list[Component] = Field(min_length=1, max_length=100, description="the lognormals and their "
+                                        "weights (the weights must sum to 1)")
+
+    @model_validator(mode="after")
+    def _weights(self) -> LogNormalMixture:
+        total = sum(c.weight for c in self.components)
+        if abs(total - 1.0) > 1e-3:
+            raise ValueError(f"the components' weights must sum to 1, got {total:g}")
+        return self
+
+    def mean(self) -> float:
+        import math
+
+        total = sum(c.weight for c in self.components)
+        return sum(c.weight * c.median * math.exp(c.sigma**2 / 2) for c in self.components) / total
+
+
 def _number_is_constant(value: Any) -> Any:
     """Let users write ``work_hours: 2`` for a constant."""
     if isinstance(value, bool):
@@ -175,5 +206,12 @@ Dist = Annotated[
     Field(discriminator="dist"),
     BeforeValidator(_number_is_constant),
 ]
+
+ValueDist = Annotated[
+    Constant | Exponential | LogNormal | Gamma | Uniform | Triangular | Beta | Pareto | LogNormalMixture,
+    Field(discriminator="dist"),
+    BeforeValidator(_number_is_constant),
+]
+"""A deal value: any distribution, or a mixture of lognormals (``acv_usd`` only)."""
 
 DIST_TAGS = ("constant", "exponential", "lognormal", "gamma", "uniform", "triangular", "beta", "pareto")

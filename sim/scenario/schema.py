@@ -28,7 +28,7 @@ from sim.scenario.base import MIN_PERIOD_DAYS, PERIOD, Share, StrictModel
 from sim.scenario.calendar_spec import ArrivalProfile, Calendar, WorkWeek
 from sim.scenario.customers import Assist, Customer, Economics, PostSale, Pql, check_curve
 from sim.scenario.deals_spec import Deals
-from sim.scenario.distributions import Dist
+from sim.scenario.distributions import Dist, ValueDist
 from sim.scenario.market_spec import Market
 from sim.scenario.people_spec import Event, People, Process
 from sim.scenario.pipeline_spec import InitialPipeline
@@ -166,7 +166,9 @@ class ValueExchange(_Model):
 class Segment(_Model):
     """A market tier: deal sizes, conversion rates and durations of every step."""
 
-    acv_usd: Dist = Field(description="annual contract value at list price")
+    acv_usd: ValueDist = Field(description="annual contract value at list price (a distribution, or "
+                               "{dist: lognormal_mixture, components: [{weight, median, sigma}, ...]} for a segment "
+                               "of products of different sizes)")
     steps: dict[Name, SegmentStep] = Field(description="one entry per step (every stage but the first)")
     discount_fraction: Dist = Field(default=0.0, description="discount off list at signature, 0..1")
     roles: dict[Name, Name | None] = Field(
