@@ -542,6 +542,22 @@ def render_pod_split() -> str:
     ])
 
 
+def _org_design_generalists() -> tuple[int, int]:
+    """Generalists in the org_design factorial's star cells: at the same cost (the scenario's) and at
+    the same headcount (the study's case), read from the files rather than typed."""
+    import yaml
+
+    from sim.scenario.loader import load_scenario
+
+    study = ROOT / "scenarios" / "studies" / "org_design_factorial.yaml"
+    spec = yaml.safe_load(study.read_text())
+    star = spec["factors"]["structure"]["levels"]["star"]["scenario"]
+    few = load_scenario(study.parent / star).roles["rep"].headcount
+    cases = spec["factors"]["budget"]["levels"]["same_headcount"]["cases"]
+    many = next(c["set"]["roles.rep.headcount"] for c in cases if c["when"] == {"structure": "star"})
+    return int(few), int(many)
+
+
 def render_org_design_factorial() -> str:
     s = Stored("org_design_factorial")
     arr, cpa, grr, wrs = "arr_end_usd", "cost_per_arr_usd", "grr_trailing_12m", "win_rate_stability"
@@ -554,6 +570,7 @@ def render_org_design_factorial() -> str:
     d_s = s.effect(wrs + "_detrended", "structure", "specialists")
     d_p = s.effect(wrs + "_detrended", "process", "with")
     lead = [pr for pr in ("without", "with") if cell[("star", pr)] > cell[("specialists", pr)]]
+    few, many = _org_design_generalists()
     verdict = ("the stars end with more ARR than the specialists both without and with the process layer"
                if len(lead) == 2 else "the specialists end with more ARR both without and with the process layer"
                if not lead else f"the stars end with more ARR only {lead[0]} the process layer")
@@ -562,7 +579,7 @@ def render_org_design_factorial() -> str:
         f"- **ARR at the end.** The process layer explains {pct(s.share(arr, 'process'))} of the variation "
         f"between cells, structure {pct(s.share(arr, 'structure'))}, the budget rule "
         f"{pct(s.share(arr, 'budget'))}. Process {ci_m(proc)}; specialists instead of stars {ci_m(struct)}; "
-        f"eight generalists instead of six {usd_m(budget[0], True)}. Cell means at the same cost: stars "
+        f"{many} generalists instead of {few} {usd_m(budget[0], True)}. Cell means at the same cost: stars "
         f"{usd_m(cell[('star', 'without')])} without the process, {usd_m(cell[('star', 'with')])} with it; "
         f"specialists {usd_m(cell[('specialists', 'without')])} without, {usd_m(cell[('specialists', 'with')])} "
         f"with. The main effect of structure averages over both budget rules, one of which is not at equal "

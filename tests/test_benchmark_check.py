@@ -69,8 +69,12 @@ def test_selling_fraction_by_hand():
     whole = load_scenario(SCEN / "small_team.yaml", [f"work_model.time_use.ae.{k}=0"
                                                      for k in ("admin", "meetings", "training", "research")])
     assert selling_fraction(whole, "ae") == 1.0
-    up = load_scenario(SCEN / "upright_triangle.yaml")  # no calendar: a 40-hour week
-    assert selling_fraction(up, "ae") == pytest.approx(40 / 40)
+    # no calendar: a 40-hour week of 40 hours; the tools cut 30% of admin (0.25) and the playbooks
+    # 30% of research (0.2); meetings 0.15, training 0.1, travel 0.05 stay
+    up = load_scenario(SCEN / "upright_triangle.yaml")
+    assert selling_fraction(up, "ae") == pytest.approx(40 / 40 * (1 - 0.25 * 0.7 - 0.15 - 0.1 - 0.2 * 0.7 - 0.05))
+    bare = load_scenario(SCEN / "upright_triangle.yaml", ["roles.ae.hours_per_week=30"])
+    assert selling_fraction(bare, "ae") == pytest.approx(30 / 40 * 0.385)
 
 
 def test_segment_class_by_name_motion_and_acv():

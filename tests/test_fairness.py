@@ -16,7 +16,9 @@ from sim.experiments.montecarlo import fairness as f
 from sim.scenario.loader import load_scenario
 
 INV, UP = "scenarios/inverted_triangle.yaml", "scenarios/upright_triangle.yaml"
-FREE = ["process.data_driven=null"]  # the shipped specialists' levers without the (priced) data loop: all free
+# the shipped specialists' levers at price $0 and without the (priced) data loop: all free
+FREE = ["process.data_driven=null", "process.playbooks.ops_headcount=0", "process.tools.cost_per_year_usd=0",
+        "process.enablement.cost_per_year_usd=0"]
 
 
 def up_free(extra=()):
@@ -34,9 +36,9 @@ def up():
 
 
 def test_a_one_key_change_is_one_line_with_both_values(up):
-    b = up_free(["roles.ae.headcount=4", "handoff.leakage_probability=0.1"])
+    b = up_free(["roles.ae.headcount=5", "handoff.leakage_probability=0.1"])
     diffs = f.scenario_diff(up, b)
-    assert diffs == [f.KeyDiff("roles.ae.headcount", "3", "4"), f.KeyDiff("handoff.leakage_probability", "0.05",
+    assert diffs == [f.KeyDiff("roles.ae.headcount", "4", "5"), f.KeyDiff("handoff.leakage_probability", "0.05",
                                                                            "0.1")]
     assert f.scenario_diff(up, up) == []
     # the name, description and seed are labels (the seed is shared under common random numbers)
@@ -68,16 +70,20 @@ def test_long_lists_are_summarised_with_how_many_items_differ(up):
 
 
 def test_headcount_and_planned_cost_by_hand(inv, up):
-    assert f.headcount(inv) == {"rep": 6}
-    assert f.planned_cost(inv) == {"salaries_usd": 960_000.0, "levers_usd": 0.0, "total_usd": 960_000.0}
-    # 1 MDR $80k + 1 SDR $90k + 3 AEs $150k + ONB $100k + CSM $110k + AM $130k
-    assert f.planned_cost(up)["salaries_usd"] == 80_000 + 90_000 + 3 * 150_000 + 100_000 + 110_000 + 130_000
-    # tools at $1,000 a seat for the AEs only (3 seats), playbooks $5,000 flat plus one ops person at $70k
+    assert f.headcount(inv) == {"rep": 9}
+    assert f.planned_cost(inv) == {"salaries_usd": 1_440_000.0, "levers_usd": 0.0, "total_usd": 1_440_000.0}
+    # 1 MDR $80k + 1 SDR $90k + 4 AEs $150k + ONB $100k + 4 CSMs $110k + AM $130k
+    assert f.planned_cost(up)["salaries_usd"] == 80_000 + 90_000 + 4 * 150_000 + 100_000 + 4 * 110_000 + 130_000
+    # the shipped levers: tools $4,000 a seat over the 12 seats they cover, enablement $2,020 a seat over
+    # every seat (12), playbooks a quarter of a $110k analyst, the data loop one $110k analyst
+    assert f.planned_cost(load_scenario(UP))["levers_usd"] == pytest.approx(
+        12 * 4000 + 12 * 2020 + 0.25 * 110_000 + 110_000)
+    # tools at $1,000 a seat for the AEs only (4 seats), playbooks $5,000 flat plus one ops person at $70k
     priced = up_free(["process.tools.cost_per_year_usd=1000", "process.tools.roles=[ae]",
                                 "process.playbooks.cost_per_year_usd=5000", "process.playbooks.cost_basis=flat",
                                 "process.playbooks.ops_headcount=1",
                                 "process.playbooks.ops_loaded_cost_per_year_usd=70000"])
-    assert f.planned_cost(priced)["levers_usd"] == 3 * 1000 + 5000 + 70_000
+    assert f.planned_cost(priced)["levers_usd"] == 4 * 1000 + 5000 + 70_000
     assert f.planned_cost(priced, {**f.headcount(priced), "ae": 5})["levers_usd"] == 5 * 1000 + 5000 + 70_000
 
 
@@ -89,10 +95,10 @@ def test_levers_priced_on_one_side_only_are_named(inv, up):
                                                        "$110,000 a year"]
     priced = up_free(["process.tools.cost_per_year_usd=1000"])
     notes = f.lever_notes(up, priced, ("free", "paid"))
-    # $1,000 a seat over the 8 seats tools cover (every role: tools names no roles)
+    # $1,000 a seat over the 12 seats tools cover (the six roles it names)
     free = "is on both sides at price $0 (free by assumption on both)"
     assert notes == [f"process.playbooks {free}",
-                     "process.tools is on both sides but priced on one only: $0 on free, $8,000 a year on the other",
+                     "process.tools is on both sides but priced on one only: $0 on free, $12,000 a year on the other",
                      f"process.enablement {free}"]
     both = up_free(["process={}"])
     assert f.lever_notes(both, both) == []
@@ -115,13 +121,13 @@ def test_measured_costs_and_the_equal_budget_flag_by_hand():
 
 
 def test_rescale_to_budget_finds_whole_seats_or_says_why(up):
-    assert f.rescale_to_budget(up, 960_000) == f.headcount(up)  # already equal
-    seats = f.rescale_to_budget(up, 1_280_000)  # x 4/3
-    assert abs(f.planned_cost(up, seats)["total_usd"] - 1_280_000) <= 0.02 * 1_280_000
+    assert f.rescale_to_budget(up, 1_440_000) == f.headcount(up)  # already equal
+    seats = f.rescale_to_budget(up, 1_920_000)  # x 4/3
+    assert abs(f.planned_cost(up, seats)["total_usd"] - 1_920_000) <= 0.02 * 1_920_000
     assert all(n >= 1 for n in seats.values())
     # +$5k: the cheapest seat is $80k, so no whole number of seats comes within 0.1%
-    with pytest.raises(UsageError, match=r"cannot bring .* by whole seats: the closest is .*0\.5% away"):
-        f.rescale_to_budget(up, 965_000, 0.001, "up")
+    with pytest.raises(UsageError, match=r"cannot bring .* by whole seats: the closest is .*0\.3% away"):
+        f.rescale_to_budget(up, 1_445_000, 0.001, "up")
     pods = load_scenario("scenarios/pods_split.yaml")
     with pytest.raises(UsageError, match="has PODs"):
         f.rescale_to_budget(pods, 2 * f.planned_cost(pods)["total_usd"])
@@ -146,10 +152,11 @@ def test_compare_starts_with_what_differs_and_the_cost_difference(tmp_path, caps
     first_result = next(i for i, line in enumerate(lines) if line.startswith("compare: baseline"))
     head = "\n".join(lines[:first_result])
     assert "process.playbooks: (none) -> {" in head
-    assert "process.tools is on upright_triangle only (inverted_triangle has none), at price $0" in head
-    assert ("planned cost a year (seats and priced levers): inverted_triangle $960,000, upright_triangle "
+    assert ("process.tools is on upright_triangle only (inverted_triangle has none), priced at $48,000 a year"
+            in head)
+    assert ("planned cost a year (seats and priced levers): inverted_triangle $1,440,000, upright_triangle "
             f"${f.planned_cost(load_scenario(UP))['total_usd']:,.0f}") in head
-    assert "headcount: inverted_triangle 6 (rep 6); upright_triangle 8" in head
+    assert "headcount: inverted_triangle 9 (rep 9); upright_triangle 12" in head
     assert "upright_triangle: total $" in head and "before commissions" in head
     text = (tmp_path / "c" / "fairness.md").read_text()
     assert "## What differs between the arms" in text and "`process.tools`" in text
@@ -159,7 +166,7 @@ def test_compare_starts_with_what_differs_and_the_cost_difference(tmp_path, caps
 
 
 def test_equal_budget_rescales_the_challenger_and_flags_or_refuses(tmp_path, capsys):
-    a = _tiny(tmp_path, INV, ["roles.rep.headcount=8"])  # $1.28M
+    a = _tiny(tmp_path, INV, ["roles.rep.headcount=12"])  # $1.92M
     b = _tiny(tmp_path, UP)
     assert main(["compare", a, b, "--reps", "2", "--workers", "1", "--out", str(tmp_path / "e"), "--quiet",
                  "--equal-budget"]) == 0
@@ -171,10 +178,10 @@ def test_equal_budget_rescales_the_challenger_and_flags_or_refuses(tmp_path, cap
     rows = pd.read_parquet(tmp_path / "e" / "replications.parquet")
     up_rows = rows[rows.scenario == "upright_triangle"]
     seats = sum(up_rows[f"roles.{r}.headcount"].iloc[0] for r in ("mdr", "sdr", "ae", "onb", "csm", "am"))
-    assert seats > 8  # the challenger grew to the baseline's budget
+    assert seats > 12  # the challenger grew to the baseline's budget
     # a budget that whole seats cannot reach within the tolerance: refused before anything runs
-    c = _tiny(tmp_path, INV, ["roles.rep.loaded_cost_per_year_usd=160833"])  # $965k
-    b = _tiny(tmp_path, UP, FREE)  # $960k: the cheapest seat is $80k
+    c = _tiny(tmp_path, INV, ["roles.rep.loaded_cost_per_year_usd=160555"])  # $1.445M
+    b = _tiny(tmp_path, UP, FREE)  # $1.44M: the cheapest seat is $80k
     assert main(["compare", c, b, "--reps", "2", "--workers", "1", "--out", str(tmp_path / "r"), "--quiet",
                  "--equal-budget", "--budget-tolerance", "0.001"]) == 2
     err = capsys.readouterr().err
@@ -198,8 +205,8 @@ def test_bad_budget_flags_exit_2(tmp_path, capsys, flags, message):
 
 def _study(tmp_path, declare="[structure]"):
     """A two-factor study over the shipped pair cut to two weeks; ``budget=same_headcount`` gives the
-    star team 8 seats ($1.28M a year against the specialists' $960k)."""
-    a, b = _tiny(tmp_path, INV), _tiny(tmp_path, UP, FREE)  # $960k each
+    star team 12 seats ($1.92M a year against the specialists' $1.44M)."""
+    a, b = _tiny(tmp_path, INV), _tiny(tmp_path, UP, FREE)  # $1.44M each
     path = tmp_path / "s.yaml"
     path.write_text(f"""name: fair
 kpis: [arr_end_usd]
@@ -216,7 +223,7 @@ factors:
         equal_budget: {declare}
         cases:
           - when: {{structure: star}}
-            set: {{roles.rep.headcount: 8}}
+            set: {{roles.rep.headcount: 12}}
 """)
     return str(path)
 
@@ -240,10 +247,10 @@ def test_study_prints_what_differs_and_flags_a_declared_equal_budget_that_is_not
     head = out[:out.index("study fair:")]
     assert "structure: specialists against star (at budget=same_cost)" in head
     assert "budget: same_headcount against same_cost (at structure=star): 1 resolved key(s) differ" in head
-    assert "roles.rep.headcount: 6 -> 8" in head
+    assert "roles.rep.headcount: 9 -> 12" in head
     assert "Declared equal budget: budget=same_cost across structure" in head
     same_cost = head[head.index("budget=same_cost across"):head.index("budget=same_headcount across")]
-    assert "FLAG" not in same_cost  # $960k each: the fees and commissions aside, equal
+    assert "FLAG" not in same_cost  # $1.44M each: the fees and commissions aside, equal
     flagged = head[head.index("budget=same_headcount across"):]
     assert "FLAG: declared equal budget, but structure=specialists, budget=same_headcount's cost" in flagged
     assert "fairness.md" in out and (tmp_path / "o" / "fairness.md").is_file()

@@ -40,8 +40,7 @@ SHIPPED = sorted(p for p in SCENARIOS.glob("**/*.yaml") if "studies" not in p.re
 # - benchmark_default: crm_sample_truth (the truth a CRM sample is drawn from), seed_worked_example (a
 #   worked example), three_tier's MDR and solutions engineer, the strategic tier's key-account reps and the
 #   tiny variants keep the people model off for those roles: reps who never leave and start fully productive.
-LEVERS = {("free_lever", f"process.{x}") for x in ("playbooks", "tools", "enablement", "data_driven")}
-PRICED_LOOP = LEVERS - {("free_lever", "process.data_driven")}  # the data loop's analyst is paid
+FREE_LOOP = {("free_lever", "process.data_driven")}  # upright_triangle prices every lever; a variant's legacy loop is free
 
 
 def people(*roles: str) -> set[tuple[str, str]]:
@@ -56,7 +55,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "inverted_triangle_market_shock.yaml": {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_star_leaves.yaml": {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_office_hours.yaml": {("over_capacity", "roles.rep.headcount")},
-    "inverted_triangle_tiny.yaml": people("rep"),
+    "inverted_triangle_tiny.yaml": people("rep") | {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_leavers.yaml": {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_work_model.yaml": {("over_capacity", "roles.rep.headcount")},
     "seed_worked_example.yaml": people("ae", "sdr"),
@@ -65,14 +64,14 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "three_tier_value_exchange_renewal.yaml": FIELD | people("mdr", "se"),
     "three_tier_plus_strategic.yaml": FIELD | {("over_capacity", "roles.key_account.headcount")}
     | people("mdr", "se", "key_account"),
-    "upright_triangle.yaml": PRICED_LOOP,
-    "upright_triangle_hiring_wave.yaml": PRICED_LOOP,
-    "upright_triangle_leavers.yaml": PRICED_LOOP,
-    "upright_triangle_office_hours.yaml": PRICED_LOOP,
-    "upright_triangle_own_benchmark.yaml": LEVERS,  # the legacy loop, free
-    "upright_triangle_selling_time.yaml": PRICED_LOOP | {("over_capacity", "roles.mdr.headcount")},
+    "upright_triangle.yaml": set(),
+    "upright_triangle_hiring_wave.yaml": set(),
+    "upright_triangle_leavers.yaml": set(),
+    "upright_triangle_office_hours.yaml": set(),
+    "upright_triangle_own_benchmark.yaml": FREE_LOOP,  # the legacy loop, free
+    "upright_triangle_selling_time.yaml": set(),
     "upright_triangle_tiny.yaml": {("over_capacity", "roles.ae.headcount")} | people("ae", "mdr"),
-    "upright_triangle_work_model.yaml": PRICED_LOOP | {("over_capacity", "roles.onb.headcount")},
+    "upright_triangle_work_model.yaml": {("over_capacity", "roles.onb.headcount")},
 }
 
 
@@ -238,8 +237,7 @@ def test_estimate_agrees_with_simulated_utilization(name):
     # (CSM, AM) is not in the estimate; onboarding is, at the steady rate of wins (a first year with long
     # cycles onboards less: not compared); managers do no tasks.
     # A role asked for more than it can do works at most 100%, and passes on what it gets through: three_tier's
-    # field AEs hold at most 30 deals open, so their solutions engineer sees fewer; the selling-time MDR
-    # keeps leads waiting, so the speed-to-lead decay leaves the AEs little.
+    # field AEs hold at most 30 deals open, so their solutions engineer sees fewer.
     scenario = sim.load_scenario(SCENARIOS / name)
     fl, through = throttled(scenario)
     asked = offered_hours(scenario, fl, through)
@@ -258,7 +256,9 @@ def test_estimate_agrees_with_simulated_utilization(name):
 # mid_size's MDRs turn over at 0.6 a year (1.5 years in the seat): vacancies and ramping hires, which the estimate
 # leaves out, put the measured utilization at 0.74 against an estimate of 0.55 (seed 1); without turnover and ramp it
 # is 0.59, within the default tolerance
-LOOSER = {("mid_size.yaml", "field_ae"): 0.2, ("mid_size.yaml", "mdr"): 0.2}
+# upright_triangle's MDR turns over at 0.6 a year as well: 0.77 measured against an estimate of 0.59 (seed 1)
+LOOSER = {("mid_size.yaml", "field_ae"): 0.2, ("mid_size.yaml", "mdr"): 0.2,
+          ("variants/upright_triangle_selling_time.yaml", "mdr"): 0.2}
 
 
 # --------------------------------------------------------------------------- money

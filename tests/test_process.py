@@ -46,11 +46,17 @@ def test_tools_scale_the_work_time_of_the_roles_and_steps_they_name():
 
 
 def test_tools_move_a_capacity_bound_funnel():
-    sc = sim.load_scenario(SCENARIOS / "upright_triangle.yaml", ["horizon_weeks=20"])
+    # without a work model the tools multiply task hours
+    sc = sim.load_scenario(SCENARIOS / "upright_triangle.yaml", ["horizon_weeks=20", "work_model=null"])
     won = {m: sim.simulate(sc.model_copy(update={"process": sc.process.model_copy(update={
         "tools": sc.process.tools.model_copy(update={"work_hours_multiplier": m})})}), seed=5,
         record="kpis").kpis["leads_won"] for m in (0.1, 1.0)}
     assert won[0.1] > 1.3 * won[1.0]
+    # with one (the shipped upright triangle) they cut admin hours, which become deal hours
+    cut = {c: sim.simulate(sim.load_scenario(SCENARIOS / "upright_triangle.yaml", [
+        "horizon_weeks=30", f"work_model.tools_admin_cut={c}"]), seed=5, record="kpis").kpis["leads_won"]
+        for c in (0.0, 1.0)}
+    assert cut[1.0] > 1.3 * cut[0.0]
 
 
 def test_every_lever_has_a_price_that_reaches_costs_and_cac():

@@ -32,7 +32,8 @@ factors:
         vary: {{roles.rep.headcount: "1:3"}}
       specialists:
         scenario: {SC / "upright_triangle.yaml"}
-        set: {{process: {{}}, sources.cold_outreach.accounts.mid_market: 0}}
+        set: {{process: {{}}, sources.cold_outreach.accounts.mid_market: 0,
+               economics.marketing_programmes_usd_per_year: 0}}  # seats within the budgets below
         vary: {{roles.ae.headcount: "1:3", roles.csm.headcount: "1:2"}}
   budget:
     levels:

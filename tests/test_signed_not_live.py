@@ -49,7 +49,8 @@ def test_signed_not_live_by_hand():
 def test_a_backlog_of_signed_customers_is_reported_and_printed():
     r = sim.simulate(sim.load_scenario(TINY), seed=2)
     k = r.kpis
-    assert k["customers_signed_not_live"] > 50 and k["arr_signed_not_live_usd"] > 1e6
+    # one AE who closes first: most of the customers it signs are still waiting at the end
+    assert k["customers_signed_not_live"] > 0.5 * k["new_logos"] and k["arr_signed_not_live_usd"] > 1e6
     went_live = int((r.facts.accounts["kind"] == int(K.LIVE)).sum())
     assert k["new_logos"] == went_live + k["onboarding_churned"] + k["customers_signed_not_live"]
     assert r.weekly["arr_signed_not_live_usd"].iloc[-1] == pytest.approx(k["arr_signed_not_live_usd"])
