@@ -31,13 +31,39 @@ DATA = REPO / "docs" / "process_levers.json"
 START, END = "<!-- process_levers:begin -->", "<!-- process_levers:end -->"
 SEED = 1000
 LEVERS = ("playbooks", "tools", "enablement", "data_driven")
-# what each lever acts on, in the model (sim/model/process.py, sim/model/data_loop.py)
-CHANNEL = {
-    "playbooks": "skills pulled toward the average, shorter ramps: conversion of new and weak reps",
-    "tools": "work hours of every task x0.8: capacity, so shorter queues and more leads worked in time",
-    "enablement": "learning by practice x2: conversion rises faster with tasks done",
-    "data_driven": "the won step's conversion lifted toward an outside benchmark (win rate 25%): conversion",
-}
+
+
+def channel(scenario, lever: str) -> str:
+    """What the lever acts on in the model (sim/model/process.py, sim/model/selling_time.py,
+    sim/model/data_loop.py), with the scenario's own settings: read from the file, not typed."""
+    from sim.scenario.work_model import moves_time, week_shares
+
+    pr = scenario.process
+    wm = scenario.work_model
+    timed = moves_time(scenario)
+    if lever == "playbooks":
+        p = pr.playbooks
+        text = (f"skill spread x{p.skill_spread_multiplier:g}, ramps x{p.ramp_multiplier:g}: conversion of new and "
+                "weak reps")
+        if timed:
+            text += f"; research and preparation hours -{wm.playbooks_research_cut:.0%}: deal time"
+        return text
+    if lever == "tools":
+        if timed:
+            role = "ae" if "ae" in scenario.roles else next(iter(wm.time_use))
+            with_ = week_shares(scenario, role)["deal"]
+            without = week_shares(scenario.model_copy(update={"process": pr.model_copy(update={"tools": None})}),
+                                  role)["deal"]
+            return (f"admin hours -{wm.tools_admin_cut:.0%} (role {role}: deal share of the week {without:.0%} -> "
+                    f"{with_:.0%}): capacity, so shorter queues and more leads worked in time")
+        return (f"work hours of every task x{pr.tools.work_hours_multiplier:g}: capacity, so shorter queues and "
+                "more leads worked in time")
+    if lever == "enablement":
+        return f"learning by practice x{pr.enablement.learning_multiplier:g}: conversion rises faster with tasks done"
+    out = pr.data_driven.outside
+    target = "an outside benchmark" if out is None else f"an outside benchmark ({out.source.split(',')[0]})"
+    return f"the conversion of the step furthest below {target}, part of the gap a month: conversion"
+
 # (column, KPI path) of the chain, from cost to ARR
 CHAIN = (("cost_per_year_usd", None), ("win_rate", ("win_rate",)), ("mql_to_sql", None),
          ("ae_utilization", ("roles", "ae", "utilization")), ("ae_wait_hours", ("roles", "ae", "mean_wait_hours")),
@@ -133,20 +159,25 @@ def table(data: dict) -> str:
         f"{_usd(_mean(col(on, 'cost_per_year_usd')))} a year.",
         "",
         "| lever switched off | its price a year | what it acts on | win rate | MQL to SQL | AE utilization "
-        "| AE wait (h) | wins | end ARR, off minus on (95% CI) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| AE wait (h) | wins | end ARR, off minus on (95% CI) | end ARR per $ of its price over the run |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    import sim
+
+    scenario = sim.load_scenario(REPO / data["scenario"])
+    years = data["horizon_weeks"] / 52.0
     for lever in LEVERS:
         off = arms[f"{lever}_off"]
         price = data["price_per_year_usd"][lever]
         cost = _mean(col(on, "cost_per_year_usd")) - _mean(col(off, "cost_per_year_usd"))
         price_txt = "free (not priced in this scenario)" if price == 0 else f"{_usd(cost)} (measured)"
         d, h = _paired(col(on, "arr_end_usd"), col(off, "arr_end_usd"))
-        cells = [f"`{lever}`", price_txt, CHANNEL[lever]]
+        cells = [f"`{lever}`", price_txt, channel(scenario, lever)]
         for k, fmt in (("win_rate", "{:.3f}"), ("mql_to_sql", "{:.3f}"), ("ae_utilization", "{:.2f}"),
                        ("ae_wait_hours", "{:.1f}"), ("leads_won", "{:.0f}")):
             cells.append(f"{fmt.format(_mean(col(on, k)))} -> {fmt.format(_mean(col(off, k)))}")
         cells.append(f"{_signed_usd(d)} ({_signed_usd(d - h)} to {_signed_usd(d + h)})")
+        cells.append("-" if cost <= 0 else f"${-d / (cost * years):,.1f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

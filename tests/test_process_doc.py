@@ -41,10 +41,28 @@ def test_the_stored_measurement_covers_every_lever_of_the_scenario(levers):
     assert on == set(levers.LEVERS)
     assert set(data["arms"]) == {"all_on", *(f"{lv}_off" for lv in levers.LEVERS)}
     assert all(len(rows) == data["reps"] >= 2 for rows in data["arms"].values())
-    # the one priced lever's measured cost is its price (one analyst, $110k a year)
+    # every lever is priced as upright_triangle.yaml's comment says: playbooks a quarter of a $110k analyst,
+    # tools $4,000 and enablement $2,020 a seat (12 seats), the data loop one $110k analyst
+    assert data["price_per_year_usd"] == {"playbooks": 0.25 * 110_000, "tools": 4000.0, "enablement": 2020.0,
+                                          "data_driven": 110_000.0}
     cost = lambda arm: sum(r["cost_per_year_usd"] for r in data["arms"][arm]) / data["reps"]  # noqa: E731
-    assert cost("all_on") - cost("data_driven_off") == pytest.approx(data["price_per_year_usd"]["data_driven"],
-                                                                     rel=0.01)
+    # the flat prices are measured whole; per-seat prices follow the filled seats (vacancies cost nothing)
+    for lever, price in (("data_driven", 110_000), ("playbooks", 27_500)):
+        assert cost("all_on") - cost(f"{lever}_off") == pytest.approx(price, rel=0.01)
+    for lever, price in (("tools", 12 * 4000), ("enablement", 12 * 2020)):
+        assert 0.85 * price <= cost("all_on") - cost(f"{lever}_off") <= price
+
+
+def test_what_each_lever_acts_on_is_read_from_the_scenario(levers):
+    import sim
+
+    up = sim.load_scenario(REPO / "scenarios" / "upright_triangle.yaml")
+    # an AE's week: 1 - 0.25 admin - 0.15 - 0.10 - 0.20 research - 0.05 travel = 25%; the playbooks' cut of
+    # research alone gives 31%; the tools' cut of admin, 38%
+    assert "admin hours -30% (role ae: deal share of the week 31% -> 38%)" in levers.channel(up, "tools")
+    assert "research and preparation hours -30%" in levers.channel(up, "playbooks")
+    bare = sim.load_scenario(REPO / "scenarios" / "upright_triangle.yaml", ["work_model=null"])
+    assert levers.channel(bare, "tools").startswith("work hours of every task x0.8")  # the schema default
 
 
 def test_the_stored_measurement_is_of_the_scenario_as_it_is(levers):
