@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "scenarios" / "studies" / "README.md"
 DATA = ROOT / "scenarios" / "studies" / "pod_growth.json"
 PAIR = [ROOT / "scenarios" / "pods_split_coordinated.yaml", ROOT / "scenarios" / "pods_grow_in_place.yaml"]
-HOURS = (0.0, 1.0, 2.0)
+HOURS = (0.0, 0.5, 1.0, 2.0)
 KEY = "work_model.coordination.hours_per_colleague_per_week"
 BEGIN, END = "<!-- pod_growth:begin -->", "<!-- pod_growth:end -->"
 
