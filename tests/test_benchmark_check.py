@@ -275,27 +275,30 @@ def test_setters_are_read_by_tenure_and_closers_by_attrition():
 
 
 def test_quota_to_ote_is_the_quota_over_the_pay_plans_on_target_earnings():
-    """mid_size_pay's inside AEs with a base of $65k: quota $600k over OTE $125k (base plus
-    variable at 100% of quota, $60k) is 4.8, inside the 4-6 the Bridge Group reports; without
-    a base the row is not checked, with the reason; a base over the loaded cost is refused."""
+    """mid_size's inside AEs: quota $600k over OTE $125k (base $65k plus variable at 100% of
+    quota, $60k) is 4.8, inside the 4-6 the Bridge Group reports; its field AEs $1.2M over
+    $220k; without a base the row is not checked, with the reason; a base over the loaded cost
+    is refused."""
     from sim.errors import SalesimError
     from sim.experiments.montecarlo.benchmark_check import _why_not
     from sim.metrics.benchmark_figures import inputs
 
-    path = SCEN / "variants" / "mid_size_pay.yaml"
-    sc = load_scenario(path, ["work_model.pay.ae.base_usd_per_year=65000"])
+    path = SCEN / "mid_size.yaml"
+    sc = load_scenario(path)
     figs = {(f.metric, f.subject): f for f in inputs(sc)}
     f = figs[("quota_to_ote_ratio", "ae")]
     assert f.value == pytest.approx(600_000 / 125_000) and f.kind == "input"
     assert "base 65,000" in f.drivers[0].text and "variable at target 60,000" in f.drivers[0].text
-    assert ("quota_to_ote_ratio", "field_ae") not in figs  # no base stated for the field AEs' plan
+    assert figs[("quota_to_ote_ratio", "field_ae")].value == pytest.approx(1_200_000 / 220_000)
     (c,) = compare([[f]], default_table())
     assert c.position == "inside"
-    off = load_scenario(path)
+    off = load_scenario(path, ["work_model.pay.ae.base_usd_per_year=null",
+                               "work_model.pay.field_ae.base_usd_per_year=null"])
     assert not [g for g in inputs(off) if g.metric == "quota_to_ote_ratio"]
     assert "base_usd_per_year" in _why_not("quota_to_ote_ratio", off, [])
     rich = load_scenario(path, ["work_model.pay.ae.base_usd_per_year=100000"])  # OTE $160k: 3.75x
-    (c,) = compare([[g for g in inputs(rich) if g.metric == "quota_to_ote_ratio"]], default_table())
+    (c,) = compare([[g for g in inputs(rich) if g.metric == "quota_to_ote_ratio" and g.subject == "ae"]],
+                   default_table())
     assert c.position == "below" and "base 100,000" in c.mechanism
     with pytest.raises(SalesimError, match="base_usd_per_year"):
         load_scenario(path, ["work_model.pay.ae.base_usd_per_year=200000"])  # over the $150k loaded cost

@@ -257,7 +257,10 @@ def test_estimate_agrees_with_simulated_utilization(name):
 # leaves out, put the measured utilization at 0.74 against an estimate of 0.55 (seed 1); without turnover and ramp it
 # is 0.59, within the default tolerance
 # upright_triangle's MDR turns over at 0.6 a year as well: 0.77 measured against an estimate of 0.59 (seed 1)
-LOOSER = {("mid_size.yaml", "field_ae"): 0.2, ("mid_size.yaml", "mdr"): 0.2,
+# mid_size's inside AEs: turnover of 0.3 a year with a 5-month ramp (and the managers' span just over 8 with the
+# third field AE, which adds to attrition and ramp) puts the measured utilization at 0.55 against an estimate of
+# 0.43 (seed 1); without turnover and ramp it is 0.51, within the default tolerance
+LOOSER = {("mid_size.yaml", "field_ae"): 0.2, ("mid_size.yaml", "mdr"): 0.2, ("mid_size.yaml", "ae"): 0.15,
           ("variants/upright_triangle_selling_time.yaml", "mdr"): 0.2}
 
 
