@@ -8,9 +8,15 @@ absolute times: they tell a new user what to expect on a small machine. Wall
 time depends on what else the machine is doing; CPU time much less so, and
 on an idle machine wall time is about the CPU time for a single run and
 about half of it for a study on two workers. Studies run here with
-``--workers 1`` (in this process tree, so their CPU time is counted).
+``--workers 1`` (in this process tree, so their CPU time is counted). A
+robust study (designs optimised across worlds, ``org_design.yaml``) takes
+about half an hour and is not run here: its measurement is stored with its
+output (benchmarks/README.md, ``robust_study``). With ``--json FILE`` the
+table is also written as a record that ``benchmarks/results.py`` renders
+into docs/guide/run-times.md.
 
     python benchmarks/run_times.py            # everything (several minutes)
+    python benchmarks/run_times.py --json benchmarks/results/run_times.json   # and store it for the docs
     python benchmarks/run_times.py --quick    # single runs only
     python benchmarks/run_times.py --studies  # studies only
 """
@@ -62,11 +68,20 @@ def jobs(out: Path, quick: bool, studies_only: bool = False) -> list[tuple[str, 
           "--reps", "2", *w, "--out", str(out / "s")], 14),
     ]
     for study in sorted((REPO / "scenarios" / "studies").glob("*.yaml")):
+        if _robust(study):
+            continue
         cells = _cells(study)
         studies.append((f"`salesim study scenarios/studies/{study.name} --reps 1`",
                         ["study", f"scenarios/studies/{study.name}", "--reps", "1", *w,
                          "--out", str(out / study.stem)], cells))
     return studies if studies_only else runs + studies
+
+
+def _robust(path: Path) -> bool:
+    sys.path.insert(0, str(REPO))
+    from sim.experiments.study.study_file import read_spec
+
+    return bool(read_spec(path)[0].robust)
 
 
 def _cells(path: Path) -> int:
@@ -81,7 +96,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="single runs only")
     ap.add_argument("--studies", action="store_true", help="studies only")
+    ap.add_argument("--json", type=Path, help="also write the measurements to this file (for benchmarks/results.py)")
     args = ap.parse_args()
+    rows = []
     print(f"{os.cpu_count()} cores; Python {sys.version.split()[0]}\n")
     print("| command | simulations | wall time | CPU time | CPU per simulation |\n|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,6 +110,13 @@ def main() -> int:
                 continue
             per = f"{cpu / sims:.1f} s" if sims else "-"
             print(f"| {label} | {sims or '-'} | {wall:.1f} s | {cpu:.1f} s | {per} |", flush=True)
+            rows.append({"command": label.strip("`"), "simulations": sims, "wall_s": wall, "cpu_s": cpu})
+    if args.json is not None:
+        import json
+
+        record = {"date": time.strftime("%Y-%m-%d"), "cores": os.cpu_count(), "python": sys.version.split()[0],
+                  "load_average": list(os.getloadavg()), "rows": rows}
+        args.json.write_text(json.dumps(record, indent=1) + "\n")
     return 0
 
 

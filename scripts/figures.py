@@ -15,7 +15,7 @@ settings and of each design's scenario. Run from the
 repository root::
 
     python scripts/figures.py store NAME [--from FOLDER]  # run the study (or take a finished folder) and store it
-    python scripts/figures.py store org_design --from FOLDER --time-log LOG  # with /usr/bin/time -v's CPU time
+    python scripts/figures.py store org_design --from FOLDER --time-log JSON  # with benchmarks/tree_time.py's CPU time
     python scripts/figures.py render                       # rewrite every marker block from the stored outputs
     python scripts/figures.py check                        # exit 1 naming each block or stored output that is off
 
@@ -30,6 +30,7 @@ stored numbers exactly (common random numbers). Blocks written by other scripts
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import re
@@ -48,7 +49,7 @@ BLOCK = re.compile(r"<!-- ([a-z0-9_]+):begin -->\n(.*?)<!-- \1:end -->", re.S)
 EXTERNAL = {"pod_growth": "scenarios/studies/pod_growth.py",  # blocks another script renders (and tests)
             "process_levers": "scripts/process_levers.py",
             "crm_acceptance": "scripts/crm_acceptance.py", "crm_headline": "scripts/crm_acceptance.py",
-            "planner_example": "benchmarks/results.py", "planner_answer": "benchmarks/results.py"}
+            "planner_example": "benchmarks/results.py", "run_times": "benchmarks/results.py", "planner_answer": "benchmarks/results.py"}
 
 # name -> (study file, replications, horizon weeks or None for the file's): what `store NAME` runs
 STUDIES: dict[str, tuple[str, int | None, float | None]] = {
@@ -272,22 +273,15 @@ ROBUST_TABLES = ("designs", "flatness", "worlds", "verdicts", "sensitivity", "fl
 
 
 def time_log(path: Path) -> dict:
-    """CPU time, wall time and peak memory from ``/usr/bin/time -v``'s report (its stderr)."""
-    text = path.read_text(errors="replace")
-
-    def field(label: str) -> str | None:
-        m = re.search(rf"^\s*{re.escape(label)}: (.+)$", text, re.M)
-        return m.group(1).strip() if m else None
-
-    user, system = field("User time (seconds)"), field("System time (seconds)")
-    if user is None or system is None:
-        raise SystemExit(f"figures: {path} is not a report of /usr/bin/time -v (no user and system time)")
-    wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss)")
-    secs = 0.0
-    for part in (wall or "0").split(":"):
-        secs = secs * 60 + float(part)
-    rss = field("Maximum resident set size (kbytes)")
-    return {"cpu_s": float(user) + float(system), "time_wall_s": secs, "max_rss_kb": int(rss) if rss else None}
+    """CPU and wall time of a run as ``benchmarks/tree_time.py --json`` measured it (the CPU time of
+    the command and every process it started: ``/usr/bin/time`` misses the pool's workers)."""
+    try:
+        r = json.loads(path.read_text())
+        out = {"cpu_s": float(r["cpu_s"]), "time_wall_s": float(r["wall_s"]), "max_rss_kb": r.get("max_rss_kb"),
+               "load_average": r.get("load_average_start")}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise SystemExit(f"figures: {path} is not a measurement of benchmarks/tree_time.py --json") from None
+    return out
 
 
 def store_robust(name: str, folder: Path | None = None, workers: int = 2, commit: str | None = None,
@@ -296,8 +290,8 @@ def store_robust(name: str, folder: Path | None = None, workers: int = 2, commit
     findings and a record: the simulation count and wall time it printed, the CPU time (measured here
     when this runs it, or read from ``timing``, a ``/usr/bin/time -v`` report), each design's
     scenario hash and the study file's settings hash."""
+    import importlib.util
     import os
-    import resource
     import time
 
     from sim.experiments.study.robust import _specs
@@ -312,13 +306,15 @@ def store_robust(name: str, folder: Path | None = None, workers: int = 2, commit
     if folder is None:
         tmp = Path(tempfile.mkdtemp(prefix=f"figures-{name}-"))
         folder = tmp / "out"
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        load, t0 = os.getloadavg(), time.perf_counter()
-        subprocess.run([sys.executable, "-m", "sim", *cmd[1:], "--quiet", "--workers", str(workers),
-                        "--out", str(folder)], check=True, cwd=ROOT)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        extra = {"cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-                 "time_wall_s": time.perf_counter() - t0, "load_average": list(load)}
+        spec_ = importlib.util.spec_from_file_location("tree_time", ROOT / "benchmarks" / "tree_time.py")
+        tree_time = importlib.util.module_from_spec(spec_)
+        spec_.loader.exec_module(tree_time)
+        m = tree_time.run([sys.executable, "-m", "sim", *cmd[1:], "--quiet", "--workers", str(workers),
+                           "--out", str(folder)], cwd=str(ROOT))
+        if m["returncode"] != 0:
+            raise SystemExit(f"figures: {' '.join(cmd)} failed (exit {m['returncode']})")
+        extra = {"cpu_s": m["cpu_s"], "time_wall_s": m["wall_s"], "max_rss_kb": m["max_rss_kb"],
+                 "load_average": m["load_average_start"]}
     elif timing is not None:
         extra = time_log(timing)
     hashes = inputs_hashes(study_file)
@@ -331,6 +327,8 @@ def store_robust(name: str, folder: Path | None = None, workers: int = 2, commit
         mine = {"cell": ds.label, "vary": ds.vary, "budget_usd_per_year": ds.budget_usd_per_year,
                 "objective": ds.objective, "search": spec.search.model_dump(), "scenario_hash": hashes[ds.label]}
         off = [k for k, v in mine.items() if d.get(k) != v]
+        if off == ["scenario_hash"] and _renamed_only(path.parent / "scenario.resolved.yaml", ds.scenario):
+            off = []  # the same scenario run under the study's former name (a cell's name and description)
         if off:
             raise SystemExit(f"figures: {folder} was not run on today's {study_file} (design {ds.label}: "
                              f"{', '.join(off)} differ)")
@@ -375,6 +373,25 @@ def store_robust(name: str, folder: Path | None = None, workers: int = 2, commit
     if tmp is not None:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"stored {name} in {_shown(out)}")
+
+
+def _renamed_only(resolved: Path, scenario) -> bool:
+    """Whether the scenario a design ran on (its ``scenario.resolved.yaml``) is ``scenario`` but for its
+    name and description, which a study names its cells by and which change no figure."""
+    import sim
+
+    try:
+        then = sim.load_scenario(resolved)
+    except Exception:  # noqa: BLE001 - any unreadable file is simply not the same scenario
+        return False
+
+    def dump(sc) -> dict:
+        data = sc.model_dump(mode="json", by_alias=True)
+        data.pop("name", None)
+        data.pop("description", None)
+        return data
+
+    return dump(then) == dump(scenario)
 
 
 def optimum_scenarios(name: str) -> list[tuple[str, object]]:
@@ -698,6 +715,68 @@ def render_claims() -> str:
     ])
 
 
+def _claim_six() -> tuple[float, float, float]:
+    """Revenue recognized in years 1 and 2 of a one-year contract signed at the start of Q4, and in
+    year 1 of a three-year contract signed on day 1, as shares of the contract's value (the revenue
+    code's own integral over an account log of one contract)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from sim.metrics.revenue import YEAR_DAYS, revenue_through
+
+    def log(start: float, years: int):
+        acc = {"t": np.array([start, start + years * YEAR_DAYS]), "arr_delta": np.array([1.0, -1.0])}
+        return SimpleNamespace(layout=SimpleNamespace(horizon_days=start + years * YEAR_DAYS + YEAR_DAYS),
+                               accounts=acc)
+
+    y1, y2 = revenue_through(log(0.75 * YEAR_DAYS, 1), np.array([YEAR_DAYS, 2 * YEAR_DAYS]))
+    t1 = revenue_through(log(0.0, 3), np.array([YEAR_DAYS]))[0] / 3  # of a three-year contract's value
+    return float(y1), float(y2 - y1), float(t1)
+
+
+@functools.lru_cache(maxsize=1)
+def _three_tier_cost_of_sale(seed: int = 3) -> list[tuple[str, float, float]]:
+    """(segment, average deal, cost / ACV) of three_tier at ``seed``, cheapest deals first (one run)."""
+    import sim
+
+    k = sim.simulate(sim.load_scenario(ROOT / "scenarios" / "three_tier.yaml"), seed=seed, record="kpis").kpis
+    rows = [(seg, v["average_deal_usd"], v["cost_to_acv_ratio"]) for seg, v in k["cost_of_sale_by_segment"].items()]
+    return sorted(rows, key=lambda r: r[1])
+
+
+def render_claims_computed() -> str:
+    """Claims 6-8: ratable recognition and compound growth computed by the code, cost of sale by tier
+    measured on a run of three_tier (seed 3, its horizon)."""
+    from fractions import Fraction
+
+    y1, y2, t1 = _claim_six()
+
+    def frac(x: float) -> str:
+        f = Fraction(x).limit_denominator(100)
+        return f"{f.numerator}/{f.denominator}" if abs(float(f) - x) < 1e-9 else f"{x:.4f}"
+
+    steady, boom = 1.55 ** 5, 3 * 2
+    catch_up = (steady / boom) ** (1 / 3) - 1
+    tiers = _three_tier_cost_of_sale()
+    ratios = [r for _, _, r in tiers]
+    falls = all(b < a for a, b in zip(ratios, ratios[1:]))
+    return "\n".join([
+        "Computed by the code (`sim.metrics.revenue.revenue_through`, the compounding arithmetic) and measured "
+        "on `salesim run scenarios/three_tier.yaml --seed 3`:", "",
+        f"- **6. Recognition in the signing year**: a one-year contract signed at the start of Q4 recognizes "
+        f"{frac(y1)} of its value in year 1 and {frac(y2)} in year 2; a three-year contract signed on day 1 "
+        f"recognizes {frac(t1)} of its value a year.",
+        f"- **7. Steady growth**: 55% a year for five years multiplies ARR by {steady:.1f}; 200% then 100% by "
+        f"{boom:g} after two years, which must then grow {catch_up:.0%} a year for three more years to catch up.",
+        "- **8. Cost of sale by tier** (cheapest deals first): "
+        + "; ".join(f"{seg} {usd_k(deal)} average deal, cost / ACV {r:.2f}" for seg, deal, r in tiers)
+        + (f": each motion costs {'less' if max(ratios) < 1 else 'more'} than its ACV"
+           if max(ratios) < 1 or min(ratios) > 1 else ": some motions cost more than their ACV")
+        + (", and cost / ACV falls with ACV." if falls else "; cost / ACV does **not** fall with ACV in this scenario."),
+    ])
+
+
 def _years(s: Stored) -> str:
     weeks = s.record.get("weeks") or (s.record.get("horizon_weeks") or [None])[0]
     return f"{weeks / 52:g} years" if weeks else "the study's horizon"
@@ -807,8 +886,8 @@ class Robust:
         boxes = self.boxes(g, b)
         if len({bool(x) for x in boxes["b_wins"]}) <= 1:
             return "no assumption flips it"
-        parts = [f"{_who(b if bool(x['b_wins']) else a)} win {_box_words(x['box'])} ({x['worlds']} worlds)"
-                 for _, x in boxes.iterrows()]
+        parts = [f"{_who(b if bool(x['b_wins']) else a)} win when {_box_words(x['box'])} ({x['worlds']} worlds, "
+                 f"{_who(b)} ahead in {x['share_b_wins']:.0%} of them)" for _, x in boxes.iterrows()]
         return "; ".join(parts)
 
 
@@ -860,6 +939,8 @@ def render_headline_structure() -> str:
 def render_org_design(name: str = "org_design") -> str:
     """scenarios/studies/README.md: every optimum with its flatness, each verdict with its sensitivities
     and flip conditions (org_design, a robust study)."""
+    from sim.experiments.study.robust_findings import money
+
     rb = Robust(name)
     r = rb.s.record
     cols = list(rb.designs.columns)
@@ -873,7 +954,8 @@ def render_org_design(name: str = "org_design") -> str:
         for lv, row in ((v["a"], a), (v["b"], b)):
             label = rb.label(lv, g)
             f = flat[(flat["design"] == label) & flat["within_budget"].astype(bool)]
-            move = (f"{f.iloc[0]['move']}: {usd_k(float(f.iloc[0]['change']), True)}" if len(f)
+            change = float(f.iloc[0]["change"]) if len(f) else 0.0
+            move = (f"{f.iloc[0]['move']}: {'+' if change >= 0 else ''}{money(change)}" if len(f)
                     else "none within budget")
             out.append(f"| {usd_m(budget)} | {lv} | {_seats(row, cols)} | {usd_m(row['objective'])} | "
                        f"{usd_m(row['cost_per_year'])} | {move} | {usd_m(per_world[f'objective:{label}'].mean())} |")
@@ -948,6 +1030,7 @@ RENDERERS: dict[str, Callable[[], str]] = {
     "org_design": render_org_design,
     "org_design_factorial": render_org_design_factorial,
     "claims_structure": render_claims_structure,
+    "claims_computed": render_claims_computed,
     "headline_structure": render_headline_structure_factorial,
     "headline_pods": render_headline_pods,
     "claims": render_claims,
@@ -996,8 +1079,8 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("--from", dest="folder", type=Path, help="a finished `salesim study --out` folder")
     st.add_argument("--workers", type=int, default=2)
     st.add_argument("--commit", help="the commit a --from folder was run at (default: the current one)")
-    st.add_argument("--time-log", type=Path, help="a robust study's --from folder: the /usr/bin/time -v report "
-                    "of its run (its CPU time is stored with it)")
+    st.add_argument("--time-log", type=Path, help="a robust study's --from folder: the JSON benchmarks/tree_time.py "
+                    "--json wrote for its run (its CPU time is stored with it)")
     sub.add_parser("render", help="rewrite every marker block from the stored outputs")
     sub.add_parser("check", help="exit 1 naming each block that differs and each stale stored output")
     args = ap.parse_args(argv)

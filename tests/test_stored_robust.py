@@ -103,14 +103,29 @@ def test_the_optima_rerun_in_a_world_give_the_stored_numbers(stored):
 
 
 def test_the_time_log_gives_cpu_and_wall_time(tmp_path):
-    log = tmp_path / "time.log"
-    log.write_text("\tUser time (seconds): 1200.50\n\tSystem time (seconds): 30.25\n"
-                   "\tElapsed (wall clock) time (h:mm:ss or m:ss): 0:25:03\n"
-                   "\tMaximum resident set size (kbytes): 250000\n")
-    assert figures.time_log(log) == {"cpu_s": 1230.75, "time_wall_s": 1503.0, "max_rss_kb": 250000}
-    log.write_text("nothing here\n")
-    with pytest.raises(SystemExit, match="not a report of /usr/bin/time -v"):
+    log = tmp_path / "time.json"
+    log.write_text(json.dumps({"cpu_s": 1230.75, "wall_s": 1503.0, "max_rss_kb": 250000,
+                               "load_average_start": [1.0, 1.0, 1.0]}))
+    assert figures.time_log(log) == {"cpu_s": 1230.75, "time_wall_s": 1503.0, "max_rss_kb": 250000,
+                                     "load_average": [1.0, 1.0, 1.0]}
+    log.write_text("\tUser time (seconds): 1200.50\n")  # /usr/bin/time -v: it misses the pool's workers
+    with pytest.raises(SystemExit, match="not a measurement of benchmarks/tree_time.py"):
         figures.time_log(log)
+
+
+def test_the_tree_timer_counts_the_workers_of_a_pool(tmp_path):
+    """A parent that does nothing but wait for a pool started from a fork server: /usr/bin/time's
+    view (the children waited for) sees almost none of the work; the tree timer sees it all."""
+    tree_time = _load("tree_time", ROOT / "benchmarks" / "tree_time.py")
+    script = tmp_path / "pool.py"
+    script.write_text("import multiprocessing as mp, time\n"
+                      "def burn(_):\n    t = time.process_time()\n    while time.process_time() - t < 0.6: pass\n"
+                      "if __name__ == '__main__':\n    ctx = mp.get_context('forkserver')\n"
+                      "    with ctx.Pool(2) as p: p.map(burn, range(2))\n")
+    import sys
+
+    r = tree_time.run([sys.executable, str(script)], interval=0.1)
+    assert r["returncode"] == 0 and r["cpu_s"] >= 1.0 and r["processes"] >= 3
 
 
 @pytest.mark.slow
