@@ -120,6 +120,21 @@ def test_measured_costs_and_the_equal_budget_flag_by_hand():
     assert math.isnan(f.cost_rows({"a": {}, "b": {}}, "a")[1]["before_commissions_gap"])
 
 
+def test_where_a_measured_total_differs_line_by_line():
+    a = {"costs.total_usd": 1_000_000, "costs.salaries_by_role_usd.rep": 800_000, "costs.commissions_usd": 100_000,
+         "costs.marketing_usd": 100_000, "costs.process_usd": 0.0}
+    # salaries 700k + 150k over two roles, commissions 160k, marketing 100k, levers 90k, 5k nothing names
+    b = {"costs.total_usd": 1_205_000, "costs.salaries_by_role_usd.ae": 700_000,
+         "costs.salaries_by_role_usd.csm": 150_000, "costs.commissions_usd": 160_000,
+         "costs.marketing_usd": 100_000, "costs.process_usd": 90_000, "costs.fees_usd": float("nan")}
+    assert f.cost_line_diffs(a, b) == [("process levers", 90_000), ("commissions", 60_000), ("salaries", 50_000),
+                                       ("other", 5_000)]
+    assert f.cost_line_diffs(a, a) == []
+    lines = f._measured_lines({"x": a, "y": b}, "x")
+    assert lines[-1] == ("  - where y's total differs from x's: process levers +$90,000, commissions +$60,000, "
+                         "salaries +$50,000, other +$5,000")
+
+
 def test_rescale_to_budget_finds_whole_seats_or_says_why(up):
     assert f.rescale_to_budget(up, 1_440_000) == f.headcount(up)  # already equal
     seats = f.rescale_to_budget(up, 1_920_000)  # x 4/3
@@ -158,6 +173,7 @@ def test_compare_starts_with_what_differs_and_the_cost_difference(tmp_path, caps
             f"${f.planned_cost(load_scenario(UP))['total_usd']:,.0f}") in head
     assert "headcount: inverted_triangle 9 (rep 9); upright_triangle 12" in head
     assert "upright_triangle: total $" in head and "before commissions" in head
+    assert "where upright_triangle's total differs from inverted_triangle's: " in head and "process levers +$" in head
     text = (tmp_path / "c" / "fairness.md").read_text()
     assert "## What differs between the arms" in text and "`process.tools`" in text
     assert main(["report", str(tmp_path / "c"), "--out", str(tmp_path / "c.html")]) == 0

@@ -311,6 +311,30 @@ def pair_lines(a: Scenario, b: Scenario, base: str, lab: str, max_lines: int = M
     return lines
 
 
+# the measured cost lines a total is made of (KPI ``costs.<key>``), in the order they are listed
+COST_LINES = (("salaries", None), ("commissions", "commissions_usd"), ("hand-off fees", "fees_usd"),
+              ("marketing per lead", "marketing_usd"), ("marketing programmes", "marketing_programmes_usd"),
+              ("recruiting", "recruiting_usd"), ("process levers", "process_usd"))
+
+
+def cost_line_diffs(a: Mapping[str, float], b: Mapping[str, float]) -> list[tuple[str, float]]:
+    """Where a measured total differs: (cost line, b - a) for each line of :data:`COST_LINES` that
+    differs by a dollar or more, largest first (salaries: the sum of ``costs.salaries_by_role_usd.*``;
+    a part of the totals' difference no line explains is listed as "other")."""
+    def val(m: Mapping[str, float], key: str | None) -> float:
+        if key is None:
+            return sum(float(v) for k, v in m.items()
+                       if k.startswith("costs.salaries_by_role_usd.") and v is not None and not math.isnan(float(v)))
+        v = m.get(f"costs.{key}")
+        return 0.0 if v is None or math.isnan(float(v)) else float(v)
+
+    out = [(name, val(b, key) - val(a, key)) for name, key in COST_LINES]
+    total = val(b, "total_usd") - val(a, "total_usd")
+    rest = total - sum(d for _, d in out)
+    out.append(("other", rest))
+    return sorted([(n, d) for n, d in out if abs(d) >= 1.0], key=lambda x: -abs(x[1]))
+
+
 def _measured_lines(means: Mapping[str, Mapping[str, float]], base: str) -> list[str]:
     lines = []
     for r in cost_rows(means, base):
@@ -318,6 +342,10 @@ def _measured_lines(means: Mapping[str, Mapping[str, float]], base: str) -> list
                                             f"commissions {_signed(r['before_commissions_diff_usd'])}")
         lines.append(f"- {r['arm']}: total {_money(r['total_usd'])} (commissions "
                      f"{_money(r['commissions_usd'])}){diff}")
+        if r["arm"] != base:
+            parts = cost_line_diffs(means[base], means[r["arm"]])
+            lines.append(f"  - where {r['arm']}'s total differs from {base}'s: "
+                         + (", ".join(f"{n} {_signed(d)}" for n, d in parts) if parts else "nowhere"))
     return lines
 
 
