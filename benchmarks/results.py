@@ -224,7 +224,7 @@ def render_run_times() -> str:
     def dur(s: float) -> str:
         return f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} minutes"
 
-    out = [f"Measured on {r['date']} ({r['cores']} cores shared with other work, load average "
+    out = [f"Measured on {r['date']} at commit {r['commit']} ({r['cores']} cores shared with other work, load average "
            f"{r['load_average'][0]:.1f} at the end; Python {r['python']}; `python benchmarks/run_times.py --json "
            f"benchmarks/results/run_times.json`):", "",
            "| command | simulations | CPU time | CPU per simulation |", "|---|---|---|---|"]
@@ -298,9 +298,11 @@ def _design_vary(record: dict, label: str) -> dict:
 
 
 RENDERERS = {"engine_results": render_engine_results, "end_at_cost": render_end_at_cost,
-             "planner_example": render_planner_example, "planner_answer": render_planner_answer}
+             "planner_example": render_planner_example, "planner_answer": render_planner_answer,
+             "run_times": render_run_times}
 DOCUMENTS = {"engine_results": "benchmarks/README.md", "end_at_cost": "ARCHITECTURE.md",
-             "planner_example": "docs/guide/planning.md", "planner_answer": "README.md"}
+             "planner_example": "docs/guide/planning.md", "planner_answer": "README.md",
+             "run_times": "docs/guide/run-times.md"}
 
 
 def render_text(text: str) -> str:

@@ -114,7 +114,10 @@ def main() -> int:
     if args.json is not None:
         import json
 
-        record = {"date": time.strftime("%Y-%m-%d"), "cores": os.cpu_count(), "python": sys.version.split()[0],
+        commit = subprocess.run(["git", "rev-parse", "--short=7", "HEAD"], capture_output=True, text=True,
+                                cwd=REPO).stdout.strip()
+        record = {"date": time.strftime("%Y-%m-%d"), "commit": commit, "cores": os.cpu_count(),
+                  "python": sys.version.split()[0],
                   "load_average": list(os.getloadavg()), "rows": rows}
         args.json.write_text(json.dumps(record, indent=1) + "\n")
     return 0
