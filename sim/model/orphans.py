@@ -77,19 +77,20 @@ class Orphans:
             self.since[a] = INF
 
     def _reassign_later(self, role, seat: int, held: list[int]):
-        yield self.env.timeout(self.delay)
+        yield self.env.timeout(self.delay or 0.0)
         if role.occupant[seat] >= 0:  # the backfill came first
             return
         b = self.book
         for a in held:
             if self.since[a] == INF or b.closed[a].triggered:
                 continue
-            if role is b.keeper:
-                present = [i for i in range(role.headcount) if role.occupant[i] >= 0
-                           and (not role.podded or role.seat_pod[i] == b.pod[a])]
+            keeper = b.keeper
+            if keeper is not None and role is keeper:
+                present = [i for i in range(keeper.headcount) if keeper.occupant[i] >= 0
+                           and (not keeper.podded or keeper.seat_pod[i] == b.pod[a])]
                 if not present:
                     continue
-                b.keeper_seat[a] = min(present, key=role.open.__getitem__)
+                b.keeper_seat[a] = min(present, key=keeper.open.__getitem__)
             else:
                 if b.csm_of[a] != seat:
                     continue

@@ -189,7 +189,7 @@ class Staff:
     def did(self, rep: int, stage: int) -> None:
         self.practice[rep][stage] += 1
 
-    def table(self) -> dict[str, list]:
+    def table(self) -> dict[str, list | dict]:
         """Who was on the team: for per-rep results."""
         work = self.work.columns() if self.work is not None else {}
         if self.lost is not None:
