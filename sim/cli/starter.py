@@ -56,7 +56,7 @@ DISCOUNT_SMB = 0.15
 LEAKAGE = 0.05  # no-shows and dropped notes at the SDR -> AE hand-off
 
 
-def equilibrium_ages(spec, n: int) -> list[float]:
+def equilibrium_ages(spec: float | dict, n: int) -> list[float]:
     """``n`` ages spread as the ages of the deals in a stage whose time ``spec`` takes
     (a number or a gamma ``{mean, cv}``) when deals enter it at a steady rate: the
     quantiles ``(k + 1/2) / n`` of the equilibrium distribution ``F(a) = (1/m) int_0^a S(t) dt``."""
@@ -77,7 +77,7 @@ def equilibrium_ages(spec, n: int) -> list[float]:
             for j in range(n)]
 
 
-def open_deals(stages: list[tuple[str, float, object]]) -> list[tuple[str, float]]:
+def open_deals(stages: list[tuple[str, float, float | dict]]) -> list[tuple[str, float]]:
     """(stage, age in days) of the deals a steady flow keeps open: for each (stage, deals a
     day entering it, its time) round(rate x mean time) deals with :func:`equilibrium_ages`."""
     out = []

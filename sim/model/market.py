@@ -90,6 +90,8 @@ class MarketBook:
         if not pool:
             return None
         u = self.u_inbound
+        if u is None:  # only called with market.inbound_from_market on, which sets the stream
+            raise RuntimeError("inbound accounts drawn from a market without inbound_from_market")
         for _ in range(8):  # a few random tries first: a market far from saturation takes one
             s, a = pool[min(int(u() * len(pool)), len(pool) - 1)]
             if self._open(s, a):

@@ -203,6 +203,8 @@ def robust_study(study: Study, *, reps: int | None = None, seed: int | None = No
 
 def sample_worlds(study: Study, scenario, root: int, n: int) -> Worlds:
     """The study's ``n`` worlds (seeded: the same every time), whole-number keys judged on ``scenario``."""
+    if study.spec.uncertain is None:  # callers ask only for a study with uncertain assumptions
+        raise ValueError("the study declares no uncertain: assumptions")
     u = study.spec.uncertain.model_copy(update={"worlds": n})
     first = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     whole = [_whole(name, scenario, first) for name in u.assumptions]
