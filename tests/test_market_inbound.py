@@ -72,7 +72,7 @@ def test_inbound_leads_wear_accounts_out_like_outbound_ones():
 def test_the_shipped_variant_counts_inbound_in_penetration_and_runs_out():
     """upright_triangle_inbound_market: inbound leads are the cold list's accounts,
     so the slice's penetration counts inbound wins (about four times the
-    outbound-only figure) and the market runs out before the three years end:
+    outbound-only figure) and the market runs out within the variant's four years:
     some inbound leads do not arrive, and the run summary says so."""
     from sim.report.summary import summary
     from tests.conftest import SCENARIOS

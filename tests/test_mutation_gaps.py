@@ -237,7 +237,7 @@ def test_a_pods_win_rate_counts_its_wins_and_its_decided_losses():
     wins over wins plus leads lost at or after the win-rate stage, from the leads
     table. Mutant: a POD's decided losses counted as 1 whatever their number."""
     scenario = sim.load_scenario(SCENARIOS / "pods_no_split.yaml")
-    result = sim.simulate(scenario, seed=1, weeks=40)
+    result = sim.simulate(scenario, seed=1, weeks=80)  # long enough for more than ten wins and losses per POD
     leads = result.leads
     first = scenario.stages.index(scenario.win_rate_stage)
     stage = np.array([scenario.stages.index(s) if isinstance(s, str) else -1
