@@ -21,7 +21,7 @@ def inputs(scenario: Scenario, plan: RoutingPlan | None = None) -> list[Figure]:
                           both(f"{role}: {selling_said(scenario, role)}: {frac:.0%} of the working week goes "
                                 "to deals")))
         ratio = quota_to_ote(scenario, role)
-        if ratio is not None and role in plan.closing_roles:
+        if ratio is not None and role in plan.closing_roles and scenario.work_model is not None:
             plan_ = scenario.work_model.pay[role]
             out.append(Figure("quota_to_ote_ratio", "all", role, ratio, "input",
                               both(f"{role}: quota_usd_per_year {scenario.roles[role].quota_usd_per_year:,.0f} / "

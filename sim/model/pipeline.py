@@ -21,6 +21,7 @@ drew before.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,7 +29,8 @@ import numpy as np
 from sim.model.draws import sampler
 from sim.model.rng import Streams
 from sim.scenario import distributions as d
-from sim.scenario.pipeline_spec import frozen, resolve, survival
+from sim.scenario.pipeline_spec import frozen, survival
+from sim.scenario.pipeline_spec import resolved as resolve_deal
 
 if TYPE_CHECKING:
     from sim.model.lead import Leads
@@ -66,12 +68,12 @@ class InitialPipeline:
         u = gen.random(len(deals))
         u_loss = streams.generator("initial_pipeline/remaining_loss").random(len(deals))
         self.rows: list[tuple] = []  # (source index, route, stage index, rest days, list value, rep)
-        acv_draw: dict[str, object] = {}
+        acv_draw: dict[str, Callable[[], float]] = {}
         rest: list = [0.0] * len(deals)
         groups: dict[tuple[str, str, int], list[int]] = {}
         resolved = []
         for i, deal in enumerate(deals):
-            source, segment = resolve(scenario, deal)
+            source, segment = resolve_deal(scenario, deal)
             k = stages.index(deal.stage)
             resolved.append((source, segment, k))
             groups.setdefault((source, segment, k), []).append(i)

@@ -78,11 +78,11 @@ class EventLog(Tally):
     def columns(self) -> dict[str, np.ndarray]:
         """Numpy views of the event columns (lead creation is in the lead table): no copy."""
         rows = np.frombuffer(self._rows, dtype=_ROW_DTYPE)
-        return {k: rows[k] for k in _ROW_DTYPE.names}
+        return {k: rows[k] for k in _ROW_DTYPE.names or ()}
 
     def lead_columns(self) -> dict[str, np.ndarray]:
         rows = np.frombuffer(self._lead_rows, dtype=_LEAD_DTYPE)
-        return {k: rows[k] for k in _LEAD_DTYPE.names}
+        return {k: rows[k] for k in _LEAD_DTYPE.names or ()}
 
     def frames(self):
         """``(events, leads)`` as pandas DataFrames with named, typed columns."""

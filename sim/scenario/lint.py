@@ -285,13 +285,13 @@ def _benchmark_defaults(scenario: Scenario, plan: RoutingPlan) -> list[Finding]:
 def _stale_open_deals(scenario: Scenario) -> list[Finding]:
     """Open deals past their stage's 99.9th percentile of customer time, one finding per stage and segment
     (the first such row, with the count)."""
-    from sim.scenario.pipeline_spec import resolve, stale_after
+    from sim.scenario.pipeline_spec import resolved, stale_after
 
     stages = scenario.stages
     seen: dict[tuple[str, str], list[int]] = {}
     limit: dict[tuple[str, str], float] = {}
     for i, deal in enumerate(scenario.initial_pipeline or ()):
-        _source, segment = resolve(scenario, deal)
+        _source, segment = resolved(scenario, deal)
         key = (deal.stage, segment)
         if key not in limit:  # (with lost_after_days: the later of the times to a win and to a loss)
             step = scenario.segments[segment].steps[stages[stages.index(deal.stage) + 1]]

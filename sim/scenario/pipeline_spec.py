@@ -116,6 +116,15 @@ def resolve(scenario, deal: OpenDeal) -> tuple[str | None, str | None]:
     if segment is None and len(scenario.segments) == 1:
         segment = next(iter(scenario.segments))
     source = deal.source
-    if source is None and segment in scenario.segments and deal.stage in scenario.stages:
+    if source is None and segment is not None and segment in scenario.segments and deal.stage in scenario.stages:
         source = _default_source(scenario, segment, scenario.stages.index(deal.stage))
+    return source, segment
+
+
+def resolved(scenario, deal: OpenDeal) -> tuple[str, str]:
+    """:func:`resolve` for a scenario that passed its checks (which report a deal whose
+    source or segment cannot be told), so both are known."""
+    source, segment = resolve(scenario, deal)
+    if source is None or segment is None:
+        raise ValueError(f"open deal in {deal.stage!r}: no source or segment (the scenario checks report this)")
     return source, segment
