@@ -47,7 +47,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere: the repository's
 RESULTS = ROOT / "scenarios" / "studies" / "results"
 BLOCK = re.compile(r"<!-- ([a-z0-9_]+):begin -->\n(.*?)<!-- \1:end -->", re.S)
 EXTERNAL = {"pod_growth": "scenarios/studies/pod_growth.py",  # blocks another script renders (and tests)
-            "process_levers": "scripts/process_levers.py",
+            "process_levers": "scripts/process_levers.py", "process_chain": "scripts/process_levers.py",
             "crm_acceptance": "scripts/crm_acceptance.py", "crm_headline": "scripts/crm_acceptance.py",
             "planner_example": "benchmarks/results.py", "run_times": "benchmarks/results.py", "planner_answer": "benchmarks/results.py"}
 

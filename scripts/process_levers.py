@@ -29,6 +29,8 @@ SCENARIO = REPO / "scenarios" / "upright_triangle.yaml"
 DOC = REPO / "docs" / "process.md"
 DATA = REPO / "docs" / "process_levers.json"
 START, END = "<!-- process_levers:begin -->", "<!-- process_levers:end -->"
+README = REPO / "README.md"
+CHAIN_START, CHAIN_END = "<!-- process_chain:begin -->", "<!-- process_chain:end -->"
 SEED = 1000
 LEVERS = ("playbooks", "tools", "enablement", "data_driven")
 
@@ -182,9 +184,38 @@ def table(data: dict) -> str:
     return "\n".join(lines)
 
 
+def chain(data: dict) -> str:
+    """The README's short form: per lever, its price, what it acts on, and the end ARR it is worth."""
+    import sim
+
+    arms = data["arms"]
+    on = arms["all_on"]
+    col = lambda arm, k: [r[k] for r in arm]  # noqa: E731
+    scenario = sim.load_scenario(REPO / data["scenario"])
+    lines = [f"On `{data['scenario']}`, each lever switched off in turn ({data['reps']} paired replications, "
+             f"{data['horizon_weeks']:g} weeks): its price a year -> what it acts on -> end ARR switched off minus on "
+             "(95% interval):", ""]
+    for lever in LEVERS:
+        off = arms[f"{lever}_off"]
+        cost = _mean(col(on, "cost_per_year_usd")) - _mean(col(off, "cost_per_year_usd"))
+        d, h = _paired(col(on, "arr_end_usd"), col(off, "arr_end_usd"))
+        price = "free" if data["price_per_year_usd"][lever] == 0 else f"{_usd(cost)} a year"
+        lines.append(f"- `{lever}`: {price} -> {channel(scenario, lever)} -> {_signed_usd(d)} "
+                     f"({_signed_usd(d - h)} to {_signed_usd(d + h)})")
+    return "\n".join(lines)
+
+
+def _between(text: str, start: str, end: str, body: str) -> str:
+    a, b = text.index(start) + len(start), text.index(end)
+    return text[:a] + "\n" + body + "\n" + text[b:]
+
+
 def rendered_doc(text: str, data: dict) -> str:
-    a, b = text.index(START) + len(START), text.index(END)
-    return text[:a] + "\n" + table(data) + "\n" + text[b:]
+    return _between(text, START, END, table(data))
+
+
+def rendered_readme(text: str, data: dict) -> str:
+    return _between(text, CHAIN_START, CHAIN_END, chain(data))
 
 
 def read_data() -> dict:
@@ -196,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="simulate the arms and write docs/process_levers.json")
     r.add_argument("--reps", type=int, default=6)
-    sub.add_parser("render", help="rewrite docs/process.md's table from docs/process_levers.json")
+    sub.add_parser("render", help="rewrite docs/process.md's table and the README's lever chain from "
+                   "docs/process_levers.json")
     args = ap.parse_args(argv)
     if args.command == "run":
         if args.reps < 2:
@@ -204,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         DATA.write_text(json.dumps(run(args.reps), indent=1) + "\n")
     DOC.write_text(rendered_doc(DOC.read_text(), read_data()))
+    README.write_text(rendered_readme(README.read_text(), read_data()))
     return 0
 
 

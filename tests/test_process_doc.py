@@ -25,6 +25,14 @@ def test_the_page_is_what_the_script_renders(levers):
     assert levers.rendered_doc(text, levers.read_data()) == text, "run `python scripts/process_levers.py render`"
 
 
+def test_the_readme_chain_is_what_the_script_renders(levers):
+    text = levers.README.read_text()
+    assert levers.CHAIN_START in text and levers.rendered_readme(text, levers.read_data()) == text, \
+        "run `python scripts/process_levers.py render`"
+    edited = text.replace(levers.CHAIN_END, "- `playbooks`: typed by hand\n" + levers.CHAIN_END)
+    assert levers.rendered_readme(edited, levers.read_data()) != edited  # a hand edit is caught
+
+
 def test_a_hand_edited_figure_is_caught(levers):
     text = levers.DOC.read_text()
     body = text[text.index(levers.START):text.index(levers.END)]
