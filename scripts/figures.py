@@ -806,7 +806,7 @@ def _who(level: str) -> str:
 
 
 def _levels(label: str) -> dict[str, str]:
-    """A cell label (``structure=star, budget=b1_3m``) as its levels."""
+    """A cell label (``structure=star, budget=b2_4m``) as its levels."""
     return dict(kv.split("=", 1) for kv in label.split(", "))
 
 
