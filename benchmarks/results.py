@@ -299,10 +299,10 @@ def _design_vary(record: dict, label: str) -> dict:
 
 RENDERERS = {"engine_results": render_engine_results, "end_at_cost": render_end_at_cost,
              "planner_example": render_planner_example, "planner_answer": render_planner_answer,
-             "run_times": render_run_times}
+             "run_times": render_run_times, "robust_study": render_robust_study}
 DOCUMENTS = {"engine_results": "benchmarks/README.md", "end_at_cost": "ARCHITECTURE.md",
              "planner_example": "docs/guide/planning.md", "planner_answer": "README.md",
-             "run_times": "docs/guide/run-times.md"}
+             "run_times": "docs/guide/run-times.md", "robust_study": "benchmarks/README.md"}
 
 
 def render_text(text: str) -> str:

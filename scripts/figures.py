@@ -985,27 +985,6 @@ def render_claims_structure() -> str:
     return "\n".join(lines)
 
 
-def render_headline_structure_factorial() -> str:
-    """The README's first question from the shipped layouts as they are (org_design_factorial), until the
-    robust org_design is stored."""
-    s = Stored("org_design_factorial")
-    arr = "arr_end_usd"
-    same = _paired_within(s, arr, "structure", "star", "specialists", budget="same_cost")
-    proc = s.effect(arr, "process", "with")
-    cell = {(st, pr): s.cell(arr, structure=st, process=pr, budget="same_cost")
-            for st in ("star", "specialists") for pr in ("without", "with")}
-    verdict = ("the specialists end with more ARR" if same[1] > 0 else "the star generalists end with more ARR"
-               if same[2] < 0 else "the two structures are not told apart on ARR")
-    return (f"{s.how}:\n\n**Answer:** at the same cost, specialists instead of star generalists change ARR at the end by "
-            f"{ci_m(same[:3])} (95% interval, paired, n = {same[3]}): {verdict}. The process layer (playbooks, "
-            f"tools, enablement, a data loop, with its price) changes it by {ci_m(proc)} on both structures. "
-            f"Cell means: stars {usd_m(cell[('star', 'without')])} without the process layer and "
-            f"{usd_m(cell[('star', 'with')])} with it; specialists {usd_m(cell[('specialists', 'without')])} and "
-            f"{usd_m(cell[('specialists', 'with')])}. Conditions: the same market (inbound and a list of cold "
-            f"accounts), the same talent pool and attrition, the top seller leaving after a year, "
-            f"{s.record['reps']} replications a cell over {_years(s)}.")
-
-
 def render_headline_pods() -> str:
     """The README's second question in a few sentences: split a mature POD or not (pod_split)."""
     s = Stored("pod_split")
@@ -1031,7 +1010,7 @@ RENDERERS: dict[str, Callable[[], str]] = {
     "org_design_factorial": render_org_design_factorial,
     "claims_structure": render_claims_structure,
     "claims_computed": render_claims_computed,
-    "headline_structure": render_headline_structure_factorial,
+    "headline_structure": render_headline_structure,
     "headline_pods": render_headline_pods,
     "claims": render_claims,
 }
