@@ -245,3 +245,20 @@ def test_a_flip_box_reads_as_words_not_escaped_operators():
     box = Box((("work_model.learning.exponent", "<=", 0.1512), ("roles.*.x", ">", 3.0)), 4, 0.5, False)
     assert _box(box) == "`work_model.learning.exponent` at most 0.151 and `roles.*.x` above 3"
     assert _box(Box((), 4, 1.0, True)) == "in every world"
+
+
+def test_findings_say_first_when_a_design_cannot_keep_to_the_budget(tiny):
+    """A verdict between layouts that break the budget answers another question: findings.md says
+    so before it (it failed silently when the re-baselined triangles cost more than every budget)."""
+    import dataclasses
+
+    from sim.experiments.study.robust_findings import findings_markdown
+
+    r, _ = tiny
+    assert ("Not a comparison at this budget" in findings_markdown(r)) == (not all(o.feasible for o in r.optima))
+    over = dataclasses.replace(r, optima=[dataclasses.replace(o, feasible=False) if i == 2 else o
+                                          for i, o in enumerate(r.optima)])
+    text = findings_markdown(over)
+    first, second = text.split("## budget=two")
+    assert "**Not a comparison at this budget:** no layout of specialists" in first
+    assert "Not a comparison" not in second or not r.optima[3].feasible

@@ -86,6 +86,11 @@ def findings_markdown(r) -> str:
                          f"| {money(o.cost_per_year)} | {'yes' if o.feasible else 'NO'} ({o.p_within_budget:.0%}) "
                          f"| {move} |" + (f" {value(obj, float(r.per_world[d].mean()))} |" if worlds else ""))
         lines.append("")
+        over = [r.study.cells[d].levels[factor] for d in ds if not r.optima[d].feasible]
+        if over:  # a verdict between layouts that break the budget answers another question: say so first
+            lines += [f"- **Not a comparison at this budget:** no layout of {', '.join(map(escape_markdown, over))} "
+                      "within its seat bounds keeps the cost within the budget often enough; the figures below "
+                      "compare layouts over it. Raise the budget or widen the bounds.", ""]
         for v in [v for v in r.verdicts if tuple(v.group.items()) == g]:
             b = v.beats
             lines.append(f"- **P({escape_markdown(v.b)} better than {escape_markdown(v.a)}) = {b.p:.0%}** "
