@@ -269,17 +269,25 @@ def render_robust_study() -> str:
                     f"{int(d['simulations']):,} |")
     cpu = r.get("cpu_s")
     idle = cpu / 2 / 60 if cpu else None
-    timing = (f"{cpu / 60:.1f} min of CPU time (the command and its workers, `/usr/bin/time -v`), so at least "
-              f"{idle:.1f} min of wall time on two idle cores (CPU time / 2: both cores busy all along); "
-              if cpu else "CPU time not recorded; ")
-    verdict = ("" if idle is None else
-               f" Target: <= {ROBUST_BAR_MIN:g} min on two cores: "
-               + ("met by this lower bound." if idle <= ROBUST_BAR_MIN else "**not met**."))
+    load = (r.get("load_average") or [None])[0]
+    quiet = load is not None and load < r["cores"]  # cores to spare when it started: its wall time is its own
+    timing = (f"{cpu / 60:.1f} min of CPU time (the command and every process it started, "
+              f"`benchmarks/tree_time.py`), so at least {idle:.1f} min of wall time on two idle cores "
+              "(CPU time / 2: both cores busy all along); " if cpu else "CPU time not recorded; ")
+    wall = r["wall_s"] / 60
+    if quiet and wall <= ROBUST_BAR_MIN:
+        verdict = f" Target: <= {ROBUST_BAR_MIN:g} min on two cores: met ({wall:.1f} min of wall time)."
+    else:
+        verdict = ("" if idle is None else
+                   f" Target: <= {ROBUST_BAR_MIN:g} min on two cores: "
+                   + ("met by this lower bound." if idle <= ROBUST_BAR_MIN else "**not met**."))
+    where = (f"{r['cores']} cores" + (f", load average {load:.1f} when it started" if load is not None else "")
+             + ("" if quiet else ", shared with other work"))
     return "\n".join([
-        f"`{r['command']}` at commit {r['commit'][:7]} ({r['date']}, {r['cores']} cores shared with other work): "
+        f"`{r['command']}` at commit {r['commit'][:7]} ({r['date']}, {where}): "
         f"{r['simulations']:,} simulations of {r['horizon_weeks'] / 52:g} years, {search_sims:,} in the "
         f"{r['designs']} designs' searches and {world_sims:,} evaluating the optima in {r['worlds']} worlds x {r['reps']} "
-        f"replications; {timing}{r['wall_s'] / 60:.1f} min of wall time on the shared machine.{verdict}", "",
+        f"replications; {timing}{wall:.1f} min of wall time.{verdict}", "",
         "| design | layouts in its grid | simulations to evaluate them all | layouts the search evaluated | "
         "simulations it ran |", "|---|---|---|---|---|", *rows])
 
