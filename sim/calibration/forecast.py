@@ -408,6 +408,31 @@ def prepare(h: History, as_of: str, mapping: Mapping | None = None, until: str |
     return cut, end, fit, months, _open_deals(fit, h, cut)
 
 
+def tally_month(r: int, when: pd.DatetimeIndex, values: np.ndarray, months: pd.PeriodIndex, end: pd.Timestamp,
+                bookings: np.ndarray, wins: np.ndarray, revenue: np.ndarray) -> None:
+    """Run ``r``'s wins (their dates and booked values) into its row of bookings, wins and
+    recognized revenue by month; wins outside the months are left out."""
+    n_m = len(months)
+    pos = month_index(when, months)
+    ok = pos >= 0
+    bookings[r] = np.bincount(pos[ok], weights=values[ok], minlength=n_m)[:n_m]
+    wins[r] = np.bincount(pos[ok], minlength=n_m)[:n_m]
+    revenue[r] = recognized_by_month(values[ok], when[ok], months, end)
+
+
+def close(h: History, fit, cut: pd.Timestamp, end: pd.Timestamp, months: pd.PeriodIndex, bookings: np.ndarray,
+          wins: np.ndarray, revenue: np.ndarray, d: pd.DataFrame, plan: pd.DataFrame | None, p_hit: np.ndarray,
+          runs: int, rng: np.random.Generator) -> Forecast:
+    """The runs' monthly arrays made a forecast: quarter-end bunching moved in where the history
+    shows it (draws from ``rng``), then :func:`finish`."""
+    qe = fit_quarter_end(h, fit, cut)
+    if qe is not None and qe.significant:
+        apply_quarter_end(qe, months, bookings, wins, rng)
+    fc = Forecast(fit=fit, as_of=cut, until=end, months=[str(m) for m in months], bookings=bookings, wins=wins,
+                  revenue=revenue, open_deals=d, plan=plan, quarter_end=qe)
+    return finish(fc, h, p_hit, runs)
+
+
 def finish(fc: Forecast, h: History, p_hit: np.ndarray, runs: int) -> Forecast:
     """The open deals' chances, categories and, when the history goes on, the actuals and naive forecasts."""
     d, cut, end, fit = fc.open_deals, fc.as_of, fc.until, fc.fit
@@ -497,17 +522,8 @@ def run_forecast(h: History, as_of: str, mapping: Mapping | None = None, until: 
             v = np.concatenate(vals_all)
             when = pd.DatetimeIndex(np.concatenate([np.asarray(pd.DatetimeIndex(w).tz_convert("UTC").asi8)
                                                     for w in when_all])).tz_localize("UTC")
-            pos = month_index(when, months)
-            ok = pos >= 0
-            bookings[r] = np.bincount(pos[ok], weights=v[ok], minlength=n_m)[:n_m]
-            wins[r] = np.bincount(pos[ok], minlength=n_m)[:n_m]
-            revenue[r] = recognized_by_month(v[ok], when[ok], months, end)
-    qe = fit_quarter_end(h, fit, cut)
-    if qe is not None and qe.significant:
-        apply_quarter_end(qe, months, bookings, wins, rng)
-    fc = Forecast(fit=fit, as_of=cut, until=end, months=[str(m) for m in months], bookings=bookings, wins=wins,
-                  revenue=revenue, open_deals=d, plan=plan, quarter_end=qe)
-    return finish(fc, h, p_hit, runs)
+            tally_month(r, when, v, months, end, bookings, wins, revenue)
+    return close(h, fit, cut, end, months, bookings, wins, revenue, d, plan, p_hit, runs, rng)
 
 
 @dataclass

@@ -29,14 +29,11 @@ import pandas as pd
 from sim.calibration.forecast import (
     DAY,
     Forecast,
-    apply_quarter_end,
     arrival_rate,
-    finish,
-    fit_quarter_end,
+    close,
     log_se,
-    month_index,
     prepare,
-    recognized_by_month,
+    tally_month,
 )
 from sim.calibration.io import History
 from sim.calibration.mapping import Mapping
@@ -135,15 +132,5 @@ def run_engine_forecast(h: History, as_of: str, mapping: Mapping | None = None, 
             first = won[won["lead"] < len(kept)]
             p_hit[np.asarray(kept)[first["lead"].to_numpy(dtype=int)]] += 1
         when = pd.DatetimeIndex(cut + pd.to_timedelta(won["outcome_days"].to_numpy(dtype=float), unit="D"))
-        v = won["booked_usd"].to_numpy(dtype=float)
-        pos = month_index(when, months)
-        ok = pos >= 0
-        bookings[r] = np.bincount(pos[ok], weights=v[ok], minlength=n_m)[:n_m]
-        wins[r] = np.bincount(pos[ok], minlength=n_m)[:n_m]
-        revenue[r] = recognized_by_month(v[ok], when[ok], months, end)
-    qe = fit_quarter_end(h, fit, cut)
-    if qe is not None and qe.significant:
-        apply_quarter_end(qe, months, bookings, wins, params)
-    fc = Forecast(fit=fit, as_of=cut, until=end, months=[str(m) for m in months], bookings=bookings, wins=wins,
-                  revenue=revenue, open_deals=d, plan=plan, quarter_end=qe)
-    return finish(fc, h, p_hit, runs)
+        tally_month(r, when, won["booked_usd"].to_numpy(dtype=float), months, end, bookings, wins, revenue)
+    return close(h, fit, cut, end, months, bookings, wins, revenue, d, plan, p_hit, runs, params)
