@@ -92,13 +92,8 @@ class Seats:
             line = self._line
             while line:
                 req = line.popleft()
-                if not req.withdrawn:  # (_grant written out: this is every pooled task's path)
-                    self.waiting -= 1
-                    self.count += 1
-                    if req.on_grant is None:
-                        req.succeed()
-                    else:
-                        req.on_grant(req)
+                if not req.withdrawn:
+                    self._grant(req)
                     return
 
     def _grant(self, req) -> None:
@@ -161,13 +156,8 @@ class PrioritySeats(Seats):
             heap = self._heap
             while heap:
                 req = heapq.heappop(heap)[3]
-                if not req.withdrawn:  # (_grant written out: this is every owned task's path)
-                    self.waiting -= 1
-                    self.count += 1
-                    if req.on_grant is None:
-                        req.succeed()
-                    else:
-                        req.on_grant(req)
+                if not req.withdrawn:
+                    self._grant(req)
                     return
 
 
