@@ -42,9 +42,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from sim import markers
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-BLOCK = re.compile(r"<!-- ([a-z0-9_]+):begin -->\n(.*?)<!-- \1:end -->", re.S)
 
 # the README's worked example of `salesim plan` (the output folder is a temporary one): a leader's
 # question about the small team as it stands (6 AEs, 2 SDRs): the cheapest team that books $3M of new
@@ -313,28 +314,26 @@ DOCUMENTS = {"engine_results": "benchmarks/README.md", "end_at_cost": "ARCHITECT
              "run_times": "docs/guide/run-times.md", "robust_study": "benchmarks/README.md"}
 
 
-def render_text(text: str) -> str:
+def _renderers() -> dict:
+    return {name: (lambda f=f: f().rstrip()) for name, f in RENDERERS.items()}
+
+
+def render_text(text: str, where: str = "") -> str:
     """``text`` with every block this script owns rendered afresh (others left alone)."""
-    def sub(m: re.Match) -> str:
-        name = m.group(1)
-        if name not in RENDERERS:
-            return m.group(0)
-        return f"<!-- {name}:begin -->\n{RENDERERS[name]().rstrip()}\n<!-- {name}:end -->"
-    return BLOCK.sub(sub, text)
+    return markers.render(text, _renderers(), where)
 
 
-def differing_blocks(text: str) -> list[str]:
-    new = {m.group(1): m.group(2) for m in BLOCK.finditer(render_text(text))}
-    return [m.group(1) for m in BLOCK.finditer(text) if m.group(1) in RENDERERS and new[m.group(1)] != m.group(2)]
+def differing_blocks(text: str, where: str = "") -> list[str]:
+    return markers.differing(text, _renderers(), where)
 
 
 def check() -> list[str]:
     problems = planner_stale()
     for name, doc in sorted(DOCUMENTS.items()):
         text = (ROOT / doc).read_text()
-        if f"<!-- {name}:begin -->" not in text:
+        if name not in markers.names(text, doc):
             problems.append(f"{doc}: block {name!r} is missing")
-        elif name in differing_blocks(text):
+        elif name in differing_blocks(text, doc):
             problems.append(f"{doc}: block {name!r} differs from its stored output (edited by hand, or not "
                             f"rendered: python benchmarks/results.py render)")
     return problems
@@ -414,11 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "render":
         for doc in sorted(set(DOCUMENTS.values())):
-            path = ROOT / doc
-            old = path.read_text()
-            new = render_text(old)
-            if new != old:
-                path.write_text(new)
+            if markers.render_file(ROOT / doc, _renderers(), doc):
                 print(f"rendered {doc}")
         return 0
     problems = check()
@@ -428,4 +423,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except markers.MarkerError as e:
+        sys.exit(f"results: {e}")

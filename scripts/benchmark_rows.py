@@ -29,12 +29,13 @@ import re
 import sys
 from pathlib import Path
 
+from sim import markers
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 STORE = ROOT / "data" / "benchmark_checks"
 README = ROOT / "docs" / "guide" / "shipped-scenarios.md"  # the page that holds the blocks
-BEGIN, END = "<!-- benchmark-rows:begin -->", "<!-- benchmark-rows:end -->"
-COST_BEGIN, COST_END = "<!-- same-cost:begin -->", "<!-- same-cost:end -->"
+BLOCKS = ("benchmark-rows", "same-cost")  # the page's marker blocks (sim/markers.py)
 PAIR = ("inverted_triangle", "upright_triangle")
 COST_LINES = (("team salaries", "salaries"), ("commissions", "commissions_usd"), ("hand-off fees", "fees_usd"),
               ("marketing per lead", "marketing_usd"), ("process levers", "process_usd"),
@@ -180,17 +181,15 @@ def render_block() -> str:
     return "\n".join(lines)
 
 
-def _replace(text: str, begin: str, end: str, body: str) -> str:
-    if begin not in text or end not in text:
-        raise SystemExit(f"{README.relative_to(ROOT)} has no {begin} ... {end} block")
-    head, rest = text.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    return f"{head}{begin}\n{body}\n{end}{tail}"
+RENDERERS = {"benchmark-rows": lambda: render_block(), "same-cost": lambda: render_costs()}
 
 
 def rendered(text: str) -> str:
     """``text`` with its blocks replaced by :func:`render_block` and :func:`render_costs`."""
-    return _replace(_replace(text, BEGIN, END, render_block()), COST_BEGIN, COST_END, render_costs())
+    try:
+        return markers.render(text, RENDERERS, str(README.relative_to(ROOT)), required=BLOCKS)
+    except markers.MarkerError as e:
+        raise SystemExit(f"benchmark_rows: {e}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

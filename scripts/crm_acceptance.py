@@ -27,6 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+from sim import markers  # noqa: E402  (after the path: the repository's own sim package)
+
 SNAP = REPO / "data" / "crm" / "snapshot"
 DATA = REPO / "docs" / "crm_acceptance.json"
 PAGES = {"crm_acceptance": REPO / "docs" / "how-to" / "fit-your-crm.md", "crm_headline": REPO / "README.md"}
@@ -146,12 +148,8 @@ RENDER = {"crm_acceptance": acceptance, "crm_headline": headline}
 
 
 def rendered(text: str, name: str, data: dict) -> str:
-    start, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-    if start not in text or end not in text:
-        return text
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    return f"{head}{start}\n{RENDER[name](data)}\n{end}{tail}"
+    """``text`` with its block ``name`` (when it has one) made from ``data``."""
+    return markers.render(text, {name: lambda: RENDER[name](data)}, name)
 
 
 def read_data() -> dict:
@@ -167,13 +165,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {DATA.relative_to(REPO)}")
     data = read_data()
     for name, page in PAGES.items():
-        text = page.read_text(encoding="utf-8")
-        new = rendered(text, name, data)
-        if new != text:
-            page.write_text(new, encoding="utf-8")
+        if markers.render_file(page, {name: lambda name=name: RENDER[name](data)}, str(page.relative_to(REPO))):
             print(f"rendered {name} into {page.relative_to(REPO)}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except markers.MarkerError as e:
+        raise SystemExit(f"crm_acceptance: {e}") from None

@@ -44,12 +44,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: the repository's own sim package
     sys.path.insert(0, str(ROOT))
+from sim import markers  # noqa: E402  (after the path: the repository's own sim package)
+
 RESULTS = ROOT / "scenarios" / "studies" / "results"
-BLOCK = re.compile(r"<!-- ([a-z0-9_]+):begin -->\n(.*?)<!-- \1:end -->", re.S)
 EXTERNAL = {"pod_growth": "scenarios/studies/pod_growth.py",  # blocks another script renders (and tests)
             "process_levers": "scripts/process_levers.py", "process_chain": "scripts/process_levers.py",
             "crm_acceptance": "scripts/crm_acceptance.py", "crm_headline": "scripts/crm_acceptance.py",
-            "planner_example": "benchmarks/results.py", "run_times": "benchmarks/results.py", "planner_answer": "benchmarks/results.py"}
+            "planner_example": "benchmarks/results.py", "run_times": "benchmarks/results.py", "planner_answer": "benchmarks/results.py",
+            "benchmark-rows": "scripts/benchmark_rows.py", "same-cost": "scripts/benchmark_rows.py",
+            "mutation-tables": "scripts/mutation.py", "kpi-table": "sim/metrics/registry.py"}
 
 # name -> (study file, replications, horizon weeks or None for the file's): what `store NAME` runs
 STUDIES: dict[str, tuple[str, int | None, float | None]] = {
@@ -1019,24 +1022,24 @@ RENDERERS: dict[str, Callable[[], str]] = {
 # --------------------------------------------------------------------------- blocks
 
 
+def _renderers() -> dict[str, Callable[[], str]]:
+    return {name: (lambda f=f: f().rstrip()) for name, f in RENDERERS.items()}
+
+
 def render_text(text: str, where: str = "") -> str:
     """``text`` with every marker block this script owns rendered afresh."""
-    def sub(m: re.Match) -> str:
-        name = m.group(1)
-        if name in EXTERNAL:
-            return m.group(0)
-        if name not in RENDERERS:
-            raise SystemExit(f"figures: {where}: block {name!r} has no renderer (known: "
-                             f"{', '.join(sorted(RENDERERS))}; written by other scripts: {', '.join(EXTERNAL)})")
-        return f"<!-- {name}:begin -->\n{RENDERERS[name]().rstrip()}\n<!-- {name}:end -->"
-
-    return BLOCK.sub(sub, text)
+    try:
+        return markers.render(text, _renderers(), where, others=EXTERNAL)
+    except markers.MarkerError as e:
+        raise SystemExit(f"figures: {e}") from None
 
 
 def differing_blocks(text: str, where: str = "") -> list[str]:
     """The names of the blocks of ``text`` that differ from what they render to."""
-    new = dict((m.group(1), m.group(2)) for m in BLOCK.finditer(render_text(text, where)))
-    return [m.group(1) for m in BLOCK.finditer(text) if new.get(m.group(1)) != m.group(2)]
+    try:
+        return markers.differing(text, _renderers(), where)
+    except markers.MarkerError as e:
+        raise SystemExit(f"figures: {e}") from None
 
 
 def check() -> list[str]:

@@ -31,11 +31,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from sim import markers
+
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "mutation.md"
 TABLE = REPO / "docs" / "mutation_sample.csv"
 RUN = REPO / "docs" / "mutation_run.json"
-START, END = "<!-- mutation-tables:start -->", "<!-- mutation-tables:end -->"
+BLOCK = "mutation-tables"  # docs/mutation.md's marker block (sim/markers.py)
 # mutmut's exit codes of a mutant's test run (mutmut.stats.status_by_exit_code)
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", None: "not checked",
           36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout"}
@@ -94,10 +96,10 @@ def info(sample_file: Path, commit: str, seed: int) -> None:
 
 
 def render(rows: list[dict[str, str]], run: dict) -> str:
-    """The generated part of docs/mutation.md: the figures and the mutants not killed."""
+    """The generated part of docs/mutation.md (the body of its block): the figures and the mutants not killed."""
     status = Counter(r["status"] for r in rows)
     n = len(rows)
-    lines = [START, "",
+    lines = ["",
              f"The run: mutmut {run['mutmut']} on commit `{run['commit']}`, {run['mutants']:,} mutants, "
              f"a sample of {n} drawn with seed {run['seed']}.", "",
              "| outcome | mutants | share |", "|---|---:|---:|"]
@@ -117,13 +119,12 @@ def render(rows: list[dict[str, str]], run: dict) -> str:
             continue
         lines += ["", f"**{title}**", "", "| mutant | change | |", "|---|---|---|"]
         lines += [f"| `{r['mutant']}` | {r['change']} | {r['note']} |" for r in group]
-    lines += ["", END]
+    lines += [""]
     return "\n".join(lines)
 
 
 def rendered_doc(text: str, rows: list[dict[str, str]], run: dict) -> str:
-    a, b = text.index(START), text.index(END) + len(END)
-    return text[:a] + render(rows, run) + text[b:]
+    return markers.render(text, {BLOCK: lambda: render(rows, run)}, "docs/mutation.md", required=[BLOCK])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -148,8 +149,12 @@ def main(argv: list[str] | None = None) -> None:
     elif a.cmd == "info":
         info(a.sample_file, a.commit, a.seed)
     else:
-        DOC.write_text(rendered_doc(DOC.read_text(), read_table(), read_run()))
+        markers.render_file(DOC, {BLOCK: lambda: render(read_table(), read_run())}, "docs/mutation.md",
+                            required=[BLOCK])
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except markers.MarkerError as e:
+        raise SystemExit(f"mutation: {e}") from None

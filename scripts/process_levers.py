@@ -24,13 +24,15 @@ import math
 import sys
 from pathlib import Path
 
+from sim import markers
+
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = REPO / "scenarios" / "upright_triangle.yaml"
 DOC = REPO / "docs" / "process.md"
 DATA = REPO / "docs" / "process_levers.json"
-START, END = "<!-- process_levers:begin -->", "<!-- process_levers:end -->"
+BLOCK = "process_levers"  # docs/process.md's marker block (sim/markers.py)
 README = REPO / "README.md"
-CHAIN_START, CHAIN_END = "<!-- process_chain:begin -->", "<!-- process_chain:end -->"
+CHAIN_BLOCK = "process_chain"  # the README's lever chain
 SEED = 1000
 LEVERS = ("playbooks", "tools", "enablement", "data_driven")
 
@@ -205,17 +207,12 @@ def chain(data: dict) -> str:
     return "\n".join(lines)
 
 
-def _between(text: str, start: str, end: str, body: str) -> str:
-    a, b = text.index(start) + len(start), text.index(end)
-    return text[:a] + "\n" + body + "\n" + text[b:]
-
-
 def rendered_doc(text: str, data: dict) -> str:
-    return _between(text, START, END, table(data))
+    return markers.render(text, {BLOCK: lambda: table(data)}, "docs/process.md", required=[BLOCK])
 
 
 def rendered_readme(text: str, data: dict) -> str:
-    return _between(text, CHAIN_START, CHAIN_END, chain(data))
+    return markers.render(text, {CHAIN_BLOCK: lambda: chain(data)}, "README.md", required=[CHAIN_BLOCK])
 
 
 def read_data() -> dict:
@@ -235,10 +232,14 @@ def main(argv: list[str] | None = None) -> int:
             print("process_levers: --reps must be at least 2 (a paired interval needs two)", file=sys.stderr)
             return 2
         DATA.write_text(json.dumps(run(args.reps), indent=1) + "\n")
-    DOC.write_text(rendered_doc(DOC.read_text(), read_data()))
-    README.write_text(rendered_readme(README.read_text(), read_data()))
+    data = read_data()
+    markers.render_file(DOC, {BLOCK: lambda: table(data)}, "docs/process.md", required=[BLOCK])
+    markers.render_file(README, {CHAIN_BLOCK: lambda: chain(data)}, "README.md", required=[CHAIN_BLOCK])
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except markers.MarkerError as e:
+        sys.exit(f"process_levers: {e}")

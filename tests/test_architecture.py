@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "sim"
-ORDER = ["units", "errors", "benchmarks", "textsafe", "outpaths", "extras", "scenario", "readback", "model", "records",
+ORDER = ["units", "errors", "benchmarks", "textsafe", "markers", "outpaths", "extras", "scenario", "readback", "model", "records",
          "metrics", "run", "experiments", "calibration", "plots", "report", "cli"]
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from sim import markers
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -30,9 +32,8 @@ def test_readme_blocks_are_what_the_script_renders(rows):
 
 def test_a_hand_edit_of_a_block_is_caught(rows):
     text = rows.README.read_text()
-    head, rest = text.split(rows.BEGIN, 1)
-    body, tail = rest.split(rows.END, 1)
-    edited = f"{head}{rows.BEGIN}{body.replace(' of ', ' out of ', 1)}{rows.END}{tail}"
+    block = next(b for b in markers.blocks(text) if b.name == "benchmark-rows")
+    edited = text[:block.start] + block.with_body(block.body.replace(" of ", " out of ", 1)) + text[block.end:]
     assert edited != text and rows.rendered(edited) != edited
 
 

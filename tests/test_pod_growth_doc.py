@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from sim import markers
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -31,7 +33,7 @@ def test_the_readme_table_is_what_the_script_renders(study):
 def test_a_hand_edited_figure_is_caught(study):
     text = study.README.read_text()
     data = json.loads(study.DATA.read_text())
-    body = text[text.index(study.BEGIN):text.index(study.END)]
+    body = next(b.body for b in markers.blocks(text) if b.name == study.BLOCK)
     edited = text.replace(body, body.replace("M |", "1M |", 1))
     assert edited != text and study.rendered(edited, data) != edited
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from sim import markers
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -27,15 +29,16 @@ def test_the_page_is_what_the_script_renders(levers):
 
 def test_the_readme_chain_is_what_the_script_renders(levers):
     text = levers.README.read_text()
-    assert levers.CHAIN_START in text and levers.rendered_readme(text, levers.read_data()) == text, \
+    assert levers.CHAIN_BLOCK in markers.names(text) and levers.rendered_readme(text, levers.read_data()) == text, \
         "run `python scripts/process_levers.py render`"
-    edited = text.replace(levers.CHAIN_END, "- `playbooks`: typed by hand\n" + levers.CHAIN_END)
+    end = f"<!-- {levers.CHAIN_BLOCK}:end -->"
+    edited = text.replace(end, "- `playbooks`: typed by hand\n" + end)
     assert levers.rendered_readme(edited, levers.read_data()) != edited  # a hand edit is caught
 
 
 def test_a_hand_edited_figure_is_caught(levers):
     text = levers.DOC.read_text()
-    body = text[text.index(levers.START):text.index(levers.END)]
+    body = next(b.body for b in markers.blocks(text) if b.name == levers.BLOCK)
     edited = text.replace(body, body.replace("0.", "0.9", 1))
     assert levers.rendered_doc(edited, levers.read_data()) != edited
 

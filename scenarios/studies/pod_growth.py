@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import time
 from pathlib import Path
+
+from sim import markers
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "scenarios" / "studies" / "README.md"
@@ -29,7 +30,7 @@ DATA = ROOT / "scenarios" / "studies" / "pod_growth.json"
 PAIR = [ROOT / "scenarios" / "pods_split_coordinated.yaml", ROOT / "scenarios" / "pods_grow_in_place.yaml"]
 HOURS = (0.0, 0.5, 1.0, 2.0)
 KEY = "work_model.coordination.hours_per_colleague_per_week"
-BEGIN, END = "<!-- pod_growth:begin -->", "<!-- pod_growth:end -->"
+BLOCK = "pod_growth"  # the README's marker block (sim/markers.py)
 
 
 def money(x: float) -> str:
@@ -72,7 +73,7 @@ def run(reps: int, workers: int, seed: int) -> dict:
     return data
 
 
-def render_block(data: dict) -> str:
+def render_body(data: dict) -> str:
     head = ["hours per teammate a week", "ARR split", "ARR grown", "grown - split ARR [95% CI]",
             "cost per ARR split / grown", "grown - split [95% CI]", "grown - split cost", "SDR + AE seats at end"]
     rows = []
@@ -84,20 +85,24 @@ def render_block(data: dict) -> str:
                      f"{r['seats_split']:.1f} / {r['seats_grow']:.1f}"])
     table = "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
                       + ["| " + " | ".join(x) + " |" for x in rows])
-    return (f"{BEGIN}\n`python scenarios/studies/pod_growth.py run --reps {data['reps']} --seed {data['seed']}` "
+    return (f"`python scenarios/studies/pod_growth.py run --reps {data['reps']} --seed {data['seed']}` "
             f"({data['reps']} paired replications per level, {data['weeks']} weeks, root seed {data['seed']}, "
-            f"code at commit {data['commit'][:7]}; stored in `pod_growth.json`):\n\n{table}\n{END}")
+            f"code at commit {data['commit'][:7]}; stored in `pod_growth.json`):\n\n{table}")
+
+
+def render_block(data: dict) -> str:
+    """The whole block, markers included, as the README holds it."""
+    return markers.block_text(BLOCK, render_body(data))
 
 
 def rendered(text: str, data: dict) -> str:
     """``text`` (the README) with its pod_growth block made from ``data``."""
-    block = render_block(data)
-    return re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    return markers.render(text, {BLOCK: lambda: render_body(data)}, "scenarios/studies/README.md", required=[BLOCK])
 
 
 def render() -> None:
     data = json.loads(DATA.read_text())
-    README.write_text(rendered(README.read_text(), data))
+    markers.render_file(README, {BLOCK: lambda: render_body(data)}, "scenarios/studies/README.md", required=[BLOCK])
     print(render_block(data))
 
 
@@ -116,4 +121,7 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except markers.MarkerError as e:
+        raise SystemExit(f"pod_growth: {e}") from None

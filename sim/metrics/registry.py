@@ -4,8 +4,8 @@ Why one place: a KPI's name, unit and meaning used to live in three (the code
 that computes it, the user guide's table, the JSON), and they drifted. Here each
 top-level key of ``salesim run --json`` is declared once; :func:`ordered`
 puts a run's KPIs in registry order and refuses a key nobody declared, and
-:func:`markdown_table` renders the KPI table of the user guide (``docs/guide/kpis.md``; a test checks the
-page holds exactly that table).
+:func:`markdown_table` renders the KPI table of the user guide (``docs/guide/kpis.md``, its ``kpi-table``
+block, rewritten by ``python -m sim.metrics.registry render``; a test checks the page holds exactly that table).
 """
 
 from __future__ import annotations
@@ -303,7 +303,7 @@ def better_of(name: str) -> int:
     return 0
 
 
-START, END = "<!-- kpi-table:start -->", "<!-- kpi-table:end -->"
+BLOCK = "kpi-table"  # the marker block of docs/guide/kpis.md that holds markdown_table() (sim/markers.py)
 
 
 def ordered(kpis: dict) -> dict:
@@ -321,5 +321,22 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
-if __name__ == "__main__":  # prints the table to paste between the markers of docs/guide/kpis.md
-    print(markdown_table())
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sim.metrics.registry``: print the table; ``... render``: rewrite its block in the user
+    guide (docs/guide/kpis.md of a source checkout)."""
+    import sys
+    from pathlib import Path
+
+    from sim import markers
+
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["render"]:
+        print(markdown_table())
+        return 0
+    page = Path(__file__).resolve().parents[2] / "docs" / "guide" / "kpis.md"
+    markers.render_file(page, {BLOCK: markdown_table}, "docs/guide/kpis.md", required=[BLOCK])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
