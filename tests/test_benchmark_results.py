@@ -65,3 +65,30 @@ def test_the_readme_states_what_the_planner_recommends():
     block = text.split("<!-- planner_answer:begin -->")[1].split("<!-- planner_answer:end -->")[0]
     assert stored["set_lines"] and all(f"`{s}`" in block for s in stored["set_lines"])
     assert "salesim plan " + results.PLANNER_ARGS[0] in block
+
+
+# a measured figure: a date, or a number with a unit of time, memory, ratio or share (a target says
+# "<= 1.1x", "< 0.5 s", ">= 0.85": a comparison sign just before it)
+MEASURED = re.compile(r"(?<![<>=≤≥] )(?<![<>=≤≥\d.,])\b"
+                      r"(\d{4}-\d{2}-\d{2}|\d[\d,]*(\.\d+)?\s?(x|s|ms|us|min|MiB|%))(?!\w)")
+
+
+def typed_figures(text: str) -> list[str]:
+    """The measured figures of ``text`` outside its generated blocks and its code (commands)."""
+    from sim import markers
+
+    parts, pos = [], 0
+    for b in markers.blocks(text):
+        parts.append(text[pos:b.start])
+        pos = b.end
+    prose = re.sub(r"```.*?```", "", "".join(parts) + text[pos:], flags=re.S)
+    return [m.group(0) for m in MEASURED.finditer(prose)]
+
+
+def test_the_benchmarks_page_types_no_measurement():
+    """benchmarks/README.md quotes measurements only from its generated blocks; the history of earlier
+    measurements lives in git."""
+    assert typed_figures("took 1.34 s, 0.97x the bare run, on 2026-11-29; 30% faster") == [
+        "1.34 s", "0.97x", "2026-11-29", "30%"]
+    assert typed_figures("target <= 1.1x, < 0.5 s, ≤ 5x\n<!-- a:begin -->\n1.2x\n<!-- a:end -->\n```\n3 s\n```") == []
+    assert typed_figures((ROOT / "benchmarks" / "README.md").read_text()) == []
