@@ -75,3 +75,30 @@ def test_an_error_in_a_flow_reaches_whoever_runs_the_environment():
     Flow(life())
     with pytest.raises(RuntimeError, match="boom"):
         env.run()
+
+
+def test_a_parked_flow_goes_on_inside_the_call_that_wakes_it():
+    """A Park (sim.model.engine): the flow waits for a direct call, not an event; it goes on
+    with the value at that instant, inside the call, before the caller's next line, and
+    schedules nothing of its own."""
+    from sim.model.engine import Park
+
+    env = simpy.Environment()
+    seen, parks = [], []
+
+    def life():
+        park = Park()
+        parks.append(park)
+        v = yield park
+        seen.append((v, env.now))
+        v = yield env.timeout(1.0, "after")
+        seen.append((v, env.now))
+
+    Flow(life())
+    assert seen == []
+    timer = env.timeout(3.0)
+    timer.callbacks.append(lambda _ev: (parks[0].wake("woken"), seen.append(("caller", env.now))))
+    assert _count_steps(env) == 2  # the timer and the flow's own timeout: no event for the park
+    assert seen == [("woken", 3.0), ("caller", 3.0), ("after", 4.0)]
+    with pytest.raises(RuntimeError, match="no flow waits"):
+        parks[0].wake("again")

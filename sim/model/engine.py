@@ -3,7 +3,7 @@
 The model runs on SimPy's documented event API (``Environment.timeout``,
 ``Environment.event``, ``Environment.schedule``, ``Event.callbacks``,
 ``Event.processed``, ``Event.ok``/``value``/``defused``, ``Event.succeed``).
-Three pieces of scheduling are the engine's own, because a run creates tens of
+Four pieces of scheduling are the engine's own, because a run creates tens of
 thousands of leads and each SimPy event per lead or per task is a measurable
 share of a run; they are here, each with its own tests (``tests/test_engine.py``):
 
@@ -15,6 +15,13 @@ share of a run; they are here, each with its own tests (``tests/test_engine.py``
   end: a SimPy event that the seat's grant schedules at the end of the work
   (the way SimPy's own ``Timeout`` schedules itself), so a task in line is one
   event, not one for the grant and one for the end.
+* :class:`Park` is a flow's wait for a direct call instead of an event: the
+  generator yields a ``Park``, and whoever holds it calls :meth:`Park.wake`
+  with the value, at an instant of its own choosing; the flow goes on inside
+  that call. A chain of callbacks (a lead's further connect attempts, one gap
+  and one task each) thus runs without resuming the lead's generator per event,
+  and the flow resumes once, at the instant it would have after the chain's
+  last event.
 * :class:`Alarm` is one pending wake-up at the earliest time asked for: a
   caller that may ask for many wake-ups (the outbound cadence, one per account
   lost while PODs wait) gets one timer; a later, earlier request supersedes the
@@ -64,7 +71,7 @@ class Flow:
             else:
                 event.defused = True
                 event = self._throw(cast(BaseException, event.value))
-            while event.processed:  # already processed: no need to wait
+            while event.processed:  # already processed: no need to wait (a Park never is)
                 if event.ok:
                     event = send(event.value)
                 else:
@@ -72,7 +79,35 @@ class Flow:
                     event = self._throw(cast(BaseException, event.value))
         except StopIteration:
             return
-        event.callbacks.append(self.resume)
+        if event.__class__ is Park:
+            event._flow = self  # (cleared by wake: the cycle flow -> generator -> park lasts the wait only)
+        else:
+            event.callbacks.append(self.resume)
+
+
+class Park:
+    """A flow's wait for a direct call: a generator driven by :class:`Flow` yields a
+    ``Park`` (not an event: nothing is scheduled), and the flow goes on with
+    ``value`` inside the call :meth:`wake` that its holder makes, at the instant
+    of that call. Whoever made the park keeps it and wakes it once; a park is
+    never yielded twice. (A SimPy process cannot wait for one: only a Flow.)"""
+
+    __slots__ = ("_flow", "value")
+    ok = True
+    processed = False  # (what Flow.resume reads of what a generator yields: a park always waits)
+
+    def __init__(self) -> None:
+        self._flow: Flow | None = None
+        self.value: Any = None
+
+    def wake(self, value: Any) -> None:
+        """The waiting flow goes on now, inside this call, with ``value``."""
+        flow = self._flow
+        if flow is None:
+            raise RuntimeError("no flow waits on this park (woken twice, or before it was yielded)")
+        self._flow = None
+        self.value = value
+        flow.resume(self)  # type: ignore[arg-type]
 
 
 class TaskDone(simpy.Event):

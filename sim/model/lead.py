@@ -384,13 +384,8 @@ class Leads:
             expires=(deadline - env.now) if deadline < math.inf else None, may_return=connected and st.may_return)
         if wait < 0:
             return LOST_SLA, 0.0, owner_role, owner, -1
-        for _ in range(st.attempts - 1):
-            if connected:
-                break
-            yield env.timeout(st.gap())
-            connected = connect() < connect_p
-            _, occ = yield from role.serve_job(self.rec, lid, st, seg, pod, owner,
-                                               may_return=connected and st.may_return)
+        if not connected and st.attempts > 1:  # the further attempts, as callbacks (RoleRuntime.attempts)
+            connected, occ = yield role.attempts(self.rec, lid, st, seg, pod, owner)
         if not connected:
             return LOST_NO_CONTACT, wait, owner_role, owner, occ
         if st.assist is not None:  # a second seller's time on the step

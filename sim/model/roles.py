@@ -35,7 +35,7 @@ import numpy as np
 import simpy
 
 from sim.model.draws import Draw, uniform01
-from sim.model.engine import TaskDone
+from sim.model.engine import Park, TaskDone
 from sim.model.seats import PrioritySeats, Seats, make_seats
 from sim.scenario.schema import Role
 
@@ -81,6 +81,93 @@ class Task(TaskDone):
         self.ready = ready
         self.touch = touch
         self.on_start = on_start
+
+
+class Attempts:
+    """A lead's further attempts to connect on a step whose first attempt did not
+    (:meth:`RoleRuntime.attempts`): each waits the step's gap, draws whether the
+    call connects, and is a task of the role for the same seat, done the way
+    :meth:`RoleRuntime.serve_job` does a task; up to ``left`` of them, until one
+    connects. They run as callbacks of their own events (the gap, the task's
+    end), so the lead's generator is not resumed per event: it waits on
+    ``park`` (:class:`~sim.model.engine.Park`), woken with ``(connected, rep)``
+    (the rep of the last attempt) the instant the last task is done."""
+
+    __slots__ = ("role", "rec", "lead", "st", "segment", "pod", "seat", "left", "connected", "occ", "park",
+                 "_res", "_seat", "_may_return")
+
+    def __init__(self, role: RoleRuntime, rec, lead: int, st, segment: int, pod: int, seat: int) -> None:
+        self.role = role
+        self.rec = rec
+        self.lead = lead
+        self.st = st
+        self.segment = segment
+        self.pod = pod
+        self.seat = seat  # the owner's seat (-1: none), as serve_job's ``seat``
+        self.left = st.attempts - 1
+        self.connected = False
+        self.occ = -1
+        self.park = Park()
+        self._res = None
+        self._seat = -1
+        self._may_return = False
+        self._next()
+
+    def _next(self) -> None:
+        self.left -= 1
+        self.role.env.timeout(self.st.gap()).callbacks.append(self._attempt)
+
+    def _attempt(self, _event) -> None:
+        """The gap is over: draw the connect, then take the seat or get in line."""
+        st, role = self.st, self.role
+        env = role.env
+        connected = self.connected = st.connect() < st.connect_p
+        may_return = self._may_return = connected and st.may_return
+        pod, seat = self.pod, self.seat
+        now = env.now
+        pooled = role.res is not None
+        res = self._res = role.pools[pod] if pooled else (role.rep_res[seat] if seat >= 0 and role.rep_res else None)
+        if res is None:  # unlimited capacity: no queue, no seat
+            seat = -1
+        elif res.take():
+            if pooled:
+                seat = role.frees[pod].pop()
+        else:  # in line: the grant starts the work, the task's end comes back here
+            task = Task(env, role._granted, self.rec, self.lead, st, self.segment, pod, seat, now, -1, None)
+            res.queue(st.prio, task)
+            task.callbacks.append(self._queued_done)
+            return
+        _wait, end, occ = role._begin(Task(env, None, self.rec, self.lead, st, self.segment, pod, seat, now, -1,
+                                           None), seat, math.inf)
+        self.occ = occ
+        if end > now:
+            self._seat = seat
+            env.timeout(end - now).callbacks.append(self._taken_done)
+            return
+        self._free(res, seat, may_return)
+
+    def _queued_done(self, event) -> None:
+        _wait, self.occ, seat = event.value
+        if self.role.res is not None:
+            self.role.seat_freed(seat)
+        self._res.release(None, self._may_return)
+        self._after()
+
+    def _taken_done(self, _event) -> None:
+        self._free(self._res, self._seat, self._may_return)
+
+    def _free(self, res, seat: int, may_return: bool) -> None:
+        if res is not None:
+            if self.role.res is not None:
+                self.role.seat_freed(seat)
+            res.release(None, may_return)
+        self._after()
+
+    def _after(self) -> None:
+        if self.connected or self.left <= 0:
+            self.park.wake((self.connected, self.occ))
+        else:
+            self._next()
 
 
 class RoleRuntime:
@@ -445,6 +532,12 @@ class RoleRuntime:
                 self.seat_freed(seat)
             res.release(None, may_return)
         return wait, occ
+
+    def attempts(self, rec, lead: int, st, segment: int, pod: int = 0, seat: int = -1) -> Park:
+        """The further attempts to connect of step ``st`` (a :class:`~sim.model.plan.StepPlan` with
+        ``attempts``, ``gap``, ``connect``, ``connect_p``) after a first one that did not: a park the
+        lead's flow waits on, woken with ``(connected, rep)`` (see :class:`Attempts`)."""
+        return Attempts(self, rec, lead, st, segment, pod, seat).park
 
     def _granted(self, task: Task) -> None:
         """A seat is granted to a task in line: start its work now (or at the rep's
