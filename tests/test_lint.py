@@ -122,6 +122,7 @@ def test_inbound_only_copy_that_skips_the_sdr_warns_twice():
     data["steps"]["sql"]["role"] = "sdr"
     del data["roles"]["mdr"]
     del data["work_model"]["time_use"]["mdr"]
+    data["work_model"]["managers"]["manages"].remove("mdr")
     for seg in data["segments"].values():
         del seg["steps"]["mql"]
     del data["sources"]["cold_outreach"]
@@ -307,6 +308,7 @@ def test_validate_warns_exit_0_and_strict_exits_2(capsys, tmp_path):
 def test_people_left_at_zero_where_the_benchmarks_say_otherwise():
     data = small_data()
     del data["roles"]["ae"]["people"]  # AEs who never leave and never ramp
+    data["work_model"]["managers"]["manages"].remove("ae")  # (managers act on reps with a people section)
     got = [f for f in lint(build(data)) if f.rule == "benchmark_default"]
     assert [".".join(map(str, f.path)) for f in got] == ["roles.ae.people"]
     assert "attrition_per_year is 0" in got[0].message and "14%-35% a year" in got[0].message

@@ -164,3 +164,20 @@ def test_the_shipped_variant_shows_the_managers():
     text = summary(res.kpis)
     assert "Managers" in text and "sales_manager" in text.split("Managers")[1]
     assert all("manager" in r for r in res.kpis["reps"])
+
+
+def test_the_small_teams_head_of_sales_does_real_work():
+    """small_team's head of sales looks after its nine reps with a span of 8: busy all the time,
+    coverage about 8/9 while every seat is filled; without work_model.managers they show no work."""
+    from sim.report.summary import summary
+
+    scenario = sim.load_scenario(SCENARIOS / "small_team.yaml")
+    res = sim.simulate(scenario, seed=1, weeks=13, record="kpis")
+    assert res.kpis["roles"]["sales_manager"]["utilization"] > 0.9
+    mg = res.kpis["management"]
+    assert mg["reps_per_manager"] == pytest.approx(9, abs=1) and 8 / 9.5 <= mg["coverage"] < 1
+    assert "Managers" in summary(res.kpis)
+    assert {r["manager"] for r in res.kpis["reps"]} == {0}
+    off = sim.simulate(scenario.model_copy(update={"work_model": scenario.work_model.model_copy(
+        update={"managers": None})}), seed=1, weeks=13, record="kpis")
+    assert off.kpis["roles"]["sales_manager"]["utilization"] == 0.0 and "management" not in off.kpis
