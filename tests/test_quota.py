@@ -57,7 +57,9 @@ def test_reps_present_part_of_a_year_get_a_pro_rata_quota():
                                  [f"roles.ae.quota_usd_per_year={QUOTA}", "roles.ae.headcount=2"])
     roles = dict(scenario.roles)
     roles["ae"] = roles["ae"].model_copy(update={"people": None})  # no attrition: rep 2 is the hire
-    scenario = scenario.model_copy(update={"roles": roles, "timeline": [
+    wm = scenario.work_model  # (managers act on reps with a people section: not on these AEs)
+    wm = wm.model_copy(update={"managers": wm.managers.model_copy(update={"manages": ["mdr", "sdr"]})})
+    scenario = scenario.model_copy(update={"roles": roles, "work_model": wm, "timeline": [
         sim.scenario.schema.Event(week=26, action="hire", role="ae")]})
     r = sim.simulate(scenario, seed=3, record="events")
     year = r.kpis["quota_attainment"]["ae"][0]
