@@ -159,7 +159,7 @@ def test_figures_of_a_run_include_the_issue_rows():
     r = run_check(load_scenario(SCEN / "upright_triangle.yaml"), reps=1, weeks=110)
     got = {(c.metric, c.segment) for c in r.comparisons}
     for want in [("ae_bookings_per_year_usd", "inside"), ("win_rate", "mid_market"), ("grr", "mid_market"),
-                 ("nrr", "mid_market"), ("cac_payback_months", "mid_market"), ("magic_number", "all"),
+                 ("nrr", "mid_market"), ("cac_payback_months", "mid_market"), ("magic_number", "mid_market"),
                  ("csm_book_arr_usd", "mid_market"), ("sdr_meetings_per_month", "outbound"),
                  ("sales_cycle_days", "mid_market"), ("selling_time_fraction", "all")]:
         assert want in got, want

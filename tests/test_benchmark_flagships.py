@@ -31,7 +31,11 @@ FLAGSHIPS = ["small_team", "mid_size", "three_tier", "upright_triangle", "invert
              "pods_split", "pods_industry", "pods_precision"]
 # flagships whose re-baselining (issue 24 item 3) is still open
 NOT_YET = {"mid_size", "three_tier", "pods_split",
-           "pods_industry", "pods_precision"}
+           "pods_industry", "pods_precision",
+           # back here since company figures read the row of the segment mix (about 62% mid-market, 38%
+           # SMB bookings: the blend of the two rows) instead of the mid-market row alone: GRR is above
+           # the blend and the magic number below it; the PODs' owner re-baselines against the table
+           "pods_no_split"}
 # re-baselined: inside at the fast test's few replications, but at 30 the interval of a figure or two
 # still crosses a bound of its range (upright_triangle: MDR and SDR meetings a month, pipeline coverage;
 # inverted_triangle: pipeline coverage, very noisy between replications); the slow test xfails them
@@ -57,7 +61,12 @@ def _outside(result) -> str:
 def _report_is_right(result) -> None:
     table = default_table()
     for c in result.comparisons:
-        assert c.benchmark is table.get(c.metric, c.segment)
+        if " + " in c.segment:  # a company figure over a segment mix: the blend of the segments' rows
+            rows = [table.get(c.metric, part.rsplit(" ", 1)[0]) for part in c.segment.split(" + ")]
+            assert c.benchmark.segment == c.segment and None not in rows
+            assert min(r.low for r in rows) <= c.benchmark.low <= c.benchmark.high <= max(r.high for r in rows)
+        else:
+            assert c.benchmark is table.get(c.metric, c.segment)
         assert c.position == c.benchmark.position(c.mean), c
         assert bool(c.mechanism) == c.outside, c
         if c.ci is not None:

@@ -13,8 +13,11 @@ its ``motion`` (``field`` and ``strategic`` sell to enterprises, ``plg`` is
 self-serve), else by its mean list ACV (under $15k SMB, under $100k mid-market,
 enterprise above: the bands the reference figures use, docs/background.md#reference-figures).
 A seller's motion is ``field`` when most of its wins are enterprise deals,
-else ``inside``. Company-wide figures (GRR, NRR, CAC payback, discount) take
-the row of the segment holding most bookings.
+else ``inside``. Company-wide figures (GRR, NRR, CAC payback, magic number,
+discount; the CSM book by ARR) carry their segment mix: a segment holding all
+but a sideline (others under 15% of bookings) gives its own row, a real mix a
+bookings-weighted blend of the segments' rows (:func:`sim.metrics.figure_kit.mix_row`),
+the mix averaged over the replications.
 
 Mechanisms. Each figure carries *drivers*: quantities of the scenario or the
 run that push it up or down, each with how far it sits from its own benchmark
@@ -39,13 +42,14 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from sim.benchmarks import Table
+from sim.benchmarks import Benchmark, Table
 from sim.metrics.company_figures import company_figures, csm_book_figures
 from sim.metrics.figure_kit import (
     BENCHMARK_ASP,
     Comparison,
     Driver,
     Figure,
+    mix_row,
     seat_years,
     segment_class,
     selling_fraction,
@@ -73,8 +77,8 @@ def measure(kpis: dict, facts: Facts, scenario: Scenario, table: Table,
     classes = {s: segment_class(scenario, s) for s in L.segments}
     out = closer_figures(kpis, facts, scenario, table, plan, years, classes)
     out += win_rate_figures(kpis, facts, scenario, table, classes)
-    out += company_figures(kpis, scenario, table, out)
-    out += csm_book_figures(kpis, facts, scenario, plan)
+    out += company_figures(kpis, scenario, table, out, facts)
+    out += csm_book_figures(kpis, facts, scenario, plan, table)
     if events is not None and leads is not None and len(events):
         out += meetings(events, leads, scenario, plan, classes, years, kpis, table)
         out += cycles(events, leads, scenario, classes, L.stages[L.win_rate_stage], table)
@@ -89,13 +93,26 @@ def compare(figures_by_rep: Iterable[list[Figure]], table: Table) -> list[Compar
     from scipy import stats
 
     runs = list(figures_by_rep)
-    # the segment a figure is read against (the one holding most bookings or ARR, a seller's
-    # motion) may differ between runs: take the one most runs gave, so one row per figure
+    # the segment a seller's figure is read against (its motion) may differ between runs: take
+    # the one most runs gave, so one row per figure. A company figure carries its segment mix:
+    # the mix averaged over the runs picks its row (figure_kit.mix_row), so a split near 50/50
+    # reads one blended row rather than one segment's row in some runs and the other's in others
     segs: dict[tuple[str, str], list[str]] = {}
+    mixes: dict[tuple[str, str], list[tuple[tuple[str, float], ...]]] = {}
     for figs in runs:
         for f in figs:
             segs.setdefault((f.metric, f.subject), []).append(f.segment)
+            if f.mix:
+                mixes.setdefault((f.metric, f.subject), []).append(f.mix)
     modal = {k: max(sorted(set(v)), key=v.count) for k, v in segs.items()}
+    rows: dict[tuple[str, str], Benchmark | None] = {}
+    for k, ms in mixes.items():
+        acc: dict[str, float] = {}
+        for m in ms:
+            for c, w in m:
+                acc[c] = acc.get(c, 0.0) + w / len(ms)
+        mean_mix = tuple(sorted(acc.items(), key=lambda cw: (-cw[1], cw[0])))
+        modal[k], rows[k] = mix_row(mean_mix, table, k[0])
     runs = [[dataclasses.replace(f, segment=modal[(f.metric, f.subject)]) for f in figs] for figs in runs]
     order: dict[tuple, list[Figure]] = {}
     for figs in runs:
@@ -104,7 +121,7 @@ def compare(figures_by_rep: Iterable[list[Figure]], table: Table) -> list[Compar
     out = []
     for key, fs in order.items():
         metric, segment, subject = key
-        row = table.get(metric, segment)
+        row = rows[(metric, subject)] if (metric, subject) in rows else table.get(metric, segment)
         if row is None:
             continue
         values = np.array([f.value for f in fs], dtype=float)

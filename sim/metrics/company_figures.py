@@ -1,23 +1,31 @@
-"""Company-wide benchmark figures, read against the row of the segment holding most
-bookings: gross and net retention, CAC payback, the magic number, the average discount,
-and the CSM book (ARR and accounts per CSM seat)."""
+"""Company-wide benchmark figures: gross and net retention, CAC payback, the magic number,
+the average discount, and the CSM book (ARR and accounts per CSM seat). Each carries its
+segment mix (each benchmark segment's share of bookings; of ARR for the CSM book), and is
+read against the row that mix gives (:func:`sim.metrics.figure_kit.mix_row`): one segment's
+own row when the others are sidelines, else the bookings-weighted blend of the rows."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from sim.benchmarks import Table
-from sim.metrics.figure_kit import Driver, Figure, both, dominant, log_ratio, typical
+from sim.metrics.figure_kit import Driver, Figure, both, log_ratio, mix_row, mix_typical, segment_mix, typical
 from sim.records.facts import Facts
 from sim.scenario.routing import RoutingPlan
 from sim.scenario.schema import Scenario
 
 
-def company_figures(kpis: dict, scenario: Scenario, table: Table, sellers: list[Figure]) -> list[Figure]:
+def company_figures(kpis: dict, scenario: Scenario, table: Table, sellers: list[Figure],
+                    facts: Facts | None = None) -> list[Figure]:
     """GRR, NRR, CAC payback, magic number and discount (``sellers``: the closers' figures,
-    whose bookings per seller-year drive payback and the magic number)."""
+    whose bookings per seller-year drive payback and the magic number; ``facts``: the run's,
+    for the cost of the roles that work no funnel step)."""
     out: list[Figure] = []
-    main = dominant(kpis.get("bookings_by_segment_usd") or {}, scenario) or "all"
+    mix = segment_mix(kpis.get("bookings_by_segment_usd") or {}, scenario)
+
+    def seg(metric: str) -> str:
+        return mix_row(mix, table, metric)[0]
+
     csm = scenario.post_sale.csm_role if scenario.post_sale.enabled else None
     csm_util = (kpis.get("roles", {}).get(csm) or {}).get("utilization") if csm else None
     renew = renewal_probability(scenario)
@@ -25,7 +33,7 @@ def company_figures(kpis: dict, scenario: Scenario, table: Table, sellers: list[
         v = kpis.get(key)
         if v is None:
             continue
-        typ = typical(table, "grr", main)
+        typ = mix_typical(mix, table, "grr")
         drivers = []
         if renew is not None and typ:
             drivers.append(Driver(f"renewal probability {renew:.0%} in the scenario (bookings-weighted)",
@@ -35,7 +43,7 @@ def company_figures(kpis: dict, scenario: Scenario, table: Table, sellers: list[
                                   "and renew less", -log_ratio(csm_util, 1.0)))
         if csm is None:
             drivers.append(Driver("no customer-success role: renewals run at the no-CSM multiplier", -0.1))
-        out.append(Figure(metric, main, "company", float(v), drivers=tuple(drivers)))
+        out.append(Figure(metric, seg(metric), "company", float(v), drivers=tuple(drivers), mix=mix))
     productivity = [f for f in sellers if f.metric == "ae_bookings_per_year_usd"]
     prod_drivers = []
     for f in productivity:
@@ -43,43 +51,84 @@ def company_figures(kpis: dict, scenario: Scenario, table: Table, sellers: list[
         if typ:
             prod_drivers.append(Driver(f"{f.subject} bookings ${f.value:,.0f} a seller-year against about "
                                        f"${typ:,.0f}", log_ratio(f.value, typ)))
-    unalloc = (kpis.get("costs") or {}).get("unallocated_sales_marketing_usd") or 0.0
     v = kpis.get("cac_payback_months")
     if v is not None:
         payback = [Driver(x.text, -x.push) for x in prod_drivers]
-        if unalloc:
-            payback.append(Driver(f"${unalloc:,.0f} of sales and marketing cost (managers and others who work "
-                                  "no funnel step) is not in CAC", -0.2))
-        out.append(Figure("cac_payback_months", main, "company", float(v), drivers=tuple(payback)))
+        payback += cac_overhead_drivers(kpis, scenario, facts)
+        out.append(Figure("cac_payback_months", seg("cac_payback_months"), "company", float(v),
+                          drivers=tuple(payback), mix=mix))
     v = kpis.get("magic_number")
     if v is not None:
-        out.append(Figure("magic_number", "all", "company", float(v), drivers=tuple(prod_drivers)))
+        out.append(Figure("magic_number", seg("magic_number"), "company", float(v), drivers=tuple(prod_drivers),
+                          mix=mix))
     v = kpis.get("average_discount_fraction")
     if v is not None and kpis.get("leads_won"):
         mean_disc = mean_discount(scenario)
-        typ = typical(table, "discount_fraction", main)
+        typ = mix_typical(mix, table, "discount_fraction")
         d = (Driver(f"the scenario's discount draws average {mean_disc:.0%} (bookings-weighted)",
                     log_ratio(mean_disc, typ)),) if mean_disc is not None and typ else ()
-        out.append(Figure("discount_fraction", main, "company", float(v), drivers=d))
+        out.append(Figure("discount_fraction", seg("discount_fraction"), "company", float(v), drivers=d, mix=mix))
     return out
 
 
-def csm_book_figures(kpis: dict, facts: Facts, scenario: Scenario, plan: RoutingPlan) -> list[Figure]:
+def no_step_cost_by_role(facts: Facts) -> dict[str, float]:
+    """Salary of each acquisition role that worked for no tier over the run: the roles that
+    work no funnel step (managers, a VP), including managers with real work under
+    ``work_model.managers`` (coaching, deal reviews, hiring serve the sellers, no one tier).
+    Their sum is the KPI ``costs.unallocated_sales_marketing_usd``; all of it is acquisition
+    cost, so it is in CAC (``sim.metrics.economics``)."""
+    from sim.metrics.economics import cost_classes, salary_by_week
+
+    salaries = salary_by_week(facts).sum(axis=0)
+    idle = np.asarray(facts.busy_by_segment).sum(axis=1) <= 0
+    acq = cost_classes(facts)["acquisition"]
+    return {r: float(x) for r, x, i, a in zip(facts.layout.roles, salaries, idle, acq, strict=True)
+            if i and a and x > 0}
+
+
+def cac_overhead_drivers(kpis: dict, scenario: Scenario, facts: Facts | None) -> list[Driver]:
+    """What CAC holds beyond the sellers' own cost, and what it leaves out, as drivers of CAC
+    payback: the salaries of roles that work no funnel step are in CAC (they lengthen payback,
+    by the log of acquisition cost over acquisition cost without them); a scenario with no
+    marketing programmes leaves brand, events and tools out of CAC (it shortens payback)."""
+    costs = kpis.get("costs") or {}
+    acq = float(costs.get("acquisition_usd") or 0.0)
+    out = []
+    by_role = no_step_cost_by_role(facts) if facts is not None else {}
+    overhead = sum(by_role.values())
+    if overhead > 0 and acq > overhead:
+        wm = scenario.work_model
+        mg = wm.managers if wm is not None else None
+        worked = {mg.role} | ({mg.second_line.role} if mg.second_line is not None else set()) if mg else set()
+        parts = ", ".join(f"{r} ${x:,.0f}" + (" (coaching, deal reviews, hiring)" if r in worked else "")
+                          for r, x in sorted(by_role.items(), key=lambda rx: -rx[1]))
+        out.append(Driver(f"CAC includes ${overhead:,.0f} of salaries of roles that work no funnel step "
+                          f"({parts}): {overhead / acq:.0%} of acquisition cost", log_ratio(acq, acq - overhead)))
+    if not (costs.get("marketing_programmes_usd") or 0.0):
+        out.append(Driver("no marketing programmes in the scenario (economics.marketing_programmes_usd_per_year): "
+                          "CAC holds per-lead marketing only", -0.1))
+    return out
+
+
+def csm_book_figures(kpis: dict, facts: Facts, scenario: Scenario, plan: RoutingPlan,
+                      table: Table) -> list[Figure]:
     """ARR and accounts per seat of a CSM role that does not also sell."""
     out: list[Figure] = []
-    main = dominant(kpis.get("bookings_by_segment_usd") or {}, scenario) or "all"
     csm = scenario.post_sale.csm_role if scenario.post_sale.enabled else None
     csm_util = (kpis.get("roles", {}).get(csm) or {}).get("utilization") if csm else None
     if csm and csm in scenario.roles and csm not in plan.selling_roles:
         heads = (kpis.get("roles", {}).get(csm) or {}).get("headcount") or 0
         if heads:
-            seg = dominant(arr_by_segment(facts), scenario) or main
+            arr_mix = segment_mix(arr_by_segment(facts), scenario) or segment_mix(
+                kpis.get("bookings_by_segment_usd") or {}, scenario)
+            seg = mix_row(arr_mix, table, "csm_book_arr_usd")[0]
             util = f" ({csm_util:.0%} of their hours)" if csm_util is not None else ""
             d = both(f"{heads} {csm} seat(s) for ${kpis.get('arr_end_usd', 0):,.0f} of ARR"
                       f"{util}, {kpis.get('customers_end', 0)} customers")
-            out.append(Figure("csm_book_arr_usd", seg, csm, float(kpis.get("arr_end_usd") or 0) / heads, drivers=d))
-            out.append(Figure("csm_book_accounts", seg, csm, float(kpis.get("customers_end") or 0) / heads,
-                              drivers=d))
+            out.append(Figure("csm_book_arr_usd", seg, csm, float(kpis.get("arr_end_usd") or 0) / heads, drivers=d,
+                              mix=arr_mix))
+            out.append(Figure("csm_book_accounts", mix_row(arr_mix, table, "csm_book_accounts")[0], csm,
+                              float(kpis.get("customers_end") or 0) / heads, drivers=d, mix=arr_mix))
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sim.benchmarks import Benchmark, Table
+from sim.benchmarks import ALL, TRUST_MARKS, Benchmark, Table
 from sim.records.facts import Facts
 from sim.scenario.schema import DEFAULT_WEEKLY_HOURS, Scenario
 from sim.units import DAYS_PER_YEAR
@@ -26,6 +26,9 @@ _MOTION_CLASS = {"plg": "plg", "field": "enterprise", "strategic": "enterprise"}
 COMPANY = "company"  # the subject of company-wide figures
 # losses that come from capacity and people rather than the buyer's choice
 CAPACITY_LOSSES = ("sla", "handoff", "owner_left")
+# a segment holding less than this share of bookings (or ARR) is a sideline: it does not move the
+# row a company figure is read against (docs/guide/shipped-scenarios.md#which-row-a-company-figure-reads)
+SIDELINE_SHARE = 0.25
 
 
 
@@ -47,6 +50,9 @@ class Figure:
     value: float
     kind: str = "measured"  # "measured" (varies by replication) or "input" (a scenario value)
     drivers: tuple[Driver, ...] = field(default=(), compare=False)
+    # a company figure's segment mix: (benchmark segment, share of bookings or ARR) of this run;
+    # compare() reads the figure against the rows of the mix averaged over replications (see mix_row)
+    mix: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -145,15 +151,81 @@ def typical(table: Table, metric: str, segment: str) -> float | None:
     return row.typical if row.typical is not None else (row.low + row.high) / 2
 
 
-def dominant(by_segment: dict[str, float], scenario: Scenario) -> str | None:
-    """The benchmark segment that holds most of ``by_segment`` (bookings or ARR)."""
+def segment_mix(by_segment: dict[str, float], scenario: Scenario) -> tuple[tuple[str, float], ...]:
+    """Each benchmark segment's share of ``by_segment`` (bookings or ARR by scenario segment),
+    largest first; empty when nothing was booked."""
     acc: dict[str, float] = {}
     for s, v in by_segment.items():
         if s in scenario.segments:
             c = segment_class(scenario, s)
             acc[c] = acc.get(c, 0.0) + float(v or 0.0)
     acc = {c: v for c, v in acc.items() if v > 0}
-    return max(acc, key=lambda c: acc[c]) if acc else None
+    total = sum(acc.values())
+    return tuple(sorted(((c, v / total) for c, v in acc.items()), key=lambda cv: (-cv[1], cv[0])))
+
+
+def mix_weights(mix: tuple[tuple[str, float], ...], table: Table, metric: str) -> tuple[tuple[Benchmark, float], ...]:
+    """The rows a company figure reads and their weights: the row of each segment of ``mix``
+    that holds at least :data:`SIDELINE_SHARE` (the segment's own row, else the ``all`` row),
+    segments reading the same row pooled, the shares renormalised and rounded to whole percent
+    (so a near-identical mix gives the same row). A segment with no row at all is left out of
+    the blend; when the segments left hold under half of the bookings that count, empty (the
+    figure is then not checked rather than read against a minority segment's row)."""
+    kept = [(c, w) for c, w in mix if w >= SIDELINE_SHARE] or list(mix[:1])
+    pooled: dict[tuple[str, str], list] = {}
+    for c, w in kept:
+        row = table.get(metric, c)
+        if row is not None:
+            pooled.setdefault((row.metric, row.segment), [row, 0.0])[1] += w
+    if 2 * sum(w for _, w in pooled.values()) < sum(w for _, w in kept):
+        return ()  # the segments with a row hold under half of the bookings that count
+    total = sum(w for _, w in pooled.values())
+    if total <= 0:
+        return ()
+    pct = [(row, round(100 * w / total)) for row, w in pooled.values()]
+    pct = [(row, p) for row, p in pct if p > 0]
+    scale = sum(p for _, p in pct)
+    return tuple((row, p / scale) for row, p in sorted(pct, key=lambda rp: (-rp[1], rp[0].segment)))
+
+
+def mix_row(mix: tuple[tuple[str, float], ...], table: Table, metric: str) -> tuple[str, Benchmark | None]:
+    """The segment label and the row a company figure with segment ``mix`` is read against.
+
+    A segment holding all but sidelines (every other segment under :data:`SIDELINE_SHARE` of
+    bookings) gives its own row (else the ``all`` row). Otherwise the row is the
+    bookings-weighted blend of the segments' rows (low, typical and high each the weighted
+    mean), labelled e.g. ``mid_market 55% + enterprise 45%``: near a 50/50 split the row moves
+    a little with the split instead of flipping from one segment's row to the other's. No mix
+    (nothing booked): the ``all`` row. Segments with a row holding under half of the bookings
+    that count: ``(the largest segment's name, None)``."""
+    if not mix:
+        return ALL, table.get(metric, ALL)
+    weights = mix_weights(mix, table, metric)
+    if not weights:
+        return mix[0][0], None
+    if len(weights) == 1:
+        return weights[0][0].segment, weights[0][0]
+    label = " + ".join(f"{r.segment} {w:.0%}" for r, w in weights)
+
+    def blend(get) -> float:  # 12 significant digits: equal rows blend to their own bounds exactly
+        return float(f"{sum(w * get(r) for r, w in weights):.12g}")
+
+    typ = blend(lambda r: r.typical if r.typical is not None else (r.low + r.high) / 2)
+    trusts = [r.trust for r, _ in weights if r.trust]  # the blend is as weak as its weakest row
+    trust = max(trusts, key=lambda t: TRUST_MARKS.index(t) if t in TRUST_MARKS else len(TRUST_MARKS)) \
+        if trusts else ""
+    first = weights[0][0]
+    return label, Benchmark(metric, label, blend(lambda r: r.low), blend(lambda r: r.high), typ, first.unit,
+                            "blend of " + "; ".join(f"{w:.0%} {r.segment}: {r.cited()}" for r, w in weights),
+                            None, trust, "bookings-weighted blend of the segments' rows")
+
+
+def mix_typical(mix: tuple[tuple[str, float], ...], table: Table, metric: str) -> float | None:
+    """The typical value of the row ``mix`` reads (see :func:`mix_row`)."""
+    _, row = mix_row(mix, table, metric)
+    if row is None:
+        return None
+    return row.typical if row.typical is not None else (row.low + row.high) / 2
 
 
 def both(text: str) -> tuple[Driver, Driver]:

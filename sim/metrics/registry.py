@@ -231,19 +231,19 @@ BENCHMARK_FIGURES: tuple[KPI, ...] = (
     KPI("selling_time_fraction", "fraction", "a selling role's deal-facing share of the working week: "
         "`hours_per_week` / the calendar's working hours (40 without a calendar), times the work model's deal "
         "share"),
-    KPI("discount_fraction", "fraction", "`average_discount_fraction`, against the row of the segment holding "
-        "most bookings"),
+    KPI("discount_fraction", "fraction", "`average_discount_fraction`, against the row of its segment mix, as GRR"),
     KPI("quota_to_ote_ratio", "ratio", "a closing role's `quota_usd_per_year` / on-target earnings of its pay "
         "plan (`work_model.pay.ROLE.base_usd_per_year` + `variable_at_target_usd`; a scenario value)"),
     KPI("span_of_control", "count", "sellers (headcount of the roles that work funnel steps) / first-line "
         "managers (roles named *manager* that work no step)"),
     KPI("pipeline_coverage", "ratio", "open pipeline at the end (list value of leads still open at or after the "
         "win-rate stage) / bookings of the last 13 weeks (the quarter's run rate for the next quarter's target)"),
-    KPI("grr", "fraction", "`grr_trailing_12m`, against the row of the segment holding most bookings"),
-    KPI("nrr", "fraction", "`nrr_trailing_12m`, against the row of the segment holding most bookings"),
-    KPI("cac_payback_months", "months", "`cac_payback_months`, against the row of the segment holding most "
-        "bookings"),
-    KPI("magic_number", "ratio", "`magic_number`"),
+    KPI("grr", "fraction", "`grr_trailing_12m`, against the row of its segment mix (a segment holding all but "
+        "sidelines under a quarter of bookings: its row; else the bookings-weighted blend of the segments' rows)"),
+    KPI("nrr", "fraction", "`nrr_trailing_12m`, against the row of its segment mix, as GRR"),
+    KPI("cac_payback_months", "months", "`cac_payback_months`, against the row of its segment mix, as GRR"),
+    KPI("magic_number", "ratio", "`magic_number`, against the row of its segment mix, as GRR (the segment rows "
+        "are derived from the CAC payback rows)"),
     KPI("csm_book_arr_usd", "USD", "`arr_end_usd` / the CSM role's filled seats at the end (a CSM role that "
         "does not also sell)"),
     KPI("csm_book_accounts", "count", "`customers_end` / the CSM role's filled seats at the end"),
