@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from functools import partial
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -22,8 +23,9 @@ Draw = Callable[[], float]
 
 
 def _blocks(fill: Callable[[int], np.ndarray], size: int) -> Iterator[float]:
-    while True:
-        yield from fill(size).tolist()
+    """The values of ``fill(size)``, ``fill(size)``, ... in order, each block made when the
+    one before is used up (iterated in C: no Python frame per value)."""
+    return chain.from_iterable(map(lambda n: fill(n).tolist(), repeat(size)))
 
 
 def block_draw(fill: Callable[[int], np.ndarray], size: int = BLOCK) -> Draw:

@@ -132,20 +132,27 @@ class Seats:
             self._grant_head()
 
 
+_ORDERS = 1 << 40  # requests a line can take in a run (far more than any run makes)
+
+
 class PrioritySeats(Seats):
     """Seats served by priority (lower first), then by time and order of request."""
 
     def __init__(self, env: simpy.Environment, capacity: int):
         super().__init__(env, capacity)
-        self._heap: list[tuple[int, float, int, SeatRequest | TaskDone]] = []
+        # (key, request): the key is priority * 2**40 + the order of request, one int to compare.
+        # Requests enter in time order, so the order of request is the order of (time of request,
+        # order of request); the keys are unique, so two requests are never compared
+        self._heap: list[tuple[int, SeatRequest | TaskDone]] = []
         self._seq = 0
 
     def queue(self, priority: int, req: TaskDone) -> TaskDone:
         return self._enter(req, priority)
 
     def _enter(self, req, priority: int):
-        heapq.heappush(self._heap, (priority, self.env.now, self._seq, req))
-        self._seq += 1
+        seq = self._seq
+        heapq.heappush(self._heap, (priority * _ORDERS + seq, req))
+        self._seq = seq + 1
         self.waiting += 1
         if self.count < self.capacity:
             self._grant_head()
@@ -155,7 +162,7 @@ class PrioritySeats(Seats):
         if self.count < self.capacity:
             heap = self._heap
             while heap:
-                req = heapq.heappop(heap)[3]
+                req = heapq.heappop(heap)[1]
                 if not req.withdrawn:
                     self._grant(req)
                     return
