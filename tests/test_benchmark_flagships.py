@@ -97,8 +97,8 @@ def test_check_reports_each_flagship(name):
     said = deliberately_outside(path)
     unexplained = [c for c in result.outside if (c.metric, c.subject) not in said]
     if name in NOT_YET and unexplained:
-        pytest.xfail(f"{name}: {len(unexplained)} of {len(result.comparisons)} figures outside: "
-                     f"{_outside(result)}")
+        pytest.xfail(f"{name}: {len(result.outside)} of {len(result.comparisons)} figures outside "
+                     f"({len(unexplained)} not said why in its file): {_outside(result)}")
     assert not unexplained, f"{name}: outside and not said why in the scenario's comment: " + "; ".join(
         f"{c.metric} ({c.subject}) {c.position}: {c.mechanism}" for c in unexplained)
     # a statement that no longer holds is stale: each figure said to be outside is outside

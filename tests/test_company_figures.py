@@ -120,3 +120,43 @@ def test_cac_payback_names_the_no_step_roles_whose_cost_is_in_cac(managers):
     assert ("coaching, deal reviews, hiring" in d.text) == managers
     acq = costs["acquisition_usd"]
     assert d.push == pytest.approx(__import__("math").log(acq / (acq - mgr)), rel=1e-6) and d.push > 0
+
+
+# --- part 2: what an overloaded book costs, and why the magic number is low ---------------------
+
+def _kpis(**extra) -> dict:
+    k = {"bookings_by_segment_usd": {"smb": 9e5, "mid_market": 1e5}, "roles": {"csm": {"utilization": 1.6,
+         "headcount": 1}}, "customers_end": 200, "arr_end_usd": 4e6, "costs": {"acquisition_usd": 1e6}}
+    k.update(extra)
+    return k
+
+
+def test_an_overloaded_csm_book_driver_says_what_the_overload_costs():
+    """small_team's CSM at 160% of their hours with 200 customers and $4M ARR: 200 x (1 - 1/1.6) = 75
+    accounts a month without their check-in, renewal odds times the scenario's curve at 1.6, and the
+    ARR that costs (sim.metrics.csm_book) -- not "accounts go untouched" without a number."""
+    from sim.metrics.company_figures import company_figures, renewal_probability
+    from sim.metrics.csm_book import curve_at
+
+    sc = load_scenario(SCEN / "small_team.yaml")
+    (grr,) = company_figures(_kpis(grr_trailing_12m=0.7), sc, default_table(), [])
+    (d,) = [d for d in grr.drivers if "CSM book" in d.text]
+    m = min(1.0, curve_at(sc.post_sale.csm_load_renewal_curve, 1.6))
+    lost = 4e6 * renewal_probability(sc) * (1 - m)  # one-year terms
+    assert "160% of the CSMs' hours" in d.text and "about 75 accounts a month go without their check-in" in d.text
+    assert f"renewal odds x {m:.2f}" in d.text and f"${lost:,.0f} of ARR a year not renewed" in d.text
+    assert d.push < 0
+
+
+def test_a_low_magic_number_names_net_retention_and_overhead():
+    """A magic number below its row with the base keeping less than the row's NRR: the mechanism
+    is the retention (it said "no modelled driver explains it" when only seller productivity was
+    a driver)."""
+    from sim.metrics.benchmark_figures import mechanism
+    from sim.metrics.company_figures import company_figures
+
+    sc = load_scenario(SCEN / "small_team.yaml")
+    figs = company_figures(_kpis(magic_number=0.5, nrr_trailing_12m=0.6), sc, default_table(), [])
+    (magic,) = [f for f in figs if f.metric == "magic_number"]
+    assert magic.segment == "smb"
+    assert mechanism(magic, "below").startswith("NRR 60% against about 97%")

@@ -39,8 +39,7 @@ def company_figures(kpis: dict, scenario: Scenario, table: Table, sellers: list[
             drivers.append(Driver(f"renewal probability {renew:.0%} in the scenario (bookings-weighted)",
                                   log_ratio(renew, typ)))
         if csm_util is not None and csm_util > 1:
-            drivers.append(Driver(f"the CSM book needs {csm_util:.0%} of the CSMs' hours: accounts go untouched "
-                                  "and renew less", -log_ratio(csm_util, 1.0)))
+            drivers.append(Driver(overloaded_book_text(kpis, scenario, csm_util), -log_ratio(csm_util, 1.0)))
         if csm is None:
             drivers.append(Driver("no customer-success role: renewals run at the no-CSM multiplier", -0.1))
         out.append(Figure(metric, seg(metric), "company", float(v), drivers=tuple(drivers), mix=mix))
@@ -59,8 +58,14 @@ def company_figures(kpis: dict, scenario: Scenario, table: Table, sellers: list[
                           drivers=tuple(payback), mix=mix))
     v = kpis.get("magic_number")
     if v is not None:
-        out.append(Figure("magic_number", seg("magic_number"), "company", float(v), drivers=tuple(prod_drivers),
-                          mix=mix))
+        magic = list(prod_drivers)
+        nrr, nrr_typ = kpis.get("nrr_trailing_12m"), mix_typical(mix, table, "nrr")
+        if nrr is not None and nrr_typ:
+            # net new ARR is new ARR less what the base loses: a base that keeps less adds less
+            magic.append(Driver(f"NRR {nrr:.0%} against about {nrr_typ:.0%}: the base's churn and contraction "
+                                "come off the year's net new ARR", log_ratio(float(nrr), nrr_typ)))
+        magic += [Driver(d.text, -d.push) for d in cac_overhead_drivers(kpis, scenario, facts)]
+        out.append(Figure("magic_number", seg("magic_number"), "company", float(v), drivers=tuple(magic), mix=mix))
     v = kpis.get("average_discount_fraction")
     if v is not None and kpis.get("leads_won"):
         mean_disc = mean_discount(scenario)
@@ -69,6 +74,24 @@ def company_figures(kpis: dict, scenario: Scenario, table: Table, sellers: list[
                     log_ratio(mean_disc, typ)),) if mean_disc is not None and typ else ()
         out.append(Figure("discount_fraction", seg("discount_fraction"), "company", float(v), drivers=d, mix=mix))
     return out
+
+
+def overloaded_book_text(kpis: dict, scenario: Scenario, load: float) -> str:
+    """What an overloaded CSM book costs (it has no queue, so no wait): accounts a month without
+    their check-in and ARR a year not renewed (:func:`sim.metrics.csm_book.book_cost`)."""
+    from sim.metrics.csm_book import book_cost
+
+    terms = [float(seg.customer.term_years) for seg in scenario.segments.values()
+             if getattr(seg.customer, "term_years", None) is not None]
+    c = book_cost(load, kpis.get("customers_end") or 0, kpis.get("arr_end_usd") or 0.0,
+                  scenario.post_sale.csm_load_renewal_curve, renewal_probability(scenario) or 1.0,
+                  sum(terms) / len(terms) if terms else 1.0)
+    text = f"the CSM book needs {load:.0%} of the CSMs' hours"
+    if c is None:
+        return text
+    return (f"{text}: about {c.accounts_untouched_per_month:,.0f} accounts a month go without their check-in, "
+            f"renewal odds x {c.renewal_multiplier:.2f}, about ${c.arr_lost_per_year_usd:,.0f} of ARR a year not "
+            "renewed that a book within its hours would keep")
 
 
 def no_step_cost_by_role(facts: Facts) -> dict[str, float]:
@@ -123,6 +146,8 @@ def csm_book_figures(kpis: dict, facts: Facts, scenario: Scenario, plan: Routing
                 kpis.get("bookings_by_segment_usd") or {}, scenario)
             seg = mix_row(arr_mix, table, "csm_book_arr_usd")[0]
             util = f" ({csm_util:.0%} of their hours)" if csm_util is not None else ""
+            if csm_util is not None and csm_util > 1:
+                util = f" ({overloaded_book_text(kpis, scenario, csm_util)})"
             d = both(f"{heads} {csm} seat(s) for ${kpis.get('arr_end_usd', 0):,.0f} of ARR"
                       f"{util}, {kpis.get('customers_end', 0)} customers")
             out.append(Figure("csm_book_arr_usd", seg, csm, float(kpis.get("arr_end_usd") or 0) / heads, drivers=d,
