@@ -63,10 +63,14 @@ def role_table(f: Facts) -> dict[str, dict]:
     if L.work_share:  # with a calendar, a seat is available only in its working time
         seat_days = seat_days * np.array(L.work_share)
     at_end = seats_at_end(f)
+    # the reps' time at work as the model measured it (sim.model.attendance: each rep's own calendar and
+    # absences, a leaver until their last task ends); the seat-days estimate for a role it did not measure
+    available = f.people.get("available_days") or {}
     for r, name in enumerate(L.roles):
         busy = f.busy_days[r]
         n = int(f.tasks[r])
-        cap = None if L.unlimited[r] or seat_days[r] <= 0 else seat_days[r]
+        cap = None if L.unlimited[r] or seat_days[r] <= 0 else available.get(r, seat_days[r])
+        cap = cap if cap and cap > 0 else None
         out[name] = {
             "headcount": None if L.unlimited[r] else int(round(at_end[r])),
             "tasks": n,

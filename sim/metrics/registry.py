@@ -52,8 +52,9 @@ KPIS: tuple[KPI, ...] = (
         "`open` (counts), `conversion` (moved on / left the stage, a fraction), `median_days`, `mean_days` "
         "(days in stage), `value_usd` (list ACV of the leads that entered the stage)"),
     KPI("roles", "object", "per role: `headcount` (filled seats at the end), `tasks` (count), `utilization` "
-        "(work time / time of filled seats, a fraction; for CSMs, book hours needed / hours available, which "
-        "can exceed 1), `mean_wait_hours` (queue wait per task), `mean_queue_length` (tasks), "
+        "(work time / the reps' working time - each rep's own calendar less their absences, from their first "
+        "day to their departure or the end of the task then in hand -, a fraction, at most 1; for CSMs, book "
+        "hours needed / hours available, which can exceed 1), `mean_wait_hours` (queue wait per task), `mean_queue_length` (tasks), "
         "`busy_hours_per_rep` (hours of work done by each rep: work days x hours per week / 7)"),
     KPI("arr_end_usd", "USD", "ARR at the end: the sum of counted contracts' ACV"),
     KPI("mrr_end_usd", "USD", "ARR at the end / 12"),

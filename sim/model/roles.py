@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from sim.model.attendance import Attendance
 from sim.model.draws import Draw, uniform01
 from sim.model.engine import Park, TaskDone
 from sim.model.seats import PrioritySeats, Seats, make_seats
@@ -175,7 +176,8 @@ class RoleRuntime:
                  "rep_res", "free", "open", "max_open", "routing", "prioritized", "_rr", "_u",
                  "commission_rate", "fee", "staff", "occupant", "vacating", "open_value", "_kind", "_on_room",
                  "podded", "seat_pod", "pod_seats", "pools", "frees", "waitq", "left_rep", "_next_rep",
-                 "cal", "seat_cal", "pod_cal", "worktime", "absent", "held", "rep_bookings", "coord")
+                 "cal", "seat_cal", "pod_cal", "worktime", "absent", "held", "rep_bookings", "coord",
+                 "attendance", "_until")
 
     def __init__(self, env: simpy.Environment, idx: int, name: str, spec: Role, rng: np.random.Generator, *,
                  days_per_hour: float, prioritized: bool = False, staff=None,
@@ -251,6 +253,11 @@ class RoleRuntime:
             if not self.unlimited:
                 for seat in range(n):
                     self.seat_cal[seat] = worktime.new_rep(self, seat, self.occupant[seat])
+        # each rep's time at work, the denominator of utilization (sim.model.attendance)
+        self.attendance = Attendance()
+        self._until = self.attendance.until
+        for seat in range(n):
+            self.attendance.started(seat, env.now, self.seat_cal[seat] if self.cal is not None else None)
 
     # -- people coming and going --------------------------------------------------------
     # A seat leaving a pool while its rep is on a task stays until the task ends
@@ -265,6 +272,7 @@ class RoleRuntime:
             return -1
         self.occupant[seat] = -1
         self.left_rep[seat] = rep
+        self.attendance.left(seat, self.env.now)
         if self.staff is not None:
             self.staff.left[rep] = self.env.now
         away = seat in self.absent  # away: already out of the pool (or leaving it after the task in hand)
@@ -301,6 +309,7 @@ class RoleRuntime:
         """A new rep takes ``seat`` (a backfill or a new hire; ``rep``: someone
         already known, e.g. a promoted rep); returns their id."""
         now = self.env.now
+        self.attendance.filling(seat, now)
         if rep is None:
             if self.staff is not None:
                 rep = self.staff.hire(seat, now)
@@ -323,6 +332,7 @@ class RoleRuntime:
         if self.worktime is not None:  # the new rep's calendar, with their absences
             cal = self.worktime.new_rep(self, seat, rep)
             self.seat_cal[seat] = cal
+        self.attendance.started(seat, now, self.seat_cal[seat] if self.cal is not None else None)
         return rep
 
     def _offer(self, seat: int) -> None:  # a rep with room is (back) at work: waiting leads, then a cadence
@@ -590,6 +600,8 @@ class RoleRuntime:
                     return start - ready, end, occ
             hours = svc if end <= horizon else cal.business(start, horizon)
         wait = start - ready
+        if seat >= 0:
+            self._until[seat] = end  # a leaver is at work until their last task ends (sim.model.attendance)
         task.rec.work(start, task.lead, job.stage, self.idx, occ, wait, hours, task.segment)
         on_start = task.on_start
         if on_start is not None:

@@ -198,4 +198,9 @@ class World:
             self.managers.finish(env.now)
             self.managers.report(people)
             busy = {**busy, **self.managers.busy_days()}
+        # each role's reps' time at work (sim.model.attendance), utilization's denominator for the work
+        # of tasks; a role with load the model estimates per seat-day (account books, managers) keeps the
+        # estimate its load is made of
+        people["available_days"] = {r.idx: r.attendance.available(env.now) for r in self.roles.values()
+                                    if not r.unlimited and r.idx not in busy}
         self.rec.finish(env.now, self.leads.wip, busy, people)
