@@ -55,7 +55,7 @@ def test_compare_and_sweep_label_their_long_tables(tmp_path):
     assert reps.groupby("param:roles.rep.headcount").size().to_dict() == {6: 6, 7: 7}
 
 
-@pytest.mark.parametrize("name", ["reps", "departures"])
+@pytest.mark.parametrize("name", ["reps", "departures", "staff"])
 def test_agent_tables_are_not_flat_columns(name):
     assert not any(k.startswith(name + ".") for k in flatten_kpis({name: [{"role": "x", "wins": 1}]}))
 
@@ -66,3 +66,20 @@ def test_rep_rows_name_their_pod(tmp_path):
     reps = pd.read_parquet(tmp_path / "p" / "reps.parquet")
     pods = {p["name"] for p in sim.simulate(sc, seed=2, record="kpis").kpis["pods"]}
     assert len(reps) >= 2 and set(reps["pod"]) <= pods and reps["pod"].nunique() >= 2
+
+
+def test_the_roles_that_do_not_close_have_their_own_table(tmp_path):
+    """small_team's MDR and two SDRs (managed, with a people section) are in staff.parquet with
+    their manager and coverage; reps.parquet keeps the AEs, who close."""
+    sc = sim.load_scenario(SCENARIOS / "small_team.yaml", ["horizon_weeks=8"])
+    b = run_batch(sc, 2, seed=3, out=tmp_path / "b", executor="serial", progress=False)
+    staff = pd.read_parquet(tmp_path / "b" / "staff.parquet")
+    reps = pd.read_parquet(tmp_path / "b" / "reps.parquet")
+    assert set(reps["role"]) == {"ae"}
+    assert staff.groupby("rep")["role"].apply(lambda r: sorted(r.unique())).tolist() == [["mdr", "sdr"]] * 2
+    assert (staff[staff["left_days"].isna()].groupby(["rep", "role"]).size() >= 1).all()
+    assert {"seat", "hired_days", "skill", "manager", "manager_coverage"} <= set(staff.columns)
+    assert set(staff["manager"]) == {0} and staff["manager_coverage"].between(0, 1).all()
+    assert len(b.staff) == len(staff)
+    direct = sim.simulate(sc, seed=np.random.SeedSequence(3, spawn_key=(0,)), record="kpis").kpis["staff"]
+    assert staff[staff["rep"] == 0]["skill"].tolist() == [r["skill"] for r in direct]

@@ -67,6 +67,32 @@ def rep_table(f: Facts) -> list[dict]:
     return rows
 
 
+def staff_table(f: Facts) -> list[dict]:
+    """Per person of the staffed roles that do not close deals (setters, onboarding, CSMs...) with a
+    people section: ``role``, ``rep``, ``seat``, ``hired_days``, ``left_days``, ``skill``, a podded
+    role's ``pod`` and the per-rep quantities of the work model (practice and hours by kind of work,
+    switches, learning and coordination hours, manager and coverage), as for the closers in
+    :func:`rep_table`. Their bookings are the closers'; what they did is here."""
+    L = f.layout
+    closers = set(L.closer_roles)
+    rows = []
+    for r in range(len(L.roles)):
+        table = f.people.get(r)
+        if r in closers or not isinstance(table, dict) or "seat" not in table:
+            continue
+        for p in range(len(table["seat"])):
+            left = table["left_days"][p]
+            row = {"role": L.roles[r], "rep": int(p), "seat": table["seat"][p],
+                   "hired_days": round(table["hired_days"][p], 2),
+                   "left_days": None if left == math.inf else round(left, 2), "skill": round(table["skill"][p], 4)}
+            if "pod" in table:
+                row["pod"] = table["pod"][p]
+            for key, col in table.get("work", {}).items():
+                row[key] = col[p]
+            rows.append(row)
+    return rows
+
+
 def people_kpis(f: Facts, arr_end: float, total_cost: float) -> dict:
     L = f.layout
     reps = rep_table(f)
@@ -89,6 +115,7 @@ def people_kpis(f: Facts, arr_end: float, total_cost: float) -> dict:
     known = [x for x in quarterly if x is not None]
     return {
         "reps": reps,
+        "staff": staff_table(f),
         "rep_bookings_gini": _r(gini(bookings)),
         "top20_bookings_share": _r(top_share(bookings)),
         "departures": departures,

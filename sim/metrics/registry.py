@@ -137,6 +137,11 @@ KPIS: tuple[KPI, ...] = (
         "`leaving` the `leaving_band` of leavers, and with `work_model.managers` the rep's `manager` (the seat of "
         "their first-line manager) and `manager_coverage` (time average while present: 1 at or under the span) "
         "(studies write these as `reps.parquet`)"),
+    KPI("staff", "list", "per person of the staffed roles that do not close deals (setters, onboarding, CSMs) "
+        "with a people section: `role`, `rep`, `seat`, `hired_days`, `left_days`, `skill`, in a podded role the "
+        "`pod`, and the same per-rep quantities of the work model as `reps` (practice and hours by kind of work, "
+        "switches, learning and coordination hours, `manager` and `manager_coverage`) (studies write "
+        "`staff.parquet`)"),
     KPI("rep_bookings_gini", "fraction", "Gini coefficient of bookings across those reps"),
     KPI("top20_bookings_share", "fraction", "share of bookings held by the top 20% of those reps"),
     KPI("departures", "list", "each rep who left: `t_days`, `role`, `rep`, `pipeline_usd` (list value of the "

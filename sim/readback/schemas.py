@@ -27,6 +27,7 @@ CUSTOMER_STAGE = Obj({"stage": NAME, "entered": C, "conversion": N, "lost": N, "
 ROLE = Obj({"headcount": N, "tasks": N, "utilization": N, "mean_wait_hours": N, "mean_queue_length": N})
 REP = Obj({"role": Anything(), "rep": Anything(), "wins": N, "win_rate": N, "bookings_usd": C},
           {"skill": N, "left_days": N, "hired_days": N})
+STAFF = Obj({"role": Anything(), "rep": Anything()}, {"skill": N, "left_days": N, "hired_days": N})
 POD = Obj({"name": NAME, "owns": ListOf(NAME), "parent": Text(nullable=True), "born_days": N,
            "headcount_end": MapOf(Anything()), "wins": N, "win_rate": N, "bookings_usd": N, "arr_end_usd": N})
 SPLIT = Obj({"t_days": C, "parent": NAME, "child": NAME})
@@ -60,7 +61,7 @@ KPIS: Shape = Obj(
     },
     optional={
         "win_rate_by_motion": MapOf(N, nullable=True), "customer_stages": ListOf(CUSTOMER_STAGE, nullable=True),
-        "reps": ListOf(REP), "pods": ListOf(POD, nullable=True), "pod_genealogy": ListOf(SPLIT, nullable=True),
+        "reps": ListOf(REP), "staff": ListOf(STAFF, nullable=True), "pods": ListOf(POD, nullable=True), "pod_genealogy": ListOf(SPLIT, nullable=True),
         "first_touch": FIRST_TOUCH, "quota_attainment": MapOf(ListOf(QUOTA), nullable=True),
         "cost_of_sale_by_segment": MapOf(TIER, nullable=True), "time_use": MapOf(TIME_USE, nullable=True),
         "onboarding_wait_days": Obj({}, {"median": N, "p90": N, "max": N}, nullable=True),

@@ -5,8 +5,8 @@ one point; what it adds is the user-facing shape -- tables without the
 ``point`` column, per-KPI summaries, the weekly fan and target odds, written
 next to the parts as ordinary files (``replications.parquet``,
 ``weekly.parquet``, ``summary.csv``, ``fan.csv``, ``targets.csv``,
-``errors.csv``, and the agent-level long tables ``reps.parquet`` and
-``departures.parquet``: one row per replication x rep).
+``errors.csv``, and the agent-level long tables ``reps.parquet``,
+``departures.parquet`` and ``staff.parquet``: one row per replication x rep).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class BatchResult:
     study: StudyResult
     reps: Any = None  # one row per (replication, rep) of the roles that close: rep, role, rep_id, wins, ...
     departures: Any = None  # one row per (replication, rep who left)
+    staff: Any = None  # one row per (replication, person) of the staffed roles that do not close
 
     @property
     def errors(self):
@@ -161,12 +162,12 @@ def _shape(res: StudyResult, goals: list[tuple[str, str, float]], confidence: fl
                            columns=["kpi", "op", "target", "n", "hits", "probability", "ci_low", "ci_high"])
     agents = agent_tables(res)
     return BatchResult(reps, weekly, summarize(reps, confidence), fan_df, targets, res,
-                       agents["reps.parquet"], agents["departures.parquet"])
+                       agents["reps.parquet"], agents["departures.parquet"], agents["staff.parquet"])
 
 
 def agent_tables(res: StudyResult, point_columns=None) -> dict[str, Any]:
-    """The agent-level long tables as output files: ``reps.parquet`` and
-    ``departures.parquet``, labelled by ``point_columns(df)`` (a frame with the
+    """The agent-level long tables as output files: ``reps.parquet``,
+    ``departures.parquet`` and ``staff.parquet``, labelled by ``point_columns(df)`` (a frame with the
     point's label columns, e.g. the scenario or sweep values) or, for a batch, with
     the ``point`` column dropped."""
     import pandas as pd

@@ -29,7 +29,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-LONG_TABLES = ("reps", "departures")
+LONG_TABLES = ("reps", "departures", "staff")
 AGENT_ID = "rep_id"  # the rep's number within its role; ``rep`` is the replication in study tables
 
 
