@@ -288,13 +288,47 @@ def count_events(run) -> tuple[int, object]:
     return events, out
 
 
-def count_events_and_tasks(run) -> tuple[int, int, object]:
-    """SimPy events processed and tasks worked (recorded work, KPI mode) while ``run()`` runs."""
+# what an event wakes, by the callback it runs (the first one): the kinds of events a case's
+# events per lead are made of (stored per case, rendered as "where the events go")
+WAKERS = (
+    ("Attempts._attempt", "further connect attempts: the gap"),
+    ("Attempts._queued_done", "further connect attempts: the task's end"),
+    ("Attempts._taken_done", "further connect attempts: the task's end"),
+    ("Flow.resume/Task", "a lead's task in line ends"),
+    ("Flow.resume/Timeout", "a lead's timer (a task started at once, the customer's time, a hand-off)"),
+    ("Flow.resume/Condition", "a lead's wait with an SLA ends"),
+    ("Condition._check", "a lead's wait with an SLA: the seat's grant"),
+    ("Process._resume", "processes (arrivals, accounts, people, daily samples)"),
+    ("Seats._grant_head", "a seat handed over once what is due now has run"),
+    ("PrioritySeats._grant_head", "a seat handed over once what is due now has run"),
+)
+
+
+def _waker(event) -> str:
+    """What ``event`` wakes (its first callback), as one of the labels of ``WAKERS`` or "other"."""
+    for cb in event.callbacks or ():
+        name = getattr(cb, "__qualname__", "")
+        if name == "Condition._build_value":  # (SimPy's own first callback of a condition)
+            continue
+        for key, label in WAKERS:
+            k, _, kind = key.partition("/")
+            if name == k and (not kind or type(event).__name__ == kind):
+                return label
+        return "other"
+    return "nothing any more (a timer whose waiter went on, e.g. an SLA met)"
+
+
+def count_events_and_tasks(run, wakers: dict | None = None) -> tuple[int, int, object]:
+    """SimPy events processed and tasks worked (recorded work, KPI mode) while ``run()`` runs;
+    ``wakers``: also count the events by what they wake (:func:`_waker`) into it."""
     original, original_work = simpy.Environment.step, Tally.work
     n = [0, 0]
 
     def step(env):
         n[0] += 1
+        if wakers is not None:
+            label = _waker(env._queue[0][3])  # the event step() processes next (SimPy's own queue)
+            wakers[label] = wakers.get(label, 0) + 1
         return original(env)
 
     def work(self, *args):
@@ -332,10 +366,11 @@ def time_cases(repeat: int, seed: int, weeks: float | None, bare_leads: int) -> 
             print(f"  case {label:<24} run {r + 1}/{repeat} {times[-1]:8.3f} s"
                   + (f"  (bare {bare:.3f} s)" if bare is not None else ""), file=sys.stderr, flush=True)
         leads = result.kpis["leads_created"]
+        wakers: dict = {}
         events, tasks, _ = count_events_and_tasks(lambda sc=scenario, s=seed + repeat - 1: sim.simulate(
-            sc, seed=s, weeks=weeks, record="kpis"))
+            sc, seed=s, weeks=weeks, record="kpis"), wakers if target is not None else None)
         out[label] = {"best": min(times), "leads": leads, "events": events, "tasks": tasks, "target": target,
-                      "ratios": ratios}
+                      "ratios": ratios, "wakers": wakers}
     return out
 
 
@@ -589,12 +624,15 @@ def save(args, timing: dict, cases: dict | None, alternative: dict | None, impor
     }
     bare_us = best["bare"] / ref_n * 1e6
     out["funnel"]["bare_us_per_lead"] = bare_us
+    out["funnel"]["bare_events_per_lead"] = bare_events(ref_n, args.seed) / ref_n
     if task_us:  # the plain funnel's tasks per lead (engine, KPI mode)
         out["funnel"]["tasks_per_lead"] = best["kpis"] / ref_n * 1e6 / task_us
     for label, c in (cases or {}).items():
         n = max(c["leads"], 1)
         row = {"leads": c["leads"], "events_per_lead": c["events"] / n, "tasks_per_lead": c["tasks"] / n,
                "x_bare_per_lead": c["best"] / n * 1e6 / bare_us, "seconds": c["best"], "tasks": c["tasks"]}
+        if c.get("wakers"):  # events per lead by what they wake
+            row["events_per_lead_by_waker"] = {k: v / n for k, v in sorted(c["wakers"].items(), key=lambda kv: -kv[1])}
         if c["target"] is not None:
             row["target"] = {"kind": c["target"][0], "bar": c["target"][1],
                              "median_ratio": statistics.median(c["ratios"]),

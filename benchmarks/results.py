@@ -100,7 +100,44 @@ def render_engine_results() -> str:
     out += [f"| {label} | {c['leads']:,} | {c['events_per_lead']:.1f} | {c['tasks_per_lead']:.2f} | "
             f"{c['x_bare_per_lead']:.2f}x |" for label, c in e["cases"].items()]
     out += _where_time_goes(e)
+    out += _where_events_go(e)
     return "\n".join(out)
+
+
+def _where_events_go(e: dict) -> list[str]:
+    """For each case with a per-lead bar: its SimPy events per lead by what each wakes (the
+    callback it runs), beside the bare funnel's events per lead."""
+    cases = {k: c for k, c in e["cases"].items()
+             if (c.get("target") or {}).get("kind") == "per_lead" and c.get("events_per_lead_by_waker")}
+    if not cases:
+        return []
+    labels = list(cases)
+    kinds: list[str] = []
+    for c in cases.values():
+        kinds += [k for k in c["events_per_lead_by_waker"] if k not in kinds]
+    bare = e["funnel"].get("bare_events_per_lead")
+    out = ["", "Where the events go: SimPy events per lead by what each one wakes"
+           + (f" (the bare funnel: {bare:.1f} events per lead)" if bare else "") + ".", "",
+           "| an event that wakes | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+    for k in kinds:
+        out.append(f"| {k} | " + " | ".join(f"{c['events_per_lead_by_waker'].get(k, 0.0):.2f}"
+                                             for c in cases.values()) + " |")
+    out.append("| all | " + " | ".join(f"{c['events_per_lead']:.2f}" for c in cases.values()) + " |")
+    for label, c in cases.items():
+        by = c["events_per_lead_by_waker"]
+        attempts = sum(v for k, v in by.items() if k.startswith("further connect attempts"))
+        line = f"`{label}`: "
+        if attempts:
+            line += (f"{attempts / c['events_per_lead']:.0%} of its events are an outbound lead's further attempts "
+                     "to connect (a gap and a task each; the lead's generator is woken once for all of them). ")
+        if bare:
+            x_events = c["events_per_lead"] / bare
+            line += (f"It has {x_events:.2f}x the bare funnel's events per lead, and each of its events costs "
+                     f"{c['x_bare_per_lead'] / x_events:.1f}x a bare funnel event (best times): what costs is "
+                     "the work behind an event (a task's work draw, its placement in the rep's working time, "
+                     "ramp and practice, recording), not the number of events.")
+        out += ["", line]
+    return out
 
 
 def _where_time_goes(e: dict) -> list[str]:
