@@ -22,7 +22,7 @@ FLOOR_DAYS = 1e-4  # durations recorded as 0 (same-minute moves) are a few secon
 LEVEL = 0.95
 
 
-def _dist(family: str, theta: np.ndarray):
+def frozen_dist(family: str, theta: np.ndarray):
     mean = np.exp(theta[0])
     if family == "exponential":
         return stats.expon(scale=mean)
@@ -101,7 +101,7 @@ class DurationFit:
         if self.family == "constant":
             return None
         theta = np.log([self.mean] + ([self.cv] if self.family != "exponential" else []))
-        return _dist(self.family, theta)
+        return frozen_dist(self.family, theta)
 
 
 def fit_durations(days: np.ndarray, censored: np.ndarray, level: float = LEVEL) -> DurationFit | None:

@@ -26,15 +26,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.calibration.forecast import (
-    DAY,
-    Forecast,
-    arrival_rate,
-    close,
-    log_se,
-    prepare,
-    tally_month,
-)
+from sim.calibration.forecast import DAY, close, prepare, tally_month
+from sim.calibration.forecast_draws import arrival_rate, log_se
+from sim.calibration.forecast_result import Forecast
 from sim.calibration.io import History
 from sim.calibration.mapping import Mapping
 from sim.units import DAYS_PER_WEEK
