@@ -143,6 +143,22 @@ def test_check_with_a_company_table_passes_and_fails_on_it(tmp_path, _check):
     assert p.returncode == 0  # without --strict a figure outside is reported, not failed
 
 
+def test_strict_fails_only_on_figures_outside_that_the_scenario_does_not_say_why(tmp_path, _check):
+    """small_team says in its file why two figures are outside (an MDR in office hours; SMB deals
+    that close fast leave little open pipeline): --strict passes and lists them as outside on
+    purpose. The same file without those comment lines fails --strict (it failed either way
+    before --strict read the file's statements)."""
+    p = _check(str(SCEN / "small_team.yaml"), "--reps", "3", "--strict")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "outside on purpose (the scenario's file says why): meetings set per rep-month (mdr)" in p.stdout
+    bare = tmp_path / "small_team.yaml"
+    bare.write_text("\n".join(x for x in (SCEN / "small_team.yaml").read_text().splitlines()
+                              if "benchmark outside:" not in x) + "\n")
+    p = _check(str(bare), "--reps", "3", "--strict")
+    assert p.returncode == 1 and "not said why in the scenario's file" in p.stderr
+    assert "outside on purpose" not in p.stdout
+
+
 @pytest.mark.parametrize("args, words", [
     (["--reps", "0"], "--reps"),
     (["--table", "no_such.csv"], "cannot read"),

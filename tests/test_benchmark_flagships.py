@@ -6,7 +6,8 @@ such a figure in a comment line of the form
 
     # benchmark outside: METRIC (SUBJECT) -- why
 
-(:func:`deliberately_outside` reads them). The fast test runs a few replications, checks
+(:func:`sim.experiments.montecarlo.benchmark_check.deliberately_outside` reads them; `salesim check
+--strict` fails only on figures outside that are not so stated). The fast test runs a few replications, checks
 that check's report is right -- every position follows from the mean and the range, every
 figure outside names a mechanism, every metric of the table is compared or said why not --
 and that every figure outside is one the scenario's comment names. Flagships not yet
@@ -17,13 +18,12 @@ comment says."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from sim.benchmarks import default_table
-from sim.experiments.montecarlo.benchmark_check import run_check
+from sim.experiments.montecarlo.benchmark_check import deliberately_outside, run_check
 from sim.scenario import load_scenario
 
 SCEN = Path(__file__).resolve().parents[1] / "scenarios"
@@ -41,17 +41,6 @@ NOT_YET = {"mid_size", "three_tier", "pods_split",
 # inverted_triangle: pipeline coverage, very noisy between replications); the slow test xfails them
 # listing those figures until a retune settles them (issue 24 item 3)
 SETTLING = {"upright_triangle", "inverted_triangle"}
-OUTSIDE_LINE = re.compile(r"^#\s*benchmark outside:\s*([a-z_]+)\s*\(([^)]+)\)\s*--\s*\S")
-
-
-def deliberately_outside(path: Path) -> set[tuple[str, str]]:
-    """(metric, subject) of each ``# benchmark outside: METRIC (SUBJECT) -- why`` comment."""
-    out = set()
-    for line in path.read_text().splitlines():
-        m = OUTSIDE_LINE.match(line.strip())
-        if m:
-            out.add((m.group(1), m.group(2).strip()))
-    return out
 
 
 def _outside(result) -> str:

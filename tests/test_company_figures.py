@@ -94,10 +94,11 @@ def test_a_segment_without_a_row_is_not_read_against_a_minority_segments_row():
 @pytest.mark.parametrize("managers", [False, True])
 def test_cac_payback_names_the_no_step_roles_whose_cost_is_in_cac(managers):
     """small_team, 13 weeks: its sales_manager works no funnel step (with its work_model.managers
-    it coaches, reviews deals and hires; without, it does nothing visible). Its salary, checked by hand (a seat filled every day: $200k
-    x 91 / 365.25 days), is in acquisition cost (acquisition = salaries of the roles outside
-    retention + commissions + fees + marketing), so in CAC: the driver says so by role and
-    pushes payback up (the old text said it was *not* in CAC)."""
+    it coaches, reviews deals and hires; without, it does nothing visible). Its salary, checked by
+    hand (a seat filled every day: $200k x 91 / 365.25 days), is in acquisition cost
+    (acquisition = salaries of the roles outside retention + commissions + fees + marketing), so
+    in CAC: the driver says so by role and pushes payback up (the old text said it was *not* in
+    CAC)."""
     import sim
     from sim.metrics.benchmark_figures import measure
 

@@ -20,21 +20,24 @@ def add_parser(sub) -> None:
                        description="Run replications of a scenario and print each benchmark figure (bookings "
                        "per seller, win rates, retention, CAC payback, SDR meetings...) against its range "
                        "(below / inside / above) with the source, the replications' 95% interval and, when "
-                       "outside, the mechanism most responsible. --strict exits 1 when a figure is outside.")
+                       "outside, the mechanism most responsible. --strict exits 1 when a figure is outside "
+                       "and the scenario's file does not say why (a comment line '# benchmark outside: "
+                       "METRIC (SUBJECT) -- why').")
     add_scenario_flags(p)
     p.add_argument("--reps", type=whole(1, 1000), default=5, help="replications (default 5)")
     p.add_argument("--table", type=Path, metavar="FILE.csv",
                    help="a benchmark table of your own (columns metric, segment, low, high; optional typical, "
                    "unit, source, year, trust, note), e.g. your board plan or last year's actuals; "
                    "default: the table shipped with salesim")
-    p.add_argument("--strict", action="store_true", help="exit 1 when any figure is outside its range")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a figure is outside its range and the "
+                   "scenario's file has no '# benchmark outside: METRIC (SUBJECT) -- why' line for it")
 
 
 def run(args: argparse.Namespace) -> int:
     from sim.benchmarks import load_table
     from sim.cli.render import emit
-    from sim.experiments.montecarlo.benchmark_check import run_check
-    from sim.report.benchmark_section import section
+    from sim.experiments.montecarlo.benchmark_check import deliberately_outside, run_check
+    from sim.report.benchmark_section import LABELS, section
     from sim.scenario import load_scenario
 
     table = load_table(args.table) if args.table is not None else None
@@ -42,11 +45,21 @@ def run(args: argparse.Namespace) -> int:
     result = run_check(scenario, reps=args.reps, seed=args.seed, table=table, weeks=args.weeks)
     lead = [f"scenario {result.scenario}: {result.reps} replications, root seed {result.root_seed}; "
             f"table: {result.table}"]
+    said = deliberately_outside(args.scenario)
+    on_purpose = [c for c in result.outside if (c.metric, c.subject) in said]
+    unexplained = [c for c in result.outside if (c.metric, c.subject) not in said]
+    if on_purpose:
+        lead.append("outside on purpose (the scenario's file says why): " + ", ".join(
+            f"{LABELS.get(c.metric, c.metric)} ({c.subject})" for c in on_purpose))
+    stale = sorted(said - {(c.metric, c.subject) for c in result.outside})
+    if stale:
+        lead.append("said to be outside on purpose but not outside in these replications: " + ", ".join(
+            f"{LABELS.get(m, m)} ({s})" for m, s in stale))
     emit([section(result.comparisons, result.unchecked, lead=lead)])
-    if args.strict and result.outside:
+    if args.strict and unexplained:
         import sys
 
-        print(f"salesim check: {len(result.outside)} of {len(result.comparisons)} figures outside their range "
-              "(--strict)", file=sys.stderr)
+        print(f"salesim check: {len(unexplained)} of {len(result.comparisons)} figures outside their range and "
+              "not said why in the scenario's file (--strict)", file=sys.stderr)
         return EXIT_OUTSIDE
     return 0

@@ -10,8 +10,11 @@ need it), so a check is for the scenario sizes people read, not for sweeps.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sim.benchmarks import Table, default_table
 from sim.errors import UsageError
@@ -21,6 +24,8 @@ from sim.run import simulate
 from sim.scenario.schema import Scenario
 
 MAX_REPS = 1000
+# a scenario's statement that a figure is outside its range on purpose, in a comment line of its file
+OUTSIDE_LINE = re.compile(r"^#\s*benchmark outside:\s*([a-z_]+)\s*\(([^)]+)\)\s*--\s*\S")
 # rows of the table this check cannot measure, and why (printed, never silently dropped)
 NOT_MODELLED: dict[str, str] = {}
 
@@ -87,3 +92,19 @@ def _why_not(metric: str, scenario: Scenario, runs: list[list[Figure]]) -> str:
         "quota_to_ote_ratio": "no closing role with a quota and a pay plan stating its base "
                               "(work_model.pay.ROLE.base_usd_per_year)",
     }.get(metric, "not measured for this scenario")
+
+
+def deliberately_outside(path: str | os.PathLike) -> frozenset[tuple[str, str]]:
+    """(metric, subject) of each ``# benchmark outside: METRIC (SUBJECT) -- why`` comment line
+    of a scenario file: the figures its author says are outside their range on purpose (a
+    scenario about an overloaded team). A line without a reason after ``--`` says nothing."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    out = set()
+    for line in text.splitlines():
+        m = OUTSIDE_LINE.match(line.strip())
+        if m:
+            out.add((m.group(1), m.group(2).strip()))
+    return frozenset(out)
