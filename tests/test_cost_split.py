@@ -74,10 +74,12 @@ def test_recruiting_and_marketing_programmes_by_hand():
 
 def test_recruiting_and_programme_keys_are_wired():
     """Set in a scenario, each key moves the run's costs; switched off (0), they do not."""
-    sc = sim.load_scenario(SCENARIOS / "small_team.yaml", ["horizon_weeks=30"])
+    none = ["economics.marketing_programmes_usd_per_year=0", "roles.mdr.recruiting_cost_usd=0",
+            "roles.sdr.recruiting_cost_usd=0", "roles.ae.recruiting_cost_usd=0"]  # (small_team sets them)
+    sc = sim.load_scenario(SCENARIOS / "small_team.yaml", ["horizon_weeks=30", *none])
     off = sim.simulate(sc, seed=2).kpis["costs"]
     on_sc = sim.load_scenario(SCENARIOS / "small_team.yaml", [
-        "horizon_weeks=30", "economics.marketing_programmes_usd_per_year=365250",
+        "horizon_weeks=30", *none, "economics.marketing_programmes_usd_per_year=365250",
         "roles.sdr.recruiting_cost_usd=20000", "roles.sdr.people.attrition_per_year=4",
         "roles.sdr.people.hiring_lag_days=5"])
     r = sim.simulate(on_sc, seed=2)
