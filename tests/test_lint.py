@@ -27,10 +27,7 @@ SHIPPED = sorted(p for p in SCENARIOS.glob("**/*.yaml") if "studies" not in p.re
 # - inverted_triangle's generalists are asked for ~115% of their hours: a run shows them at ~97% utilization
 #   with ~75 tasks waiting, the star-seller organization stretched thin; with a work model (30% of the week
 #   for deals, set-ups between kinds of work) ~176%, and a run shows them at 100%.
-# - three_tier's field AEs: ~102% of their hours and ~40 enterprise deals open for 30 places (3 x
-#   max_open_per_rep 10): field deals wait weeks for an AE with room (mean wait ~700-900 hours in a run).
-#   With the strategic tier added, its solutions engineer (~110%) and key-account reps (~14 deals open
-#   for 10 places) as well.
+# - three_tier with the strategic tier added: its key-account reps (~14 deals open for 10 places).
 # - upright_triangle (and its variants) prices none of its process levers: the comparison with the inverted
 #   triangle gets playbooks, tools, enablement and the data loop for free.
 # - upright_triangle_selling_time leaves the MDR ~30% of its week for deals: ~108% asked, a run shows it at
@@ -38,7 +35,7 @@ SHIPPED = sorted(p for p in SCENARIOS.glob("**/*.yaml") if "studies" not in p.re
 #   utilization ~13% against ~58% without the work model).
 # - upright_triangle_tiny has one AE for the inbound of a team: ~111% asked, the queue grows all run.
 # - benchmark_default: crm_sample_truth (the truth a CRM sample is drawn from), seed_worked_example (a
-#   worked example), three_tier's MDR and solutions engineer, the strategic tier's key-account reps and the
+#   worked example), three_tier's solutions engineers, the strategic tier's key-account reps and the
 #   tiny variants keep the people model off for those roles: reps who never leave and start fully productive.
 FREE_LOOP = {("free_lever", "process.data_driven")}  # upright_triangle prices every lever; a variant's legacy loop is free
 
@@ -47,7 +44,6 @@ def people(*roles: str) -> set[tuple[str, str]]:
     return {("benchmark_default", f"roles.{r}.people") for r in roles}
 
 
-FIELD = {("over_capacity", "roles.field_ae.headcount")}
 EXPECTED: dict[str, set[tuple[str, str]]] = {
     "crm_sample_truth.yaml": {("free_lever", "roles.mdr.loaded_cost_per_year_usd"),
                               ("free_lever", "roles.ae.loaded_cost_per_year_usd")} | people("ae", "mdr"),
@@ -61,10 +57,9 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "inverted_triangle_work_model.yaml": {("over_capacity", "roles.rep.headcount")},
     "seed_worked_example.yaml": people("ae", "sdr"),
     "seed_worked_example_plus10.yaml": people("ae", "sdr"),
-    "three_tier.yaml": FIELD | people("mdr", "se"),
-    "three_tier_value_exchange_renewal.yaml": FIELD | people("mdr", "se"),
-    "three_tier_plus_strategic.yaml": FIELD | {("over_capacity", "roles.key_account.headcount")}
-    | people("mdr", "se", "key_account"),
+    "three_tier.yaml": people("se"),
+    "three_tier_value_exchange_renewal.yaml": people("se"),
+    "three_tier_plus_strategic.yaml": {("over_capacity", "roles.key_account.headcount")} | people("se", "key_account"),
     "upright_triangle.yaml": set(),
     "upright_triangle_hiring_wave.yaml": set(),
     "upright_triangle_leavers.yaml": set(),
@@ -238,8 +233,7 @@ def test_estimate_agrees_with_simulated_utilization(name):
     # the lint reads hours a week from the scenario alone; a year's run measures them. Post-sale care
     # (CSM, AM) is not in the estimate; onboarding is, at the steady rate of wins (a first year with long
     # cycles onboards less: not compared); managers do no tasks.
-    # A role asked for more than it can do works at most 100%, and passes on what it gets through: three_tier's
-    # field AEs hold at most 30 deals open, so their solutions engineer sees fewer.
+    # A role asked for more than it can do works at most 100%, and passes on what it gets through.
     scenario = sim.load_scenario(SCENARIOS / name)
     fl, through = throttled(scenario)
     asked = offered_hours(scenario, fl, through)
@@ -262,8 +256,13 @@ def test_estimate_agrees_with_simulated_utilization(name):
 # mid_size's inside AEs: turnover of 0.3 a year with a 5-month ramp (and the managers' span just over 8 with the
 # third field AE, which adds to attrition and ramp) puts the measured utilization at 0.55 against an estimate of
 # 0.43 (seed 1); without turnover and ramp it is 0.51, within the default tolerance
+# three_tier's MDRs turn over at 0.6 a year too: 0.78 measured against an estimate of 0.60 (seed 1). Its field AEs
+# measure 0.62 against an estimate of 0.75: vacant seats (25% a year leave, 90 days to backfill) and six-month ramps
+# leave part of the steady flow the estimate assumes unworked, and so its solutions engineers, who assist the field
+# AEs' negotiations, measure 0.37 against 0.49
 LOOSER = {("mid_size.yaml", "field_ae"): 0.2, ("mid_size.yaml", "mdr"): 0.2, ("mid_size.yaml", "ae"): 0.15,
-          ("variants/upright_triangle_selling_time.yaml", "mdr"): 0.2}
+          ("variants/upright_triangle_selling_time.yaml", "mdr"): 0.2, ("three_tier.yaml", "mdr"): 0.2,
+          ("three_tier.yaml", "field_ae"): 0.16, ("three_tier.yaml", "se"): 0.16}
 
 
 # --------------------------------------------------------------------------- money

@@ -206,7 +206,11 @@ def test_littles_law_for_every_role_queue():
     """Lq = lambda * Wq for pooled and owned roles alike: the time-average queue
     (daily samples, including leads waiting for an owner with room) equals the
     task rate times the mean wait (from the records)."""
-    scenario = sim.load_scenario(SCENARIOS / "three_tier.yaml")
+    # without the MDRs' SLA: a lead dropped at the SLA waited in the queue but is never worked, so
+    # its wait is in Lq and not in Wq (Little's law holds for the leads that are served)
+    data = sim.load_scenario(SCENARIOS / "three_tier.yaml").model_dump(by_alias=True, exclude_unset=True)
+    data["steps"]["sql"]["sla_hours"] = None
+    scenario = sim.validate_data(data)
     # (a draw where no role ends the run with a growing backlog: tasks still waiting at the
     # horizon count in the queue but not yet in the waits, which biases a finite run)
     f = sim.simulate(scenario, seed=2, record="kpis").facts
