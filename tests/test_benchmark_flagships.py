@@ -33,8 +33,8 @@ FLAGSHIPS = ["small_team", "mid_size", "three_tier", "upright_triangle", "invert
 NOT_YET = {"mid_size", "pods_split", "pods_precision"}
 # re-baselined: inside at the fast test's few replications, but at 30 the interval of a figure or two
 # still crosses a bound of its range (upright_triangle: MDR and SDR meetings a month, pipeline coverage;
-# inverted_triangle: pipeline coverage, very noisy between replications; three_tier: the inside AEs'
-# share at quota, 0.41 [0.34, 0.48] against 0.40-0.70; pods_no_split: CAC payback at the top of its
+# inverted_triangle: pipeline coverage, very noisy between replications; three_tier: pipeline coverage,
+# above on purpose, 4.62 [3.97, 5.28] against 3-4; pods_no_split: CAC payback at the top of its
 # segment mix's range, noisy with one AE per POD); the slow test xfails them listing those figures
 # until a retune settles them (issue 24 item 3)
 SETTLING = {"upright_triangle", "inverted_triangle", "three_tier", "pods_no_split"}
