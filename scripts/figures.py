@@ -618,11 +618,20 @@ def render_org_design_factorial() -> str:
     ])
 
 
+def _managers(scenario) -> set[str]:
+    """The roles of a scenario's managers (``work_model.managers``: first and second line)."""
+    mg = scenario.work_model.managers if scenario.work_model is not None else None
+    if mg is None:
+        return set()
+    return {mg.role} | ({mg.second_line.role} if mg.second_line is not None else set())
+
+
 def _headcounts(study_file: str, **levels) -> dict[str, int]:
-    """Seats of each structure in the cells of a study at ``levels``."""
+    """Seats of each structure in the cells of a study at ``levels`` (its reps: managers apart)."""
     from sim.experiments.study.study_file import load_study
 
-    return {c.levels["structure"]: sum(r.headcount for r in c.scenario.roles.values())
+    return {c.levels["structure"]: sum(r.headcount for n, r in c.scenario.roles.items()
+                                       if n not in _managers(c.scenario))
             for c in load_study(ROOT / study_file).cells
             if all(c.levels.get(f) == lv for f, lv in levels.items())}
 

@@ -181,3 +181,26 @@ def test_the_small_teams_head_of_sales_does_real_work():
     off = sim.simulate(scenario.model_copy(update={"work_model": scenario.work_model.model_copy(
         update={"managers": None})}), seed=1, weeks=13, record="kpis")
     assert off.kpis["roles"]["sales_manager"]["utilization"] == 0.0 and "management" not in off.kpis
+
+
+def test_the_same_cost_pair_has_one_manager_under_the_same_rule():
+    """Both triangles carry one first-line manager at the same cost and span (issue 24 item 3):
+    the manager works (no 0% utilization), and the specialists' twelve heads are over the span
+    of 10 (coverage about 10 / 12) while the nine generalists are not. Without
+    ``work_model.managers`` the manager shows no work."""
+    runs = {}
+    for name in ("upright_triangle", "inverted_triangle"):
+        scenario = sim.load_scenario(SCENARIOS / f"{name}.yaml")
+        mg = scenario.work_model.managers
+        runs[name] = (scenario.roles[mg.role].headcount, scenario.roles[mg.role].loaded_cost_per_year_usd,
+                      mg.span_of_control, scenario.economics.marketing_programmes_usd_per_year)
+        res = sim.simulate(scenario, seed=1, weeks=13, record="kpis")
+        assert res.kpis["roles"][mg.role]["utilization"] > 0.5
+        if name == "upright_triangle":
+            assert res.kpis["management"]["coverage"] < 0.9  # 12 reps for a span of 10
+        else:
+            assert res.kpis["management"]["coverage"] == pytest.approx(1.0)  # 9 reps for a span of 10
+        off = sim.simulate(sim.load_scenario(SCENARIOS / f"{name}.yaml", ["work_model.managers=null"]),
+                           seed=1, weeks=13, record="kpis")
+        assert not off.kpis["roles"].get(mg.role, {}).get("utilization")
+    assert runs["upright_triangle"] == runs["inverted_triangle"]  # same cost, same rule
