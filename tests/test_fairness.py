@@ -15,19 +15,26 @@ from sim.errors import UsageError
 from sim.experiments.montecarlo import fairness as f
 from sim.scenario.loader import load_scenario
 
-INV, UP = "scenarios/inverted_triangle.yaml", "scenarios/upright_triangle.yaml"
+# the shipped pair as it was before its first-line manager (the sums by hand below are of those seats)
+INV, UP = "scenarios/variants/inverted_triangle_before_manager.yaml", "scenarios/variants/upright_triangle_before_manager.yaml"
+NAMES = {INV: "inverted_triangle", UP: "upright_triangle"}
+
+
+def _pair(path, extra=()):
+    """One of the pair under its shipped name."""
+    return load_scenario(path, [f"name={NAMES[path]}", *extra])
 # the shipped specialists' levers at price $0 and without the (priced) data loop: all free
 FREE = ["process.data_driven=null", "process.playbooks.ops_headcount=0", "process.tools.cost_per_year_usd=0",
         "process.enablement.cost_per_year_usd=0"]
 
 
 def up_free(extra=()):
-    return load_scenario(UP, [*FREE, *extra])
+    return _pair(UP, [*FREE, *extra])
 
 
 @pytest.fixture(scope="module")
 def inv():
-    return load_scenario(INV)
+    return _pair(INV)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +83,7 @@ def test_headcount_and_planned_cost_by_hand(inv, up):
     assert f.planned_cost(up)["salaries_usd"] == 80_000 + 90_000 + 4 * 150_000 + 100_000 + 4 * 110_000 + 130_000
     # the shipped levers: tools $4,000 a seat over the 12 seats they cover, enablement $2,020 a seat over
     # every seat (12), playbooks a quarter of a $110k analyst, the data loop one $110k analyst
-    assert f.planned_cost(load_scenario(UP))["levers_usd"] == pytest.approx(
+    assert f.planned_cost(_pair(UP))["levers_usd"] == pytest.approx(
         12 * 4000 + 12 * 2020 + 0.25 * 110_000 + 110_000)
     # tools at $1,000 a seat for the AEs only (4 seats), playbooks $5,000 flat plus one ops person at $70k
     priced = up_free(["process.tools.cost_per_year_usd=1000", "process.tools.roles=[ae]",
@@ -90,7 +97,7 @@ def test_headcount_and_planned_cost_by_hand(inv, up):
 def test_levers_priced_on_one_side_only_are_named(inv, up):
     notes = f.lever_notes(inv, up, ("inv", "up"))
     assert len([n for n in notes if "on up only" in n and "price $0" in n]) == 3  # three free levers, B only
-    paid = f.lever_notes(inv, load_scenario(UP), ("inv", "up"))  # the shipped data loop's analyst
+    paid = f.lever_notes(inv, _pair(UP), ("inv", "up"))  # the shipped data loop's analyst
     assert [n for n in paid if "data_driven" in n] == ["process.data_driven is on up only (inv has none), priced at "
                                                        "$110,000 a year"]
     priced = up_free(["process.tools.cost_per_year_usd=1000"])
@@ -152,7 +159,7 @@ def test_rescale_to_budget_finds_whole_seats_or_says_why(up):
 
 def _tiny(tmp_path, name, extra=()):
     """The shipped pair cut to two weeks (fast), written where outputs may go."""
-    sc = load_scenario(name, ["horizon_weeks=2", *extra])
+    sc = _pair(name, ["horizon_weeks=2", *extra])
     from tests.test_batch import write_scenario
 
     return write_scenario(tmp_path, sc, f"{sc.name}.yaml")
@@ -170,7 +177,7 @@ def test_compare_starts_with_what_differs_and_the_cost_difference(tmp_path, caps
     assert ("process.tools is on upright_triangle only (inverted_triangle has none), priced at $48,000 a year"
             in head)
     assert ("planned cost a year (seats and priced levers): inverted_triangle $1,440,000, upright_triangle "
-            f"${f.planned_cost(load_scenario(UP))['total_usd']:,.0f}") in head
+            f"${f.planned_cost(_pair(UP))['total_usd']:,.0f}") in head
     assert "headcount: inverted_triangle 9 (rep 9); upright_triangle 12" in head
     assert "upright_triangle: total $" in head and "before commissions" in head
     assert "where upright_triangle's total differs from inverted_triangle's: " in head and "process levers +$" in head
