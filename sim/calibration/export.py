@@ -149,25 +149,22 @@ def subscriptions_from_run(run_dir: str | Path, start: str = DEFAULT_START) -> p
 
 
 def write_history(df: pd.DataFrame, out: str | Path) -> Path:
-    """Write atomically (a temporary sibling renamed into place): CSV, or Parquet by suffix."""
-    import os
-    import tempfile
+    """Write atomically (the project's one helper: a temporary sibling flushed and renamed
+    into place): CSV, or Parquet by suffix."""
+    from sim.outpaths import atomic_write
 
     p = Path(out)
     if not p.parent.resolve().is_dir():
         raise DataError(f"--out {p}: parent folder {p.parent} does not exist")
     if p.exists() and p.is_dir():
         raise DataError(f"--out {p}: is a folder; give a file name such as history.csv")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent.resolve())
-    os.close(fd)
-    try:
-        if p.suffix.lower() == ".parquet":
+    parquet = p.suffix.lower() == ".parquet"
+
+    def write(tmp: Path) -> None:
+        if parquet:
             df.to_parquet(tmp, index=False)
         else:
             df.to_csv(tmp, index=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    atomic_write(p, write)
     return p

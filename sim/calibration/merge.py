@@ -38,9 +38,9 @@ from sim.errors import SalesimError
 
 
 def _plain(doc: Any) -> Any:
-    from sim.calibration.scenario_writer import _plain as plain
+    from sim.calibration.scenario_writer import plain_data
 
-    return plain(doc)
+    return plain_data(doc)
 
 
 def _median(acv: Any) -> float:

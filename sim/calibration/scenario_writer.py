@@ -102,9 +102,9 @@ def clean(text: object, limit: int = 300) -> str:
 
 def _quote_as_needed(value):
     """Strings PyYAML (YAML 1.1, and the loader's ``1e5``) would read as something else, quoted."""
-    from sim.scenario.loader import _Loader
+    from sim.scenario.loader import SalesimLoader
 
-    resolver = _Loader("")
+    resolver = SalesimLoader("")
     try:
         def walk(v):
             if isinstance(v, CommentedMap):
@@ -135,12 +135,12 @@ def _quote_as_needed(value):
         resolver.dispose()
 
 
-def _plain(value):
+def plain_data(value):
     """The data as plain Python (dicts, lists, numbers, str), to compare with what a loader reads."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_data(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     if isinstance(value, str):
         return str(value)
     if isinstance(value, bool) or value is None:
@@ -181,7 +181,7 @@ def _note(m: CommentedMap, key: str, text: str) -> None:
 
 def flow(value) -> str:
     """One value in YAML flow style (kept for callers of the old text writer)."""
-    return yaml.safe_dump(_plain(value), default_flow_style=True, width=10**6, sort_keys=False).strip()
+    return yaml.safe_dump(plain_data(value), default_flow_style=True, width=10**6, sort_keys=False).strip()
 
 
 # --------------------------------------------------------------------------- numbers
@@ -467,7 +467,7 @@ def scenario_text(fit: Fit, name: str = "fitted") -> str:
     buf = io.StringIO()
     _yaml().dump(doc, buf)
     text = buf.getvalue()
-    _verify(text, _plain(doc), fit.history.file)
+    _verify(text, plain_data(doc), fit.history.file)
     return text
 
 

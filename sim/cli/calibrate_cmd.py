@@ -83,11 +83,13 @@ def calibrate(history: str, mapping: str | None = None, accounts: str | None = N
     m = load_mapping(mapping)
     h = load_history(history, m, as_of)  # checks --as-of
     fit = fit_history(h, m, reps_file=reps, accounts_file=accounts)
-    _warn(fit.history)  # after the fit: it finds problems of its own (a capped duration, a stage without rows)
+    warn_history(fit.history)  # after the fit: it finds problems of its own (a capped duration, a stage without rows)
     return fit
 
 
-def _warn(history) -> None:
+def warn_history(history) -> None:
+    """Print each problem the history's reader found (one line each on stderr): shared by
+    `calibrate` and `forecast`, which read the same kind of file."""
     for issue in history.issues:
         print(f"salesim: warning: {history.file}: {issue}", file=sys.stderr)
 
@@ -158,7 +160,7 @@ def run_backtest(args: argparse.Namespace) -> int:
     m = load_mapping(args.mapping)
     h = load_history(args.history, m, args.as_of)
     bt = run_backtest(h, args.train_until, m, runs=args.runs, seed=args.seed)
-    _warn(bt.fit.history if getattr(bt, "fit", None) is not None else h)
+    warn_history(bt.fit.history if getattr(bt, "fit", None) is not None else h)
     fc_scores = _forecast_scores(h, m, args)
     fc_md = ("## The forecast at the cut (`salesim forecast --as-of " + args.train_until + "`)\n\n"
              "What `salesim forecast` would have said on that date, scored on the months that followed "

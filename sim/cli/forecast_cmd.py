@@ -104,7 +104,7 @@ def run_forecast_cmd(args: argparse.Namespace) -> int:
     from sim.calibration.forecast import read_plan, run_forecast
     from sim.calibration.io import load_history
     from sim.calibration.mapping import load_mapping
-    from sim.cli.calibrate_cmd import _warn
+    from sim.cli.calibrate_cmd import warn_history
 
     out = folder_target(args.out, inputs=Inputs.of(files=(args.history, args.mapping, args.plan)),
                         force=args.force) if args.out is not None else None
@@ -117,7 +117,7 @@ def run_forecast_cmd(args: argparse.Namespace) -> int:
         fc = run_engine_forecast(h, args.as_of, m, until=args.until, plan=plan, runs=args.runs, seed=args.seed)
     else:
         fc = run_forecast(h, args.as_of, m, until=args.until, plan=plan, runs=args.runs, seed=args.seed)
-    _warn(fc.fit.history)
+    warn_history(fc.fit.history)
     parts = sections(fc)
     text = "\n\n".join(f"{title}\n{body}" for title, body in parts)
     print(f"forecast from {fc.as_of:%Y-%m-%d} to {fc.until:%Y-%m-%d}: {len(fc.open_deals)} open deals, "

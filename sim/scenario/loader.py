@@ -38,13 +38,13 @@ MAX_EXTENDS_DEPTH = 16
 # --------------------------------------------------------------------------- YAML
 
 
-class _Loader(yaml.SafeLoader):
+class SalesimLoader(yaml.SafeLoader):
     """YAML's safe subset, plus numbers in scientific notation without a dot
     (``1e5``, ``2E-3``): YAML 1.1 reads those as text, which surprises anyone
     who writes a number the way Python, JSON and spreadsheets accept it."""
 
 
-_Loader.add_implicit_resolver(
+SalesimLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
     list("-+0123456789."))
@@ -83,7 +83,7 @@ def parse_yaml(text: str, file: str, allow_null: bool = False) -> tuple[Any, dic
     """Safely parse one YAML document; return the data and a key-path -> line map."""
     loader = None
     try:
-        loader = _Loader(text)
+        loader = SalesimLoader(text)
         node = loader.get_single_node()
         if not allow_null and (node is None or (isinstance(node, yaml.ScalarNode)
                                                 and node.tag.endswith(":null"))):
