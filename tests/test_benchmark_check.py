@@ -155,7 +155,7 @@ def test_strict_fails_only_on_figures_outside_that_the_scenario_does_not_say_why
     bare.write_text("\n".join(x for x in (SCEN / "small_team.yaml").read_text().splitlines()
                               if "benchmark outside:" not in x) + "\n")
     p = _check(str(bare), "--reps", "3", "--strict")
-    assert p.returncode == 1 and "not said why in the scenario's file" in p.stderr
+    assert p.returncode == 1 and "not said why in the scenario's file are outside their range (--strict)" in p.stderr
     assert "outside on purpose" not in p.stdout
 
 

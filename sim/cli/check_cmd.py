@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if args.strict and unexplained:
         import sys
 
-        print(f"salesim check: {len(unexplained)} of {len(result.comparisons)} figures outside their range and "
-              "not said why in the scenario's file (--strict)", file=sys.stderr)
+        print(f"salesim check: {len(unexplained)} of {len(result.comparisons)} figures not said why in the "
+              "scenario's file are outside their range (--strict)", file=sys.stderr)
         return EXIT_OUTSIDE
     return 0
