@@ -96,7 +96,8 @@ def test_cac_payback_names_the_no_step_roles_whose_cost_is_in_cac(managers):
     """small_team, 13 weeks: its sales_manager works no funnel step (with its work_model.managers
     it coaches, reviews deals and hires; without, it does nothing visible). Its salary, checked by
     hand (a seat filled every day: $200k x 91 / 365.25 days), is in acquisition cost
-    (acquisition = salaries of the roles outside retention + commissions + fees + marketing), so
+    (acquisition = salaries of the roles outside retention + commissions + fees + marketing per lead
+    + marketing programmes + recruiting), so
     in CAC: the driver says so by role and pushes payback up (the old text said it was *not* in
     CAC)."""
     import sim
@@ -110,7 +111,9 @@ def test_cac_payback_names_the_no_step_roles_whose_cost_is_in_cac(managers):
     assert costs["salaries_by_role_usd"]["sales_manager"] == pytest.approx(mgr, abs=0.01)
     assert costs["unallocated_sales_marketing_usd"] == pytest.approx(mgr, abs=0.01)
     sellers = sum(costs["salaries_by_role_usd"][x] for x in ("mdr", "sdr", "ae"))
-    by_hand = sellers + mgr + costs["commissions_usd"] + costs["fees_usd"] + costs["marketing_usd"]
+    by_hand = (sellers + mgr + costs["commissions_usd"] + costs["fees_usd"] + costs["marketing_usd"]
+               + costs["marketing_programmes_usd"] + costs["recruiting_usd"])
+    assert costs["marketing_programmes_usd"] == pytest.approx(350_000 * 13 * 7 / DAYS_PER_YEAR, rel=1e-3)
     assert costs["acquisition_usd"] == pytest.approx(by_hand, rel=1e-6)
     assert k["cac_usd"] * k["new_logos"] == pytest.approx(costs["acquisition_usd"], rel=1e-4)
     (pb,) = [f for f in measure(k, r.facts, sc, default_table()) if f.metric == "cac_payback_months"]

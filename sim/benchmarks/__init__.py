@@ -74,10 +74,13 @@ class Benchmark:
     note: str = ""
 
     def position(self, value: float) -> str:
-        """``below``, ``inside`` (bounds included) or ``above`` the range."""
-        if value < self.low:
+        """``below``, ``inside`` (bounds included) or ``above`` the range. A value within
+        rounding of a bound (a relative 1e-9) is on it: a share computed as 1 - 0.6 is
+        0.4000000000000001, and a scenario that sets a share at the table's bound must read
+        inside, not above."""
+        if value < self.low - _slack(self.low):
             return "below"
-        if value > self.high:
+        if value > self.high + _slack(self.high):
             return "above"
         return "inside"
 
@@ -214,3 +217,9 @@ def parse_table(text: str, where: str, name: str = "", full: bool = False) -> Ta
     if not rows:
         raise UsageError(f"{where}: the table has no rows")
     return Table(tuple(rows), name=name or where)
+
+
+def _slack(bound: float) -> float:
+    """How far from ``bound`` a value may be and still be on it: floating-point rounding."""
+    return 1e-9 * max(1.0, abs(bound))
+

@@ -85,7 +85,7 @@ class Comparison:
             return False
         lo, hi = self.ci
         b = self.benchmark
-        return lo < b.low <= hi or lo <= b.high < hi
+        return b.position(lo) != b.position(hi)  # (within rounding of a bound is on it)
 
 
 def log_ratio(a: float, b: float) -> float:
