@@ -15,8 +15,9 @@ from sim.errors import UsageError
 from sim.experiments.montecarlo import fairness as f
 from sim.scenario.loader import load_scenario
 
-# the shipped pair as it was before its first-line manager (the sums by hand below are of those seats)
-INV, UP = "scenarios/variants/inverted_triangle_before_manager.yaml", "scenarios/variants/upright_triangle_before_manager.yaml"
+# the shipped pair as it was before its first-line manager, frozen as test data (the sums by hand below
+# are of those seats; the shipped pair adds one manager on each side)
+INV, UP = "tests/fixtures/inverted_triangle_before_manager.yaml", "tests/fixtures/upright_triangle_before_manager.yaml"
 NAMES = {INV: "inverted_triangle", UP: "upright_triangle"}
 
 

@@ -55,7 +55,6 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "inverted_triangle_leavers.yaml": {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_orphans.yaml": {("over_capacity", "roles.rep.headcount")},
     "inverted_triangle_work_model.yaml": {("over_capacity", "roles.rep.headcount")},
-    "inverted_triangle_before_manager.yaml": {("over_capacity", "roles.rep.headcount")},
     "seed_worked_example.yaml": people("ae", "sdr"),
     "seed_worked_example_plus10.yaml": people("ae", "sdr"),
     "three_tier.yaml": people("se"),
