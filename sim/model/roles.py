@@ -149,10 +149,7 @@ class Attempts:
 
     def _queued_done(self, event) -> None:
         _wait, self.occ, seat = event.value
-        if self.role.res is not None:
-            self.role.seat_freed(seat)
-        self._res.release(None, self._may_return)
-        self._after()
+        self._free(self._res, seat, self._may_return)
 
     def _taken_done(self, _event) -> None:
         self._free(self._res, self._seat, self._may_return)
