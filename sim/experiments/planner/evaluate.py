@@ -31,7 +31,7 @@ import numpy as np
 
 from sim.errors import UsageError
 from sim.experiments.planner.space import Space, Target, window_value
-from sim.experiments.runner.executors import make_executor
+from sim.experiments.runner.executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
 from sim.experiments.runner.worker import RESERVED, ChunkResult, Task, environment, run_chunk
 
 RECHECK_REP = 1_000_000
@@ -80,7 +80,7 @@ class Evaluator:
         self.root_seed, self.weeks, self.store, self.block = root_seed, weeks, store, block
         self.confidence = confidence
         self.workers, self.executor_kind, self.dask = workers, executor, dask
-        self._ex = None
+        self._ex: SerialExecutor | ProcessExecutor | DaskExecutor | None = None
         self.ids: dict[Key, int] = {}
         self.rows: dict[Key, list] = {}  # key -> row frames (search replications)
         self.checks: dict[Key, list] = {}  # key -> row frames (re-check replications)
@@ -169,9 +169,10 @@ class Evaluator:
         tasks = self._within_budget(tasks)
         if not tasks:
             return
-        if self._ex is None:
-            self._ex = make_executor(self.workers, self.executor_kind, self.dask)
-            self.executor_name = self._ex.name + (f" ({self._ex.workers} workers)" if self._ex.workers > 1 else "")
+        ex = self._ex
+        if ex is None:
+            ex = self._ex = make_executor(self.workers, self.executor_kind, self.dask)
+            self.executor_name = ex.name + (f" ({ex.workers} workers)" if ex.workers > 1 else "")
         by_id = {cid: key for key, cid in self.ids.items()}
         expected = environment()
         t0, c0 = time.perf_counter(), time.process_time()
@@ -181,10 +182,10 @@ class Evaluator:
         # is saved and counted. Larger rounds keep whole blocks (less to ship and merge).
         size = {(t.point, t.chunk): t.n for t in tasks}
         pieces: dict[tuple[int, int], list[ChunkResult]] = {}
-        split = 1 < self._ex.workers and len(tasks) < 2 * self._ex.workers
+        split = 1 < ex.workers and len(tasks) < 2 * ex.workers
         singles = [replace(t, rep_start=r, rep_stop=r + 1) for t in tasks
                    for r in range(t.rep_start, t.rep_stop)] if split else tasks
-        for piece in self._ex.run(run_chunk, singles):
+        for piece in ex.run(run_chunk, singles):
             if piece.env != expected:
                 raise UsageError(f"a worker runs salesim {piece.env.get('salesim')} with numpy "
                                  f"{piece.env.get('numpy')}, this driver {expected}: results would not "
@@ -208,7 +209,7 @@ class Evaluator:
         for v, i in zip(self.space.variables, key, strict=True):
             rows[f"plan:{v.path}"] = v.value(i)
         for t in self.targets:
-            if t.window is None:
+            if t.window is None or t.weekly is None:
                 continue
             if result.weekly is None or not len(result.weekly):
                 rows[t.column] = np.nan

@@ -199,7 +199,8 @@ class DaskExecutor:
             self._cluster.close()
 
 
-def make_executor(workers: int, executor: str = "auto", dask: str | None = None):
+def make_executor(workers: int, executor: str = "auto",
+                  dask: str | None = None) -> SerialExecutor | ProcessExecutor | DaskExecutor:
     """Pick the executor: Dask if an address (or ``local``) is given, serial for
     one worker (or when asked), else a process pool."""
     if dask is not None:

@@ -217,6 +217,8 @@ class PartChecker:
                 self._damaged(path, exc)
             pts, reps = frame["point"].to_numpy(), frame["rep"].to_numpy()
         else:
+            if light is None:  # (a part without the columns was refused above)
+                self._refuse(path, "has no point or rep column")
             pts, reps = light.column("point").to_numpy(), light.column("rep").to_numpy()
         self._check_rows(path, pts, reps, point, kind, meta["replications"])
         return meta, frame
@@ -245,8 +247,8 @@ class PartChecker:
             self._refuse(path, f"was run on another scenario than point {point}'s in {MANIFEST} (scenario_hash "
                          f"{short(meta.get('scenario_hash'))}, not {short(info.get('scenario_hash'))})")
         if meta.get("study") != self.digest:
-            said = dict(meta.get("identity") if isinstance(meta.get("identity"), dict) else {},
-                        horizon_weeks=meta.get("horizon_weeks"))
+            identity = meta.get("identity")
+            said = dict(identity if isinstance(identity, dict) else {}, horizon_weeks=meta.get("horizon_weeks"))
             diffs = [f"{k}: the part says {short(v)}, {MANIFEST} {short(m.get(k, info.get(k)))}"
                      for k, v in said.items() if m.get(k, info.get(k)) != v]
             detail = "; ".join(diffs) or "their study points or design differ"
@@ -254,18 +256,18 @@ class PartChecker:
         reps = meta.get("replications")
         if not isinstance(reps, list) or not reps or not all(_whole(r, 0) for r in reps):
             self._refuse(path, "its metadata lists no replications")
-        want = self.layout(point, chunk)
+        layout = self.layout(point, chunk)
         sizes = f"reps={m['reps']}, chunk_size={m['chunk_size']}"
-        if want is None:
+        if layout is None:
             if len(reps) > m["chunk_size"] or reps != list(range(reps[0], reps[0] + len(reps))):
                 self._refuse(path, f"holds replications {span(reps)}: not at most chunk_size={m['chunk_size']} "
                              "consecutive ones")
-        elif not want:
+        elif not layout:
             self._refuse(path, f"is chunk {chunk}, but the study has {math.ceil(m['reps'] / m['chunk_size'])} "
                          f"chunk(s) per point ({sizes})")
-        elif reps != want:
+        elif reps != layout:
             self._refuse(path, f"holds replications {span(reps)}, but chunk {chunk} of this study holds "
-                         f"{span(want)} ({sizes})")
+                         f"{span(layout)} ({sizes})")
         listed = meta.get("parts")
         if kind == "kpis" and not (isinstance(listed, list) and set(listed) <= set(self.kinds) - {"kpis"}):
             self._refuse(path, "its metadata does not list its chunk's other parts")
@@ -300,7 +302,8 @@ def combine(frames: list, keys: list[str], names: list[Path] | None = None):
     """Concatenate parts, ordered by replication, refusing duplicates (naming their files)."""
     import pandas as pd
 
-    named = [(f, n) for f, n in zip(frames, names or [None] * len(frames), strict=True) if len(f)]
+    paths: list[Path | None] = list(names) if names is not None else [None] * len(frames)
+    named = [(f, n) for f, n in zip(frames, paths, strict=True) if len(f)]
     if not named:
         return pd.DataFrame(columns=keys)
     df = pd.concat([f for f, _ in named], ignore_index=True).sort_values(keys, kind="stable").reset_index(drop=True)

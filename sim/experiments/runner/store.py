@@ -34,6 +34,7 @@ import shutil
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 from sim import outpaths
 from sim.errors import ArgumentError, UsageError
@@ -71,7 +72,7 @@ def versions() -> dict:
             "python_version": platform.python_version()}
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write via ``write(tmp)`` to a hidden sibling, flush it to disk, rename
     into place (the one helper every output uses: :func:`sim.outpaths.atomic_write`)."""
     outpaths.atomic_write(path, write)
@@ -98,7 +99,7 @@ def _write_part(df, path: Path, meta: dict) -> None:
 class MemoryStore:
     """Keeps parts in memory: for quick studies from Python (``out=None``)."""
 
-    out = None
+    out: Path | None = None
 
     def __init__(self) -> None:
         self._rows: list = []
@@ -146,10 +147,12 @@ class MemoryStore:
 class FolderStore(MemoryStore):
     """A study folder: ``manifest.json``, ``parts/`` and the final tables."""
 
+    out: Path  # (always a folder here; the memory store has none)
+
     def __init__(self, out: str | os.PathLike):
         super().__init__()
         self.out = Path(out)
-        self._lock = None
+        self._lock: IO | None = None
         self._made_folder = False
         self._made_parents: list[Path] = []  # missing folders above out, made by this call
         self._there_before: set[str] = set()  # entries of the folder before this call wrote anything
@@ -265,12 +268,19 @@ class FolderStore(MemoryStore):
         return parts.is_dir() and any(p.name.endswith(".kpis.parquet") and NAME.match(p.name)
                                       for p in parts.iterdir())
 
+    @property
+    def _checker(self) -> PartChecker:
+        """The folder's part checker (made by :meth:`open`)."""
+        if self._check is None:
+            raise RuntimeError("the study folder is not open")
+        return self._check
+
     def done(self) -> set[tuple[int, int]]:
         """The chunks on disk, every part of them checked (:meth:`PartChecker.scan`)."""
-        return set(self._check.scan(frames=False))
+        return set(self._checker.scan(frames=False))
 
     def save(self, result) -> None:
-        parts, check = self.out / PARTS, self._check
+        parts, check = self.out / PARTS, self._checker
         reps = sorted(int(r) for r in result.rows["rep"])
         want = check.layout(result.point, result.chunk)
         if want is not None and reps != want:  # a bug, not an input: the driver made the task
@@ -290,7 +300,7 @@ class FolderStore(MemoryStore):
                     check.metadata(result.point, result.chunk, "kpis", reps, parts=written))
 
     def load(self):
-        chunks = self._check.scan(frames=True)
+        chunks = self._checker.scan(frames=True)
         found: dict[str, list] = {}
         for key in sorted(chunks):
             for kind, (path, frame) in sorted(chunks[key].items()):
@@ -309,7 +319,7 @@ class FolderStore(MemoryStore):
     def tables(self) -> dict:
         if self._loaded_tables is None:
             self.load()
-        return self._loaded_tables
+        return self._loaded_tables or {}
 
     # ------------------------------------------------------------------ outputs
     def write_frame(self, name: str, df) -> None:

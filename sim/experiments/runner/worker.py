@@ -59,7 +59,7 @@ class ChunkResult:
     point: int
     chunk: int
     rows: Any  # pandas.DataFrame
-    weekly: object | None  # pandas.DataFrame
+    weekly: Any | None  # pandas.DataFrame
     env: dict
     failed: list[tuple[int, str]]
     tables: dict = field(default_factory=dict)  # name -> pandas.DataFrame: agent-level long tables
