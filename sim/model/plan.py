@@ -93,7 +93,7 @@ def priority(scenario: Scenario, role: str | None, kind: str, stage: int = 0) ->
     """Queue priority of a task (lower first): the role's time policy ranks the
     kind of work; within a kind, later stages first (closest to the money)."""
     spec = scenario.roles.get(role) if role else None
-    policy = list(spec.people.time_policy) if spec is not None and spec.people else list(WORK_KINDS)
+    policy: list[str] = list(spec.people.time_policy) if spec is not None and spec.people else list(WORK_KINDS)
     rank = policy.index(kind) if kind in policy else len(policy)
     return rank * 100 - stage
 
@@ -134,7 +134,7 @@ def _route(setup: RunSetup, streams: Streams, roles: dict[str, RoleRuntime], sna
         numbers = seg.steps[stage]
         rname = routing.role_of(sname, gname, k, pql)
         role = roles[rname] if rname is not None else None
-        scale = setup.work_scale(rname, stage) if role is not None else 0.0
+        scale = setup.work_scale(rname, stage) if rname is not None else 0.0
         last = k == len(stages) - 1
         p = numbers.conversion_probability * src.conversion_multiplier.get(stage, 1.0)
         if last and seg.value_exchange is not None:
@@ -148,8 +148,10 @@ def _route(setup: RunSetup, streams: Streams, roles: dict[str, RoleRuntime], sna
                 handoff = handoff.model_copy(update={
                     k: v for k, v in (("delay_days", _const(pods.inside_handoff_delay_days)),
                                       ("leakage_probability", pods.inside_handoff_leakage)) if v is not None})
-        first_outbound = isinstance(src, Outbound) and k == entry + 1
-        assist = roles[numbers.assist.role] if numbers.assist is not None else None
+        # the connect attempts of an outbound source's first step (None: one attempt, always connected)
+        cadence = src.attempts if isinstance(src, Outbound) and k == entry + 1 else None
+        assist_spec = numbers.assist
+        assist = roles[assist_spec.role] if assist_spec is not None else None
         steps.append(StepPlan(
             stage=k,
             role=role,
@@ -168,21 +170,21 @@ def _route(setup: RunSetup, streams: Streams, roles: dict[str, RoleRuntime], sna
                   if handoff and handoff.leakage_probability > 0 else None),
             handoff_delay=(None if handoff is None or is_zero(handoff.delay_days) else
                            sampler(handoff.delay_days, streams.generator(f"handoff/{key}/{stage}"))),
-            fee_role=(roles[prev_role] if handoff is not None and
+            fee_role=(roles[prev_role] if handoff is not None and prev_role is not None and
                       scenario.roles[prev_role].fee_per_handoff_usd > 0 else None),
             sla_days=(step.sla_hours / 24.0 if step and step.sla_hours and role else None),
             sla_business=bool(step and step.sla_hours and step.sla_clock == "business_hours" and role is not None
                               and role.cal is not None),
             decay=bool(step and step.speed_to_lead),
-            attempts=src.attempts.max_attempts if first_outbound else 1,
-            connect_p=src.attempts.connect_probability if first_outbound else 1.0,
-            connect=(uniform01(streams.generator(f"connect/{key}/{stage}")) if first_outbound else None),
-            gap=(sampler(src.attempts.days_between_attempts, streams.generator(f"attempt_gap/{key}/{stage}"))
-                 if first_outbound else None),
+            attempts=cadence.max_attempts if cadence is not None else 1,
+            connect_p=cadence.connect_probability if cadence is not None else 1.0,
+            connect=(uniform01(streams.generator(f"connect/{key}/{stage}")) if cadence is not None else None),
+            gap=(sampler(cadence.days_between_attempts, streams.generator(f"attempt_gap/{key}/{stage}"))
+                 if cadence is not None else None),
             assist=assist,
-            assist_job=(Job(k, sampler(numbers.assist.work_hours, streams.generator(f"assist/{key}/{stage}"),
+            assist_job=(Job(k, sampler(assist_spec.work_hours, streams.generator(f"assist/{key}/{stage}"),
                                        setup.work_scale(assist.name, stage)))
-                        if assist is not None else None),
+                        if assist is not None and assist_spec is not None else None),
         ))
         if rname is not None:
             prev_role = rname
