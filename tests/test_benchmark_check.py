@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -163,10 +164,101 @@ def test_strict_fails_only_on_figures_outside_that_the_scenario_does_not_say_why
     (["--reps", "0"], "--reps"),
     (["--table", "no_such.csv"], "cannot read"),
     (["--weeks", "-3"], "--weeks"),
+    (["--max-reps", "0"], "--max-reps"),
+    (["--max-reps", "1001"], "--max-reps"),
+    (["--reps", "5", "--max-reps", "3"], "--max-reps 3: the cap is below --reps 5"),
 ])
 def test_check_bad_input_is_exit_2_without_traceback(args, words, _check):
     p = _check(str(SCEN / "small_team.yaml"), *args)
     assert p.returncode == 2 and words in p.stderr and "Traceback" not in p.stderr
+
+
+def _straddling(mean: float, n: int, half: float, low: float, high: float):
+    from sim.metrics.figure_kit import Comparison
+
+    b = Benchmark("pipeline_coverage", "all", low, high)
+    return Comparison("pipeline_coverage", "all", "company", "measured", mean, (mean - half, mean + half), n, b,
+                      b.position(mean), "")
+
+
+def test_replications_to_settle_a_figure_by_hand():
+    from sim.experiments.montecarlo.benchmark_check import next_reps
+
+    # 10 runs, mean 4.5, 95% interval 3.8 .. 5.2 against 3 .. 4: the half-width 0.7 must shrink to
+    # the gap 0.5 to the bound it crosses, 10 * (0.7 / 0.5)**2 = 19.6 -> 20 replications
+    c = _straddling(4.5, 10, 0.7, 3.0, 4.0)
+    assert c.straddles and not c.settled and c.reps_to_settle() == 20
+    # the next round: a fifth more than that (24), at most twice the 10 run, at most the cap
+    assert next_reps([c], 10, 1000) == 20 and next_reps([c], 10, 15) == 15
+    # 18 runs, half-width 0.55: 18 * (0.55 / 0.5)**2 = 21.78 -> 22 needed; 1.2 * 22 = 26.4 -> 27 (under 36)
+    assert next_reps([_straddling(4.5, 18, 0.55, 3.0, 4.0)], 18, 1000) == 27
+    # settled figures ask for nothing more; a mean on the bound can never settle (twice as many, to the cap)
+    ok = _straddling(3.5, 10, 0.2, 3.0, 4.0)
+    assert ok.settled and ok.reps_to_settle() == 10 and next_reps([ok], 10, 1000) == 10
+    on = _straddling(4.0, 10, 0.3, 3.0, 4.0)
+    assert on.reps_to_settle() == math.inf and next_reps([ok, on], 10, 1000) == 20
+    assert next_reps([on], 600, 1000) == 1000
+    # one run of a measured figure has no interval: not settled, its spread unknown
+    one = dataclasses.replace(c, ci=None, n=1)
+    assert not one.settled and one.reps_to_settle() == math.inf and one.run_sd is None
+    # an input is settled whatever its interval
+    assert dataclasses.replace(c, kind="input", ci=None).settled
+
+
+def _win_rate_table(tmp_path, reps: int, weeks: int):
+    """A table of one row, small_team's SMB win rate, whose low bound is the mean of ``reps``
+    replications: the figure sits on its bound, its interval crosses it."""
+    from sim.experiments.montecarlo.benchmark_check import run_check
+
+    scen = load_scenario(SCEN / "small_team.yaml")
+    (c,) = [c for c in run_check(scen, reps=reps, weeks=weeks).comparisons
+            if (c.metric, c.subject) == ("win_rate", "smb")]
+    path = tmp_path / "edge.csv"
+    path.write_text(f"metric,segment,low,high\nwin_rate,smb,{c.mean!r},1\n")
+    return path, c
+
+
+def test_a_sequential_check_that_stops_at_k_is_the_plain_check_of_k(tmp_path):
+    """A sequential check runs more replications while a figure's interval crosses a bound, and
+    replication i has the same seed whatever the rounds: the check that ends at K replications
+    gives exactly the plain check of K."""
+    from sim.benchmarks import load_table
+    from sim.experiments.montecarlo.benchmark_check import run_check
+
+    scen = load_scenario(SCEN / "small_team.yaml")
+    base = run_check(scen, reps=3, weeks=26)
+    (c,) = [c for c in base.comparisons if (c.metric, c.subject) == ("win_rate", "smb")]
+    # a bound a fifth of the half-width above the mean: crossed at 3 replications, settled after more
+    lo = c.mean + (c.ci[1] - c.mean) / 5
+    path = tmp_path / "near.csv"
+    path.write_text(f"metric,segment,low,high\nwin_rate,smb,{lo!r},1\n")
+    table = load_table(path)
+    seq = run_check(scen, reps=3, weeks=26, table=table, max_reps=200)
+    assert seq.sequential and seq.rounds[0] == 3 and seq.rounds[-1] == seq.reps > 3
+    assert list(seq.rounds) == sorted(set(seq.rounds))
+    plain = run_check(scen, reps=seq.reps, weeks=26, table=table)
+    assert not plain.sequential and plain.comparisons == seq.comparisons
+    assert seq.comparisons[0].n == seq.reps and seq.comparisons[0].settled and not seq.unsettled
+    # the round before the last stopped where the figure was still not settled
+    assert run_check(scen, reps=seq.rounds[-2], weeks=26, table=table).unsettled
+
+
+def test_a_figure_not_settled_at_the_cap_is_reported_and_fails_strict(tmp_path, _check):
+    edge, c = _win_rate_table(tmp_path, 2, 26)
+    args = (str(SCEN / "small_team.yaml"), "--weeks", "26", "--table", str(edge))
+    p = _check(*args, "--reps", "2", "--strict")
+    assert p.returncode == 0, p.stderr  # a plain check: on its bound is inside
+    p = _check(*args, "--reps", "2", "--max-reps", "2", "--strict")
+    assert p.returncode == 1 and "1 of 1 figures not settled at --max-reps 2" in p.stderr
+    assert "outside their range (--strict)" in p.stderr  # check's documented exit 1 (tests/test_fuzz_flags.py)
+    assert "2 replications (sequential: 2; cap 2)" in p.stdout
+    assert "0 of 1 figures settled on one side of their range, 1 not settled at the cap" in p.stdout
+    assert "not settled: win rate (smb) over 2 replications" in p.stdout
+    assert "its mean is on a bound: no number of replications settles it" in p.stdout
+    row = next(x for x in p.stdout.splitlines() if x.startswith("win rate")).split()
+    assert row[row.index("..") + 2] == "2" and "inside ?" in " ".join(row)  # the replications it rests on
+    p = _check(*args, "--reps", "2", "--max-reps", "2")
+    assert p.returncode == 0  # reported, not failed, without --strict
 
 
 def test_figures_of_a_run_include_the_issue_rows():

@@ -87,6 +87,44 @@ class Comparison:
         b = self.benchmark
         return b.position(lo) != b.position(hi)  # (within rounding of a bound is on it)
 
+    @property
+    def settled(self) -> bool:
+        """The replications place the figure on one side of the range: an input, or a measured
+        figure with an interval (two replications or more) that crosses no bound."""
+        if self.kind != "measured":
+            return True
+        return self.ci is not None and not self.straddles
+
+    @property
+    def run_sd(self) -> float | None:
+        """The standard deviation of one replication's figure, read back from the interval
+        (``None`` without one)."""
+        if self.ci is None or self.n < 2:
+            return None
+        from scipy import stats
+
+        return (self.ci[1] - self.ci[0]) / 2 * math.sqrt(self.n) / float(stats.t.ppf(0.975, self.n - 1))
+
+    def reps_to_settle(self) -> float:
+        """About how many replications in all would settle this figure, from its spread: the
+        half-width of a 95% interval shrinks as one over the square root of the replications, so
+        it stops crossing the bound nearest the mean at ``n * (half-width / distance)**2`` (the
+        t quantile also shrinks with more replications, so this errs high). ``n`` when settled;
+        ``inf`` when the spread cannot tell (fewer than two replications) or the mean sits on
+        the bound."""
+        if self.settled:
+            return float(self.n)
+        if self.ci is None:
+            return math.inf
+        lo, hi = self.ci
+        b = self.benchmark
+        crossed = [x for x in (b.low, b.high) if lo <= x <= hi] or [b.low, b.high]
+        gap = min(abs(self.mean - x) for x in crossed)
+        if not gap > 0:
+            return math.inf
+        half = (hi - lo) / 2
+        return float(math.ceil(self.n * (half / gap) ** 2))
+
 
 def log_ratio(a: float, b: float) -> float:
     return math.log(a / b) if a > 0 and b > 0 else 0.0

@@ -51,9 +51,12 @@ def short_source(b) -> str:
 
 
 def section(comparisons: Sequence, unchecked: Sequence[tuple[str, str]] = (), *, title: str | None = None,
-            lead: Sequence[str] = ()) -> Section:
-    """The comparisons as one report section (plain text, rich or HTML alike)."""
-    rows, notes = [], []
+            lead: Sequence[str] = (), sequential: bool = False) -> Section:
+    """The comparisons as one report section (plain text, rich or HTML alike). ``sequential``
+    (``salesim check --max-reps``): a column of the replications each figure rests on, and
+    each figure not settled at the cap named with its spread and the replications that
+    would settle it."""
+    rows, notes, loose = [], [], []
     for c in comparisons:
         b = c.benchmark
         unit = b.unit
@@ -61,21 +64,45 @@ def section(comparisons: Sequence, unchecked: Sequence[tuple[str, str]] = (), *,
         ci = (f"{fmt(c.ci[0], unit)} .. {fmt(c.ci[1], unit)}" if c.ci is not None
               else "input" if c.kind == "input" else "-")
         pos = c.position.upper() if c.outside else c.position
-        if c.straddles:
+        if c.straddles or (sequential and not c.settled):
             pos += " ?"
-        rows.append([LABELS.get(c.metric, c.metric), c.segment, c.subject, fmt(c.mean, unit), ci,
-                     f"{fmt(b.low, unit)} .. {fmt(b.high, unit)}{typical}", pos, short_source(b)])
+        row = [LABELS.get(c.metric, c.metric), c.segment, c.subject, fmt(c.mean, unit), ci]
+        if sequential:
+            row.append("input" if c.kind == "input" else str(c.n))
+        rows.append(row + [f"{fmt(b.low, unit)} .. {fmt(b.high, unit)}{typical}", pos, short_source(b)])
+        if sequential and not c.settled:
+            loose.append(_unsettled_note(c, unit))
         if c.outside:
             notes.append(f"{LABELS.get(c.metric, c.metric)} ({c.subject}) {c.position}: {c.mechanism}")
     outside = sum(c.outside for c in comparisons)
     lines = list(lead) + [f"{len(comparisons) - outside} of {len(comparisons)} figures inside their range, "
                           f"{outside} outside"]
-    if any(c.straddles for c in comparisons):
+    if sequential:
+        lines.append(f"{len(comparisons) - len(loose)} of {len(comparisons)} figures settled on one side of their "
+                     f"range, {len(loose)} not settled at the cap")
+        if loose:
+            lines.append("? : not settled: the 95% interval still crosses a bound of the range at the cap")
+    elif any(c.straddles for c in comparisons):
         lines.append("? : the 95% interval crosses a bound of the range (more replications would settle it)")
     for metric, why in unchecked:
         notes.append(f"not checked: {LABELS.get(metric, metric)} ({why})")
-    return Section(title or "How this scenario compares with benchmarks", lines,
-                   ["figure", "for", "of", "value", "95% CI", "range (typical)", "position", "source"], rows, notes)
+    head = ["figure", "for", "of", "value", "95% CI", *(["reps"] if sequential else []), "range (typical)",
+            "position", "source"]
+    return Section(title or "How this scenario compares with benchmarks", lines, head, rows, loose + notes)
+
+
+def _unsettled_note(c, unit: str) -> str:
+    """A figure not settled at a sequential check's cap: its spread and the replications that would settle it."""
+    import math
+
+    what = f"not settled: {LABELS.get(c.metric, c.metric)} ({c.subject}) over {c.n} replications"
+    sd = c.run_sd
+    if sd is None:
+        return what + " (too few to measure its spread)"
+    need = c.reps_to_settle()
+    return (what + f", one run's figure varies by {fmt(sd, unit)} (standard deviation); " +
+            (f"about {need:,.0f} replications would settle it" if math.isfinite(need)
+             else "its mean is on a bound: no number of replications settles it"))
 
 
 MAX_RERUN_LEADS = 150_000  # a run report re-runs the scenario to measure; beyond this it says so instead
