@@ -84,6 +84,62 @@ class Task(TaskDone):
         self.on_start = on_start
 
 
+EXPIRED = (-1.0, -1, -1)  # an SlaTask's value when its deadline came first (the lead checks it was not granted)
+TOO_LATE = (-2.0, -1, -1)  # its value when granted, but the working period starts after the deadline
+
+
+class SlaTask(Task):
+    """A task in line that gives up if no seat is granted by its deadline (an
+    SLA, ``expires`` days after it asked), and the event of its end.
+
+    Its steps are the order of events of a request raced against a timer (a
+    SimPy ``AnyOf`` of the two, which it replaces at a fraction of the cost):
+    the grant (``granted``) is heard one event later (``_heard``), and the work
+    starts one event after that (``_start``, :meth:`RoleRuntime._granted_sla`),
+    unless the deadline's timer was heard first (``fired``: :meth:`expire` ends
+    this event at once with ``EXPIRED``). The waiting lead then finds either the
+    work done, or ``TOO_LATE`` (granted, but the working period began after the
+    deadline: the seat was freed at once), or ``EXPIRED``: if a seat was granted
+    meanwhile, at that same instant, it goes on with it; else it leaves the line
+    (:meth:`~sim.model.seats.Seats.withdraw`)."""
+
+    __slots__ = ("role", "res", "deadline", "granted", "fired", "withdrawn")
+
+    def __init__(self, env: simpy.Environment, role: RoleRuntime, res: Seats, rec, lead: int, job: Job,
+                 segment: int, pod: int, seat: int, ready: float, touch: int, on_start, deadline: float) -> None:
+        Task.__init__(self, env, _sla_granted, rec, lead, job, segment, pod, seat, ready, touch, on_start)
+        self.role = role
+        self.res = res
+        self.deadline = deadline
+        self.granted = False
+        self.fired = False
+        self.withdrawn = False
+
+    def _heard(self, _event) -> None:
+        if not self.fired:  # (the timer heard first: the lead decides, :meth:`expire`)
+            self.fired = True
+            ev = simpy.Event(self.env)
+            ev.callbacks.append(self._start)
+            ev.succeed()
+
+    def _start(self, _event) -> None:
+        self.role._granted_sla(self)
+
+    def expire(self, _event) -> None:
+        """The deadline's timer."""
+        if not self.fired:
+            self.fired = True
+            self.end_at(self.env.now, EXPIRED)
+
+
+def _sla_granted(task: SlaTask) -> None:
+    """A seat is granted to ``task`` (its ``on_grant``): heard one event later."""
+    task.granted = True
+    ev = simpy.Event(task.env)
+    ev.callbacks.append(task._heard)
+    ev.succeed()
+
+
 class Attempts:
     """A lead's further attempts to connect on a step whose first attempt did not
     (:meth:`RoleRuntime.attempts`): each waits the step's gap, draws whether the
@@ -512,6 +568,25 @@ class RoleRuntime:
                 self.seat_freed(seat)
             res.release(None, may_return)
             return wait, occ
+        elif cancel is None:  # in line until a deadline (an SLA): see SlaTask
+            deadline = t0 + expires
+            task = SlaTask(env, self, res, rec, lead, job, segment, pod, seat, ready, touch, on_start, deadline)
+            res.queue(job.prio, task)
+            env.timeout(expires).callbacks.append(task.expire)
+            wait, occ, seat = yield task
+            if wait >= 0.0:  # done (_done written out)
+                if pooled:
+                    self.seat_freed(seat)
+                res.release(None, may_return)
+                return wait, occ
+            if wait == TOO_LATE[0] or not task.granted:
+                if not task.granted:
+                    res.withdraw(task)
+                return -1.0, -1
+            # EXPIRED, but granted a seat at the deadline's very instant: start now, as below
+            seat = task.seat
+            if pooled:
+                seat = self.frees[pod].pop()
         else:  # in line, and the task may give up first
             req = res.request(job.prio)
             ev = req
@@ -552,6 +627,19 @@ class RoleRuntime:
         ``(wait, rep, seat)``: one event for the whole task."""
         seat = self.frees[task.pod].pop() if self.res is not None else task.seat
         wait, end, occ = self._begin(task, seat, math.inf)
+        task.end_at(end, (wait, occ, seat))
+
+    def _granted_sla(self, task: SlaTask) -> None:
+        """A task with a deadline starts on the seat granted to it: as :meth:`_granted`,
+        but one whose working period starts after the deadline frees the seat at once
+        and ends at the deadline with ``TOO_LATE``: nobody worked it."""
+        seat = self.frees[task.pod].pop() if self.res is not None else task.seat
+        begun = self._begin(task, seat, task.deadline)
+        if begun is None:
+            self._done(seat, task.res, True)
+            task.end_at(task.deadline, TOO_LATE)
+            return
+        wait, end, occ = begun
         task.end_at(end, (wait, occ, seat))
 
     def _begin(self, task: Task, seat: int, deadline: float):

@@ -79,6 +79,12 @@ class Seats:
             self._grant_head()
         return req
 
+    def withdraw(self, req) -> None:
+        """Take ``req`` (a place in line not granted yet, with a settable ``withdrawn``)
+        out of the line: it is skipped when it comes up."""
+        req.withdrawn = True
+        self.waiting -= 1
+
     def _enter(self, req, priority: int):
         self._line.append(req)
         self.waiting += 1
