@@ -82,7 +82,7 @@ def _check_no_idle_room(world: World, src: OutboundSource, every: float):
 
 
 @pytest.mark.parametrize(("name", "weeks", "accounts"), [("pods_split", 70, 300), ("pods_industry", 40, 300),
-                                                         ("mid_size", 20, 300), ("small_team", 40, 200)])
+                                                         ("mid_size", 20, 180), ("small_team", 40, 200)])
 def test_no_rep_sits_with_room_while_an_account_waits(name, weeks, accounts):
     """Checked every 0.29 days (never at an event's instant), with a list short
     enough that reps are sometimes idle and sometimes full: outbound volume is set
