@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from sim.model.csm_books import CsmBooks
 from sim.model.curves import Piecewise
-from sim.model.draws import block_draw, is_zero, sampler, uniform01
+from sim.model.draws import Draw, exponential_gaps, is_zero, sampler, uniform01
 from sim.model.health import HealthModel, assess, csm_expansions
 from sim.model.onboarding import SellerOnboarding
 from sim.model.orphans import Orphans
@@ -71,7 +71,7 @@ class TierPlan:
                          if onb is not None and not is_zero(c.onboarding.work_hours) else None)
         # the onboarding task (None: no work to wait for)
         self.onb_job = (Job(ONBOARDING_WORK, self.onb_work, priority(scenario, onb.name, "onboarding"))
-                        if self.onb_work is not None else None)
+                        if self.onb_work is not None and onb is not None else None)
         self.onb_elapsed = (None if is_zero(c.onboarding.elapsed_days) else
                             sampler(c.onboarding.elapsed_days, streams.generator(f"{key}/onboarding_days")))
         self.onb_churn_p = c.onboarding.churn_probability
@@ -92,16 +92,15 @@ class TierPlan:
         e = c.expansion
         self.exp_rate = e.opportunities_per_year if am is not None else 0.0
         gen = streams.generator(f"{key}/expansion_gap")
-        self.exp_gap = (block_draw(lambda n: gen.exponential(YEAR_DAYS / self.exp_rate, n), 64)
-                        if self.exp_rate > 0 else None)
+        self.exp_gap = exponential_gaps(gen, YEAR_DAYS / self.exp_rate, 64) if self.exp_rate > 0 else None
         self.exp_p = e.conversion_probability
         self.u_exp = uniform01(streams.generator(f"{key}/expansion"))
         self.exp_frac = sampler(e.acv_increase_fraction, streams.generator(f"{key}/expansion_size"))
         self.exp_work = (sampler(e.work_hours, streams.generator(f"{key}/expansion_work"),
                                  setup.work_scale(am.name, None))
                          if am is not None and not is_zero(e.work_hours) else None)
-        self.exp_job = (Job(ACCOUNT_WORK, self.exp_work, priority(scenario, am.name, "account_care"))
-                        if am is not None else None)
+        self.exp_job: Job | None = (Job(ACCOUNT_WORK, self.exp_work, priority(scenario, am.name, "account_care"))
+                                    if am is not None else None)
         self.exp_elapsed = (None if is_zero(e.elapsed_days) else
                             sampler(e.elapsed_days, streams.generator(f"{key}/expansion_days")))
         self.exp_expires = e.expires_days
@@ -124,18 +123,21 @@ class AccountBook:
         ps = scenario.post_sale
         self.onb = roles[ps.onboarding_role] if ps.onboarding_role else None
         self.am = roles[ps.am_role] if ps.am_role else None
-        csm = scenario.roles[ps.csm_role] if ps.csm_role else None
+        csm = None
         cals = setup.calendars
         # with a calendar: the hours a week a CSM works on its tasks, and the share of the week at work
-        csm_hours = (0.0 if csm is None else cals.task_hours(ps.csm_role) if cals is not None
-                     else csm.weekly_hours)
-        csm_share = cals.available_share(ps.csm_role) if cals is not None and csm is not None else 1.0
-        self.csm_rt = roles[ps.csm_role] if csm is not None else None
+        csm_hours, csm_share = 0.0, 1.0
+        self.csm_rt: RoleRuntime | None = None
+        if ps.csm_role:
+            csm = scenario.roles[ps.csm_role]
+            csm_hours = cals.task_hours(ps.csm_role) if cals is not None else csm.weekly_hours
+            csm_share = cals.available_share(ps.csm_role) if cals is not None else 1.0
+            self.csm_rt = roles[ps.csm_role]
         # generalists: an owned role that does post-sale work looks after its own accounts
         owned = [roles[r] for r in (ps.onboarding_role, ps.csm_role, ps.am_role)
                  if r is not None and roles[r].owns]
         self.keeper = owned[0] if owned else None
-        self.care_by_task = csm is not None and self.csm_rt.owns
+        self.care_by_task = self.csm_rt is not None and self.csm_rt.owns
         if self.care_by_task:
             csm = None  # no book-load model: care is tasks in the owner's queue
         n_csm = 0 if csm is None else (1 if csm.unlimited_capacity else csm.headcount)
@@ -167,7 +169,7 @@ class AccountBook:
                          for g in (src.segments if src.segments is not None else scenario.segments)}
                 gen = streams.generator(f"mining/{sname}")
                 mean = YEAR_DAYS / src.leads_per_account_per_year
-                self.mining.append((i, tiers, block_draw(lambda n, g=gen, m=mean: g.exponential(m, n), 64)))
+                self.mining.append((i, tiers, exponential_gaps(gen, mean, 64)))
         self.acv: list[float] = []
         self.discount_usd: list[float] = []  # the signing discount a first renewal may restore (value exchange)
         self.segment: list[int] = []
@@ -264,9 +266,10 @@ class AccountBook:
         start = signed = env.now
         wait = 0.0
         u = tp.u_onb()
-        if tp.onb_job is not None:
+        onb = self.onb
+        if tp.onb_job is not None and onb is not None:  # (an onboarding task needs the role: TierPlan)
             job = tp.onb_job if self.onb_policy is None else self.onb_policy.job(self.keeper_seat[a], tp.onb_job)
-            wait, _ = yield from self.onb.serve_job(
+            wait, _ = yield from onb.serve_job(
                 rec, self.lead[a], job, seg, self.pod[a], self.keeper_seat[a], expires=self._patience(u, tp),
                 on_start=lambda now: rec.account(now, a, seg, ONB_STARTED, 0.0, self.acv[a]))
             if wait < 0:  # gave up waiting for onboarding
@@ -288,8 +291,8 @@ class AccountBook:
         csm = books.assign(tp.csm_hours_per_week) if needs_csm and not self.care_by_task else -1
         self.csm_of[a] = csm
         orphans = self.orphans
-        if needs_csm and self.care_by_task:
-            env.process(self._care(a, tp))
+        if needs_csm and self.care_by_task and self.csm_rt is not None:
+            env.process(self._care(a, tp, self.csm_rt))
         hm = self.hm
         if hm is not None:
             self.onb_score[a] = hm.onboarding_score(env.now - signed)
@@ -298,8 +301,9 @@ class AccountBook:
                                                                        load))
             if hm.exp_rate > 0:
                 env.process(csm_expansions(self, a, tp, hm))
-        if tp.exp_gap is not None:
-            env.process(self._expansions(a, tp))
+        am, exp_gap, exp_job = self.am, tp.exp_gap, tp.exp_job
+        if exp_gap is not None and am is not None and exp_job is not None:  # (a gap needs an AM role: TierPlan)
+            env.process(self._expansions(a, tp, am, exp_gap, exp_job))
         for source, tiers, gap in self.mining:
             if seg in tiers:
                 env.process(self._mining(a, source, tiers[seg], gap))
@@ -351,7 +355,7 @@ class AccountBook:
         at which the onboarding-wait churn curve passes its draw (so the curve
         acts while it waits), capped by the patience if it gives up there."""
         limit = self.onb_curve.first_above(u - tp.onb_churn_p) if u >= tp.onb_churn_p else math.inf
-        if tp.patience is not None and tp.u_patience() < tp.patience_p:
+        if tp.patience is not None and tp.u_patience is not None and tp.u_patience() < tp.patience_p:
             limit = min(limit, tp.patience)
         return None if limit == math.inf else limit
 
@@ -363,14 +367,16 @@ class AccountBook:
         if self.on_end is not None:  # a pay plan's clawback (sim.model.pay)
             self.on_end(a)
 
-    def _expansions(self, a: int, tp: TierPlan):
+    def _expansions(self, a: int, tp: TierPlan, am: RoleRuntime, gap: Draw, job: Job):
+        """AM-sourced expansion of account ``a``: chances every ``gap()`` days, each
+        the task ``job`` of the account-manager role ``am`` if picked up in time."""
         env, rec, seg = self.env, self.rec, self.segment[a]
         while True:
-            yield env.timeout(tp.exp_gap())
+            yield env.timeout(gap())
             if not self.active[a]:
                 return
-            wait, _ = yield from self.am.serve_job(rec, self.lead[a], tp.exp_job, seg, self.pod[a], self.keeper_seat[a],
-                                                   expires=tp.exp_expires, cancel=self.closed[a])
+            wait, _ = yield from am.serve_job(rec, self.lead[a], job, seg, self.pod[a], self.keeper_seat[a],
+                                              expires=tp.exp_expires, cancel=self.closed[a])
             if not self.active[a]:  # the account ended while the opportunity waited or was worked
                 return
             if wait < 0:
@@ -385,14 +391,14 @@ class AccountBook:
                 self.acv[a] += inc
                 rec.account(env.now, a, seg, EXPANDED, inc, self.acv[a])
                 if self.am_rate:
-                    rec.cost(env.now, int(CostKind.COMMISSION), self.am.idx, seg, inc * self.am_rate)
+                    rec.cost(env.now, int(CostKind.COMMISSION), am.idx, seg, inc * self.am_rate)
             else:
                 rec.account(env.now, a, seg, EXP_LOST, 0.0, self.acv[a])
 
-    def _care(self, a: int, tp: TierPlan):
-        """Account care as monthly check-ins in the owner's queue: a check-in not
+    def _care(self, a: int, tp: TierPlan, role: RoleRuntime):
+        """Account care as monthly check-ins in the owner's queue (``role``'s): a check-in not
         done within the month is missed (a busy generalist sells first)."""
-        env, role = self.env, self.csm_rt
+        env = self.env
         month = DAYS_PER_MONTH
         hours = tp.csm_hours_per_week * WEEKS_PER_MONTH * self.care_scale
         job = Job(ACCOUNT_WORK, lambda: hours, self.care_prio)
@@ -411,8 +417,11 @@ class AccountBook:
 
     def _mining(self, a: int, source: int, route, gap):
         env = self.env
+        leads = self.leads
+        if leads is None:
+            raise RuntimeError("accounts are mined only into the run's leads (mine_into)")
         while True:
             yield env.timeout(gap())
             if not self.active[a]:
                 return
-            self.leads.new(source, route, account=a, pod=self.pod[a])
+            leads.new(source, route, account=a, pod=self.pod[a])

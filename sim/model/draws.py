@@ -41,6 +41,11 @@ def uniform01(rng: np.random.Generator, size: int = BLOCK) -> Draw:
     return block_draw(rng.random, size)
 
 
+def exponential_gaps(rng: np.random.Generator, mean: float, size: int = BLOCK) -> Draw:
+    """Exponential gaps of ``mean`` days (a Poisson stream's), drawn ``size`` at a time."""
+    return block_draw(lambda n: rng.exponential(mean, n), size)
+
+
 def sampler(spec: d.Constant | d.Exponential | d.LogNormal | d.Gamma | d.Uniform | d.Triangular | d.Beta | d.Pareto
             | d.LogNormalMixture,
             rng: np.random.Generator | None, scale: float = 1.0, size: int = BLOCK) -> Draw:

@@ -17,10 +17,11 @@ renewal, the rate of CSM-sourced expansion opportunities.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.model.curves import Piecewise
-from sim.model.draws import block_draw, sampler, uniform01
+from sim.model.draws import Draw, exponential_gaps, sampler, uniform01
 from sim.model.rng import Streams
 from sim.model.vocab import AccountKind, CostKind
 from sim.scenario.success_spec import CustomerSuccess
@@ -32,6 +33,18 @@ if TYPE_CHECKING:
 HEALTHY, NEUTRAL, AT_RISK = int(AccountKind.HEALTHY), int(AccountKind.NEUTRAL), int(AccountKind.AT_RISK)
 EXPANDED_CSM, EXP_LOST = int(AccountKind.EXPANDED_CSM), int(AccountKind.EXPANSION_LOST)
 EXP_EXPIRED = int(AccountKind.EXPANSION_EXPIRED)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpansionPlan:
+    """One segment's draws of CSM-sourced expansion: the gap between chances (None:
+    no chances), whether a chance arises and is won, its size and its days."""
+
+    gap: Draw | None
+    u_arise: Draw
+    u_win: Draw
+    frac: Draw
+    elapsed: Draw
 
 
 class HealthModel:
@@ -52,13 +65,13 @@ class HealthModel:
         self.rate_curve = Piecewise(e.rate_curve)
         self.exp_p = e.conversion_probability
         self.handoff = e.closed_by == "am"
-        self.plans = []
+        self.plans: list[ExpansionPlan] = []
         for g in segments:
             key = f"customer_success/{g}"
             gen = streams.generator(f"{key}/expansion_gap")
-            gap = (block_draw(lambda n, gen=gen: gen.exponential(DAYS_PER_YEAR / self.exp_rate, n), 64)
+            gap = (exponential_gaps(gen, DAYS_PER_YEAR / self.exp_rate, 64)
                    if self.exp_rate > 0 else None)
-            self.plans.append(dict(
+            self.plans.append(ExpansionPlan(
                 gap=gap, u_arise=uniform01(streams.generator(f"{key}/expansion_arise")),
                 u_win=uniform01(streams.generator(f"{key}/expansion")),
                 frac=sampler(e.acv_increase_fraction, streams.generator(f"{key}/expansion_size")),
@@ -101,6 +114,8 @@ def assess(book: AccountBook, a: int, csm: int, needs_csm: bool, since_integral:
     CSM book's account had no caretaker (``work_model.orphans``), with the
     attention of an account without a CSM for that share."""
     hm = book.hm
+    if hm is None:
+        raise RuntimeError("an account's health is assessed only with a customer_success section")
     env = book.env
     if book.care_by_task and needs_csm:  # the owner's monthly check-ins: the share done
         checks = book.care_missed[a] + book.care_done[a]
@@ -125,16 +140,19 @@ def csm_expansions(book: AccountBook, a: int, tp: TierPlan, hm: HealthModel):
     handed over, by the account-manager role if it picks it up in time."""
     env, rec, seg = book.env, book.rec, book.segment[a]
     plan = hm.plans[seg]
-    gap, u_arise, u_win, frac, elapsed = plan["gap"], plan["u_arise"], plan["u_win"], plan["frac"], plan["elapsed"]
+    gap, u_arise, u_win, frac, elapsed = plan.gap, plan.u_arise, plan.u_win, plan.frac, plan.elapsed
+    if gap is None:  # no chances of expansion (started only when there are)
+        return
     am = book.am if hm.handoff else None
+    job = tp.exp_job
     while True:
         yield env.timeout(gap())
         if not book.active[a]:
             return
         if u_arise() >= hm.rate_curve(book.health[a]):
             continue
-        if am is not None:
-            wait, _ = yield from am.serve_job(rec, book.lead[a], tp.exp_job, seg, book.pod[a], book.keeper_seat[a],
+        if am is not None and job is not None:  # (an AM role has the expansion task: TierPlan)
+            wait, _ = yield from am.serve_job(rec, book.lead[a], job, seg, book.pod[a], book.keeper_seat[a],
                                               expires=tp.exp_expires, cancel=book.closed[a])
             if not book.active[a]:
                 return
