@@ -12,7 +12,7 @@ import numpy as np
 from scipy import stats
 
 from sim.calibration.fit_durations import FLOOR_DAYS
-from sim.cli.plots import save_png
+from sim.plots import save_png
 
 MAX_PANELS = 24
 
