@@ -1,4 +1,5 @@
-"""Figures (``sim.plots``; ``sim.cli.plots`` is its former home, kept for old scripts) and the ``--plot`` flag of ``salesim run`` and ``batch``.
+"""Figures (``sim.plots``; ``sim.cli.plots``, its former home, is kept for old scripts) and the
+``--plot`` flag of ``salesim run`` and ``batch``.
 
 What matters to a user: a real PNG comes out, a bad path is refused with a
 message and exit code 2 before any simulation time is spent, and no
