@@ -187,3 +187,24 @@ def test_attainment_driven_departures_see_the_clawed_back_credit():
         out[credit] = {r["leaving_band"] for r in res.kpis["reps"] if r["left_days"] is not None} - {""}
     assert out[True] == {"low"}
     assert out[False] == {"top"}
+
+
+def test_base_pay_per_rep_is_the_base_for_the_days_in_the_seat():
+    """``base_pay_usd``: the plan's base a year times the share of a year each rep sat in the
+    run (hired before the start: from the start; left: to the departure). Without the plan's
+    base the column is absent (nothing to report)."""
+    d = _closer(pay={"r1": {"variable_at_target_usd": 10_000, "base_usd_per_year": 60_000}})
+    d["roles"]["r1"]["loaded_cost_per_year_usd"] = 120_000
+    d["roles"]["r1"]["people"] = {"attrition_per_year": 3.0, "hiring_lag_days": 10}
+    reps = sim.simulate(build(d, horizon_weeks=52), seed=3).kpis["reps"]
+    assert len(reps) > 2 and any(r["left_days"] is not None for r in reps)
+    assert any(r["hired_days"] > 0 for r in reps)
+    for r in reps:
+        left = 364.0 if r["left_days"] is None else r["left_days"]
+        days = max(0.0, left - max(r["hired_days"], 0.0))
+        assert r["base_pay_usd"] == pytest.approx(60_000 * days / 365.25, abs=1.0), r
+    # one seat, backfilled after each departure: never more than a seat-year's base, less the vacancies
+    year = 60_000 * 364 / 365.25
+    assert 0.8 * year < sum(r["base_pay_usd"] for r in reps) <= year + 1.0
+    no_base = _closer(pay={"r1": {"variable_at_target_usd": 10_000}})
+    assert "base_pay_usd" not in sim.simulate(build(no_base, horizon_weeks=52), seed=3).kpis["reps"][0]

@@ -24,7 +24,8 @@ bookings (so a later win reaches the accelerator later) and the trailing
 attainment that departures are judged on (``uncredited`` per rep, subtracted
 from the rep's bookings).
 
-Per rep, the commission earned, the trailing attainment at departure (or at
+Per rep, the commission earned, the base earned while in the seat (when the
+plan states ``base_usd_per_year``), the trailing attainment at departure (or at
 the end) and its band go into the per-rep results.
 """
 
@@ -47,10 +48,11 @@ class Ledger:
 
     __slots__ = ("rate", "accelerator", "quota", "cap", "year", "ytd", "paid", "attained", "band", "snaps",
                  "clawback_days", "clawback_share", "clawed", "takes_credit", "uncredited",
-                 "uncredited_by_year")
+                 "uncredited_by_year", "base")
 
     def __init__(self, plan, quota: float):
         self.quota = quota
+        self.base = plan.base_usd_per_year  # base pay a year (None: the plan does not state it)
         self.rate = plan.variable_at_target_usd / quota
         self.accelerator = plan.accelerator
         self.cap = plan.cap_attainment * quota if plan.cap_attainment is not None else math.inf
@@ -199,7 +201,8 @@ class Pay:
                         self.staffing.depart(role, seat)
 
     def report(self, people: dict, roles, now: float) -> None:
-        """Per rep of a role with a plan: ``commission_usd``, ``attainment``
+        """Per rep of a role with a plan: ``commission_usd``, ``base_pay_usd`` (with
+        ``base_usd_per_year``: the base earned while in the seat during the run), ``attainment``
         (trailing year, at departure or at the end) and with attainment-driven
         leaving the ``leaving_band`` of leavers (low, middle, top; "" when left
         before being judged or not by this mechanism)."""
@@ -212,6 +215,9 @@ class Pay:
             ledger._grow(n - 1)
             work = table.setdefault("work", {})
             work["commission_usd"] = [round(ledger.paid[i], 2) for i in range(n)]
+            if ledger.base is not None:  # the base earned in the seat during the run (part of loaded cost)
+                work["base_pay_usd"] = [round(ledger.base * seat_days(table["hired_days"][i], table["left_days"][i],
+                                                                      now) / DAYS_PER_YEAR, 2) for i in range(n)]
             if ledger.clawback_days is not None:
                 work["clawback_usd"] = [round(ledger.clawed[i], 2) for i in range(n)]
             if ledger.takes_credit:
@@ -224,6 +230,12 @@ class Pay:
                 for i, a in enumerate(attained)]
             if self.leaving is not None:
                 work["leaving_band"] = [ledger.band[i] for i in range(n)]
+
+
+def seat_days(hired: float, left: float, now: float) -> float:
+    """Days of the run a rep was in the seat: from their hire (or the start, for a
+    rep hired before it) to their departure (or now)."""
+    return max(0.0, min(left, now) - max(hired, 0.0))
 
 
 def build(env, scenario: Scenario, roles: dict, streams: Streams, staffing, rec=None) -> Pay | None:
