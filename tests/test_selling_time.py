@@ -61,6 +61,25 @@ def test_where_the_hours_went_adds_up():
     assert "Where the hours went" in text
 
 
+def test_where_the_hours_went_agrees_with_utilization_under_a_calendar():
+    """With office hours and per-rep vacations (mid_size), the deal parts of the week (work,
+    learning, switching, coordination) are each role's utilization times its deal share: both
+    read the reps' time at work as the model measured it (sim.model.attendance), not the
+    calendar's estimate, which ignores whose vacation fell when."""
+    res = sim.simulate(sim.load_scenario("scenarios/mid_size.yaml"), seed=2, weeks=26, record="kpis")
+    nondeal = ("admin", "meetings", "training", "research", "travel")
+    checked = 0
+    for role, tu in res.kpis["time_use"].items():
+        util = res.kpis["roles"][role]["utilization"]
+        if util is None or util >= 1.0:
+            continue
+        deal = 1.0 - sum(tu[f"{k}_share"] for k in nondeal)
+        worked = sum(tu[f"{k}_share"] for k in ("deal_work", "learning", "switching", "coordination"))
+        assert worked == pytest.approx(util * deal, abs=6e-4), role  # (shares rounded to 4 places)
+        checked += 1
+    assert checked >= 4
+
+
 def test_tools_act_by_cutting_admin_hours_not_by_a_multiplier_on_task_time():
     tools = {"tools": {"work_hours_multiplier": 0.5}}
     legacy = _run(_data(process=tools))

@@ -33,6 +33,9 @@ def time_use(f: Facts) -> dict[str, dict] | None:
         return None
     seat_days = seat_days_by_week(f).sum(axis=0)
     at_work = seat_days * np.array(L.work_share) if L.work_share else seat_days
+    # the reps' time at work as the model measured it (sim.model.attendance), as utilization reads it,
+    # so that the deal parts of the week are utilization x the deal share; the estimate where not measured
+    available = f.people.get("available_days") or {}
     out = {}
     mg = f.people.get("management") or {}
     managing = {mg.get("role"), mg.get("second_line")}  # their work is the management KPI's, not tasks
@@ -40,7 +43,7 @@ def time_use(f: Facts) -> dict[str, dict] | None:
         if L.unlimited[r] or seat_days[r] <= 0 or name in managing:
             continue
         week = L.time_use[r]
-        deal_hours = at_work[r] / L.days_per_hour[r]  # hours of deal time the filled seats had
+        deal_hours = available.get(r, at_work[r]) / L.days_per_hour[r]  # hours of deal time the filled seats had
         total = deal_hours / week["deal"]
         worked = float(f.busy_days[r].sum()) / L.days_per_hour[r]
         # set-ups between kinds of work (work_model.switching) are in the tasks' time: shown apart
