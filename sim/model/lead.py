@@ -379,13 +379,19 @@ class Leads:
         connected = connect is None or connect() < connect_p
         # the first attempt's wait includes waiting for an owner with room, so the
         # role's mean wait and queue length (which counts those leads) agree
-        wait, occ = yield from role.serve_job(
-            self.rec, lid, st, seg, pod, owner, touch=touch, since=ready,
-            expires=(deadline - env.now) if deadline < math.inf else None, may_return=connected and st.may_return)
-        if wait < 0:
-            return LOST_SLA, 0.0, owner_role, owner, -1
-        if not connected and st.attempts > 1:  # the further attempts, as callbacks (RoleRuntime.attempts)
-            connected, occ = yield role.attempts(self.rec, lid, st, seg, pod, owner)
+        if not connected and st.attempts > 1 and deadline == math.inf:
+            # a call that does not connect and others to follow: all of them as callbacks, the
+            # first included (RoleRuntime.attempts), the lead woken once after the last
+            connected, occ, wait = yield role.attempts(self.rec, lid, st, seg, pod, owner, ready, touch)
+        else:
+            wait, occ = yield from role.serve_job(
+                self.rec, lid, st, seg, pod, owner, touch=touch, since=ready,
+                expires=(deadline - env.now) if deadline < math.inf else None,
+                may_return=connected and st.may_return)
+            if wait < 0:
+                return LOST_SLA, 0.0, owner_role, owner, -1
+            if not connected and st.attempts > 1:  # the further attempts, as callbacks (RoleRuntime.attempts)
+                connected, occ, _ = yield role.attempts(self.rec, lid, st, seg, pod, owner)
         if not connected:
             return LOST_NO_CONTACT, wait, owner_role, owner, occ
         if st.assist is not None:  # a second seller's time on the step

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from heapq import heappop
+from typing import Any
 
 import simpy
 
@@ -96,21 +98,18 @@ class Seats:
         """Grant the head of the line a seat if one is free."""
         if self.count < self.capacity:
             line = self._line
+            req: Any  # (a TaskDone when its on_grant is set, a SeatRequest when None)
             while line:
                 req = line.popleft()
-                if not req.withdrawn:
-                    self._grant(req)
+                if not req.withdrawn:  # the seat goes to req: its event succeeds, or a task's on_grant starts it
+                    self.waiting -= 1
+                    self.count += 1
+                    on_grant = req.on_grant
+                    if on_grant is None:
+                        req.succeed()
+                    else:
+                        on_grant(req)
                     return
-
-    def _grant(self, req) -> None:
-        """The seat goes to ``req``: its event succeeds, or a task's ``on_grant`` starts it."""
-        self.waiting -= 1
-        self.count += 1
-        on_grant = req.on_grant
-        if on_grant is None:
-            req.succeed()
-        else:
-            on_grant(req)
 
     def release(self, req: SeatRequest | None = None, defer: bool = True) -> None:
         """A task is done (``req``: its request, None if it took a free seat).
@@ -153,7 +152,13 @@ class PrioritySeats(Seats):
         self._seq = 0
 
     def queue(self, priority: int, req: TaskDone) -> TaskDone:
-        return self._enter(req, priority)
+        seq = self._seq  # (_enter written out: this is every queued task's path)
+        heapq.heappush(self._heap, (priority * _ORDERS + seq, req))
+        self._seq = seq + 1
+        self.waiting += 1
+        if self.count < self.capacity:
+            self._grant_head()
+        return req
 
     def _enter(self, req, priority: int):
         seq = self._seq
@@ -167,10 +172,17 @@ class PrioritySeats(Seats):
     def _grant_head(self, _event=None) -> None:
         if self.count < self.capacity:
             heap = self._heap
+            req: Any  # (as in Seats._grant_head)
             while heap:
-                req = heapq.heappop(heap)[1]
-                if not req.withdrawn:
-                    self._grant(req)
+                req = heappop(heap)[1]
+                if not req.withdrawn:  # (as Seats._grant_head)
+                    self.waiting -= 1
+                    self.count += 1
+                    on_grant = req.on_grant
+                    if on_grant is None:
+                        req.succeed()
+                    else:
+                        on_grant(req)
                     return
 
 
