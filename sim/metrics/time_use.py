@@ -43,7 +43,8 @@ def time_use(f: Facts) -> dict[str, dict] | None:
         if L.unlimited[r] or seat_days[r] <= 0 or name in managing:
             continue
         week = L.time_use[r]
-        deal_hours = available.get(r, at_work[r]) / L.days_per_hour[r]  # hours of deal time the filled seats had
+        measured = available.get(r, 0.0)  # (none before any time has passed: the estimate, as utilization does)
+        deal_hours = (measured if measured > 0 else at_work[r]) / L.days_per_hour[r]  # the filled seats' deal time
         total = deal_hours / week["deal"]
         worked = float(f.busy_days[r].sum()) / L.days_per_hour[r]
         # set-ups between kinds of work (work_model.switching) are in the tasks' time: shown apart
