@@ -292,12 +292,17 @@ def count_events(run) -> tuple[int, object]:
 # events per lead are made of (stored per case, rendered as "where the events go")
 WAKERS = (
     ("Attempts._attempt", "further connect attempts: the gap"),
-    ("Attempts._queued_done", "further connect attempts: the task's end"),
-    ("Attempts._taken_done", "further connect attempts: the task's end"),
+    # (a first call that does not connect, on a step without an SLA, ends as one of them)
+    ("Attempts._queued_done", "further connect attempts: the task's end (and a first call's that did not connect)"),
+    ("Attempts._taken_done", "further connect attempts: the task's end (and a first call's that did not connect)"),
     ("Flow.resume/Task", "a lead's task in line ends"),
     ("Flow.resume/Timeout", "a lead's timer (a task started at once, the customer's time, a hand-off)"),
-    ("Flow.resume/Condition", "a lead's wait with an SLA ends"),
-    ("Condition._check", "a lead's wait with an SLA: the seat's grant"),
+    ("Flow.resume/SlaTask", "a lead's wait with an SLA ends"),
+    ("SlaTask._heard", "a lead's wait with an SLA: the seat's grant"),
+    ("SlaTask._start", "a lead's wait with an SLA: its work starts"),
+    ("SlaTask.expire", "a lead's wait with an SLA: the deadline's timer (most find the work started)"),
+    ("Flow.resume/Condition", "a wait that may be cancelled ends"),
+    ("Condition._check", "a wait that may be cancelled: the seat's grant"),
     ("Process._resume", "processes (arrivals, accounts, people, daily samples)"),
     ("Seats._grant_head", "a seat handed over once what is due now has run"),
     ("PrioritySeats._grant_head", "a seat handed over once what is due now has run"),
