@@ -188,10 +188,14 @@ def test_replications_to_settle_a_figure_by_hand():
     # the gap 0.5 to the bound it crosses, 10 * (0.7 / 0.5)**2 = 19.6 -> 20 replications
     c = _straddling(4.5, 10, 0.7, 3.0, 4.0)
     assert c.straddles and not c.settled and c.reps_to_settle() == 20
-    # the next round: a fifth more than that (24), at most twice the 10 run, at most the cap
+    # the next round runs to that (at most twice the 10 run, at most the cap)
     assert next_reps([c], 10, 1000) == 20 and next_reps([c], 10, 15) == 15
-    # 18 runs, half-width 0.55: 18 * (0.55 / 0.5)**2 = 21.78 -> 22 needed; 1.2 * 22 = 26.4 -> 27 (under 36)
-    assert next_reps([_straddling(4.5, 18, 0.55, 3.0, 4.0)], 18, 1000) == 27
+    # 18 runs, half-width 0.55: 18 * (0.55 / 0.5)**2 = 21.78 -> 22
+    assert next_reps([_straddling(4.5, 18, 0.55, 3.0, 4.0)], 18, 1000) == 22
+    # 10 runs, half-width 0.9: 10 * (0.9 / 0.5)**2 = 32.4 -> 33, over twice 10: 20
+    assert next_reps([_straddling(4.5, 10, 0.9, 3.0, 4.0)], 10, 1000) == 20
+    # a figure a hair short of settled: one replication more
+    assert next_reps([_straddling(4.5, 30, 0.501, 3.0, 4.0)], 30, 1000) == 31
     # settled figures ask for nothing more; a mean on the bound can never settle (twice as many, to the cap)
     ok = _straddling(3.5, 10, 0.2, 3.0, 4.0)
     assert ok.settled and ok.reps_to_settle() == 10 and next_reps([ok], 10, 1000) == 10

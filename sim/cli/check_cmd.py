@@ -57,8 +57,9 @@ def run(args: argparse.Namespace) -> int:
     result = run_check(scenario, reps=args.reps, seed=args.seed, table=table, weeks=args.weeks,
                        max_reps=args.max_reps)
     if result.sequential:
-        how = (f"{result.reps} replications (sequential: {', then '.join(str(n) for n in result.rounds)}; "
-               f"cap {result.max_reps})")
+        r = result.rounds
+        steps = ", then ".join(str(n) for n in r) if len(r) <= 6 else f"{r[0]}, {r[1]}, ..., {r[-1]} in {len(r)} rounds"
+        how = f"{result.reps} replications (sequential: {steps}; cap {result.max_reps})"
     else:
         how = f"{result.reps} replications"
     lead = [f"scenario {result.scenario}: {how}, root seed {result.root_seed}; table: {result.table}"]

@@ -84,13 +84,14 @@ def check_reps(reps: int, max_reps: int | None) -> None:
 
 def next_reps(comparisons: tuple[Comparison, ...] | list[Comparison], done: int, cap: int) -> int:
     """How many replications in all the next round of a sequential check runs: the most any
-    unsettled figure needs by its spread, with a fifth more for the mean's own move, at least
-    one more and at most twice ``done``, never over ``cap``. ``done`` when all are settled."""
+    unsettled figure needs by its spread (an estimate that errs high: it keeps the t quantile
+    of the replications done), at least one more and at most twice ``done``, never over
+    ``cap``. ``done`` when all are settled."""
     need = [c.reps_to_settle() for c in comparisons if not c.settled]
     if not need:
         return done
     want = max(need)
-    target = 2 * done if not math.isfinite(want) else min(2 * done, math.ceil(1.2 * want))
+    target = 2 * done if not math.isfinite(want) else min(2 * done, math.ceil(want))
     return min(cap, max(done + 1, target))
 
 
