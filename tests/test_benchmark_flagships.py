@@ -12,8 +12,10 @@ that check's report is right -- every position follows from the mean and the ran
 figure outside names a mechanism, every metric of the table is compared or said why not --
 and that every figure outside is one the scenario's comment names. Flagships not yet
 re-baselined (``NOT_YET``) are marked as expected failures listing the figures outside;
-the mark comes off as each is re-baselined. The slow test runs enough replications that
-the interval of each figure settles on its side of the range: inside, or outside as the
+the mark comes off as each is re-baselined. The slow test runs a sequential check (`salesim
+check --reps 30 --max-reps M`): from 30 replications, more while a figure's interval crosses a
+bound of its range, as many as its spread says would settle it, up to a cap per flagship
+(``SLOW_CAP``); each figure must settle on its side of the range: inside, or outside as the
 comment says."""
 
 from __future__ import annotations
@@ -31,15 +33,29 @@ FLAGSHIPS = ["small_team", "mid_size", "three_tier", "upright_triangle", "invert
              "pods_split", "pods_industry", "pods_precision"]
 # flagships whose re-baselining (issue 24 item 3) is still open
 NOT_YET = {"mid_size", "pods_precision"}
-# re-baselined: inside at the fast test's few replications, but at 30 the interval of a figure
-# still crosses a bound of its range. upright_triangle and inverted_triangle: every figure settles on
-# its side but pipeline coverage (open pipeline / a quarter's bookings), said to be above in both
-# scenarios' comments: one run's figure ranges from about 2 to 11-13 (a quarter's bookings are some
-# 10-20 deals), so at 30 replications its interval is about as wide as the 3-4 range itself and
-# reaches into it. three_tier: pipeline coverage, above on purpose, 4.62 [3.97, 5.28] against 3-4;
-# pods_split: CAC payback near the top of its segment mix's range (each split's hires ramp while paid). The
-# slow test xfails them listing those figures (issue 24 item 3)
-SETTLING = {"upright_triangle", "inverted_triangle", "three_tier", "pods_split"}
+# re-baselined: inside at the fast test's few replications, but a figure's interval still
+# crosses a bound of its range at the slow test's cap. upright_triangle: pipeline coverage (open
+# pipeline / a quarter's bookings), said to be above in its comment, sits just over the top of
+# its 3-4 range: 4.23 [4.08, 4.38] over 960 replications (median run 3.7), one run's figure
+# varying by about 2.4 (standard deviation; from about 2 to 8 in nine runs of ten, a few far
+# above: a quarter's bookings are some 10-20 deals), so its
+# interval first clears 4 at about 600 replications and the sequential check settles it at 960:
+# some 6-8 minutes of CPU, beyond the slow step's budget. pods_split: CAC payback near the top of
+# its segment mix's range (each split's hires ramp while paid). The slow test xfails them listing
+# those figures (issue 24 item 3)
+SETTLING = {"upright_triangle", "pods_split"}
+# The slow test's sequential check (run_check's max_reps): it starts at SLOW_REPS and stops when
+# every figure settles on its side of its range, or at the flagship's cap. CPU seconds per
+# replication (simulation with its event log and the figures, one core, on the shared machine):
+# small_team 0.5, mid_size 1.9, three_tier 2.4, upright_triangle 0.5, inverted_triangle 0.5,
+# pods_no_split 0.4, pods_split 0.8, pods_industry 1.6, pods_precision 0.2. A cap buys at most
+# (cap - SLOW_REPS) x that over a plain check of SLOW_REPS; together the caps keep what they add
+# under ~6 minutes of CI. At this commit three_tier settles at 34 (pipeline coverage above, as its
+# file says) and inverted_triangle at 47 (pipeline coverage above, as its file says); the others
+# settle at 30. Flagships not yet re-baselined, upright_triangle and pods_split (see SETTLING;
+# pods_split's CAC payback was still not settled at 90) run 30
+SLOW_REPS = 30
+SLOW_CAP = {"small_team": 45, "three_tier": 80, "inverted_triangle": 90, "pods_no_split": 45, "pods_industry": 45}
 
 
 def _outside(result) -> str:
@@ -101,14 +117,14 @@ def test_check_reports_each_flagship(name):
 @pytest.mark.parametrize("name", FLAGSHIPS)
 def test_each_flagship_inside_its_ranges_with_the_interval_inside(name):
     path = SCEN / f"{name}.yaml"
-    result = run_check(load_scenario(path), reps=30)
+    result = run_check(load_scenario(path), reps=SLOW_REPS, max_reps=SLOW_CAP.get(name, SLOW_REPS))
     _report_is_right(result)
     said = deliberately_outside(path)
     loose = [c for c in result.comparisons
-             if c.straddles or c.outside != ((c.metric, c.subject) in said)]
+             if not c.settled or c.outside != ((c.metric, c.subject) in said)]
     if name in NOT_YET | SETTLING and loose:
         pytest.xfail(f"{name}: not yet re-baselined (issue 24 item 3): "
                      + "; ".join(f"{c.metric} {c.segment} ({c.subject})" for c in loose))
-    assert not loose, f"{name}: " + "; ".join(
+    assert not loose, f"{name} at {result.reps} replications (rounds {result.rounds}): " + "; ".join(
         f"{c.metric} {c.segment} ({c.subject}) {c.mean:.3g} CI {c.ci} in {c.benchmark.low:g}..{c.benchmark.high:g}"
-        for c in loose)
+        f", about {c.reps_to_settle():.0f} replications would settle it" for c in loose)

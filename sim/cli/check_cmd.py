@@ -33,7 +33,7 @@ def add_parser(sub) -> None:
                    "range, estimate from each such figure's spread how many replications would settle it and "
                    "run more, up to M in all (at least --reps, at most 1000); a figure still not settled at M is "
                    "reported as such and fails --strict. Replication i has the same seed whatever the rounds, so "
-                   "a check that stops at K replications is the plain check --reps K (default: no cap, a plain "
+                   "a check that stops at K replications is the plain check --reps K (default: none, a plain "
                    "check of --reps)")
     p.add_argument("--table", type=Path, metavar="FILE.csv",
                    help="a benchmark table of your own (columns metric, segment, low, high; optional typical, "
