@@ -204,3 +204,21 @@ def test_the_same_cost_pair_has_one_manager_under_the_same_rule():
                            seed=1, weeks=13, record="kpis")
         assert not off.kpis["roles"].get(mg.role, {}).get("utilization")
     assert runs["upright_triangle"] == runs["inverted_triangle"]  # same cost, same rule
+
+
+def test_a_manager_hired_later_takes_over_half_the_team():
+    """16 reps under one manager of span 8 (coverage 0.5); a second manager hired in week 10
+    takes over half the seats the next day (a team split when a manager is hired): coverage
+    is 1 from then on, so the year's time-average coverage is about (10 x 0.5 + 42 x 1) / 52
+    and the second half of the year converts at the step's own odds. Without the split the
+    hire would manage nobody and coverage would stay 0.5."""
+    d = _team(span_of_control=8, win_odds_loss=0.4)
+    d["roles"]["mgr"]["people"] = {}
+    d["timeline"] = [{"week": 10, "action": "hire", "role": "mgr"}]
+    res = sim.simulate(build(d, horizon_weeks=52), seed=1, record="kpis")
+    managers = [r["manager"] for r in res.kpis["reps"]]
+    assert sorted(managers) == [0] * 8 + [1] * 8
+    # the management KPI's coverage is per manager present: 70 days of one at 0.5, 294 of two at 1
+    assert res.kpis["management"]["coverage"] == pytest.approx((70 * 0.5 + 2 * 294) / (70 + 2 * 294), abs=0.01)
+    for r in res.kpis["reps"]:  # every rep's time average: half covered for 10 weeks, then fully
+        assert r["manager_coverage"] == pytest.approx((10 * 0.5 + 42 * 1.0) / 52, abs=0.02)

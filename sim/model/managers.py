@@ -3,7 +3,9 @@
 With ``work_model.managers``, the seats of the managed roles are shared out
 among the first-line managers (the seats of the roles in ``manages``, in
 order, in contiguous blocks; a seat added later -- a hire, a POD's new seat --
-goes to the manager with the fewest seats). A manager's *load* is the reps in
+goes to the manager with the fewest seats; a manager's seat added later -- a hire --
+takes over seats from the managers with the most, until the teams differ by at
+most one seat). A manager's *load* is the reps in
 their seats plus ``vacancy_load`` per vacant seat (hiring for it takes their
 time); they look after ``span_of_control`` reps in full, so their coverage is
 ``c = min(1, span / load)`` (0 while the manager's own seat is vacant). A
@@ -109,6 +111,7 @@ class Managers:
         self.reps: list[float] = []
         self.cover: list[float] = []
         self.vp_cover = 1.0
+        self._n_managers = self.mgr.headcount  # manager seats the teams were last shared out among
         self.refresh()
 
     def assign(self) -> int:
@@ -120,6 +123,23 @@ class Managers:
             self.seats_of[k] += 1
         return k
 
+    def _rebalance(self) -> None:
+        """Share the managed seats out again after a manager's seat is added: the
+        manager with the most seats hands their last-assigned seat to the one with
+        the fewest, until no two differ by more than one (a team split when a first-line
+        manager is hired; without it the new manager would manage nobody)."""
+        seats_of = self.seats_of
+        order = [(m, seat) for m in self.managed for seat in range(len(m.manager))]
+        while seats_of:
+            hi = max(range(len(seats_of)), key=seats_of.__getitem__)
+            lo = min(range(len(seats_of)), key=seats_of.__getitem__)
+            if seats_of[hi] - seats_of[lo] <= 1:
+                return
+            m, seat = next((m, s) for m, s in reversed(order) if m.manager[s] == hi)
+            m.manager[seat] = lo
+            seats_of[hi] -= 1
+            seats_of[lo] += 1
+
     def refresh(self) -> None:
         """Loads, coverage and every managed seat's factors, now."""
         spec = self.spec
@@ -130,6 +150,9 @@ class Managers:
                 m._grow(m.role.headcount - 1)
         while len(self.seats_of) < n:
             self.seats_of.append(0)
+        if n > self._n_managers:  # a manager's seat added (a hire): the teams are split anew
+            self._n_managers = n
+            self._rebalance()
         loads = [0.0] * n
         reps = [0.0] * n
         for m in self.managed:
