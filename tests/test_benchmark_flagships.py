@@ -32,7 +32,7 @@ SCEN = Path(__file__).resolve().parents[1] / "scenarios"
 FLAGSHIPS = ["small_team", "mid_size", "three_tier", "upright_triangle", "inverted_triangle", "pods_no_split",
              "pods_split", "pods_industry", "pods_precision"]
 # flagships whose re-baselining (issue 24 item 3) is still open
-NOT_YET = {"mid_size", "pods_precision"}
+NOT_YET = {"pods_precision"}
 # re-baselined: inside at the fast test's few replications, but a figure's interval still
 # crosses a bound of its range at the slow test's cap. upright_triangle: pipeline coverage (open
 # pipeline / a quarter's bookings), said to be above in its comment, sits just over the top of
@@ -99,7 +99,11 @@ def test_check_reports_each_flagship(name):
     result = run_check(load_scenario(path), reps=2 if name in NOT_YET else 3)
     _report_is_right(result)
     said = deliberately_outside(path)
-    unexplained = [c for c in result.outside if (c.metric, c.subject) not in said]
+    # A few replications place a figure outside only when its interval is outside too: a noisy figure
+    # (a handful of enterprise deals, three field AEs' skills) can have its mean land outside while
+    # its interval still reaches into the range, which is no evidence that the scenario left it
+    # (the slow test settles each figure with as many replications as its spread needs)
+    unexplained = [c for c in result.outside if (c.metric, c.subject) not in said and not c.straddles]
     if name in NOT_YET and unexplained:
         pytest.xfail(f"{name}: {len(result.outside)} of {len(result.comparisons)} figures outside "
                      f"({len(unexplained)} not said why in its file): {_outside(result)}")
