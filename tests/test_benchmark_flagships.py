@@ -117,6 +117,19 @@ def test_check_reports_each_flagship(name):
         assert c is not None and (c.outside or c.straddles), f"{name}: {key} is said to be outside but is not"
 
 
+def test_the_fast_test_still_sees_a_flagship_pushed_outside():
+    """The fast test's few replications count a figure outside only when its interval is outside
+    too; a mid_size whose enterprise deals are won almost always (0.95 at the last two steps) is
+    still caught: its enterprise win rate is above 15-20% with its whole interval."""
+    path = SCEN / "mid_size.yaml"
+    pushed = load_scenario(path, ["segments.enterprise.steps.negotiation.conversion_probability=0.95",
+                                  "segments.enterprise.steps.won.conversion_probability=0.95"])
+    result = run_check(pushed, reps=3)
+    said = deliberately_outside(path)
+    caught = {(c.metric, c.segment) for c in result.outside if (c.metric, c.subject) not in said and not c.straddles}
+    assert ("win_rate", "enterprise") in caught
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", FLAGSHIPS)
 def test_each_flagship_inside_its_ranges_with_the_interval_inside(name):
