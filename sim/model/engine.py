@@ -142,6 +142,15 @@ class TaskDone(simpy.Event):
         env.schedule(self, NORMAL, delay)
 
 
+def after_now(env: simpy.Environment, call: Callable[[simpy.Event], None]) -> None:
+    """Call ``call(event)`` once what is already due now has run: an event that succeeds
+    now, with ``call`` its callback (SimPy's own way of deferring to the end of an instant,
+    as its ``Release`` does)."""
+    ev = simpy.Event(env)
+    ev.callbacks.append(call)
+    ev.succeed()
+
+
 class Alarm:
     """One pending wake-up, at the earliest time asked for.
 

@@ -36,7 +36,7 @@ import simpy
 
 from sim.model.attendance import Attendance
 from sim.model.draws import Draw, uniform01
-from sim.model.engine import Park, TaskDone
+from sim.model.engine import Park, TaskDone, after_now
 from sim.model.seats import PrioritySeats, Seats, make_seats
 from sim.scenario.schema import Role
 
@@ -118,9 +118,7 @@ class SlaTask(Task):
     def _heard(self, _event) -> None:
         if not self.fired:  # (the timer heard first: the lead decides, :meth:`expire`)
             self.fired = True
-            ev = simpy.Event(self.env)
-            ev.callbacks.append(self._start)
-            ev.succeed()
+            after_now(self.env, self._start)
 
     def _start(self, _event) -> None:
         self.role._granted_sla(self)
@@ -135,9 +133,7 @@ class SlaTask(Task):
 def _sla_granted(task: SlaTask) -> None:
     """A seat is granted to ``task`` (its ``on_grant``): heard one event later."""
     task.granted = True
-    ev = simpy.Event(task.env)
-    ev.callbacks.append(task._heard)
-    ev.succeed()
+    after_now(task.env, task._heard)
 
 
 class Attempts:

@@ -26,12 +26,10 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from heapq import heappop
-from typing import Any
 
 import simpy
 
-from sim.model.engine import TaskDone
+from sim.model.engine import TaskDone, after_now
 
 
 class SeatRequest(simpy.Event):
@@ -98,18 +96,21 @@ class Seats:
         """Grant the head of the line a seat if one is free."""
         if self.count < self.capacity:
             line = self._line
-            req: Any  # (a TaskDone when its on_grant is set, a SeatRequest when None)
             while line:
                 req = line.popleft()
-                if not req.withdrawn:  # the seat goes to req: its event succeeds, or a task's on_grant starts it
-                    self.waiting -= 1
-                    self.count += 1
-                    on_grant = req.on_grant
-                    if on_grant is None:
-                        req.succeed()
-                    else:
-                        on_grant(req)
+                if not req.withdrawn:
+                    self._grant(req)
                     return
+
+    def _grant(self, req) -> None:
+        """The seat goes to ``req``: its event succeeds, or a task's ``on_grant`` starts it."""
+        self.waiting -= 1
+        self.count += 1
+        on_grant = req.on_grant
+        if on_grant is None:
+            req.succeed()
+        else:
+            on_grant(req)
 
     def release(self, req: SeatRequest | None = None, defer: bool = True) -> None:
         """A task is done (``req``: its request, None if it took a free seat).
@@ -124,9 +125,7 @@ class Seats:
         self.count -= 1
         if self.waiting:
             if defer:
-                ev = simpy.Event(self.env)
-                ev.callbacks.append(self._grant_head)
-                ev.succeed()
+                after_now(self.env, self._grant_head)
             else:
                 self._grant_head()
 
@@ -152,13 +151,7 @@ class PrioritySeats(Seats):
         self._seq = 0
 
     def queue(self, priority: int, req: TaskDone) -> TaskDone:
-        seq = self._seq  # (_enter written out: this is every queued task's path)
-        heapq.heappush(self._heap, (priority * _ORDERS + seq, req))
-        self._seq = seq + 1
-        self.waiting += 1
-        if self.count < self.capacity:
-            self._grant_head()
-        return req
+        return self._enter(req, priority)
 
     def _enter(self, req, priority: int):
         seq = self._seq
@@ -172,17 +165,10 @@ class PrioritySeats(Seats):
     def _grant_head(self, _event=None) -> None:
         if self.count < self.capacity:
             heap = self._heap
-            req: Any  # (as in Seats._grant_head)
             while heap:
-                req = heappop(heap)[1]
-                if not req.withdrawn:  # (as Seats._grant_head)
-                    self.waiting -= 1
-                    self.count += 1
-                    on_grant = req.on_grant
-                    if on_grant is None:
-                        req.succeed()
-                    else:
-                        on_grant(req)
+                req = heapq.heappop(heap)[1]
+                if not req.withdrawn:
+                    self._grant(req)
                     return
 
 
