@@ -58,6 +58,19 @@ def test_mechanism_is_the_driver_pushing_hardest_in_the_figures_direction():
         "no modelled driver explains it"
 
 
+def test_a_noisy_figures_mechanism_is_read_off_the_run_nearest_its_mean():
+    """A figure above its range on average can have its last run below the typical value, where
+    its driver pushes down: the mechanism comes from the run nearest the mean, not the last run."""
+    t = _table(Benchmark("pipeline_coverage", "all", 3, 4, typical=3.5))
+
+    def run(v):
+        return [Figure("pipeline_coverage", "all", "company", v,
+                       drivers=(Driver(f"coverage {v}", math.log(v / 3.5)),))]
+
+    (c,) = compare([run(2.0), run(12.0), run(4.5), run(3.0)], t)  # mean 5.375: above
+    assert c.position == "above" and c.mechanism == "coverage 4.5"
+
+
 def test_selling_fraction_by_hand():
     st = load_scenario(SCEN / "small_team.yaml")
     # no hours_per_week: every working hour, of which the work model's deal share (AE: 1 - 0.2
@@ -84,6 +97,12 @@ def test_segment_class_by_name_motion_and_acv():
     assert segment_class(tt, "field") == "enterprise"  # motion field
     assert segment_class(tt, "inside") == "mid_market"  # mean ACV between $15k and $100k
     assert segment_class(load_scenario(SCEN / "seed_worked_example.yaml"), "key_accounts") == "enterprise"
+    # a stated motion outranks the name: the precision POD's tier is called mid_market but sells
+    # $250k key-account deals one-to-one (motion strategic), so it reads the enterprise rows
+    pp = load_scenario(SCEN / "pods_precision.yaml")
+    assert pp.segments["mid_market"].motion == "strategic" and segment_class(pp, "mid_market") == "enterprise"
+    plain = load_scenario(SCEN / "pods_precision.yaml", ["segments.mid_market.motion=inside"])
+    assert segment_class(plain, "mid_market") == "mid_market"  # inside names no class: the name decides
 
 
 def test_handoffs_counted_by_hand():

@@ -133,8 +133,11 @@ def compare(figures_by_rep: Iterable[list[Figure]], table: Table) -> list[Compar
             h = float(stats.t.ppf(0.975, len(values) - 1)) * sd / math.sqrt(len(values)) if sd > 0 else 0.0
             ci = (mean - h, mean + h)
         pos = row.position(mean)
+        # the mechanism is read off the run nearest the mean: a noisy figure's last run may sit on
+        # the other side of the typical value, where no driver pushes the way the mean lies
+        typical_run = fs[int(np.argmin(np.abs(values - mean)))]
         out.append(Comparison(metric, segment, subject, kind, mean, ci, len(values), row, pos,
-                              mechanism(fs[-1], pos)))
+                              mechanism(typical_run, pos)))
     return out
 
 

@@ -131,13 +131,16 @@ def log_ratio(a: float, b: float) -> float:
 
 
 def segment_class(scenario: Scenario, name: str) -> str:
-    """The benchmark segment of a scenario segment (see the module docstring)."""
-    key = name.lower().replace("-", "_")
-    if key in _NAME_CLASS:
-        return _NAME_CLASS[key]
+    """The benchmark segment of a scenario segment: its ``motion`` when the scenario states one
+    that names a class (plg, field, strategic: what the author says of how the tier is sold
+    outranks what it is called, so a tier named mid_market that sells $250k key-account deals
+    one-to-one reads the enterprise rows), else its name, else its list ACV."""
     seg = scenario.segments[name]
     if seg.motion in _MOTION_CLASS:
         return _MOTION_CLASS[seg.motion]
+    key = name.lower().replace("-", "_")
+    if key in _NAME_CLASS:
+        return _NAME_CLASS[key]
     acv = float(seg.acv_usd.mean())
     return "smb" if acv < SMB_ACV_BELOW else "mid_market" if acv < MID_ACV_BELOW else "enterprise"
 
