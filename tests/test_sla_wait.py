@@ -1,5 +1,5 @@
 """A task with an SLA (``RoleRuntime.serve_job(..., expires=...)``) waits in line as a
-:class:`~sim.model.roles.SlaTask`: it must do what a seat request raced against a
+:class:`~sim.model.tasks.SlaTask`: it must do what a seat request raced against a
 timer in a SimPy ``AnyOf`` does (the way a task that may also be cancelled still
 waits), in the same order at every instant, ties included - which lead is served,
 by which rep, when its work is recorded and when it gives up."""
@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from sim.model.roles import Job, RoleRuntime, SlaTask
+from sim.model.roles import RoleRuntime
+from sim.model.tasks import Job, SlaTask
 from sim.scenario.schema import Role
 
 

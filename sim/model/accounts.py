@@ -35,8 +35,8 @@ from sim.model.onboarding import SellerOnboarding
 from sim.model.orphans import Orphans
 from sim.model.plan import priority
 from sim.model.rng import Streams
-from sim.model.roles import Job
 from sim.model.setup import RunSetup
+from sim.model.tasks import Job
 from sim.model.vocab import ACCOUNT_WORK, ONBOARDING_WORK, AccountKind, CostKind
 from sim.scenario.schema import AccountMining
 from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR, WEEKS_PER_MONTH

@@ -32,7 +32,7 @@ class Attendance:
         self._start: list[float] = []  # per seat: when its rep (or leaver) started
         self._cal: list = []  # per seat: the calendar their work is placed in (None: around the clock)
         self._left: list[float | None] = []  # per seat: when its rep left (None: still there or empty)
-        self.until: list[float] = []  # per seat: when the last task begun there ends (RoleRuntime._begin)
+        self.until: list[float] = []  # per seat: when the last task begun there ends (RoleRuntime.begin)
 
     @staticmethod
     def _span(start: float, cal, stop: float) -> float:

@@ -80,8 +80,11 @@ class Leads:
     def lift(self, segment: int | None, stage: int, lift: float) -> None:
         """A data-driven loop sets the conversion multiplier of the step into
         ``stage`` for leads of ``segment`` (None: of every segment)."""
-        for g in range(len(self.boost)) if segment is None else (segment,):
-            self.boost[g][stage] = lift
+        boost = self.boost
+        if boost is None:
+            raise RuntimeError("no conversion multipliers to lift: the scenario has no data-driven loop")
+        for g in range(len(boost)) if segment is None else (segment,):
+            boost[g][stage] = lift
 
     @property
     def created(self) -> int:
@@ -96,8 +99,9 @@ class Leads:
         ``account``: the customer a mined lead came from)."""
         lid = self._next_id
         self._next_id = lid + 1
-        if route.pql is not None and route.pql_draw() < route.pql_p:
-            route = route.pql  # a product-qualified lead: routed to sales
+        pql, pql_draw = route.pql, route.pql_draw
+        if pql is not None and pql_draw is not None and pql_draw() < route.pql_p:
+            route = pql  # a product-qualified lead: routed to sales
         acv = route.acv() * route.price
         now = self.env.now
         self.rec.lead(lid, now, source, route.segment, route.entry, acv)
@@ -315,10 +319,11 @@ class Leads:
         rec.end(now, lid, stage, WON, 0.0, seg, booked, acv, ridx, last_rep)
         closer = route.closer
         paid = 0.0
+        pay = self.pay
         if closer is not None and closer.commission_rate:
             rec.cost(now, COMMISSION, closer.idx, seg, booked * closer.commission_rate)
-        elif self.pay is not None and closer is not None:  # a compensation plan (sim.model.pay)
-            paid = self.pay.commission(closer, last_rep if last_role is closer else -1, booked, now)
+        elif pay is not None and closer is not None:  # a compensation plan (sim.model.pay)
+            paid = pay.commission(closer, last_rep if last_role is closer else -1, booked, now) or 0.0
             if paid:
                 rec.cost(now, COMMISSION, closer.idx, seg, paid)
         if last_role is not None:
@@ -330,8 +335,8 @@ class Leads:
         elif self.track_customers:
             seat = last_role.staff.seat[last_rep] if last_role is not None and last_role.staff else -1
             a = self.accounts.open(lid, seg, booked, last_role, seat, pod, list_usd=acv)
-            if paid:  # a plan's clawback window starts (sim.model.pay)
-                self.pay.won_account(a, closer, last_rep if last_role is closer else -1, paid, seg, booked)
+            if paid and pay is not None:  # a plan's clawback window starts (sim.model.pay)
+                pay.won_account(a, closer, last_rep if last_role is closer else -1, paid, seg, booked)
         return booked
 
     def _worked_step(self, st, lid, seg, acv, prev_role, owner_role, owner, pod=0, touch=-1):

@@ -102,6 +102,11 @@ class MarketBook:
             return None
         return free[min(int(u() * len(free)), len(free) - 1)]
 
+    def has_accounts(self, segment: str) -> bool:
+        """Whether the market holds accounts of ``segment`` (asked after :meth:`inbound`
+        found none open: used up, or none to begin with)."""
+        return bool(self._by_segment and self._by_segment.get(segment))
+
     def _open(self, s: int, a: int) -> bool:
         return not (self.busy[s][a] or self.customer[s][a] or self.exhausted_t[s][a] != INF)
 

@@ -18,7 +18,7 @@ from typing import cast
 
 from sim.model.draws import Draw
 from sim.model.plan import priority
-from sim.model.roles import Job
+from sim.model.tasks import Job
 from sim.scenario.schema import Scenario
 
 FIRST = -10_000  # before any kind of work (priorities are rank x 100 - stage)

@@ -150,7 +150,7 @@ class Staff:
         which counts the practice). With learning hours counted, the task's time
         at the rep's ramp and practice less its time fully ramped and practised
         (the module docstring) is added first, before this task's practice counts.
-        Called once per task, from :meth:`~sim.model.roles.RoleRuntime._begin`."""
+        Called once per task, from :meth:`~sim.model.roles.RoleRuntime.begin`."""
         if self.ramp_days <= 0:
             ramp = 1.0
         else:

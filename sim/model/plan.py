@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 
 from sim.model.draws import Draw, is_zero, sampler, uniform01
 from sim.model.rng import Streams
-from sim.model.roles import Job, RoleRuntime
+from sim.model.roles import RoleRuntime
 from sim.model.setup import RunSetup
+from sim.model.tasks import Job
 from sim.scenario.distributions import Constant
 from sim.scenario.schema import AccountMining, Outbound, Scenario
 

@@ -17,7 +17,7 @@ account care).
 
 :class:`Practice` holds the per-rep state of one role; the role's
 :class:`~sim.model.people.Staff` owns it and calls :meth:`Practice.task` once
-per task (from :meth:`~sim.model.roles.RoleRuntime._begin`), so the work a
+per task (from :meth:`~sim.model.roles.RoleRuntime.begin`), so the work a
 rep does and what it teaches them are counted where the work is placed. The
 per-rep columns (:meth:`Practice.columns`) go into the per-rep results
 (``reps.parquet``).

@@ -29,211 +29,19 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from dataclasses import dataclass
+from functools import partial
+from typing import cast
 
 import numpy as np
 import simpy
 
+from sim.model.attempts import Attempts
 from sim.model.attendance import Attendance
-from sim.model.draws import Draw, uniform01
-from sim.model.engine import Park, TaskDone, after_now
+from sim.model.draws import uniform01
+from sim.model.engine import Park
 from sim.model.seats import PrioritySeats, Seats, make_seats
+from sim.model.tasks import TOO_LATE, Job, SlaTask, Task
 from sim.scenario.schema import Role
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """What a task asks of a role, the same for every task of its kind: the
-    ``stage`` its work is recorded under (customer work: ``vocab.ONBOARDING_WORK``
-    or ``ACCOUNT_WORK``), the draw of its ``work`` time in days (None: no work), its queue priority ``prio`` (lower
-    first) and whether the caller ``may_return`` for a seat here the instant the
-    task ends (see :meth:`~sim.model.seats.Seats.release`). A route's steps
-    (:class:`~sim.model.plan.StepPlan`) have these fields too."""
-
-    stage: int
-    work: Draw | None
-    prio: int = 0
-    may_return: bool = False
-
-
-class Task(TaskDone):
-    """One task of a role, as :meth:`RoleRuntime.serve_job` was asked for it:
-    whom it is for (``rec``, the recorder; ``lead``, ``segment``, ``pod``; the
-    owner's ``seat`` for an owned role), what it asks (``job``), when its wait is
-    counted from (``ready``), whether it is the lead's first touch (``touch`` >=
-    0) and what to call when the work starts (``on_start(t)``). A task that waits
-    in line is also the event of its end (a :class:`~sim.model.engine.TaskDone`):
-    the grant starts it (:meth:`RoleRuntime._granted`) and schedules it at the
-    work's end; a task that finds a free seat is started at once and its event
-    is never used."""
-
-    __slots__ = ("rec", "lead", "job", "segment", "pod", "seat", "ready", "touch", "on_start")
-
-    def __init__(self, env: simpy.Environment, on_grant, rec, lead: int, job: Job, segment: int, pod: int,
-                 seat: int, ready: float, touch: int, on_start) -> None:
-        simpy.Event.__init__(self, env)
-        self.on_grant = on_grant
-        self.rec = rec
-        self.lead = lead
-        self.job = job
-        self.segment = segment
-        self.pod = pod
-        self.seat = seat
-        self.ready = ready
-        self.touch = touch
-        self.on_start = on_start
-
-
-EXPIRED = (-1.0, -1, -1)  # an SlaTask's value when its deadline came first (the lead checks it was not granted)
-TOO_LATE = (-2.0, -1, -1)  # its value when granted, but the working period starts after the deadline
-
-
-class SlaTask(Task):
-    """A task in line that gives up if no seat is granted by its deadline (an
-    SLA, ``expires`` days after it asked), and the event of its end.
-
-    Its steps are the order of events of a request raced against a timer (a
-    SimPy ``AnyOf`` of the two, which it replaces at a fraction of the cost):
-    the grant (``granted``) is heard one event later (``_heard``), and the work
-    starts one event after that (``_start``, :meth:`RoleRuntime._granted_sla`),
-    unless the deadline's timer was heard first (``fired``: :meth:`expire` ends
-    this event at once with ``EXPIRED``). The waiting lead then finds either the
-    work done, or ``TOO_LATE`` (granted, but the working period began after the
-    deadline: the seat was freed at once), or ``EXPIRED``: if a seat was granted
-    meanwhile, at that same instant, it goes on with it; else it leaves the line
-    (:meth:`~sim.model.seats.Seats.withdraw`)."""
-
-    __slots__ = ("role", "res", "deadline", "granted", "fired", "withdrawn")
-
-    def __init__(self, env: simpy.Environment, role: RoleRuntime, res: Seats, rec, lead: int, job: Job,
-                 segment: int, pod: int, seat: int, ready: float, touch: int, on_start, deadline: float) -> None:
-        Task.__init__(self, env, _sla_granted, rec, lead, job, segment, pod, seat, ready, touch, on_start)
-        self.role = role
-        self.res = res
-        self.deadline = deadline
-        self.granted = False
-        self.fired = False
-        self.withdrawn = False
-
-    def _heard(self, _event) -> None:
-        if not self.fired:  # (the timer heard first: the lead decides, :meth:`expire`)
-            self.fired = True
-            after_now(self.env, self._start)
-
-    def _start(self, _event) -> None:
-        self.role._granted_sla(self)
-
-    def expire(self, _event) -> None:
-        """The deadline's timer."""
-        if not self.fired:
-            self.fired = True
-            self.end_at(self.env.now, EXPIRED)
-
-
-def _sla_granted(task: SlaTask) -> None:
-    """A seat is granted to ``task`` (its ``on_grant``): heard one event later."""
-    task.granted = True
-    after_now(task.env, task._heard)
-
-
-class Attempts:
-    """A lead's attempts to connect on a step (:meth:`RoleRuntime.attempts`): each
-    after the first waits the step's gap and draws whether the call connects; each
-    is a task of the role for the same seat, done the way
-    :meth:`RoleRuntime.serve_job` does a task; up to ``left`` of them after the
-    first, until one connects. With ``ready`` >= 0 the first attempt, known not to
-    connect, is one of them too (its wait counted from ``ready``, ``touch`` >= 0:
-    the lead's first touch); else it was done before. They run as callbacks of
-    their own events (the gap, the task's end), so the lead's generator is not
-    resumed per event: it waits on ``park`` (:class:`~sim.model.engine.Park`),
-    woken with ``(connected, rep, wait)`` (the rep of the last attempt, the wait
-    of the first one done here: -1.0 if none) the instant the last task is done."""
-
-    __slots__ = ("role", "env", "rec", "lead", "st", "segment", "pod", "seat", "left", "connected", "occ", "park",
-                 "wait", "_res", "_pooled", "_seat", "_may_return")
-
-    def __init__(self, role: RoleRuntime, rec, lead: int, st, segment: int, pod: int, seat: int,
-                 ready: float = -1.0, touch: int = -1) -> None:
-        self.role = role
-        self.env = role.env
-        self.rec = rec
-        self.lead = lead
-        self.st = st
-        self.segment = segment
-        self.pod = pod
-        self.seat = seat  # the owner's seat (-1: none), as serve_job's ``seat``
-        self.left = st.attempts - 1
-        self.connected = False
-        self.occ = -1
-        self.wait = -1.0
-        self.park = Park()
-        # the seats every attempt asks (fixed for the lead's pool or owner; None: an unlimited role)
-        pooled = self._pooled = role.res is not None
-        self._res = role.pools[pod] if pooled else (role.rep_res[seat] if seat >= 0 and role.rep_res else None)
-        self._seat = -1
-        self._may_return = False
-        if ready >= 0.0:
-            self._try(False, ready, touch)
-        else:
-            self._next()
-
-    def _next(self) -> None:
-        self.left -= 1
-        self.env.timeout(self.st.gap()).callbacks.append(self._attempt)
-
-    def _attempt(self, _event) -> None:
-        """The gap is over: draw the connect, then take the seat or get in line."""
-        st = self.st
-        self._try(st.connect() < st.connect_p, self.env.now, -1)
-
-    def _try(self, connected: bool, ready: float, touch: int) -> None:
-        st, role, env = self.st, self.role, self.env
-        self.connected = connected
-        may_return = self._may_return = connected and st.may_return
-        pod, seat = self.pod, self.seat
-        res = self._res
-        if res is None:  # unlimited capacity: no queue, no seat
-            seat = -1
-        elif res.take():
-            if self._pooled:
-                seat = role.frees[pod].pop()
-        else:  # in line: the grant starts the work, the task's end comes back here
-            task = Task(env, role._granted, self.rec, self.lead, st, self.segment, pod, seat, ready, touch, None)
-            res.queue(st.prio, task)
-            task.callbacks.append(self._queued_done)
-            return
-        now = env.now
-        wait, end, occ = role._begin(Task(env, None, self.rec, self.lead, st, self.segment, pod, seat, ready,
-                                          touch, None), seat, math.inf)
-        self.occ = occ
-        if self.wait < 0.0:
-            self.wait = wait
-        if end > now:
-            self._seat = seat
-            env.timeout(end - now).callbacks.append(self._taken_done)
-            return
-        self._free(seat, may_return)
-
-    def _queued_done(self, event) -> None:
-        wait, self.occ, seat = event.value
-        if self.wait < 0.0:
-            self.wait = wait
-        self._free(seat, self._may_return)
-
-    def _taken_done(self, _event) -> None:
-        self._free(self._seat, self._may_return)
-
-    def _free(self, seat: int, may_return: bool) -> None:
-        """The attempt's task is done: free its seat, then the next attempt or the lead's wake-up."""
-        res = self._res
-        if res is not None:
-            if self._pooled:
-                self.role.seat_freed(seat)
-            res.release(None, may_return)
-        if self.connected or self.left <= 0:
-            self.park.wake((self.connected, self.occ, self.wait))
-        else:
-            self._next()
 
 
 class RoleRuntime:
@@ -351,7 +159,7 @@ class RoleRuntime:
     def leave_pool(self, seat: int) -> None:
         """A pooled seat leaves its pool: now if free and unclaimed, else after the task in hand."""
         pod = self.seat_pod[seat]
-        free, res = self.frees[pod], self.pools[pod]
+        free, res = self.frees[pod], self._pool(pod)
         # only take the seat out now if no granted request is about to claim it
         if seat in free and res.capacity - res.count > 0:
             free.remove(seat)
@@ -365,7 +173,7 @@ class RoleRuntime:
         pod = self.seat_pod[seat]
         if seat in self.vacating:
             self.vacating.discard(seat)
-            res = self.pools[pod]
+            res = self._pool(pod)
             res.resize(res.capacity - 1)
         else:
             self.frees[pod].append(seat)
@@ -388,7 +196,7 @@ class RoleRuntime:
             if seat in self.vacating:  # the leaver is still busy: no capacity change
                 self.vacating.discard(seat)
             else:
-                res = self.pools[pod]
+                res = self._pool(pod)
                 self.frees[pod].append(seat)
                 res.resize(res.capacity + 1)
         elif self.rep_res:
@@ -408,11 +216,18 @@ class RoleRuntime:
         if self.open[seat] < self.max_open and self._on_room:  # e.g. an outbound cadence (RoleRuntime.on_room)
             # told once what is due now has run: a hire is set up (calendar, ramp)
             # before a lead's first task starts (rare: no need to save this event)
-            self.env.timeout(0).callbacks.append(lambda _ev, pod=self.seat_pod[seat]: self._tell_room(pod))
+            self.env.timeout(0).callbacks.append(partial(self._tell_room, self.seat_pod[seat]))
 
-    def _tell_room(self, pod: int) -> None:
+    def _tell_room(self, pod: int, _event: simpy.Event) -> None:
         for listener in self._on_room:
             listener(pod)
+
+    def _pool(self, pod: int) -> Seats:
+        """The seats of ``pod``'s pool: asked only of a pooled role."""
+        res = self.pools[pod]
+        if res is None:
+            raise RuntimeError(f"role {self.name!r} has no pool of seats: its reps own their leads")
+        return res
 
     def add_seat(self, pod: int = 0, rep: int | None = None) -> int:
         """A new seat (headcount + 1) in ``pod``, filled at once."""
@@ -455,7 +270,7 @@ class RoleRuntime:
                 self.vacating.discard(seat)
             else:
                 pod = self.seat_pod[seat]
-                res = self.pools[pod]
+                res = self._pool(pod)
                 self.frees[pod].append(seat)
                 res.resize(res.capacity + 1)
         elif self.owns:
@@ -511,7 +326,7 @@ class RoleRuntime:
             self.waitq[pod].remove(ev)
         except ValueError:  # already granted: give the slot back
             if ev.triggered:
-                self.release(ev.value)
+                self.release(cast(int, ev.value))  # (the seat it was granted)
 
     def release(self, rep: int) -> None:
         """A lead leaves its owner: the slot goes to the first waiting lead, if any."""
@@ -572,15 +387,15 @@ class RoleRuntime:
             if pooled:
                 seat = self.frees[pod].pop()
         elif expires is None and cancel is None:
-            # in line: the grant starts the work (:meth:`_granted`), and this
+            # in line: the grant starts the work (:meth:`start_granted`), and this
             # task wakes once, when the work ends
-            wait, occ, seat = yield res.queue(job.prio, Task(env, self._granted, rec, lead, job, segment, pod, seat,
-                                                             ready, touch, on_start))
+            wait, occ, seat = yield res.queue(job.prio, Task(env, self.start_granted, rec, lead, job, segment, pod,
+                                                             seat, ready, touch, on_start))
             if pooled:  # (_done written out: this is every queued task's path)
                 self.seat_freed(seat)
             res.release(None, may_return)
             return wait, occ
-        elif cancel is None:  # in line until a deadline (an SLA): see SlaTask
+        elif cancel is None and expires is not None:  # in line until a deadline (an SLA): see SlaTask
             deadline = t0 + expires
             task = SlaTask(env, self, res, rec, lead, job, segment, pod, seat, ready, touch, on_start, deadline)
             res.queue(job.prio, task)
@@ -601,7 +416,7 @@ class RoleRuntime:
                 seat = self.frees[pod].pop()
         else:  # in line, and the task may give up first
             req = res.request(job.prio)
-            ev = req
+            ev: simpy.Event = req
             if expires is not None:
                 ev = ev | env.timeout(expires)
             if cancel is not None:
@@ -612,11 +427,11 @@ class RoleRuntime:
                 return -1.0, -1
             if pooled:
                 seat = self.frees[pod].pop()
-        begun = self._begin(Task(env, None, rec, lead, job, segment, pod, seat, ready, touch, on_start), seat,
-                            t0 + expires if expires is not None else math.inf)
+        limit = t0 + expires if expires is not None else math.inf
+        begun = self.begin(Task(env, None, rec, lead, job, segment, pod, seat, ready, touch, on_start), seat, limit)
         if begun is None:  # not started within the SLA (the working period begins too late)
             self._done(seat, res, True)
-            yield env.timeout(t0 + expires - env.now)
+            yield env.timeout(limit - env.now)
             return -1.0, -1
         wait, end, occ = begun
         if end > env.now:
@@ -636,20 +451,20 @@ class RoleRuntime:
         ``touch``), and ``wait`` is its wait."""
         return Attempts(self, rec, lead, st, segment, pod, seat, ready, touch).park
 
-    def _granted(self, task: Task) -> None:
+    def start_granted(self, task: Task) -> None:
         """A seat is granted to a task in line: start its work now (or at the rep's
         next working instant) and end the task's event when the work ends, with
         ``(wait, rep, seat)``: one event for the whole task."""
         seat = self.frees[task.pod].pop() if self.res is not None else task.seat
-        wait, end, occ = self._begin(task, seat, math.inf)
+        wait, end, occ = self.begin(task, seat, math.inf)
         task.end_at(end, (wait, occ, seat))
 
-    def _granted_sla(self, task: SlaTask) -> None:
-        """A task with a deadline starts on the seat granted to it: as :meth:`_granted`,
+    def start_granted_sla(self, task: SlaTask) -> None:
+        """A task with a deadline starts on the seat granted to it: as :meth:`start_granted`,
         but one whose working period starts after the deadline frees the seat at once
         and ends at the deadline with ``TOO_LATE``: nobody worked it."""
         seat = self.frees[task.pod].pop() if self.res is not None else task.seat
-        begun = self._begin(task, seat, task.deadline)
+        begun = self.begin(task, seat, task.deadline)
         if begun is None:
             self._done(seat, task.res, True)
             task.end_at(task.deadline, TOO_LATE)
@@ -657,7 +472,7 @@ class RoleRuntime:
         wait, end, occ = begun
         task.end_at(end, (wait, occ, seat))
 
-    def _begin(self, task: Task, seat: int, deadline: float):
+    def begin(self, task: Task, seat: int, deadline: float):
         """Start ``task`` now in ``seat`` (-1: an unlimited role, no seat): draw its
         work, place it in working time, record it. Returns ``(wait, end, rep)``,
         or None (nothing drawn after, nothing recorded) when the working period
@@ -734,5 +549,6 @@ class RoleRuntime:
     def queue_length(self) -> int:
         """Tasks waiting: in the queues, for an owner with room, or for the working period."""
         if self.res is not None:
-            return sum(r.waiting for r in self.pools[: (len(self.pools) if self.podded else 1)]) + self.holding()
+            pools = self.pools[: (len(self.pools) if self.podded else 1)]
+            return sum(r.waiting for r in pools if r is not None) + self.holding()
         return sum(r.waiting for r in self.rep_res) + len(self.waiting) + self.holding()

@@ -39,6 +39,7 @@ from sim.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
 
 if TYPE_CHECKING:
     from sim.model.lead import Leads
+    from sim.model.market import MarketBook
     from sim.model.plan import Route
     from sim.model.pods import PodBook
 
@@ -54,11 +55,12 @@ class InboundSource:
 
     def __init__(self, idx: int, name: str, spec: Inbound, *, env: simpy.Environment, leads: Leads,
                  routes: dict[tuple[str, str], Route], segments: list[str], shocks: list[float],
-                 start_weekday: int, month0: float, streams: Streams, horizon_days: float = 0.0, market=None):
+                 start_weekday: int, month0: float, streams: Streams, horizon_days: float = 0.0,
+                 market: MarketBook | None = None):
         self.idx, self.name, self.spec = idx, name, spec
         self.env, self.leads = env, leads
         # market.inbound_from_market: leads come from the market's accounts (None: a rate, as before)
-        self.market = market if market is not None and market.inbound_on else None
+        self.market: MarketBook | None = market if market is not None and market.inbound_on else None
         self.segments = [g for g in segments if spec.segment_mix.get(g, 0) > 0]
         shares = np.array([spec.segment_mix[g] for g in self.segments])
         self.cum = list(np.cumsum(shares / shares.sum())) if len(shares) else []
@@ -121,17 +123,17 @@ class InboundSource:
             i = 0
             while i < last and u >= cum[i]:
                 i += 1
-            if self.market is not None:
-                self._from_market(routes[i], self.segments[i])
+            market = self.market
+            if market is not None:
+                self._from_market(market, routes[i], self.segments[i])
             else:
                 new(self.idx, routes[i])
 
-    def _from_market(self, route, segment: str) -> None:
+    def _from_market(self, market: MarketBook, route, segment: str) -> None:
         """An inbound lead that is one of the market's accounts of ``segment``; none left: no lead."""
-        market = self.market
         got = market.inbound(segment)
         if got is None:
-            if market._by_segment.get(segment):  # the segment's accounts are all used up: nobody to arrive
+            if market.has_accounts(segment):  # the segment's accounts are all used up: nobody to arrive
                 return
             self.leads.new(self.idx, route)  # a segment without accounts: inbound as before
             return
@@ -161,7 +163,7 @@ class OutboundSource:
 
     def __init__(self, idx: int, name: str, spec: Outbound, *, env: simpy.Environment, leads: Leads,
                  routes: dict[tuple[str, str], Route], segments: list[str], pods: PodBook | None,
-                 market=None, streams: Streams):
+                 market: MarketBook | None = None, streams: Streams):
         self.idx, self.name, self.spec = idx, name, spec
         self.env, self.leads = env, leads
         segs = [g for g in segments if spec.accounts.get(g, 0) > 0]
@@ -199,7 +201,7 @@ class OutboundSource:
                                         else None)
 
     def start(self) -> None:
-        if self.segments:
+        if self.segments and self.role is not None:
             self.role.on_room(self._fill)
             self.env.process(self._first_accounts())
 
@@ -236,6 +238,8 @@ class OutboundSource:
             self._sync()
         self._filling = True
         role, cap, new, again = self.role, self.cap, self.leads.new, self._again
+        if role is None:  # (no segment has accounts: start() never asked)
+            return
         now = self.env.now
         podded = self.pods is not None
         entry = self.entry
@@ -293,12 +297,15 @@ class OutboundSource:
         if ready < self._alarm.pending:
             self._sync()
             hungry = self._hungry
-            if any(hungry[p] for p in (self.pods.owners(value) if self.pods is not None else (0,))):
+            pods = self.pods
+            if any(hungry[p] for p in (pods.owners(value) if pods is not None and value is not None else (0,))):
                 self._alarm.set(ready)
 
     def taken_inbound(self, account: int) -> None:
         """An inbound lead is ``account``: its place in the line (if any) goes stale."""
-        self.entry[account] = -1
+        entry = self.entry
+        if entry is not None:  # (kept only when inbound leads take accounts: always, when this is asked)
+            entry[account] = -1
 
     def _woken(self) -> None:
         """The wake-up for the hungry PODs: an account of theirs is back."""
