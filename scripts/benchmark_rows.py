@@ -67,8 +67,14 @@ def table_hash() -> str:
 
 
 def scenario_hash(name: str) -> str:
-    """SHA-256 of the scenario file as written (the shipped scenarios extend no other file)."""
-    return hashlib.sha256((SCENARIOS / f"{name}.yaml").read_bytes()).hexdigest()
+    """SHA-256 of the scenario as written: its file, then each file of its ``extends`` chain (a
+    POD scenario extends pods_no_split.yaml: a change there makes its stored check stale too)."""
+    from sim.scenario import source_files
+
+    h = hashlib.sha256()
+    for path in source_files(SCENARIOS / f"{name}.yaml"):
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def check(name: str, reps: int) -> dict:

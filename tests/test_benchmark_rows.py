@@ -49,6 +49,18 @@ def test_every_shipped_scenario_has_a_check_of_its_current_file(rows):
         assert d["deliberately_outside"] == rows.deliberately_outside(rows.SCENARIOS / f"{name}.yaml")
 
 
+def test_a_stored_check_goes_stale_when_a_file_its_scenario_extends_changes(rows, tmp_path, monkeypatch):
+    scen = tmp_path / "scenarios"
+    scen.mkdir()
+    for name in ("pods_no_split", "pods_split"):
+        (scen / f"{name}.yaml").write_bytes((rows.SCENARIOS / f"{name}.yaml").read_bytes())
+    monkeypatch.setattr(rows, "SCENARIOS", scen)
+    before = rows.scenario_hash("pods_split")
+    parent = scen / "pods_no_split.yaml"
+    parent.write_text(parent.read_text() + "# a parent's edit\n")
+    assert rows.scenario_hash("pods_split") != before
+
+
 def test_the_same_cost_pair_is_stored_from_the_current_files(rows):
     d = json.loads((rows.STORE / "same_cost.json").read_text())
     for name in rows.PAIR:
