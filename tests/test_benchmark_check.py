@@ -241,6 +241,30 @@ def _win_rate_table(tmp_path, reps: int, weeks: int):
     return path, c
 
 
+def test_strict_fails_a_plain_check_only_where_the_interval_is_outside_too(tmp_path, _check):
+    """A mean just under a low bound, its interval reaching into the range, is not evidence that
+    the scenario left it: a plain --strict check lists it as not settled and passes; the same figure
+    with its whole interval under the bound fails; a sequential check that cannot settle it fails."""
+    from sim.experiments.montecarlo.benchmark_check import run_check
+
+    scen = load_scenario(SCEN / "small_team.yaml")
+    (c,) = [c for c in run_check(scen, reps=3, weeks=26).comparisons if (c.metric, c.subject) == ("win_rate", "smb")]
+    assert c.ci is not None and c.ci[1] > c.mean
+    args = (str(SCEN / "small_team.yaml"), "--weeks", "26", "--reps", "3", "--strict", "--table")
+    near = tmp_path / "near.csv"
+    near.write_text(f"metric,segment,low,high\nwin_rate,smb,{c.mean + (c.ci[1] - c.mean) / 2!r},1\n")
+    p = _check(*args, str(near))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "outside on these replications but not settled" in p.stdout and "win rate (smb)" in p.stdout
+    p = _check(*args, str(near), "--max-reps", "3")
+    assert p.returncode == 1 and "not settled at --max-reps 3" in p.stderr
+    far = tmp_path / "far.csv"
+    far.write_text(f"metric,segment,low,high\nwin_rate,smb,{c.ci[1] + 0.01!r},1\n")
+    p = _check(*args, str(far))
+    assert p.returncode == 1 and "outside their range (--strict)" in p.stderr
+    assert "not settled" not in p.stdout.split("figure")[0]
+
+
 def test_a_sequential_check_that_stops_at_k_is_the_plain_check_of_k(tmp_path):
     """A sequential check runs more replications while a figure's interval crosses a bound, and
     replication i has the same seed whatever the rounds: the check that ends at K replications
