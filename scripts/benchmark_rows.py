@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -41,7 +40,6 @@ COST_LINES = (("team salaries", "salaries"), ("commissions", "commissions_usd"),
               ("marketing per lead", "marketing_usd"), ("process levers", "process_usd"),
               ("marketing programmes", "marketing_programmes_usd"), ("recruiting", "recruiting_usd"),
               ("total", "total_usd"))
-OUTSIDE_LINE = re.compile(r"^#\s*benchmark outside:\s*([a-z_]+)\s*\(([^)]+)\)\s*--\s*\S")
 DEFAULT_REPS = 5
 
 
@@ -51,13 +49,11 @@ def shipped() -> list[str]:
 
 
 def deliberately_outside(path: Path) -> list[list[str]]:
-    """[metric, subject] of each ``# benchmark outside: METRIC (SUBJECT) -- why`` comment line."""
-    out = []
-    for line in path.read_text().splitlines():
-        m = OUTSIDE_LINE.match(line.strip())
-        if m:
-            out.append([m.group(1), m.group(2).strip()])
-    return sorted(out)
+    """[metric, subject] of each ``# benchmark outside: METRIC (SUBJECT) -- why`` comment line, as
+    ``salesim check`` reads them (:func:`sim.experiments.montecarlo.benchmark_check.deliberately_outside`)."""
+    from sim.experiments.montecarlo.benchmark_check import deliberately_outside as said
+
+    return sorted([metric, subject] for metric, subject in said(path))
 
 
 def table_hash() -> str:

@@ -99,9 +99,11 @@ class Leads:
         ``account``: the customer a mined lead came from)."""
         lid = self._next_id
         self._next_id = lid + 1
-        pql, pql_draw = route.pql, route.pql_draw
-        if pql is not None and pql_draw is not None and pql_draw() < route.pql_p:
-            route = pql  # a product-qualified lead: routed to sales
+        pql = route.pql
+        if pql is not None:
+            pql_draw = route.pql_draw
+            if pql_draw is not None and pql_draw() < route.pql_p:
+                route = pql  # a product-qualified lead: routed to sales
         acv = route.acv() * route.price
         now = self.env.now
         self.rec.lead(lid, now, source, route.segment, route.entry, acv)

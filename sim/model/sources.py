@@ -231,15 +231,16 @@ class OutboundSource:
         A lead's life starts inside :meth:`Leads.new` and may end there (lost at
         once) and give room back: that call only notes the POD, which is looked at
         again before this returns (a loop, not a recursion as deep as the list)."""
+        role = self.role
+        if role is None:  # (no segment has accounts: start() never asked)
+            return
         if self._filling:
             self._again.append(pod)
             return
         if len(self._owned) != len(self._pod_list):
             self._sync()
         self._filling = True
-        role, cap, new, again = self.role, self.cap, self.leads.new, self._again
-        if role is None:  # (no segment has accounts: start() never asked)
-            return
+        cap, new, again = self.cap, self.leads.new, self._again
         now = self.env.now
         podded = self.pods is not None
         entry = self.entry
