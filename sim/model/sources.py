@@ -70,6 +70,8 @@ class InboundSource:
         # a shock below 1 leaves earlier arrivals as they were
         self.shock = 1.0
         self.active_shocks: list[float] = []
+        # no shock in the timeline: the rate is a function of time alone (thinning draws ahead, _next_kept)
+        self.steady = not shocks
         self.peak = max(profile) * max(1.0, math.prod(m for m in shocks if m > 1))
         self.week = (WeekProfile(spec.arrival_profile.weekday, spec.arrival_profile.hour, start_weekday)
                      if spec.arrival_profile is not None else None)
@@ -101,33 +103,73 @@ class InboundSource:
         self.shock = math.prod(self.active_shocks)
 
     def _arrivals(self):
-        env, new = self.env, self.leads.new
-        growth = self.growth
-        seasonal = self.spec.seasonality_monthly is not None or self.peak != 1.0 or growth != 0.0
-        cum, routes = self.cum, self.routes
-        last = len(cum) - 1
-        week, month0 = self.week, self.month0
+        env = self.env
+        seasonal = self.spec.seasonality_monthly is not None or self.peak != 1.0 or self.growth != 0.0
         while True:
-            yield env.timeout(self.gap())
-            if seasonal or self.shock != 1.0:
-                now = env.now
-                month = int(((now + month0) % DAYS_PER_YEAR) // DAYS_PER_MONTH) % 12
-                rate = self.profile[month] * self.shock
-                if week is not None:
-                    rate *= week.factor(now)
-                if growth:
-                    rate *= math.exp(growth * now)
-                if self.thin() * self.peak >= rate:
-                    continue
-            u = self.pick()
-            i = 0
-            while i < last and u >= cum[i]:
-                i += 1
-            market = self.market
-            if market is not None:
-                self._from_market(market, routes[i], self.segments[i])
+            if not seasonal and self.shock == 1.0:  # a constant rate: every arrival is a lead
+                yield env.timeout(self.gap())
+            elif self.steady:  # the rate is a function of time alone: rejected arrivals cost no event
+                yield from self._next_kept()
             else:
-                new(self.idx, routes[i])
+                yield env.timeout(self.gap())
+                if self.thin() * self.peak >= self.rate(env.now):
+                    continue
+            self._arrive()
+
+    def rate(self, t: float) -> float:
+        """The rate at time ``t``, relative to the base rate: month x shocks now x hour of the week x trend."""
+        month = int(((t + self.month0) % DAYS_PER_YEAR) // DAYS_PER_MONTH) % 12
+        rate = self.profile[month] * self.shock
+        if self.week is not None:
+            rate *= self.week.factor(t)
+        if self.growth:
+            rate *= math.exp(self.growth * t)
+        return rate
+
+    def _next_kept(self):
+        """Wait for the next arrival the thinning keeps, drawing the rejected ones first.
+
+        Without shocks the rate depends on time alone, so the candidates a thinned
+        Poisson process rejects (most of them when the hour-of-week profile is
+        peaked) need no event of their own: their times are the same running sum
+        of the same draws (each stream is this source's own, drawn in the same
+        order), and only the kept one is waited for. Its time is the one a chain
+        of timeouts would reach (``now + gap`` added one at a time); when no single
+        delay from now lands on it exactly in floating point, the chain is waited
+        out as before."""
+        env = self.env
+        now = t = env.now
+        gaps = []
+        peak, gap, thin, rate = self.peak, self.gap, self.thin, self.rate
+        while True:
+            g = gap()
+            gaps.append(g)
+            t = t + g
+            if thin() * peak < rate(t):
+                break
+        if len(gaps) == 1:
+            yield env.timeout(gaps[0])
+            return
+        delay = t - now
+        if now + delay == t:
+            yield env.timeout(delay)
+            return
+        for g in gaps:  # (rare) no delay from now reaches t exactly: the chain as SimPy would run it
+            yield env.timeout(g)
+
+    def _arrive(self) -> None:
+        """A lead arrives now, on the route of a segment drawn from the source's mix."""
+        cum = self.cum
+        last = len(cum) - 1
+        u = self.pick()
+        i = 0
+        while i < last and u >= cum[i]:
+            i += 1
+        market = self.market
+        if market is not None:
+            self._from_market(market, self.routes[i], self.segments[i])
+        else:
+            self.leads.new(self.idx, self.routes[i])
 
     def _from_market(self, market: MarketBook, route, segment: str) -> None:
         """An inbound lead that is one of the market's accounts of ``segment``; none left: no lead."""
