@@ -7,8 +7,8 @@ and releases it when done. This does what ``simpy.Resource`` and
 * the number of seats follows the team (:meth:`Seats.resize`): shrinking never
   interrupts a task in progress (the capacity only gates new grants); growing
   grants as many waiting requests as it can;
-* the priority line is a heap (``PriorityResource`` re-sorts its whole queue
-  on every request: with a 150-long queue that was most of a run's time).
+* the priority line is one line per priority (``PriorityResource`` re-sorts its
+  whole queue on every request: with a 150-long queue that was most of a run's time).
 
 Shortcuts save SimPy events: a task that finds a free seat with nobody
 waiting takes it at once (:meth:`Seats.take`, no request event to wait for);
@@ -24,7 +24,7 @@ request), lower first: the order of SimPy's stable sort.
 
 from __future__ import annotations
 
-import heapq
+from bisect import insort
 from collections import deque
 
 import simpy
@@ -136,27 +136,31 @@ class Seats:
             self._grant_head()
 
 
-_ORDERS = 1 << 40  # requests a line can take in a run (far more than any run makes)
-
-
 class PrioritySeats(Seats):
-    """Seats served by priority (lower first), then by time and order of request."""
+    """Seats served by priority (lower first), then by time and order of request.
+
+    One first-come-first-served line per priority, and the priorities that have
+    a line in ascending order: a role's tasks have a handful of priorities (the
+    kind of work and the stage, :func:`~sim.model.plan.priority`), so taking the
+    head is a look at the first line, where a heap over the whole line would
+    compare keys all the way down (the prospecting line of a busy morning holds
+    hundreds of tasks). Requests enter in time order, so each line's order is the
+    order of (time of request, order of request): SimPy's stable sort."""
 
     def __init__(self, env: simpy.Environment, capacity: int):
         super().__init__(env, capacity)
-        # (key, request): the key is priority * 2**40 + the order of request, one int to compare.
-        # Requests enter in time order, so the order of request is the order of (time of request,
-        # order of request); the keys are unique, so two requests are never compared
-        self._heap: list[tuple[int, SeatRequest | TaskDone]] = []
-        self._seq = 0
+        self._lines: dict[int, deque[SeatRequest | TaskDone]] = {}
+        self._order: list[int] = []  # the priorities of self._lines, ascending
 
     def queue(self, priority: int, req: TaskDone) -> TaskDone:
         return self._enter(req, priority)
 
     def _enter(self, req, priority: int):
-        seq = self._seq
-        heapq.heappush(self._heap, (priority * _ORDERS + seq, req))
-        self._seq = seq + 1
+        line = self._lines.get(priority)
+        if line is None:
+            line = self._lines[priority] = deque()
+            insort(self._order, priority)
+        line.append(req)
         self.waiting += 1
         if self.count < self.capacity:
             self._grant_head()
@@ -164,12 +168,20 @@ class PrioritySeats(Seats):
 
     def _grant_head(self, _event=None) -> None:
         if self.count < self.capacity:
-            heap = self._heap
-            while heap:
-                req = heapq.heappop(heap)[1]
-                if not req.withdrawn:
-                    self._grant(req)
-                    return
+            order, lines = self._order, self._lines
+            while order:
+                prio = order[0]
+                line = lines[prio]
+                while line:
+                    req = line.popleft()
+                    if not req.withdrawn:
+                        if not line:  # (the line goes before the grant, which may bring a new one)
+                            del lines[prio]
+                            order.pop(0)
+                        self._grant(req)
+                        return
+                del lines[prio]
+                order.pop(0)
 
 
 def make_seats(kind, env: simpy.Environment, n: int) -> Seats:
