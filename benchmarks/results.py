@@ -229,7 +229,8 @@ def render_planner_example() -> str:
            f"(`--workers 1`, so that the run's CPU time counts every simulation; the answer is the same for "
            f"any number of workers): {_planner_cost(p)}; the simulations' {p['simulation_cpu_s']:.0f} CPU-seconds "
            f"split between two workers, the rest of the run ({p['cpu_s'] - p['simulation_cpu_s']:.0f} CPU-seconds: "
-           f"start, search, tables) counted whole, starting the two workers left out. Its wall time was {p['wall_s']:.0f} s on {p['cores']} cores "
+           f"start, search, tables) counted whole, starting the two workers left out. "
+           f"Its wall time was {p['wall_s']:.0f} s on {p['cores']} cores "
            f"shared with other work (load average {p['load_average']:.1f} when it started)."]
     return "\n".join(out)
 
@@ -277,7 +278,8 @@ def render_run_times() -> str:
     fac = [(k, v) for k, v in rows.items() if k.startswith("salesim study scenarios/studies/org_design_factorial.yaml")]
     if fac:
         k, v = fac[0]
-        guesses.append(("`study org_design_factorial --reps 4`", v["cpu_s"] / v["simulations"] * v["simulations"] * 4 / 2))
+        guesses.append(("`study org_design_factorial --reps 4`",
+                        v["cpu_s"] / v["simulations"] * v["simulations"] * 4 / 2))
     out += ["", "So, on two idle cores: " + "; ".join(f"{what} about {dur(s)}" for what, s in guesses) + "."]
     return "\n".join(out)
 
@@ -324,7 +326,8 @@ def render_robust_study() -> str:
     return "\n".join([
         f"`{r['command']}` at commit {r['commit'][:7]} ({r['date']}, {where}): "
         f"{r['simulations']:,} simulations of {r['horizon_weeks'] / 52:g} years, {search_sims:,} in the "
-        f"{r['designs']} designs' searches and {world_sims:,} evaluating the optima in {r['worlds']} worlds x {r['reps']} "
+        f"{r['designs']} designs' searches and {world_sims:,} evaluating the optima in "
+        f"{r['worlds']} worlds x {r['reps']} "
         f"replications; {timing}{wall:.1f} min of wall time.{verdict}", "",
         "| design | layouts in its grid | simulations to evaluate them all | layouts the search evaluated | "
         "simulations it ran |", "|---|---|---|---|---|", *rows])

@@ -1,4 +1,5 @@
-"""The user guide's per-scenario benchmark table (docs/guide/shipped-scenarios.md): which rows of the benchmark table each
+"""\
+The user guide's per-scenario benchmark table (docs/guide/shipped-scenarios.md): which rows of the benchmark table each
 shipped scenario meets, rendered from stored `salesim check` outputs.
 
     python scripts/benchmark_rows.py run [NAME ...] [--reps 5]   # check the scenarios, store the outputs

@@ -50,7 +50,8 @@ RESULTS = ROOT / "scenarios" / "studies" / "results"
 EXTERNAL = {"pod_growth": "scenarios/studies/pod_growth.py",  # blocks another script renders (and tests)
             "process_levers": "scripts/process_levers.py", "process_chain": "scripts/process_levers.py",
             "crm_acceptance": "scripts/crm_acceptance.py", "crm_headline": "scripts/crm_acceptance.py",
-            "planner_example": "benchmarks/results.py", "run_times": "benchmarks/results.py", "planner_answer": "benchmarks/results.py",
+            "planner_example": "benchmarks/results.py", "run_times": "benchmarks/results.py",
+            "planner_answer": "benchmarks/results.py",
             "benchmark-rows": "scripts/benchmark_rows.py", "same-cost": "scripts/benchmark_rows.py",
             "mutation-tables": "scripts/mutation.py", "kpi-table": "sim/metrics/registry.py"}
 
@@ -714,8 +715,9 @@ def render_claims() -> str:
         f"leaves, at the same cost: stars {pct(dip[('star', 'without')])} without the process, "
         f"{pct(dip[('star', 'with')])} with it; specialists {pct(dip[('specialists', 'without')])} and "
         f"{pct(dip[('specialists', 'with')])} (structure effect {ci(dip_s)}{nr(dip_s)}).",
-        f"- **5. A steadier win rate** (org_design_factorial): specialists instead of stars change the standard deviation of "
-        f"the quarterly win rate by {ci(org.effect(wrs, 'structure', 'specialists'), '+.3f')} and its spread around "
+        f"- **5. A steadier win rate** (org_design_factorial): specialists instead of stars change the standard "
+        f"deviation of the quarterly win rate by {ci(org.effect(wrs, 'structure', 'specialists'), '+.3f')} "
+        "and its spread around "
         f"the trend (what the source means) by {ci(org.effect(wrd, 'structure', 'specialists'), '+.3f')}; the "
         f"process layer by {ci(org.effect(wrs, 'process', 'with'), '+.3f')} and "
         f"{ci(org.effect(wrd, 'process', 'with'), '+.3f')} (positive: less steady).",
@@ -772,7 +774,7 @@ def render_claims_computed() -> str:
     catch_up = (steady / boom) ** (1 / 3) - 1
     tiers = _three_tier_cost_of_sale()
     ratios = [r for _, _, r in tiers]
-    falls = all(b < a for a, b in zip(ratios, ratios[1:]))
+    falls = all(b < a for a, b in zip(ratios, ratios[1:], strict=False))
     return "\n".join([
         "Computed by the code (`sim.metrics.revenue.revenue_through`, the compounding arithmetic) and measured "
         "on `salesim run scenarios/three_tier.yaml --seed 3`:", "",
@@ -785,7 +787,8 @@ def render_claims_computed() -> str:
         + "; ".join(f"{seg} {usd_k(deal)} average deal, cost / ACV {r:.2f}" for seg, deal, r in tiers)
         + (f": each motion costs {'less' if max(ratios) < 1 else 'more'} than its ACV"
            if max(ratios) < 1 or min(ratios) > 1 else ": some motions cost more than their ACV")
-        + (", and cost / ACV falls with ACV." if falls else "; cost / ACV does **not** fall with ACV in this scenario."),
+        + (", and cost / ACV falls with ACV." if falls
+           else "; cost / ACV does **not** fall with ACV in this scenario."),
     ])
 
 
@@ -930,7 +933,8 @@ def render_headline_structure() -> str:
         flips.append(f"at {usd_m(budget)}, {rb.flip_text(g, v['a'], v['b'])}")
     same = set(verdicts)
     summary = (verdicts[0] + " at every budget" if len(same) == 1 else
-               "; ".join(f"at {usd_m(bud)} {vd}" for (_, _, _, _, bud), vd in zip(rb.groups(), verdicts)))
+               "; ".join(f"at {usd_m(bud)} {vd}"
+                         for (_, _, _, _, bud), vd in zip(rb.groups(), verdicts, strict=True)))
     shipped = _paired_within(fac, "arr_end_usd", "structure", "star", "specialists", budget="same_cost")
     heads = _headcounts(fac.record["study"], budget="same_cost", process="without")
     names = ", ".join(f"`{k}` {a['low']:g}-{a['high']:g}" for k, a in r["assumptions"].items())
@@ -943,7 +947,8 @@ def render_headline_structure() -> str:
         "P(specialists end with more ARR) | mean margin |", "|---|---|---|---|---|", *rows, "",
         f"P is over the worlds, with its 95% Wilson interval. What flips it: {'; '.join(flips)}. The worlds vary "
         f"{names}. The shipped layouts compared as they are (`org_design_factorial.yaml`: {heads['star']} generalists "
-        f"against {heads['specialists']} specialists at the same cost) give specialists instead of stars {ci_m(shipped[:3])} of ARR "
+        f"against {heads['specialists']} specialists at the same cost) give specialists instead of stars "
+        f"{ci_m(shipped[:3])} of ARR "
         f"(paired, n = {shipped[3]}): that gap is the hand-picked specialist layout's, not the structure's.",
     ])
 
@@ -975,8 +980,9 @@ def render_org_design(name: str = "org_design") -> str:
         sens = "; ".join(f"`{x['assumption']}` {x['s1']:.2f}" for _, x in top.iterrows()) or "not estimated"
         acc = (f" (a depth-2 tree classifies {v['flip_accuracy']:.0%} of the worlds)"
                if "flip_accuracy" in v and v["flip_accuracy"] == v["flip_accuracy"] else "")
-        lines.append(f"- **At {usd_m(budget)} a year**: P({_who(v['b'])} end with more ARR than {_who(v['a'])}) = {_odds(v)} "
-                     f"over {v['worlds']} worlds, mean margin {usd_m(v['margin_mean'], True)}: {_verdict(v)}. Most "
+        lines.append(f"- **At {usd_m(budget)} a year**: P({_who(v['b'])} end with more ARR than {_who(v['a'])}) = "
+                     f"{_odds(v)} over {v['worlds']} worlds, mean margin {usd_m(v['margin_mean'], True)}: "
+                     f"{_verdict(v)}. Most "
                      f"sensitive to (first-order index, RBD-FAST): {sens}. What flips it{acc}: "
                      f"{rb.flip_text(g, v['a'], v['b'])}.")
     ranges = "; ".join(f"`{k}` {a['low']:g}-{a['high']:g}" + (f" ({a['source']})" if a["source"] else "")
@@ -1007,8 +1013,9 @@ def render_headline_pods() -> str:
     verdict = ("splitting keeps more ARR than growing in place" if eq[1] > 0 else
                "growing in place keeps more ARR than splitting" if eq[2] < 0 else
                "splitting and growing in place are not told apart")
-    return (f"{s.how}:\n\n**Answer:** splitting a mature POD changes ARR at the end by {ci_m(split)} (95% interval) against "
-            f"never splitting, for {ci_m(split_cost)} of cost (the new PODs' hires); at equal hires (split minus "
+    return (f"{s.how}:\n\n**Answer:** splitting a mature POD changes ARR at the end by {ci_m(split)} (95% interval) "
+            f"against never splitting, for {ci_m(split_cost)} of cost (the new PODs' hires); at equal hires "
+            "(split minus "
             f"growing the same POD, paired, n = {eq[3]}) ARR changes by {ci_m(eq[:3])}: {verdict}. Without a "
             f"customer team (the AEs onboard and keep their own accounts) ARR changes by {ci_m(team)}. "
             f"Conditions: the two-POD outbound company of `pods_no_split.yaml`, {s.record['reps']} replications "

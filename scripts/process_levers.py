@@ -132,7 +132,7 @@ def _mean(xs: list[float]) -> float:
 
 def _paired(on: list[float], off: list[float]) -> tuple[float, float]:
     """Mean of off - on and the half-width of its 95% interval (t, n - 1 degrees of freedom)."""
-    d = [b - a for a, b in zip(on, off)]
+    d = [b - a for a, b in zip(on, off, strict=True)]
     n = len(d)
     m = _mean(d)
     if n < 2:

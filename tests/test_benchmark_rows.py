@@ -1,5 +1,5 @@
-"""The user guide's generated benchmark blocks (docs/guide/shipped-scenarios.md) (scripts/benchmark_rows.py): the rows each
-shipped scenario meets, and the same-cost pair's cost lines. The README must be what the
+"""The user guide's generated benchmark blocks (docs/guide/shipped-scenarios.md) (scripts/benchmark_rows.py): the rows
+each shipped scenario meets, and the same-cost pair's cost lines. The README must be what the
 script renders from the stored outputs (a hand edit fails), and each stored output must
 come from the current scenario files and benchmark table (a stale table fails)."""
 

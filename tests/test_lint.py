@@ -37,7 +37,9 @@ SHIPPED = sorted(p for p in SCENARIOS.glob("**/*.yaml") if "studies" not in p.re
 # - benchmark_default: crm_sample_truth (the truth a CRM sample is drawn from), seed_worked_example (a
 #   worked example), three_tier's solutions engineers, the strategic tier's key-account reps and the
 #   tiny variants keep the people model off for those roles: reps who never leave and start fully productive.
-FREE_LOOP = {("free_lever", "process.data_driven")}  # upright_triangle prices every lever; a variant's legacy loop is free
+#
+# FREE_LOOP: upright_triangle prices every lever; a variant's legacy loop is free.
+FREE_LOOP = {("free_lever", "process.data_driven")}
 
 
 def people(*roles: str) -> set[tuple[str, str]]:

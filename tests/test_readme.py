@@ -23,7 +23,8 @@ def prose(text: str) -> str:
 
 
 def typed_numbers(text: str) -> list[str]:
-    return [line.strip() for line in prose(text).splitlines() if re.search(r"(?<![A-Za-z])\d", line)]  # B2B is a word, not a number
+    # B2B is a word, not a number
+    return [line.strip() for line in prose(text).splitlines() if re.search(r"(?<![A-Za-z])\d", line)]
 
 
 def test_readme_is_short():

@@ -11,8 +11,8 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.scenario.schema import DEFAULT_SPEED_TO_LEAD_CURVE, SpeedToLead
 from sim.experiments.study.study_file import load_study
+from sim.scenario.schema import DEFAULT_SPEED_TO_LEAD_CURVE, SpeedToLead
 from tests.conftest import SCENARIOS, build, chain
 
 
@@ -62,7 +62,8 @@ def test_the_share_sets_how_much_a_late_lead_loses(share):
 
 STUDIES = sorted(p for p in (SCENARIOS / "studies").rglob("*.yaml") if "factors:" in p.read_text())
 # studies not yet on a working calendar, each to be moved by its owner (a list that may only shrink):
-# org_design (the robust study) landed with the work-model variants of the triangles, which have no office-hours version yet
+# org_design (the robust study) landed with the work-model variants of the triangles, which have no office-hours
+# version yet
 NOT_YET = {"org_design.yaml"}
 
 

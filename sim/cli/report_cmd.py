@@ -13,9 +13,9 @@ from pathlib import Path
 
 def add_parser(sub) -> None:
     p = sub.add_parser("report", help="write an HTML report of a results folder (run, batch, compare, sweep, "
-                       "study, plan, forecast)", description="Write one self-contained HTML file (inline figures and styles, "
-                       "no network needed to view it) for a folder written by salesim run --out, batch, compare, "
-                       "sweep, study, plan or forecast --out.")
+                       "study, plan, forecast)", description="Write one self-contained HTML file (inline figures "
+                       "and styles, no network needed to view it) for a folder written by salesim run --out, batch, "
+                       "compare, sweep, study, plan or forecast --out.")
     p.add_argument("folder", type=Path, metavar="DIR", help="results folder")
     p.add_argument("--out", type=Path, metavar="FILE.html", help="where to write the report (default: "
                    "DIR/report.html)")

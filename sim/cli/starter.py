@@ -236,8 +236,8 @@ def scenario_text(a: Answers) -> str:
         f"    discount_fraction: {{dist: beta, mean: {_num(discount)}, concentration: 12}}   # {mark(disc)}",
         f"    # SQL -> won {_num(wr)}: {mark(win)}, split over the three deal steps [assumed];",
         f"    # sales cycle {_num(days)} days: inside the range of {mark(cycle)}, a third of the way from its",
-        f"    # typical {_num(cycle.typical if cycle else 60)} to its top, so open deals cover a quarter's bookings 3-4x "
-        "(pipeline_coverage); split 10/50/40% [assumed]",
+        f"    # typical {_num(cycle.typical if cycle else 60)} to its top, so open deals cover a quarter's "
+        "bookings 3-4x (pipeline_coverage); split 10/50/40% [assumed]",
         "    steps:",
         f"      sql: {{conversion_probability: {QUALIFY[seg]}, work_hours: {w_sql}}}   # [assumed]",
         f"      opportunity: {{conversion_probability: {_num(opp)}, elapsed_days: {_num(d_opp)}, "

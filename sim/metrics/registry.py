@@ -54,7 +54,8 @@ KPIS: tuple[KPI, ...] = (
     KPI("roles", "object", "per role: `headcount` (filled seats at the end), `tasks` (count), `utilization` "
         "(work time / the reps' working time - each rep's own calendar less their absences, from their first "
         "day to their departure or the end of the task then in hand -, a fraction, at most 1; for CSMs, book "
-        "hours needed / hours available, which can exceed 1), `mean_wait_hours` (queue wait per task), `mean_queue_length` (tasks), "
+        "hours needed / hours available, which can exceed 1), `mean_wait_hours` (queue wait per task), "
+        "`mean_queue_length` (tasks), "
         "`busy_hours_per_rep` (hours of work done by each rep: work days x hours per week / 7)"),
     KPI("arr_end_usd", "USD", "ARR at the end: the sum of counted contracts' ACV"),
     KPI("mrr_end_usd", "USD", "ARR at the end / 12"),
@@ -130,7 +131,8 @@ KPIS: tuple[KPI, ...] = (
         "`left_days`, `skill`, in a podded role the rep's `pod`, and with `work_model.learning` or `switching` "
         "per kind of work `practice_<kind>` (tasks, times enablement's credit) and `hours_<kind>`, `switches`, "
         "`switching_hours` and `learning_ceiling`, with any `work_model` `learning_hours` (the hours of the rep's "
-        "tasks beyond their time fully ramped and practised), with `work_model.coordination` `coordination_hours`, and with "
+        "tasks beyond their time fully ramped and practised), with `work_model.coordination` "
+        "`coordination_hours`, and with "
         "`work_model.pay` `commission_usd` (net of clawbacks; with `clawback_days` also `clawback_usd`, and with "
         "`clawback_takes_credit` `clawback_credit_usd`, the quota credit taken back), with `base_usd_per_year` "
         "`base_pay_usd` (the base earned while in the seat during the run, part of the loaded cost), "

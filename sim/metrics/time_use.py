@@ -14,7 +14,8 @@ import numpy as np
 from sim.metrics.economics import seat_days_by_week
 from sim.records.facts import Facts
 
-PARTS = ("deal_work", "learning", "switching", "coordination", "deal_idle", "admin", "meetings", "training", "research", "travel")
+PARTS = ("deal_work", "learning", "switching", "coordination", "deal_idle", "admin", "meetings", "training", "research",
+         "travel")
 
 
 def time_use(f: Facts) -> dict[str, dict] | None:

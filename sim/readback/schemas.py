@@ -61,7 +61,8 @@ KPIS: Shape = Obj(
     },
     optional={
         "win_rate_by_motion": MapOf(N, nullable=True), "customer_stages": ListOf(CUSTOMER_STAGE, nullable=True),
-        "reps": ListOf(REP), "staff": ListOf(STAFF, nullable=True), "pods": ListOf(POD, nullable=True), "pod_genealogy": ListOf(SPLIT, nullable=True),
+        "reps": ListOf(REP), "staff": ListOf(STAFF, nullable=True), "pods": ListOf(POD, nullable=True),
+        "pod_genealogy": ListOf(SPLIT, nullable=True),
         "first_touch": FIRST_TOUCH, "quota_attainment": MapOf(ListOf(QUOTA), nullable=True),
         "cost_of_sale_by_segment": MapOf(TIER, nullable=True), "time_use": MapOf(TIME_USE, nullable=True),
         "onboarding_wait_days": Obj({}, {"median": N, "p90": N, "max": N}, nullable=True),

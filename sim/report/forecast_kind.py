@@ -104,7 +104,8 @@ def build_forecast(folder: Path, manifest: dict | None, page: Page) -> str:
     X.add_summary(page, forecast_summary(quarters, months, deals))
     page.heading("Bookings by quarter")
     cols = [c for c in ("p10", "median", "p90", "mean", "plan_usd") if c in quarters.columns]
-    page.table(["quarter", *(("plan" if c == "plan_usd" else c) for c in cols), *(["P(hit plan)"] if "p_hit_plan" in quarters.columns else [])],
+    page.table(["quarter", *(("plan" if c == "plan_usd" else c) for c in cols),
+                *(["P(hit plan)"] if "p_hit_plan" in quarters.columns else [])],
                [[r["quarter"], *(money(r[c]) if r[c] == r[c] else "-" for c in cols),
                  *([pct(r["p_hit_plan"], ".0%") if r["p_hit_plan"] == r["p_hit_plan"] else "-"]
                    if "p_hit_plan" in quarters.columns else [])] for _, r in quarters.iterrows()])

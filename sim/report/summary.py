@@ -377,8 +377,8 @@ def working_time(v: RunView) -> Section | None:
                     "SLAs count business hours unless a step sets sla_clock: calendar_hours"])
 
 
-TIME_USE_HEADINGS = ("deal work", "learning", "switching", "coordination", "deal idle", "admin", "meetings", "training", "research",
-                     "travel")
+TIME_USE_HEADINGS = ("deal work", "learning", "switching", "coordination", "deal idle", "admin", "meetings", "training",
+                     "research", "travel")
 
 
 def hours(v: RunView) -> Section | None:
@@ -420,7 +420,8 @@ def managers(v: RunView) -> Section | None:
 
 
 SECTIONS: list[Callable[[RunView], Section | None]] = [
-    run_header, funnel, customers, outcomes, initial_pipeline, roles, managers, hours, bottlenecks, recurring_revenue, signed_not_live,
+    run_header, funnel, customers, outcomes, initial_pipeline, roles, managers, hours, bottlenecks, recurring_revenue,
+    signed_not_live,
     unit_economics,
     cost_of_sale,
     people, pods, market, working_time, quota, one_draw,

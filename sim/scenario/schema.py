@@ -177,9 +177,9 @@ class Segment(_Model):
         "a source's own overrides win")
     value_exchange: ValueExchange | None = None
     motion: Literal["plg", "inside", "two_stage", "field", "strategic"] | None = Field(
-        default=None, description="label of the tier's sales motion (for reports, and the benchmark rows `salesim check` "
-        "reads the tier against: plg, field and strategic outrank its name; the mechanics are in its roles, "
-        "hours and durations)")
+        default=None, description="label of the tier's sales motion (for reports, and the benchmark rows "
+        "`salesim check` reads the tier against: plg, field and strategic outrank its name; the mechanics are in "
+        "its roles, hours and durations)")
     pql: Pql | None = Field(default=None, description="self-serve tiers: route a share of sign-ups to sales")
     customer: Customer = Field(default_factory=Customer, description="the right side of the bow-tie")
 
