@@ -371,7 +371,7 @@ def time_cases(repeat: int, seed: int, weeks: float | None, bare_leads: int) -> 
                     ratios.append(times[-1] / max(result.kpis["leads_created"], 1) / (bare / bare_leads))
                 else:
                     ratios.append(times[-1] / bare)
-            print(f"  case {label:<24} run {r + 1}/{repeat} {times[-1]:8.3f} s"
+            print(f"  case {label:<28} run {r + 1}/{repeat} {times[-1]:8.3f} s"
                   + (f"  (bare {bare:.3f} s)" if bare is not None else ""), file=sys.stderr, flush=True)
         leads = result.kpis["leads_created"]
         wakers: dict = {}
@@ -436,15 +436,15 @@ def report_cases(cases: dict, timing: dict, seed: int) -> float:
     task_us = timing[ref_n]["best"]["kpis"] / engine_tasks * 1e6  # the plain funnel's engine cost per task
     print(f"Mechanisms (one replication each, KPI mode, best time; bare funnel: {ref_n:,} leads in "
           f"{bare_s:.2f} s, {bare_us:.1f} us/lead, {bare_events(ref_n, seed) / ref_n:.1f} events/lead)")
-    print(f"  {'case':<24} {'leads':>9} {'us/lead':>9} {'events/lead':>12} {'tasks/lead':>11} {'x bare/lead':>12} "
+    print(f"  {'case':<28} {'leads':>9} {'us/lead':>9} {'events/lead':>12} {'tasks/lead':>11} {'x bare/lead':>12} "
           f"{'replication s':>14} {'x bare 100k run':>16}")
-    print(f"  {'plain funnel':<24} {ref_n:>9,} {engine_us:>9.1f} {engine_ev:>12.1f} "
+    print(f"  {'plain funnel':<28} {ref_n:>9,} {engine_us:>9.1f} {engine_ev:>12.1f} "
           f"{engine_tasks / ref_n:>11.2f} {engine_us / bare_us:>11.2f}x")
     floors = []
     for label, c in cases.items():
         n = max(c["leads"], 1)
         us = c["best"] / n * 1e6
-        line = (f"  {label:<24} {c['leads']:>9,} {us:>9.1f} {c['events'] / n:>12.1f} {c['tasks'] / n:>11.2f}"
+        line = (f"  {label:<28} {c['leads']:>9,} {us:>9.1f} {c['events'] / n:>12.1f} {c['tasks'] / n:>11.2f}"
                 f" {us / bare_us:>11.2f}x {c['best']:>14.2f}")
         if c["target"] is not None:
             kind, bar = c["target"]
@@ -461,7 +461,7 @@ def report_cases(cases: dict, timing: dict, seed: int) -> float:
     # than a task of the plain four-station network
     print(f"  at the plain funnel's {task_us:.1f} us per task (engine), the tasks alone would take:")
     for label, tasks, floor in floors:
-        print(f"    {label:<22} {tasks:>9,} tasks  {floor:6.2f} s = {floor / bare_s:.2f}x the bare 100k run")
+        print(f"    {label:<28} {tasks:>9,} tasks  {floor:6.2f} s = {floor / bare_s:.2f}x the bare 100k run")
     print()
     return task_us
 

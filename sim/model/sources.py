@@ -44,6 +44,14 @@ if TYPE_CHECKING:
     from sim.model.pods import PodBook
 
 
+def exact_delay(now: float, t: float) -> float | None:
+    """A delay ``d`` with ``now + d == t`` in floating point (SimPy's clock adds a timeout's
+    delay to now), or None when ``t - now`` does not land there (then a caller waits out the
+    steps that led from now to ``t`` one by one)."""
+    d = t - now
+    return d if now + d == t else None
+
+
 class InboundSource:
     """Inbound source ``idx`` (``name``): leads of the segments of its mix arrive
     at ``rate_per_week``, scaled by the trend (``trend_per_year``, compounding from day 0), the month,
@@ -70,6 +78,7 @@ class InboundSource:
         # a shock below 1 leaves earlier arrivals as they were
         self.shock = 1.0
         self.active_shocks: list[float] = []
+        self.horizon = horizon_days if horizon_days > 0 else math.inf  # the run's end (arrivals past it never come)
         # no shock in the timeline: the rate is a function of time alone (thinning draws ahead, _next_kept)
         self.steady = not shocks
         self.peak = max(profile) * max(1.0, math.prod(m for m in shocks if m > 1))
@@ -133,28 +142,26 @@ class InboundSource:
         Poisson process rejects (most of them when the hour-of-week profile is
         peaked) need no event of their own: their times are the same running sum
         of the same draws (each stream is this source's own, drawn in the same
-        order), and only the kept one is waited for. Its time is the one a chain
-        of timeouts would reach (``now + gap`` added one at a time); when no single
-        delay from now lands on it exactly in floating point, the chain is waited
-        out as before."""
+        order), and only the kept one is waited for. A candidate at or past the
+        run's end is never reached, so drawing stops there (a rate that falls
+        towards zero would otherwise keep it drawing). When no single delay from
+        now lands on the kept time exactly in floating point (:func:`exact_delay`),
+        the chain of timeouts is waited out as before."""
         env = self.env
         now = t = env.now
         gaps = []
-        peak, gap, thin, rate = self.peak, self.gap, self.thin, self.rate
+        peak, gap, thin, rate, horizon = self.peak, self.gap, self.thin, self.rate, self.horizon
         while True:
             g = gap()
             gaps.append(g)
             t = t + g
-            if thin() * peak < rate(t):
+            if t >= horizon or thin() * peak < rate(t):
                 break
-        if len(gaps) == 1:
-            yield env.timeout(gaps[0])
-            return
-        delay = t - now
-        if now + delay == t:
+        delay = gaps[0] if len(gaps) == 1 else exact_delay(now, t)
+        if delay is not None:
             yield env.timeout(delay)
             return
-        for g in gaps:  # (rare) no delay from now reaches t exactly: the chain as SimPy would run it
+        for g in gaps:  # (rare) the chain as SimPy would run it, one timeout per candidate
             yield env.timeout(g)
 
     def _arrive(self) -> None:
