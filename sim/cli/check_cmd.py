@@ -70,10 +70,9 @@ def run(args: argparse.Namespace) -> int:
     # a plain check's few replications place a figure outside only when its interval is outside too:
     # a mean outside whose interval reaches into the range is not evidence either way (the
     # sequential check settles it, and fails --strict when it cannot at its cap)
-    unexplained = [c for c in result.outside if (c.metric, c.subject) not in said
-                   and (result.sequential or not c.straddles)]
-    unsure = [c for c in result.outside if (c.metric, c.subject) not in said
-              and not result.sequential and c.straddles]
+    not_said = [c for c in result.outside if (c.metric, c.subject) not in said]
+    unsure = [c for c in not_said if c.straddles and not result.sequential]
+    unexplained = [c for c in not_said if result.sequential or not c.straddles]
     if on_purpose:
         lead.append("outside on purpose (the scenario's file says why): " + ", ".join(
             f"{LABELS.get(c.metric, c.metric)} ({c.subject})" for c in on_purpose))
